@@ -1,0 +1,91 @@
+import { computePriority } from './priority';
+import { fingerprint } from './fingerprint';
+import type { Alert, AlertDraft, Category, Certainty, MessageStatus, Severity, Urgency } from './types';
+import { ValidationError } from './validate';
+
+/** Defaults a node or the settings supply for fields a draft leaves out. */
+export interface DraftDefaults {
+  tool?: string;
+  event?: string;
+  category?: Category;
+  severity?: Severity;
+  urgency?: Urgency;
+  certainty?: Certainty;
+  status?: MessageStatus;
+}
+
+export interface DraftContext {
+  now: string;
+  id: string;
+  defaults?: DraftDefaults;
+  fingerprintKeys?: readonly string[];
+  /** Fills `source.node` / `source.instance` when the draft does not. */
+  sourceNode?: string;
+  instance?: string;
+}
+
+/** Fields only the platform may set; a draft that carries them is rejected rather than silently overridden. */
+const COMPUTED = ['priority', 'state', 'ack', 'resolved', 'comments', 'history', 'count', 'firstSeen', 'lastSeen', 'version', 'previousId', 'silenced', 'escalation'] as const;
+
+function reject(path: string, message: string): never {
+  throw new ValidationError('alert', [
+    { instancePath: path, schemaPath: '#/draft', keyword: 'draft', params: {}, message } as never,
+  ]);
+}
+
+function toIso(value: unknown, path: string): string | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value === 'number' && Number.isFinite(value)) return new Date(value).toISOString();
+  if (value instanceof Date && !Number.isNaN(value.getTime())) return value.toISOString();
+  if (typeof value === 'string') return value;
+  return reject(path, 'must be an ISO 8601 date-time string or epoch milliseconds');
+}
+
+/**
+ * Turns a tool's draft into a complete, not yet validated, alert envelope in state `open`.
+ * The caller validates the result against schemas/alert.schema.json.
+ */
+export function buildAlert(draft: unknown, ctx: DraftContext): Alert {
+  if (draft === null || typeof draft !== 'object' || Array.isArray(draft) || Buffer.isBuffer(draft)) {
+    reject('', 'alert draft must be a JSON object');
+  }
+  const d = draft as AlertDraft & Record<string, unknown>;
+  for (const field of COMPUTED) if (field in d) reject(`/${field}`, 'is computed by the platform and must not be set in a draft');
+
+  const defaults = ctx.defaults ?? {};
+  const severity = (d.severity ?? defaults.severity ?? 'medium') as Severity;
+  const urgency = (d.urgency ?? defaults.urgency ?? 'Unknown') as Urgency;
+  const certainty = (d.certainty ?? defaults.certainty ?? 'Unknown') as Certainty;
+  const event = d.event ?? defaults.event;
+  const source = { ...(d.source ?? {}) };
+  if (ctx.sourceNode && source.node === undefined) source.node = ctx.sourceNode;
+  if (ctx.instance && source.instance === undefined) source.instance = ctx.instance;
+
+  const alert = {
+    ...d,
+    id: d.id ?? ctx.id,
+    tool: d.tool ?? defaults.tool,
+    source,
+    event,
+    headline: d.headline ?? (event !== undefined ? [event, d.areaDesc].filter(Boolean).join(' – ') : undefined),
+    category: d.category ?? defaults.category ?? 'Security',
+    severity,
+    urgency,
+    certainty,
+    priority: computePriority(severity, urgency, certainty),
+    status: d.status ?? defaults.status ?? 'Actual',
+    occurredAt: toIso(d.occurredAt, '/occurredAt') ?? ctx.now,
+    expires: toIso(d.expires, '/expires'),
+    resources: d.resources ?? [],
+    state: 'open',
+    comments: [],
+    history: [{ seq: 1, at: ctx.now, action: 'created' }],
+    count: 1,
+    firstSeen: ctx.now,
+    lastSeen: ctx.now,
+    version: 0,
+  } as Alert;
+  if (alert.expires === undefined) delete alert.expires;
+  alert.fingerprint = typeof d.fingerprint === 'string' ? d.fingerprint : fingerprint(alert, ctx.fingerprintKeys);
+  return alert;
+}

@@ -1,0 +1,31 @@
+import { createHash } from 'node:crypto';
+
+export const DEFAULT_FINGERPRINT_KEYS = ['tool', 'event', 'zone', 'source.ref'] as const;
+
+function pick(value: unknown, path: string): unknown {
+  let current = value;
+  for (const part of path.split('.')) {
+    if (current === null || typeof current !== 'object') return undefined;
+    current = (current as Record<string, unknown>)[part];
+  }
+  return current;
+}
+
+/** Stable JSON: object keys sorted, so two equal drafts always give the same fingerprint. */
+function canonical(value: unknown): string {
+  if (value === undefined) return 'null';
+  if (value === null || typeof value !== 'object') return JSON.stringify(value);
+  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
+  const keys = Object.keys(value).sort();
+  return `{${keys.map((k) => `${JSON.stringify(k)}:${canonical((value as Record<string, unknown>)[k])}`).join(',')}}`;
+}
+
+/**
+ * 128-bit fingerprint of the given key fields (dot paths into the alert). Missing fields count
+ * as null, and the key names take part, so changing the key set never collides with old alerts.
+ */
+export function fingerprint(alert: object, keys: readonly string[] = DEFAULT_FINGERPRINT_KEYS): string {
+  const hash = createHash('sha256');
+  for (const key of keys) hash.update(`${key}=${canonical(pick(alert, key))}\n`);
+  return hash.digest('hex').slice(0, 32);
+}

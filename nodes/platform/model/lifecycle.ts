@@ -1,0 +1,120 @@
+import { randomUUID } from 'node:crypto';
+import { priorityRank } from './priority';
+import type { Alert, HistoryAction, HistoryEntry, LifecycleType, Silence } from './types';
+
+export class TransitionError extends Error {
+  readonly code = 'IMPETUS_FORBIDDEN_TRANSITION';
+  constructor(readonly alertId: string, readonly action: string, readonly state: string, detail?: string) {
+    super(`cannot ${action} alert ${alertId}: it is ${state}${detail ? ` (${detail})` : ''}`);
+    this.name = 'TransitionError';
+  }
+}
+
+/** A change to an alert and the lifecycle event that announces it. */
+export interface Change {
+  alert: Alert;
+  type: LifecycleType;
+  actor?: string;
+  details?: Record<string, unknown>;
+}
+
+function append(alert: Alert, at: string, action: HistoryAction, by?: string, details?: Record<string, unknown>): HistoryEntry[] {
+  const seq = (alert.history[alert.history.length - 1]?.seq ?? 0) + 1;
+  const entry: HistoryEntry = { seq, at, action };
+  if (by !== undefined) entry.by = by;
+  if (details !== undefined) entry.details = details;
+  return [...alert.history, entry];
+}
+
+function requireState(alert: Alert, action: string, allowed: Alert['state'][]): void {
+  if (!allowed.includes(alert.state)) {
+    const who = alert.state === 'acknowledged' ? alert.ack?.by : alert.state === 'resolved' ? alert.resolved?.by : undefined;
+    throw new TransitionError(alert.id, action, alert.state, who ? `by ${who}` : undefined);
+  }
+}
+
+function requireText(value: unknown, what: string): string {
+  if (typeof value !== 'string' || value.trim() === '') throw new TypeError(`${what} is required`);
+  return value.trim();
+}
+
+/**
+ * A repeat of an open alert: one more occurrence. The newest draft's descriptive fields win,
+ * since they describe the situation now, but priority never drops while the alert is open.
+ */
+export function recordOccurrence(open: Alert, repeat: Alert, at: string): Alert {
+  const keepOldPriority = priorityRank(open.priority) < priorityRank(repeat.priority);
+  const next: Alert = {
+    ...open,
+    headline: repeat.headline,
+    description: repeat.description,
+    instruction: repeat.instruction,
+    severity: keepOldPriority ? open.severity : repeat.severity,
+    urgency: keepOldPriority ? open.urgency : repeat.urgency,
+    certainty: keepOldPriority ? open.certainty : repeat.certainty,
+    priority: keepOldPriority ? open.priority : repeat.priority,
+    location: repeat.location ?? open.location,
+    areaDesc: repeat.areaDesc ?? open.areaDesc,
+    expires: repeat.expires ?? open.expires,
+    resources: repeat.resources.length ? repeat.resources : open.resources,
+    data: repeat.data ?? open.data,
+    count: open.count + 1,
+    lastSeen: at,
+  };
+  for (const key of ['description', 'instruction', 'location', 'areaDesc', 'expires', 'data'] as const) {
+    if (next[key] === undefined) delete next[key];
+  }
+  next.history = append(open, at, 'occurred', undefined, { count: next.count, source: repeat.source });
+  return next;
+}
+
+export function acknowledge(alert: Alert, by: string, at: string, note?: string): Change {
+  requireState(alert, 'acknowledge', ['open']);
+  const ack = note ? { by, at, note } : { by, at };
+  return { alert: { ...alert, state: 'acknowledged', ack, history: append(alert, at, 'acknowledged', by, note ? { note } : undefined) }, type: 'acknowledged', actor: by };
+}
+
+export function assign(alert: Alert, assignee: string, by: string, at: string): Change {
+  requireState(alert, 'assign', ['open', 'acknowledged']);
+  const to = requireText(assignee, 'assignee');
+  return { alert: { ...alert, assignee: to, history: append(alert, at, 'assigned', by, { assignee: to }) }, type: 'assigned', actor: by, details: { assignee: to } };
+}
+
+export function addComment(alert: Alert, text: string, by: string, at: string): Change {
+  const comment = { id: randomUUID(), by, at, text: requireText(text, 'comment text') };
+  return {
+    alert: { ...alert, comments: [...alert.comments, comment], history: append(alert, at, 'commented', by, { commentId: comment.id }) },
+    type: 'commented',
+    actor: by,
+    details: { comment },
+  };
+}
+
+export function resolve(alert: Alert, reason: string, by: string, at: string): Change {
+  requireState(alert, 'resolve', ['open', 'acknowledged']);
+  const why = requireText(reason, 'resolution reason');
+  const next: Alert = { ...alert, state: 'resolved', resolved: { by, at, reason: why }, history: append(alert, at, 'resolved', by, { reason: why }) };
+  delete next.escalation;
+  return { alert: next, type: 'resolved', actor: by, details: { reason: why } };
+}
+
+export function reopen(alert: Alert, by: string, at: string, reason?: string): Change {
+  requireState(alert, 'reopen', ['resolved']);
+  const next: Alert = { ...alert, state: 'open', history: append(alert, at, 'reopened', by, reason ? { reason } : undefined) };
+  delete next.resolved;
+  delete next.ack;
+  return { alert: next, type: 'reopened', actor: by, details: reason ? { reason } : undefined };
+}
+
+export function escalate(alert: Alert, level: number, at: string, nextAt: string | undefined): Change {
+  const escalation = nextAt ? { level, nextAt } : { level };
+  return { alert: { ...alert, escalation, history: append(alert, at, 'escalated', undefined, { level }) }, type: 'escalated', details: { level } };
+}
+
+export function markSilenced(alert: Alert, silence: Silence, at: string): Alert {
+  return {
+    ...alert,
+    silenced: { silenceId: silence.id, reason: silence.reason, at },
+    history: append(alert, at, 'silenced', silence.createdBy, { silenceId: silence.id, reason: silence.reason }),
+  };
+}

@@ -1,0 +1,79 @@
+import type { Node, NodeMessage, NodeStatus } from 'node-red';
+
+export type Done = (err?: Error) => void;
+export type Send = (msg: NodeMessage | Array<NodeMessage | NodeMessage[] | null>) => void;
+
+const STATUS_INTERVAL_MS = 250;
+const MAX_STATUS_TEXT = 40;
+
+/**
+ * Throttled node status: at most one editor update per 250 ms per node, and the last one
+ * always lands. A flow handling thousands of messages per second would otherwise flood the
+ * editor's comms channel.
+ */
+export class StatusReporter {
+  private last = 0;
+  private pending: NodeStatus | undefined;
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(private readonly node: Node) {}
+
+  set(status: NodeStatus): void {
+    const text = status.text === undefined ? undefined : String(status.text);
+    const next = text && text.length > MAX_STATUS_TEXT ? { ...status, text: `${text.slice(0, MAX_STATUS_TEXT - 1)}…` } : status;
+    const now = Date.now();
+    if (now - this.last >= STATUS_INTERVAL_MS && !this.timer) {
+      this.last = now;
+      this.node.status(next);
+      return;
+    }
+    this.pending = next;
+    this.timer ??= setTimeout(() => {
+      this.timer = undefined;
+      this.last = Date.now();
+      if (this.pending) this.node.status(this.pending);
+      this.pending = undefined;
+    }, STATUS_INTERVAL_MS - (now - this.last));
+  }
+
+  ok(text: string): void {
+    this.set({ fill: 'green', shape: 'dot', text });
+  }
+
+  warn(text: string): void {
+    this.set({ fill: 'yellow', shape: 'ring', text });
+  }
+
+  /** Errors show at once: an operator must see them even inside a burst. */
+  error(text: string): void {
+    this.flush();
+    this.last = Date.now();
+    this.node.status({ fill: 'red', shape: 'ring', text: text.length > MAX_STATUS_TEXT ? `${text.slice(0, MAX_STATUS_TEXT - 1)}…` : text });
+  }
+
+  clear(): void {
+    this.flush();
+    this.node.status({});
+  }
+
+  private flush(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    this.pending = undefined;
+  }
+
+  close(): void {
+    this.flush();
+  }
+}
+
+export function asError(err: unknown): Error {
+  return err instanceof Error ? err : new Error(String(err));
+}
+
+/** The input-handler failure path: red status, then `done(err)` so Catch nodes see it. */
+export function fail(status: StatusReporter, done: Done, err: unknown): void {
+  const error = asError(err);
+  status.error(error.message);
+  done(error);
+}
