@@ -1,4 +1,4 @@
-import type { Node, NodeMessage, NodeStatus } from 'node-red';
+import type { Node, NodeMessage, NodeMessageInFlow, NodeStatus } from 'node-red';
 
 export type Done = (err?: Error) => void;
 export type Send = (msg: NodeMessage | Array<NodeMessage | NodeMessage[] | null>) => void;
@@ -76,4 +76,34 @@ export function fail(status: StatusReporter, done: Done, err: unknown): void {
   const error = asError(err);
   status.error(error.message);
   done(error);
+}
+
+/**
+ * The Node-RED 1.0 input contract for an async handler: `done()` after success, red status and
+ * `done(err)` on failure, and a `close` that waits for work in flight so that nothing already
+ * accepted is dropped on redeploy.
+ */
+export function handleInput(
+  node: Node,
+  status: StatusReporter,
+  handler: (msg: NodeMessageInFlow, send: Send) => Promise<void>,
+  onClose?: () => void,
+): void {
+  const pending = new Set<Promise<void>>();
+  node.on('input', (msg: NodeMessageInFlow, send: Send, done: Done) => {
+    const work: Promise<void> = handler(msg, send)
+      .then(
+        () => done(),
+        (err) => fail(status, done, err),
+      )
+      .finally(() => pending.delete(work));
+    pending.add(work);
+  });
+  node.on('close', (_removed: boolean, done: () => void) => {
+    Promise.allSettled([...pending]).then(() => {
+      onClose?.();
+      status.close();
+      done();
+    });
+  });
 }

@@ -31,7 +31,7 @@ export function describe(errors: ErrorObject[]): string {
  * schemas (schemas/tools/<tool>.schema.json) and anything a plug-in package registers.
  */
 export class Validators {
-  private readonly ajv = new Ajv2020({ allErrors: false, strict: true, allowUnionTypes: true });
+  private readonly ajv = new Ajv2020({ allErrors: false, strict: true, strictTuples: false, allowUnionTypes: true });
   private readonly compiled = new Map<string, ValidateFunction>();
   private readonly toolSchemas = new Map<string, string>();
 

@@ -1,0 +1,104 @@
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { DEFAULT_FINGERPRINT_KEYS } from './model/fingerprint';
+import type { Priority } from './model/types';
+
+export interface EscalationStep {
+  /** Minutes without acknowledgement before each level. */
+  afterMinutes: number;
+  /** How many levels at most. */
+  repeat: number;
+}
+
+export type EscalationPolicy = Partial<Record<Priority, EscalationStep>>;
+
+/** The `impetus` section of Node-RED's settings. Every field has an embedded default. */
+export interface ImpetusSettings {
+  /** Path of the console and its API on Node-RED's HTTP server (httpNodeRoot applies). */
+  httpPath?: string;
+  /** Name of this runtime in `source.instance` and lifecycle events. */
+  instance?: string;
+  /** CAP `sender`. */
+  sender?: string;
+  store?: {
+    type?: 'sqlite';
+    /** Relative paths resolve against the Node-RED user directory. */
+    file?: string;
+    synchronous?: 'full' | 'normal';
+    historyWindow?: number;
+  };
+  bus?: { type?: 'memory' };
+  retention?: {
+    /** Resolved alerts and their media are purged after this many days; 0 keeps them forever. */
+    resolvedDays?: number;
+    intervalMinutes?: number;
+  };
+  escalation?: {
+    policy?: EscalationPolicy;
+    tickSeconds?: number;
+  };
+  fingerprintKeys?: string[];
+}
+
+export interface ResolvedSettings {
+  httpPath: string;
+  instance: string;
+  sender: string;
+  store: { type: 'sqlite'; file: string; synchronous: 'full' | 'normal'; historyWindow: number };
+  bus: { type: 'memory' };
+  retention: { resolvedDays: number; intervalMinutes: number };
+  escalation: { policy: EscalationPolicy; tickSeconds: number };
+  fingerprintKeys: string[];
+}
+
+export const DEFAULT_ESCALATION: EscalationPolicy = {
+  P1: { afterMinutes: 2, repeat: 3 },
+  P2: { afterMinutes: 10, repeat: 2 },
+  P3: { afterMinutes: 60, repeat: 1 },
+};
+
+function positive(value: unknown, name: string, fallback: number, allowZero = false): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0 || (!allowZero && value === 0)) {
+    throw new Error(`impetus settings: ${name} must be a ${allowZero ? 'non-negative' : 'positive'} number`);
+  }
+  return value;
+}
+
+/** Fills defaults and rejects nonsense early, so a typo in settings.js fails at start-up and not at 3 a.m. */
+export function resolveSettings(raw: ImpetusSettings | undefined, userDir: string | undefined): ResolvedSettings {
+  const s = raw ?? {};
+  const base = userDir ?? path.join(os.tmpdir(), 'impetus');
+  const httpPath = `/${(s.httpPath ?? '/impetus').replace(/^\/+|\/+$/g, '')}`;
+  const policy = s.escalation?.policy ?? DEFAULT_ESCALATION;
+  for (const [priority, step] of Object.entries(policy)) {
+    if (!/^P[1-4]$/.test(priority)) throw new Error(`impetus settings: escalation.policy key ${priority} must be P1–P4`);
+    positive(step?.afterMinutes, `escalation.policy.${priority}.afterMinutes`, NaN);
+    positive(step?.repeat, `escalation.policy.${priority}.repeat`, NaN);
+  }
+  const file = s.store?.file ?? 'impetus-alerts.db';
+  const type = s.store?.type ?? 'sqlite';
+  if (type !== 'sqlite') throw new Error(`impetus settings: unknown store type ${String(type)}`);
+  const busType = s.bus?.type ?? 'memory';
+  if (busType !== 'memory') throw new Error(`impetus settings: unknown bus type ${String(busType)}`);
+  const synchronous = s.store?.synchronous ?? 'full';
+  if (synchronous !== 'full' && synchronous !== 'normal') throw new Error('impetus settings: store.synchronous must be full or normal');
+  return {
+    httpPath,
+    instance: s.instance ?? `${os.hostname()}-${process.pid}`,
+    sender: s.sender ?? `impetus@${os.hostname()}`,
+    store: {
+      type,
+      file: path.isAbsolute(file) || file === ':memory:' ? file : path.join(base, file),
+      synchronous,
+      historyWindow: positive(s.store?.historyWindow, 'store.historyWindow', 50),
+    },
+    bus: { type: busType },
+    retention: {
+      resolvedDays: positive(s.retention?.resolvedDays, 'retention.resolvedDays', 30, true),
+      intervalMinutes: positive(s.retention?.intervalMinutes, 'retention.intervalMinutes', 60),
+    },
+    escalation: { policy, tickSeconds: positive(s.escalation?.tickSeconds, 'escalation.tickSeconds', 10) },
+    fingerprintKeys: s.fingerprintKeys ?? [...DEFAULT_FINGERPRINT_KEYS],
+  };
+}

@@ -1,0 +1,67 @@
+import assert from 'node:assert/strict';
+import { buildAlert } from '../../nodes/platform/model/draft';
+import { Validators, ValidationError } from '../../nodes/platform/model/validate';
+
+const validators = new Validators();
+const ctx = { now: '2026-11-25T10:00:00.000Z', id: 'a-1' };
+
+describe('alert drafts', () => {
+  it('fills defaults and computes priority and fingerprint', () => {
+    const alert = buildAlert({ tool: 'firearm', event: 'Firearm detected', severity: 'critical', zone: 'piazza' }, ctx);
+    validators.assert('alert', alert);
+    assert.equal(alert.priority, 'P1');
+    assert.equal(alert.state, 'open');
+    assert.equal(alert.status, 'Actual');
+    assert.equal(alert.category, 'Security');
+    assert.equal(alert.headline, 'Firearm detected');
+    assert.equal(alert.occurredAt, ctx.now);
+    assert.equal(alert.count, 1);
+    assert.deepEqual(alert.history, [{ seq: 1, at: ctx.now, action: 'created' }]);
+    assert.match(alert.fingerprint, /^[0-9a-f]{32}$/);
+  });
+
+  it('takes node defaults for missing fields and lets the draft win', () => {
+    const alert = buildAlert({ event: 'High CFU' }, { ...ctx, defaults: { tool: 'bacteria', severity: 'high', status: 'Exercise' } });
+    assert.equal(alert.tool, 'bacteria');
+    assert.equal(alert.severity, 'high');
+    assert.equal(alert.status, 'Exercise');
+    const own = buildAlert({ event: 'High CFU', severity: 'low' }, { ...ctx, defaults: { tool: 'bacteria', severity: 'high' } });
+    assert.equal(own.severity, 'low');
+  });
+
+  it('accepts epoch milliseconds for times', () => {
+    const alert = buildAlert({ tool: 't', event: 'e', occurredAt: Date.parse('2026-01-01T00:00:00Z') }, ctx);
+    assert.equal(alert.occurredAt, '2026-01-01T00:00:00.000Z');
+  });
+
+  for (const [name, draft] of [
+    ['a string', 'hello'],
+    ['null', null],
+    ['an array', [1, 2]],
+    ['a Buffer', Buffer.from('x')],
+  ] as const) {
+    it(`rejects ${name} as a draft`, () => {
+      assert.throws(() => buildAlert(draft, ctx), ValidationError);
+    });
+  }
+
+  it('rejects fields the platform computes', () => {
+    assert.throws(() => buildAlert({ tool: 't', event: 'e', priority: 'P1' }, ctx), /\/priority is computed by the platform/);
+    assert.throws(() => buildAlert({ tool: 't', event: 'e', state: 'resolved' }, ctx), /\/state/);
+  });
+
+  it('names the failing schema path when validation fails', () => {
+    const cases: Array<[unknown, RegExp]> = [
+      [{ tool: 'firearm', event: 'e', severity: 'apocalyptic' }, /\/severity .*allowed values.*#\/properties\/severity\/enum/],
+      [{ event: 'e' }, /must have required property 'tool'/],
+      [{ tool: 'Firearm!', event: 'e' }, /\/tool must match pattern/],
+      [{ tool: 't', event: 'e', location: { type: 'Point', coordinates: [200, 10] } }, /\/location/],
+      [{ tool: 't', event: 'e', bogus: 1 }, /must NOT have additional properties 'bogus'/],
+      [{ tool: 't', event: 'e', occurredAt: 'yesterday' }, /\/occurredAt must match format "date-time"/],
+      [{ tool: 't', event: 'e', headline: 'x'.repeat(600) }, /\/headline must NOT have more than 512 characters/],
+    ];
+    for (const [draft, pattern] of cases) {
+      assert.throws(() => validators.assert('alert', buildAlert(draft, ctx)), pattern);
+    }
+  });
+});
