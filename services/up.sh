@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# Starts every service the scale-out tests use (Kafka, FerretDB) and writes their addresses to
+# $IMPETUS_SERVICES_DIR/env, which .ci/run sources before `npm test`:
+#   source <(services/up.sh --print-env)     # or: services/up.sh && source .services/env
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
+"$SERVICES_ROOT/kafka/start.sh"
+"$SERVICES_ROOT/ferretdb/start.sh"
+mkdir -p "$IMPETUS_SERVICES_DIR"
+cat > "$IMPETUS_SERVICES_DIR/env" <<ENV
+export IMPETUS_KAFKA_BROKERS=127.0.0.1:${IMPETUS_KAFKA_PORT:-19092}
+export IMPETUS_KAFKA_SASL_BROKERS=127.0.0.1:${IMPETUS_KAFKA_SASL_PORT:-$(( ${IMPETUS_KAFKA_PORT:-19092} + 2 ))}
+export IMPETUS_MONGO_URL=mongodb://127.0.0.1:${IMPETUS_FERRETDB_PORT:-27018}/
+ENV
+if [ "${1:-}" = "--print-env" ]; then cat "$IMPETUS_SERVICES_DIR/env"; else log "addresses in $IMPETUS_SERVICES_DIR/env"; fi
