@@ -1,0 +1,585 @@
+import { createHash } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import Database from 'better-sqlite3';
+import { priorityRank } from '../model/priority';
+import { PRIORITIES } from '../model/types';
+import type { Alert, HistoryEntry, Priority, Silence } from '../model/types';
+import { MIGRATIONS, migrate } from './sqlite-migrations';
+import { ConflictError, NotFoundError } from './types';
+import type { AlertQuery, AlertStore, HistoryPage, IngestResult, MediaRef, MergeOccurrence, Page, PurgeResult } from './types';
+
+export interface SqliteAlertStoreOptions {
+  /** Database file, usually in the Node-RED user directory. `:memory:` works for throw-away stores. */
+  file: string;
+  /**
+   * `full` (default) fsyncs the WAL on every commit, so a resolved write survives power loss.
+   * `normal` survives a crash of the process but may lose the last commits on power loss.
+   */
+  synchronous?: 'full' | 'normal';
+  /** Audit entries kept inside each alert document; the full log stays in the history table. Default 50. */
+  historyWindow?: number;
+  /** How long a write waits for another process holding the database lock. Default 5000 ms. */
+  busyTimeoutMs?: number;
+}
+
+export const DEFAULT_HISTORY_WINDOW = 50;
+export const DEFAULT_QUERY_LIMIT = 50;
+export const MAX_QUERY_LIMIT = 1000;
+export const DEFAULT_HISTORY_LIMIT = 1000;
+export const MAX_HISTORY_LIMIT = 10000;
+export const DEFAULT_ESCALATION_LIMIT = 100;
+
+/**
+ * Bounds one group commit: a transaction holds the event loop for its whole duration, so a
+ * flood of writes is cut into transactions that each stay short.
+ */
+const MAX_BATCH = 1000;
+const STATEMENT_CACHE_SIZE = 256;
+/** Joins the searchable fields; a control character no search text is expected to contain. */
+const SEARCH_SEPARATOR = '\u001f';
+
+interface PendingWrite {
+  run(): unknown;
+  resolve(value: unknown): void;
+  reject(reason: unknown): void;
+}
+
+type Settled = { ok: true; value: unknown } | { ok: false; error: unknown };
+
+type Statements = ReturnType<typeof prepareStatements>;
+
+/** The columns derived from an alert document, besides `id` and `doc`. */
+const ALERT_COLUMNS = [
+  'fingerprint', 'tool', 'state', 'priority', 'severity', 'status', 'zone', 'first_seen', 'last_seen',
+  'resolved_at', 'escalation_next', 'silence_id', 'version', 'search',
+] as const;
+type AlertColumns = Record<(typeof ALERT_COLUMNS)[number], string | number | null>;
+
+function prepareStatements(db: Database.Database) {
+  return {
+    begin: db.prepare('BEGIN IMMEDIATE'),
+    commit: db.prepare('COMMIT'),
+    rollback: db.prepare('ROLLBACK'),
+    savepoint: db.prepare('SAVEPOINT impetus_op'),
+    release: db.prepare('RELEASE impetus_op'),
+    rollbackTo: db.prepare('ROLLBACK TO impetus_op'),
+
+    getAlert: db.prepare<[string], { doc: string }>('SELECT doc FROM alerts WHERE id = ?'),
+    getColumns: db.prepare<[string], AlertColumns>(`SELECT ${ALERT_COLUMNS.join(', ')} FROM alerts WHERE id = ?`),
+    openByFingerprint: db.prepare<[string], AlertColumns & { doc: string }>(
+      `SELECT ${ALERT_COLUMNS.join(', ')}, doc FROM alerts WHERE fingerprint = ? AND state <> 'resolved' ORDER BY rowid DESC LIMIT 1`,
+    ),
+    latestByFingerprint: db.prepare<[string], { id: string }>(
+      'SELECT id FROM alerts WHERE fingerprint = ? ORDER BY rowid DESC LIMIT 1',
+    ),
+    insertAlert: db.prepare(`
+      INSERT INTO alerts (id, fingerprint, tool, state, priority, severity, status, zone, first_seen, last_seen,
+        resolved_at, escalation_next, silence_id, version, search, doc)
+      VALUES (@id, @fingerprint, @tool, @state, @priority, @severity, @status, @zone, @first_seen, @last_seen,
+        @resolved_at, @escalation_next, @silence_id, @version, @search, @doc)`),
+    maxSeq: db.prepare<[string], { seq: number | null }>('SELECT max(seq) AS seq FROM history WHERE alert_id = ?'),
+    insertHistory: db.prepare<[string, number, string]>('INSERT INTO history (alert_id, seq, entry) VALUES (?, ?, ?)'),
+    historyPage: db.prepare<[string, number, number], { entry: string }>(
+      'SELECT entry FROM history WHERE alert_id = ? ORDER BY seq LIMIT ? OFFSET ?',
+    ),
+    historyCount: db.prepare<[string], { n: number }>('SELECT count(*) AS n FROM history WHERE alert_id = ?'),
+    unlinkMedia: db.prepare<[string]>('DELETE FROM alert_media WHERE alert_id = ?'),
+    linkMedia: db.prepare<[string, string]>('INSERT OR IGNORE INTO alert_media (digest, alert_id) VALUES (?, ?)'),
+
+    putMedia: db.prepare<[string, string, number, number, Buffer], { mime: string; size: number }>(`
+      INSERT INTO media (digest, mime, size, stored_at, data) VALUES (?, ?, ?, ?, ?)
+      ON CONFLICT (digest) DO UPDATE SET stored_at = excluded.stored_at
+      RETURNING mime, size`),
+    getMedia: db.prepare<[string], { mime: string; data: Buffer }>('SELECT mime, data FROM media WHERE digest = ?'),
+
+    purgeDigests: db.prepare<[number], { digest: string }>(`
+      SELECT DISTINCT digest FROM alert_media
+      WHERE alert_id IN (SELECT id FROM alerts WHERE state = 'resolved' AND resolved_at < ?)`),
+    purgeHistory: db.prepare<[number]>(`
+      DELETE FROM history WHERE alert_id IN (SELECT id FROM alerts WHERE state = 'resolved' AND resolved_at < ?)`),
+    purgeLinks: db.prepare<[number]>(`
+      DELETE FROM alert_media WHERE alert_id IN (SELECT id FROM alerts WHERE state = 'resolved' AND resolved_at < ?)`),
+    purgeAlerts: db.prepare<[number]>("DELETE FROM alerts WHERE state = 'resolved' AND resolved_at < ?"),
+    deleteMediaIfUnreferenced: db.prepare<[string]>(
+      'DELETE FROM media WHERE digest = ? AND NOT EXISTS (SELECT 1 FROM alert_media WHERE alert_media.digest = media.digest)',
+    ),
+    purgeOrphanMedia: db.prepare<[number]>(
+      'DELETE FROM media WHERE stored_at < ? AND NOT EXISTS (SELECT 1 FROM alert_media WHERE alert_media.digest = media.digest)',
+    ),
+
+    putSilence: db.prepare<[string, number, number, number | null, string]>(`
+      INSERT INTO silences (id, starts_at, ends_at, expired_at, doc) VALUES (?, ?, ?, ?, ?)
+      ON CONFLICT (id) DO UPDATE SET starts_at = excluded.starts_at, ends_at = excluded.ends_at,
+        expired_at = excluded.expired_at, doc = excluded.doc`),
+    getSilence: db.prepare<[string], { doc: string }>('SELECT doc FROM silences WHERE id = ?'),
+    allSilences: db.prepare<[], { doc: string }>('SELECT doc FROM silences ORDER BY starts_at, id'),
+    activeSilences: db.prepare<[number, number, number], { doc: string }>(`
+      SELECT doc FROM silences
+      WHERE starts_at <= ? AND ends_at > ? AND (expired_at IS NULL OR expired_at > ?)
+      ORDER BY starts_at, id`),
+
+    dueEscalations: db.prepare<[number, number, number, number, number], { doc: string }>(`
+      SELECT doc FROM alerts a
+      WHERE a.state = 'open' AND a.escalation_next IS NOT NULL AND a.escalation_next <= ?
+        AND (a.silence_id IS NULL OR NOT EXISTS (
+          SELECT 1 FROM silences s
+          WHERE s.id = a.silence_id AND s.starts_at <= ? AND s.ends_at > ? AND (s.expired_at IS NULL OR s.expired_at > ?)))
+      ORDER BY a.escalation_next, a.rowid
+      LIMIT ?`),
+  };
+}
+
+function toMs(value: string, what: string): number {
+  const ms = Date.parse(value);
+  if (Number.isNaN(ms)) throw new TypeError(`${what} is not a valid date-time: ${JSON.stringify(value)}`);
+  return ms;
+}
+
+function dateMs(value: Date, what: string): number {
+  if (!(value instanceof Date) || Number.isNaN(value.getTime())) throw new TypeError(`${what} must be a valid Date`);
+  return value.getTime();
+}
+
+function clampInt(value: number | undefined, fallback: number, min: number, max: number, what: string): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || !Number.isFinite(value)) throw new TypeError(`${what} must be a finite number`);
+  return Math.min(max, Math.max(min, Math.floor(value)));
+}
+
+function searchText(alert: Alert): string {
+  return [alert.headline, alert.description, alert.event, alert.areaDesc]
+    .filter((s): s is string => typeof s === 'string')
+    .join(SEARCH_SEPARATOR)
+    .toLowerCase();
+}
+
+/**
+ * Whether `JSON.parse(JSON.stringify(value))` would deep-equal `value`: only plain objects,
+ * arrays, strings, booleans, null and finite numbers, no undefined properties.
+ */
+function isJsonClean(value: unknown): boolean {
+  if (value === null) return true;
+  switch (typeof value) {
+    case 'string':
+    case 'boolean':
+      return true;
+    case 'number':
+      return Number.isFinite(value) && !Object.is(value, -0);
+    case 'object': {
+      if (Array.isArray(value)) {
+        for (let i = 0; i < value.length; i++) if (!isJsonClean(value[i])) return false;
+        return true;
+      }
+      const proto = Object.getPrototypeOf(value);
+      if ((proto !== Object.prototype && proto !== null) || 'toJSON' in value) return false;
+      for (const key in value) if (!isJsonClean((value as Record<string, unknown>)[key])) return false;
+      return true;
+    }
+    default:
+      return false;
+  }
+}
+
+/**
+ * The embedded AlertStore.
+ *
+ * Writes are group-committed: every write issued before the next `setImmediate` runs, in
+ * order, inside one transaction, and all their promises settle once COMMIT has returned. One
+ * fsync then covers many alerts, which is what lets a single file keep up with bursts while
+ * still resolving each write only when it is durable. Each write runs under its own
+ * savepoint, so one that fails is rolled back alone and the rest of its batch still commits.
+ *
+ * Reads run at once on the same connection and see every committed write; a write that has
+ * not resolved yet may not be visible to them.
+ */
+export class SqliteAlertStore implements AlertStore {
+  readonly kind = 'sqlite';
+  readonly file: string;
+  private readonly synchronous: 'full' | 'normal';
+  private readonly historyWindow: number;
+  private readonly busyTimeoutMs: number;
+  private db?: Database.Database;
+  private stmts?: Statements;
+  private phase: 'new' | 'open' | 'closing' | 'closed' = 'new';
+  private queue: PendingWrite[] = [];
+  private flushScheduled = false;
+  private readonly queryCache = new Map<string, Database.Statement>();
+
+  constructor(options: SqliteAlertStoreOptions) {
+    if (typeof options?.file !== 'string' || options.file.trim() === '') throw new TypeError('SqliteAlertStore needs a file path');
+    const synchronous = options.synchronous ?? 'full';
+    if (synchronous !== 'full' && synchronous !== 'normal') throw new TypeError(`synchronous must be 'full' or 'normal', not ${String(synchronous)}`);
+    const window = options.historyWindow ?? DEFAULT_HISTORY_WINDOW;
+    if (!Number.isInteger(window) || window < 1) throw new TypeError('historyWindow must be a positive integer');
+    const busy = options.busyTimeoutMs ?? 5000;
+    if (!Number.isInteger(busy) || busy < 0) throw new TypeError('busyTimeoutMs must be a non-negative integer');
+    this.file = options.file;
+    this.synchronous = synchronous;
+    this.historyWindow = window;
+    this.busyTimeoutMs = busy;
+  }
+
+  async open(): Promise<void> {
+    if (this.phase === 'open') return;
+    if (this.phase !== 'new') throw this.unavailable();
+    let db: Database.Database;
+    try {
+      // A first start with a fresh Node-RED user directory may not have the folder yet.
+      if (this.file !== ':memory:') fs.mkdirSync(path.dirname(path.resolve(this.file)), { recursive: true });
+      db = new Database(this.file, { timeout: this.busyTimeoutMs });
+    } catch (err) {
+      throw new Error(`cannot open alert store ${this.file}: ${(err as Error).message}`, { cause: err });
+    }
+    try {
+      // The first statement that reads the file is where a garbage file is noticed.
+      const mode = db.pragma('journal_mode = WAL', { simple: true });
+      if (mode !== 'wal' && this.file !== ':memory:') throw new Error(`the file refuses WAL mode (journal_mode is ${String(mode)})`);
+      db.pragma(`synchronous = ${this.synchronous.toUpperCase()}`);
+      // Checkpointing every 10000 pages rather than 1000 lets a hot alert rewritten by many
+      // batches be copied into the database once; the size limit then trims the WAL back.
+      db.pragma('wal_autocheckpoint = 10000');
+      db.pragma('journal_size_limit = 67108864');
+      migrate(db, MIGRATIONS);
+      this.stmts = prepareStatements(db);
+    } catch (err) {
+      db.close();
+      throw new Error(`cannot open alert store ${this.file}: ${(err as Error).message}`, { cause: err });
+    }
+    this.db = db;
+    this.phase = 'open';
+  }
+
+  /** Commits every write already issued, then closes the file; later calls reject. */
+  async close(): Promise<void> {
+    if (this.phase === 'closed' || this.phase === 'closing') return;
+    if (this.phase === 'new') {
+      this.phase = 'closed';
+      return;
+    }
+    this.phase = 'closing';
+    while (this.queue.length) this.runBatch(this.queue.splice(0, MAX_BATCH));
+    this.queryCache.clear();
+    this.db?.close();
+    this.db = undefined;
+    this.stmts = undefined;
+    this.phase = 'closed';
+  }
+
+  // ---- writes (group-committed) ----
+
+  ingest(candidate: Alert, merge: MergeOccurrence): Promise<IngestResult> {
+    return this.write(() => {
+      const s = this.stmts!;
+      const open = s.openByFingerprint.get(candidate.fingerprint);
+      if (open) {
+        const existing = JSON.parse(open.doc) as Alert;
+        const merged = merge(existing);
+        if (merged?.id !== existing.id) throw new Error(`merge must keep the alert id ${existing.id}`);
+        return { alert: this.writeAlert({ ...merged, version: existing.version }, open), outcome: 'deduplicated' } satisfies IngestResult;
+      }
+      const previous = s.latestByFingerprint.get(candidate.fingerprint);
+      const next = previous ? { ...candidate, previousId: previous.id } : candidate;
+      return { alert: this.writeAlert(next, undefined), outcome: 'created' } satisfies IngestResult;
+    });
+  }
+
+  replace(alert: Alert): Promise<Alert> {
+    return this.write(() => {
+      const current = this.stmts!.getColumns.get(alert.id);
+      if (!current) throw new NotFoundError(alert.id);
+      if (current.version !== alert.version) throw new ConflictError(alert.id, alert.version, current.version as number);
+      return this.writeAlert(alert, current);
+    });
+  }
+
+  putMedia(data: Buffer, mimeType: string): Promise<MediaRef> {
+    if (!Buffer.isBuffer(data)) return Promise.reject(new TypeError('media data must be a Buffer'));
+    if (typeof mimeType !== 'string' || mimeType === '') return Promise.reject(new TypeError('media needs a MIME type'));
+    // Copied because the bytes are written at the next batch and the caller may reuse its buffer
+    // (frame pools do) before then; the digest must describe what is stored.
+    const bytes = Buffer.from(data);
+    const digest = `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
+    return this.write(() => {
+      // A re-put refreshes stored_at so that purge does not take an upload the caller is about to reference.
+      const row = this.stmts!.putMedia.get(digest, mimeType, bytes.length, Date.now(), bytes)!;
+      return { digest, size: row.size, mimeType: row.mime } satisfies MediaRef;
+    });
+  }
+
+  purge(resolvedBefore: Date): Promise<PurgeResult> {
+    let cutoff: number;
+    try {
+      cutoff = dateMs(resolvedBefore, 'resolvedBefore');
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    return this.write(() => {
+      const s = this.stmts!;
+      const digests = s.purgeDigests.all(cutoff).map((r) => r.digest);
+      s.purgeHistory.run(cutoff);
+      s.purgeLinks.run(cutoff);
+      const alerts = s.purgeAlerts.run(cutoff).changes;
+      let media = 0;
+      for (const digest of digests) media += s.deleteMediaIfUnreferenced.run(digest).changes;
+      // Media never attached to any alert is only dropped once it is as old as the cutoff: a
+      // fresh upload may be waiting for the ingest that references it.
+      media += s.purgeOrphanMedia.run(cutoff).changes;
+      return { alerts, media } satisfies PurgeResult;
+    });
+  }
+
+  putSilence(silence: Silence): Promise<void> {
+    let row: [string, number, number, number | null, string];
+    try {
+      if (typeof silence?.id !== 'string' || silence.id === '') throw new TypeError('silence needs an id');
+      const startsAt = toMs(silence.startsAt, `silence ${silence.id} startsAt`);
+      const endsAt = toMs(silence.endsAt, `silence ${silence.id} endsAt`);
+      const expiredAt = silence.expiredAt === undefined ? null : toMs(silence.expiredAt, `silence ${silence.id} expiredAt`);
+      row = [silence.id, startsAt, endsAt, expiredAt, JSON.stringify(silence)];
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    return this.write(() => {
+      this.stmts!.putSilence.run(...row);
+    });
+  }
+
+  // ---- reads ----
+
+  async get(id: string): Promise<Alert | undefined> {
+    const row = this.ready().getAlert.get(id);
+    return row ? (JSON.parse(row.doc) as Alert) : undefined;
+  }
+
+  async query(query: AlertQuery): Promise<Page<Alert>> {
+    this.ready();
+    const q = query ?? {};
+    const where: string[] = [];
+    const params: unknown[] = [];
+    const anyOf = (column: string, value: unknown, map: (v: unknown) => unknown = (v) => v) => {
+      if (value === undefined) return;
+      const values = (Array.isArray(value) ? value : [value]).map(map);
+      // An empty list selects nothing, as `$in: []` does in MongoDB.
+      if (values.length === 0) where.push('0');
+      else where.push(`${column} IN (${values.map(() => '?').join(', ')})`);
+      params.push(...values);
+    };
+    anyOf('state', q.state);
+    anyOf('priority', q.priority, (p) => {
+      if (!(PRIORITIES as readonly unknown[]).includes(p)) throw new TypeError(`unknown priority ${String(p)}`);
+      return priorityRank(p as Priority);
+    });
+    anyOf('tool', q.tool);
+    anyOf('severity', q.severity);
+    anyOf('status', q.status);
+    anyOf('zone', q.zone);
+    if (q.from !== undefined) {
+      where.push('last_seen >= ?');
+      params.push(toMs(q.from, 'from'));
+    }
+    if (q.to !== undefined) {
+      where.push('last_seen < ?');
+      params.push(toMs(q.to, 'to'));
+    }
+    if (q.text !== undefined && q.text !== '') {
+      if (typeof q.text !== 'string') throw new TypeError('text must be a string');
+      // instr() matches literally, so `%` and `_` in the search need no LIKE escaping.
+      where.push('instr(search, ?) > 0');
+      params.push(q.text.toLowerCase());
+    }
+    const sort = q.sort ?? 'priority';
+    if (sort !== 'priority' && sort !== 'recent') throw new TypeError(`unknown sort ${String(sort)}`);
+    const limit = clampInt(q.limit, DEFAULT_QUERY_LIMIT, 0, MAX_QUERY_LIMIT, 'limit');
+    const offset = clampInt(q.offset, 0, 0, Number.MAX_SAFE_INTEGER, 'offset');
+
+    const clause = where.length ? `WHERE ${where.join(' AND ')}` : '';
+    const order = sort === 'priority' ? 'priority ASC, last_seen DESC, rowid DESC' : 'last_seen DESC, rowid DESC';
+    const total = (this.statement(`SELECT count(*) AS n FROM alerts ${clause}`).get(...params) as { n: number }).n;
+    const rows = limit === 0 || offset >= total
+      ? []
+      : (this.statement(`SELECT doc FROM alerts ${clause} ORDER BY ${order} LIMIT ? OFFSET ?`).all(...params, limit, offset) as { doc: string }[]);
+    return { items: rows.map((r) => JSON.parse(r.doc) as Alert), total, limit, offset };
+  }
+
+  async history(alertId: string, options: { limit?: number; offset?: number } = {}): Promise<HistoryPage> {
+    const s = this.ready();
+    const limit = clampInt(options.limit, DEFAULT_HISTORY_LIMIT, 0, MAX_HISTORY_LIMIT, 'limit');
+    const offset = clampInt(options.offset, 0, 0, Number.MAX_SAFE_INTEGER, 'offset');
+    const total = s.historyCount.get(alertId)!.n;
+    const entries = limit === 0 ? [] : s.historyPage.all(alertId, limit, offset).map((r) => JSON.parse(r.entry) as HistoryEntry);
+    return { entries, total };
+  }
+
+  async getMedia(digest: string): Promise<{ data: Buffer; mimeType: string } | undefined> {
+    const row = this.ready().getMedia.get(digest);
+    return row ? { data: row.data, mimeType: row.mime } : undefined;
+  }
+
+  async silences(at?: Date): Promise<Silence[]> {
+    const s = this.ready();
+    let rows: { doc: string }[];
+    if (at === undefined) rows = s.allSilences.all();
+    else {
+      const ms = dateMs(at, 'at');
+      rows = s.activeSilences.all(ms, ms, ms);
+    }
+    return rows.map((r) => JSON.parse(r.doc) as Silence);
+  }
+
+  async getSilence(id: string): Promise<Silence | undefined> {
+    const row = this.ready().getSilence.get(id);
+    return row ? (JSON.parse(row.doc) as Silence) : undefined;
+  }
+
+  async dueEscalations(now: Date, limit?: number): Promise<Alert[]> {
+    const s = this.ready();
+    const at = dateMs(now, 'now');
+    const n = clampInt(limit, DEFAULT_ESCALATION_LIMIT, 0, MAX_QUERY_LIMIT, 'limit');
+    return s.dueEscalations.all(at, at, at, at, n).map((r) => JSON.parse(r.doc) as Alert);
+  }
+
+  // ---- internals ----
+
+  private unavailable(): Error {
+    if (this.phase === 'new') return new Error(`alert store ${this.file} is not open; call open() first`);
+    return new Error(`alert store ${this.file} is closed`);
+  }
+
+  private ready(): Statements {
+    if (this.phase !== 'open' || !this.stmts) throw this.unavailable();
+    return this.stmts;
+  }
+
+  private statement(sql: string): Database.Statement {
+    let stmt = this.queryCache.get(sql);
+    if (!stmt) {
+      // Array filters make the SQL text vary with list length; a full cache is simply dropped.
+      if (this.queryCache.size >= STATEMENT_CACHE_SIZE) this.queryCache.clear();
+      stmt = this.db!.prepare(sql);
+      this.queryCache.set(sql, stmt);
+    }
+    return stmt;
+  }
+
+  private write<T>(run: () => T): Promise<T> {
+    if (this.phase !== 'open') return Promise.reject(this.unavailable());
+    return new Promise<T>((resolve, reject) => {
+      this.queue.push({ run, resolve: resolve as (value: unknown) => void, reject });
+      this.scheduleFlush();
+    });
+  }
+
+  private scheduleFlush(): void {
+    if (this.flushScheduled) return;
+    this.flushScheduled = true;
+    setImmediate(() => {
+      this.flushScheduled = false;
+      if (this.phase !== 'open' || this.queue.length === 0) return;
+      this.runBatch(this.queue.splice(0, MAX_BATCH));
+      // One batch per turn of the event loop, so reads and I/O are served between batches.
+      if (this.queue.length) this.scheduleFlush();
+    });
+  }
+
+  private runBatch(batch: PendingWrite[]): void {
+    const s = this.stmts!;
+    const db = this.db!;
+    const settled: Settled[] = [];
+    try {
+      s.begin.run();
+    } catch (err) {
+      for (const op of batch) op.reject(err);
+      return;
+    }
+    for (let i = 0; i < batch.length; i++) {
+      s.savepoint.run();
+      try {
+        const value = batch[i].run();
+        s.release.run();
+        settled.push({ ok: true, value });
+      } catch (err) {
+        try {
+          if (!db.inTransaction) throw err;
+          s.rollbackTo.run();
+          s.release.run();
+          settled.push({ ok: false, error: err });
+        } catch (fatal) {
+          // SQLite gave up the whole transaction (disk full, I/O error): nothing done so far in
+          // this batch is durable, and the writes not yet run get a fresh transaction.
+          if (db.inTransaction) s.rollback.run();
+          for (let j = 0; j <= i; j++) batch[j].reject(fatal);
+          this.queue.unshift(...batch.slice(i + 1));
+          if (this.phase === 'open' && this.queue.length) this.scheduleFlush();
+          return;
+        }
+      }
+    }
+    try {
+      s.commit.run();
+    } catch (err) {
+      if (db.inTransaction) s.rollback.run();
+      for (const op of batch) op.reject(err);
+      return;
+    }
+    settled.forEach((result, i) => (result.ok ? batch[i].resolve(result.value) : batch[i].reject(result.error)));
+  }
+
+  /**
+   * Stores `alert` as version `alert.version + 1`, over the row `current` when the alert exists
+   * (the caller has checked the version). The new part of its history goes to the audit log;
+   * the document keeps the last `historyWindow` entries.
+   */
+  private writeAlert(alert: Alert, current: AlertColumns | undefined): Alert {
+    const s = this.stmts!;
+    if (!Number.isInteger(alert.version) || alert.version < 0) throw new TypeError(`alert ${alert.id} has no valid version`);
+    const history = Array.isArray(alert.history) ? alert.history : [];
+    const stored: Alert = {
+      ...alert,
+      version: alert.version + 1,
+      history: history.length > this.historyWindow ? history.slice(-this.historyWindow) : history,
+    };
+    const doc = JSON.stringify(stored);
+    const row: AlertColumns & { id: string; doc: string } = {
+      id: stored.id,
+      fingerprint: stored.fingerprint,
+      tool: stored.tool,
+      state: stored.state,
+      priority: priorityRank(stored.priority),
+      severity: stored.severity,
+      status: stored.status,
+      zone: stored.zone ?? null,
+      first_seen: toMs(stored.firstSeen, `alert ${stored.id} firstSeen`),
+      last_seen: toMs(stored.lastSeen, `alert ${stored.id} lastSeen`),
+      resolved_at: stored.state === 'resolved' && stored.resolved ? toMs(stored.resolved.at, `alert ${stored.id} resolved.at`) : null,
+      escalation_next: stored.escalation?.nextAt !== undefined ? toMs(stored.escalation.nextAt, `alert ${stored.id} escalation.nextAt`) : null,
+      silence_id: stored.silenced?.silenceId ?? null,
+      version: stored.version,
+      search: searchText(stored),
+      doc,
+    };
+    if (!Number.isInteger(row.priority)) throw new TypeError(`alert ${stored.id} has an unknown priority ${String(stored.priority)}`);
+    if (current) {
+      // SQLite rewrites every index that covers a column named in SET, changed or not; naming
+      // only the changed columns keeps a repeat (new lastSeen, version and doc) to two indexes.
+      const changed = ALERT_COLUMNS.filter((c) => row[c] !== current[c]);
+      const sql = `UPDATE alerts SET ${changed.map((c) => `${c} = @${c}`).join(', ')}, doc = @doc WHERE id = @id`;
+      this.statement(sql).run(row);
+      s.unlinkMedia.run(stored.id);
+    } else {
+      s.insertAlert.run(row);
+    }
+    for (const resource of stored.resources ?? []) {
+      if (typeof resource.digest === 'string') s.linkMedia.run(resource.digest, stored.id);
+    }
+    const storedMax = s.maxSeq.get(stored.id)?.seq ?? 0;
+    for (const entry of history) {
+      if (!Number.isInteger(entry?.seq)) throw new TypeError(`alert ${stored.id} has a history entry without an integer seq`);
+      if (entry.seq > storedMax) s.insertHistory.run(stored.id, entry.seq, JSON.stringify(entry));
+    }
+    // Callers get exactly what get() would return. Re-parsing the document would guarantee that
+    // but doubles the JSON work of a repeat, the hot path; a walk proves it is not needed in the
+    // usual case, where the alert holds nothing JSON would drop or change.
+    return isJsonClean(stored) ? stored : (JSON.parse(doc) as Alert);
+  }
+}

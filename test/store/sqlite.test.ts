@@ -1,0 +1,248 @@
+import assert from 'node:assert/strict';
+import { createHash, randomUUID } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import Database from 'better-sqlite3';
+import { buildAlert } from '../../nodes/platform/model/draft';
+import { acknowledge, recordOccurrence } from '../../nodes/platform/model/lifecycle';
+import type { Alert } from '../../nodes/platform/model/types';
+import { SqliteAlertStore } from '../../nodes/platform/store/sqlite';
+import type { SqliteAlertStoreOptions } from '../../nodes/platform/store/sqlite';
+import { MIGRATIONS, migrate, schemaVersion } from '../../nodes/platform/store/sqlite-migrations';
+import { ConflictError } from '../../nodes/platform/store/types';
+import { alertStoreContract } from '../contract/alert-store.contract';
+
+const tempDirs: string[] = [];
+
+function tempFile(): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'impetus-sqlite-'));
+  tempDirs.push(dir);
+  return path.join(dir, 'alerts.db');
+}
+
+after(function () {
+  for (const dir of tempDirs) fs.rmSync(dir, { recursive: true, force: true });
+});
+
+async function openStore(options: SqliteAlertStoreOptions): Promise<SqliteAlertStore> {
+  const store = new SqliteAlertStore(options);
+  await store.open();
+  return store;
+}
+
+const HISTORY_WINDOW = 10;
+
+alertStoreContract('sqlite', async () => {
+  const file = tempFile();
+  let current = await openStore({ file, historyWindow: HISTORY_WINDOW });
+  return {
+    store: current,
+    historyWindow: HISTORY_WINDOW,
+    async reopen() {
+      await current.close();
+      current = await openStore({ file, historyWindow: HISTORY_WINDOW });
+      return current;
+    },
+    async cleanup() {
+      await current.close();
+      fs.rmSync(path.dirname(file), { recursive: true, force: true });
+    },
+  };
+});
+
+describe('SqliteAlertStore', function () {
+  const now = '2025-03-01T10:00:00.000Z';
+
+  function candidate(ref = 'cam-1', at = now): Alert {
+    return buildAlert({ tool: 'firearm', event: 'Firearm detected', zone: 'Z1', source: { ref } }, { now: at, id: randomUUID() });
+  }
+
+  function ingest(store: SqliteAlertStore, c: Alert) {
+    return store.ingest(c, (open) => recordOccurrence(open, c, c.lastSeen));
+  }
+
+  let stores: SqliteAlertStore[] = [];
+  afterEach(async function () {
+    for (const store of stores) await store.close();
+    stores = [];
+  });
+
+  async function track(options: SqliteAlertStoreOptions): Promise<SqliteAlertStore> {
+    const store = await openStore(options);
+    stores.push(store);
+    return store;
+  }
+
+  it('runs in WAL mode with a fresh database at the latest schema version', async function () {
+    const file = tempFile();
+    await track({ file });
+    const raw = new Database(file, { readonly: true });
+    try {
+      assert.equal(raw.pragma('journal_mode', { simple: true }), 'wal');
+      assert.equal(schemaVersion(raw), MIGRATIONS.length);
+    } finally {
+      raw.close();
+    }
+  });
+
+  it('resolves a write only once another connection can read it', async function () {
+    const file = tempFile();
+    const store = await track({ file, synchronous: 'full' });
+    const c = candidate();
+    await ingest(store, c);
+    const raw = new Database(file, { readonly: true });
+    try {
+      const row = raw.prepare('SELECT version FROM alerts WHERE id = ?').get(c.id) as { version: number } | undefined;
+      assert.equal(row?.version, 1);
+    } finally {
+      raw.close();
+    }
+  });
+
+  it('commits the rest of a batch when one write in it fails', async function () {
+    const file = tempFile();
+    const store = await track({ file });
+    const created = (await ingest(store, candidate())).alert;
+    await store.replace(acknowledge(created, 'operator', now).alert);
+
+    // Issued in one tick, so they share one transaction.
+    const outcomes = await Promise.allSettled([
+      ingest(store, candidate('cam-2')),
+      store.replace(created),
+      store.putSilence({ id: 'bad', matchers: {}, reason: 'r', createdBy: 'x', createdAt: now, startsAt: 'not a date', endsAt: now }),
+      store.putMedia(Buffer.from('frame'), 'image/jpeg'),
+      ingest(store, candidate('cam-3')),
+    ]);
+    assert.deepEqual(outcomes.map((o) => o.status), ['fulfilled', 'rejected', 'rejected', 'fulfilled', 'fulfilled']);
+    assert.ok((outcomes[1] as PromiseRejectedResult).reason instanceof ConflictError);
+    assert.match(String((outcomes[2] as PromiseRejectedResult).reason), /startsAt is not a valid date-time/);
+
+    await store.close();
+    const reopened = await track({ file });
+    assert.equal((await reopened.query({})).total, 3);
+    assert.equal((await reopened.get(created.id))?.state, 'acknowledged');
+  });
+
+  it('rolls back a failed write completely, history included', async function () {
+    const store = await track({ file: tempFile() });
+    const created = (await ingest(store, candidate())).alert;
+    // The bad entry is only noticed after the row and the first new entry were written, so
+    // this checks that the savepoint undoes both.
+    const acked = acknowledge(created, 'operator', now).alert;
+    const broken = { ...acked, history: [...acked.history, { seq: 2.5, at: now, action: 'commented' as const }] };
+    await assert.rejects(store.replace(broken), /history entry without an integer seq/);
+    assert.equal((await store.history(created.id)).total, 1);
+    assert.equal((await store.get(created.id))?.version, 1);
+  });
+
+  it('keeps 50 history entries in the document by default', async function () {
+    const store = await track({ file: tempFile() });
+    let alert = (await ingest(store, candidate())).alert;
+    for (let i = 1; i < 60; i++) alert = (await ingest(store, candidate('cam-1', new Date(Date.parse(now) + i * 1000).toISOString()))).alert;
+    assert.equal(alert.history.length, 50);
+    assert.equal(alert.history[0].seq, 11);
+    assert.equal((await store.history(alert.id)).total, 60);
+  });
+
+  it('creates the folder of its file when it is missing', async function () {
+    const file = path.join(path.dirname(tempFile()), 'new', 'folder', 'alerts.db');
+    const store = await track({ file });
+    await ingest(store, candidate());
+    assert.ok(fs.existsSync(file));
+  });
+
+  it('rejects calls before open() with a clear error', async function () {
+    const store = new SqliteAlertStore({ file: tempFile() });
+    await assert.rejects(store.get('x'), /not open; call open\(\) first/);
+    await assert.rejects(ingest(store, candidate()), /not open/);
+  });
+
+  it('rejects bad options at construction', function () {
+    assert.throws(() => new SqliteAlertStore({ file: '' }), /file path/);
+    assert.throws(() => new SqliteAlertStore({ file: 'x.db', historyWindow: 0 }), /historyWindow/);
+    assert.throws(() => new SqliteAlertStore({ file: 'x.db', synchronous: 'off' as never }), /synchronous/);
+  });
+
+  describe('schema migrations', function () {
+    it('upgrades a database created at migration 1, keeping its data', async function () {
+      const file = tempFile();
+      const bytes = Buffer.from('snapshot taken before the upgrade');
+      const digest = `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
+      const open: Alert = { ...candidate('cam-1'), version: 1, resources: [{ description: 'snapshot', mimeType: 'image/jpeg', digest }] };
+      const closed: Alert = { ...candidate('cam-2'), version: 1, state: 'resolved', resolved: { by: 'operator', at: now, reason: 'done' } };
+
+      const raw = new Database(file);
+      migrate(raw, MIGRATIONS.slice(0, 1));
+      assert.equal(schemaVersion(raw), 1);
+      const insert = raw.prepare(`
+        INSERT INTO alerts (id, fingerprint, tool, state, priority, severity, status, zone, first_seen, last_seen,
+          resolved_at, escalation_next, silence_id, version, search, doc)
+        VALUES (?, ?, 'firearm', ?, 3, 'medium', 'Actual', 'Z1', ?, ?, ?, NULL, NULL, 1, ?, ?)`);
+      for (const a of [open, closed]) {
+        const t = Date.parse(now);
+        insert.run(a.id, a.fingerprint, a.state, t, t, a.state === 'resolved' ? t : null, a.headline.toLowerCase(), JSON.stringify(a));
+        raw.prepare('INSERT INTO history (alert_id, seq, entry) VALUES (?, 1, ?)').run(a.id, JSON.stringify(a.history[0]));
+      }
+      raw.close();
+
+      const store = await track({ file });
+      const check = new Database(file, { readonly: true });
+      try {
+        assert.equal(schemaVersion(check), MIGRATIONS.length);
+      } finally {
+        check.close();
+      }
+      assert.deepEqual(await store.get(open.id), open);
+      assert.deepEqual(await store.get(closed.id), closed);
+      assert.equal((await store.history(open.id)).total, 1);
+
+      const repeat = await ingest(store, candidate('cam-1'));
+      assert.equal(repeat.alert.id, open.id);
+      assert.equal(repeat.alert.version, 2);
+      const successor = await ingest(store, candidate('cam-2'));
+      assert.equal(successor.alert.previousId, closed.id);
+
+      // Migration 2 back-filled the references of alerts written before it existed, so purge
+      // keeps the media the migrated open alert points at.
+      assert.equal((await store.putMedia(bytes, 'image/jpeg')).digest, digest);
+      assert.deepEqual(await store.purge(new Date(Date.now() + 60_000)), { alerts: 1, media: 0 });
+      assert.ok(await store.getMedia(digest));
+      assert.equal(await store.get(closed.id), undefined);
+    });
+
+    it('refuses a database written by a newer release', async function () {
+      const file = tempFile();
+      const raw = new Database(file);
+      migrate(raw);
+      raw.pragma(`user_version = ${MIGRATIONS.length + 1}`);
+      raw.close();
+      const store = new SqliteAlertStore({ file });
+      await assert.rejects(store.open(), (err: Error) => {
+        assert.match(err.message, new RegExp(`schema version ${MIGRATIONS.length + 1} is newer than this release supports \\(${MIGRATIONS.length}\\)`));
+        assert.ok(err.message.includes(file));
+        return true;
+      });
+    });
+
+    it('leaves the database at the previous version when a migration fails', function () {
+      const raw = new Database(tempFile());
+      try {
+        const failing = [...MIGRATIONS.slice(0, 1), { version: 2, description: 'broken', up: (db: Database.Database) => db.exec('CREATE TABLE nope (') }];
+        assert.throws(() => migrate(raw, failing), /schema migration 2 \(broken\) failed/);
+        assert.equal(schemaVersion(raw), 1);
+        assert.equal(raw.inTransaction, false);
+      } finally {
+        raw.close();
+      }
+    });
+  });
+
+  it('gives a clear error for a file that is not a database', async function () {
+    const file = tempFile();
+    fs.writeFileSync(file, Buffer.alloc(8192, 'garbage! '));
+    const store = new SqliteAlertStore({ file });
+    await assert.rejects(store.open(), new RegExp(`cannot open alert store .*alerts\\.db: file is not a database`));
+    await assert.rejects(store.get('x'), /closed|not open/);
+  });
+});
