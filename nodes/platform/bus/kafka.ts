@@ -1,0 +1,170 @@
+import type { Consumer, KafkaClient, Producer } from '../../kafka/client';
+import { ensureTopic } from '../../kafka/client';
+import type { LifecycleEvent } from '../model/types';
+import type { EventBus, EventHandler } from './types';
+
+export interface KafkaEventBusOptions {
+  client: KafkaClient;
+  /** One topic carries every lifecycle event, keyed by alert id. */
+  topic: string;
+  /**
+   * This runtime's consumer group. Every runtime needs its own, so that each one sees every
+   * event; a stable name (from the runtime's `instance`) lets a restarted runtime resume where
+   * it stopped instead of missing what happened while it was down.
+   */
+  groupId: string;
+  /** Partitions when this bus creates the topic. Events of one alert always share a partition. */
+  partitions?: number;
+  onHandlerError?: (err: unknown, event: LifecycleEvent) => void;
+  log?: (level: 'warn' | 'error', message: string) => void;
+}
+
+interface Pending {
+  event: LifecycleEvent;
+  resolve(): void;
+  reject(err: unknown): void;
+}
+
+/** Events sent in one produce request at most; bounds the request size during a burst. */
+const MAX_BATCH = 500;
+
+/**
+ * Lifecycle events over Kafka, so several Node-RED runtimes share them.
+ *
+ * - Ordering: events are keyed by alert id, so one alert's events share a partition, and this
+ *   bus sends them one request at a time, in publish order, with an idempotent producer
+ *   (acks=all): broker-side retries cannot reorder or duplicate them either.
+ * - Delivery: every event, local ones included, reaches subscribers through the topic. That
+ *   costs a round trip but gives every runtime the same per-alert order, which is what lets
+ *   their views converge.
+ * - Start: a group that has never committed starts at the topic's end as it was when `open()`
+ *   ran (set explicitly, so nothing published after `open()` resolves is missed); a known group
+ *   resumes from its committed offsets.
+ * - Failure: `publish` rejects when the broker does not take the event; the platform logs that
+ *   and carries on, because the store, not the bus, is the source of truth.
+ */
+export class KafkaEventBus implements EventBus {
+  readonly kind = 'kafka';
+  private handlers: EventHandler[] = [];
+  private producer?: Producer;
+  private consumer?: Consumer;
+  private queue: Pending[] = [];
+  private sending?: Promise<void>;
+  private phase: 'new' | 'open' | 'closed' = 'new';
+
+  constructor(private readonly options: KafkaEventBusOptions) {
+    if (!options.topic) throw new TypeError('the Kafka bus needs a topic');
+    if (!options.groupId) throw new TypeError('the Kafka bus needs a consumer group id');
+  }
+
+  async open(): Promise<void> {
+    if (this.phase === 'open') return;
+    const { client, topic, groupId } = this.options;
+    await ensureTopic(client, topic, this.options.partitions ?? 6);
+    await this.startAtEndIfNew();
+
+    this.producer = client.producer({ idempotent: true, maxInFlightRequests: 1 });
+    await this.producer.connect();
+
+    const consumer = client.consumer({ groupId, sessionTimeout: 10000, heartbeatInterval: 1000, maxWaitTimeInMs: 100 });
+    this.consumer = consumer;
+    await consumer.connect();
+    await consumer.subscribe({ topics: [topic], fromBeginning: true });
+    const joined = new Promise<void>((resolve) => {
+      const off = consumer.on(consumer.events.GROUP_JOIN, () => {
+        off();
+        resolve();
+      });
+    });
+    await consumer.run({
+      eachBatch: async ({ batch, resolveOffset, heartbeat }) => {
+        for (const message of batch.messages) {
+          this.dispatch(message.value);
+          resolveOffset(message.offset);
+        }
+        await heartbeat();
+      },
+    });
+    await joined;
+    this.phase = 'open';
+  }
+
+  publish(event: LifecycleEvent): Promise<void> {
+    if (this.phase !== 'open') return Promise.reject(new Error(`event bus is ${this.phase === 'new' ? 'not open' : 'closed'}`));
+    return new Promise((resolve, reject) => {
+      this.queue.push({ event, resolve, reject });
+      this.pump();
+    });
+  }
+
+  subscribe(handler: EventHandler): () => void {
+    this.handlers = [...this.handlers, handler];
+    return () => {
+      this.handlers = this.handlers.filter((h) => h !== handler);
+    };
+  }
+
+  async close(): Promise<void> {
+    if (this.phase === 'closed') return;
+    this.phase = 'closed';
+    // Events already accepted by publish() still go out.
+    while (this.sending) await this.sending;
+    this.handlers = [];
+    await this.consumer?.disconnect().catch(() => undefined);
+    await this.producer?.disconnect().catch(() => undefined);
+  }
+
+  private async startAtEndIfNew(): Promise<void> {
+    const { client, topic, groupId } = this.options;
+    const admin = client.admin();
+    await admin.connect();
+    try {
+      const committed = await admin.fetchOffsets({ groupId, topics: [topic] });
+      const known = committed.some((t) => t.partitions.some((p) => Number(p.offset) >= 0));
+      if (known) return;
+      const ends = await admin.fetchTopicOffsets(topic);
+      await admin.setOffsets({ groupId, topic, partitions: ends.map((p) => ({ partition: p.partition, offset: p.high })) });
+    } finally {
+      await admin.disconnect().catch(() => undefined);
+    }
+  }
+
+  /** One request in flight at a time, so events leave in publish order. */
+  private pump(): void {
+    if (this.sending || this.queue.length === 0) return;
+    const batch = this.queue.splice(0, MAX_BATCH);
+    this.sending = this.producer!
+      .send({
+        topic: this.options.topic,
+        acks: -1,
+        messages: batch.map((p) => ({ key: p.event.alertId, value: JSON.stringify(p.event) })),
+      })
+      .then(
+        () => batch.forEach((p) => p.resolve()),
+        (err) => batch.forEach((p) => p.reject(err)),
+      )
+      .finally(() => {
+        this.sending = undefined;
+        this.pump();
+      });
+  }
+
+  private dispatch(value: Buffer | null): void {
+    let event: LifecycleEvent;
+    try {
+      event = JSON.parse(value?.toString('utf8') ?? '') as LifecycleEvent;
+      if (!event || typeof event.alertId !== 'string' || typeof event.type !== 'string') throw new Error('not a lifecycle event');
+    } catch (err) {
+      // Someone else wrote to our topic; skip it rather than stall the partition.
+      this.options.log?.('warn', `event bus: skipped a record that is not a lifecycle event (${(err as Error).message})`);
+      return;
+    }
+    for (const handler of this.handlers) {
+      try {
+        handler(event);
+      } catch (err) {
+        this.options.onHandlerError?.(err, event);
+      }
+    }
+  }
+}

@@ -1,0 +1,32 @@
+/**
+ * Where the real services are (services/up.sh writes the variables; .ci/run sources them).
+ * In CI a missing service fails the suite: a green run must mean the tests ran against real
+ * Kafka and a real MongoDB-wire server. Locally the suites skip, saying how to start them.
+ */
+import { randomUUID } from 'node:crypto';
+import * as path from 'node:path';
+
+export const SERVICES_DIR = path.resolve(__dirname, '..', '..', '..', 'services');
+
+function service(variable: string, what: string): (ctx: Mocha.Context) => string {
+  return (ctx) => {
+    const value = process.env[variable];
+    if (value) return value;
+    const hint = `${what} is not configured: set ${variable} (services/up.sh starts it and writes .services/env)`;
+    if (process.env.CI === 'true') throw new Error(`${hint}; in CI this is a failure, not a skip`);
+    console.log(`      (skipped: ${hint})`);
+    ctx.skip();
+    return '';
+  };
+}
+
+/** Comma-separated host:port list of the PLAINTEXT listener. */
+export const kafkaBrokers = (ctx: Mocha.Context): string[] => service('IMPETUS_KAFKA_BROKERS', 'Kafka')(ctx).split(',');
+/** The SASL_PLAINTEXT listener (PLAIN and SCRAM users impetus / impetus-secret). */
+export const kafkaSaslBrokers = (ctx: Mocha.Context): string[] => service('IMPETUS_KAFKA_SASL_BROKERS', 'Kafka (SASL listener)')(ctx).split(',');
+export const mongoUrl = service('IMPETUS_MONGO_URL', 'A MongoDB-wire server');
+
+/** A name no other test (or earlier run against the same broker) uses. */
+export function unique(prefix: string): string {
+  return `${prefix}-${randomUUID().slice(0, 8)}`;
+}
