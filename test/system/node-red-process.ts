@@ -1,0 +1,206 @@
+/**
+ * A real Node-RED runtime as a child process, for the system tests: start it, read its log,
+ * wait for it, talk HTTP to it on 127.0.0.1, and kill it (gracefully or with SIGKILL).
+ * Deliberately independent of test/support/nodered.ts, which loads Node-RED in-process.
+ */
+import type { ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as http from 'node:http';
+import * as net from 'node:net';
+import * as os from 'node:os';
+import * as path from 'node:path';
+
+/** The package root, from dist/test/system. */
+export const PACKAGE_ROOT = path.resolve(__dirname, '..', '..', '..');
+export const RED_JS = require.resolve('node-red/red.js');
+export const HOST = '127.0.0.1';
+
+export function tempDir(prefix: string): string {
+  return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+}
+
+/** A port that was free a moment ago: listen on port 0, read it, close. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.unref();
+    server.once('error', reject);
+    server.listen(0, HOST, () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+export function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** Polls until `predicate` holds; the limit is only a readiness bound, never an assertion on speed. */
+export async function waitFor(predicate: () => boolean | Promise<boolean>, what: string, limitMs: number, intervalMs = 100): Promise<void> {
+  const deadline = Date.now() + limitMs;
+  for (;;) {
+    if (await predicate()) return;
+    if (Date.now() > deadline) throw new Error(`timed out after ${limitMs} ms waiting for ${what}`);
+    await sleep(intervalMs);
+  }
+}
+
+export interface HttpResult {
+  status: number;
+  headers: http.IncomingHttpHeaders;
+  text: string;
+}
+
+export interface RequestOptions {
+  body?: unknown;
+  headers?: Record<string, string>;
+  agent?: http.Agent;
+  timeoutMs?: number;
+}
+
+/** One HTTP request to 127.0.0.1; rejects on any transport failure (refused, reset, timeout). */
+export function request(port: number, method: string, urlPath: string, options: RequestOptions = {}): Promise<HttpResult> {
+  const payload = options.body === undefined ? undefined : Buffer.from(JSON.stringify(options.body));
+  return new Promise((resolve, reject) => {
+    const req = http.request(
+      {
+        host: HOST,
+        port,
+        method,
+        path: urlPath,
+        agent: options.agent ?? false,
+        headers: {
+          ...(payload ? { 'Content-Type': 'application/json', 'Content-Length': String(payload.length) } : {}),
+          ...options.headers,
+        },
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (chunk: Buffer) => chunks.push(chunk));
+        res.on('error', reject);
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, text: Buffer.concat(chunks).toString('utf8') }));
+      },
+    );
+    req.setTimeout(options.timeoutMs ?? 30_000, () => req.destroy(new Error(`${method} ${urlPath} timed out`)));
+    req.on('error', reject);
+    req.end(payload);
+  });
+}
+
+export async function getJson<T>(port: number, urlPath: string): Promise<T> {
+  const res = await request(port, 'GET', urlPath, { headers: { Accept: 'application/json' } });
+  if (res.status !== 200) throw new Error(`GET ${urlPath} answered ${res.status}: ${res.text.slice(0, 500)}`);
+  return JSON.parse(res.text) as T;
+}
+
+/**
+ * The environment for a child npm or Node-RED: without the npm_* variables of the `npm test`
+ * that runs us (npm_config_local_prefix would point a nested `npm install` at this checkout),
+ * but keeping the ones that say where the cache, registry and certificates are.
+ */
+export function childEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+  const keep = /^npm_config_(cache|registry|userconfig|globalconfig|cafile|proxy|https_proxy|http_proxy|noproxy|strict_ssl|nodedir)$/i;
+  const env: NodeJS.ProcessEnv = {};
+  for (const [key, value] of Object.entries(process.env)) {
+    if (/^npm_/i.test(key) && !keep.test(key)) continue;
+    if (key === 'INIT_CWD') continue;
+    env[key] = value;
+  }
+  return { ...env, ...extra };
+}
+
+export interface StartOptions {
+  userDir: string;
+  port: number;
+  /** A settings file; without one Node-RED copies its default settings.js into the user dir. */
+  settings?: string;
+  /** `-D key=value` overrides of the settings. */
+  define?: Record<string, string>;
+  /** Where the log is also written, for a post-mortem. */
+  logFile: string;
+}
+
+/** A Node-RED runtime in a child process, with its log (stdout and stderr) collected. */
+export class NodeRedProcess {
+  readonly child: ChildProcess;
+  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  private output = '';
+  private exitedFlag = false;
+
+  constructor(readonly options: StartOptions) {
+    const args = [RED_JS, '--userDir', options.userDir, '--port', String(options.port)];
+    if (options.settings) args.push('--settings', options.settings);
+    for (const [key, value] of Object.entries(options.define ?? {})) args.push('-D', `${key}=${value}`);
+    const log = fs.createWriteStream(options.logFile, { flags: 'a' });
+    this.child = spawn(process.execPath, args, { cwd: options.userDir, env: childEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
+    const collect = (chunk: Buffer) => {
+      this.output += chunk.toString('utf8');
+      log.write(chunk);
+    };
+    this.child.stdout!.on('data', collect);
+    this.child.stderr!.on('data', collect);
+    this.exited = new Promise((resolve) => {
+      this.child.once('exit', (code, signal) => {
+        this.exitedFlag = true;
+        log.end();
+        resolve({ code, signal });
+      });
+    });
+  }
+
+  get log(): string {
+    return this.output;
+  }
+
+  get running(): boolean {
+    return !this.exitedFlag;
+  }
+
+  /** The last lines of the log, for failure messages. */
+  tail(lines = 40): string {
+    return this.output.split('\n').slice(-lines).join('\n');
+  }
+
+  /** Waits until the log matches, failing at once if the runtime exits first. */
+  async waitForLog(pattern: RegExp, limitMs: number): Promise<void> {
+    await waitFor(() => {
+      if (pattern.test(this.output)) return true;
+      if (!this.running) throw new Error(`Node-RED exited before logging ${pattern}:\n${this.tail()}`);
+      return false;
+    }, `${pattern} in the Node-RED log:\n${this.tail()}`, limitMs);
+  }
+
+  /** Waits until GET `urlPath` answers 200, failing at once if the runtime exits first. */
+  async waitForHttp(urlPath: string, limitMs: number): Promise<void> {
+    await waitFor(async () => {
+      if (!this.running) throw new Error(`Node-RED exited before ${urlPath} answered:\n${this.tail()}`);
+      try {
+        return (await request(this.options.port, 'GET', urlPath, { headers: { Accept: 'application/json' }, timeoutMs: 5000 })).status === 200;
+      } catch {
+        return false;
+      }
+    }, `GET ${urlPath} to answer 200`, limitMs);
+  }
+
+  /** Sends the signal now; resolves once the process is gone. */
+  async kill(signal: NodeJS.Signals): Promise<void> {
+    if (this.running) this.child.kill(signal);
+    await this.exited;
+  }
+
+  /** SIGTERM, then SIGKILL if it has not exited after the grace period. */
+  async stop(graceMs = 15_000): Promise<void> {
+    if (!this.running) return;
+    this.child.kill('SIGTERM');
+    const timer = setTimeout(() => this.child.kill('SIGKILL'), graceMs);
+    await this.exited;
+    clearTimeout(timer);
+  }
+}
+
+/** Lines of a Node-RED log that a healthy start must not contain. */
+export function logProblems(log: string): string[] {
+  return log.split('\n').filter((line) => /\[error\]|Waiting for missing types|Failed to register/.test(line));
+}
