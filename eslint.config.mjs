@@ -13,6 +13,16 @@ export default tseslint.config(
     },
   },
   {
+    // Node-RED's constructor-function API: `const node = this` is the documented pattern.
+    files: ['nodes/**/*.ts', 'nodes/**/editor/**/*.js'],
+    rules: { '@typescript-eslint/no-this-alias': 'off' },
+  },
+  {
+    // Tests load compiled node modules the way Node-RED does.
+    files: ['test/**/*.ts', 'bench/**/*.ts'],
+    rules: { '@typescript-eslint/no-require-imports': 'off' },
+  },
+  {
     // Editor code runs in the browser against Node-RED's globals.
     files: ['nodes/**/editor/**/*.js'],
     languageOptions: { sourceType: 'script', globals: { RED: 'readonly', $: 'readonly', window: 'readonly', document: 'readonly' } },

@@ -3,7 +3,6 @@ import { PACKAGE_ROOT } from '../../nodes/platform/paths';
 
 describe('public API', () => {
   it('is what the package main entry exports', () => {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
     const api = require(PACKAGE_ROOT);
     for (const name of ['platformFor', 'closePlatforms', 'Validators', 'buildAlert', 'computePriority', 'fingerprint', 'StatusReporter', 'handleInput', 'ConflictError', 'NotFoundError', 'TransitionError']) {
       assert.equal(typeof api[name], 'function', name);
