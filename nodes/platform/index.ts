@@ -26,3 +26,5 @@ export type { AlertStore, AlertQuery, Page, IngestResult } from './store/types';
 export { ConflictError, NotFoundError } from './store/types';
 export type { EventBus, EventHandler } from './bus/types';
 export { StatusReporter, handleInput, fail } from './node-kit';
+export { alertToCap, capToAlert, capToXml, xmlToCap, capToJson, jsonToCap, alertToCapXml, capXmlToAlert, CapError } from './export/cap';
+export { alertToFiwareKeyValues, alertToFiwareNgsiLd } from './export/fiware';
