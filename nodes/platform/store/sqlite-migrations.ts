@@ -110,6 +110,58 @@ export const MIGRATIONS: readonly Migration[] = [
       `);
     },
   },
+  {
+    version: 4,
+    description: 'notification outbox, delivered-message references and cursors',
+    up(db) {
+      db.exec(`
+        -- seq is the rowid, so the FIFO order is the insertion order and costs no extra index.
+        CREATE TABLE notify_outbox (
+          seq INTEGER PRIMARY KEY AUTOINCREMENT,
+          id TEXT NOT NULL UNIQUE,
+          channel TEXT NOT NULL,
+          chat TEXT NOT NULL,
+          key TEXT NOT NULL,
+          alert_id TEXT,
+          origin TEXT,
+          priority INTEGER NOT NULL,
+          version INTEGER NOT NULL,
+          state TEXT NOT NULL,
+          attempts INTEGER NOT NULL,
+          not_before INTEGER NOT NULL,
+          created_at INTEGER NOT NULL,
+          updated_at INTEGER NOT NULL,
+          last_error TEXT,
+          payload TEXT NOT NULL
+        );
+        -- At most one pending entry per (channel, chat, key): the one later repeats coalesce into.
+        CREATE UNIQUE INDEX notify_outbox_pending_key ON notify_outbox (channel, chat, key) WHERE state = 'pending';
+        CREATE INDEX notify_outbox_channel ON notify_outbox (channel, state, seq);
+        CREATE INDEX notify_outbox_failed ON notify_outbox (updated_at) WHERE state = 'failed';
+
+        CREATE TABLE notify_refs (
+          channel TEXT NOT NULL,
+          chat TEXT NOT NULL,
+          key TEXT NOT NULL,
+          alert_id TEXT NOT NULL,
+          origin TEXT,
+          message_id TEXT,
+          updated_at INTEGER NOT NULL,
+          data TEXT NOT NULL,
+          PRIMARY KEY (channel, chat, key)
+        ) WITHOUT ROWID;
+        CREATE INDEX notify_refs_alert ON notify_refs (channel, alert_id);
+        CREATE INDEX notify_refs_message ON notify_refs (channel, chat, message_id) WHERE message_id IS NOT NULL;
+        CREATE INDEX notify_refs_updated ON notify_refs (updated_at);
+
+        CREATE TABLE notify_cursors (
+          name TEXT PRIMARY KEY NOT NULL,
+          value TEXT NOT NULL,
+          updated_at INTEGER NOT NULL
+        ) WITHOUT ROWID;
+      `);
+    },
+  },
 ];
 
 /** Raised when a database was written by a newer release than this one. */

@@ -266,6 +266,23 @@ export class SqliteAlertStore implements AlertStore {
     this.phase = 'closed';
   }
 
+  // ---- companion stores on the same file ----
+
+  /**
+   * Runs `run` inside the next group commit, under its own savepoint and with the durability of
+   * the store's own writes. For stores that keep their tables in this database (the
+   * notification outbox), so that one file and one fsync serve both.
+   */
+  transact<T>(run: (db: Database.Database) => T): Promise<T> {
+    return this.write(() => run(this.db!));
+  }
+
+  /** The open connection, for companion stores' reads; throws when the store is not open. */
+  connection(): Database.Database {
+    this.ready();
+    return this.db!;
+  }
+
   // ---- writes (group-committed) ----
 
   ingest(candidate: Alert, merge: MergeOccurrence): Promise<IngestResult> {

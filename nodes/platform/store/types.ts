@@ -120,3 +120,113 @@ export interface AlertStore {
   /** Unresolved, unacknowledged alerts whose `escalation.nextAt` is at or before `now`. */
   dueEscalations(now: Date, limit?: number): Promise<Alert[]>;
 }
+
+// ---- notification outbox ----
+
+export type OutboxState = 'pending' | 'failed';
+
+/**
+ * One notification waiting for delivery. It means "bring chat `chat` of `channel` up to date
+ * with `payload`": while it is pending, a newer entry with the same channel, chat and key
+ * replaces its payload (coalescing), so a burst of repeats of one alert becomes one message or
+ * one edit, never a flood.
+ */
+export interface OutboxEntry {
+  id: string;
+  /** The account the notification goes out through, e.g. `telegram:<config node id>`. */
+  channel: string;
+  chat: string;
+  key: string;
+  alertId?: string;
+  /** The node that queued it, so delivery outcomes reach that node's status and Catch nodes. */
+  origin?: string;
+  /** 1 (P1) to 4; P1 entries jump the queue of their chat. */
+  priority: number;
+  /** Enqueue order, assigned by the store: the FIFO order within a chat. Kept when the entry coalesces. */
+  seq: number;
+  /**
+   * Raised by every coalesce, so that finishing the delivery of an older payload does not remove
+   * the newer one that arrived meanwhile (see `complete`).
+   */
+  version: number;
+  payload: Record<string, unknown>;
+  attempts: number;
+  /** Epoch ms before which it is not tried again (back-off). */
+  notBefore: number;
+  createdAt: number;
+  state: OutboxState;
+  lastError?: string;
+}
+
+export interface OutboxEnqueue {
+  channel: string;
+  chat: string;
+  key: string;
+  alertId?: string;
+  origin?: string;
+  priority: number;
+  payload: Record<string, unknown>;
+}
+
+/** What was delivered for one (channel, chat, key): the message ids a later edit or a chat action refers to. */
+export interface DeliveryRef {
+  channel: string;
+  chat: string;
+  key: string;
+  alertId: string;
+  origin?: string;
+  /** The message people act on (the alert card), for callbacks, replies and reactions. */
+  messageId?: string;
+  /** Transport-specific progress: ids of the parts and media already sent, hashes of what they show. */
+  data: Record<string, unknown>;
+  updatedAt: number;
+}
+
+export interface OutboxPurgeResult {
+  refs: number;
+  failed: number;
+}
+
+/**
+ * The durable side of the notification engine (nodes/notify/delivery). It lives in the same
+ * database as the alerts, so a notification accepted by a notifier node survives a restart just
+ * as the alert does. Writes resolve once durable. Every adapter passes
+ * test/contract/outbox-store.contract.ts.
+ */
+export interface OutboxStore {
+  readonly kind: string;
+  open(): Promise<void>;
+  close(): Promise<void>;
+
+  /**
+   * Queues an entry, or, when a pending entry with the same channel, chat and key exists,
+   * replaces that entry's payload, keeps its place (seq), raises its version and takes the
+   * higher priority of the two. A notification that must never merge uses a unique key.
+   */
+  enqueue(entry: OutboxEnqueue, now: number): Promise<{ entry: OutboxEntry; coalesced: boolean }>;
+  /** Pending entries of a channel in seq order. */
+  pending(channel: string): Promise<OutboxEntry[]>;
+  /** Entries that failed for good, newest first. */
+  failed(channel: string, limit?: number): Promise<OutboxEntry[]>;
+  get(id: string): Promise<OutboxEntry | undefined>;
+  /**
+   * Removes the entry if its version is still `version`. Returns false when it was coalesced
+   * meanwhile (it stays pending, with the newer payload) or is gone.
+   */
+  complete(id: string, version: number): Promise<boolean>;
+  /** Records a failed attempt and when to try again. */
+  retry(id: string, attempts: number, notBefore: number, lastError: string): Promise<void>;
+  /** Moves the entry to `failed` (kept for inspection, never retried) if its version is still `version`. */
+  fail(id: string, version: number, error: string, now: number): Promise<boolean>;
+
+  putRef(ref: DeliveryRef): Promise<void>;
+  getRef(channel: string, chat: string, key: string): Promise<DeliveryRef | undefined>;
+  refsForAlert(channel: string, alertId: string): Promise<DeliveryRef[]>;
+  refByMessage(channel: string, chat: string, messageId: string): Promise<DeliveryRef | undefined>;
+  /** Refs not updated and failed entries not touched since `before` (epoch ms). */
+  purge(before: number): Promise<OutboxPurgeResult>;
+
+  /** Small named positions kept across restarts (update offsets, sync times). */
+  getCursor(name: string): Promise<string | undefined>;
+  setCursor(name: string, value: string, now: number): Promise<void>;
+}
