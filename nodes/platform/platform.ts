@@ -1,6 +1,8 @@
 import type { NodeAPI } from 'node-red';
 import { AlertService } from './alert-service';
 import type { Clock } from './alert-service';
+import { createKafkaClient } from '../kafka/client';
+import { KafkaEventBus } from './bus/kafka';
 import { MemoryEventBus } from './bus/memory';
 import type { EventBus } from './bus/types';
 import { Validators } from './model/validate';
@@ -8,6 +10,8 @@ import { createApiRouter } from './api';
 import type { ImpetusSettings, ResolvedSettings } from './settings';
 import { resolveSettings } from './settings';
 import { SilenceRegistry } from './silences';
+import type { LifecycleEvent } from './model/types';
+import { MongoAlertStore } from './store/mongodb';
 import { SqliteAlertStore } from './store/sqlite';
 import type { AlertStore } from './store/types';
 
@@ -33,8 +37,8 @@ export class Platform {
 
   constructor(readonly settings: ResolvedSettings, private readonly log: PlatformLog, clock?: Clock) {
     this.validators = new Validators();
-    this.store = new SqliteAlertStore({ file: settings.store.file, synchronous: settings.store.synchronous, historyWindow: settings.store.historyWindow });
-    this.bus = new MemoryEventBus((err, event) => log.error(`lifecycle handler failed on ${event.type} ${event.alertId}: ${(err as Error).message}`));
+    this.store = createStore(settings);
+    this.bus = createBus(settings, log);
     const silences = new SilenceRegistry(this.store);
     this.alerts = new AlertService(this.store, this.bus, this.validators, silences, {
       instance: settings.instance,
@@ -90,6 +94,31 @@ export class Platform {
     await this.bus.close();
     await this.store.close();
   }
+}
+
+/** The adapter `settings.store.type` names; the stores share one contract, so nothing else changes. */
+function createStore(settings: ResolvedSettings): AlertStore {
+  const { store } = settings;
+  if (store.type === 'mongodb' && store.mongodb) {
+    return new MongoAlertStore({ ...store.mongodb, historyWindow: store.historyWindow });
+  }
+  return new SqliteAlertStore({ file: store.file, synchronous: store.synchronous, historyWindow: store.historyWindow });
+}
+
+function createBus(settings: ResolvedSettings, log: PlatformLog): EventBus {
+  const onHandlerError = (err: unknown, event: LifecycleEvent) => log.error(`lifecycle handler failed on ${event.type} ${event.alertId}: ${(err as Error).message}`);
+  const kafka = settings.bus.kafka;
+  if (settings.bus.type === 'kafka' && kafka) {
+    const client = createKafkaClient({
+      clientId: kafka.clientId,
+      brokers: kafka.brokers,
+      ssl: kafka.ssl,
+      sasl: kafka.sasl,
+      log: (level, message) => (level === 'error' || level === 'warn' ? log.warn(message) : undefined),
+    });
+    return new KafkaEventBus({ client, topic: kafka.topic, groupId: kafka.groupId, partitions: kafka.partitions, onHandlerError, log: (_level, message) => log.warn(message) });
+  }
+  return new MemoryEventBus(onHandlerError);
 }
 
 /** Keyed by the runtime's event emitter, which all node modules of one runtime share. */

@@ -2,6 +2,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { DEFAULT_FINGERPRINT_KEYS } from './model/fingerprint';
 import type { Priority } from './model/types';
+import type { KafkaBusSettings, MongoStoreSettings, ResolvedKafkaBus, ResolvedMongoStore } from './scale-settings';
+import { resolveKafkaBus, resolveMongoStore } from './scale-settings';
 
 export interface EscalationStep {
   /** Minutes without acknowledgement before each level. */
@@ -21,13 +23,15 @@ export interface ImpetusSettings {
   /** CAP `sender`. */
   sender?: string;
   store?: {
-    type?: 'sqlite';
-    /** Relative paths resolve against the Node-RED user directory. */
+    /** `sqlite` (embedded, one runtime) or `mongodb` (several runtimes share it; see docs/deployment.md). */
+    type?: 'sqlite' | 'mongodb';
+    /** sqlite: relative paths resolve against the Node-RED user directory. */
     file?: string;
     synchronous?: 'full' | 'normal';
     historyWindow?: number;
-  };
-  bus?: { type?: 'memory' };
+  } & MongoStoreSettings;
+  /** `memory` (in-process) or `kafka` (lifecycle events shared between runtimes). */
+  bus?: { type?: 'memory' | 'kafka' } & KafkaBusSettings;
   retention?: {
     /** Resolved alerts and their media are purged after this many days; 0 keeps them forever. */
     resolvedDays?: number;
@@ -44,8 +48,8 @@ export interface ResolvedSettings {
   httpPath: string;
   instance: string;
   sender: string;
-  store: { type: 'sqlite'; file: string; synchronous: 'full' | 'normal'; historyWindow: number };
-  bus: { type: 'memory' };
+  store: { type: 'sqlite' | 'mongodb'; file: string; synchronous: 'full' | 'normal'; historyWindow: number; mongodb?: ResolvedMongoStore };
+  bus: { type: 'memory' | 'kafka'; kafka?: ResolvedKafkaBus };
   retention: { resolvedDays: number; intervalMinutes: number };
   escalation: { policy: EscalationPolicy; tickSeconds: number };
   fingerprintKeys: string[];
@@ -78,22 +82,24 @@ export function resolveSettings(raw: ImpetusSettings | undefined, userDir: strin
   }
   const file = s.store?.file ?? 'impetus-alerts.db';
   const type = s.store?.type ?? 'sqlite';
-  if (type !== 'sqlite') throw new Error(`impetus settings: unknown store type ${String(type)}`);
+  if (type !== 'sqlite' && type !== 'mongodb') throw new Error(`impetus settings: unknown store type ${String(type)}`);
   const busType = s.bus?.type ?? 'memory';
-  if (busType !== 'memory') throw new Error(`impetus settings: unknown bus type ${String(busType)}`);
+  if (busType !== 'memory' && busType !== 'kafka') throw new Error(`impetus settings: unknown bus type ${String(busType)}`);
+  const instance = s.instance ?? `${os.hostname()}-${process.pid}`;
   const synchronous = s.store?.synchronous ?? 'full';
   if (synchronous !== 'full' && synchronous !== 'normal') throw new Error('impetus settings: store.synchronous must be full or normal');
   return {
     httpPath,
-    instance: s.instance ?? `${os.hostname()}-${process.pid}`,
+    instance,
     sender: s.sender ?? `impetus@${os.hostname()}`,
     store: {
       type,
       file: path.isAbsolute(file) || file === ':memory:' ? file : path.join(base, file),
       synchronous,
       historyWindow: positive(s.store?.historyWindow, 'store.historyWindow', 50),
+      ...(type === 'mongodb' ? { mongodb: resolveMongoStore(s.store ?? {}) } : {}),
     },
-    bus: { type: busType },
+    bus: { type: busType, ...(busType === 'kafka' ? { kafka: resolveKafkaBus(s.bus ?? {}, instance) } : {}) },
     retention: {
       resolvedDays: positive(s.retention?.resolvedDays, 'retention.resolvedDays', 30, true),
       intervalMinutes: positive(s.retention?.intervalMinutes, 'retention.intervalMinutes', 60),
