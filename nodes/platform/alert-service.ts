@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { EventBus } from './bus/types';
 import type { DraftDefaults } from './model/draft';
+import { withChanges } from './model/copy';
 import { buildAlert } from './model/draft';
 import type { Change } from './model/lifecycle';
 import { acknowledge, addComment, assign, escalate, markSilenced, recordOccurrence, reopen, resolve } from './model/lifecycle';
@@ -186,7 +187,7 @@ export class AlertService {
   private scheduleEscalation(alert: Alert, now: number): Alert {
     const step = this.options.escalation[alert.priority];
     if (!step || alert.status === 'Test') return alert;
-    return { ...alert, escalation: { level: 0, nextAt: new Date(now + step.afterMinutes * 60_000).toISOString() } };
+    return withChanges(alert, { escalation: { level: 0, nextAt: new Date(now + step.afterMinutes * 60_000).toISOString() } });
   }
 
   /**

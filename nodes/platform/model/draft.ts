@@ -1,3 +1,4 @@
+import { copyOwn } from './copy';
 import { computePriority } from './priority';
 import { fingerprint } from './fingerprint';
 import type { Alert, AlertDraft, Category, Certainty, MessageStatus, Severity, Urgency } from './types';
@@ -57,35 +58,37 @@ export function buildAlert(draft: unknown, ctx: DraftContext): Alert {
   const urgency = (d.urgency ?? defaults.urgency ?? 'Unknown') as Urgency;
   const certainty = (d.certainty ?? defaults.certainty ?? 'Unknown') as Certainty;
   const event = d.event ?? defaults.event;
-  const source = { ...(d.source ?? {}) };
+  const source = copyOwn({} as NonNullable<AlertDraft['source']>, d.source ?? {});
   if (ctx.sourceNode && source.node === undefined) source.node = ctx.sourceNode;
   if (ctx.instance && source.instance === undefined) source.instance = ctx.instance;
 
-  const alert = {
-    ...d,
-    id: d.id ?? ctx.id,
-    tool: d.tool ?? defaults.tool,
-    source,
-    event,
-    headline: d.headline ?? (event !== undefined ? [event, d.areaDesc].filter(Boolean).join(' – ') : undefined),
-    category: d.category ?? defaults.category ?? 'Security',
-    severity,
-    urgency,
-    certainty,
-    priority: computePriority(severity, urgency, certainty),
-    status: d.status ?? defaults.status ?? 'Actual',
-    occurredAt: toIso(d.occurredAt, '/occurredAt') ?? ctx.now,
-    expires: toIso(d.expires, '/expires'),
-    resources: d.resources ?? [],
-    state: 'open',
-    comments: [],
-    history: [{ seq: 1, at: ctx.now, action: 'created' }],
-    count: 1,
-    firstSeen: ctx.now,
-    lastSeen: ctx.now,
-    version: 0,
-  } as Alert;
-  if (alert.expires === undefined) delete alert.expires;
+  // The same object as `{ ...d, id, tool, …, version }` with `expires` left out when unset,
+  // built by plain stores on a copy (see copy.ts for why spread syntax is avoided here). The
+  // draft's own keys keep their places; the platform's keys follow in this order.
+  const alert = copyOwn({} as Record<string, unknown>, d);
+  alert.id = d.id ?? ctx.id;
+  alert.tool = d.tool ?? defaults.tool;
+  alert.source = source;
+  alert.event = event;
+  alert.headline = d.headline ?? (event !== undefined ? [event, d.areaDesc].filter(Boolean).join(' – ') : undefined);
+  alert.category = d.category ?? defaults.category ?? 'Security';
+  alert.severity = severity;
+  alert.urgency = urgency;
+  alert.certainty = certainty;
+  alert.priority = computePriority(severity, urgency, certainty);
+  alert.status = d.status ?? defaults.status ?? 'Actual';
+  alert.occurredAt = toIso(d.occurredAt, '/occurredAt') ?? ctx.now;
+  const expires = toIso(d.expires, '/expires');
+  if (expires !== undefined) alert.expires = expires;
+  else if (Object.prototype.hasOwnProperty.call(alert, 'expires')) delete alert.expires;
+  alert.resources = d.resources ?? [];
+  alert.state = 'open';
+  alert.comments = [];
+  alert.history = [{ seq: 1, at: ctx.now, action: 'created' }];
+  alert.count = 1;
+  alert.firstSeen = ctx.now;
+  alert.lastSeen = ctx.now;
+  alert.version = 0;
   alert.fingerprint = typeof d.fingerprint === 'string' ? d.fingerprint : fingerprint(alert, ctx.fingerprintKeys);
-  return alert;
+  return alert as unknown as Alert;
 }

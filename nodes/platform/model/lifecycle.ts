@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { copyOwn } from './copy';
 import { priorityRank } from './priority';
 import type { Alert, HistoryAction, HistoryEntry, LifecycleType, Silence } from './types';
 
@@ -44,28 +45,31 @@ function requireText(value: unknown, what: string): string {
  */
 export function recordOccurrence(open: Alert, repeat: Alert, at: string): Alert {
   const keepOldPriority = priorityRank(open.priority) < priorityRank(repeat.priority);
-  const next: Alert = {
-    ...open,
-    headline: repeat.headline,
-    description: repeat.description,
-    instruction: repeat.instruction,
-    severity: keepOldPriority ? open.severity : repeat.severity,
-    urgency: keepOldPriority ? open.urgency : repeat.urgency,
-    certainty: keepOldPriority ? open.certainty : repeat.certainty,
-    priority: keepOldPriority ? open.priority : repeat.priority,
-    location: repeat.location ?? open.location,
-    areaDesc: repeat.areaDesc ?? open.areaDesc,
-    expires: repeat.expires ?? open.expires,
-    resources: repeat.resources.length ? repeat.resources : open.resources,
-    data: repeat.data ?? open.data,
-    count: open.count + 1,
-    lastSeen: at,
+  // The same object as `{ ...open, headline, …, lastSeen }` followed by deleting the optional
+  // fields that end up undefined, built without spread syntax and without deleting keys that
+  // were only just added (see copy.ts): both cost microseconds per alert on a dedup flood.
+  const next = copyOwn({} as Record<string, unknown>, open);
+  const set = (key: string, value: unknown, optional: boolean) => {
+    if (!optional || value !== undefined) next[key] = value;
+    else if (Object.prototype.hasOwnProperty.call(next, key)) delete next[key];
   };
-  for (const key of ['description', 'instruction', 'location', 'areaDesc', 'expires', 'data'] as const) {
-    if (next[key] === undefined) delete next[key];
-  }
-  next.history = append(open, at, 'occurred', undefined, { count: next.count, source: repeat.source });
-  return next;
+  set('headline', repeat.headline, false);
+  set('description', repeat.description, true);
+  set('instruction', repeat.instruction, true);
+  set('severity', keepOldPriority ? open.severity : repeat.severity, false);
+  set('urgency', keepOldPriority ? open.urgency : repeat.urgency, false);
+  set('certainty', keepOldPriority ? open.certainty : repeat.certainty, false);
+  set('priority', keepOldPriority ? open.priority : repeat.priority, false);
+  set('location', repeat.location ?? open.location, true);
+  set('areaDesc', repeat.areaDesc ?? open.areaDesc, true);
+  set('expires', repeat.expires ?? open.expires, true);
+  set('resources', repeat.resources.length ? repeat.resources : open.resources, false);
+  set('data', repeat.data ?? open.data, true);
+  set('count', open.count + 1, false);
+  set('lastSeen', at, false);
+  const occurred = next as unknown as Alert;
+  occurred.history = append(open, at, 'occurred', undefined, { count: occurred.count, source: repeat.source });
+  return occurred;
 }
 
 export function acknowledge(alert: Alert, by: string, at: string, note?: string): Change {
