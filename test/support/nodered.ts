@@ -55,10 +55,18 @@ export async function load(modules: unknown[], flow: object[]): Promise<void> {
   await helper.load(modules as never, flow as never);
 }
 
+/** The Kafka broker config node and kafka in/out. */
+export const kafkaNodes = [
+  require('../../nodes/kafka/impetus-kafka-broker'),
+  require('../../nodes/kafka/impetus-kafka-in'),
+  require('../../nodes/kafka/impetus-kafka-out'),
+];
+
 /** Every node module of the package, for flows that mix them (examples, the demo). */
 export const allNodes = [
   ...alertNodes,
   require('../../nodes/scenario/impetus-scenario'),
+  ...kafkaNodes,
   ...['common/20-inject', 'common/21-debug', 'common/25-catch', 'common/90-comment', 'function/15-change', 'function/10-function', 'function/89-delay', 'network/21-httpin', 'network/21-httprequest', 'sequence/17-split']
     .map((file) => require(`@node-red/nodes/core/${file}.js`)),
 ];
