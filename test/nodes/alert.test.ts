@@ -1,4 +1,7 @@
 import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import type { Alert } from '../../nodes/platform/model/types';
 import { closePlatforms } from '../../nodes/platform/platform';
 import { alertNodes, api, helper, load, nextError, nextMessage, node, useRuntime, waitFor } from '../support/nodered';
@@ -288,14 +291,18 @@ describe('escalation', function () {
 });
 
 describe('alert nodes with the store down', function () {
-  useRuntime(() => ({ store: { file: '/proc/impetus-cannot-write-here/alerts.db' } }));
+  // A regular file where the store's folder should be: opening fails at once with ENOTDIR.
+  const blocker = path.join(os.tmpdir(), `impetus-not-a-directory-${process.pid}`);
+  before(() => fs.writeFileSync(blocker, 'not a directory'));
+  after(() => fs.rmSync(blocker, { force: true }));
+  useRuntime(() => ({ store: { file: path.join(blocker, 'alerts.db') } }));
 
   it('shows the outage on the node and fails each message without crashing', async () => {
     await load(alertNodes, [{ id: 'alert', type: 'impetus-alert', tool: 'firearm', wires: [[]] }]);
     const alert = node('alert');
     const error = nextError(alert);
     alert.receive({ payload: { event: 'Firearm detected' } });
-    assert.match(await error, /impetus-cannot-write-here|directory|open/i);
+    assert.match(await error, /cannot open alert store .*impetus-not-a-directory/);
     await api().get('/impetus/api/alerts').expect(503);
   });
 });

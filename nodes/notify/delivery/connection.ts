@@ -1,0 +1,205 @@
+import type { Platform } from '../../platform/platform';
+import type { OutboxStore } from '../../platform/store/types';
+import type { AccessPolicy, MappedUser } from './access';
+import type { ChatAction, ChatActionResult } from './actions';
+import { performChatAction } from './actions';
+import type { EngineLog, Outcome, Transport } from './engine';
+import { DeliveryEngine } from './engine';
+import { acquireOutbox } from './outbox';
+import type { RateLimit } from './token-bucket';
+
+export type ConnectionState = { level: 'ok' | 'warn' | 'error'; text: string };
+
+/** What differs between Telegram and Rocket.Chat; everything else a connection does is here, once. */
+export interface ConnectionDriver {
+  /** `Telegram`, `Rocket.Chat`: for logs and resolution reasons. */
+  readonly service: string;
+  readonly globalLimit: RateLimit;
+  createTransport(outbox: OutboxStore): Transport;
+  /** Starts receiving chat actions (polling, webhook); called once the engine runs. */
+  startInbound?(connection: ChatConnection): void;
+  stopInbound?(): Promise<void>;
+  /** The direct chat of a mapped user, for routing rules that name roles. */
+  directChat(user: MappedUser): string | undefined;
+  /** Releases what the driver holds (HTTP pools). */
+  close?(): void;
+}
+
+export interface ChatConnectionOptions {
+  /** Unique per account and runtime: `telegram:<config node id>@<instance>`. */
+  channel: string;
+  platform: Platform;
+  policy: AccessPolicy;
+  /** Chats messages may go to and actions may come from; empty allows every chat. */
+  allowedChats: string[];
+  driver: ConnectionDriver;
+  log: EngineLog;
+  /** Grace for requests on the wire when the connection closes. Default 5 s, well inside Node-RED's 15 s. */
+  stopGraceMs?: number;
+}
+
+/**
+ * One chat account as the notifier nodes share it: the outbox, the delivery engine with the
+ * account's rate limits, and the inbound side (callbacks, commands) that turns chat actions
+ * into platform actions. Reference-counted: it starts with the first notifier node that
+ * attaches and stops with the last, or when its config node closes.
+ */
+export class ChatConnection {
+  readonly channel: string;
+  readonly platform: Platform;
+  readonly policy: AccessPolicy;
+  readonly log: EngineLog;
+  private readonly allowed: Set<string>;
+  private engine?: DeliveryEngine;
+  private starting?: Promise<DeliveryEngine>;
+  private releaseOutbox?: () => Promise<void>;
+  private outboxStore?: OutboxStore;
+  private users = 0;
+  private closed = false;
+  private state: ConnectionState = { level: 'ok', text: 'ready' };
+  private readonly outcomeListeners = new Set<(outcome: Outcome) => void>();
+  private readonly stateListeners = new Set<(state: ConnectionState) => void>();
+
+  constructor(private readonly options: ChatConnectionOptions) {
+    this.channel = options.channel;
+    this.platform = options.platform;
+    this.policy = options.policy;
+    this.log = options.log;
+    this.allowed = new Set(options.allowedChats);
+  }
+
+  get service(): string {
+    return this.options.driver.service;
+  }
+
+  get outbox(): OutboxStore | undefined {
+    return this.outboxStore;
+  }
+
+  get running(): DeliveryEngine | undefined {
+    return this.engine;
+  }
+
+  /** Called by a notifier node when it starts; resolves with the running engine. */
+  attach(): Promise<DeliveryEngine> {
+    if (this.closed) return Promise.reject(new Error(`${this.service} connection is closed`));
+    this.users++;
+    this.starting ??= this.start();
+    return this.starting;
+  }
+
+  /** Called by a notifier node when it closes; the last one stops the connection. */
+  async detach(): Promise<void> {
+    if (this.users === 0) return;
+    this.users--;
+    if (this.users === 0) await this.shutdown();
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    this.users = 0;
+    await this.shutdown();
+    this.options.driver.close?.();
+  }
+
+  private async start(): Promise<DeliveryEngine> {
+    try {
+      const { outbox, release } = await acquireOutbox(this.platform);
+      this.outboxStore = outbox;
+      this.releaseOutbox = release;
+      const engine = new DeliveryEngine({
+        channel: this.channel,
+        outbox,
+        transport: this.options.driver.createTransport(outbox),
+        globalLimit: this.options.driver.globalLimit,
+        log: this.log,
+      });
+      engine.on('outcome', (outcome: Outcome) => {
+        // A refused account shows on every notifier until a delivery goes through again.
+        if (outcome.type === 'account') {
+          this.accountRefused = true;
+          this.setState({ level: 'error', text: outcome.error.message });
+        } else if (outcome.type === 'delivered' && this.accountRefused) {
+          this.accountRefused = false;
+          this.setState({ level: 'ok', text: 'connected' });
+        }
+        for (const listener of this.outcomeListeners) listener(outcome);
+      });
+      await engine.start();
+      this.engine = engine;
+      if (this.closed || this.users === 0) {
+        await this.shutdown();
+        throw new Error(`${this.service} connection closed while starting`);
+      }
+      this.options.driver.startInbound?.(this);
+      // A cleanup pass a day: refs of cards nobody will act on any more, failures long seen.
+      this.purgeTimer = setInterval(() => {
+        outbox.purge(Date.now() - REF_RETENTION_MS).catch((err) => this.log.warn(`outbox purge failed: ${(err as Error).message}`));
+      }, PURGE_INTERVAL_MS);
+      this.purgeTimer.unref();
+      return engine;
+    } catch (err) {
+      this.starting = undefined;
+      this.setState({ level: 'error', text: (err as Error).message });
+      throw err;
+    }
+  }
+
+  private accountRefused = false;
+  private purgeTimer?: NodeJS.Timeout;
+
+  private async shutdown(): Promise<void> {
+    const starting = this.starting;
+    this.starting = undefined;
+    if (this.purgeTimer) clearInterval(this.purgeTimer);
+    this.purgeTimer = undefined;
+    await this.options.driver.stopInbound?.().catch((err) => this.log.warn(`stopping ${this.service} updates failed: ${(err as Error).message}`));
+    const engine = this.engine ?? (await starting?.catch(() => undefined));
+    this.engine = undefined;
+    await engine?.stop(this.options.stopGraceMs ?? 5000);
+    const release = this.releaseOutbox;
+    this.releaseOutbox = undefined;
+    this.outboxStore = undefined;
+    await release?.().catch((err) => this.log.warn(`closing the outbox failed: ${(err as Error).message}`));
+  }
+
+  onOutcome(listener: (outcome: Outcome) => void): () => void {
+    this.outcomeListeners.add(listener);
+    return () => this.outcomeListeners.delete(listener);
+  }
+
+  /** Connection-wide state (polling conflict, refused token) for the notifier nodes' status. */
+  onState(listener: (state: ConnectionState) => void): () => void {
+    this.stateListeners.add(listener);
+    return () => this.stateListeners.delete(listener);
+  }
+
+  get currentState(): ConnectionState {
+    return this.state;
+  }
+
+  setState(state: ConnectionState): void {
+    if (state.level === this.state.level && state.text === this.state.text) return;
+    this.state = state;
+    for (const listener of this.stateListeners) listener(state);
+  }
+
+  chatAllowed(chat: string): boolean {
+    return this.allowed.size === 0 || this.allowed.has(chat);
+  }
+
+  chatsForRoles(roles: string[]): string[] {
+    return this.policy
+      .withRoles(roles)
+      .map((u) => this.options.driver.directChat(u))
+      .filter((c): c is string => c !== undefined);
+  }
+
+  /** Role check and platform action for a button, command or reaction. */
+  act(request: Omit<ChatAction, 'via'>): Promise<ChatActionResult> {
+    return performChatAction(this.platform, this.policy, this.log, { ...request, via: this.service });
+  }
+}
+
+const REF_RETENTION_MS = 30 * 86_400_000;
+const PURGE_INTERVAL_MS = 86_400_000;

@@ -1,0 +1,178 @@
+import { createHmac } from 'node:crypto';
+import type { NodeAPI, NodeDef } from 'node-red';
+import { platformFor } from '../platform/platform';
+import { AccessPolicy, parseChatList, parseUsers } from './delivery/access';
+import type { ConnectionDriver } from './delivery/connection';
+import { ChatConnection } from './delivery/connection';
+import { HttpClient } from './delivery/http';
+import type { ChatConfigNode } from './delivery/notifier';
+import { checkConsoleUrl, checkTimeZone } from './delivery/present';
+import { registerWebhook, secretMatches } from './delivery/webhook';
+import { checkBaseUrl, checkToken, DEFAULT_API_BASE, TelegramApi } from './telegram/api';
+import { TelegramInbound } from './telegram/inbound';
+import { ALLOWED_UPDATES, TelegramPoller } from './telegram/poller';
+import { TELEGRAM_LIMITS, TelegramTransport } from './telegram/transport';
+import type { TelegramLimits } from './telegram/transport';
+
+interface TelegramDef extends NodeDef {
+  apiBase?: string;
+  /** `polling`, `webhook`, or `none` (send only: no buttons are honoured). */
+  updates?: 'polling' | 'webhook' | 'none';
+  /** Public base URL where Telegram reaches this Node-RED's HTTP nodes, for webhook mode. */
+  webhookBase?: string;
+  allowedChats?: string;
+  users?: string;
+  ackRoles?: string;
+  resolveRoles?: string;
+  consoleUrl?: string;
+  timeZone?: string;
+  globalPerSecond?: number | string;
+  perChatPerSecond?: number | string;
+  perGroupPerMinute?: number | string;
+  pollTimeout?: number | string;
+  requestTimeout?: number | string;
+}
+
+interface TelegramCredentials {
+  token?: string;
+  webhookSecret?: string;
+}
+
+function positive(value: unknown, fallback: number, what: string): number {
+  if (value === undefined || value === '' || value === null) return fallback;
+  const n = Number(value);
+  if (!Number.isFinite(n) || n <= 0) throw new TypeError(`${what} must be a positive number`);
+  return n;
+}
+
+/** "N per second" as a window limit; fractional rates (0.5/s) become 1 per 2 s. */
+function perWindow(rate: number, windowMs: number) {
+  return rate >= 1 ? { limit: Math.floor(rate), windowMs } : { limit: 1, windowMs: Math.ceil(windowMs / rate) };
+}
+
+export = function (RED: NodeAPI): void {
+  function ImpetusTelegramNode(this: ChatConfigNode, config: TelegramDef) {
+    RED.nodes.createNode(this, config);
+    const node = this;
+    const credentials = (node.credentials ?? {}) as TelegramCredentials;
+    const http = new HttpClient();
+    let unregister: (() => void) | undefined;
+    let poller: TelegramPoller | undefined;
+
+    try {
+      const token = (credentials.token ?? '').trim();
+      if (!token) throw new Error('no bot token: paste the token BotFather gave you');
+      checkToken(token);
+      const apiBase = (config.apiBase || DEFAULT_API_BASE).trim();
+      checkBaseUrl(apiBase);
+      checkConsoleUrl(config.consoleUrl || undefined);
+      checkTimeZone(config.timeZone || undefined);
+      const mode = config.updates ?? 'polling';
+      if (!['polling', 'webhook', 'none'].includes(mode)) throw new TypeError(`unknown update mode ${mode}`);
+      // Telegram itself insists on https and says so in setWebhook's answer, which the status shows.
+      if (mode === 'webhook' && !/^https?:\/\/[^/]/.test(config.webhookBase ?? '')) throw new TypeError('webhook mode needs the public http(s) URL of this Node-RED');
+      const limits: TelegramLimits = {
+        global: perWindow(positive(config.globalPerSecond, TELEGRAM_LIMITS.global.limit, 'messages per second'), 1000),
+        perChat: perWindow(positive(config.perChatPerSecond, TELEGRAM_LIMITS.perChat.limit, 'messages per chat per second'), 1000),
+        perGroup: perWindow(positive(config.perGroupPerMinute, TELEGRAM_LIMITS.perGroup.limit, 'messages per group per minute'), 60_000),
+      };
+      const requestTimeoutMs = positive(config.requestTimeout, 30, 'request timeout') * 1000;
+      const pollTimeoutSec = Math.round(positive(config.pollTimeout, 30, 'long-poll time'));
+      const policy = new AccessPolicy(parseUsers(config.users, 'telegram'), { acknowledge: config.ackRoles, resolve: config.resolveRoles });
+      const platform = platformFor(RED);
+      const api = new TelegramApi({ baseUrl: apiBase, token, http, timeoutMs: requestTimeoutMs });
+      // A webhook secret that is stable across restarts without anyone having to invent one.
+      const secret = (credentials.webhookSecret ?? '').trim() || createHmac('sha256', token).update(`impetus-webhook:${node.id}`).digest('base64url');
+      const log = { info: (m: string) => node.log(m), warn: (m: string) => node.warn(m), error: (m: string) => node.error(m) };
+
+      const driver: ConnectionDriver = {
+        service: 'Telegram',
+        globalLimit: limits.global,
+        createTransport: () =>
+          new TelegramTransport({
+            api,
+            limits,
+            render: { consoleUrl: config.consoleUrl || undefined, timeZone: config.timeZone || undefined },
+            media: (digest) => platform.store.getMedia(digest),
+            log,
+          }),
+        directChat: (user) => user.id,
+        startInbound: (connection) => {
+          if (mode === 'none') return;
+          const inbound = new TelegramInbound(api, connection);
+          if (mode === 'polling') {
+            poller = new TelegramPoller({ api, http, timeoutSec: pollTimeoutSec, handle: (u) => inbound.handle(u), log, state: (s) => connection.setState(s) });
+            poller.start();
+            return;
+          }
+          const path = `${platform.settings.httpPath}/notify/telegram/${node.id}`;
+          // Updates are handled one after another, in the order Telegram sent them.
+          let chain = Promise.resolve();
+          unregister = registerWebhook(RED.httpNode as never, path, (body, req, res) => {
+            if (!secretMatches(req.get('X-Telegram-Bot-Api-Secret-Token'), secret)) {
+              log.warn(`Telegram webhook: refused a request without the secret token from ${req.ip}`);
+              res.status(401).json({ ok: false });
+              return;
+            }
+            res.status(200).json({ ok: true });
+            if (!body || typeof body !== 'object' || !Number.isSafeInteger((body as { update_id?: unknown }).update_id)) {
+              log.warn('Telegram webhook: skipped a malformed update');
+              return;
+            }
+            chain = chain.then(() => inbound.handle(body as Record<string, unknown>)).catch((err) => log.error(`Telegram webhook update failed: ${(err as Error).message}`));
+          });
+          const url = `${config.webhookBase!.replace(/\/+$/, '')}${path}`;
+          // setWebhook until it takes: Telegram may be unreachable when the flow starts.
+          let tries = 0;
+          const register = () => {
+            api
+              .call('setWebhook', { url, secret_token: secret, allowed_updates: ALLOWED_UPDATES })
+              .then(() => {
+                log.info(`Telegram webhook set to ${url}`);
+                connection.setState({ level: 'ok', text: 'webhook set' });
+              })
+              .catch((err) => {
+                tries++;
+                connection.setState({ level: 'warn', text: `setWebhook failed: ${(err as Error).message}` });
+                if (unregister) setTimeout(register, Math.min(60_000, 1000 * 2 ** tries)).unref();
+              });
+          };
+          register();
+        },
+        stopInbound: async () => {
+          unregister?.();
+          unregister = undefined;
+          await poller?.stop();
+          poller = undefined;
+        },
+        close: () => http.close(),
+      };
+
+      node.connection = new ChatConnection({
+        channel: `telegram:${node.id}@${platform.settings.instance}`,
+        platform,
+        policy,
+        allowedChats: parseChatList(config.allowedChats),
+        driver,
+        log,
+      });
+    } catch (err) {
+      node.configError = err as Error;
+      node.error(`Telegram bot not started: ${(err as Error).message}`);
+      http.close();
+    }
+
+    node.on('close', (_removed: boolean, done: () => void) => {
+      const connection = node.connection;
+      if (!connection) return done();
+      connection
+        .close()
+        .catch((err) => node.warn((err as Error).message))
+        .then(() => done());
+    });
+  }
+
+  RED.nodes.registerType('impetus-telegram', ImpetusTelegramNode as never, {
+    credentials: { token: { type: 'password' }, webhookSecret: { type: 'password' } },
+  });
+};
