@@ -129,6 +129,26 @@ function isDuplicateKey(err: unknown): boolean {
   return /E11000|duplicate key|UNIQUE constraint failed/i.test(String((err as Error)?.message));
 }
 
+/**
+ * A write the server refused for the moment, without writing anything: FerretDB's SQLite
+ * backend answers "database is locked" when several connections write at once.
+ */
+function isBusy(err: unknown): boolean {
+  return /database is locked|SQLITE_BUSY/i.test(String((err as Error)?.message));
+}
+
+/** Retries a whole operation (it re-reads what it needs) a few times while the server is busy. */
+async function transient<T>(run: () => Promise<T>): Promise<T> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await run();
+    } catch (err) {
+      if (!isBusy(err) || attempt >= 5) throw err;
+      await new Promise((r) => setTimeout(r, 20 * 2 ** attempt + Math.random() * 20));
+    }
+  }
+}
+
 function historyId(alertId: string, seq: number): string {
   // Zero-padded so the _id order is the seq order as well.
   return `${alertId}#${String(seq).padStart(12, '0')}`;
@@ -219,11 +239,15 @@ export class MongoAlertStore implements AlertStore {
   // ---- alerts ----
 
   ingest(candidate: Alert, merge: MergeOccurrence): Promise<IngestResult> {
-    return this.op(() => this.serialised(candidate?.fingerprint, () => this.ingestLoop(candidate, merge)));
+    return this.op(() => this.serialised(candidate?.fingerprint, () => transient(() => this.ingestLoop(candidate, merge))));
   }
 
   replace(alert: Alert): Promise<Alert> {
-    return this.op(async () => {
+    return this.op(() => transient(() => this.replaceOnce(alert)));
+  }
+
+  private replaceOnce(alert: Alert): Promise<Alert> {
+    return (async () => {
       const row = await this.alerts.findOne({ _id: alert.id });
       if (!row) throw new NotFoundError(alert.id);
       if (row.version !== alert.version) throw new ConflictError(alert.id, alert.version, row.version);
@@ -235,7 +259,7 @@ export class MongoAlertStore implements AlertStore {
         if (wantsSlot && isDuplicateKey(err)) return this.update(alert, row, 'release');
         throw err;
       }
-    });
+    })();
   }
 
   get(id: string): Promise<Alert | undefined> {
@@ -595,12 +619,13 @@ export class MongoAlertStore implements AlertStore {
     const claim = `${_id}@${fields.version}`;
     const tookOver = await this.claim(claim, _id, alert.version);
     // Entries a dead writer logged beyond the stored document are not part of the history.
-    if (tookOver) await this.historyLog.deleteMany({ a: _id, s: { $gt: current.seqMax ?? 0 } });
-    await this.writeLog(_id, alert.history ?? [], current.seqMax ?? 0);
     try {
+      if (tookOver) await this.historyLog.deleteMany({ a: _id, s: { $gt: current.seqMax ?? 0 } });
+      await this.writeLog(_id, alert.history ?? [], current.seqMax ?? 0);
       const result = await this.alerts.updateOne({ _id, version: alert.version }, { $set: fields });
       if (result.matchedCount === 0) throw new NotFoundError(_id);
     } catch (err) {
+      // Withdraw what this write did, so the next writer does not wait out the claim's lease.
       await this.historyLog.deleteMany({ a: _id, s: { $gt: current.seqMax ?? 0 } }).catch(() => undefined);
       await this.claims.deleteOne({ _id: claim }).catch(() => undefined);
       throw err;
