@@ -23,6 +23,8 @@ if pid_alive "$PIDFILE" && port_open "$PORT"; then
 fi
 
 if [ ! -x "$BIN" ]; then
+  # The Go toolchain is often installed outside the default PATH.
+  command -v go >/dev/null || { [ -x /usr/local/go/bin/go ] && PATH="$PATH:/usr/local/go/bin"; } || true
   command -v go >/dev/null || { log "go not found (Go >= 1.22 is required to build FerretDB)"; exit 1; }
   log "building FerretDB $VERSION from its Go module (first run only)"
   SRC="$(go mod download -json "github.com/FerretDB/FerretDB@$VERSION" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')"

@@ -1,0 +1,230 @@
+/**
+ * Kafka pipeline benchmark: `npm run bench:kafka-pipeline [-- --messages N --rate R --seconds S]`.
+ *
+ * Side by side in one run, against the same broker and with the same Kafka client module
+ * (nodes/kafka/client.ts):
+ *
+ *   bare:     consumer → producer loop (eachBatch, acks=all idempotent send, offsets committed
+ *             after the send): the most a relay on this client can do;
+ *   pipeline: a real Node-RED 4 flow  impetus-kafka-in → impetus-alert (SQLite store,
+ *             synchronous=full) → change (key = alert id) → impetus-kafka-out, with kafka-in's
+ *             at-least-once tracking and kafka-out's acknowledged delivery.
+ *
+ * Throughput: N drafts are produced first; each variant drains them into its own output topic.
+ * The clock runs from the first output record to the N-th (read from the topic's watermarks),
+ * so neither variant's consumer-group join is counted. Prints msgs/s and pipeline/bare.
+ *
+ * Latency: drafts are produced at R per second for S seconds while each variant runs; the
+ * latency of a record is the output record's timestamp minus the `sentAt` it carries. p50/p99.
+ *
+ * Needs IMPETUS_KAFKA_BROKERS (services/up.sh). A benchmark, not a test: it asserts nothing about
+ * time and exits non-zero only when a run breaks.
+ */
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import helper from 'node-red-node-test-helper';
+import type { KafkaClient } from '../nodes/kafka/client';
+import { createKafkaClient, ensureTopic } from '../nodes/kafka/client';
+import { closePlatforms } from '../nodes/platform/platform';
+
+helper.init(require.resolve('node-red'));
+
+const args = process.argv.slice(2);
+function opt(name: string, fallback: number): number {
+  const i = args.indexOf(`--${name}`);
+  const v = i >= 0 ? Number(args[i + 1]) : Number(process.env[`BENCH_${name.toUpperCase()}`] ?? fallback);
+  if (!Number.isFinite(v) || v <= 0) throw new Error(`--${name} must be a positive number`);
+  return v;
+}
+const MESSAGES = opt('messages', 20000);
+const RATE = opt('rate', 500);
+const SECONDS = opt('seconds', 6);
+const brokers = (process.env.IMPETUS_KAFKA_BROKERS ?? '').split(',').filter(Boolean);
+if (brokers.length === 0) {
+  console.error('kafka-pipeline: set IMPETUS_KAFKA_BROKERS (services/up.sh starts a broker and writes .services/env)');
+  process.exit(2);
+}
+const client: KafkaClient = createKafkaClient({ clientId: 'bench-kafka-pipeline', brokers });
+const run = `${Date.now().toString(36)}`;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+function draft(n: number, sentAt: number): string {
+  return JSON.stringify({ event: 'Bench probe', zone: `Z${n % 9}`, severity: 'medium', source: { ref: `bench-${run}-${n}` }, data: { n, sentAt } });
+}
+
+async function produce(topic: string, from: number, to: number, sentAt?: () => number): Promise<void> {
+  const producer = client.producer({ idempotent: true, maxInFlightRequests: 1 });
+  await producer.connect();
+  for (let i = from; i < to; i += 1000) {
+    const messages = [];
+    for (let n = i; n < Math.min(to, i + 1000); n++) messages.push({ key: `k${n}`, value: draft(n, sentAt ? sentAt() : 0) });
+    await producer.send({ topic, acks: -1, messages });
+  }
+  await producer.disconnect();
+}
+
+/** Produces RATE per second for SECONDS, in 20 ms slices, stamping each draft with its send time. */
+async function paced(topic: string, offset: number): Promise<number> {
+  const producer = client.producer({ idempotent: true, maxInFlightRequests: 1 });
+  await producer.connect();
+  const total = Math.round(RATE * SECONDS);
+  const start = Date.now();
+  let sent = 0;
+  while (sent < total) {
+    const due = Math.min(total, Math.floor(((Date.now() - start) / 1000) * RATE));
+    if (due > sent) {
+      const now = Date.now();
+      const messages = [];
+      for (let n = sent; n < due; n++) messages.push({ key: `k${offset + n}`, value: draft(offset + n, now) });
+      await producer.send({ topic, acks: -1, messages });
+      sent = due;
+    }
+    await sleep(20);
+  }
+  await producer.disconnect();
+  return total;
+}
+
+async function watermark(topic: string): Promise<number> {
+  const admin = client.admin();
+  await admin.connect();
+  try {
+    return (await admin.fetchTopicOffsets(topic)).reduce((s, p) => s + Number(p.high), 0);
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+/** msgs/s from the first output record to the `target`-th. */
+async function rateOf(topic: string, target: number, limitMs = 600_000): Promise<number> {
+  let first = 0;
+  let firstCount = 0;
+  const deadline = Date.now() + limitMs;
+  for (;;) {
+    const n = await watermark(topic);
+    if (!first && n > 0) {
+      first = performance.now();
+      firstCount = n;
+    }
+    if (n >= target) return ((n - firstCount) * 1000) / (performance.now() - first);
+    if (Date.now() > deadline) throw new Error(`${topic}: only ${n} of ${target} records after ${limitMs} ms`);
+    await sleep(20);
+  }
+}
+
+/** Reads every output record and returns its latency (record timestamp − data.sentAt), for records with a sentAt. */
+async function latencies(topic: string, count: number): Promise<number[]> {
+  const consumer = client.consumer({ groupId: `bench-reader-${run}-${topic}`, maxWaitTimeInMs: 100 });
+  const values: number[] = [];
+  let seen = 0;
+  await consumer.connect();
+  await consumer.subscribe({ topics: [topic], fromBeginning: true });
+  await consumer.run({
+    eachBatch: async ({ batch }) => {
+      for (const m of batch.messages) {
+        seen++;
+        const doc = JSON.parse(m.value!.toString()) as { sentAt?: number; data?: { sentAt?: number } };
+        const sentAt = doc.data?.sentAt ?? doc.sentAt ?? 0;
+        if (sentAt > 0) values.push(Number(m.timestamp) - sentAt);
+      }
+    },
+  });
+  while (seen < count) await sleep(50);
+  await consumer.disconnect();
+  return values;
+}
+
+function percentile(values: number[], p: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+}
+
+/** The bare relay: consume, send the batch (acks=all, idempotent), then let the offsets be committed. */
+async function bare(input: string, output: string): Promise<() => Promise<void>> {
+  const producer = client.producer({ idempotent: true, maxInFlightRequests: 1 });
+  await producer.connect();
+  const consumer = client.consumer({ groupId: `bench-bare-${run}`, maxWaitTimeInMs: 50 });
+  await consumer.connect();
+  await consumer.subscribe({ topics: [input], fromBeginning: true });
+  await consumer.run({
+    eachBatch: async ({ batch, resolveOffset, heartbeat }) => {
+      const messages = batch.messages.map((m) => {
+        const draftDoc = JSON.parse(m.value!.toString()) as { data: { n: number; sentAt: number } };
+        return { key: m.key, value: JSON.stringify({ n: draftDoc.data.n, sentAt: draftDoc.data.sentAt }) };
+      });
+      await producer.send({ topic: output, acks: -1, messages });
+      resolveOffset(batch.messages[batch.messages.length - 1].offset);
+      await heartbeat();
+    },
+  });
+  return async () => {
+    await consumer.disconnect();
+    await producer.disconnect();
+  };
+}
+
+async function pipeline(input: string, output: string, dir: string): Promise<() => Promise<void>> {
+  (helper.settings as (s: object) => void)({ userDir: dir, impetus: { store: { file: path.join(dir, 'alerts.db'), synchronous: 'full' }, retention: { resolvedDays: 0 } } });
+  await new Promise<void>((resolve) => helper.startServer(() => resolve()));
+  const nodes = [
+    require('../nodes/kafka/impetus-kafka-broker'),
+    require('../nodes/kafka/impetus-kafka-in'),
+    require('../nodes/kafka/impetus-kafka-out'),
+    require('../nodes/alert/impetus-alert'),
+    require('@node-red/nodes/core/function/15-change.js'),
+  ];
+  await helper.load(nodes as never, [
+    { id: 'broker', type: 'impetus-kafka-broker', brokers: brokers.join(','), clientId: 'bench-pipeline', saslMechanism: 'none' },
+    { id: 'in', type: 'impetus-kafka-in', broker: 'broker', topics: input, groupId: `bench-pipeline-${run}`, fromBeginning: true, decode: 'json', maxInFlight: 2000, wires: [['alert']] },
+    { id: 'alert', type: 'impetus-alert', tool: 'bench', wires: [['key']] },
+    { id: 'key', type: 'change', rules: [{ t: 'set', p: 'key', pt: 'msg', to: 'alertId', tot: 'msg' }, { t: 'delete', p: 'topic', pt: 'msg' }], wires: [['out']] },
+    { id: 'out', type: 'impetus-kafka-out', broker: 'broker', topic: output, batchSize: 1000, lingerMs: 5 },
+  ] as never);
+  return async () => {
+    await helper.unload();
+    await closePlatforms();
+    await new Promise<void>((resolve) => helper.stopServer(() => resolve()));
+  };
+}
+
+async function measure(name: string, start: (input: string, output: string) => Promise<() => Promise<void>>): Promise<{ rate: number; p50: number; p99: number }> {
+  const tput = [`bench-${run}-${name}-in`, `bench-${run}-${name}-out`];
+  const lat = [`bench-${run}-${name}-lat-in`, `bench-${run}-${name}-lat-out`];
+  for (const t of [...tput, ...lat]) await ensureTopic(client, t, 3);
+  await produce(tput[0], 0, MESSAGES);
+  const stop = await start(tput[0], tput[1]);
+  const rate = await rateOf(tput[1], MESSAGES);
+  await stop();
+
+  const stopLat = await start(lat[0], lat[1]);
+  await sleep(3000); // let the consumer join before the paced load starts
+  const total = await paced(lat[0], MESSAGES);
+  await rateOf(lat[1], total);
+  await stopLat();
+  const lats = await latencies(lat[1], total);
+  return { rate, p50: percentile(lats, 50), p99: percentile(lats, 99) };
+}
+
+async function main(): Promise<void> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'impetus-bench-kafka-'));
+  try {
+    console.log(`kafka-pipeline: ${MESSAGES} messages per throughput run, latency at ${RATE}/s for ${SECONDS} s; brokers ${brokers.join(',')}`);
+    const b = await measure('bare', bare);
+    console.log(`  bare consumer→producer     ${b.rate.toFixed(0).padStart(8)} msgs/s   latency p50 ${b.p50} ms  p99 ${b.p99} ms`);
+    const p = await measure('pipeline', (i, o) => pipeline(i, o, dir));
+    console.log(`  kafka-in→alert→kafka-out   ${p.rate.toFixed(0).padStart(8)} msgs/s   latency p50 ${p.p50} ms  p99 ${p.p99} ms`);
+    const ratio = p.rate / b.rate;
+    console.log(`  ratio pipeline/bare        ${ratio.toFixed(2)}  (target ≥ 0.50: ${ratio >= 0.5 ? 'met' : 'NOT met'})`);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  (err) => {
+    console.error(`kafka-pipeline failed: ${(err as Error).stack ?? err}`);
+    process.exit(1);
+  },
+);
