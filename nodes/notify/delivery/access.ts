@@ -74,11 +74,19 @@ export class AccessPolicy {
     this.roles = { acknowledge: list(roles.acknowledge, DEFAULT_ACK_ROLES), resolve: list(roles.resolve, DEFAULT_RESOLVE_ROLES) };
   }
 
+  /**
+   * The mapping for a chat account. When the service names the account by id, an entry with an
+   * id must match it (a user name can change hands); the user name only stands in for entries
+   * without one, or when the service gives no id at all (Rocket.Chat reactions).
+   */
   find(identity: ChatIdentity): MappedUser | undefined {
-    const byId = this.users.find((u) => u.id !== undefined && u.id === identity.id);
-    if (byId) return byId;
+    if (identity.id) {
+      const byId = this.users.find((u) => u.id !== undefined && u.id === identity.id);
+      if (byId) return byId;
+    }
     const name = identity.username?.toLowerCase();
-    return name ? this.users.find((u) => u.id === undefined && u.username?.toLowerCase() === name) : undefined;
+    if (!name) return undefined;
+    return this.users.find((u) => (u.id === undefined || !identity.id) && u.username?.toLowerCase() === name);
   }
 
   authorize(identity: ChatIdentity, action: ActionName): Decision {

@@ -20,6 +20,7 @@ export type ChatActionResult =
   | { ok: false; refused: boolean; message: string };
 
 function who(identity: ChatIdentity): string {
+  if (!identity.id) return `@${identity.username ?? '?'}`;
   return `${identity.id}${identity.username ? ` (@${identity.username})` : ''}`;
 }
 

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { shortId } from '../delivery/ids';
 import type { AlertNotice, NoticeAlert } from '../delivery/notice';
 import { consoleLink, formatTime, stateLine } from '../delivery/present';
 
@@ -127,17 +127,7 @@ export function renderCaption(a: NoticeAlert): string {
   return `${head}${escapeHtml(fitPlain(a.headline, MAX_CAPTION - head.length - exercise.length))}${exercise}`;
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
-/**
- * A short id for an alert: its UUID in 22 base64url characters, or for ids of another form a
- * 20-character hash (the card's message id, looked up in the refs, is what names the alert;
- * this only proves the button belongs to that card).
- */
-export function shortId(alertId: string): string {
-  if (UUID.test(alertId)) return Buffer.from(alertId.replace(/-/g, ''), 'hex').toString('base64url');
-  return `h${createHash('sha256').update(alertId).digest('base64url').slice(0, 20)}`;
-}
+export { shortId };
 
 const ACTION_CODES = { acknowledge: 'a', resolve: 'r' } as const;
 export type ButtonAction = keyof typeof ACTION_CODES;
