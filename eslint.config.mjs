@@ -28,6 +28,18 @@ export default tseslint.config(
     languageOptions: { sourceType: 'script', globals: { RED: 'readonly', $: 'readonly', window: 'readonly', document: 'readonly' } },
   },
   {
+    // The console's web app: ES modules in the browser, with Leaflet (L) and chart.js (Chart) as globals.
+    files: ['dashboards/**/*.js'],
+    languageOptions: {
+      sourceType: 'module',
+      globals: Object.fromEntries([
+        'window', 'document', 'location', 'history', 'fetch', 'WebSocket', 'EventTarget', 'Event', 'CustomEvent', 'Node', 'URL',
+        'URLSearchParams', 'requestAnimationFrame', 'setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'AudioContext',
+        'console', 'L', 'Chart',
+      ].map((name) => [name, 'readonly'])),
+    },
+  },
+  {
     files: ['scripts/**/*.js', '.ci/**/*.js'],
     languageOptions: { sourceType: 'commonjs', globals: { require: 'readonly', module: 'writable', __dirname: 'readonly', process: 'readonly', console: 'readonly' } },
     rules: { '@typescript-eslint/no-require-imports': 'off' },

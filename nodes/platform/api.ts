@@ -1,8 +1,23 @@
 import express from 'express';
-import type { NextFunction, Request, Response, Router } from 'express';
+import type { NextFunction, Request, RequestHandler, Response, Router } from 'express';
+import { ACTIONS } from './alert-service';
+import type { ActionName } from './alert-service';
+import { HttpError, allow, locals, login, logout, requireCsrf, requireSession, sessionBody } from './console/auth';
+import { consoleOf } from './console/runtime';
+import type { ConsoleRuntime } from './console/runtime';
+import { summarize } from './console/summary';
+import { TableState } from './console/panel-kinds/table';
+import { PAGE_NAME } from './console/panels';
+import { TOOLS } from './console/tools';
+import { canAct, canSee, hasPage, restrictQuery, seesTool } from './console/views';
+import type { View } from './console/views';
+import { alertToCap, alertToCapXml, capToJson } from './export/cap';
+import { TransitionError } from './model/lifecycle';
+import type { Alert } from './model/types';
 import { PRIORITIES, SEVERITIES, STATES, STATUSES } from './model/types';
-import type { Platform } from './platform';
+import type { Platform, PlatformLog } from './platform';
 import type { AlertQuery } from './store/types';
+import { ConflictError, NotFoundError } from './store/types';
 
 class BadRequest extends Error {
   readonly status = 400;
@@ -49,70 +64,206 @@ export function parseAlertQuery(q: Request['query']): AlertQuery {
   };
 }
 
+export interface ApiOptions {
+  /** The console's URL path on this server (httpNodeRoot + httpPath): the cookie's Path. */
+  basePath: () => string;
+  log?: PlatformLog;
+}
+
+type Handler = (platform: Platform, req: Request, res: Response) => Promise<void>;
+
+/** Every role reads alerts of its own tools; a view with no tool sees no alert route. */
+const readsAlerts = allow((view) => view.tools.length > 0, 'this role sees no alerts');
+const readsPages = allow((view) => view.pages.some((p) => p.startsWith('tool:')), 'this role has no tool pages');
+
 /**
- * Read API of the alert backbone, mounted at `<httpPath>/api` on Node-RED's HTTP node server.
- * The platform is looked up per request so that a restarted platform is picked up.
+ * The console's HTTP API, mounted at `<httpPath>/api` on Node-RED's HTTP node server. Every route
+ * but login needs a session and checks the role's view; every state-changing one needs the
+ * CSRF token. An alert a role may not see answers 404, exactly like one that does not exist.
  */
-export function createApiRouter(current: () => Platform | undefined): Router {
+export function createApiRouter(current: () => Platform | undefined, options: ApiOptions): Router {
   const router = express.Router();
 
-  const withPlatform = (handler: (platform: Platform, req: Request, res: Response) => Promise<void>) =>
-    async (req: Request, res: Response, next: NextFunction) => {
-      const platform = current();
-      if (!platform) {
-        res.status(503).json({ error: 'IMPETUS platform is not running' });
-        return;
-      }
-      try {
-        await platform.ready;
-      } catch (err) {
-        res.status(503).json({ error: `alert store unavailable: ${(err as Error).message}` });
-        return;
-      }
-      try {
-        await handler(platform, req, res);
-      } catch (err) {
-        next(err);
-      }
-    };
+  router.use((_req, res, next) => {
+    const platform = current();
+    if (!platform) return next(new HttpError(503, 'IMPETUS platform is not running'));
+    try {
+      res.locals.runtime = consoleOf(platform, options.log);
+      res.locals.platform = platform;
+    } catch (err) {
+      return next(new HttpError(503, `console unavailable: ${(err as Error).message}`));
+    }
+    next();
+  });
+  router.use(express.json({ limit: '64kb' }));
 
-  router.get('/alerts', withPlatform(async (platform, req, res) => {
-    res.json(await platform.store.query(parseAlertQuery(req.query)));
-  }));
-
-  router.get('/alerts/:id', withPlatform(async (platform, req, res) => {
-    const alert = await platform.store.get(req.params.id);
-    if (!alert) res.status(404).json({ error: `unknown alert ${req.params.id}` });
-    else res.json(alert);
-  }));
-
-  router.get('/alerts/:id/history', withPlatform(async (platform, req, res) => {
-    if (!(await platform.store.get(req.params.id))) {
-      res.status(404).json({ error: `unknown alert ${req.params.id}` });
+  const withPlatform = (handler: Handler): RequestHandler => async (req, res, next) => {
+    const platform = res.locals.platform as Platform;
+    try {
+      await platform.ready;
+    } catch (err) {
+      next(new HttpError(503, `alert store unavailable: ${(err as Error).message}`));
       return;
     }
+    try {
+      await handler(platform, req, res);
+    } catch (err) {
+      next(err);
+    }
+  };
+
+  /** The alert if this role may see it; otherwise 404 as if it did not exist, so nothing leaks. */
+  async function visibleAlert(platform: Platform, view: View, id: string): Promise<Alert> {
+    const alert = await platform.store.get(id);
+    if (!alert || !canSee(view, alert)) throw new HttpError(404, `unknown alert ${id}`);
+    return alert;
+  }
+
+  router.post('/login', (req, res, next) => {
+    login(req, res, options.basePath()).catch(next);
+  });
+
+  router.use(requireSession, requireCsrf);
+
+  router.post('/logout', (req, res) => logout(req, res, options.basePath()));
+
+  router.get('/session', (_req, res) => {
+    const { runtime, session, view } = locals(res);
+    const map = runtime.platform.settings.console.map;
+    res.json({
+      ...sessionBody(session, view),
+      tools: TOOLS.filter((t) => seesTool(view, t.id)),
+      map: { tileUrl: map.tileUrl, attribution: map.attribution, maxZoom: map.maxZoom, center: map.center, zoom: map.zoom },
+      live: { path: `${options.basePath()}/ws`, epoch: runtime.hub.epoch },
+    });
+  });
+
+  router.get('/alerts', readsAlerts, withPlatform(async (platform, req, res) => {
+    const { view } = locals(res);
+    const page = await platform.store.query(restrictQuery(view, parseAlertQuery(req.query)));
+    // `fields=summary`: the slim rows the console's queue and map draw.
+    if (req.query.fields === 'summary') res.json({ ...page, items: page.items.map(summarize) });
+    else res.json(page);
+  }));
+
+  router.get('/alerts/:id', readsAlerts, withPlatform(async (platform, req, res) => {
+    res.json(await visibleAlert(platform, locals(res).view, req.params.id));
+  }));
+
+  router.get('/alerts/:id/history', readsAlerts, withPlatform(async (platform, req, res) => {
+    await visibleAlert(platform, locals(res).view, req.params.id);
     const limit = integer(req.query.limit, 'limit', 1, 1000);
     const offset = integer(req.query.offset, 'offset', 0, Number.MAX_SAFE_INTEGER);
     res.json(await platform.store.history(req.params.id, { limit, offset }));
   }));
 
-  router.get('/silences', withPlatform(async (platform, _req, res) => {
-    res.json(platform.alerts.silences.list());
+  router.get('/alerts/:id/cap.:format(xml|json)', readsAlerts, withPlatform(async (platform, req, res) => {
+    const alert = await visibleAlert(platform, locals(res).view, req.params.id);
+    const consoleUrl = `${req.protocol}://${req.get('host')}${options.basePath()}`;
+    const opts = { sender: platform.settings.sender, consoleUrl };
+    const xml = req.params.format === 'xml';
+    const body = xml ? alertToCapXml(alert, opts) : capToJson(alertToCap(alert, opts), 2);
+    const file = `impetus-${alert.id.replace(/[^A-Za-z0-9._-]/g, '_')}.cap.${req.params.format}`;
+    res.type(xml ? 'application/cap+xml' : 'application/json').attachment(file).send(body);
   }));
 
-  router.get('/media/:digest', withPlatform(async (platform, req, res) => {
+  router.get('/alerts/:id/media/:digest', readsAlerts, withPlatform(async (platform, req, res) => {
+    const alert = await visibleAlert(platform, locals(res).view, req.params.id);
+    // Only media the alert itself references: a digest alone must not open another tool's images.
+    if (!alert.resources.some((r) => r.digest === req.params.digest)) throw new HttpError(404, 'unknown media');
     const media = await platform.store.getMedia(req.params.digest);
-    if (!media) {
-      res.status(404).json({ error: 'unknown media' });
-      return;
-    }
-    res.set('Content-Type', media.mimeType).set('X-Content-Type-Options', 'nosniff').send(media.data);
+    if (!media) throw new HttpError(404, 'unknown media');
+    res.set('Content-Type', media.mimeType).set('X-Content-Type-Options', 'nosniff').set('Cache-Control', 'private, max-age=86400').send(media.data);
   }));
 
-  router.use((err: Error & { status?: number }, _req: Request, res: Response, _next: NextFunction) => {
-    const status = err.status ?? 500;
-    res.status(status).json({ error: status === 500 ? 'internal error' : err.message });
+  router.post('/alerts/:id/actions', readsAlerts, withPlatform(async (platform, req, res) => {
+    const { view, session } = locals(res);
+    if (!req.is('application/json')) throw new HttpError(415, 'send the action as application/json');
+    const body = req.body as { action?: unknown; text?: unknown; assignee?: unknown };
+    const action = body?.action;
+    if (typeof action !== 'string' || !ACTIONS.includes(action as ActionName)) throw new HttpError(400, `action must be one of ${ACTIONS.join(', ')}`);
+    for (const field of ['text', 'assignee'] as const) {
+      const v = body[field];
+      if (v !== undefined && (typeof v !== 'string' || v.length > 4000)) throw new HttpError(400, `${field} must be a string of at most 4000 characters`);
+    }
+    await visibleAlert(platform, view, req.params.id);
+    if (!canAct(view, action as ActionName)) throw new HttpError(403, `the ${view.role} role may not ${action} alerts`);
+    const alert = await platform.alerts.act({
+      action: action as ActionName,
+      alertId: req.params.id,
+      by: session.user.username,
+      text: body.text as string | undefined,
+      assignee: body.assignee as string | undefined,
+    });
+    res.json(alert);
+  }));
+
+  router.get('/silences', readsAlerts, withPlatform(async (platform, _req, res) => {
+    const { view } = locals(res);
+    // A silence without a tool matcher spans tools, so only roles that see every tool get it.
+    res.json(platform.alerts.silences.list().filter((s) => (s.matchers.tool ? seesTool(view, s.matchers.tool) : view.tools.includes('*'))));
+  }));
+
+  router.get('/summary', readsAlerts, withPlatform(async (_platform, _req, res) => {
+    const { runtime, view } = locals(res);
+    await runtime.ready;
+    res.type('application/json').send(runtime.hub.summaryFrame(view));
+  }));
+
+  router.get('/map/sites', allow((view) => hasPage(view, 'map') || view.tools.length > 0, 'this role has no map'), (_req, res) => {
+    res.json(locals(res).runtime.platform.settings.console.map.sites);
+  });
+
+  router.get('/pages', readsPages, (_req, res) => {
+    const { runtime, view } = locals(res);
+    res.json(runtime.panels.pages(view));
+  });
+
+  router.get('/pages/:page', readsPages, (req, res) => {
+    const { runtime, view } = locals(res);
+    if (!PAGE_NAME.test(req.params.page)) throw new HttpError(400, 'page must be lower-case letters, digits and -');
+    const panels = runtime.panels.page(view, req.params.page);
+    if (!panels.length) throw new HttpError(404, `no page ${req.params.page} for this role`);
+    res.json({ page: req.params.page, panels });
+  });
+
+  router.post('/panels/:id/actions', readsPages, (req, res) => {
+    panelAction(locals(res).runtime, locals(res).view, req);
+    res.status(204).end();
+  });
+
+  router.use((_req, _res, next) => next(new HttpError(404, 'no such API route')));
+
+  router.use((err: Error & { status?: number; type?: string; headers?: Record<string, string> }, _req: Request, res: Response, _next: NextFunction) => {
+    let status = err.status ?? 500;
+    let message = err.message;
+    if (err instanceof TransitionError || err instanceof ConflictError) status = 409;
+    else if (err instanceof NotFoundError) status = 404;
+    else if (err instanceof TypeError && status === 500) status = 400;
+    else if (err.type === 'entity.parse.failed') message = 'the body is not valid JSON';
+    if (status === 500) {
+      options.log?.warn(`console API: ${err.stack ?? err.message}`);
+      message = 'internal error';
+    }
+    if (err instanceof HttpError) res.set(err.headers);
+    res.status(status).json({ error: message });
   });
 
   return router;
+}
+
+/** A row action on an impetus-ui-table: the role must see the panel, may act, and be named by the node. */
+function panelAction(runtime: ConsoleRuntime, view: View, req: Request): void {
+  const panel = runtime.panels.get(req.params.id);
+  if (!panel || !runtime.panels.visible(panel, view)) throw new HttpError(404, 'unknown panel');
+  if (!req.is('application/json')) throw new HttpError(415, 'send the action as application/json');
+  const body = req.body as { action?: unknown; key?: unknown };
+  if (!(panel.state instanceof TableState) || !panel.onAction) throw new HttpError(400, 'this panel has no row actions');
+  const { actions, actionRoles } = panel.state.options;
+  if (typeof body?.action !== 'string' || !actions.some((a) => a.name === body.action)) throw new HttpError(400, `action must be one of ${actions.map((a) => a.name).join(', ')}`);
+  if (typeof body.key !== 'string' && typeof body.key !== 'number') throw new HttpError(400, 'key must name a row');
+  if (!view.actions.length || !(view.role === 'admin' || actionRoles.includes(view.role))) throw new HttpError(403, `the ${view.role} role may not act on this table`);
+  const key = String(body.key);
+  if (!panel.state.row(key)) throw new HttpError(404, `no row ${key}`);
+  panel.onAction(body.action, key, locals(req.res!).session.user);
 }

@@ -6,7 +6,7 @@ import { KafkaEventBus } from './bus/kafka';
 import { MemoryEventBus } from './bus/memory';
 import type { EventBus } from './bus/types';
 import { Validators } from './model/validate';
-import { createApiRouter } from './api';
+import { mountConsole } from './console';
 import type { ImpetusSettings, ResolvedSettings } from './settings';
 import { resolveSettings } from './settings';
 import { SilenceRegistry } from './silences';
@@ -34,6 +34,7 @@ export class Platform {
   readonly ready: Promise<void>;
   private timers: NodeJS.Timeout[] = [];
   private closed = false;
+  private readonly closeHooks: Array<() => void> = [];
 
   constructor(readonly settings: ResolvedSettings, private readonly log: PlatformLog, clock?: Clock) {
     this.validators = new Validators();
@@ -85,9 +86,15 @@ export class Platform {
     this.timers.push(timer);
   }
 
+  /** Runs when the platform closes, before the bus and store do (the console ends its live connections). */
+  onClose(hook: () => void): void {
+    this.closeHooks.push(hook);
+  }
+
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    for (const hook of this.closeHooks.splice(0)) hook();
     for (const timer of this.timers) clearInterval(timer);
     this.timers = [];
     await this.ready.catch(() => undefined);
@@ -123,7 +130,6 @@ function createBus(settings: ResolvedSettings, log: PlatformLog): EventBus {
 
 /** Keyed by the runtime's event emitter, which all node modules of one runtime share. */
 const platforms = new Map<object, Platform>();
-const mounted = new WeakSet<object>();
 
 export function platformFor(RED: NodeAPI): Platform {
   const key = RED.events as unknown as object;
@@ -133,11 +139,7 @@ export function platformFor(RED: NodeAPI): Platform {
     platform = new Platform(settings, RED.log);
     platforms.set(key, platform);
   }
-  const app = RED.httpNode as unknown as { use: (path: string, handler: unknown) => void } | undefined;
-  if (app && !mounted.has(app)) {
-    mounted.add(app);
-    app.use(`${platform.settings.httpPath}/api`, createApiRouter(() => platforms.get(key)));
-  }
+  mountConsole(RED, platform.settings.httpPath, () => platforms.get(key));
   return platform;
 }
 

@@ -2,6 +2,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { DEFAULT_FINGERPRINT_KEYS } from './model/fingerprint';
 import type { Priority } from './model/types';
+import type { ConsoleSettings, ResolvedConsoleSettings } from './console/settings';
+import { resolveConsoleSettings } from './console/settings';
 import type { KafkaBusSettings, MongoStoreSettings, ResolvedKafkaBus, ResolvedMongoStore } from './scale-settings';
 import { resolveKafkaBus, resolveMongoStore } from './scale-settings';
 
@@ -14,8 +16,11 @@ export interface EscalationStep {
 
 export type EscalationPolicy = Partial<Record<Priority, EscalationStep>>;
 
-/** The `impetus` section of Node-RED's settings. Every field has an embedded default. */
-export interface ImpetusSettings {
+/**
+ * The `impetus` section of Node-RED's settings. Every field has an embedded default. The console's
+ * `users`, `session`, `views` and `map` are described in console/settings.ts.
+ */
+export interface ImpetusSettings extends ConsoleSettings {
   /** Path of the console and its API on Node-RED's HTTP server (httpNodeRoot applies). */
   httpPath?: string;
   /** Name of this runtime in `source.instance` and lifecycle events. */
@@ -53,6 +58,7 @@ export interface ResolvedSettings {
   retention: { resolvedDays: number; intervalMinutes: number };
   escalation: { policy: EscalationPolicy; tickSeconds: number };
   fingerprintKeys: string[];
+  console: ResolvedConsoleSettings;
 }
 
 export const DEFAULT_ESCALATION: EscalationPolicy = {
@@ -106,5 +112,6 @@ export function resolveSettings(raw: ImpetusSettings | undefined, userDir: strin
     },
     escalation: { policy, tickSeconds: positive(s.escalation?.tickSeconds, 'escalation.tickSeconds', 10) },
     fingerprintKeys: s.fingerprintKeys ?? [...DEFAULT_FINGERPRINT_KEYS],
+    console: resolveConsoleSettings(s, base),
   };
 }

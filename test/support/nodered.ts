@@ -5,7 +5,9 @@ import helper from 'node-red-node-test-helper';
 import type { NodeAPI } from 'node-red';
 import supertest from 'supertest';
 import type { ImpetusSettings } from '../../nodes/platform/settings';
-import { closePlatforms } from '../../nodes/platform/platform';
+import { consoleOf } from '../../nodes/platform/console/runtime';
+import type { Role } from '../../nodes/platform/console/settings';
+import { closePlatforms, platformFor } from '../../nodes/platform/platform';
 
 helper.init(require.resolve('node-red'));
 
@@ -19,9 +21,23 @@ function captureRed(RED: NodeAPI): void {
 }
 
 /** The API routes live on httpNode, which the helper does not serve: requests go straight to its app. */
-export function api(): supertest.Agent {
+export function httpNode(): supertest.Agent {
   if (!red) throw new Error('load a flow first');
   return supertest.agent(red.httpNode as never);
+}
+
+/**
+ * Every console route needs a session. Tests get one the documented in-process way
+ * (ConsoleRuntime.openSession: trusted code, no password), as `role` (admin sees everything);
+ * the agent sends its cookie and CSRF token with every request. Login over HTTP is tested in
+ * test/console/auth.test.ts.
+ */
+export function api(role: Role = 'admin'): supertest.Agent {
+  if (!red) throw new Error('load a flow first');
+  const runtime = consoleOf(platformFor(red));
+  const session = runtime.openSession({ username: `test-${role}`, name: `Test ${role}`, role });
+  const cookie = `${runtime.platform.settings.console.session.cookieName}=${session.id}`;
+  return supertest.agent(red.httpNode as never).set('Cookie', cookie).set('X-CSRF-Token', session.csrf);
 }
 
 export function currentRed(): NodeAPI {
@@ -62,9 +78,13 @@ export const kafkaNodes = [
   require('../../nodes/kafka/impetus-kafka-out'),
 ];
 
+/** The console's dashboard nodes. */
+export const uiNodes = ['impetus-ui-chart', 'impetus-ui-status', 'impetus-ui-table', 'impetus-ui-map-layer'].map((type) => require(`../../nodes/ui/${type}`));
+
 /** Every node module of the package, for flows that mix them (examples, the demo). */
 export const allNodes = [
   ...alertNodes,
+  ...uiNodes,
   require('../../nodes/scenario/impetus-scenario'),
   ...kafkaNodes,
   require('../../nodes/notify/impetus-telegram'),

@@ -60,8 +60,44 @@ export interface RequestOptions {
   timeoutMs?: number;
 }
 
-/** One HTTP request to 127.0.0.1; rejects on any transport failure (refused, reset, timeout). */
-export function request(port: number, method: string, urlPath: string, options: RequestOptions = {}): Promise<HttpResult> {
+/**
+ * The console user every runtime started here gets (through `-D impetus.users=…`), so that the
+ * system tests can use the console API, which needs a login like any client. Test-only: the
+ * password is public and the hash has the lowest bcrypt cost.
+ */
+export const SYSTEM_TEST_USER = {
+  username: 'system-test',
+  password: 'system-test-password',
+  role: 'admin',
+  passwordHash: '$2b$04$zYuJcYXWSpvFn8YYuaZE2.nMoyWTHWhVPy22g4Sk5F1pyV9xCjys2',
+} as const;
+
+/** Console session cookies by port; a restarted runtime (new sessions) answers 401 and gets a new login. */
+const consoleCookies = new Map<number, string>();
+
+async function consoleLogin(port: number, consolePath: string): Promise<string | undefined> {
+  const res = await rawRequest(port, 'POST', `${consolePath}/api/login`, { body: { username: SYSTEM_TEST_USER.username, password: SYSTEM_TEST_USER.password } });
+  const cookie = res.status === 200 ? String(res.headers['set-cookie']?.[0] ?? '').split(';')[0] : '';
+  if (cookie) consoleCookies.set(port, cookie);
+  return cookie || undefined;
+}
+
+/**
+ * One HTTP request to 127.0.0.1; rejects on any transport failure (refused, reset, timeout).
+ * Requests to the console API (`…/api/…`) carry the system-test user's session, logging in first
+ * when needed; everything else goes out as given.
+ */
+export async function request(port: number, method: string, urlPath: string, options: RequestOptions = {}): Promise<HttpResult> {
+  const api = /^(\/[^?]*?)\/api\/(?!login)/.exec(urlPath);
+  if (!api || options.headers?.Cookie !== undefined) return rawRequest(port, method, urlPath, options);
+  const send = (cookie: string | undefined) => rawRequest(port, method, urlPath, cookie ? { ...options, headers: { ...options.headers, Cookie: cookie } } : options);
+  const cached = consoleCookies.get(port);
+  const first = await send(cached ?? (await consoleLogin(port, api[1])));
+  if (first.status !== 401) return first;
+  return send(await consoleLogin(port, api[1]));
+}
+
+function rawRequest(port: number, method: string, urlPath: string, options: RequestOptions = {}): Promise<HttpResult> {
   const payload = options.body === undefined ? undefined : Buffer.from(JSON.stringify(options.body));
   return new Promise((resolve, reject) => {
     const req = http.request(
@@ -132,6 +168,8 @@ export class NodeRedProcess {
   constructor(readonly options: StartOptions) {
     const args = [RED_JS, '--userDir', options.userDir, '--port', String(options.port)];
     if (options.settings) args.push('--settings', options.settings);
+    const { username, role, passwordHash } = SYSTEM_TEST_USER;
+    args.push('-D', `impetus.users=${JSON.stringify({ [username]: { role, passwordHash } })}`);
     for (const [key, value] of Object.entries(options.define ?? {})) args.push('-D', `${key}=${value}`);
     const log = fs.createWriteStream(options.logFile, { flags: 'a' });
     this.child = spawn(process.execPath, args, { cwd: options.userDir, env: childEnv(), stdio: ['ignore', 'pipe', 'pipe'] });

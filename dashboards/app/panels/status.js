@@ -1,0 +1,17 @@
+// impetus-ui-status on its tool page: the source's health, large, with when it last reported.
+import { fill, h } from '../dom.js';
+import { ago } from '../format.js';
+
+export function statusPanel(el, panel) {
+  const box = h('div.status-panel');
+  el.append(box);
+  function render(health) {
+    const state = health ? health.state : 'unknown';
+    fill(box,
+      h(`span.state-badge.big.${state === 'ok' ? 'ok' : state === 'degraded' ? 'degraded' : 'unknown'}`, state === 'ok' ? 'OK' : state === 'degraded' ? 'DEGRADED' : 'NO DATA YET'),
+      health && health.text ? h('p', health.text) : null,
+      h('p.muted', health ? `Reported ${ago(health.at)}` : 'Nothing reported since the flow started.'));
+  }
+  render(panel.data);
+  return { update: render, destroy() {} };
+}

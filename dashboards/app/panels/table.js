@@ -1,0 +1,41 @@
+// impetus-ui-table in the browser: the rows, and the row actions for the roles that may use them.
+import { api } from '../api.js';
+import { fill, h } from '../dom.js';
+
+function cell(value) {
+  if (value === undefined || value === null) return '';
+  return typeof value === 'object' ? JSON.stringify(value) : String(value);
+}
+
+export function tablePanel(el, panel, app) {
+  const o = panel.options;
+  const mayAct = o.actions.length > 0 && app.session.view.actions.length > 0 && (app.session.user.role === 'admin' || o.actionRoles.includes(app.session.user.role));
+  const body = h('tbody');
+  el.append(h('div.table-wrap', h('table.data-table',
+    h('thead', h('tr', o.columns.map((c) => h('th', { scope: 'col' }, c.label)), mayAct ? h('th', { scope: 'col' }, 'Actions') : null)),
+    body)));
+
+  async function act(row, action, button) {
+    button.disabled = true;
+    try {
+      await api.post(`panels/${encodeURIComponent(panel.id)}/actions`, { action: action.name, key: row[o.key] });
+      app.toast(`${action.label}: sent`);
+    } catch (err) {
+      app.toast(err.message, 'error');
+    } finally {
+      button.disabled = false;
+    }
+  }
+
+  function render(data) {
+    const rows = (data && data.rows) || [];
+    fill(body, rows.length
+      ? [...rows].reverse().map((row) => h('tr',
+        o.columns.map((c) => h('td', cell(row[c.field]))),
+        mayAct ? h('td.row-buttons', o.actions.map((a) => h('button.secondary', { type: 'button', onclick: (e) => act(row, a, e.currentTarget) }, a.label))) : null))
+      : h('tr', h('td.muted', { colspan: o.columns.length + (mayAct ? 1 : 0) }, 'No rows yet.')));
+  }
+
+  render(panel.data);
+  return { update: render, destroy() {} };
+}

@@ -1,0 +1,170 @@
+// One alert: what happened, what to do, the tool's data and images, where (map), the shared
+// comments and the history, all live; and the actions the role may take.
+import { api } from '../api.js';
+import { clear, fill, h, perFrame } from '../dom.js';
+import { ACTION_LABEL, ago, clock, PRIORITY_LABEL, STATE_LABEL, toolName } from '../format.js';
+import { alertLayer, createMap } from '../map-util.js';
+import { summaryOf } from './main.js';
+
+const HISTORY_LABEL = {
+  created: 'Raised', occurred: 'Occurred again', acknowledged: 'Acknowledged', assigned: 'Assigned', commented: 'Commented',
+  resolved: 'Resolved', reopened: 'Reopened', escalated: 'Escalated', silenced: 'Silenced',
+};
+
+/** Tool data as a readable table, nested values as compact JSON. */
+function dataTable(data) {
+  const entries = Object.entries(data || {});
+  if (!entries.length) return h('p.muted', 'This tool sent no further data.');
+  return h('table.kv', h('tbody', entries.map(([k, v]) => h('tr', h('th', { scope: 'row' }, k),
+    h('td', v !== null && typeof v === 'object' ? h('code', JSON.stringify(v)) : String(v))))));
+}
+
+function historyEntry(e) {
+  const d = e.details || {};
+  const extra = d.comment ? `“${d.comment.text}”` : d.reason ? `“${d.reason}”` : d.assignee ? `to ${d.assignee}` : d.level ? `level ${d.level}` : d.note ? `“${d.note}”` : '';
+  return h('li', h('span.when', { title: e.at }, clock(e.at)), h('span.what', HISTORY_LABEL[e.action] || e.action), e.by ? h('span.who', e.by) : null, extra ? h('span.extra', extra) : null);
+}
+
+export function mount(container, app, id) {
+  let alert = null;
+  let history = [];
+  let map = null;
+  let marker = null;
+  const box = h('div.detail');
+  // Made once and moved into each render, so the map is not rebuilt when a comment arrives.
+  const mapBox = h('div.detail-map', { 'aria-label': 'Location' });
+  fill(container, h('p.back', h('a', { href: '.', onclick: (e) => { e.preventDefault(); app.navigate(''); } }, '← Back to the queue')), box);
+
+  async function load() {
+    try {
+      const [a, h2] = await Promise.all([api.get(`alerts/${encodeURIComponent(id)}`), api.get(`alerts/${encodeURIComponent(id)}/history?limit=1000`)]);
+      alert = a;
+      history = h2.entries;
+      app.alerts.put(summaryOf(a));
+      render();
+    } catch (err) {
+      fill(box, h('p.form-error', err.status === 404 ? 'This alert does not exist, or your role may not see it.' : err.message));
+    }
+  }
+
+  async function act(action, body = {}) {
+    try {
+      alert = await api.post(`alerts/${encodeURIComponent(id)}/actions`, { action, ...body });
+      app.alerts.put(summaryOf(alert));
+      app.alerts.changed();
+      app.toast(`${ACTION_LABEL[action]}: done`);
+      clearForms();
+      await load();
+    } catch (err) {
+      app.toast(err.message, 'error');
+    }
+  }
+
+  function actionForm(action, placeholder, required) {
+    const input = h('input', { type: 'text', placeholder, 'aria-label': placeholder, required, maxlength: 4000, dataset: { keep: action } });
+    const field = action === 'assign' ? 'assignee' : 'text';
+    return h(`form.action-form.${action}`, { onsubmit: (e) => { e.preventDefault(); if (required && !input.value.trim()) return; act(action, { [field]: input.value.trim() }); } },
+      input, h(`button.${action === 'resolve' ? 'danger' : 'secondary'}`, { type: 'submit' }, ACTION_LABEL[action]));
+  }
+
+  function actions() {
+    const a = alert;
+    const items = [];
+    if (a.state === 'open' && app.can('acknowledge')) items.push(h('button.primary.big', { type: 'button', onclick: () => act('acknowledge') }, 'Acknowledge'));
+    if (a.state !== 'resolved' && app.can('assign')) items.push(actionForm('assign', 'Assign to (user or team)', true));
+    if (a.state !== 'resolved' && app.can('resolve')) items.push(actionForm('resolve', 'Reason for resolving', true));
+    if (a.state === 'resolved' && app.can('reopen')) items.push(actionForm('reopen', 'Why reopen (optional)', false));
+    if (!app.session.view.actions.length) items.push(h('p.read-only', 'Read-only view: you can follow this alert but not act on it.'));
+    return items;
+  }
+
+  function comments() {
+    const list = h('ol.comments', alert.comments.length ? alert.comments.map((c) => h('li', h('div.comment-head', h('b', c.by), h('span', { title: c.at }, ` · ${ago(c.at)}`)), h('p', c.text))) : h('li.muted', 'No comments yet.'));
+    if (!app.can('comment')) return list;
+    const text = h('textarea', { rows: 2, placeholder: 'Add a comment for everyone on this alert', 'aria-label': 'Comment', maxlength: 4000, dataset: { keep: 'comment' } });
+    return [list, h('form.comment-form', { onsubmit: (e) => { e.preventDefault(); if (text.value.trim()) act('comment', { text: text.value.trim() }); } }, text, h('button.secondary', { type: 'submit' }, 'Post comment'))];
+  }
+
+  function images() {
+    const pictures = alert.resources.filter((r) => r.digest && /^image\//.test(r.mimeType));
+    const others = alert.resources.filter((r) => !pictures.includes(r));
+    return [
+      pictures.length ? h('div.images', pictures.map((r) => h('figure', h('img', { src: `api/alerts/${encodeURIComponent(alert.id)}/media/${encodeURIComponent(r.digest)}`, alt: r.description, loading: 'lazy' }), h('figcaption', r.description)))) : null,
+      others.length ? h('ul.resources', others.map((r) => h('li', r.digest ? h('a', { href: `api/alerts/${encodeURIComponent(alert.id)}/media/${encodeURIComponent(r.digest)}`, target: '_blank', rel: 'noopener' }, r.description) : r.uri ? h('a', { href: r.uri, target: '_blank', rel: 'noopener noreferrer' }, r.description) : r.description, ` (${r.mimeType})`))) : null,
+    ];
+  }
+
+  /** What someone is typing survives a live update of the page. */
+  function render() {
+    const kept = new Map([...box.querySelectorAll('[data-keep]')].map((el) => [el.dataset.keep, el.value]));
+    const focused = document.activeElement && document.activeElement.dataset ? document.activeElement.dataset.keep : undefined;
+    draw();
+    for (const el of box.querySelectorAll('[data-keep]')) {
+      if (kept.get(el.dataset.keep)) el.value = kept.get(el.dataset.keep);
+      if (el.dataset.keep === focused) el.focus();
+    }
+  }
+
+  function draw() {
+    const a = alert;
+    document.title = `${a.priority} ${a.headline} · IMPETUS console`;
+    fill(box,
+      h(`header.detail-head.${a.priority.toLowerCase()}`,
+        h(`span.prio.big.${a.priority.toLowerCase()}`, { title: PRIORITY_LABEL[a.priority] }, a.priority),
+        h('div',
+          h('h1', a.headline),
+          h('p.meta',
+            h(`span.state.${a.state}`, STATE_LABEL[a.state]),
+            h('span', toolName(app.session.tools, a.tool)),
+            h('span', a.event),
+            a.areaDesc || a.zone ? h('span', a.areaDesc || a.zone) : null,
+            h('span', { title: a.lastSeen }, `last seen ${ago(a.lastSeen)}`),
+            a.count > 1 ? h('span.repeat', `${a.count} occurrences`) : null,
+            a.status !== 'Actual' ? h('span.exercise-tag', a.status.toUpperCase()) : null,
+            a.assignee ? h('span', `assigned to ${a.assignee}`) : null))),
+      h('div.detail-grid',
+        h('div.detail-main',
+          a.instruction ? h('section.instruction', h('h2', 'What to do'), h('p', a.instruction)) : null,
+          a.description ? h('section', h('h2', 'Description'), h('p', a.description)) : null,
+          h('section', h('h2', 'Tool data'), dataTable(a.data), images()),
+          h('section', h('h2', 'Comments'), comments()),
+          h('section', h('h2', 'History'), h('ol.history', history.map(historyEntry)))),
+        h('aside.detail-side',
+          h('section.actions', h('h2', 'Actions'), actions(),
+            h('p.downloads', 'CAP 1.2: ',
+              h('a', { href: `api/alerts/${encodeURIComponent(a.id)}/cap.xml`, download: '' }, 'XML'), ' · ',
+              h('a', { href: `api/alerts/${encodeURIComponent(a.id)}/cap.json`, download: '' }, 'JSON'))),
+          h('section', h('h2', 'Location'), a.location ? mapBox : h('p.muted', 'No location given.')),
+          h('section.facts', h('h2', 'Classification'), h('table.kv', h('tbody',
+            [['Severity', a.severity], ['Urgency', a.urgency], ['Certainty', a.certainty], ['Category', a.category], ['Occurred', clock(a.occurredAt)],
+              ['First seen', clock(a.firstSeen)], ['Acknowledged', a.ack ? `${a.ack.by}, ${clock(a.ack.at)}` : '—'],
+              ['Resolved', a.resolved ? `${a.resolved.by}: ${a.resolved.reason}` : '—']].map(([k, v]) => h('tr', h('th', { scope: 'row' }, k), h('td', v))))))),
+      ),
+    );
+    if (a.location) {
+      if (!map) map = createMap(mapBox, app, { interactive: true });
+      else map.invalidateSize();
+      if (marker) marker.remove();
+      marker = alertLayer([{ ...summaryOf(a), location: a.location }], { full: true }).addTo(map);
+      map.fitBounds(marker.getBounds().pad(0.5), { maxZoom: 16 });
+    }
+  }
+
+  // After an action the page reloads anyway; the form that was used starts empty again.
+  const clearForms = () => box.querySelectorAll('[data-keep]').forEach((el) => { el.value = ''; });
+
+  // Someone else acted on this alert: fetch it again (at most once a frame).
+  const reload = perFrame(load);
+  const onEvent = (e) => {
+    if (e.detail.alert.id === id) reload();
+  };
+  app.alerts.addEventListener('event', onEvent);
+  app.alerts.addEventListener('resync', reload);
+  clear(box).append(h('p.muted', 'Loading…'));
+  load();
+  return () => {
+    app.alerts.removeEventListener('event', onEvent);
+    app.alerts.removeEventListener('resync', reload);
+    if (map) map.remove();
+  };
+}

@@ -1,0 +1,104 @@
+// A tool page, generated from the dashboard nodes in the flows: charts, status, tables and
+// map layers, in the order the nodes give, each kept live by the panel updates of the stream.
+import { api } from '../api.js';
+import { fill, h } from '../dom.js';
+import { createMap, escapeHtml, text } from '../map-util.js';
+import { chartPanel } from '../panels/chart.js';
+import { statusPanel } from '../panels/status.js';
+import { tablePanel } from '../panels/table.js';
+
+const KINDS = { chart: chartPanel, status: statusPanel, table: tablePanel };
+
+/** Every map-layer panel of a page goes on one map, with a switch per layer. */
+function mapPanel(el, layers, app) {
+  const box = h('div.panel-map');
+  el.append(box);
+  const map = createMap(box, app);
+  const control = L.control.layers(null, null, { collapsed: false }).addTo(map);
+  const byId = new Map();
+  let fitted = false;
+  function set(panel, data) {
+    const old = byId.get(panel.id);
+    if (old) {
+      control.removeLayer(old);
+      old.remove();
+    }
+    const colour = panel.options.color;
+    const layer = L.geoJSON(data, {
+      style: () => ({ color: colour, weight: 4, opacity: 0.9, fillOpacity: 0.2 }),
+      pointToLayer: (_f, latlng) => L.circleMarker(latlng, { radius: 7, color: '#fff', weight: 2, fillColor: colour, fillOpacity: 0.95 }),
+      onEachFeature: (f, l) => {
+        const props = f.properties || {};
+        const label = props.name || props.title || props.label;
+        if (label) l.bindTooltip(text(label));
+      },
+    }).addTo(map);
+    byId.set(panel.id, layer);
+    control.addOverlay(layer, escapeHtml(panel.title));
+    const bounds = L.featureGroup([...byId.values()]).getBounds();
+    if (!fitted && bounds.isValid()) {
+      fitted = true;
+      map.fitBounds(bounds.pad(0.2), { maxZoom: 17 });
+    }
+  }
+  for (const p of layers) set(p, p.data);
+  return { set, destroy: () => map.remove() };
+}
+
+export function mount(container, app, page) {
+  const meta = app.pages.find((p) => p.page === page);
+  document.title = `${meta ? meta.title : page} · IMPETUS console`;
+  const strip = h('div.status-strip');
+  const grid = h('div.panel-grid');
+  fill(container, h('div.section-head', h('h2', meta ? meta.title : page)), strip, grid);
+  let panels = new Map();
+  let map = null;
+
+  function destroy() {
+    for (const p of panels.values()) p.destroy();
+    panels = new Map();
+    if (map) map.destroy();
+    map = null;
+  }
+
+  async function load() {
+    let data;
+    try {
+      data = await api.get(`pages/${encodeURIComponent(page)}`);
+    } catch (err) {
+      fill(grid, h('p.form-error', err.status === 404 ? 'This page has no panels for your role.' : err.message));
+      return;
+    }
+    destroy();
+    fill(strip);
+    fill(grid);
+    const layers = data.panels.filter((p) => p.kind === 'map-layer');
+    for (const panel of data.panels) {
+      if (panel.kind === 'map-layer') {
+        if (panel !== layers[0]) continue;
+        const card = h('section.panel.wide', h('h3', 'Map'));
+        grid.append(card);
+        map = mapPanel(card, layers, app);
+        for (const l of layers) panels.set(l.id, { update: (u) => map.set(l, u), destroy() {} });
+        continue;
+      }
+      const card = h(`section.panel.${panel.kind}`, { dataset: { panel: panel.id } }, h('h3', panel.title));
+      // Source health first, small, in a strip above the charts and tables.
+      (panel.kind === 'status' ? strip : grid).append(card);
+      panels.set(panel.id, KINDS[panel.kind](card, panel, app));
+    }
+  }
+
+  const onPanel = (e) => {
+    const p = panels.get(e.detail.id);
+    if (p) p.update(e.detail.update);
+  };
+  app.live.addEventListener('panel', onPanel);
+  app.alerts.addEventListener('resync', load);
+  load();
+  return () => {
+    if (app.live) app.live.removeEventListener('panel', onPanel);
+    app.alerts.removeEventListener('resync', load);
+    destroy();
+  };
+}

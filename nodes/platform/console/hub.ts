@@ -1,0 +1,349 @@
+/**
+ * The live hub: lifecycle events and dashboard-panel data to every connected console.
+ *
+ * - Each event is summarised and serialised once, numbered (a global sequence) and kept in a
+ *   ring, so a client that reconnects with `since` gets what it missed.
+ * - Events are batched: every `flushMs` one frame per role, built from the same strings, goes to
+ *   each client of that role. Fan-out cost is one send per client per flush, not per event.
+ * - A role sees an event only when its view may see the alert (views.canSee), and a panel only
+ *   when it may see the panel: the same rules as the HTTP API.
+ * - A slow client never slows the runtime: nothing is written to a socket whose buffer is above
+ *   the high-water mark; frames wait in a bounded per-client queue; when that overflows, the
+ *   queue is dropped and the client is told to resync (reload over HTTP). A client that stays
+ *   stalled is disconnected.
+ */
+import { randomUUID } from 'node:crypto';
+import type { LifecycleEvent } from '../model/types';
+import type { AlertIndex, ToolHealth } from './alert-index';
+import type { PanelRegistry, PanelUpdate } from './panels';
+import type { Session } from './sessions';
+import type { Role } from './settings';
+import { StatusState } from './panel-kinds/status';
+import { summarize } from './summary';
+import type { View, Visible } from './views';
+import { canSee, seesTool } from './views';
+
+/** The part of a `ws` WebSocket the hub uses; tests pass fakes. */
+export interface LiveSocket {
+  readonly bufferedAmount: number;
+  readonly readyState: number;
+  send(data: string): void;
+  close(code?: number, reason?: string): void;
+  terminate(): void;
+}
+
+export interface HubOptions {
+  ringSize: number;
+  flushMs: number;
+  summaryMs: number;
+  /** Frames and bytes a client may have waiting before it is told to resync. */
+  maxQueueFrames: number;
+  maxQueueBytes: number;
+  /** Nothing more is written while the socket holds this much unsent. */
+  highWaterBytes: number;
+  /** A client whose socket stays above the high-water mark this long is disconnected. */
+  stallMs: number;
+  pingMs: number;
+  clock?: () => number;
+}
+
+export const DEFAULT_HUB_OPTIONS: HubOptions = {
+  ringSize: 20_000,
+  flushMs: 50,
+  summaryMs: 1000,
+  maxQueueFrames: 200,
+  maxQueueBytes: 8 * 1024 * 1024,
+  highWaterBytes: 1024 * 1024,
+  stallMs: 30_000,
+  pingMs: 20_000,
+};
+
+const OPEN = 1;
+const REPLAY_CHUNK = 500;
+
+interface RingItem {
+  seq: number;
+  vis: Visible;
+  json: string;
+}
+
+export class LiveClient {
+  queue: string[] = [];
+  queuedBytes = 0;
+  resync = false;
+  stalledSince: number | undefined;
+  /** A client asked whether it is caught up; answered after the next flush, behind everything before it. */
+  syncId: string | undefined;
+  /** Counters for tests and the benchmark. */
+  readonly stats = { frames: 0, resyncs: 0 };
+
+  constructor(readonly socket: LiveSocket, readonly session: Session, readonly view: View) {}
+
+  get role(): Role {
+    return this.view.role;
+  }
+}
+
+export interface HubDeps {
+  index: AlertIndex;
+  panels: PanelRegistry;
+  views: ReadonlyMap<Role, View>;
+  alive: (session: Session) => boolean;
+}
+
+export class LiveHub {
+  readonly epoch = randomUUID();
+  private seq = 0;
+  /** Everything up to here has been handed to the clients' queues (pings carry it). */
+  private flushedSeq = 0;
+  private readonly ring: Array<RingItem | undefined>;
+  private pending: RingItem[] = [];
+  private readonly clients = new Set<LiveClient>();
+  private flushTimer: NodeJS.Timeout | undefined;
+  private lastSummary = 0;
+  private summaryDirty = true;
+  private readonly ticker: NodeJS.Timeout;
+  private lastPing = 0;
+  private readonly options: HubOptions;
+  private readonly clock: () => number;
+  private closed = false;
+
+  constructor(private readonly deps: HubDeps, options: Partial<HubOptions> = {}) {
+    this.options = { ...DEFAULT_HUB_OPTIONS, ...options };
+    this.clock = this.options.clock ?? Date.now;
+    this.ring = new Array(this.options.ringSize);
+    // Summaries, pings, stalled-client checks; unref'd so that it never keeps a process alive.
+    this.ticker = setInterval(() => this.tick(), Math.min(250, this.options.summaryMs));
+    this.ticker.unref();
+  }
+
+  get sequence(): number {
+    return this.seq;
+  }
+
+  get connected(): number {
+    return this.clients.size;
+  }
+
+  /** Called for every lifecycle event on the bus; must stay cheap, it runs inside publish. */
+  publish(event: LifecycleEvent): void {
+    if (this.closed) return;
+    const alert = summarize(event.alert);
+    this.deps.index.apply(alert);
+    const seq = ++this.seq;
+    const message: Record<string, unknown> = { seq, type: event.type, at: event.at, alert };
+    if (event.actor !== undefined) message.actor = event.actor;
+    if (event.details !== undefined) message.details = event.details;
+    const item: RingItem = { seq, vis: alert, json: JSON.stringify(message) };
+    this.ring[seq % this.options.ringSize] = item;
+    this.pending.push(item);
+    this.summaryDirty = true;
+    this.schedule();
+  }
+
+  /** A panel has news (or a status tile changed); it goes with the next flush. */
+  panelChanged(isStatus: boolean): void {
+    if (isStatus) this.summaryDirty = true;
+    this.schedule();
+  }
+
+  private schedule(): void {
+    if (this.flushTimer || this.closed) return;
+    this.flushTimer = setTimeout(() => {
+      this.flushTimer = undefined;
+      this.flush();
+    }, this.options.flushMs);
+  }
+
+  /**
+   * Registers a connected socket. `since` (epoch and last sequence seen) asks for a replay;
+   * when the ring no longer holds everything after it, or the runtime restarted in between
+   * (another epoch), the client is told to resync instead.
+   */
+  connect(socket: LiveSocket, session: Session, since?: { epoch?: string; seq?: number }): LiveClient {
+    const view = this.deps.views.get(session.user.role);
+    if (!view) throw new Error(`no view for role ${session.user.role}`);
+    const client = new LiveClient(socket, session, view);
+    this.clients.add(client);
+    // Events after flushedSeq are still pending: the next flush brings them, so hello and the
+    // replay stop there and nothing arrives twice.
+    this.send(client, JSON.stringify({ type: 'hello', epoch: this.epoch, seq: this.flushedSeq, role: view.role }));
+    if (since?.seq !== undefined) {
+      const oldest = Math.max(1, this.seq - this.options.ringSize + 1);
+      if (since.epoch !== this.epoch || since.seq > this.flushedSeq || since.seq < oldest - 1) client.resync = true;
+      else this.replay(client, since.seq);
+    }
+    this.deliver(client, this.summaryFrame(view));
+    this.pump(client);
+    return client;
+  }
+
+  /**
+   * The client's `{type: 'sync', id}`: answered with `{type: 'sync', id, seq}` once everything
+   * published before it has been queued to the client. Only the latest request is kept.
+   */
+  requestSync(client: LiveClient, id: string): void {
+    client.syncId = id;
+    this.schedule();
+  }
+
+  disconnect(client: LiveClient): void {
+    this.clients.delete(client);
+  }
+
+  /** Ends every connection of a session (logout, expiry). */
+  endSession(session: Session): void {
+    for (const client of this.clients) {
+      if (client.session.id === session.id) {
+        client.socket.close(4401, 'session ended');
+        this.clients.delete(client);
+      }
+    }
+  }
+
+  private replay(client: LiveClient, since: number): void {
+    let batch: string[] = [];
+    const out = () => {
+      if (batch.length) this.deliver(client, `{"type":"batch","seq":${this.flushedSeq},"replay":true,"events":[${batch.join(',')}],"panels":[]}`);
+      batch = [];
+    };
+    for (let seq = since + 1; seq <= this.flushedSeq; seq += 1) {
+      const item = this.ring[seq % this.options.ringSize];
+      if (item && item.seq === seq && canSee(client.view, item.vis)) batch.push(item.json);
+      if (batch.length >= REPLAY_CHUNK) out();
+    }
+    out();
+  }
+
+  /** Sends what accumulated since the last flush: one frame per role, shared by its clients. */
+  flush(): void {
+    const items = this.pending;
+    this.pending = [];
+    this.flushedSeq = this.seq;
+    const panelUpdates = this.deps.panels.takeUpdates();
+    if (!this.clients.size) return;
+    const frames = new Map<Role, string | null>();
+    for (const client of this.clients) {
+      let frame = frames.get(client.role);
+      if (frame === undefined) {
+        frame = this.frameFor(client.view, items, panelUpdates);
+        frames.set(client.role, frame);
+      }
+      if (frame) this.deliver(client, frame);
+      if (client.syncId !== undefined) {
+        this.deliver(client, JSON.stringify({ type: 'sync', id: client.syncId, seq: this.seq }));
+        client.syncId = undefined;
+      }
+      this.pump(client);
+    }
+  }
+
+  private frameFor(view: View, items: RingItem[], panelUpdates: PanelUpdate[]): string | null {
+    const events: string[] = [];
+    for (const item of items) if (canSee(view, item.vis)) events.push(item.json);
+    const panels: string[] = [];
+    for (const u of panelUpdates) if (this.deps.panels.visible(u.panel, view)) panels.push(u.json);
+    if (!events.length && !panels.length) return null;
+    return `{"type":"batch","seq":${this.seq},"events":[${events.join(',')}],"panels":[${panels.join(',')}]}`;
+  }
+
+  /** Tool health from the status panels this role may see, for its tiles. */
+  healthFor(view: View): Map<string, ToolHealth> {
+    const health = new Map<string, ToolHealth>();
+    for (const panel of this.deps.panels.all()) {
+      if (!(panel.state instanceof StatusState) || !panel.state.current) continue;
+      const tool = panel.state.options.tool;
+      if (!seesTool(view, tool) || !(view.role === 'admin' || panel.def.roles.includes(view.role))) continue;
+      const seen = health.get(tool);
+      const h = panel.state.current;
+      // Several sources for one tool: the worst one decides, then the most recent.
+      if (!seen || (h.state === 'degraded' && seen.state === 'ok') || (h.state === seen.state && h.at > seen.at)) health.set(tool, h);
+    }
+    return health;
+  }
+
+  summaryFrame(view: View): string {
+    return JSON.stringify({ type: 'summary', tiles: this.deps.index.tiles(view, this.healthFor(view)), truncated: this.deps.index.truncated || undefined });
+  }
+
+  private deliver(client: LiveClient, frame: string): void {
+    // Overflowed: the resync message will stand for everything until it is sent.
+    if (client.resync) return;
+    client.queue.push(frame);
+    client.queuedBytes += frame.length;
+    if (client.queue.length > this.options.maxQueueFrames || client.queuedBytes > this.options.maxQueueBytes) {
+      client.queue = [];
+      client.queuedBytes = 0;
+      client.resync = true;
+    }
+  }
+
+  /** Writes queued frames while the socket has room; never blocks, never buffers without bound. */
+  private pump(client: LiveClient): void {
+    const socket = client.socket;
+    if (socket.readyState !== OPEN) return;
+    while (socket.bufferedAmount < this.options.highWaterBytes && (client.queue.length || client.resync)) {
+      if (client.queue.length) {
+        const frame = client.queue.shift()!;
+        client.queuedBytes -= frame.length;
+        this.send(client, frame);
+      } else {
+        client.resync = false;
+        client.stats.resyncs += 1;
+        this.send(client, JSON.stringify({ type: 'resync', epoch: this.epoch, seq: this.flushedSeq }));
+      }
+    }
+    if (client.queue.length || client.resync) client.stalledSince ??= this.clock();
+    else client.stalledSince = undefined;
+  }
+
+  private send(client: LiveClient, frame: string): void {
+    try {
+      client.socket.send(frame);
+      client.stats.frames += 1;
+    } catch {
+      // A socket closing under us; its close handler removes the client.
+    }
+  }
+
+  private tick(): void {
+    const now = this.clock();
+    for (const client of this.clients) {
+      if (!this.deps.alive(client.session)) {
+        client.socket.close(4401, 'session ended');
+        this.clients.delete(client);
+        continue;
+      }
+      if (client.stalledSince !== undefined && now - client.stalledSince > this.options.stallMs) {
+        client.socket.terminate();
+        this.clients.delete(client);
+        continue;
+      }
+      this.pump(client);
+    }
+    if (this.summaryDirty && now - this.lastSummary >= this.options.summaryMs) {
+      this.summaryDirty = false;
+      this.lastSummary = now;
+      const frames = new Map<Role, string>();
+      for (const client of this.clients) {
+        let frame = frames.get(client.role);
+        if (!frame) frames.set(client.role, (frame = this.summaryFrame(client.view)));
+        this.deliver(client, frame);
+        this.pump(client);
+      }
+    }
+    if (now - this.lastPing >= this.options.pingMs) {
+      this.lastPing = now;
+      const ping = JSON.stringify({ type: 'ping', epoch: this.epoch, seq: this.flushedSeq });
+      for (const client of this.clients) if (!client.queue.length && !client.resync) this.send(client, ping);
+    }
+  }
+
+  close(): void {
+    this.closed = true;
+    clearInterval(this.ticker);
+    if (this.flushTimer) clearTimeout(this.flushTimer);
+    for (const client of this.clients) client.socket.close(1001, 'console shutting down');
+    this.clients.clear();
+  }
+}

@@ -1,0 +1,77 @@
+/**
+ * The console's state inside one runtime: role views, sessions, login back-off, the alert index
+ * behind the tiles, the dashboard panels and the live hub. One per Platform, created on first use.
+ */
+import type { Platform, PlatformLog } from '../platform';
+import { AlertIndex } from './alert-index';
+import type { HubOptions } from './hub';
+import { LiveHub } from './hub';
+import { LoginThrottle } from './login-throttle';
+import { StatusState } from './panel-kinds/status';
+import { PanelRegistry } from './panels';
+import type { Session, SessionUser } from './sessions';
+import { SessionStore } from './sessions';
+import type { Role } from './settings';
+import type { View } from './views';
+import { loadViews } from './views';
+
+export class ConsoleRuntime {
+  readonly views: ReadonlyMap<Role, View>;
+  readonly sessions: SessionStore;
+  readonly throttle: LoginThrottle;
+  readonly index = new AlertIndex();
+  readonly panels: PanelRegistry;
+  readonly hub: LiveHub;
+  /** Resolves once the tiles' index is loaded (or failed to); for tests and the benchmark. */
+  readonly ready: Promise<void>;
+  private unsubscribe: (() => void) | undefined;
+
+  constructor(readonly platform: Platform, log: PlatformLog, hubOptions: Partial<HubOptions> = {}) {
+    const settings = platform.settings.console;
+    this.views = loadViews(platform.validators, settings.viewsDir);
+    this.sessions = new SessionStore({ idleMs: settings.session.idleMs, absoluteMs: settings.session.absoluteMs, maxSessions: settings.session.maxSessions });
+    this.throttle = new LoginThrottle(settings.session.backoff);
+    this.panels = new PanelRegistry((panel) => this.hub.panelChanged(panel.state instanceof StatusState));
+    this.hub = new LiveHub({ index: this.index, panels: this.panels, views: this.views, alive: (s) => this.sessions.alive(s) }, hubOptions);
+    this.sessions.onEnd((session) => this.hub.endSession(session));
+    this.ready = platform.ready.then(async () => {
+      // Subscribed before loading: the index holds events that arrive during the load.
+      this.unsubscribe = platform.bus.subscribe((event) => this.hub.publish(event));
+      await this.index.load(platform.store);
+    }).catch((err) => log.warn(`console: alert index not loaded: ${(err as Error).message}`));
+  }
+
+  viewOf(role: Role): View {
+    const view = this.views.get(role);
+    if (!view) throw new Error(`no view for role ${role}`);
+    return view;
+  }
+
+  /**
+   * A session without a password, for trusted code in this process: tests, embedders that
+   * authenticate users themselves. Never reachable over HTTP.
+   */
+  openSession(user: SessionUser): Session {
+    this.viewOf(user.role);
+    return this.sessions.create(user);
+  }
+
+  close(): void {
+    this.unsubscribe?.();
+    this.hub.close();
+  }
+}
+
+const runtimes = new WeakMap<Platform, ConsoleRuntime>();
+
+/** The console of a platform; the first call creates it (and fails if a role view is invalid). */
+export function consoleOf(platform: Platform, log: PlatformLog = console): ConsoleRuntime {
+  let runtime = runtimes.get(platform);
+  if (!runtime) {
+    const created = new ConsoleRuntime(platform, log);
+    runtimes.set(platform, created);
+    platform.onClose(() => created.close());
+    runtime = created;
+  }
+  return runtime;
+}

@@ -1,0 +1,25 @@
+RED.nodes.registerType('impetus-ui-status', {
+  category: 'impetus',
+  color: '#8FC1E3',
+  defaults: {
+    name: { value: '' },
+    tool: { value: '', required: true, validate: RED.validators.regex(/^[a-z][a-z0-9-]{0,63}$/) },
+    title: { value: '' },
+    roles: { value: 'operator,supervisor,field,cyber,intel,manager,admin', required: true },
+    silentAfter: { value: 60, validate: RED.validators.number(true) },
+    order: { value: -100, validate: RED.validators.number(true) },
+  },
+  inputs: 1,
+  outputs: 0,
+  icon: 'ui-status.svg',
+  paletteLabel: 'ui status',
+  label: function () {
+    return this.name || (this.tool ? this.tool + ' status' : 'ui status');
+  },
+  labelStyle: function () {
+    return this.name ? 'node_label_italic' : '';
+  },
+  oneditprepare: function () {
+    $('#node-input-roles').typedInput({ types: [{ value: 'roles', multiple: true, options: ['operator', 'supervisor', 'field', 'cyber', 'intel', 'manager', 'admin'] }] });
+  },
+});

@@ -1,0 +1,34 @@
+RED.nodes.registerType('impetus-ui-table', {
+  category: 'impetus',
+  color: '#8FC1E3',
+  defaults: {
+    name: { value: '' },
+    page: { value: '', required: true, validate: RED.validators.regex(/^[a-z0-9][a-z0-9-]{0,63}$/) },
+    title: { value: '' },
+    roles: { value: 'operator,supervisor,manager,admin', required: true },
+    columns: { value: '', required: true },
+    key: { value: '' },
+    actions: { value: '' },
+    actionRoles: { value: 'operator,supervisor,admin' },
+    maxRows: { value: 200, validate: RED.validators.number(true) },
+    order: { value: 0, validate: RED.validators.number(true) },
+  },
+  inputs: 1,
+  outputs: 1,
+  icon: 'ui-table.svg',
+  paletteLabel: 'ui table',
+  label: function () {
+    return this.name || this.title || (this.page ? 'table on ' + this.page : 'ui table');
+  },
+  labelStyle: function () {
+    return this.name ? 'node_label_italic' : '';
+  },
+  outputLabels: function () {
+    return this._('impetus-ui-table.label.output');
+  },
+  oneditprepare: function () {
+    var roles = ['operator', 'supervisor', 'field', 'cyber', 'intel', 'manager', 'admin'];
+    $('#node-input-roles').typedInput({ types: [{ value: 'roles', multiple: true, options: roles }] });
+    $('#node-input-actionRoles').typedInput({ types: [{ value: 'roles', multiple: true, options: roles }] });
+  },
+});

@@ -1,0 +1,80 @@
+import type { Node, NodeAPI, NodeMessageInFlow } from 'node-red';
+import { StatusState } from '../platform/console/panel-kinds/status';
+import { handleInput, StatusReporter } from '../platform/node-kit';
+import type { AttachedPanel, PanelNodeDef } from './panel-node';
+import { attachPanel, integer, panelDef, refuse } from './panel-node';
+
+interface StatusNodeDef extends PanelNodeDef {
+  tool?: string;
+  /** Seconds without a message before the source counts as silent (degraded); 0: never. */
+  silentAfter?: number | string;
+}
+
+const OK = new Set(['ok', 'up', 'online', 'healthy', 'true']);
+const DEGRADED = new Set(['degraded', 'down', 'offline', 'failed', 'failure', 'error', 'false', 'silent']);
+
+/** 'ok' | 'degraded' (and common synonyms), a boolean, or { state, text }. */
+function healthOf(payload: unknown): { state: 'ok' | 'degraded'; text?: string } {
+  if (typeof payload === 'boolean') return { state: payload ? 'ok' : 'degraded' };
+  if (typeof payload === 'string') {
+    const s = payload.trim().toLowerCase();
+    if (OK.has(s)) return { state: 'ok' };
+    if (DEGRADED.has(s)) return { state: 'degraded' };
+  }
+  if (payload && typeof payload === 'object' && !Array.isArray(payload)) {
+    const o = payload as { state?: unknown; text?: unknown };
+    const inner = healthOf(o.state);
+    if (o.text !== undefined && typeof o.text !== 'string') throw new TypeError('msg.payload.text must be a string');
+    return { ...inner, ...(o.text ? { text: o.text as string } : {}) };
+  }
+  throw new TypeError(`msg.payload must be ok, degraded, a boolean or { state, text }; got ${JSON.stringify(payload)?.slice(0, 60)}`);
+}
+
+export = function (RED: NodeAPI): void {
+  function ImpetusUiStatusNode(this: Node, config: StatusNodeDef) {
+    RED.nodes.createNode(this, config);
+    const node = this;
+    const status = new StatusReporter(node);
+    let state: StatusState;
+    let panel: AttachedPanel;
+    let silentMs: number;
+    try {
+      const tool = (config.tool ?? '').trim();
+      if (!/^[a-z][a-z0-9-]{0,63}$/.test(tool)) throw new Error(`tool must be a tool key such as firearm or bacteria, got "${tool}"`);
+      silentMs = integer(config.silentAfter, 'silentAfter', 0, 0, 7 * 86_400) * 1000;
+      state = new StatusState({ tool, silentAfterSeconds: silentMs / 1000 });
+      // The status sits on its tool's page and feeds the tool's tile on the main page.
+      panel = attachPanel(RED, panelDef(node, { ...config, title: config.title || config.name || 'Source status' }, 'status', tool), state);
+    } catch (err) {
+      refuse(node, err as Error);
+      return;
+    }
+
+    let silence: NodeJS.Timeout | undefined;
+    const watch = () => {
+      if (silence) clearTimeout(silence);
+      if (!silentMs) return;
+      silence = setTimeout(() => {
+        // The console is in English; this text is for the tile, not the editor.
+        state.set('degraded', `no data for ${silentMs / 1000} s`, new Date());
+        panel.touch();
+        status.warn(RED._('impetus-ui-status.status.silent'));
+      }, silentMs);
+      silence.unref();
+    };
+    watch();
+
+    handleInput(node, status, async (msg: NodeMessageInFlow) => {
+      const health = healthOf(msg.payload);
+      state.set(health.state, health.text, new Date());
+      panel.touch();
+      watch();
+      if (health.state === 'ok') status.ok(health.text ?? 'ok');
+      else status.warn(health.text ?? 'degraded');
+    }, () => {
+      if (silence) clearTimeout(silence);
+      panel.remove();
+    });
+  }
+  RED.nodes.registerType('impetus-ui-status', ImpetusUiStatusNode);
+};

@@ -1,0 +1,54 @@
+import type { Node, NodeAPI, NodeMessageInFlow } from 'node-red';
+import { TableState } from '../platform/console/panel-kinds/table';
+import { handleInput, StatusReporter } from '../platform/node-kit';
+import type { AttachedPanel, PanelNodeDef } from './panel-node';
+import { attachPanel, integer, pairs, panelDef, refuse, roleList } from './panel-node';
+
+interface TableNodeDef extends PanelNodeDef {
+  /** "field:Label" per line. */
+  columns?: string;
+  key?: string;
+  /** "name:Label" per line: the row buttons. */
+  actions?: string;
+  actionRoles?: string[] | string;
+  maxRows?: number | string;
+}
+
+export = function (RED: NodeAPI): void {
+  function ImpetusUiTableNode(this: Node, config: TableNodeDef) {
+    RED.nodes.createNode(this, config);
+    const node = this;
+    const status = new StatusReporter(node);
+    let state: TableState;
+    let panel: AttachedPanel;
+    try {
+      const columns = pairs(config.columns, 'columns', 20).map((c) => ({ field: c.name, label: c.label }));
+      if (!columns.length) throw new Error('columns: name at least one field');
+      const key = (config.key || columns[0].field).trim();
+      const def = panelDef(node, config, 'table');
+      const actionRoles = roleList(config.actionRoles, 'actionRoles');
+      const outside = actionRoles.filter((r) => !def.roles.includes(r));
+      if (outside.length) throw new Error(`actionRoles must also be allowed to see the table: ${outside.join(', ')}`);
+      state = new TableState({ columns, key, actions: pairs(config.actions, 'actions', 5), actionRoles, maxRows: integer(config.maxRows, 'maxRows', 200, 1, 1000) });
+      // A row button pressed in the console: the row, the action and who pressed it leave on the output.
+      panel = attachPanel(RED, def, state, (action, rowKey, user) => {
+        node.send({ topic: action, action, key: rowKey, payload: state.row(rowKey), user: { ...user } });
+      });
+    } catch (err) {
+      refuse(node, err as Error);
+      return;
+    }
+
+    handleInput(node, status, async (msg: NodeMessageInFlow) => {
+      if (msg.topic === 'clear') state.replace([]);
+      else if (msg.topic === 'remove') {
+        if (typeof msg.payload !== 'string' && typeof msg.payload !== 'number') throw new TypeError('to remove a row, send its key in msg.payload with msg.topic "remove"');
+        state.remove(String(msg.payload));
+      } else if (Array.isArray(msg.payload)) state.replace(msg.payload);
+      else state.upsert(msg.payload);
+      panel.touch();
+      status.ok(RED._('impetus-ui-table.status.rows', { count: (state.snapshot() as { rows: unknown[] }).rows.length }));
+    }, () => panel.remove());
+  }
+  RED.nodes.registerType('impetus-ui-table', ImpetusUiTableNode);
+};

@@ -1,0 +1,89 @@
+/**
+ * What the four dashboard nodes share: reading the page, title and roles from the node's
+ * config, registering the panel with the console, and taking it away when the node closes.
+ */
+import type { Node, NodeAPI, NodeDef } from 'node-red';
+import type { PanelDef, PanelKind, PanelState, RowAction } from '../platform/console/panels';
+import { PAGE_NAME } from '../platform/console/panels';
+import { consoleOf } from '../platform/console/runtime';
+import type { Role } from '../platform/console/settings';
+import { ROLES } from '../platform/console/settings';
+import { platformFor } from '../platform/platform';
+
+export interface PanelNodeDef extends NodeDef {
+  page?: string;
+  title?: string;
+  /** Roles that may see the panel, as the editor stores them (an array) or a comma list. */
+  roles?: string[] | string;
+  order?: number | string;
+}
+
+export function roleList(value: unknown, what: string): Role[] {
+  const list = Array.isArray(value) ? value : typeof value === 'string' ? value.split(',') : [];
+  const roles = list.map((r) => String(r).trim()).filter(Boolean);
+  for (const r of roles) if (!(ROLES as readonly string[]).includes(r)) throw new Error(`${what}: unknown role "${r}" (use ${ROLES.join(', ')})`);
+  return [...new Set(roles)] as Role[];
+}
+
+export function integer(value: unknown, name: string, fallback: number, min: number, max: number): number {
+  if (value === undefined || value === '') return fallback;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < min || n > max) throw new Error(`${name} must be a whole number from ${min} to ${max}`);
+  return n;
+}
+
+/** The panel's identity from the node's config; a bad page or role list is a deploy-time error. */
+export function panelDef(node: Node, config: PanelNodeDef, kind: PanelKind, page = config.page): PanelDef {
+  const p = (page ?? '').trim();
+  if (!PAGE_NAME.test(p)) throw new Error(`page must be lower-case letters, digits and - (a tool key such as firearm, or a page name), got "${p}"`);
+  const roles = roleList(config.roles, 'roles');
+  if (!roles.length) throw new Error('choose at least one role that may see this panel');
+  return { id: node.id, kind, page: p, title: (config.title || config.name || kind).slice(0, 100), roles, order: integer(config.order, 'order', 0, -1000, 1000) };
+}
+
+export interface AttachedPanel {
+  /** The state changed: send it with the next flush. */
+  touch(): void;
+  remove(): void;
+}
+
+export function attachPanel(RED: NodeAPI, def: PanelDef, state: PanelState, onAction?: RowAction): AttachedPanel {
+  const registry = consoleOf(platformFor(RED), RED.log).panels;
+  const panel = registry.register(def, state, onAction);
+  return {
+    touch: () => registry.touch(def.id),
+    // A redeploy registers the new node under the same id first; only remove what is still ours.
+    remove: () => {
+      if (registry.get(def.id) === panel) registry.unregister(def.id);
+    },
+  };
+}
+
+/** A node whose config is wrong: red status, the reason in the log, and every message failed with it. */
+export function refuse(node: Node, err: Error): void {
+  node.status({ fill: 'red', shape: 'ring', text: err.message.length > 40 ? `${err.message.slice(0, 39)}…` : err.message });
+  node.error(err.message);
+  node.on('input', (_msg: unknown, _send: unknown, done: (e?: Error) => void) => done(err));
+}
+
+/** "field:Label" or "field" per line (or comma): for table columns and row actions. */
+export function pairs(text: unknown, what: string, max: number): Array<{ name: string; label: string }> {
+  if (text !== undefined && typeof text !== 'string') throw new Error(`${what} must be text: one "name:Label" per line`);
+  const items = (text ?? '').split(/[\n,]/).map((l) => l.trim()).filter(Boolean).map((line) => {
+    const i = line.indexOf(':');
+    const name = (i < 0 ? line : line.slice(0, i)).trim();
+    const label = (i < 0 ? name : line.slice(i + 1)).trim() || name;
+    if (!/^[A-Za-z0-9_.-]{1,64}$/.test(name)) throw new Error(`${what}: "${name}" must be letters, digits, _ . or -`);
+    return { name, label: label.slice(0, 64) };
+  });
+  if (items.length > max) throw new Error(`${what}: at most ${max}`);
+  return items;
+}
+
+/** A time from msg: epoch ms, an ISO 8601 string or a Date; now when absent. */
+export function timeOf(value: unknown, now: number): number {
+  if (value === undefined || value === null) return now;
+  const ms = value instanceof Date ? value.getTime() : typeof value === 'number' ? value : typeof value === 'string' ? Date.parse(value) : NaN;
+  if (!Number.isFinite(ms)) throw new TypeError(`the time must be epoch milliseconds or an ISO 8601 string, got ${JSON.stringify(value)}`);
+  return ms;
+}

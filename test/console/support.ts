@@ -1,0 +1,139 @@
+/**
+ * Helpers for the console tests: users with bcrypt hashes, a fixture of alerts across every tool,
+ * and a WebSocket client that logs what the console pushes.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import bcrypt from 'bcryptjs';
+import WebSocket from 'ws';
+import type { Role } from '../../nodes/platform/console/settings';
+import { ROLES } from '../../nodes/platform/console/settings';
+import { consoleOf } from '../../nodes/platform/console/runtime';
+import type { ConsoleRuntime } from '../../nodes/platform/console/runtime';
+import type { View } from '../../nodes/platform/console/views';
+import type { Alert, AlertDraft } from '../../nodes/platform/model/types';
+import { PACKAGE_ROOT } from '../../nodes/platform/paths';
+import { platformFor } from '../../nodes/platform/platform';
+import type { ImpetusSettings } from '../../nodes/platform/settings';
+import { currentRed, helper, waitFor } from '../support/nodered';
+
+export { ROLES };
+export type { Role };
+
+/** Cost 4: the tests check the login logic, not bcrypt's strength, and must stay quick. */
+export const PASSWORD = 'correct horse battery staple';
+const HASH = bcrypt.hashSync(PASSWORD, 4);
+
+/** One user per role, named after it. */
+export function consoleSettings(extra: ImpetusSettings = {}): ImpetusSettings {
+  const users = Object.fromEntries(ROLES.map((role) => [role, { role, name: `The ${role}`, passwordHash: HASH }]));
+  return { users, ...extra };
+}
+
+export function runtime(): ConsoleRuntime {
+  return consoleOf(platformFor(currentRed()));
+}
+
+/** The packaged views, read as plain JSON: the tests' expectations do not go through the code under test. */
+export function packagedViews(): Map<Role, View> {
+  return new Map(ROLES.map((role) => [role, JSON.parse(fs.readFileSync(path.join(PACKAGE_ROOT, 'dashboards', `${role}.json`), 'utf8')) as View]));
+}
+
+export function expectedVisible(view: View, alert: Pick<Alert, 'tool' | 'priority' | 'status' | 'zone'>): boolean {
+  const toolOk = view.tools.includes('*') || view.tools.includes(alert.tool);
+  const f = view.filters ?? {};
+  return toolOk && (!f.priority || f.priority.includes(alert.priority)) && (!f.status || f.status.includes(alert.status)) && (!f.zone || (alert.zone !== undefined && f.zone.includes(alert.zone)));
+}
+
+export const ALL_TOOLS = ['firearm', 'bacteria', 'anomaly', 'social', 'evacuation', 'cti', 'ctdr', 'workload', 'plugin-tool'];
+
+/** Per tool: a P1 Actual and a P4 Exercise alert, each in its own zone, one with a location. */
+export function fixtureDrafts(): AlertDraft[] {
+  return ALL_TOOLS.flatMap((tool) => [
+    { tool, event: `${tool} critical`, headline: `${tool}: critical event`, severity: 'critical', urgency: 'Immediate', certainty: 'Observed', zone: `${tool}-zone`, status: 'Actual', location: { type: 'Point', coordinates: [11.87, 45.4] } },
+    { tool, event: `${tool} info`, headline: `${tool}: for the record`, severity: 'info', urgency: 'Past', certainty: 'Unknown', zone: `${tool}-zone-2`, status: 'Exercise' },
+  ] as AlertDraft[]);
+}
+
+export async function raiseFixture(): Promise<Alert[]> {
+  const platform = platformFor(currentRed());
+  await platform.ready;
+  const alerts: Alert[] = [];
+  for (const draft of fixtureDrafts()) alerts.push((await platform.alerts.raise(draft)).alert);
+  return alerts;
+}
+
+export interface LiveMessage {
+  type: string;
+  seq?: number;
+  epoch?: string;
+  id?: string;
+  events?: Array<{ seq: number; type: string; alert: { id: string; tool: string; version: number; state: string }; actor?: string; details?: Record<string, unknown> }>;
+  panels?: Array<{ id: string; kind: string; update: unknown }>;
+  tiles?: Array<{ id: string; state: string; counts: Record<string, number>; open: number }>;
+}
+
+/** A console WebSocket client that records every message. */
+export class LiveTestClient {
+  readonly messages: LiveMessage[] = [];
+  readonly closed: Promise<{ code: number; reason: string }>;
+  private syncs = 0;
+
+  private constructor(readonly ws: WebSocket) {
+    ws.on('message', (data) => this.messages.push(JSON.parse(String(data)) as LiveMessage));
+    this.closed = new Promise((resolve) => ws.on('close', (code, reason) => resolve({ code, reason: String(reason) })));
+  }
+
+  static wsUrl(query = ''): string {
+    return `${helper.url().replace(/^http/, 'ws')}/impetus/ws${query}`;
+  }
+
+  /** Opens a socket; rejects with the HTTP status when the handshake is refused. */
+  static open(headers: Record<string, string>, query = ''): Promise<LiveTestClient> {
+    return new Promise((resolve, reject) => {
+      const ws = new WebSocket(LiveTestClient.wsUrl(query), { headers });
+      const client = new LiveTestClient(ws);
+      ws.once('open', () => resolve(client));
+      ws.once('unexpected-response', (_req, res) => {
+        let body = '';
+        res.on('data', (c: Buffer) => (body += c));
+        res.on('end', () => reject(Object.assign(new Error(`handshake refused: ${res.statusCode} ${body}`), { status: res.statusCode, body })));
+      });
+      ws.once('error', reject);
+    });
+  }
+
+  /** Logged in as `role` through an in-process session. */
+  static async as(role: Role, query = ''): Promise<LiveTestClient> {
+    const rt = runtime();
+    const session = rt.openSession({ username: `live-${role}`, name: role, role });
+    const client = await LiveTestClient.open({ Cookie: `${rt.platform.settings.console.session.cookieName}=${session.id}` }, query);
+    await client.next('hello');
+    return client;
+  }
+
+  get events(): NonNullable<LiveMessage['events']> {
+    return this.messages.flatMap((m) => (m.type === 'batch' ? m.events ?? [] : []));
+  }
+
+  get lastSeq(): number {
+    return Math.max(0, ...this.messages.map((m) => m.seq ?? 0));
+  }
+
+  async next(type: string, after = 0): Promise<LiveMessage> {
+    let found: LiveMessage | undefined;
+    await waitFor(() => Boolean((found = this.messages.slice(after).find((m) => m.type === type))), `a ${type} message`);
+    return found!;
+  }
+
+  /** Resolves once everything the server published before this call has reached this client. */
+  async sync(): Promise<void> {
+    const id = `s${++this.syncs}`;
+    this.ws.send(JSON.stringify({ type: 'sync', id }));
+    await waitFor(() => this.messages.some((m) => m.type === 'sync' && m.id === id), `sync ${id}`);
+  }
+
+  close(): void {
+    this.ws.close();
+  }
+}

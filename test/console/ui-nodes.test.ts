@@ -1,0 +1,195 @@
+/**
+ * The dashboard nodes: what they put on tool pages, who may see it (HTTP and WebSocket), bounded
+ * history, row actions back into the flow, status tiles, and clear errors on bad input.
+ */
+import assert from 'node:assert/strict';
+import { alertNodes, api, helper, load as loadFlow, nextError, nextMessage, node, uiNodes, useRuntime, waitFor } from '../support/nodered';
+import { LiveTestClient, consoleSettings, runtime } from './support';
+
+const catchAll = (ids: string[]) => [{ id: 'catch', type: 'catch', scope: ids, uncaught: false, wires: [['caught']] }, { id: 'caught', type: 'helper' }];
+const modules = [...alertNodes, ...uiNodes, require('@node-red/nodes/core/common/25-catch.js')];
+
+/** Everything on one tab: a Catch node scopes to the nodes of its own flow. */
+function load(mods: unknown[], nodes: Array<Record<string, unknown>>): Promise<void> {
+  return loadFlow(mods, [{ id: 'tab', type: 'tab', label: 'test' }, ...nodes.map((n, i) => ({ x: 100, y: 40 * (i + 1), ...n, z: 'tab' }))]);
+}
+
+interface PanelView { id: string; kind: string; data: Record<string, unknown>; options: Record<string, unknown> }
+async function page(role: Parameters<typeof api>[0], name: string): Promise<PanelView[]> {
+  return (await api(role).get(`/impetus/api/pages/${name}`).expect(200)).body.panels;
+}
+
+describe('dashboard nodes', function () {
+  useRuntime(() => consoleSettings());
+
+  describe('impetus-ui-chart', () => {
+    const flow = [
+      { id: 'chart', type: 'impetus-ui-chart', page: 'bacteria', title: 'CFU', roles: 'operator,field', maxPoints: 10, samples: 100, thresholds: '5000:threshold', wires: [] },
+      { id: 'bars', type: 'impetus-ui-chart', page: 'anomaly', title: 'why', roles: 'operator', chartType: 'bar', wires: [] },
+      ...catchAll(['chart', 'bars']),
+    ];
+
+    it('keeps a bounded history per series and shows it to the roles it names', async () => {
+      await load(modules, flow);
+      const chart = node('chart');
+      for (let i = 0; i < 25; i += 1) chart.receive({ topic: 's1', payload: { x: 1000 + i, y: i, low: i - 1, high: i + 1 } });
+      chart.receive({ topic: 's2', payload: 7, timestamp: '2026-01-01T00:00:00Z' });
+      await waitFor(async () => ((await page('operator', 'bacteria'))[0].data.series as unknown[]).length === 2, 'two series');
+      const [panel] = await page('operator', 'bacteria');
+      const series = panel.data.series as Array<{ name: string; points: number[][] }>;
+      const s1 = series.find((s) => s.name === 's1')!;
+      assert.equal(s1.points.length, 10, 'maxPoints bounds the buffer');
+      assert.deepEqual(s1.points[0], [1015, 15, 14, 16], 'the oldest points fell off');
+      assert.deepEqual(series.find((s) => s.name === 's2')!.points, [[Date.parse('2026-01-01T00:00:00Z'), 7]]);
+      assert.deepEqual(panel.options.thresholds, [{ value: 5000, label: 'threshold' }]);
+      // field is named, but its view opens no bacteria page; intel, cyber and the manager are not named.
+      for (const role of ['field', 'intel', 'cyber', 'manager'] as const) await api(role).get('/impetus/api/pages/bacteria').expect(404);
+      const pages = (await api('operator').get('/impetus/api/pages').expect(200)).body as Array<{ page: string; title: string }>;
+      assert.deepEqual(pages.map((p) => p.page).sort(), ['anomaly', 'bacteria']);
+      assert.equal(pages.find((p) => p.page === 'bacteria')!.title, 'Bacteria Detector');
+    });
+
+    it('refuses bad points with a clear error and keeps the chart as it was', async () => {
+      await load(modules, flow);
+      const chart = node('chart');
+      chart.receive({ topic: 's', payload: 1 });
+      for (const [payload, error] of [['high', /must be a number/], [{ y: 'x' }, /needs a number y/], [{ y: 1, low: 0 }, /both low and high/], [NaN, /finite/], [[1, 'x'], /must be a number/]] as const) {
+        const caught = nextMessage<{ error: { message: string } }>(node('caught'));
+        chart.receive({ topic: 's', payload });
+        assert.match((await caught).error.message, error);
+      }
+      const tooMany = nextMessage<{ error: { message: string } }>(node('caught'));
+      for (let i = 0; i < 11; i += 1) chart.receive({ topic: `series-${i}`, payload: 1 });
+      assert.match((await tooMany).error.message, /at most 10 series/);
+      const [panel] = await page('operator', 'bacteria');
+      assert.deepEqual((panel.data.series as Array<{ points: unknown[] }>)[0].points.length, 1);
+    });
+
+    it('replaces bar sets and pushes chart updates live, only to roles that may see them', async () => {
+      await load(modules, flow);
+      const operator = await LiveTestClient.as('operator');
+      const intel = await LiveTestClient.as('intel');
+      node('bars').receive({ topic: 'ring-2', payload: { buses: 0.5, gates: 0.2 } });
+      node('chart').receive({ topic: 's', payload: 42 });
+      await waitFor(() => operator.messages.some((m) => m.panels?.some((p) => p.id === 'chart')), 'the chart update');
+      await intel.sync();
+      assert.ok(!intel.messages.some((m) => m.panels?.length), 'intel is not named by these panels');
+      const bars = operator.messages.flatMap((m) => m.panels ?? []).find((p) => p.id === 'bars')!;
+      assert.deepEqual(bars.update, { reset: { bars: [{ name: 'ring-2', values: { buses: 0.5, gates: 0.2 } }] } });
+      const chartUpdate = operator.messages.flatMap((m) => m.panels ?? []).find((p) => p.id === 'chart')!;
+      assert.equal((chartUpdate.update as { points: unknown[][] }).points[0][0], 's');
+      operator.close();
+      intel.close();
+    });
+  });
+
+  describe('impetus-ui-status', () => {
+    it('feeds the tool tile: degraded with its reason, and degraded when the source goes silent', async () => {
+      await load(modules, [
+        { id: 'st', type: 'impetus-ui-status', tool: 'bacteria', roles: 'operator', silentAfter: 1, wires: [] },
+        ...catchAll(['st']),
+      ]);
+      const tile = async (role: 'operator' | 'manager') => ((await api(role).get('/impetus/api/summary').expect(200)).body.tiles as Array<{ id: string; state: string; health?: { state: string; text?: string } }>).find((t) => t.id === 'bacteria');
+      node('st').receive({ payload: { state: 'degraded', text: 'sampler 3 not answering' } });
+      await waitFor(async () => (await tile('operator'))?.state === 'degraded', 'a degraded tile');
+      assert.equal((await tile('operator'))!.health!.text, 'sampler 3 not answering');
+      assert.equal((await tile('manager'))!.health, undefined, 'the manager is not named by this status node');
+      node('st').receive({ payload: 'ok' });
+      await waitFor(async () => (await tile('operator'))?.state === 'ok', 'back to ok');
+      // No message for longer than silentAfter: the source counts as silent.
+      await waitFor(async () => (await tile('operator'))?.health?.text === 'no data for 1 s', 'the silence to be noticed', 5000);
+      assert.equal((await tile('operator'))!.state, 'degraded');
+      const caught = nextMessage<{ error: { message: string } }>(node('caught'));
+      node('st').receive({ payload: 'purple' });
+      assert.match((await caught).error.message, /must be ok, degraded/);
+    });
+  });
+
+  describe('impetus-ui-table', () => {
+    const flow = [
+      { id: 'table', type: 'impetus-ui-table', page: 'firearm', title: 'detections', roles: 'operator,supervisor,manager,field', columns: 'camera:Camera\nscore:Score', key: 'camera', actions: 'dispatch:Dispatch patrol', actionRoles: 'operator', maxRows: 3, wires: [['pressed']] },
+      { id: 'pressed', type: 'helper' },
+      ...catchAll(['table']),
+    ];
+
+    it('keeps rows by key, bounded, and sends a row action with who pressed it', async () => {
+      await load(modules, flow);
+      const table = node('table');
+      table.receive({ payload: [{ camera: 'cam-1', score: 0.5 }, { camera: 'cam-2', score: 0.6 }] });
+      table.receive({ payload: { camera: 'cam-1', score: 0.9 } });
+      table.receive({ payload: { camera: 'cam-3', score: 0.7 } });
+      table.receive({ payload: { camera: 'cam-4', score: 0.8 } });
+      table.receive({ topic: 'remove', payload: 'cam-3' });
+      await waitFor(async () => ((await page('operator', 'firearm'))[0].data.rows as unknown[]).length === 2, 'two rows');
+      const rows = (await page('operator', 'firearm'))[0].data.rows as Array<{ camera: string; score: number }>;
+      assert.deepEqual(rows, [{ camera: 'cam-1', score: 0.9 }, { camera: 'cam-4', score: 0.8 }], 'cam-2 fell off (maxRows 3), cam-3 was removed');
+
+      const pressed = nextMessage<{ topic: string; action: string; key: string; payload: unknown; user: { username: string; role: string } }>(node('pressed'));
+      await api('operator').post('/impetus/api/panels/table/actions').send({ action: 'dispatch', key: 'cam-4' }).expect(204);
+      const msg = await pressed;
+      assert.equal(msg.action, 'dispatch');
+      assert.equal(msg.key, 'cam-4');
+      assert.deepEqual(msg.payload, { camera: 'cam-4', score: 0.8 });
+      assert.deepEqual(msg.user, { username: 'test-operator', name: 'Test operator', role: 'operator' });
+    });
+
+    it('refuses row actions from roles that may not press them, and bad requests', async () => {
+      await load(modules, flow);
+      node('table').receive({ payload: { camera: 'cam-1', score: 1 } });
+      await waitFor(async () => ((await page('operator', 'firearm'))[0].data.rows as unknown[]).length === 1, 'a row');
+      const post = (role: Parameters<typeof api>[0], body: object) => api(role).post('/impetus/api/panels/table/actions').send(body);
+      // The manager's view is read-only; the supervisor sees the table but is not among its actionRoles.
+      assert.match((await post('manager', { action: 'dispatch', key: 'cam-1' }).expect(403)).body.error, /may not act/);
+      assert.match((await post('supervisor', { action: 'dispatch', key: 'cam-1' }).expect(403)).body.error, /may not act/);
+      // field is named but its view opens no firearm page; intel and cyber are not named: for them the table does not exist.
+      for (const role of ['field', 'intel', 'cyber'] as const) await post(role, { action: 'dispatch', key: 'cam-1' }).expect(404);
+      assert.match((await post('operator', { action: 'launch', key: 'cam-1' }).expect(400)).body.error, /action must be one of dispatch/);
+      await post('operator', { action: 'dispatch', key: 'cam-9' }).expect(404);
+      await post('operator', { action: 'dispatch' }).expect(400);
+    });
+
+    it('refuses rows without their key, leaving the table as it was', async () => {
+      await load(modules, flow);
+      node('table').receive({ payload: [{ camera: 'cam-1' }] });
+      const caught = nextMessage<{ error: { message: string } }>(node('caught'));
+      node('table').receive({ payload: [{ camera: 'cam-2' }, { score: 1 }] });
+      assert.match((await caught).error.message, /needs a string or number "camera"/);
+      const rows = (await page('operator', 'firearm'))[0].data.rows as Array<{ camera: string }>;
+      assert.deepEqual(rows.map((r) => r.camera), ['cam-1']);
+    });
+  });
+
+  describe('impetus-ui-map-layer', () => {
+    it('replaces its GeoJSON layer and refuses what is not GeoJSON', async () => {
+      await load(modules, [{ id: 'layer', type: 'impetus-ui-map-layer', page: 'evacuation', title: 'routes', roles: 'field', color: '#34d399', wires: [] }, ...catchAll(['layer'])]);
+      const feature = { type: 'Feature', properties: { name: 'A' }, geometry: { type: 'LineString', coordinates: [[11.87, 45.4], [11.88, 45.41]] } };
+      node('layer').receive({ payload: feature });
+      await waitFor(async () => ((await page('field', 'evacuation'))[0].data.features as unknown[]).length === 1, 'one feature');
+      const caught = nextMessage<{ error: { message: string } }>(node('caught'));
+      node('layer').receive({ payload: { type: 'Feature', geometry: { type: 'Circle', coordinates: [] } } });
+      assert.match((await caught).error.message, /unknown type/);
+      assert.equal(((await page('field', 'evacuation'))[0].data.features as unknown[]).length, 1);
+      await api('operator').get('/impetus/api/pages/evacuation').expect(404);
+    });
+  });
+
+  it('reports a bad page or role at deploy and fails its messages with the reason', async () => {
+    await load(modules, [
+      { id: 'bad-page', type: 'impetus-ui-chart', page: 'Bad Page', roles: 'operator', wires: [] },
+      { id: 'bad-role', type: 'impetus-ui-map-layer', page: 'x', roles: 'operator,janitor', wires: [] },
+      { id: 'no-role', type: 'impetus-ui-table', page: 'x', roles: '', columns: 'a', wires: [[]] },
+      ...catchAll(['bad-page', 'bad-role', 'no-role']),
+    ]);
+    const errors: string[] = [];
+    for (const id of ['bad-page', 'bad-role', 'no-role']) {
+      const error = nextError(node(id));
+      node(id).receive({ payload: 1 });
+      errors.push(await error);
+    }
+    assert.match(errors[0], /page must be lower-case/);
+    assert.match(errors[1], /unknown role "janitor"/);
+    assert.match(errors[2], /at least one role/);
+    assert.equal(runtime().panels.all().length, 0, 'nothing half-registered');
+    assert.ok(helper.getNode('bad-page'));
+  });
+});
