@@ -7,8 +7,27 @@ import type { ImpetusSettings } from './nodes/platform/settings';
 
 const root = path.resolve(__dirname, '..');
 
+/**
+ * DEMO-ONLY console users, one per role. The password of each is `demo-<role>` (operator /
+ * demo-operator, …), published in the README: never deploy these. Real deployments list their
+ * own users with hashes from `npm run hash-password`.
+ */
+const demoUsers: ImpetusSettings['users'] = {
+  operator: { name: 'Olga Berg (SOC operator)', role: 'operator', passwordHash: '$2b$10$vI8z2j66UgltluhJp5ASFuypJu043XEQ19q93Yx2SJOFIzDTUeS7q' },
+  supervisor: { name: 'Sven Dahl (supervisor)', role: 'supervisor', passwordHash: '$2b$10$o2s65RQR/3U.X7jtk2uaheCuJkVBJMhOgd99lEXQuivtB25iFqPEi' },
+  field: { name: 'Fatima Conte (field)', role: 'field', passwordHash: '$2b$10$Zfj3egStc2TTZSq3cjvd8ey5FLOHLvQPaxCVjyd5/voViY5RxD2qq' },
+  cyber: { name: 'Chen Li (cyber)', role: 'cyber', passwordHash: '$2b$10$Bb/rES2Lqnd3kMpPBmV43OcRRVTIscs/44a1j4Llq6qZ9mwVM4uca' },
+  intel: { name: 'Ines Rossi (intelligence)', role: 'intel', passwordHash: '$2b$10$gBtAqWm1z5JSgkyBmTHXu.pOFqaMArqbq6xgiQFH4qDPq7tHKtDKG' },
+  manager: { name: 'Marco Bianchi (city manager)', role: 'manager', passwordHash: '$2b$10$.9x9mkWkHNqeVyq3jCSAleUJCet4zak0gr/Su8kyRHA5SgS7ajl6e' },
+  admin: { name: 'Platform admin', role: 'admin', passwordHash: '$2b$10$sx.xGsCPt.qsMq9fFDBmC.bPiaiYm1.vC3cYpvewsu/ig1u8RI2YG' },
+};
+
 const impetus: ImpetusSettings = {
   httpPath: process.env.IMPETUS_HTTP_PATH ?? '/impetus',
+  users: process.env.IMPETUS_NO_DEMO_USERS ? {} : demoUsers,
+  session: { idleMinutes: 60, absoluteHours: 12, secure: 'auto' },
+  // Offline by default: no tiles, the demo sites' outlines. Set IMPETUS_TILE_URL to use a tile server.
+  map: { tileUrl: process.env.IMPETUS_TILE_URL ?? '', attribution: process.env.IMPETUS_TILE_ATTRIBUTION ?? '', sites: path.join(root, 'flows', 'demo-sites.geojson') },
   instance: process.env.IMPETUS_INSTANCE,
   store: { type: 'sqlite', file: 'impetus-alerts.db', synchronous: 'full' },
   bus: { type: 'memory' },
