@@ -1,0 +1,551 @@
+/**
+ * Alert throughput benchmark: `npm run bench:alert-throughput [-- --quick | --alerts N | ...]`.
+ *
+ * One process embeds a real Node-RED 4 runtime (RED.init on an HTTP server on 127.0.0.1,
+ * flows deployed through RED.runtime.flows.setFlows) and drives, side by side:
+ *
+ *   feeder → impetus-alert (SQLite, synchronous=full) → sink
+ *   feeder → core change node (set msg.payload.x)     → sink
+ *
+ * The feeder does what an inject node does, `node.receive(msg)` on the first node, keeping a
+ * bounded window of messages in flight; the sink counts arrivals. It prints alerts/s, the
+ * ratio against the change-node flow, the same for a dedup-heavy load (10 fingerprints), and
+ * RSS/heap sampled over a long run of unique persisted alerts. See bench/README.md.
+ *
+ * This is a benchmark, not a test: it asserts nothing about time and exits 0 on a missed
+ * target. It exits non-zero only when the run itself breaks (an alert fails, the flow stalls).
+ */
+import * as fs from 'node:fs';
+import * as http from 'node:http';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import express from 'express';
+import nodeRed from 'node-red';
+import { closePlatforms } from '../nodes/platform/platform';
+
+// ---- options -------------------------------------------------------------------------------
+
+interface Options {
+  quick: boolean;
+  /** Measured messages per throughput variant. */
+  alerts: number;
+  /** Warm-up messages per variant before anything is measured. */
+  warmup: number;
+  /** Unique alerts persisted during the memory run; 0 skips it. */
+  memory: number;
+  /** Alerts between two memory samples. */
+  sampleEvery: number;
+  /** Share of the memory run treated as warm-up before the flatness figure is taken. */
+  memoryWarmupShare: number;
+  /** Messages in flight at once. */
+  window: number;
+  /** Where the temporary user directory and database go. */
+  tmp: string;
+  /** Keep the temporary directory (to inspect the database). */
+  keep: boolean;
+  /** Run only this alert variant (and the change baseline), no memory run: for profiling. */
+  only?: 'unique' | 'dedup';
+}
+
+const USAGE = `usage: node --expose-gc dist/bench/alert-throughput.js [options]
+  --quick              smoke run: 20,000 alerts per variant, 100,000 for memory
+  --alerts N           measured messages per throughput variant (default 200000; env BENCH_ALERTS)
+  --warmup N           warm-up messages per variant (default 20000; env BENCH_WARMUP)
+  --memory N           unique alerts in the memory run, 0 skips it (default 1000000; env BENCH_MEMORY)
+  --sample-every N     alerts between memory samples (default memory/20; env BENCH_SAMPLE_EVERY)
+  --window N           messages in flight (default 1000; env BENCH_WINDOW)
+  --tmp DIR            parent of the temporary directory (default os.tmpdir(); env BENCH_TMP)
+  --keep               keep the temporary directory and its database
+  --only unique|dedup  only that alert variant and the baseline, no memory run (for --cpu-prof)
+`;
+
+function parseOptions(argv: string[]): Options {
+  const flags = new Map<string, string | true>();
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    if (arg === '--help' || arg === '-h') {
+      process.stdout.write(USAGE);
+      process.exit(0);
+    }
+    if (!arg.startsWith('--')) throw new Error(`unexpected argument ${arg}\n${USAGE}`);
+    const [name, inline] = arg.slice(2).split('=', 2);
+    if (name === 'quick' || name === 'keep') flags.set(name, true);
+    else if (inline !== undefined) flags.set(name, inline);
+    else if (i + 1 < argv.length) flags.set(name, argv[++i]);
+    else throw new Error(`--${name} needs a value\n${USAGE}`);
+  }
+  const known = ['quick', 'keep', 'alerts', 'warmup', 'memory', 'sample-every', 'window', 'tmp', 'only'];
+  for (const name of flags.keys()) if (!known.includes(name)) throw new Error(`unknown option --${name}\n${USAGE}`);
+
+  const quick = flags.get('quick') === true || process.env.BENCH_QUICK === '1';
+  const count = (name: string, env: string, fallback: number, min = 1): number => {
+    const raw = flags.get(name) ?? process.env[env];
+    if (raw === undefined) return fallback;
+    const value = Number(String(raw).replace(/_/g, ''));
+    if (!Number.isInteger(value) || value < min) throw new Error(`--${name} must be an integer >= ${min}, got ${String(raw)}`);
+    return value;
+  };
+  const only = flags.get('only');
+  if (only !== undefined && only !== 'unique' && only !== 'dedup') throw new Error(`--only must be unique or dedup, got ${String(only)}`);
+  const alerts = count('alerts', 'BENCH_ALERTS', quick ? 20_000 : 200_000);
+  const memory = only ? 0 : count('memory', 'BENCH_MEMORY', quick ? 100_000 : 1_000_000, 0);
+  const sampleEvery = count('sample-every', 'BENCH_SAMPLE_EVERY', Math.max(1, Math.round(memory / 20)));
+  const tmp = String(flags.get('tmp') ?? process.env.BENCH_TMP ?? os.tmpdir());
+  return {
+    quick,
+    alerts,
+    warmup: count('warmup', 'BENCH_WARMUP', quick ? 2_000 : 20_000, 0),
+    memory,
+    sampleEvery,
+    memoryWarmupShare: 0.2,
+    window: count('window', 'BENCH_WINDOW', 1_000),
+    tmp,
+    keep: flags.get('keep') === true,
+    only,
+  };
+}
+
+// ---- the embedded runtime ---------------------------------------------------------------------
+
+/** The parts of the node-red module this benchmark uses; its published typings are looser. */
+interface EmbeddedRed {
+  init(server: http.Server, settings: Record<string, unknown>): void;
+  start(): Promise<void>;
+  stop(): Promise<void>;
+  readonly httpNode: express.Express;
+  readonly httpAdmin: express.Express;
+  readonly nodes: { getNode(id: string): FlowNode | null };
+  runtime: { flows: { setFlows(opts: { flows: { flows: object[] }; deploymentType: string }): Promise<unknown> } };
+}
+
+interface FlowNode {
+  receive(msg: object): void;
+}
+
+const RED = nodeRed as unknown as EmbeddedRed;
+
+/** How the sink and catch nodes, loaded by Node-RED from a file, reach this process's counters. */
+interface Probe {
+  arrive(): void;
+  fail(message: string): void;
+}
+const PROBE = Symbol.for('impetus.bench.probe');
+const probeHolder = globalThis as unknown as Record<symbol, Probe | undefined>;
+
+/**
+ * The sink is a plain Node-RED node module, written to a directory in `nodesDir` so that the
+ * runtime loads and wires it like any installed node.
+ */
+const SINK_JS = `module.exports = function (RED) {
+  var PROBE = Symbol.for('impetus.bench.probe');
+  function BenchSink(config) {
+    RED.nodes.createNode(this, config);
+    var role = config.role;
+    this.on('input', function (msg, send, done) {
+      var probe = globalThis[PROBE];
+      if (probe) {
+        if (role === 'error') probe.fail((msg.error && msg.error.message) || 'unknown error');
+        else probe.arrive();
+      }
+      done();
+    });
+  }
+  RED.nodes.registerType('bench-sink', BenchSink);
+};
+`;
+const SINK_HTML = `<script type="text/javascript">
+RED.nodes.registerType('bench-sink', { category: 'common', color: '#ddd', defaults: { name: { value: '' }, role: { value: 'arrive' } }, inputs: 1, outputs: 0, label: function () { return this.name || 'bench sink'; } });
+</script>
+<script type="text/html" data-template-name="bench-sink"><div class="form-row"><label for="node-input-name">Name</label><input type="text" id="node-input-name"></div></script>
+`;
+
+const TOOL = 'anomaly';
+
+/** Two tabs of the same shape; the dedup variant reuses the impetus-alert tab with other drafts. */
+function benchFlows(): object[] {
+  const tab = (id: string, label: string, first: object) => [
+    { id, type: 'tab', label, disabled: false, info: '' },
+    { ...first, z: id, x: 300, y: 80, wires: [[`${id}-sink`]] },
+    { id: `${id}-sink`, type: 'bench-sink', z: id, name: 'sink', role: 'arrive', x: 500, y: 80, wires: [] },
+    { id: `${id}-catch`, type: 'catch', z: id, name: '', scope: null, uncaught: false, x: 300, y: 140, wires: [[`${id}-errors`]] },
+    { id: `${id}-errors`, type: 'bench-sink', z: id, name: 'errors', role: 'error', x: 500, y: 140, wires: [] },
+  ];
+  return [
+    ...tab('tab-change', 'change baseline', {
+      id: 'bench-change',
+      type: 'change',
+      name: 'set payload.x',
+      rules: [{ t: 'set', p: 'payload.x', pt: 'msg', to: '1', tot: 'num' }],
+      action: '',
+      property: '',
+      from: '',
+      to: '',
+      reg: false,
+    }),
+    ...tab('tab-impetus', 'impetus-alert', {
+      id: 'bench-alert',
+      type: 'impetus-alert',
+      name: '',
+      tool: TOOL,
+      event: '',
+      category: '',
+      severity: '',
+      urgency: '',
+      certainty: '',
+      status: '',
+      fingerprintKeys: '',
+    }),
+  ];
+}
+
+interface Runtime {
+  server: http.Server;
+  dir: string;
+  dbFile: string;
+  change: FlowNode;
+  alert: FlowNode;
+}
+
+async function startRuntime(options: Options): Promise<Runtime> {
+  const dir = fs.mkdtempSync(path.join(options.tmp, 'impetus-bench-'));
+  const sinkDir = path.join(dir, 'bench-nodes');
+  fs.mkdirSync(sinkDir);
+  fs.writeFileSync(path.join(sinkDir, 'bench-sink.js'), SINK_JS);
+  fs.writeFileSync(path.join(sinkDir, 'bench-sink.html'), SINK_HTML);
+  const dbFile = path.join(dir, 'alerts.db');
+
+  const app = express();
+  const server = http.createServer(app);
+  const settings: Record<string, unknown> = {
+    userDir: dir,
+    flowFile: 'flows.json',
+    // The compiled alert nodes (with their editor files and locales) and the sink node.
+    nodesDir: [path.resolve(__dirname, '..', 'nodes', 'alert'), sinkDir],
+    httpAdminRoot: '/admin',
+    httpNodeRoot: '/',
+    disableEditor: true,
+    uiHost: '127.0.0.1',
+    credentialSecret: false,
+    logging: { console: { level: 'warn', metrics: false, audit: false } },
+    diagnostics: { enabled: false },
+    telemetry: { enabled: false },
+    externalModules: { autoInstall: false, palette: { allowInstall: false } },
+    editorTheme: { projects: { enabled: false }, tours: false },
+    // As in production (settings.ts): durable commits, one fsync per group commit.
+    impetus: { store: { type: 'sqlite', file: dbFile, synchronous: 'full' }, bus: { type: 'memory' } },
+  };
+  RED.init(server, settings);
+  app.use('/admin', RED.httpAdmin);
+  app.use('/', RED.httpNode);
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => resolve());
+  });
+  await RED.start();
+  await RED.runtime.flows.setFlows({ flows: { flows: benchFlows() }, deploymentType: 'full' });
+  const find = async (id: string): Promise<FlowNode> => {
+    for (let i = 0; i < 500; i++) {
+      const node = RED.nodes.getNode(id);
+      if (node) return node;
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    throw new Error(`node ${id} did not start; is the build complete (npm run build)?`);
+  };
+  return { server, dir, dbFile, change: await find('bench-change'), alert: await find('bench-alert') };
+}
+
+async function stopRuntime(rt: Runtime | undefined, keep: boolean): Promise<void> {
+  if (!rt) return;
+  try {
+    await RED.stop();
+    await closePlatforms();
+    await new Promise<void>((resolve) => rt.server.close(() => resolve()));
+  } finally {
+    if (keep) console.log(`kept ${rt.dir}`);
+    else fs.rmSync(rt.dir, { recursive: true, force: true });
+  }
+}
+
+function nodeRedVersion(): string {
+  try {
+    return (JSON.parse(fs.readFileSync(require.resolve('node-red/package.json'), 'utf8')) as { version: string }).version;
+  } catch {
+    return '?';
+  }
+}
+
+// ---- the feeder ----------------------------------------------------------------------------------
+
+type MakeMsg = (i: number) => object;
+
+/** How long without a single arrival before the run is declared stuck (a hang guard, not a timing check). */
+const STALL_MS = 120_000;
+
+/**
+ * Sends `count` messages into `target`, never more than `window` in flight, and resolves with
+ * the elapsed milliseconds once the sink has seen all of them.
+ */
+function drive(target: FlowNode, count: number, make: MakeMsg, window: number, offset = 0): Promise<number> {
+  return new Promise((resolve, reject) => {
+    let sent = 0;
+    let arrived = 0;
+    let lastArrived = 0;
+    let settled = false;
+    const finish = (err?: Error) => {
+      if (settled) return;
+      settled = true;
+      clearInterval(watchdog);
+      probeHolder[PROBE] = undefined;
+      if (err) reject(err);
+      else resolve(performance.now() - start);
+    };
+    const pump = () => {
+      while (sent - arrived < window && sent < count) {
+        const msg = make(offset + sent);
+        sent += 1;
+        target.receive(msg);
+      }
+    };
+    probeHolder[PROBE] = {
+      arrive() {
+        arrived += 1;
+        if (arrived >= count) finish();
+        else pump();
+      },
+      fail(message) {
+        finish(new Error(`a message failed in the flow: ${message}`));
+      },
+    };
+    const watchdog = setInterval(() => {
+      if (arrived === lastArrived) finish(new Error(`no message arrived for ${STALL_MS / 1000} s (${arrived}/${count} arrived)`));
+      lastArrived = arrived;
+    }, STALL_MS);
+    const start = performance.now();
+    try {
+      pump();
+    } catch (err) {
+      finish(err as Error);
+    }
+  });
+}
+
+// ---- drafts -------------------------------------------------------------------------------------
+
+const EVENTS = ['Traffic anomaly', 'Noise anomaly', 'Air quality anomaly', 'Crowd anomaly'];
+
+/** A realistic urban-anomaly draft; `ref` decides the fingerprint (tool, event, zone, source.ref). */
+function draft(i: number, ref: string): Record<string, unknown> {
+  const zone = `zone-${i % 16}`;
+  return {
+    event: EVENTS[i % EVENTS.length],
+    zone,
+    areaDesc: `District ${i % 16}`,
+    severity: 'medium',
+    urgency: 'Expected',
+    certainty: 'Likely',
+    description: 'Multivariate anomaly on city sensors; top contributors pm10, no2, traffic flow.',
+    location: { type: 'Point', coordinates: [10.7 + (i % 100) / 1000, 59.9 + (i % 37) / 1000] },
+    source: { ref },
+    data: { score: 0.9 + (i % 10) / 100, contributors: [{ variable: 'pm10', weight: 0.42 }, { variable: 'no2', weight: 0.31 }] },
+  };
+}
+
+const uniqueMsgs = (tag: string): MakeMsg => (i) => ({ payload: draft(i, `${tag}-${i}`) });
+/** Ten fingerprints: each draft repeats one of ten sensors in one zone. */
+const dedupMsgs = (tag: string): MakeMsg => (i) => {
+  const d = draft(0, `${tag}-sensor-${i % 10}`);
+  d.data = { score: 0.9 + (i % 10) / 100, seq: i };
+  return { payload: d };
+};
+/** The change node's input: the same drafts, so both flows carry the same messages. */
+const changeMsgs = (tag: string): MakeMsg => (i) => ({ payload: draft(i, `${tag}-${i}`) });
+
+// ---- measuring -------------------------------------------------------------------------------------
+
+interface Rate {
+  count: number;
+  ms: number;
+  perSecond: number;
+  /** Process CPU time (all threads) per message: steadier than wall time on a busy machine. */
+  cpuMicros: number;
+}
+
+async function measure(label: string, target: FlowNode, count: number, make: MakeMsg, options: Options): Promise<Rate> {
+  gc();
+  const cpu = process.cpuUsage();
+  const ms = await drive(target, count, make, options.window);
+  const used = process.cpuUsage(cpu);
+  const rate = { count, ms, perSecond: (count / ms) * 1000, cpuMicros: (used.user + used.system) / count };
+  console.log(
+    `  ${label.padEnd(30)} ${fmt(count).padStart(9)} msgs in ${(ms / 1000).toFixed(2).padStart(7)} s = ${fmt(rate.perSecond).padStart(8)} /s` +
+      `  (${rate.cpuMicros.toFixed(1).padStart(6)} µs CPU/msg)`,
+  );
+  return rate;
+}
+
+interface Sample {
+  alerts: number;
+  rss: number;
+  heapUsed: number;
+}
+
+function gc(): void {
+  const collect = (globalThis as { gc?: () => void }).gc;
+  if (collect) {
+    collect();
+    collect();
+  }
+}
+
+function sample(alerts: number): Sample {
+  gc();
+  const m = process.memoryUsage();
+  return { alerts, rss: m.rss, heapUsed: m.heapUsed };
+}
+
+const MB = 1024 * 1024;
+const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
+const mb = (bytes: number) => `${(bytes / MB).toFixed(1)} MB`;
+const signedMb = (bytes: number) => `${bytes >= 0 ? '+' : ''}${(bytes / MB).toFixed(1)} MB`;
+const pct = (part: number, whole: number) => `${part >= 0 ? '+' : ''}${((part / whole) * 100).toFixed(1)}%`;
+
+function fileSize(file: string): number {
+  try {
+    return fs.statSync(file).size;
+  } catch {
+    return 0;
+  }
+}
+
+// ---- targets -------------------------------------------------------------------------------------------
+
+const TARGET_RATE = 10_000;
+const TARGET_RATIO = 0.25;
+/** Memory is "flat" when RSS grows less than this share of its post-warm-up value... */
+const FLAT_MAX_SHARE = 0.1;
+/** ...and less than this many bytes, over the measured part of the memory run. */
+const FLAT_MAX_BYTES = 64 * MB;
+
+async function main(): Promise<void> {
+  const options = parseOptions(process.argv.slice(2));
+  if (!(globalThis as { gc?: unknown }).gc) console.warn('warning: run with node --expose-gc for meaningful memory samples');
+  const cpus = os.cpus();
+  console.log('IMPETUS alert throughput benchmark');
+  console.log(`  node ${process.version}, Node-RED ${nodeRedVersion()}, ${cpus.length} × ${cpus[0]?.model ?? 'cpu'}, ${os.platform()} ${os.release()}`);
+  console.log(`  ${options.quick ? 'quick' : 'full'} run: ${fmt(options.alerts)} msgs per variant after ${fmt(options.warmup)} warm-up, ` +
+    `memory over ${fmt(options.memory)} alerts, window ${fmt(options.window)} in flight`);
+
+  let rt: Runtime | undefined;
+  const onSignal = () => {
+    if (rt && !options.keep) fs.rmSync(rt.dir, { recursive: true, force: true });
+    process.exit(130);
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  try {
+    rt = await startRuntime(options);
+    console.log(`  store: ${rt.dbFile} (SQLite, synchronous=full)`);
+
+    // Warm-up: JIT, the SQLite file and its caches, Node-RED's routing.
+    console.log('\nwarm-up');
+    if (options.warmup > 0) {
+      await measure('change node', rt.change, options.warmup, changeMsgs('wc'), options);
+      if (options.only !== 'dedup') await measure('impetus-alert, unique', rt.alert, options.warmup, uniqueMsgs('wu'), options);
+      if (options.only !== 'unique') await measure('impetus-alert, dedup (10 fp)', rt.alert, options.warmup, dedupMsgs('wd'), options);
+    }
+
+    // The baseline runs before and after the alert runs, so that drift shows and is averaged.
+    console.log('\nthroughput');
+    const change1 = await measure('change node (before)', rt.change, options.alerts, changeMsgs('c1'), options);
+    const unique = options.only === 'dedup' ? undefined : await measure('impetus-alert, unique', rt.alert, options.alerts, uniqueMsgs('u'), options);
+    const dedup = options.only === 'unique' ? undefined : await measure('impetus-alert, dedup (10 fp)', rt.alert, options.alerts, dedupMsgs('d'), options);
+    const change2 = await measure('change node (after)', rt.change, options.alerts, changeMsgs('c2'), options);
+    const changeRate = (change1.perSecond + change2.perSecond) / 2;
+
+    // Memory: a long run of unique persisted alerts, sampled between equal slices.
+    const samples: Sample[] = [];
+    let memoryRate = 0;
+    if (options.memory > 0) {
+      console.log(`\nmemory (RSS and heapUsed after gc, every ${fmt(options.sampleEvery)} alerts)`);
+      console.log(`  ${'alerts'.padStart(10)} ${'rss'.padStart(10)} ${'heapUsed'.padStart(10)} ${'alerts/s'.padStart(9)} ${'db+wal'.padStart(10)}`);
+      const print = (s: Sample, rate?: number) =>
+        console.log(`  ${fmt(s.alerts).padStart(10)} ${mb(s.rss).padStart(10)} ${mb(s.heapUsed).padStart(10)} ${(rate === undefined ? '' : fmt(rate)).padStart(9)} ${mb(fileSize(rt!.dbFile) + fileSize(`${rt!.dbFile}-wal`)).padStart(10)}`);
+      const first = sample(0);
+      samples.push(first);
+      print(first);
+      let done = 0;
+      let totalMs = 0;
+      const make = uniqueMsgs('m');
+      while (done < options.memory) {
+        const slice = Math.min(options.sampleEvery, options.memory - done);
+        const ms = await drive(rt.alert, slice, make, options.window, done);
+        done += slice;
+        totalMs += ms;
+        const s = sample(done);
+        samples.push(s);
+        print(s, (slice / ms) * 1000);
+      }
+      memoryRate = (options.memory / totalMs) * 1000;
+    }
+
+    // ---- summary ----
+    const lines: string[] = [];
+    const verdicts: boolean[] = [];
+    const target = (ok: boolean, text: string) => {
+      verdicts.push(ok);
+      lines.push(`  [${ok ? 'PASS' : 'FAIL'}] ${text}`);
+    };
+    const rate = (r: Rate | undefined) => (r ? fmt(r.perSecond) : 'not run');
+    const ratio = (r: Rate | undefined) => (r ? (r.perSecond / changeRate).toFixed(3) : 'n/a');
+    if (unique) {
+      target(unique.perSecond >= TARGET_RATE, `persisted alerts/s >= ${fmt(TARGET_RATE)}: ${fmt(unique.perSecond)}`);
+      target(unique.perSecond / changeRate >= TARGET_RATIO, `ratio impetus/change >= ${TARGET_RATIO}: ${ratio(unique)}`);
+    } else {
+      lines.push('  [SKIP] persisted alerts/s and ratio (unique variant not run)');
+    }
+
+    console.log('\n==================== alert throughput: summary ====================');
+    console.log(`mode                       ${options.quick ? 'quick' : 'full'}; ${fmt(options.alerts)} msgs per variant, window ${fmt(options.window)}, ${cpus.length} CPUs`);
+    const cpu = (r: Rate | undefined) => (r ? `${r.cpuMicros.toFixed(1)} µs CPU/msg` : '');
+    console.log(`persisted alerts/s         ${rate(unique)}  (impetus-alert, unique fingerprints, SQLite synchronous=full; ${cpu(unique)})`);
+    console.log(`change-node msgs/s         ${fmt(changeRate)}  (mean of ${fmt(change1.perSecond)} before, ${fmt(change2.perSecond)} after; ${cpu(change1)}, ${cpu(change2)})`);
+    console.log(`ratio impetus/change       ${ratio(unique)}`);
+    console.log(`dedup alerts/s             ${rate(dedup)}  (10 fingerprints: count += 1, history appended; ${cpu(dedup)})`);
+    console.log(`ratio dedup/change         ${ratio(dedup)}`);
+    if (samples.length >= 2) {
+      const warmIndex = Math.min(samples.length - 2, Math.max(0, Math.round((samples.length - 1) * options.memoryWarmupShare)));
+      const base = samples[warmIndex];
+      const end = samples[samples.length - 1];
+      const measured = samples.slice(warmIndex);
+      const rssValues = measured.map((s) => s.rss);
+      const range = Math.max(...rssValues) - Math.min(...rssValues);
+      const growth = end.rss - base.rss;
+      const span = end.alerts - base.alerts;
+      console.log(`memory run                 ${fmt(options.memory)} unique alerts at ${fmt(memoryRate)} alerts/s; warm-up = first ${fmt(base.alerts)}`);
+      console.log(`RSS start/warm/end         ${mb(samples[0].rss)} / ${mb(base.rss)} / ${mb(end.rss)}`);
+      console.log(`RSS growth after warm-up   ${signedMb(growth)} (${pct(growth, base.rss)}) over ${fmt(span)} alerts; max-min ${mb(range)}`);
+      console.log(`heapUsed warm/end          ${mb(base.heapUsed)} / ${mb(end.heapUsed)} (${signedMb(end.heapUsed - base.heapUsed)})`);
+      target(
+        growth < FLAT_MAX_SHARE * base.rss && growth < FLAT_MAX_BYTES,
+        `memory flat after warm-up (RSS growth over the last ${fmt(span)} alerts < ${FLAT_MAX_SHARE * 100}% and < ${FLAT_MAX_BYTES / MB} MB): ${signedMb(growth)} (${pct(growth, base.rss)})`,
+      );
+    } else {
+      lines.push('  [SKIP] memory flat after warm-up (memory run disabled)');
+    }
+    console.log('targets');
+    for (const line of lines) console.log(line);
+    console.log(`overall                    ${verdicts.every(Boolean) ? 'PASS' : 'FAIL'}`);
+    console.log('===================================================================');
+  } finally {
+    await stopRuntime(rt, options.keep);
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  (err) => {
+    console.error(`benchmark failed: ${(err as Error).stack ?? String(err)}`);
+    process.exit(1);
+  },
+);
