@@ -61,7 +61,7 @@ export interface RequestOptions {
 }
 
 /**
- * The console user every runtime started here gets (through `-D impetus.users=…`), so that the
+ * The console user every runtime started here gets (through `-D impetus.users.system-test=…`), so that the
  * system tests can use the console API, which needs a login like any client. Test-only: the
  * password is public and the hash has the lowest bcrypt cost.
  */
@@ -169,7 +169,8 @@ export class NodeRedProcess {
     const args = [RED_JS, '--userDir', options.userDir, '--port', String(options.port)];
     if (options.settings) args.push('--settings', options.settings);
     const { username, role, passwordHash } = SYSTEM_TEST_USER;
-    args.push('-D', `impetus.users=${JSON.stringify({ [username]: { role, passwordHash } })}`);
+    // Added next to the users a test's settings file may define, not instead of them.
+    args.push('-D', `impetus.users.${username}=${JSON.stringify({ role, passwordHash })}`);
     for (const [key, value] of Object.entries(options.define ?? {})) args.push('-D', `${key}=${value}`);
     const log = fs.createWriteStream(options.logFile, { flags: 'a' });
     this.child = spawn(process.execPath, args, { cwd: options.userDir, env: childEnv(), stdio: ['ignore', 'pipe', 'pipe'] });

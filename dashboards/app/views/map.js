@@ -19,11 +19,15 @@ export function mount(container, app) {
     const { items } = app.alerts.select(filters, 5000);
     const placed = items.filter((a) => a.point);
     if (layer) layer.remove();
-    layer = alertLayer([...placed].reverse(), { onOpen: (a) => app.navigate(`alerts/${encodeURIComponent(a.id)}`) }).addTo(map);
+    // Drawn in reverse order of importance, so an open P1 ends up on top of everything near it.
+    const drawOrder = [...placed].sort((a, b) => (a.state === 'open') - (b.state === 'open') || b.priority.localeCompare(a.priority));
+    layer = alertLayer(drawOrder, { onOpen: (a) => app.navigate(`alerts/${encodeURIComponent(a.id)}`) }).addTo(map);
     const counts = {};
     for (const a of placed) counts[a.priority] = (counts[a.priority] || 0) + 1;
     if (ctl) ctl.remove();
     ctl = legend(counts).addTo(map);
+    // Markers are drawn on a canvas; the count is also on the element, for assistive tech and tests.
+    box.dataset.markers = String(placed.length);
     note.textContent = `${placed.length} on the map${items.length > placed.length ? `, ${items.length - placed.length} without a location` : ''}${app.filters.exercise ? '' : ' (Exercise alerts hidden)'}`;
     if (!fitted && placed.length) {
       fitted = true;

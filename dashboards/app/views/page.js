@@ -34,14 +34,21 @@ function mapPanel(el, layers, app) {
       },
     }).addTo(map);
     byId.set(panel.id, layer);
+    box.dataset.features = String([...byId.values()].reduce((n, l) => n + l.getLayers().length, 0));
     control.addOverlay(layer, escapeHtml(panel.title));
-    const bounds = L.featureGroup([...byId.values()]).getBounds();
-    if (!fitted && bounds.isValid()) {
-      fitted = true;
-      map.fitBounds(bounds.pad(0.2), { maxZoom: 17 });
-    }
+    fit();
   }
+  /** Once, to everything the page's layers hold; later updates leave the operator's view alone. */
+  function fit() {
+    const bounds = L.featureGroup([...byId.values()]).getBounds();
+    if (fitted || !bounds.isValid()) return;
+    fitted = true;
+    map.fitBounds(bounds.pad(0.2), { maxZoom: 17 });
+  }
+  fitted = true;
   for (const p of layers) set(p, p.data);
+  fitted = false;
+  fit();
   return { set, destroy: () => map.remove() };
 }
 
@@ -76,7 +83,7 @@ export function mount(container, app, page) {
     for (const panel of data.panels) {
       if (panel.kind === 'map-layer') {
         if (panel !== layers[0]) continue;
-        const card = h('section.panel.wide', h('h3', 'Map'));
+        const card = h('section.panel.map', h('h3', 'Map'));
         grid.append(card);
         map = mapPanel(card, layers, app);
         for (const l of layers) panels.set(l.id, { update: (u) => map.set(l, u), destroy() {} });
