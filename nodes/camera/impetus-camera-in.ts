@@ -1,0 +1,150 @@
+import * as path from 'node:path';
+import type { Node, NodeAPI, NodeDef, NodeMessageInFlow } from 'node-red';
+import { StatusReporter } from '../platform/node-kit';
+import { parseZones, type CameraInfo } from './frame';
+import { startSource, type Source, type SourceOptions } from './sources';
+
+interface CameraDef extends NodeDef {
+  cameraId: string;
+  source: SourceOptions['kind'];
+  url?: string;
+  folder?: string;
+  fps?: string | number;
+  loop?: boolean;
+  autostart?: boolean;
+  lon?: string | number;
+  lat?: string | number;
+  areaDesc?: string;
+  zone?: string;
+  zones?: string;
+  maxBytes?: string | number;
+}
+
+interface CameraCredentials {
+  user?: string;
+  password?: string;
+  token?: string;
+}
+
+/**
+ * Emits at most `fps` frames per second; a frame arriving sooner waits in a one-frame slot and a
+ * newer one replaces it (latest frame wins), counted as dropped. The detector applies the same
+ * rule while it is busy, so a slow model never builds a backlog of stale frames.
+ */
+class RateSlot {
+  private last = 0;
+  private slot: Buffer | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  dropped = 0;
+  emitted = 0;
+
+  constructor(private readonly periodMs: number, private readonly emit: (frame: Buffer) => void) {}
+
+  offer(frame: Buffer): void {
+    const wait = this.last + this.periodMs - Date.now();
+    if (wait <= 0 && !this.timer) return this.fire(frame);
+    if (this.slot) this.dropped++;
+    this.slot = frame;
+    this.timer ??= setTimeout(() => {
+      this.timer = undefined;
+      const f = this.slot;
+      this.slot = undefined;
+      if (f) this.fire(f);
+    }, Math.max(0, wait));
+  }
+
+  stop(): void {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    this.slot = undefined;
+  }
+
+  private fire(frame: Buffer): void {
+    this.last = Date.now();
+    this.emitted++;
+    this.emit(frame);
+  }
+}
+
+export = function (RED: NodeAPI): void {
+  function ImpetusCameraInNode(this: Node<CameraCredentials>, config: CameraDef) {
+    RED.nodes.createNode(this, config);
+    const node = this;
+    const status = new StatusReporter(node);
+    const fps = Math.min(60, Math.max(0.01, Number(config.fps) || 1));
+    const maxBytes = Number(config.maxBytes) || 8 * 1024 * 1024;
+    let camera: CameraInfo;
+    try {
+      camera = { id: config.cameraId || node.id, name: config.name || config.cameraId || node.id, zones: parseZones(config.zones) };
+    } catch (err) {
+      status.error((err as Error).message);
+      node.error(err);
+      return;
+    }
+    const lon = Number(config.lon);
+    const lat = Number(config.lat);
+    if (config.lon !== '' && config.lat !== '' && Number.isFinite(lon) && Number.isFinite(lat)) camera.position = [lon, lat];
+    if (config.areaDesc) camera.areaDesc = config.areaDesc;
+    if (config.zone) camera.zone = config.zone;
+    const creds = node.credentials ?? {};
+    const headers: Record<string, string> = {};
+    if (creds.token) headers.Authorization = `Bearer ${creds.token}`;
+    else if (creds.user) headers.Authorization = `Basic ${Buffer.from(`${creds.user}:${creds.password ?? ''}`).toString('base64')}`;
+
+    let source: Source | undefined;
+    const slot = new RateSlot(1000 / fps, (frame) => {
+      node.send({ payload: frame, camera, timestamp: Date.now(), topic: camera.id } as unknown as NodeMessageInFlow);
+      status.ok(RED._('impetus-camera-in.status.running', { frames: slot.emitted, dropped: slot.dropped }));
+    });
+
+    const start = () => {
+      if (source) return;
+      const target = config.source === 'folder' ? resolveFolder(config.folder ?? '') : config.url ?? '';
+      if (!target) {
+        status.error(RED._('impetus-camera-in.errors.noTarget'));
+        return;
+      }
+      source = startSource(
+        { kind: config.source, target, fps, loop: config.loop !== false, headers, maxBytes },
+        (frame) => slot.offer(frame),
+        (err) => {
+          status.error(err.message);
+          node.error(RED._('impetus-camera-in.errors.source', { camera: camera.id, error: err.message }));
+        },
+        () => {
+          source = undefined;
+          status.warn(RED._('impetus-camera-in.status.ended', { frames: slot.emitted }));
+        },
+      );
+      status.ok(RED._('impetus-camera-in.status.started'));
+    };
+    const stop = () => {
+      source?.stop();
+      source = undefined;
+      slot.stop();
+      status.warn(RED._('impetus-camera-in.status.stopped'));
+    };
+    const resolveFolder = (f: string) => path.resolve((RED.settings.userDir as string | undefined) ?? process.cwd(), f);
+
+    node.on('input', (msg: NodeMessageInFlow, _send: unknown, done: (err?: Error) => void) => {
+      const command = String(msg.payload ?? '').toLowerCase();
+      if (command === 'stop') stop();
+      else if (command === 'start' || command === 'restart') {
+        if (command === 'restart') stop();
+        start();
+      } else return done(new Error(RED._('impetus-camera-in.errors.command')));
+      done();
+    });
+    node.on('close', (_removed: boolean, done: () => void) => {
+      source?.stop();
+      source = undefined;
+      slot.stop();
+      status.close();
+      done();
+    });
+    if (config.autostart !== false) start();
+  }
+  RED.nodes.registerType('impetus-camera-in', ImpetusCameraInNode as never, {
+    credentials: { user: { type: 'text' }, password: { type: 'password' }, token: { type: 'password' } },
+  });
+};

@@ -1,0 +1,142 @@
+import { spawn } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { JpegStreamParser } from './mjpeg';
+
+export interface SourceOptions {
+  kind: 'http' | 'mjpeg' | 'folder' | 'ffmpeg';
+  /** URL (http, mjpeg), folder (folder) or file/URL (ffmpeg). */
+  target: string;
+  fps: number;
+  loop?: boolean;
+  headers?: Record<string, string>;
+  maxBytes: number;
+  timeoutMs?: number;
+}
+
+export interface Source {
+  stop(): void;
+}
+
+type OnFrame = (frame: Buffer) => void;
+type OnError = (err: Error) => void;
+
+const IMAGE = /\.(jpe?g|png)$/i;
+
+/** Starts a source; frames arrive through `onFrame`, faults through `onError` (it keeps trying). */
+export function startSource(o: SourceOptions, onFrame: OnFrame, onError: OnError, onEnd: () => void): Source {
+  switch (o.kind) {
+    case 'http':
+      return poll(o, onFrame, onError);
+    case 'mjpeg':
+      return mjpeg(o, onFrame, onError);
+    case 'folder':
+      return folder(o, onFrame, onError, onEnd);
+    case 'ffmpeg':
+      return ffmpeg(o, onFrame, onError, onEnd);
+    default:
+      throw new Error(`unknown camera source ${String(o.kind)}`);
+  }
+}
+
+/** Snapshot polling: one GET per period, never two at once (a slow camera lowers the rate). */
+function poll(o: SourceOptions, onFrame: OnFrame, onError: OnError): Source {
+  let stopped = false;
+  let timer: NodeJS.Timeout | undefined;
+  let controller: AbortController | undefined;
+  const period = 1000 / o.fps;
+  const once = async () => {
+    const began = Date.now();
+    controller = new AbortController();
+    const timeout = setTimeout(() => controller?.abort(), o.timeoutMs ?? 10000);
+    try {
+      const res = await fetch(o.target, { headers: o.headers, signal: controller.signal });
+      if (!res.ok) throw new Error(`camera answered HTTP ${res.status}`);
+      const declared = Number(res.headers.get('content-length') ?? 0);
+      if (declared > o.maxBytes) throw new Error(`snapshot of ${declared} bytes is over the limit`);
+      const body = Buffer.from(await res.arrayBuffer());
+      if (body.length > o.maxBytes) throw new Error(`snapshot of ${body.length} bytes is over the limit`);
+      onFrame(body);
+    } catch (err) {
+      if (!stopped) onError(err instanceof Error ? err : new Error(String(err)));
+    } finally {
+      clearTimeout(timeout);
+    }
+    if (!stopped) timer = setTimeout(once, Math.max(0, period - (Date.now() - began)));
+  };
+  void once();
+  return { stop() { stopped = true; clearTimeout(timer); controller?.abort(); } };
+}
+
+/** MJPEG over HTTP: one long response; reconnects after a fault with a back-off. */
+function mjpeg(o: SourceOptions, onFrame: OnFrame, onError: OnError): Source {
+  let stopped = false;
+  let controller: AbortController | undefined;
+  let retry: NodeJS.Timeout | undefined;
+  let backoff = 500;
+  const connect = async () => {
+    controller = new AbortController();
+    try {
+      const res = await fetch(o.target, { headers: o.headers, signal: controller.signal });
+      if (!res.ok || !res.body) throw new Error(`camera answered HTTP ${res.status}`);
+      const parser = new JpegStreamParser((f) => { backoff = 500; onFrame(f); }, o.maxBytes);
+      for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) parser.push(Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength));
+      if (!stopped) throw new Error('MJPEG stream ended');
+    } catch (err) {
+      if (stopped) return;
+      onError(err instanceof Error ? err : new Error(String(err)));
+      retry = setTimeout(connect, backoff);
+      backoff = Math.min(backoff * 2, 30000);
+    }
+  };
+  void connect();
+  return { stop() { stopped = true; clearTimeout(retry); controller?.abort(); } };
+}
+
+/** Replays the images of a folder in name order at `fps`, once or in a loop. */
+function folder(o: SourceOptions, onFrame: OnFrame, onError: OnError, onEnd: () => void): Source {
+  let stopped = false;
+  let timer: NodeJS.Timeout | undefined;
+  let files: string[] = [];
+  let i = 0;
+  const tick = async () => {
+    try {
+      if (files.length === 0) {
+        files = (await fs.promises.readdir(o.target)).filter((f) => IMAGE.test(f)).sort();
+        if (files.length === 0) throw new Error(`no .jpg or .png images in ${o.target}`);
+      }
+      if (i >= files.length) {
+        if (!o.loop) return onEnd();
+        i = 0;
+      }
+      const file = path.join(o.target, files[i++]);
+      const stat = await fs.promises.stat(file);
+      if (stat.size > o.maxBytes) throw new Error(`${files[i - 1]} is over the frame size limit`);
+      const frame = await fs.promises.readFile(file);
+      if (!stopped) onFrame(frame);
+    } catch (err) {
+      if (!stopped) onError(err instanceof Error ? err : new Error(String(err)));
+    }
+    if (!stopped) timer = setTimeout(tick, 1000 / o.fps);
+  };
+  void tick();
+  return { stop() { stopped = true; clearTimeout(timer); } };
+}
+
+/** Video files or RTSP through the ffmpeg binary (Debian's `ffmpeg`), decoded to JPEG at `fps`. */
+function ffmpeg(o: SourceOptions, onFrame: OnFrame, onError: OnError, onEnd: () => void): Source {
+  const args = ['-hide_banner', '-loglevel', 'error', ...(o.loop ? ['-stream_loop', '-1'] : []), '-re', '-i', o.target, '-vf', `fps=${o.fps}`, '-f', 'image2pipe', '-c:v', 'mjpeg', '-q:v', '4', '-'];
+  const child = spawn('ffmpeg', args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  let stopped = false;
+  let stderr = '';
+  const parser = new JpegStreamParser(onFrame, o.maxBytes);
+  child.stdout.on('data', (c: Buffer) => parser.push(c));
+  child.stderr.on('data', (c: Buffer) => (stderr = (stderr + c.toString()).slice(-500)));
+  child.on('error', (err: NodeJS.ErrnoException) => onError(err.code === 'ENOENT' ? new Error('ffmpeg is not installed (apt-get install ffmpeg)') : err));
+  child.on('exit', (code) => {
+    if (stopped) return;
+    if (code) onError(new Error(`ffmpeg exited with ${code}: ${stderr.trim()}`));
+    else onEnd();
+  });
+  return { stop() { stopped = true; child.kill('SIGTERM'); } };
+}
