@@ -19,8 +19,9 @@ class FakeSocket implements LiveSocket {
   sent: string[] = [];
   closedWith: number | undefined;
   terminated = false;
-  send(data: string): void {
-    this.sent.push(data);
+  send(data: Buffer, options: { binary: false }): void {
+    assert.equal(options.binary, false, 'frames go out as text');
+    this.sent.push(data.toString('utf8'));
   }
   close(code?: number): void {
     this.closedWith = code;

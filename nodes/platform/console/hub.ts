@@ -27,7 +27,8 @@ import { canSee, seesTool } from './views';
 export interface LiveSocket {
   readonly bufferedAmount: number;
   readonly readyState: number;
-  send(data: string): void;
+  /** Frames are UTF-8 JSON already encoded: one Buffer shared by every client of a role. */
+  send(data: Buffer, options: { binary: false }): void;
   close(code?: number, reason?: string): void;
   terminate(): void;
 }
@@ -60,6 +61,12 @@ export const DEFAULT_HUB_OPTIONS: HubOptions = {
 
 const OPEN = 1;
 const REPLAY_CHUNK = 500;
+/** Sent as text frames: the bytes are UTF-8 JSON. */
+const TEXT = { binary: false } as const;
+
+function encode(message: object): Buffer {
+  return Buffer.from(JSON.stringify(message));
+}
 
 interface RingItem {
   seq: number;
@@ -68,7 +75,7 @@ interface RingItem {
 }
 
 export class LiveClient {
-  queue: string[] = [];
+  queue: Buffer[] = [];
   queuedBytes = 0;
   resync = false;
   stalledSince: number | undefined;
@@ -167,13 +174,13 @@ export class LiveHub {
     this.clients.add(client);
     // Events after flushedSeq are still pending: the next flush brings them, so hello and the
     // replay stop there and nothing arrives twice.
-    this.send(client, JSON.stringify({ type: 'hello', epoch: this.epoch, seq: this.flushedSeq, role: view.role }));
+    this.send(client, encode({ type: 'hello', epoch: this.epoch, seq: this.flushedSeq, role: view.role }));
     if (since?.seq !== undefined) {
       const oldest = Math.max(1, this.seq - this.options.ringSize + 1);
       if (since.epoch !== this.epoch || since.seq > this.flushedSeq || since.seq < oldest - 1) client.resync = true;
       else this.replay(client, since.seq);
     }
-    this.deliver(client, this.summaryFrame(view));
+    this.deliver(client, Buffer.from(this.summaryFrame(view)));
     this.pump(client);
     return client;
   }
@@ -204,7 +211,7 @@ export class LiveHub {
   private replay(client: LiveClient, since: number): void {
     let batch: string[] = [];
     const out = () => {
-      if (batch.length) this.deliver(client, `{"type":"batch","seq":${this.flushedSeq},"replay":true,"events":[${batch.join(',')}],"panels":[]}`);
+      if (batch.length) this.deliver(client, Buffer.from(`{"type":"batch","seq":${this.flushedSeq},"replay":true,"events":[${batch.join(',')}],"panels":[]}`));
       batch = [];
     };
     for (let seq = since + 1; seq <= this.flushedSeq; seq += 1) {
@@ -222,7 +229,8 @@ export class LiveHub {
     this.flushedSeq = this.seq;
     const panelUpdates = this.deps.panels.takeUpdates();
     if (!this.clients.size) return;
-    const frames = new Map<Role, string | null>();
+    // Built and encoded once per role: each client of the role gets the same bytes.
+    const frames = new Map<Role, Buffer | null>();
     for (const client of this.clients) {
       let frame = frames.get(client.role);
       if (frame === undefined) {
@@ -231,20 +239,20 @@ export class LiveHub {
       }
       if (frame) this.deliver(client, frame);
       if (client.syncId !== undefined) {
-        this.deliver(client, JSON.stringify({ type: 'sync', id: client.syncId, seq: this.seq }));
+        this.deliver(client, encode({ type: 'sync', id: client.syncId, seq: this.seq }));
         client.syncId = undefined;
       }
       this.pump(client);
     }
   }
 
-  private frameFor(view: View, items: RingItem[], panelUpdates: PanelUpdate[]): string | null {
+  private frameFor(view: View, items: RingItem[], panelUpdates: PanelUpdate[]): Buffer | null {
     const events: string[] = [];
     for (const item of items) if (canSee(view, item.vis)) events.push(item.json);
     const panels: string[] = [];
     for (const u of panelUpdates) if (this.deps.panels.visible(u.panel, view)) panels.push(u.json);
     if (!events.length && !panels.length) return null;
-    return `{"type":"batch","seq":${this.seq},"events":[${events.join(',')}],"panels":[${panels.join(',')}]}`;
+    return Buffer.from(`{"type":"batch","seq":${this.seq},"events":[${events.join(',')}],"panels":[${panels.join(',')}]}`);
   }
 
   /** Tool health from the status panels this role may see, for its tiles. */
@@ -266,7 +274,7 @@ export class LiveHub {
     return JSON.stringify({ type: 'summary', tiles: this.deps.index.tiles(view, this.healthFor(view)), truncated: this.deps.index.truncated || undefined });
   }
 
-  private deliver(client: LiveClient, frame: string): void {
+  private deliver(client: LiveClient, frame: Buffer): void {
     // Overflowed: the resync message will stand for everything until it is sent.
     if (client.resync) return;
     client.queue.push(frame);
@@ -290,16 +298,16 @@ export class LiveHub {
       } else {
         client.resync = false;
         client.stats.resyncs += 1;
-        this.send(client, JSON.stringify({ type: 'resync', epoch: this.epoch, seq: this.flushedSeq }));
+        this.send(client, encode({ type: 'resync', epoch: this.epoch, seq: this.flushedSeq }));
       }
     }
     if (client.queue.length || client.resync) client.stalledSince ??= this.clock();
     else client.stalledSince = undefined;
   }
 
-  private send(client: LiveClient, frame: string): void {
+  private send(client: LiveClient, frame: Buffer): void {
     try {
-      client.socket.send(frame);
+      client.socket.send(frame, TEXT);
       client.stats.frames += 1;
     } catch {
       // A socket closing under us; its close handler removes the client.
@@ -324,17 +332,17 @@ export class LiveHub {
     if (this.summaryDirty && now - this.lastSummary >= this.options.summaryMs) {
       this.summaryDirty = false;
       this.lastSummary = now;
-      const frames = new Map<Role, string>();
+      const frames = new Map<Role, Buffer>();
       for (const client of this.clients) {
         let frame = frames.get(client.role);
-        if (!frame) frames.set(client.role, (frame = this.summaryFrame(client.view)));
+        if (!frame) frames.set(client.role, (frame = Buffer.from(this.summaryFrame(client.view))));
         this.deliver(client, frame);
         this.pump(client);
       }
     }
     if (now - this.lastPing >= this.options.pingMs) {
       this.lastPing = now;
-      const ping = JSON.stringify({ type: 'ping', epoch: this.epoch, seq: this.flushedSeq });
+      const ping = encode({ type: 'ping', epoch: this.epoch, seq: this.flushedSeq });
       for (const client of this.clients) if (!client.queue.length && !client.resync) this.send(client, ping);
     }
   }
