@@ -268,7 +268,9 @@ async function main(): Promise<void> {
   let server: http.Server | undefined;
   let clients: ClientsHandle | undefined;
   try {
-    console.log(`console fan-out: ${opts.clients} WebSocket clients, ${opts.rate} new alerts/s, ${opts.seconds} s per run; node ${process.version}, ${os.cpus().length} CPUs (${os.cpus()[0]?.model ?? '?'})`);
+    // Other work on the machine shows in every figure below; the load average says how much there was.
+    const load = () => os.loadavg().map((l) => l.toFixed(2)).join(' ');
+    console.log(`console fan-out: ${opts.clients} WebSocket clients, ${opts.rate} new alerts/s, ${opts.seconds} s per run; node ${process.version}, ${os.cpus().length} CPUs (${os.cpus()[0]?.model ?? '?'}); load average ${load()}`);
     const rt = await startRuntime(dir);
     server = rt.server;
     clients = startClients();
@@ -295,6 +297,7 @@ async function main(): Promise<void> {
     console.log(`event-loop delay with / without clients: p99 ${f2(loaded.lag.p99)} / ${f2(baseLagP99)} ms (ratio ${f2(loaded.lag.p99 / baseLagP99)}), mean ${f2(loaded.lag.mean)} / ${f2(baseLagMean)} ms`);
     console.log(`event-loop utilisation with / without clients: ${f1(loaded.elu * 100)} % / ${f1(baseElu * 100)} % (ratio ${f2(loaded.elu / baseElu)})`);
     console.log(`p99 delivery latency ${r.p99} ms   target < 250 ms: ${r.p99 < 250 ? 'met' : 'MISSED'}`);
+    console.log(`load average at the end: ${load()}`);
   } finally {
     clients?.child.kill();
     await RED.stop().catch(() => undefined);
