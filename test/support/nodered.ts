@@ -81,12 +81,21 @@ export const kafkaNodes = [
 /** The console's dashboard nodes. */
 export const uiNodes = ['impetus-ui-chart', 'impetus-ui-status', 'impetus-ui-table', 'impetus-ui-map-layer'].map((type) => require(`../../nodes/ui/${type}`));
 
+/** Cameras, the ONNX model config node and the detectors. */
+export const visionNodes = [
+  require('../../nodes/camera/impetus-camera-in'),
+  require('../../nodes/vision/impetus-onnx-model'),
+  require('../../nodes/vision/impetus-object-detector'),
+  require('../../nodes/vision/impetus-firearm-detector'),
+];
+
 /** Every node module of the package, for flows that mix them (examples, the demo). */
 export const allNodes = [
   ...alertNodes,
   ...uiNodes,
   require('../../nodes/scenario/impetus-scenario'),
   ...kafkaNodes,
+  ...visionNodes,
   require('../../nodes/notify/impetus-telegram'),
   require('../../nodes/notify/impetus-telegram-notify'),
   require('../../nodes/notify/impetus-rocketchat'),

@@ -1,0 +1,170 @@
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import * as path from 'node:path';
+import sharp from 'sharp';
+import type { Alert } from '../../nodes/platform/model/types';
+import { platformFor } from '../../nodes/platform/platform';
+import { openSessions } from '../../nodes/vision/model-registry';
+import { allNodes, api, currentRed, helper, load, nextMessage, node, useRuntime, waitFor, type TestNode } from '../support/nodered';
+import { FIXTURES, frame } from './detector.test';
+
+const TAB = { id: 't', type: 'tab' };
+const model = (file: string) => ({ id: 'm', type: 'impetus-onnx-model', file: path.join(FIXTURES, file), threads: 1 });
+const detector = (extra: object = {}) => ({ id: 'd', z: 't', type: 'impetus-firearm-detector', model: 'm', confirm: 'k-of-n', window: 3, minHits: 2, threshold: 0.5, cooldown: 60, wires: [['alert'], ['dets']], ...extra });
+const sinks = [
+  { id: 'alert', z: 't', type: 'impetus-alert', wires: [['stored']] },
+  { id: 'stored', z: 't', type: 'helper' },
+  { id: 'dets', z: 't', type: 'helper' },
+  { id: 'catcher', z: 't', type: 'catch', scope: ['d'], uncaught: false, wires: [['caught']] },
+  { id: 'caught', z: 't', type: 'helper' },
+];
+const camera = { id: 'cam-square', name: 'Square north', position: [11.8768, 45.4064], areaDesc: 'Piazza dei Signori', zone: 'square' };
+
+describe('firearm detector node', function () {
+  useRuntime();
+
+  it('confirms over two frames and raises one alert with the annotated snapshot, location and zone', async () => {
+    await load(allNodes, [TAB, model('yolov8.onnx'), detector(), ...sinks]);
+    const img = await frame();
+    const stored = nextMessage<{ payload: Alert }>(node('stored'));
+    const firstDets = nextMessage<{ payload: { detections: Array<{ className: string }> } }>(node('dets'));
+    node('d').receive({ payload: img, camera, timestamp: Date.parse('2024-05-01T10:00:00Z') });
+    // Knives are not reported by default: only the gun passes the class filter.
+    assert.deepEqual((await firstDets).payload.detections.map((d) => d.className), ['gun']);
+    node('d').receive({ payload: img, camera, timestamp: Date.parse('2024-05-01T10:00:00.5Z') });
+    const alert = (await stored).payload;
+    assert.equal(alert.tool, 'firearm');
+    assert.equal(alert.severity, 'critical');
+    assert.equal(alert.zone, 'square');
+    assert.equal(alert.areaDesc, 'Piazza dei Signori');
+    assert.deepEqual(alert.location, { type: 'Point', coordinates: camera.position });
+    assert.equal(alert.source.ref, 'cam-square');
+    const data = alert.data as { detections: Array<{ className: string; box: number[]; frames: number }> };
+    assert.deepEqual(data.detections.map((d) => [d.className, d.box, d.frames]), [['gun', [32, 16, 48, 40], 2]]);
+    const [res] = alert.resources;
+    assert.equal(res.mimeType, 'image/jpeg');
+    const media = await platformFor(currentRed()).store.getMedia(res.digest!);
+    assert.ok(media, 'snapshot stored');
+    assert.equal(media.data.length, res.size);
+    // The boxes are drawn: the snapshot differs from the frame inside the box outline.
+    const raw = await sharp(media.data).raw().toBuffer({ resolveWithObject: true });
+    const red = (x: number, y: number) => raw.data[(y * raw.info.width + x) * raw.info.channels];
+    // The frame is blue-grey (red channel 40): the box's left edge at x = 32 turns red.
+    assert.ok(red(32, 30) > 120, `red box edge at the gun (red ${red(32, 30)})`);
+    assert.ok(red(100, 50) < 80, `background untouched away from the box (red ${red(100, 50)})`);
+    // Cooldown: the same gun keeps being seen, no second alert.
+    node('d').receive({ payload: img, camera, timestamp: Date.now() });
+    await nextMessage(node('dets'));
+    const list = (await api().get('/impetus/api/alerts?limit=10').expect(200)).body.items as Alert[];
+    assert.equal(list.length, 1);
+    assert.equal(list[0].count, 1);
+  });
+
+  it('reports knives when asked and reads every layout', async () => {
+    await load(allNodes, [TAB, model('end2end.onnx'), detector({ includeKnife: true, confirm: 'none' }), ...sinks]);
+    const dets = nextMessage<{ payload: { detections: Array<{ className: string }> } }>(node('dets'));
+    node('d').receive({ payload: await frame(), camera });
+    assert.deepEqual((await dets).payload.detections.map((d) => d.className), ['gun', 'knife']);
+  });
+
+  it('turns a corrupt or oversized frame into an error for Catch nodes, and keeps working', async () => {
+    await load(allNodes, [TAB, model('yolov5.onnx'), detector({ maxBytes: 5000, confirm: 'none' }), ...sinks]);
+    const good = await frame();
+    let caught = nextMessage<{ error: { message: string } }>(node('caught'));
+    node('d').receive({ payload: good.subarray(0, good.length >> 1), camera });
+    assert.match((await caught).error.message, /jpeg|corrupt|premature|input/i);
+    caught = nextMessage(node('caught'));
+    node('d').receive({ payload: Buffer.concat([good, Buffer.alloc(6000)]), camera });
+    assert.match((await caught).error.message, /over the 5000-byte limit/);
+    caught = nextMessage(node('caught'));
+    node('d').receive({ payload: 'not a frame' });
+    assert.match((await caught).error.message, /expected a frame/);
+    const dets = nextMessage(node('dets'));
+    node('d').receive({ payload: good, camera });
+    await dets;
+  });
+
+  it('a model that fails to load shows in the status and fails each frame through done(err)', async () => {
+    await load(allNodes, [TAB, { ...model('missing.onnx') }, detector(), ...sinks]);
+    const d = helper.getNode('d') as unknown as TestNode & { status: { (s: object): void; args?: unknown } };
+    const statuses: Array<{ fill?: string; text?: string }> = [];
+    (d as unknown as { on: (e: string, f: (s: object) => void) => void }).on('call:status', ((call: { args: Array<{ fill?: string; text?: string }> }) => statuses.push(call.args[0])) as never);
+    const caught = nextMessage<{ error: { message: string } }>(node('caught'));
+    node('d').receive({ payload: await frame(), camera });
+    assert.match((await caught).error.message, /cannot read model/);
+    await waitFor(() => statuses.some((s) => s.fill === 'red'), 'a red status');
+  });
+
+  it('releases the shared session when the flow is stopped', async () => {
+    await load(allNodes, [TAB, model('yolov8.onnx'), detector(), detector({ id: 'd2' }), ...sinks]);
+    const dets = nextMessage(node('dets'));
+    node('d').receive({ payload: await frame(), camera });
+    await dets;
+    assert.equal(openSessions(), 1, 'two detectors, one session');
+    await helper.unload();
+    assert.equal(openSessions(), 0);
+  });
+});
+
+describe('camera in node', function () {
+  const dir = () => path.join(FIXTURES, '..', 'camera-frames');
+  useRuntime();
+  let server: http.Server | undefined;
+  afterEach(() => new Promise<void>((r) => (server ? server.close(() => r()) : r())));
+
+  async function listen(handler: http.RequestListener): Promise<string> {
+    server = http.createServer(handler);
+    await new Promise<void>((r) => server!.listen(0, '127.0.0.1', r));
+    return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  }
+
+  it('replays an image folder in name order with the camera description', async () => {
+    fs.mkdirSync(dir(), { recursive: true });
+    const frames = await Promise.all([1, 2, 3].map((i) => frame(16 * i, 16)));
+    frames.forEach((f, i) => fs.writeFileSync(path.join(dir(), `f${i}.jpg`), f));
+    try {
+      await load(allNodes, [TAB, { id: 'c', z: 't', type: 'impetus-camera-in', cameraId: 'cam1', source: 'folder', folder: dir(), fps: 50, loop: false, lon: '11.87', lat: '45.40', zones: '[{"name":"z","polygon":[[0,0],[1,0],[1,1]]}]', wires: [['out']] }, { id: 'out', z: 't', type: 'helper' }]);
+      const got: Array<{ payload: Buffer; camera: { id: string; position: number[]; zones: unknown[] }; timestamp: number }> = [];
+      node('out').on('input', ((m: never) => got.push(m)) as never);
+      await waitFor(() => got.length === 3, 'three frames');
+      assert.deepEqual(got.map((m) => m.payload), frames);
+      assert.deepEqual(got[0].camera.position, [11.87, 45.4]);
+      assert.equal(got[0].camera.zones.length, 1);
+    } finally {
+      fs.rmSync(dir(), { recursive: true, force: true });
+    }
+  });
+
+  it('polls an HTTP snapshot URL with the credentials', async () => {
+    const img = await frame();
+    let unauthorised = 0;
+    const url = await listen((req, res) => {
+      if (req.headers.authorization !== `Basic ${Buffer.from('op:s3cret').toString('base64')}`) {
+        unauthorised++;
+        return res.writeHead(401).end();
+      }
+      res.writeHead(200, { 'Content-Type': 'image/jpeg' }).end(img);
+    });
+    const flow = [TAB, { id: 'c', z: 't', type: 'impetus-camera-in', cameraId: 'cam2', source: 'http', url: `${url}/snap.jpg`, fps: 20, wires: [['out']] }, { id: 'out', z: 't', type: 'helper' }];
+    await helper.load(allNodes as never, flow as never, { c: { user: 'op', password: 's3cret' } } as never);
+    const m = await nextMessage<{ payload: Buffer }>(node('out'));
+    assert.deepEqual(m.payload, img);
+    assert.equal(unauthorised, 0);
+  });
+
+  it('splits an MJPEG stream and lets the latest frame win above the frame rate', async () => {
+    const imgs = await Promise.all([1, 2, 3, 4, 5, 6].map((i) => frame(8 * i, 8)));
+    const url = await listen((_req, res) => {
+      res.writeHead(200, { 'Content-Type': 'multipart/x-mixed-replace; boundary=fr' });
+      // All six frames at once: far above 2 frames/s, so the node must drop the middle ones.
+      for (const f of imgs) res.write(Buffer.concat([Buffer.from('--fr\r\nContent-Type: image/jpeg\r\n\r\n'), f, Buffer.from('\r\n')]));
+    });
+    await load(allNodes, [TAB, { id: 'c', z: 't', type: 'impetus-camera-in', cameraId: 'cam3', source: 'mjpeg', url, fps: 2, wires: [['out']] }, { id: 'out', z: 't', type: 'helper' }]);
+    const got: Buffer[] = [];
+    node('out').on('input', ((m: { payload: Buffer }) => got.push(m.payload)) as never);
+    await waitFor(() => got.length === 2, 'two frames', 5000);
+    assert.deepEqual(got, [imgs[0], imgs[5]]);
+  });
+});
