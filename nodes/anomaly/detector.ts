@@ -1,0 +1,274 @@
+/**
+ * The streaming multivariate anomaly detector for one group of variables (one place, one
+ * sensor, one CSV file). Per row:
+ *
+ *  1. each variable's seasonal baseline predicts it; z = (x − expected) / scale;
+ *  2. the robust Mahalanobis distance d² of z (missing variables imputed from the others)
+ *     becomes a surprise, −ln P(χ²_k ≥ d²) in nats; a stuck-sensor run has its own surprise;
+ *     the row's surprise is the larger;
+ *  3. SPOT turns the target false-alarm rate into a threshold on the surprise; the score is
+ *     surprise / (surprise + threshold), so 0.5 is the threshold and alarms score above it;
+ *  4. an alarm is explained by its top contributors: leave-one-out shares of d², the
+ *     direction, the seasonal expectation and (with several variables) the value the other
+ *     variables imply.
+ *
+ * Only the past is used: every prediction is made before the row is learnt.
+ */
+import { SeasonalBaseline } from './baseline';
+import type { BaselineOptions } from './baseline';
+import type { DetectorConfig } from './config';
+import { RobustCovariance } from './covariance';
+import { LocalTime } from './local-time';
+import { chi2Surprise } from './math';
+import { Spot } from './spot';
+import type { SpotOptions } from './spot';
+import { dec, enc, record, StateError } from './state-codec';
+import { StuckDetector } from './stuck';
+
+export interface Contributor {
+  variable: string;
+  /** up / down: above or below what was expected; stuck: repeating one value. */
+  direction: 'up' | 'down' | 'stuck';
+  observed: number;
+  /** What the seasonal baseline expected at this time. */
+  expected: number;
+  /** With several variables: the value the other variables' values imply. */
+  expectedGivenOthers?: number;
+  /** Standardised residual (observed − expected) / scale. */
+  z: number;
+  /** Share of the anomaly, 0…1. */
+  share: number;
+}
+
+export interface RowResult {
+  ts: number;
+  /** 0…1; 0.5 is the automatic threshold. 0 while warming up. */
+  score: number;
+  alarm: boolean;
+  /** −ln p of the row, in nats. */
+  surprise: number;
+  threshold: number;
+  warmingUp: boolean;
+  /** The threshold is still the model-based prior, not yet fitted to this stream's tail. */
+  calibrating: boolean;
+  /** Variables with a value in this row. */
+  observed: number;
+  contributors?: Contributor[];
+}
+
+/** Saved-state format; bump when the layout changes so old files are refused, not misread. */
+const STATE_VERSION = 1;
+/** The threshold before the tail is fitted is ten times stricter than the Gaussian model says. */
+const PRIOR_MARGIN = Math.log(10);
+
+export class AnomalyDetector {
+  readonly names: string[] = [];
+  private readonly index = new Map<string, number>();
+  private baselines: SeasonalBaseline[] = [];
+  private stuck: StuckDetector[] = [];
+  private covariance: RobustCovariance;
+  private spot: Spot;
+  private readonly clock: LocalTime;
+  private readonly baselineOptions: BaselineOptions;
+  private z = new Float64Array(0);
+  private stuckSurprise = new Float64Array(0);
+  private observedMask = new Uint8Array(0);
+  rows = 0;
+  firstTs = NaN;
+  lastTs = NaN;
+
+  constructor(readonly config: DetectorConfig) {
+    this.clock = new LocalTime(config.timeZone);
+    this.baselineOptions = {
+      seasonality: config.seasonality,
+      binMinutes: config.binMinutes,
+      levelHalfLifeHours: config.levelHalfLifeHours,
+      dailyHalfLifeDays: config.dailyHalfLifeDays,
+      weeklyHalfLifeWeeks: config.weeklyHalfLifeWeeks,
+      clip: config.clip,
+      warmupSamples: config.warmupSamples,
+      shiftAcceptHours: config.shiftAcceptHours,
+      minScale: config.minScale,
+    };
+    this.covariance = new RobustCovariance({ halfLifeRows: config.correlationHalfLifeRows, minShrinkage: config.minShrinkage });
+    this.spot = new Spot(this.spotOptions());
+  }
+
+  private spotOptions(): SpotOptions {
+    const c = this.config;
+    return { q: c.falseAlarmRate, level: c.tailLevel, initSamples: c.calibrationSamples, maxPeaks: c.maxPeaks, fit: c.tailFit, prior: -Math.log(c.falseAlarmRate) + PRIOR_MARGIN };
+  }
+
+  get variables(): number {
+    return this.names.length;
+  }
+
+  /** The index of a variable, added on first sight. */
+  variable(name: string): number {
+    const known = this.index.get(name);
+    if (known !== undefined) return known;
+    if (this.names.length >= this.config.maxVariables) throw new RangeError(`too many variables (more than maxVariables = ${this.config.maxVariables}): ${name}`);
+    const i = this.names.length;
+    this.names.push(name);
+    this.index.set(name, i);
+    this.baselines.push(new SeasonalBaseline(this.baselineOptions, this.clock));
+    this.stuck.push(new StuckDetector(this.clock, this.config.seasonality !== 'none'));
+    this.covariance.addDimension();
+    this.grow();
+    return i;
+  }
+
+  private grow(): void {
+    const p = this.names.length;
+    if (this.z.length >= p) return;
+    const size = Math.max(4, p * 2);
+    this.z = new Float64Array(size);
+    this.stuckSurprise = new Float64Array(size);
+    this.observedMask = new Uint8Array(size);
+  }
+
+  /** One row given as name → value (missing or non-finite values count as missing). */
+  stepRecord(ts: number, values: Record<string, number | null | undefined>, explain = false): RowResult {
+    const row = new Float64Array(this.names.length + Object.keys(values).length).fill(NaN);
+    for (const [name, v] of Object.entries(values)) row[this.variable(name)] = typeof v === 'number' ? v : NaN;
+    return this.step(ts, row.subarray(0, this.names.length), explain);
+  }
+
+  /**
+   * One row: `values[i]` for variable i (NaN when missing); variables are added with
+   * `variable(name)` first. Rows must come in time order; equal times are allowed.
+   */
+  step(ts: number, values: ArrayLike<number>, explain = false): RowResult {
+    if (!Number.isFinite(ts)) throw new RangeError(`row time ${ts} is not a valid time`);
+    if (ts < this.lastTs) throw new RangeError(`row time ${new Date(ts).toISOString()} is before the previous row (${new Date(this.lastTs).toISOString()}): rows must come in time order`);
+    if (!Number.isFinite(this.firstTs)) this.firstTs = ts;
+    this.lastTs = ts;
+    this.rows += 1;
+    const p = this.names.length;
+    const z = this.z;
+    const mask = this.observedMask;
+    let observed = 0;
+    let withValue = 0;
+    let stuckMax = 0;
+    let stuckAt = -1;
+    for (let i = 0; i < p; i++) {
+      const x = i < values.length ? values[i] : NaN;
+      mask[i] = 0;
+      this.stuckSurprise[i] = 0;
+      if (!Number.isFinite(x)) continue;
+      withValue += 1;
+      const zi = this.baselines[i].step(ts, x);
+      const si = this.config.stuckDetection ? this.stuck[i].step(ts, x) : 0;
+      if (Number.isNaN(zi)) continue;
+      z[i] = zi;
+      mask[i] = 1;
+      observed += 1;
+      this.stuckSurprise[i] = si;
+      if (si > stuckMax) {
+        stuckMax = si;
+        stuckAt = i;
+      }
+    }
+    const warmingUp = observed === 0 || this.rows <= this.config.warmupSamples || ts - this.firstTs < this.config.warmupHours * 3_600_000;
+    let d2 = 0;
+    let joint = 0;
+    if (observed > 0) {
+      d2 = this.covariance.distance(z, mask, p - observed);
+      joint = chi2Surprise(d2, observed);
+    }
+    const surprise = joint > stuckMax ? joint : stuckMax;
+    const result: RowResult = { ts, score: 0, alarm: false, surprise, threshold: this.spot.threshold, warmingUp, calibrating: !this.spot.calibrated, observed: withValue };
+    if (!warmingUp) {
+      result.alarm = this.spot.step(surprise);
+      result.threshold = this.spot.threshold;
+      result.calibrating = !this.spot.calibrated;
+      result.score = surprise / (surprise + result.threshold);
+    }
+    if (observed > 0 && !result.alarm) this.covariance.update(d2);
+    if (observed > 0 && (result.alarm || explain)) result.contributors = this.explain(values, stuckMax > joint ? stuckAt : -1);
+    return result;
+  }
+
+  /** The top contributors of the row just scored (the covariance still holds its P·z). */
+  private explain(values: ArrayLike<number>, stuckAt: number): Contributor[] {
+    const p = this.names.length;
+    const list: Contributor[] = [];
+    let total = 0;
+    for (let i = 0; i < p; i++) {
+      if (!this.observedMask[i]) continue;
+      total += stuckAt >= 0 ? this.stuckSurprise[i] : this.covariance.contribution(i);
+    }
+    for (let i = 0; i < p; i++) {
+      if (!this.observedMask[i]) continue;
+      const weight = stuckAt >= 0 ? this.stuckSurprise[i] : this.covariance.contribution(i);
+      const b = this.baselines[i];
+      const conditional = this.covariance.conditionalResidual(i);
+      const c: Contributor = {
+        variable: this.names[i],
+        direction: stuckAt >= 0 ? 'stuck' : conditional >= 0 ? 'up' : 'down',
+        observed: values[i],
+        expected: b.expected,
+        z: this.z[i],
+        share: total > 0 ? weight / total : 0,
+      };
+      if (p > 1 && stuckAt < 0) c.expectedGivenOthers = b.expected + (this.z[i] - conditional) * b.expectedScale;
+      list.push(c);
+    }
+    list.sort((a, b) => b.share - a.share);
+    return list.slice(0, this.config.topContributors);
+  }
+
+  /** The expected value and robust scale of a variable at its last row (for bands on charts). */
+  band(i: number): { expected: number; scale: number } {
+    const b = this.baselines[i];
+    return { expected: b.expected, scale: b.expectedScale };
+  }
+
+  /** Structural settings: state saved under different ones cannot be reused. */
+  private shape(): string {
+    const c = this.config;
+    return `${c.seasonality}/${c.binMinutes}/${c.maxPeaks}/${c.calibrationSamples}/${c.warmupSamples}/${c.stuckDetection}/${c.timeZone}`;
+  }
+
+  toJSON(): object {
+    return {
+      version: STATE_VERSION,
+      shape: this.shape(),
+      names: this.names.slice(),
+      baselines: this.baselines.map((b) => b.toJSON()),
+      stuck: this.stuck.map((s) => s.toJSON()),
+      covariance: this.covariance.toJSON(),
+      spot: this.spot.toJSON(),
+      rows: this.rows,
+      firstTs: enc(this.firstTs),
+      lastTs: enc(this.lastTs),
+    };
+  }
+
+  /** Rebuilds a detector from `toJSON()`; throws StateError when the state does not fit `config`. */
+  static fromJSON(raw: unknown, config: DetectorConfig): AnomalyDetector {
+    const s = record(raw, 'state');
+    if (s.version !== STATE_VERSION) throw new StateError(`format version ${String(s.version)}, this release reads ${STATE_VERSION}`);
+    const d = new AnomalyDetector(config);
+    if (s.shape !== d.shape()) throw new StateError(`saved with settings ${String(s.shape)}, now ${d.shape()} (seasonality/binMinutes/maxPeaks/calibrationSamples/warmupSamples/stuckDetection/timeZone)`);
+    if (!Array.isArray(s.names) || !s.names.every((n) => typeof n === 'string')) throw new StateError('names must be an array of strings');
+    const names = s.names as string[];
+    if (!Array.isArray(s.baselines) || !Array.isArray(s.stuck) || s.baselines.length !== names.length || s.stuck.length !== names.length) {
+      throw new StateError('one baseline and one stuck detector per variable are required');
+    }
+    for (const name of names) {
+      d.names.push(name);
+      d.index.set(name, d.names.length - 1);
+    }
+    d.baselines = s.baselines.map((b, i) => SeasonalBaseline.fromJSON(b, d.baselineOptions, d.clock, `baselines[${i}]`));
+    d.stuck = s.stuck.map((b, i) => StuckDetector.fromJSON(b, d.clock, config.seasonality !== 'none', `stuck[${i}]`));
+    d.covariance = RobustCovariance.fromJSON(s.covariance, d.covariance.options);
+    if (d.covariance.p !== names.length) throw new StateError('covariance size does not match the variables');
+    d.spot = Spot.fromJSON(s.spot, d.spotOptions());
+    d.rows = dec(s.rows, 'rows');
+    d.firstTs = dec(s.firstTs, 'firstTs');
+    d.lastTs = dec(s.lastTs, 'lastTs');
+    d.grow();
+    return d;
+  }
+}

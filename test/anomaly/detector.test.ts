@@ -1,0 +1,149 @@
+import assert from 'node:assert/strict';
+import { resolveConfig } from '../../nodes/anomaly/config';
+import { AnomalyDetector } from '../../nodes/anomaly/detector';
+import type { RowResult } from '../../nodes/anomaly/detector';
+import { StateError } from '../../nodes/anomaly/state-codec';
+import { generate, HOUR, MINUTE, START } from '../../bench/anomaly-data';
+import type { Dataset } from '../../bench/anomaly-data';
+
+const config = resolveConfig({ calibrationSamples: 500 });
+
+function run(d: AnomalyDetector, data: Dataset, from: number, to: number, explain = false): RowResult[] {
+  const out: RowResult[] = [];
+  const names = data.names.map((n) => d.variable(n));
+  const row = new Float64Array(data.p);
+  for (let r = from; r < to; r++) {
+    for (let j = 0; j < data.p; j++) row[names[j]] = data.values[r * data.p + j];
+    out.push(d.step(data.ts[r], row, explain));
+  }
+  return out;
+}
+
+const clean = (p: number, weeks = 4, seed = 1) => generate('clean', { seed, variables: p, weeks, stepMinutes: 10, cleanDays: 1000, kinds: [], spacingDays: 3 });
+
+describe('anomaly detector', () => {
+  it('warms up before it scores: no score and no alarm in the first day', () => {
+    const data = clean(2, 1);
+    const results = run(new AnomalyDetector(config), data, 0, 144 * 2);
+    const firstDay = results.filter((r) => r.ts - START < 24 * HOUR);
+    assert.ok(firstDay.every((r) => r.warmingUp && r.score === 0 && !r.alarm));
+    assert.ok(results.slice(-10).every((r) => !r.warmingUp && r.calibrating), 'scoring with the prior threshold on day 2');
+  });
+
+  it('a restored detector gives bit-identical next scores', () => {
+    const data = clean(3, 3, 7);
+    const a = new AnomalyDetector(config);
+    const half = Math.floor(data.ts.length / 2);
+    run(a, data, 0, half);
+    const saved = JSON.stringify(a);
+    const b = AnomalyDetector.fromJSON(JSON.parse(saved), config);
+    const ra = run(a, data, half, data.ts.length, true);
+    const rb = run(b, data, half, data.ts.length, true);
+    assert.deepEqual(rb, ra);
+    assert.ok(ra.some((r) => !r.calibrating), 'the comparison covers the fitted threshold too');
+  });
+
+  it('refuses saved state that does not fit the configuration or is corrupt', () => {
+    const a = new AnomalyDetector(config);
+    run(a, clean(1, 1), 0, 200);
+    const saved = JSON.parse(JSON.stringify(a));
+    assert.throws(() => AnomalyDetector.fromJSON(saved, resolveConfig({ calibrationSamples: 500, seasonality: 'day' })), StateError);
+    assert.throws(() => AnomalyDetector.fromJSON({ ...saved, version: 99 }, config), /format version/);
+    assert.throws(() => AnomalyDetector.fromJSON({ ...saved, names: ['a', 'b'] }, config), StateError);
+    assert.throws(() => AnomalyDetector.fromJSON({ ...saved, spot: { ...saved.spot, t: 'x' } }, config), /spot.t/);
+    assert.throws(() => AnomalyDetector.fromJSON('{', config), StateError);
+  });
+
+  it('keeps its state bounded: it does not grow with the number of rows', () => {
+    const data = clean(2, 8, 3);
+    const d = new AnomalyDetector(config);
+    run(d, data, 0, 3 * 1008);
+    const early = JSON.stringify(d).length;
+    run(d, data, 3 * 1008, 8 * 1008);
+    const late = JSON.stringify(d).length;
+    assert.ok(late < early * 1.2, `state grew from ${early} to ${late} bytes`);
+  });
+
+  it('flags a night-time spike and explains it: variable, direction, observed and expected', () => {
+    const data = clean(3, 3, 4);
+    const d = new AnomalyDetector(config);
+    const night = 20 * 144 + 15; // day 21, 02:30
+    run(d, data, 0, night);
+    const row = new Float64Array(3);
+    for (let j = 0; j < 3; j++) row[j] = data.values[night * 3 + j];
+    const normalBuses = row[1];
+    row[1] = normalBuses + 400;
+    const r = d.step(data.ts[night], row);
+    assert.ok(r.alarm && r.score > 0.5, `score ${r.score}`);
+    const top = r.contributors![0];
+    assert.equal(top.variable, 'bus_delay_s');
+    assert.equal(top.direction, 'up');
+    assert.equal(top.observed, normalBuses + 400);
+    assert.ok(Math.abs(top.expected - normalBuses) < 60, `expected ${top.expected} near the normal ${normalBuses}`);
+    // The correlated variables take a little of the blame: given a 24σ delay they "should" have moved too.
+    assert.ok(top.share > 0.6, JSON.stringify(r.contributors));
+    assert.ok(top.expectedGivenOthers !== undefined);
+  });
+
+  it('names a stuck sensor', () => {
+    const data = clean(2, 3, 5);
+    const d = new AnomalyDetector(config);
+    const noon = 20 * 144 + 72;
+    run(d, data, 0, noon);
+    const frozen = data.values[(noon - 1) * 2];
+    let alarm: RowResult | undefined;
+    for (let r = noon; r < noon + 24 && !alarm; r++) {
+      const res = d.step(data.ts[r], [frozen, data.values[r * 2 + 1]]);
+      if (res.alarm) alarm = res;
+    }
+    assert.ok(alarm, 'a vehicle counter stuck at noon is flagged within 4 hours');
+    assert.equal(alarm.contributors![0].variable, 'vehicles');
+    assert.equal(alarm.contributors![0].direction, 'stuck');
+  });
+
+  it('flags two variables that break step although neither is odd alone', () => {
+    const data = clean(2, 3, 6);
+    const d = new AnomalyDetector(config);
+    const at = 20 * 144 + 60;
+    run(d, data, 0, at);
+    let flagged = 0;
+    for (let r = at; r < at + 18; r++) {
+      const v = data.values[r * 2];
+      const w = data.values[r * 2 + 1];
+      // Vehicles up and bus delays down by about 1.5 of their spread: they normally rise together.
+      const res = d.step(data.ts[r], [v + 1.5 * Math.sqrt(v + 3600), w - 1.5 * 26]);
+      if (res.alarm) flagged += 1;
+    }
+    assert.ok(flagged >= 3, `${flagged} of 18 rows flagged`);
+  });
+
+  it('adds variables as they appear, treats missing values as missing, and caps the count', () => {
+    const d = new AnomalyDetector(resolveConfig({ maxVariables: 2, warmupHours: 0, warmupSamples: 3 }));
+    for (let i = 0; i < 10; i++) d.stepRecord(START + i * 10 * MINUTE, { a: i % 3, b: i % 2 ? 1 : null });
+    assert.deepEqual(d.names, ['a', 'b']);
+    const r = d.stepRecord(START + 11 * 10 * MINUTE, { a: 1 });
+    assert.equal(r.observed, 1);
+    assert.throws(() => d.stepRecord(START + 12 * 10 * MINUTE, { c: 1 }), /maxVariables/);
+  });
+
+  it('refuses rows out of time order', () => {
+    const d = new AnomalyDetector(config);
+    d.stepRecord(START + HOUR, { a: 1 });
+    assert.throws(() => d.stepRecord(START, { a: 1 }), /time order/);
+    assert.throws(() => d.stepRecord(NaN, { a: 1 }), /not a valid time/);
+  });
+});
+
+describe('detector configuration', () => {
+  it('has defaults and rejects unknown or out-of-range settings by name', () => {
+    assert.equal(resolveConfig().falseAlarmRate, 1e-3);
+    assert.equal(resolveConfig({ falseAlarmRate: '0.0001' }).falseAlarmRate, 1e-4);
+    assert.throws(() => resolveConfig({ falseAlarmrate: 0.01 }), /unknown setting "falseAlarmrate"/);
+    assert.throws(() => resolveConfig({ falseAlarmRate: 0.5 }), /falseAlarmRate/);
+    assert.throws(() => resolveConfig({ seasonality: 'month' }), /seasonality must be one of/);
+    assert.throws(() => resolveConfig({ binMinutes: 25 }), /binMinutes/);
+    assert.throws(() => resolveConfig({ timeZone: 'Mars/Olympus' }), /unknown time zone/);
+    assert.throws(() => resolveConfig([]), /JSON object/);
+    assert.throws(() => resolveConfig({ tailLevel: 0.9995 }), /tailLevel/);
+  });
+});
