@@ -6,7 +6,8 @@
  */
 import assert from 'node:assert/strict';
 import type { Alert } from '../../nodes/platform/model/types';
-import { alertNodes, api, load, useRuntime } from '../support/nodered';
+import { platformFor } from '../../nodes/platform/platform';
+import { alertNodes, api, currentRed, load, useRuntime } from '../support/nodered';
 import type { Role } from './support';
 import { ALL_TOOLS, LiveTestClient, ROLES, consoleSettings, expectedVisible, packagedViews, raiseFixture } from './support';
 
@@ -31,6 +32,21 @@ describe('console roles: what each role sees and does', function () {
     assert.deepEqual(views.get('manager')!.actions, [], 'the city manager is read-only');
     assert.deepEqual(views.get('field')!.filters?.priority, ['P1', 'P2', 'P3']);
     assert.ok(tools('admin').includes('*') && tools('supervisor').includes('*'));
+  });
+
+  it('serves an alert\'s own images to the roles that see the alert, and no other media', async () => {
+    const platform = platformFor(currentRed());
+    const png = Buffer.from('89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c4890000000d4944415478da63f8cfc0f01f0005000201a5d4ea290000000049454e44ae426082', 'hex');
+    const other = await platform.store.putMedia(Buffer.from('another tool\'s snapshot'), 'image/jpeg');
+    const ref = await platform.store.putMedia(png, 'image/png');
+    const { alert } = await platform.alerts.raise({ tool: 'firearm', event: 'Firearm detected', severity: 'critical', zone: 'media', resources: [{ description: 'frame 1', mimeType: 'image/png', digest: ref.digest, size: ref.size }] });
+    const res = await api('operator').get(`/impetus/api/alerts/${alert.id}/media/${ref.digest}`).expect(200);
+    assert.equal(res.headers['content-type'], 'image/png');
+    assert.equal(res.headers['x-content-type-options'], 'nosniff');
+    assert.deepEqual(res.body, png);
+    // A stored digest that this alert does not reference: not reachable through it.
+    await api('operator').get(`/impetus/api/alerts/${alert.id}/media/${other.digest}`).expect(404);
+    await api('cyber').get(`/impetus/api/alerts/${alert.id}/media/${ref.digest}`).expect(404);
   });
 
   for (const role of ROLES) {
