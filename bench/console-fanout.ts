@@ -93,7 +93,8 @@ const PASSWORD = 'bench-password';
 
 const flows = [
   { id: 'tab', type: 'tab', label: 'console fan-out' },
-  { id: 'alert', type: 'impetus-alert', z: 'tab', name: '', tool: 'firearm', x: 200, y: 80, wires: [['count']] },
+  // A tool key without a payload schema: this measures fan-out, not a tool's data validation.
+  { id: 'alert', type: 'impetus-alert', z: 'tab', name: '', tool: 'bench', x: 200, y: 80, wires: [['count']] },
   // Counts each alert once it is stored (impetus-alert outputs only after the write is durable).
   { id: 'count', type: 'function', z: 'tab', name: 'count', func: "global.get('benchProbe').persisted++;\nreturn null;", outputs: 1, x: 400, y: 80, wires: [[]] },
 ];
@@ -142,8 +143,8 @@ let serial = 0;
 function draft(run: string) {
   const n = serial++;
   return {
-    tool: 'firearm',
-    event: 'Firearm detected',
+    tool: 'bench',
+    event: 'Bench detection',
     headline: `Bench sighting ${n}`,
     severity: 'high',
     urgency: 'Immediate',

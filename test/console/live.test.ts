@@ -5,10 +5,10 @@
 import assert from 'node:assert/strict';
 import { platformFor } from '../../nodes/platform/platform';
 import { alertNodes, api, currentRed, load, useRuntime, waitFor } from '../support/nodered';
-import { LiveTestClient, consoleSettings, runtime } from './support';
+import { LiveTestClient, consoleSettings, runtime, toolData } from './support';
 
 const flow = [{ id: 'sink', type: 'impetus-alert', tool: 'firearm', wires: [[]] }];
-const draft = (n: number) => ({ tool: 'firearm', event: 'Firearm detected', headline: `sighting ${n}`, severity: 'critical', zone: `z${n}` });
+const draft = (n: number) => ({ tool: 'firearm', event: 'Firearm detected', headline: `sighting ${n}`, severity: 'critical', zone: `z${n}`, data: toolData('firearm') });
 
 async function raise(n: number) {
   return (await platformFor(currentRed()).alerts.raise(draft(n))).alert;

@@ -9,7 +9,7 @@ import type { Alert } from '../../nodes/platform/model/types';
 import { platformFor } from '../../nodes/platform/platform';
 import { alertNodes, api, currentRed, load, useRuntime } from '../support/nodered';
 import type { Role } from './support';
-import { ALL_TOOLS, LiveTestClient, ROLES, consoleSettings, expectedVisible, packagedViews, raiseFixture } from './support';
+import { ALL_TOOLS, LiveTestClient, ROLES, consoleSettings, expectedVisible, packagedViews, raiseFixture, toolData } from './support';
 
 const views = packagedViews();
 const flow = [{ id: 'sink', type: 'impetus-alert', tool: 'firearm', wires: [[]] }];
@@ -39,7 +39,7 @@ describe('console roles: what each role sees and does', function () {
     const png = Buffer.from('89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c4890000000d4944415478da63f8cfc0f01f0005000201a5d4ea290000000049454e44ae426082', 'hex');
     const other = await platform.store.putMedia(Buffer.from('another tool\'s snapshot'), 'image/jpeg');
     const ref = await platform.store.putMedia(png, 'image/png');
-    const { alert } = await platform.alerts.raise({ tool: 'firearm', event: 'Firearm detected', severity: 'critical', zone: 'media', resources: [{ description: 'frame 1', mimeType: 'image/png', digest: ref.digest, size: ref.size }] });
+    const { alert } = await platform.alerts.raise({ tool: 'firearm', event: 'Firearm detected', severity: 'critical', zone: 'media', data: toolData('firearm'), resources: [{ description: 'frame 1', mimeType: 'image/png', digest: ref.digest, size: ref.size }] });
     const res = await api('operator').get(`/impetus/api/alerts/${alert.id}/media/${ref.digest}`).expect(200);
     assert.equal(res.headers['content-type'], 'image/png');
     assert.equal(res.headers['x-content-type-options'], 'nosniff');

@@ -47,11 +47,22 @@ export function expectedVisible(view: View, alert: Pick<Alert, 'tool' | 'priorit
 
 export const ALL_TOOLS = ['firearm', 'bacteria', 'anomaly', 'social', 'evacuation', 'cti', 'ctdr', 'workload', 'plugin-tool'];
 
+/**
+ * Tool data that passes the tool's payload schema (schemas/tools/<tool>.schema.json) where the
+ * tool has one; these tests are about who sees an alert, not about its data.
+ */
+export function toolData(tool: string): Record<string, unknown> | undefined {
+  const schema = path.join(PACKAGE_ROOT, 'schemas', 'tools', `${tool}.schema.json`);
+  if (!fs.existsSync(schema)) return undefined;
+  if (tool === 'firearm') return { camera: 'cam-1', frame: { width: 1920, height: 1080 }, detections: [{ className: 'handgun', score: 0.9, box: [10, 10, 60, 120] }] };
+  throw new Error(`test/console/support.ts: add valid data for ${tool}, which now has a payload schema`);
+}
+
 /** Per tool: a P1 Actual and a P4 Exercise alert, each in its own zone, one with a location. */
 export function fixtureDrafts(): AlertDraft[] {
   return ALL_TOOLS.flatMap((tool) => [
-    { tool, event: `${tool} critical`, headline: `${tool}: critical event`, severity: 'critical', urgency: 'Immediate', certainty: 'Observed', zone: `${tool}-zone`, status: 'Actual', location: { type: 'Point', coordinates: [11.87, 45.4] } },
-    { tool, event: `${tool} info`, headline: `${tool}: for the record`, severity: 'info', urgency: 'Past', certainty: 'Unknown', zone: `${tool}-zone-2`, status: 'Exercise' },
+    { tool, event: `${tool} critical`, headline: `${tool}: critical event`, severity: 'critical', urgency: 'Immediate', certainty: 'Observed', zone: `${tool}-zone`, status: 'Actual', location: { type: 'Point', coordinates: [11.87, 45.4] }, data: toolData(tool) },
+    { tool, event: `${tool} info`, headline: `${tool}: for the record`, severity: 'info', urgency: 'Past', certainty: 'Unknown', zone: `${tool}-zone-2`, status: 'Exercise', data: toolData(tool) },
   ] as AlertDraft[]);
 }
 
