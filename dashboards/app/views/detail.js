@@ -11,12 +11,32 @@ const HISTORY_LABEL = {
   resolved: 'Resolved', reopened: 'Reopened', escalated: 'Escalated', silenced: 'Silenced',
 };
 
-/** Tool data as a readable table, nested values as compact JSON. */
+const scalar = (v) => v === null || typeof v !== 'object';
+
+/**
+ * One value of a tool's data, generically: scalars as text, a flat object as "key value" pairs,
+ * a list of flat objects (detections, contributions…) as a small table, anything deeper as JSON.
+ */
+function dataValue(v) {
+  if (scalar(v)) return String(v);
+  if (Array.isArray(v)) {
+    if (v.length && v.length <= 50 && v.every((x) => x && typeof x === 'object' && !Array.isArray(x))) {
+      const cols = [...new Set(v.flatMap((x) => Object.keys(x)))].slice(0, 8);
+      return h('table.nested', h('thead', h('tr', cols.map((c) => h('th', c)))),
+        h('tbody', v.map((x) => h('tr', cols.map((c) => h('td', x[c] === undefined ? '' : scalar(x[c]) ? String(x[c]) : JSON.stringify(x[c])))))));
+    }
+    if (v.every(scalar)) return v.join(', ');
+  } else if (Object.values(v).every(scalar)) {
+    return h('span.pairs', Object.entries(v).map(([k, x]) => h('span', h('i', k), ` ${x}`)));
+  }
+  return h('code', JSON.stringify(v));
+}
+
+/** Tool data as a readable table, whatever the tool (each tool's page can show it its own way). */
 function dataTable(data) {
   const entries = Object.entries(data || {});
   if (!entries.length) return h('p.muted', 'This tool sent no further data.');
-  return h('table.kv', h('tbody', entries.map(([k, v]) => h('tr', h('th', { scope: 'row' }, k),
-    h('td', v !== null && typeof v === 'object' ? h('code', JSON.stringify(v)) : String(v))))));
+  return h('table.kv', h('tbody', entries.map(([k, v]) => h('tr', h('th', { scope: 'row' }, k), h('td', dataValue(v))))));
 }
 
 function historyEntry(e) {
