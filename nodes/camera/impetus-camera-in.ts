@@ -1,6 +1,8 @@
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Node, NodeAPI, NodeDef, NodeMessageInFlow } from 'node-red';
 import { StatusReporter } from '../platform/node-kit';
+import { PACKAGE_ROOT } from '../platform/paths';
 import { parseZones, type CameraInfo } from './frame';
 import { startSource, type Source, type SourceOptions } from './sources';
 
@@ -124,7 +126,12 @@ export = function (RED: NodeAPI): void {
       slot.stop();
       status.warn(RED._('impetus-camera-in.status.stopped'));
     };
-    const resolveFolder = (f: string) => path.resolve((RED.settings.userDir as string | undefined) ?? process.cwd(), f);
+    // Relative folders: the user directory first, then the package (the demo's replay frames).
+    const resolveFolder = (f: string) => {
+      const inUserDir = path.resolve((RED.settings.userDir as string | undefined) ?? process.cwd(), f);
+      const inPackage = path.resolve(PACKAGE_ROOT, f);
+      return path.isAbsolute(f) || fs.existsSync(inUserDir) || !fs.existsSync(inPackage) ? inUserDir : inPackage;
+    };
 
     node.on('input', (msg: NodeMessageInFlow, _send: unknown, done: (err?: Error) => void) => {
       const command = String(msg.payload ?? '').toLowerCase();

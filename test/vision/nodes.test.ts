@@ -168,3 +168,27 @@ describe('camera in node', function () {
     assert.deepEqual(got, [imgs[0], imgs[5]]);
   });
 });
+
+describe('the demo square camera', function () {
+  useRuntime();
+
+  it('replays the gunman frames and raises an Exercise firearm alert with the annotated snapshot', async () => {
+    const flow = JSON.parse(fs.readFileSync(path.join(__dirname, '..', '..', '..', 'flows', 'demo.json'), 'utf8')) as Array<Record<string, unknown>>;
+    // Only the camera part of the demo, and faster: the frames decide, not the clock.
+    const ids = new Set(['demo-tab', 'demo-cam', 'demo-model', 'demo-firearm', 'demo-firearm-alert', 'demo-stored']);
+    await load(allNodes, flow.filter((n) => ids.has(n.id as string)).map((n) => (n.id === 'demo-cam' ? { ...n, fps: 10 } : n)));
+    let alerts: Alert[] = [];
+    await waitFor(async () => {
+      alerts = (await api().get('/impetus/api/alerts?limit=10').expect(200)).body.items;
+      return alerts.length > 0;
+    }, 'a firearm alert from the square camera', 30000);
+    const [a] = alerts;
+    assert.equal(a.tool, 'firearm');
+    assert.equal(a.status, 'Exercise');
+    assert.equal(a.source.ref, 'cam-square-n');
+    assert.equal(a.zone, 'piazza-signori');
+    assert.match(a.resources[0].digest!, /^sha256:[0-9a-f]{64}$/);
+    const img = await api().get(`/impetus/api/alerts/${encodeURIComponent(a.id)}/media/${a.resources[0].digest}`).expect(200);
+    assert.equal(img.headers['content-type'], 'image/jpeg');
+  });
+});
