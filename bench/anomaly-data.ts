@@ -52,13 +52,18 @@ interface VariableSpec {
   counts: boolean;
 }
 
+/**
+ * The common noise (that day's demand: weather, events) is about a tenth of the daily swing,
+ * and by day it is larger than each variable's own noise, as in a city: residuals of one
+ * place correlate (ρ ≈ 0.5–0.8 by day, less at night).
+ */
 const SPECS: VariableSpec[] = [
-  { name: 'vehicles', base: 40, amplitude: 900, common: 60, noise: 0, counts: true },
-  { name: 'bus_delay_s', base: 30, amplitude: 240, common: 25, noise: 12, counts: false },
-  { name: 'no2', base: 12, amplitude: 45, common: 4, noise: 2.5, counts: false },
-  { name: 'pedestrians', base: 5, amplitude: 300, common: 25, noise: 0, counts: true },
-  { name: 'parking_free', base: 400, amplitude: -300, common: -20, noise: 8, counts: false },
-  { name: 'noise_db', base: 48, amplitude: 22, common: 1.5, noise: 1.2, counts: false },
+  { name: 'vehicles', base: 40, amplitude: 900, common: 80, noise: 0, counts: true },
+  { name: 'bus_delay_s', base: 30, amplitude: 240, common: 30, noise: 12, counts: false },
+  { name: 'no2', base: 12, amplitude: 45, common: 6, noise: 2.5, counts: false },
+  { name: 'pedestrians', base: 5, amplitude: 300, common: 30, noise: 0, counts: true },
+  { name: 'parking_free', base: 400, amplitude: -300, common: -30, noise: 8, counts: false },
+  { name: 'noise_db', base: 48, amplitude: 22, common: 2, noise: 1.2, counts: false },
 ];
 
 export interface GenerateOptions {
@@ -179,13 +184,14 @@ function inject(kind: AnomalyKind, c: Canvas, start: number, v: number): Labelle
     }
     case 'multivariate': {
       // Two variables that normally move in step (both with the activity, or one against it)
-      // break step, each by 1.5 of its own spread: neither looks odd alone, the pair does.
+      // break step, each by twice its own spread: a 2σ value is not odd (5 % of readings
+      // are further out), the pair moving apart is.
       const w = (v + 1) % p;
       const last = end(span(3));
       const signW = Math.sign(SPECS[v].amplitude) === Math.sign(SPECS[w].amplitude) ? -sign : sign;
       for (let r = start; r <= last; r++) {
-        values[r * p + v] = clampCounts(v, values[r * p + v] + 1.5 * sign * spread[r * p + v]);
-        values[r * p + w] = clampCounts(w, values[r * p + w] + 1.5 * signW * spread[r * p + w]);
+        values[r * p + v] = clampCounts(v, values[r * p + v] + 2 * sign * spread[r * p + v]);
+        values[r * p + w] = clampCounts(w, values[r * p + w] + 2 * signW * spread[r * p + w]);
       }
       return { kind, start, end: last, variables: [v, w] };
     }

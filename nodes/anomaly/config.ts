@@ -29,10 +29,16 @@ export interface DetectorConfig {
   weeklyHalfLifeWeeks: number;
   /** Huber clip, in robust scales. */
   clip: number;
-  /** A one-sided excursion lasting this long becomes the new level (0: never). */
+  /**
+   * A one-sided excursion lasting this long becomes the new level (0: never). A day by
+   * default: shorter, and a disrupted day (a strike, a closure) is taken for a new level, so
+   * the return to normal that evening alarms for hours.
+   */
   shiftAcceptHours: number;
   /** Rows after which an old row's weight in the correlation estimate has halved. */
   correlationHalfLifeRows: number;
+  /** Parts of the local day with their own correlations (1, 2, 3, 4, 6, 8, 12 or 24). */
+  correlationSegments: number;
   minShrinkage: number;
   /** Watch for sensors stuck at one value. */
   stuckDetection: boolean;
@@ -58,8 +64,9 @@ export const DEFAULT_CONFIG: Readonly<DetectorConfig> = Object.freeze({
   dailyHalfLifeDays: 14,
   weeklyHalfLifeWeeks: 6,
   clip: 3,
-  shiftAcceptHours: 6,
+  shiftAcceptHours: 24,
   correlationHalfLifeRows: 2000,
+  correlationSegments: 4,
   minShrinkage: 0.05,
   stuckDetection: true,
   minScale: 0,
@@ -121,6 +128,11 @@ const CHECKS: Record<keyof DetectorConfig, Check> = {
   clip: num(1, 20),
   shiftAcceptHours: num(0, 24 * 365),
   correlationHalfLifeRows: num(10, 10_000_000),
+  correlationSegments: (value, key) => {
+    const n = num(1, 24, true)(value, key) as number;
+    if (24 % n) throw new RangeError(`${key} must divide the day evenly (1, 2, 3, 4, 6, 8, 12 or 24), got ${n}`);
+    return n;
+  },
   minShrinkage: num(0, 1),
   stuckDetection: bool,
   minScale: num(0, Infinity),

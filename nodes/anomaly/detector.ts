@@ -5,9 +5,15 @@
  *  1. each variable's seasonal baseline predicts it; z = (x − expected) / scale;
  *  2. the robust Mahalanobis distance d² of z (missing variables imputed from the others)
  *     becomes a surprise, −ln P(χ²_k ≥ d²) in nats; a stuck-sensor run has its own surprise;
- *     the row's surprise is the larger;
+ *     the row's surprise is the larger. The correlations are learnt per part of the day
+ *     (`correlationSegments`): by day a city's variables move together with demand, at night
+ *     each sensor's own noise dominates, and one matrix for both would be wrong at both;
  *  3. SPOT turns the target false-alarm rate into a threshold on the surprise; the score is
- *     surprise / (surprise + threshold), so 0.5 is the threshold and alarms score above it;
+ *     surprise / (surprise + threshold), so 0.5 is the threshold and alarms score above it.
+ *     Alarms within a few rows of each other form one episode; nothing inside an episode is
+ *     learnt by the threshold or the correlations (an anomaly must not teach what is normal;
+ *     the baselines, being robust, keep learning so that a lasting change is eventually
+ *     accepted);
  *  4. an alarm is explained by its top contributors: leave-one-out shares of d², the
  *     direction, the seasonal expectation and (with several variables) the value the other
  *     variables imply.
@@ -45,6 +51,8 @@ export interface RowResult {
   /** 0…1; 0.5 is the automatic threshold. 0 while warming up. */
   score: number;
   alarm: boolean;
+  /** The first alarm of an episode (what an alert is raised for). */
+  onset: boolean;
   /** −ln p of the row, in nats. */
   surprise: number;
   threshold: number;
@@ -60,12 +68,16 @@ export interface RowResult {
 const STATE_VERSION = 1;
 /** The threshold before the tail is fitted is ten times stricter than the Gaussian model says. */
 const PRIOR_MARGIN = Math.log(10);
+/** Rows without an alarm that end an episode. */
+export const EPISODE_GAP = 6;
 
 export class AnomalyDetector {
   readonly names: string[] = [];
   private readonly index = new Map<string, number>();
   private baselines: SeasonalBaseline[] = [];
   private stuck: StuckDetector[] = [];
+  /** One correlation model per part of the local day. */
+  private covariances: RobustCovariance[];
   private covariance: RobustCovariance;
   private spot: Spot;
   private readonly clock: LocalTime;
@@ -76,6 +88,8 @@ export class AnomalyDetector {
   rows = 0;
   firstTs = NaN;
   lastTs = NaN;
+  /** Rows since the last alarm, while an episode lasts; -1 outside episodes. */
+  private episodeQuiet = -1;
 
   constructor(readonly config: DetectorConfig) {
     this.clock = new LocalTime(config.timeZone);
@@ -90,7 +104,8 @@ export class AnomalyDetector {
       shiftAcceptHours: config.shiftAcceptHours,
       minScale: config.minScale,
     };
-    this.covariance = new RobustCovariance({ halfLifeRows: config.correlationHalfLifeRows, minShrinkage: config.minShrinkage });
+    this.covariances = Array.from({ length: config.correlationSegments }, () => new RobustCovariance({ halfLifeRows: config.correlationHalfLifeRows, minShrinkage: config.minShrinkage }));
+    this.covariance = this.covariances[0];
     this.spot = new Spot(this.spotOptions());
   }
 
@@ -113,7 +128,7 @@ export class AnomalyDetector {
     this.index.set(name, i);
     this.baselines.push(new SeasonalBaseline(this.baselineOptions, this.clock));
     this.stuck.push(new StuckDetector(this.clock, this.config.seasonality !== 'none'));
-    this.covariance.addDimension();
+    for (const c of this.covariances) c.addDimension();
     this.grow();
     return i;
   }
@@ -172,19 +187,25 @@ export class AnomalyDetector {
     const warmingUp = observed === 0 || this.rows <= this.config.warmupSamples || ts - this.firstTs < this.config.warmupHours * 3_600_000;
     let d2 = 0;
     let joint = 0;
+    if (this.covariances.length > 1) this.covariance = this.covariances[Math.floor((this.clock.hourOfWeek(ts) % 24) / (24 / this.covariances.length))];
     if (observed > 0) {
       d2 = this.covariance.distance(z, mask, p - observed);
       joint = chi2Surprise(d2, observed);
     }
     const surprise = joint > stuckMax ? joint : stuckMax;
-    const result: RowResult = { ts, score: 0, alarm: false, surprise, threshold: this.spot.threshold, warmingUp, calibrating: !this.spot.calibrated, observed: withValue };
+    const threshold = this.spot.threshold;
+    const result: RowResult = { ts, score: 0, alarm: false, onset: false, surprise, threshold, warmingUp, calibrating: !this.spot.calibrated, observed: withValue };
+    const inEpisode = this.episodeQuiet >= 0;
     if (!warmingUp) {
-      result.alarm = this.spot.step(surprise);
-      result.threshold = this.spot.threshold;
+      // The score uses the threshold the decision was made with, so alarm ⇔ score > 0.5.
+      result.alarm = this.spot.step(surprise, !inEpisode);
+      result.score = surprise / (surprise + threshold);
       result.calibrating = !this.spot.calibrated;
-      result.score = surprise / (surprise + result.threshold);
+      result.onset = result.alarm && !inEpisode;
     }
-    if (observed > 0 && !result.alarm) this.covariance.update(d2);
+    if (result.alarm) this.episodeQuiet = 0;
+    else if (inEpisode) this.episodeQuiet = this.episodeQuiet + 1 >= EPISODE_GAP ? -1 : this.episodeQuiet + 1;
+    if (observed > 0 && !result.alarm && !inEpisode) this.covariance.update(d2);
     if (observed > 0 && (result.alarm || explain)) result.contributors = this.explain(values, stuckMax > joint ? stuckAt : -1);
     return result;
   }
@@ -227,7 +248,7 @@ export class AnomalyDetector {
   /** Structural settings: state saved under different ones cannot be reused. */
   private shape(): string {
     const c = this.config;
-    return `${c.seasonality}/${c.binMinutes}/${c.maxPeaks}/${c.calibrationSamples}/${c.warmupSamples}/${c.stuckDetection}/${c.timeZone}`;
+    return `${c.seasonality}/${c.binMinutes}/${c.correlationSegments}/${c.maxPeaks}/${c.calibrationSamples}/${c.warmupSamples}/${c.stuckDetection}/${c.timeZone}`;
   }
 
   toJSON(): object {
@@ -237,9 +258,10 @@ export class AnomalyDetector {
       names: this.names.slice(),
       baselines: this.baselines.map((b) => b.toJSON()),
       stuck: this.stuck.map((s) => s.toJSON()),
-      covariance: this.covariance.toJSON(),
+      covariances: this.covariances.map((c) => c.toJSON()),
       spot: this.spot.toJSON(),
       rows: this.rows,
+      episodeQuiet: this.episodeQuiet,
       firstTs: enc(this.firstTs),
       lastTs: enc(this.lastTs),
     };
@@ -250,7 +272,7 @@ export class AnomalyDetector {
     const s = record(raw, 'state');
     if (s.version !== STATE_VERSION) throw new StateError(`format version ${String(s.version)}, this release reads ${STATE_VERSION}`);
     const d = new AnomalyDetector(config);
-    if (s.shape !== d.shape()) throw new StateError(`saved with settings ${String(s.shape)}, now ${d.shape()} (seasonality/binMinutes/maxPeaks/calibrationSamples/warmupSamples/stuckDetection/timeZone)`);
+    if (s.shape !== d.shape()) throw new StateError(`saved with settings ${String(s.shape)}, now ${d.shape()} (seasonality/binMinutes/correlationSegments/maxPeaks/calibrationSamples/warmupSamples/stuckDetection/timeZone)`);
     if (!Array.isArray(s.names) || !s.names.every((n) => typeof n === 'string')) throw new StateError('names must be an array of strings');
     const names = s.names as string[];
     if (!Array.isArray(s.baselines) || !Array.isArray(s.stuck) || s.baselines.length !== names.length || s.stuck.length !== names.length) {
@@ -262,10 +284,13 @@ export class AnomalyDetector {
     }
     d.baselines = s.baselines.map((b, i) => SeasonalBaseline.fromJSON(b, d.baselineOptions, d.clock, `baselines[${i}]`));
     d.stuck = s.stuck.map((b, i) => StuckDetector.fromJSON(b, d.clock, config.seasonality !== 'none', `stuck[${i}]`));
-    d.covariance = RobustCovariance.fromJSON(s.covariance, d.covariance.options);
-    if (d.covariance.p !== names.length) throw new StateError('covariance size does not match the variables');
+    if (!Array.isArray(s.covariances) || s.covariances.length !== config.correlationSegments) throw new StateError(`one covariance per correlation segment (${config.correlationSegments}) is required`);
+    d.covariances = s.covariances.map((c, i) => RobustCovariance.fromJSON(c, d.covariance.options, `covariances[${i}]`));
+    d.covariance = d.covariances[0];
+    if (d.covariances.some((c) => c.p !== names.length)) throw new StateError('covariance size does not match the variables');
     d.spot = Spot.fromJSON(s.spot, d.spotOptions());
     d.rows = dec(s.rows, 'rows');
+    d.episodeQuiet = dec(s.episodeQuiet, 'episodeQuiet');
     d.firstTs = dec(s.firstTs, 'firstTs');
     d.lastTs = dec(s.lastTs, 'lastTs');
     d.grow();

@@ -58,10 +58,10 @@ export class Spot {
     return this.init === undefined;
   }
 
-  /** True when `x` is an alarm. An alarm while an episode is `continuing` is not learnt. */
-  step(x: number, continuing = false): boolean {
+  /** True when `x` is above the threshold; `learn = false` decides without learning. */
+  step(x: number, learn = true): boolean {
     const alarm = x > this.threshold;
-    if (alarm && continuing) return true;
+    if (!learn) return alarm;
     if (this.init) {
       // Calibration only learns values below the prior: the prior is far out, so this drops
       // almost nothing normal, and a batch that holds an anomaly must not set the tail.
@@ -74,9 +74,10 @@ export class Spot {
     if (x > this.t) {
       this.nt += 1;
       this.addPeak(alarm ? this.threshold - this.t : x - this.t, alarm);
-      // A refit costs O(peaks); once there are many, refitting on every 1 % of new peaks is as good.
+      // A refit costs O(peaks) and was most of the detector's time when done every 1 % of new
+      // peaks; with many peaks, 5 % new ones barely move the estimate.
       this.sinceFit += 1;
-      if (this.sinceFit >= Math.max(1, Math.floor(this.peakCount / 100))) this.fit();
+      if (this.sinceFit >= Math.max(1, Math.floor(this.peakCount / 20))) this.fit();
     }
     return alarm;
   }
