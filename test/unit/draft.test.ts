@@ -65,3 +65,18 @@ describe('alert drafts', () => {
     }
   });
 });
+
+describe('tool payload schemas', () => {
+  const v = new Validators();
+  v.add('tools/test-tool', { type: 'object', required: ['reading'], properties: { reading: { type: 'number' } } });
+
+  it('validate data when the alert carries it', () => {
+    assert.doesNotThrow(() => v.assertToolData('test-tool', { reading: 3 }));
+    assert.throws(() => v.assertToolData('test-tool', { reading: 'high' }), /tools\/test-tool: \/reading must be number/);
+  });
+
+  it('leave an alert without data alone, and tools without a schema free', () => {
+    assert.doesNotThrow(() => v.assertToolData('test-tool', undefined));
+    assert.doesNotThrow(() => v.assertToolData('no-schema-tool', { anything: true }));
+  });
+});

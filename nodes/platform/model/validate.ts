@@ -64,10 +64,13 @@ export class Validators {
     if (!validate(value)) throw new ValidationError(name, validate.errors ?? []);
   }
 
-  /** Validates a tool's payload when that tool has a schema; tools without one accept any object. */
+  /**
+   * Validates a tool's payload when the alert carries one and the tool has a schema; `data` is
+   * optional in the envelope, so an alert raised by hand for a tool stays valid without it.
+   */
   assertToolData(tool: string, data: unknown): void {
     const name = this.toolSchemas.get(tool);
-    if (name) this.assert(name, data);
+    if (name && data !== undefined) this.assert(name, data);
   }
 }
 
