@@ -111,7 +111,8 @@ export = function (RED: NodeAPI): void {
         (frame) => slot.offer(frame),
         (err) => {
           status.error(err.message);
-          node.error(RED._('impetus-camera-in.errors.source', { camera: camera.id, error: err.message }));
+          // The cause verbatim (not through i18n): it is what an operator searches for.
+          node.error(`camera ${camera.id}: ${err.message}`);
         },
         () => {
           source = undefined;
