@@ -1,20 +1,13 @@
 import assert from 'node:assert/strict';
-import * as path from 'node:path';
+import * as fs from 'node:fs';
 import sharp from 'sharp';
-import { PACKAGE_ROOT } from '../../nodes/platform/paths';
+import { FIXTURES, frame } from './fixtures';
+import * as path from 'node:path';
 import { Detector } from '../../nodes/vision/detector';
 import { detectLayout } from '../../nodes/vision/layout';
 import { letterbox, unletterbox } from '../../nodes/vision/letterbox';
 import { acquireModel, openSessions } from '../../nodes/vision/model-registry';
 import { readOnnxMetadata, parseClassNames } from '../../nodes/vision/onnx-metadata';
-import * as fs from 'node:fs';
-
-export const FIXTURES = path.join(PACKAGE_ROOT, 'test', 'fixtures', 'onnx');
-
-/** A 128×64 frame: into the fixtures' 64×64 input it letterboxes with scale 0.5 and 16 px pads top and bottom. */
-export function frame(width = 128, height = 64): Promise<Buffer> {
-  return sharp({ create: { width, height, channels: 3, background: { r: 40, g: 90, b: 160 } } }).jpeg().toBuffer();
-}
 
 /** The fixture boxes (models/test-graphs/make.py), mapped by hand: x = in / 0.5, y = (in − 16) / 0.5. */
 const GUN = { className: 'gun', x1: 32, y1: 16, x2: 48, y2: 40, score: 0.9 };

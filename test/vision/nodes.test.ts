@@ -8,7 +8,7 @@ import type { Alert } from '../../nodes/platform/model/types';
 import { platformFor } from '../../nodes/platform/platform';
 import { openSessions } from '../../nodes/vision/model-registry';
 import { allNodes, api, currentRed, helper, load, nextMessage, node, useRuntime, waitFor, type TestNode } from '../support/nodered';
-import { FIXTURES, frame } from './detector.test';
+import { FIXTURES, frame } from './fixtures';
 
 const TAB = { id: 't', type: 'tab' };
 const model = (file: string) => ({ id: 'm', type: 'impetus-onnx-model', file: path.join(FIXTURES, file), threads: 1 });
