@@ -89,9 +89,13 @@ export const visionNodes = [
   require('../../nodes/vision/impetus-firearm-detector'),
 ];
 
+/** City sensors, the Urban Anomaly Detector and the Bacteria Detector. */
+export const sensorNodes = ['sensors/impetus-sensor-in'].map((file) => require(`../../nodes/${file}`));
+
 /** Every node module of the package, for flows that mix them (examples, the demo). */
 export const allNodes = [
   ...alertNodes,
+  ...sensorNodes,
   ...uiNodes,
   require('../../nodes/scenario/impetus-scenario'),
   ...kafkaNodes,
