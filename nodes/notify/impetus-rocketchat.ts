@@ -2,7 +2,7 @@ import type { NodeAPI, NodeDef } from 'node-red';
 import { platformFor } from '../platform/platform';
 import { AccessPolicy, parseChatList, parseUsers } from './delivery/access';
 import type { ChatConnection, ConnectionDriver } from './delivery/connection';
-import { ChatConnection as Connection } from './delivery/connection';
+import { ChatConnection as Connection, channelName } from './delivery/connection';
 import { HttpClient } from './delivery/http';
 import type { ChatConfigNode } from './delivery/notifier';
 import { checkConsoleUrl, checkTimeZone } from './delivery/present';
@@ -78,7 +78,7 @@ export = function (RED: NodeAPI): void {
       const platform = platformFor(RED);
       const api = new RocketChatApi({ serverUrl, userId, token, http, timeoutMs });
       const log = { info: (m: string) => node.log(m), warn: (m: string) => node.warn(m), error: (m: string) => node.error(m) };
-      const channel = `rocketchat:${node.id}@${platform.settings.instance}`;
+      const channel = channelName('rocketchat', node.id, RED.settings);
 
       // Rooms with alert cards, by room id, with the chat name they were routed as: the rooms
       // the poller watches and the chat an answer goes back to. Kept across restarts.

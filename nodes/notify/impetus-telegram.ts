@@ -3,7 +3,7 @@ import type { NodeAPI, NodeDef } from 'node-red';
 import { platformFor } from '../platform/platform';
 import { AccessPolicy, parseChatList, parseUsers } from './delivery/access';
 import type { ConnectionDriver } from './delivery/connection';
-import { ChatConnection } from './delivery/connection';
+import { ChatConnection, channelName } from './delivery/connection';
 import { HttpClient } from './delivery/http';
 import type { ChatConfigNode } from './delivery/notifier';
 import { checkConsoleUrl, checkTimeZone } from './delivery/present';
@@ -125,6 +125,8 @@ export = function (RED: NodeAPI): void {
           // setWebhook until it takes: Telegram may be unreachable when the flow starts.
           let tries = 0;
           const register = () => {
+            // Stopped meanwhile (redeploy): the next flow's node registers its own.
+            if (!unregister) return;
             api
               .call('setWebhook', { url, secret_token: secret, allowed_updates: ALLOWED_UPDATES })
               .then(() => {
@@ -149,7 +151,7 @@ export = function (RED: NodeAPI): void {
       };
 
       node.connection = new ChatConnection({
-        channel: `telegram:${node.id}@${platform.settings.instance}`,
+        channel: channelName('telegram', node.id, RED.settings),
         platform,
         policy,
         allowedChats: parseChatList(config.allowedChats),

@@ -30,6 +30,8 @@ class ScriptedTransport implements Transport {
   readonly failures = new Map<string, Error[]>();
   /** Deliveries that wait for the test to release them. */
   readonly gates = new Map<string, Promise<void>>();
+  /** Fake-clock milliseconds each request of a key takes to be answered. */
+  readonly latency = new Map<string, number>();
 
   constructor(private readonly clock: FakeClock) {}
 
@@ -42,17 +44,19 @@ class ScriptedTransport implements Transport {
     const done = (ctx.ref?.data.done as number | undefined) ?? 0;
     if (done >= steps) {
       // Everything was sent before: this delivery is an edit of what the chat shows.
-      await ctx.permit();
-      this.sent.push({ chat: entry.chat, key: entry.key, at: this.clock.now(), payload: entry.payload, edit: true });
+      await ctx.request(async () => this.sent.push({ chat: entry.chat, key: entry.key, at: this.clock.now(), payload: entry.payload, edit: true }));
       return;
     }
     for (let step = done; step < steps; step++) {
-      await ctx.permit();
-      const gate = this.gates.get(entry.key);
-      if (gate) await gate;
-      const failure = this.failures.get(entry.key)?.shift();
-      if (failure) throw failure;
-      this.sent.push({ chat: entry.chat, key: entry.key, at: this.clock.now(), payload: entry.payload, edit: false });
+      await ctx.request(async () => {
+        const gate = this.gates.get(entry.key);
+        if (gate) await gate;
+        const latency = this.latency.get(entry.key);
+        if (latency) await new Promise<void>((resolve) => this.clock.setTimer(resolve, latency));
+        const failure = this.failures.get(entry.key)?.shift();
+        if (failure) throw failure;
+        this.sent.push({ chat: entry.chat, key: entry.key, at: this.clock.now(), payload: entry.payload, edit: false });
+      });
       await ctx.saveRef({ messageId: `${entry.key}-m`, data: { done: step + 1 } });
     }
   }
@@ -257,6 +261,38 @@ describe('delivery engine', function () {
     for (const s of transport.sent) steps.set(s.key, (steps.get(s.key) ?? 0) + 1);
     assert.deepEqual([...steps.values()], [2, 2, 2, 2, 2, 2]);
     assert.deepEqual(await outbox.pending(CHANNEL), []);
+    await second.stop();
+  });
+
+  it('counts a request against the limits from its answer, so a slow answer cannot squeeze the next one', async () => {
+    const { clock, transport, make, t0 } = setup();
+    const engine = make();
+    await engine.start();
+    transport.latency.set('slow', 400);
+    await enq(engine, '100', 'slow');
+    await enq(engine, '100', 'next');
+    await clock.runUntil(() => transport.sent.length === 2);
+    // 'slow' was sent at 0 (recorded after its 400 ms answer), 'next' one window after that answer.
+    assert.deepEqual(transport.sent.map((s) => [s.key, s.at - t0]), [['slow', 400], ['next', 400 + 1000 + MARGIN]]);
+    await engine.stop();
+  });
+
+  it('retries at once after a restart, except where the service asked for a wait (429)', async () => {
+    const { clock, transport, make, t0 } = setup({ random: () => 1 });
+    const first = make();
+    await first.start();
+    transport.failures.set('backoff', [new DeliveryError('transient', '502', { status: 502 })]);
+    transport.failures.set('asked', [new DeliveryError('rate-limited', '429', { status: 429, retryAfterMs: 30_000 })]);
+    await enq(first, '100', 'backoff');
+    await enq(first, '200', 'asked');
+    await clock.advance(10);
+    await first.stop();
+    const second = make();
+    await second.start();
+    await clock.runUntil(() => transport.sent.length === 2);
+    const at = Object.fromEntries(transport.sent.map((s) => [s.key, s.at - t0]));
+    assert.ok(at.backoff < 1100, `the back-off (1 s) did not outlive the restart beyond the chat's window (${at.backoff})`);
+    assert.equal(at.asked, 30_000, 'the 429 wait did');
     await second.stop();
   });
 

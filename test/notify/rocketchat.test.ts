@@ -52,7 +52,7 @@ describe('Rocket.Chat notifier (against the local REST server)', function () {
         ...conn,
       },
       { id: 'f1', type: 'tab', label: 'notify' },
-      { id: 'alert', type: 'impetus-alert', z: 'f1', tool: 'bacteria', wires: [['notify']] },
+      { id: 'alert', type: 'impetus-alert', z: 'f1', tool: 'notify-test', wires: [['notify']] },
       { id: 'notify', type: 'impetus-rocketchat-notify', z: 'f1', connection: 'rc', rules: JSON.stringify([{ chats }]), photo: true, location: true, video: false, wires: [['reports']] },
       { id: 'reports', type: 'helper', z: 'f1' },
       { id: 'catcher', type: 'catch', z: 'f1', scope: ['notify'], uncaught: false, wires: [['caught']] },
@@ -60,8 +60,13 @@ describe('Rocket.Chat notifier (against the local REST server)', function () {
     ];
   }
 
+  let reports: Array<{ topic: string }> = [];
+  /** Cards the notifier reported delivered: by then their refs are stored, and replies to them work. */
+  const delivered = (n: number) => waitFor(() => reports.filter((r) => r.topic === 'delivered').length >= n, `${n} deliveries reported`);
   async function start(conn: Record<string, unknown> = {}, creds: Record<string, string> = {}, chats?: string[]) {
     await helper.load(rcNodes as never, flow(conn, chats) as never, { rc: { ...BOT, ...creds } } as never);
+    reports = [];
+    node('reports').on('input', (msg: { topic: string }) => reports.push(msg));
     const platform = platformFor(currentRed());
     await platform.ready;
     return platform;
@@ -117,7 +122,7 @@ describe('Rocket.Chat notifier (against the local REST server)', function () {
   it('acknowledges from a reply in the card\'s thread, edits the card and answers in the thread', async () => {
     const platform = await start();
     const alert = await raise({ zone: 'lab' });
-    await waitFor(() => cards().length === 1, 'the card');
+    await delivered(1);
     const card = cards()[0];
     await fake.userPosts({ rid: patrols, userId: 'u-rui', username: 'rui', text: 'ack on my way', tmid: card._id });
     await waitFor(async () => (await platform.store.get(alert.id))!.state === 'acknowledged', 'the acknowledgement');
@@ -134,7 +139,7 @@ describe('Rocket.Chat notifier (against the local REST server)', function () {
     const platform = await start();
     const first = await raise({ zone: 'lab', source: { ref: 's1' } });
     const second = await raise({ zone: 'hall', source: { ref: 's2' } });
-    await waitFor(() => cards().length === 2, 'two cards');
+    await delivered(2);
     // The Resolve button posts `resolve <token> ` in the room; the user adds the reason.
     await fake.userPosts({ rid: patrols, userId: 'u-olga', username: 'olga', text: `resolve ${commandToken(first.id)} sampler was contaminated` });
     // A field responder may not resolve.
@@ -158,7 +163,7 @@ describe('Rocket.Chat notifier (against the local REST server)', function () {
     try {
       const platform = await start({ updates: 'webhook' }, { webhookToken: 'integration-secret' });
       const alert = await raise({ zone: 'lab' });
-      await waitFor(() => cards().length === 1, 'the card');
+      await delivered(1);
       const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/impetus/notify/rocketchat/rc`;
       fake.webhook = { url, token: 'wrong-token', deliveries: [] };
       await fake.userPosts({ rid: patrols, userId: 'u-olga', username: 'olga', text: 'ack', tmid: cards()[0]._id });

@@ -53,7 +53,7 @@ describe('Telegram notifier (against the local Bot API server)', function () {
         ...options.bot,
       },
       { id: 'f1', type: 'tab', label: 'notify' },
-      { id: 'alert', type: 'impetus-alert', z: 'f1', tool: 'firearm', wires: [['tg']] },
+      { id: 'alert', type: 'impetus-alert', z: 'f1', tool: 'notify-test', wires: [['tg']] },
       {
         id: 'tg',
         type: 'impetus-telegram-notify',
@@ -71,12 +71,18 @@ describe('Telegram notifier (against the local Bot API server)', function () {
     ];
   }
 
+  let reports: Array<{ topic: string }> = [];
   async function start(options: Parameters<typeof flow>[0] = {}) {
     await helper.load(telegramNodes as never, flow(options) as never, { bot: { token: TOKEN } } as never);
+    reports = [];
+    node('reports').on('input', (msg: { topic: string }) => reports.push(msg));
     const platform = platformFor(currentRed());
     await platform.ready;
     return platform;
   }
+
+  /** Cards the notifier reported delivered: by then its refs are stored, and buttons on them work. */
+  const delivered = (n: number) => waitFor(() => reports.filter((r) => r.topic === 'delivered').length >= n, `${n} deliveries reported`);
 
   function raise(draft: Record<string, unknown>): Promise<Alert> {
     const received = new Promise<Alert>((resolve, reject) => {
@@ -136,6 +142,40 @@ describe('Telegram notifier (against the local Bot API server)', function () {
     assert.equal(fake.total429, 0);
   });
 
+  it('uploads the short video when the node asks for it', async () => {
+    const platform = await start({ video: true });
+    const clip = await platform.store.putMedia(Buffer.alloc(64_000, 9), 'video/mp4');
+    await raise({ event: 'Firearm detected', resources: [{ description: 'clip', mimeType: 'video/mp4', digest: clip.digest, size: clip.size }] });
+    await waitFor(() => fake.messagesIn('100').some((m) => m.kind === 'video'), 'the video');
+    const [card, video] = fake.messagesIn('100');
+    assert.equal(card.kind, 'text');
+    assert.equal(video.media!.bytes, 64_000);
+    assert.equal(video.media!.contentType, 'video/mp4');
+    assert.equal(video.reply_to, card.message_id);
+  });
+
+  it('turns a config mistake into a red status and a failed message, never a crash', async () => {
+    await helper.load(telegramNodes as never, flow({ bot: { users: '[{"telegram": 1}]' } }) as never, { bot: { token: TOKEN } } as never);
+    const caught = nextMessage<{ error: { message: string } }>(node('caught'));
+    node('tg').receive({ payload: { id: 'x' } });
+    assert.match((await caught).error.message, /user mapping entry 1 needs the console user/);
+    await helper.unload();
+    await helper.load(telegramNodes as never, flow() as never, { bot: { token: 'not-a-token' } } as never);
+    const again = nextMessage<{ error: { message: string } }>(node('caught'));
+    node('tg').receive({ payload: { id: 'x' } });
+    assert.match((await again).error.message, /does not look like one from BotFather/);
+  });
+
+  it('refuses a payload that is not a stored alert at a Catch node', async () => {
+    await start();
+    const caught = nextMessage<{ error: { message: string } }>(node('caught'));
+    node('tg').receive({ payload: { event: 'a draft, not an alert' } });
+    assert.match((await caught).error.message, /msg.payload.id is missing/);
+    const again = nextMessage<{ error: { message: string } }>(node('caught'));
+    node('tg').receive({ payload: 'text' });
+    assert.match((await again).error.message, /must be an IMPETUS alert/);
+  });
+
   it('splits long texts at 4096 characters and keeps captions within 1024', async () => {
     const platform = await start();
     const media = await platform.store.putMedia(Buffer.from('png-bytes'), 'image/png');
@@ -163,7 +203,7 @@ describe('Telegram notifier (against the local Bot API server)', function () {
   it('acknowledges from the button of an allowed user, answers the callback and edits the card to show who and when', async () => {
     const platform = await start();
     const alert = await raise({ event: 'Firearm detected', zone: 'station' });
-    await waitFor(() => cards().length === 1, 'the card');
+    await delivered(1);
     const card = cards()[0];
     const query = fake.pressButton({ fromId: RESPONDER.telegram, username: RESPONDER.username, chat: '100', messageId: card.message_id, data: callbackData('acknowledge', alert.id) });
     await waitFor(() => fake.answers.has(query), 'answerCallbackQuery');
@@ -190,7 +230,7 @@ describe('Telegram notifier (against the local Bot API server)', function () {
     const platform = await start();
     const alert = await raise({ event: 'Firearm detected' });
     const other = await raise({ event: 'Bacteria level', zone: 'lab', source: { ref: 'other' } });
-    await waitFor(() => cards().length === 2, 'two cards');
+    await delivered(2);
     const card = cards().find((c) => c.text!.includes('Firearm'))!;
     // Not mapped at all.
     const stranger = fake.pressButton({ fromId: 999, username: 'mallory', chat: '100', messageId: card.message_id, data: callbackData('acknowledge', alert.id) });
@@ -265,7 +305,7 @@ describe('Telegram notifier (against the local Bot API server)', function () {
   it('rides out a 409 from another poller and processes callbacks again afterwards', async () => {
     const platform = await start();
     const alert = await raise({ event: 'Firearm detected' });
-    await waitFor(() => cards().length === 1, 'the card');
+    await delivered(1);
     // Another instance polls with the same token.
     const rival = () =>
       new Promise<number>((resolve) => {
@@ -290,7 +330,7 @@ describe('Telegram notifier (against the local Bot API server)', function () {
     await start();
     await waitFor(() => fake.webhook === undefined, 'deleteWebhook');
     const alert = await raise({ event: 'Firearm detected' });
-    await waitFor(() => cards().length === 1, 'the card');
+    await delivered(1);
     const query = fake.pressButton({ fromId: OPERATOR.telegram, chat: '100', messageId: cards()[0].message_id, data: callbackData('acknowledge', alert.id) });
     await waitFor(() => fake.answers.has(query), 'callback handled');
   });
@@ -298,7 +338,7 @@ describe('Telegram notifier (against the local Bot API server)', function () {
   it('skips malformed updates and garbled getUpdates answers without stopping', async () => {
     const platform = await start();
     const alert = await raise({ event: 'Firearm detected' });
-    await waitFor(() => cards().length === 1, 'the card');
+    await delivered(1);
     fake.inject({ method: 'getUpdates', times: 1, fault: { kind: 'garbage' } });
     fake.inject({ method: 'getUpdates', times: 1, fault: { kind: 'status', status: 200, body: { ok: true, result: { not: 'a list' } } } });
     fake.pushUpdate(null);
@@ -324,12 +364,14 @@ describe('Telegram notifier (against the local Bot API server)', function () {
     try {
       const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
       await helper.load(telegramNodes as never, flow({ bot: { updates: 'webhook', webhookBase: base } }) as never, { bot: { token: TOKEN, webhookSecret: 'sekret_42' } } as never);
+      reports = [];
+      node('reports').on('input', (msg: { topic: string }) => reports.push(msg));
       const platform = platformFor(currentRed());
       await waitFor(() => fake.webhook !== undefined, 'setWebhook');
       assert.equal(fake.webhook!.secret, 'sekret_42');
       assert.match(fake.webhook!.url, /\/impetus\/notify\/telegram\/bot$/);
       const alert = await raise({ event: 'Firearm detected' });
-      await waitFor(() => cards().length === 1, 'the card');
+      await delivered(1);
       // A forger without the secret is refused.
       const forged = await new Promise<number>((resolve) => {
         const req = http.request(fake.webhook!.url, { method: 'POST', headers: { 'Content-Type': 'application/json', 'X-Telegram-Bot-Api-Secret-Token': 'guess' } }, (res) => {
@@ -353,7 +395,7 @@ describe('Telegram notifier (against the local Bot API server)', function () {
 
   it('never notifies silenced alerts, and exercise alerts only where a rule asks for them', async () => {
     const platform = await start({ rules: [{ chats: ['100'] }, { chats: ['300'], statuses: ['Exercise'] }] });
-    await platform.alerts.createSilence({ matchers: { tool: 'firearm', zone: 'depot' }, reason: 'camera maintenance', createdBy: 'olga', durationMinutes: 30 });
+    await platform.alerts.createSilence({ matchers: { tool: 'notify-test', zone: 'depot' }, reason: 'camera maintenance', createdBy: 'olga', durationMinutes: 30 });
     await raise({ event: 'Firearm detected', zone: 'depot' });
     await raise({ event: 'Drill', status: 'Exercise', source: { ref: 'drill' } });
     await raise({ event: 'Real one', zone: 'station', source: { ref: 'real' } });

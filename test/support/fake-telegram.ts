@@ -48,6 +48,8 @@ export interface TgMessage {
   media?: { bytes: number; sha256: string; contentType: string; filename: string };
   location?: { latitude: number; longitude: number };
   edits: number;
+  /** When the server accepted it (its clock). */
+  at: number;
 }
 
 export interface RequestLog {
@@ -489,8 +491,8 @@ export class FakeTelegram {
     return raw && typeof raw === 'object' ? Number((raw as { message_id?: unknown }).message_id) : undefined;
   }
 
-  private store(msg: Omit<TgMessage, 'message_id' | 'edits'>): unknown {
-    const stored: TgMessage = { ...msg, message_id: this.nextMessageId++, edits: 0 };
+  private store(msg: Omit<TgMessage, 'message_id' | 'edits' | 'at'>): unknown {
+    const stored: TgMessage = { ...msg, message_id: this.nextMessageId++, edits: 0, at: this.now() };
     this.messages.push(stored);
     return this.view(stored);
   }

@@ -201,5 +201,16 @@ export class ChatConnection {
   }
 }
 
+/**
+ * The outbox channel of a config node. Runtimes that share one MongoDB must each own their
+ * notifications, so a runtime named in the settings (`impetus.instance`) puts its name in the
+ * channel; the default instance name holds the process id and changes with every restart, so
+ * it is left out, or a restart would orphan the queued notifications.
+ */
+export function channelName(kind: string, nodeId: string, settings: unknown): string {
+  const instance = (settings as { impetus?: { instance?: unknown } } | undefined)?.impetus?.instance;
+  return typeof instance === 'string' && instance.trim() ? `${kind}:${nodeId}@${instance.trim()}` : `${kind}:${nodeId}`;
+}
+
 const REF_RETENTION_MS = 30 * 86_400_000;
 const PURGE_INTERVAL_MS = 86_400_000;

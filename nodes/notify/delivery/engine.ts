@@ -1,19 +1,23 @@
-import { EventEmitter } from 'node:events';
+import { EventEmitter, setMaxListeners } from 'node:events';
 import type { DeliveryRef, OutboxEnqueue, OutboxEntry, OutboxStore } from '../../platform/store/types';
 import type { BackoffPolicy } from './backoff';
 import { backoffDelay, DEFAULT_BACKOFF } from './backoff';
 import type { Clock } from './clock';
 import { systemClock } from './clock';
 import { DeliveryError, StoppedError } from './errors';
-import type { RateLimit } from './token-bucket';
+import type { RateLimit, Token } from './token-bucket';
 import { TokenBucket } from './token-bucket';
 
 /** What a transport gets for one delivery attempt. */
 export interface DeliveryContext {
   /** What earlier attempts (before a failure or a restart) already put in the chat. */
   readonly ref: DeliveryRef | undefined;
-  /** Waits until the global and the chat's rate limits allow one more request. Call it before every request. */
-  permit(): Promise<void>;
+  /**
+   * Sends one request to the chat service: waits until the global and the chat's rate limits
+   * allow it, runs `send`, and counts the request against the limits from its answer on. Every
+   * request of a transport goes through here.
+   */
+  request<T>(send: () => Promise<T>): Promise<T>;
   /** Records progress durably, so that a retry or a restart continues where this attempt stopped. */
   saveRef(update: { messageId?: string; data: Record<string, unknown> }): Promise<DeliveryRef>;
   /** Aborted when the engine stops and the grace period is over. */
@@ -40,7 +44,7 @@ export interface EngineOptions {
   outbox: OutboxStore;
   transport: Transport;
   globalLimit: RateLimit;
-  /** Added to every rate window against clock skew and network jitter. Default 30 ms. */
+  /** Added to every rate window, for clock granularity. Default 10 ms. */
   marginMs?: number;
   backoff?: BackoffPolicy;
   clock?: Clock;
@@ -70,8 +74,13 @@ interface Waiter {
   chat: ChatQueue;
   urgent: boolean;
   seq: number;
-  resolve(): void;
+  resolve(grant: Grant): void;
   reject(err: Error): void;
+}
+
+/** The tokens one request spent, settled when its answer comes. */
+interface Grant {
+  tokens: Array<[TokenBucket, Token]>;
 }
 
 /** One chat: a FIFO of entries, with a fast lane for P1. */
@@ -107,7 +116,9 @@ class ChatQueue {
   }
 }
 
-const DEFAULT_MARGIN_MS = 30;
+const DEFAULT_MARGIN_MS = 10;
+/** Marks a recorded wait that the service asked for, so that a restart keeps it. */
+const RATE_LIMITED = 'rate-limited: ';
 const DEFAULT_MAX_IN_FLIGHT = 64;
 
 /**
@@ -158,6 +169,8 @@ export class DeliveryEngine extends EventEmitter {
     this.maxInFlight = options.maxInFlight ?? DEFAULT_MAX_IN_FLIGHT;
     this.log = options.log ?? { info: () => undefined, warn: () => undefined, error: () => undefined };
     this.global = new TokenBucket(options.globalLimit, this.marginMs);
+    // Every request in flight listens on the one stop signal: tens at once are normal, not a leak.
+    setMaxListeners(0, this.abort.signal);
   }
 
   /** Loads what the outbox holds for this channel (a restart's backlog) and starts delivering. */
@@ -166,7 +179,13 @@ export class DeliveryEngine extends EventEmitter {
       this.phase = 'starting';
       const pending = await this.outbox.pending(this.channel);
       if (this.phase !== 'starting') return;
-      for (const entry of pending) this.track(entry);
+      const now = this.clock.now();
+      for (const entry of pending) {
+        // A restart is usually someone fixing something: back-off waits start afresh. A wait the
+        // service asked for (429 retry_after) is kept, since it applies whoever asks again.
+        if (!entry.lastError?.startsWith(RATE_LIMITED)) entry.notBefore = Math.min(entry.notBefore, now);
+        this.track(entry);
+      }
       this.phase = 'running';
       if (pending.length) this.log.info(`${this.channel}: ${pending.length} notification(s) waiting in the outbox`);
       this.schedulePump();
@@ -325,6 +344,7 @@ export class DeliveryEngine extends EventEmitter {
           left.push(waiter);
           continue;
         }
+        // A wait of Infinity means a token is on the wire: its answer pumps again.
         const chatWait = Math.max(waiter.chat.blockedUntil - now, ...waiter.chat.buckets.map((b) => b.waitMs(now)));
         if (chatWait > 0) {
           wake = Math.min(wake, now + chatWait);
@@ -337,9 +357,9 @@ export class DeliveryEngine extends EventEmitter {
           left.push(waiter);
           continue;
         }
-        this.global.take(now);
-        for (const bucket of waiter.chat.buckets) bucket.take(now);
-        waiter.resolve();
+        const grant: Grant = { tokens: [[this.global, this.global.take(now)]] };
+        for (const bucket of waiter.chat.buckets) grant.tokens.push([bucket, bucket.take(now)]);
+        waiter.resolve(grant);
       }
       this.waiters = left;
     }
@@ -388,7 +408,16 @@ export class DeliveryEngine extends EventEmitter {
       ref = await this.outbox.getRef(this.channel, job.chat, job.key);
       const ctx: DeliveryContext = {
         ref,
-        permit: () => this.permit(chat, job),
+        request: async <T>(send: () => Promise<T>): Promise<T> => {
+          const grant = await this.permit(chat, job);
+          try {
+            return await send();
+          } finally {
+            const at = this.clock.now();
+            for (const [bucket, token] of grant.tokens) bucket.settle(token, at);
+            this.schedulePump();
+          }
+        },
         saveRef: async (update) => {
           const next: DeliveryRef = {
             channel: this.channel,
@@ -426,9 +455,9 @@ export class DeliveryEngine extends EventEmitter {
     // finds the ref just saved and edits rather than sends again.
   }
 
-  private permit(chat: ChatQueue, job: OutboxEntry): Promise<void> {
+  private permit(chat: ChatQueue, job: OutboxEntry): Promise<Grant> {
     if (this.phase === 'stopped') return Promise.reject(new StoppedError());
-    return new Promise<void>((resolve, reject) => {
+    return new Promise<Grant>((resolve, reject) => {
       this.waiters.push({ chat, urgent: job.priority === 1, seq: job.seq, resolve, reject });
       this.schedulePump();
     });
@@ -444,7 +473,7 @@ export class DeliveryEngine extends EventEmitter {
         const retryAfterMs = (err as DeliveryError).details.retryAfterMs ?? 1000;
         chat.blockedUntil = Math.max(chat.blockedUntil, now + retryAfterMs);
         this.counters.rateLimited++;
-        await this.record(entry, entry.attempts, chat.blockedUntil, message);
+        await this.record(entry, entry.attempts, chat.blockedUntil, `${RATE_LIMITED}${message}`);
         this.emitOutcome({ type: 'rate-limited', entry: job, error, retryAfterMs });
         return;
       }

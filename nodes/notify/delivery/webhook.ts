@@ -8,7 +8,14 @@ interface App {
   post: (path: string, ...handlers: unknown[]) => void;
 }
 
-const handlers = new WeakMap<object, Map<string, WebhookHandler>>();
+interface Routes {
+  /** The live handler per path. */
+  handlers: Map<string, WebhookHandler>;
+  /** Paths that have an Express route: it cannot be removed, so it is made once per path. */
+  mounted: Set<string>;
+}
+
+const apps = new WeakMap<object, Routes>();
 
 /**
  * Mounts a POST endpoint for a chat service's webhook on Node-RED's HTTP node server. Express
@@ -16,26 +23,25 @@ const handlers = new WeakMap<object, Map<string, WebhookHandler>>();
  * node closes its entry goes and the endpoint answers 404 until it is deployed again.
  */
 export function registerWebhook(app: App, path: string, handler: WebhookHandler): () => void {
-  let table = handlers.get(app);
-  if (!table) {
-    table = new Map();
-    handlers.set(app, table);
+  let routes = apps.get(app);
+  if (!routes) {
+    routes = { handlers: new Map(), mounted: new Set() };
+    apps.set(app, routes);
   }
-  const known = table.has(path) || routed.has(`${objectId(app)} ${path}`);
-  table.set(path, handler);
-  if (!known) {
-    routed.add(`${objectId(app)} ${path}`);
-    const current = table;
+  const { handlers, mounted } = routes;
+  handlers.set(path, handler);
+  if (!mounted.has(path)) {
+    mounted.add(path);
     app.post(
       path,
       express.json({ limit: '1mb' }),
       (req: Request, res: Response) => {
-        const h = current.get(path);
-        if (!h) {
+        const live = handlers.get(path);
+        if (!live) {
           res.status(404).json({ ok: false, description: 'no such webhook' });
           return;
         }
-        h(req.body, req, res);
+        live(req.body, req, res);
       },
       // A body that is not JSON (or too big) is answered here, never thrown into Node-RED.
       (err: Error & { status?: number }, _req: Request, res: Response, _next: NextFunction) => {
@@ -44,20 +50,8 @@ export function registerWebhook(app: App, path: string, handler: WebhookHandler)
     );
   }
   return () => {
-    if (table.get(path) === handler) table.delete(path);
+    if (handlers.get(path) === handler) handlers.delete(path);
   };
-}
-
-const routed = new Set<string>();
-const ids = new WeakMap<object, number>();
-let nextId = 1;
-function objectId(o: object): number {
-  let id = ids.get(o);
-  if (id === undefined) {
-    id = nextId++;
-    ids.set(o, id);
-  }
-  return id;
 }
 
 /** Constant-time comparison of a presented secret with the expected one. */

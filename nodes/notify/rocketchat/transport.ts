@@ -83,8 +83,7 @@ export class RocketChatTransport implements Transport {
     const notice = entry.payload as unknown as Notice;
     const { api } = this.options;
     if (notice?.kind === 'text') {
-      await ctx.permit();
-      const sent = await api.post<PostAnswer>('chat.postMessage', { ...target(entry.chat), text: defuse(notice.text), ...(notice.replyTo ? { tmid: notice.replyTo } : {}) }, ctx.signal);
+      const sent = await ctx.request(() => api.post<PostAnswer>('chat.postMessage', { ...target(entry.chat), text: defuse(notice.text), ...(notice.replyTo ? { tmid: notice.replyTo } : {}) }, ctx.signal));
       this.options.onRoom(sent.message.rid, entry.chat);
       return;
     }
@@ -100,8 +99,7 @@ export class RocketChatTransport implements Transport {
     const save = () => ctx.saveRef({ messageId: shown.card, data: { ...shown } });
     if (!shown.card) {
       const message = renderMessage(notice, this.options.render);
-      await ctx.permit();
-      const sent = await api.post<PostAnswer>('chat.postMessage', { ...target(entry.chat), text: message.text, attachments: message.attachments }, ctx.signal);
+      const sent = await ctx.request(() => api.post<PostAnswer>('chat.postMessage', { ...target(entry.chat), text: message.text, attachments: message.attachments }, ctx.signal));
       Object.assign(shown, { card: sent.message._id, rid: sent.message.rid, hash: hash(message.text), version: notice.alert.version });
       this.options.onRoom(sent.message.rid, entry.chat);
       await save();
@@ -129,10 +127,9 @@ export class RocketChatTransport implements Transport {
     const rid = encodeURIComponent(shown.rid!);
     // Two steps since Rocket.Chat 6.8: the upload, then the message that publishes it. A retry
     // after a failed confirm uploads again; the unconfirmed copy is discarded by the server.
-    await ctx.permit();
-    const uploaded = await this.options.api.upload<UploadAnswer>(`rooms.media/${rid}`, {}, { field: 'file', filename: `${pointer.mimeType.startsWith('video/') ? 'clip' : 'snapshot'}.${ext}`, contentType: media.mimeType, data: media.data }, ctx.signal);
-    await ctx.permit();
-    await this.options.api.post(`rooms.mediaConfirm/${rid}/${encodeURIComponent(uploaded.file._id)}`, { msg: '', description, tmid: shown.card }, ctx.signal);
+    const filename = `${pointer.mimeType.startsWith('video/') ? 'clip' : 'snapshot'}.${ext}`;
+    const uploaded = await ctx.request(() => this.options.api.upload<UploadAnswer>(`rooms.media/${rid}`, {}, { field: 'file', filename, contentType: media.mimeType, data: media.data }, ctx.signal));
+    await ctx.request(() => this.options.api.post(`rooms.mediaConfirm/${rid}/${encodeURIComponent(uploaded.file._id)}`, { msg: '', description, tmid: shown.card }, ctx.signal));
     return uploaded.file._id;
   }
 
@@ -144,9 +141,8 @@ export class RocketChatTransport implements Transport {
       if (notice.alert.version !== shown.version) await ctx.saveRef({ messageId: shown.card, data: { ...shown, version: notice.alert.version } });
       return;
     }
-    await ctx.permit();
     try {
-      await this.options.api.post('chat.update', { roomId: shown.rid, msgId: shown.card, text: message.text }, ctx.signal);
+      await ctx.request(() => this.options.api.post('chat.update', { roomId: shown.rid, msgId: shown.card, text: message.text }, ctx.signal));
     } catch (err) {
       if (err instanceof RocketChatApiError && err.kind === 'permanent' && /not found|invalid-message|error-message/i.test(`${err.message} ${err.errorType}`)) {
         this.options.log.warn(`card of alert ${entry.alertId} in ${entry.chat} is gone; not edited`);

@@ -90,8 +90,7 @@ export class TelegramTransport implements Transport {
   async deliver(entry: OutboxEntry, ctx: DeliveryContext): Promise<void> {
     const notice = entry.payload as unknown as Notice;
     if (notice?.kind === 'text') {
-      await ctx.permit();
-      await this.options.api.call<SentMessage>('sendMessage', { chat_id: entry.chat, text: escapeHtml(notice.text), parse_mode: 'HTML' }, { signal: ctx.signal });
+      await ctx.request(() => this.options.api.call<SentMessage>('sendMessage', { chat_id: entry.chat, text: escapeHtml(notice.text), parse_mode: 'HTML' }, { signal: ctx.signal }));
       return;
     }
     if (notice?.kind !== 'alert' || !notice.alert) throw new TelegramApiError('permanent', 'deliver', 'outbox entry holds no alert notice', {});
@@ -117,18 +116,19 @@ export class TelegramTransport implements Transport {
     const reply = () => (shown.parts.length ? { message_id: shown.parts[0], allow_sending_without_reply: true } : undefined);
 
     for (let i = shown.parts.length; i < card.parts.length; i++) {
-      await ctx.permit();
-      const sent = await api.call<SentMessage>(
-        'sendMessage',
-        {
-          chat_id: entry.chat,
-          text: card.parts[i],
-          parse_mode: 'HTML',
-          link_preview_options: { is_disabled: true },
-          reply_markup: i === 0 && card.keyboard.length ? this.markup(card.keyboard) : undefined,
-          reply_parameters: reply(),
-        },
-        { signal: ctx.signal },
+      const sent = await ctx.request(() =>
+        api.call<SentMessage>(
+          'sendMessage',
+          {
+            chat_id: entry.chat,
+            text: card.parts[i],
+            parse_mode: 'HTML',
+            link_preview_options: { is_disabled: true },
+            reply_markup: i === 0 && card.keyboard.length ? this.markup(card.keyboard) : undefined,
+            reply_parameters: reply(),
+          },
+          { signal: ctx.signal },
+        ),
       );
       shown.parts.push(sent.message_id);
       shown.hashes[i] = hashes[i];
@@ -143,8 +143,8 @@ export class TelegramTransport implements Transport {
     }
     if (shown.location === undefined) {
       if (notice.media.location && a.point) {
-        await ctx.permit();
-        const sent = await api.call<SentMessage>('sendLocation', { chat_id: entry.chat, latitude: a.point[1], longitude: a.point[0], reply_parameters: reply() }, { signal: ctx.signal });
+        const point = a.point;
+        const sent = await ctx.request(() => api.call<SentMessage>('sendLocation', { chat_id: entry.chat, latitude: point[1], longitude: point[0], reply_parameters: reply() }, { signal: ctx.signal }));
         shown.location = sent.message_id;
       } else {
         shown.location = 'skipped';
@@ -186,10 +186,11 @@ export class TelegramTransport implements Transport {
       return 'skipped';
     }
     const ext = (media.mimeType.split('/')[1] ?? 'bin').replace(/[^a-z0-9]/gi, '').slice(0, 8) || 'bin';
-    await ctx.permit();
     const params: Record<string, unknown> = { chat_id: entry.chat, caption, parse_mode: 'HTML', reply_parameters: reply };
     if (field === 'video') params.supports_streaming = true;
-    const sent = await this.options.api.upload<SentMessage>(method, params, { field, filename: `${field}.${ext}`, contentType: media.mimeType, data: media.data }, { signal: ctx.signal, timeoutMs: 120_000 });
+    const sent = await ctx.request(() =>
+      this.options.api.upload<SentMessage>(method, params, { field, filename: `${field}.${ext}`, contentType: media.mimeType, data: media.data }, { signal: ctx.signal, timeoutMs: 120_000 }),
+    );
     return sent.message_id;
   }
 
@@ -200,21 +201,23 @@ export class TelegramTransport implements Transport {
     const next: Shown = { ...shown, parts: [...shown.parts], hashes: [...shown.hashes], version: notice.alert.version };
     for (let i = 0; i < card.parts.length; i++) {
       if (next.hashes[i] === hashes[i]) continue;
-      await ctx.permit();
       if (i < next.parts.length) {
+        const messageId = next.parts[i];
         try {
-          await this.options.api.call(
-            'editMessageText',
-            {
-              chat_id: entry.chat,
-              message_id: next.parts[i],
-              text: card.parts[i],
-              parse_mode: 'HTML',
-              link_preview_options: { is_disabled: true },
-              // Without reply_markup an edit removes the buttons; an empty keyboard is how a resolved card loses them.
-              reply_markup: i === 0 ? this.markup(card.keyboard) : undefined,
-            },
-            { signal: ctx.signal },
+          await ctx.request(() =>
+            this.options.api.call(
+              'editMessageText',
+              {
+                chat_id: entry.chat,
+                message_id: messageId,
+                text: card.parts[i],
+                parse_mode: 'HTML',
+                link_preview_options: { is_disabled: true },
+                // Without reply_markup an edit removes the buttons; an empty keyboard is how a resolved card loses them.
+                reply_markup: i === 0 ? this.markup(card.keyboard) : undefined,
+              },
+              { signal: ctx.signal },
+            ),
           );
         } catch (err) {
           if (isGone(err)) {
@@ -225,10 +228,13 @@ export class TelegramTransport implements Transport {
           if (!isNotModified(err)) throw err;
         }
       } else {
-        const sent = await this.options.api.call<SentMessage>(
-          'sendMessage',
-          { chat_id: entry.chat, text: card.parts[i], parse_mode: 'HTML', link_preview_options: { is_disabled: true }, reply_parameters: { message_id: next.parts[0], allow_sending_without_reply: true } },
-          { signal: ctx.signal },
+        const first = next.parts[0];
+        const sent = await ctx.request(() =>
+          this.options.api.call<SentMessage>(
+            'sendMessage',
+            { chat_id: entry.chat, text: card.parts[i], parse_mode: 'HTML', link_preview_options: { is_disabled: true }, reply_parameters: { message_id: first, allow_sending_without_reply: true } },
+            { signal: ctx.signal },
+          ),
         );
         next.parts.push(sent.message_id);
       }

@@ -1,0 +1,221 @@
+import assert from 'node:assert/strict';
+import { AccessPolicy, parseUsers } from '../../nodes/notify/delivery/access';
+import { backoffDelay } from '../../nodes/notify/delivery/backoff';
+import { alertIdFromShort, shortId } from '../../nodes/notify/delivery/ids';
+import type { AlertNotice, NoticeAlert } from '../../nodes/notify/delivery/notice';
+import { assertAlert } from '../../nodes/notify/delivery/notice';
+import { formatTime } from '../../nodes/notify/delivery/present';
+import { parseRules, route } from '../../nodes/notify/delivery/routing';
+import { TokenBucket } from '../../nodes/notify/delivery/token-bucket';
+import { defuse, parseCommand, renderMessage } from '../../nodes/notify/rocketchat/format';
+import { callbackData, chunkPlain, escapeHtml, fitPlain, MAX_CAPTION, MAX_TEXT, pack, parseCallbackData, renderCaption, renderCard } from '../../nodes/notify/telegram/format';
+import { parseTelegramHtml } from '../support/fake-telegram';
+
+const ID = '3f2a9c1b-7d4e-4c2a-9f10-0123456789ab';
+
+function alert(over: Partial<NoticeAlert> = {}): NoticeAlert {
+  return {
+    id: ID,
+    version: 1,
+    tool: 'firearm',
+    event: 'Firearm detected',
+    headline: 'Firearm at the north entrance',
+    priority: 'P1',
+    severity: 'critical',
+    status: 'Actual',
+    state: 'open',
+    occurredAt: '2025-03-01T10:02:00.000Z',
+    lastSeen: '2025-03-01T10:02:00.000Z',
+    count: 1,
+    ...over,
+  };
+}
+
+const notice = (a: NoticeAlert, extra: Partial<AlertNotice> = {}): AlertNotice => ({ kind: 'alert', alert: a, media: { photo: true, location: true, video: false }, ...extra });
+
+describe('notifier units', function () {
+  describe('Telegram format', function () {
+    it('escapes exactly &, < and > in text, and quotes in link attributes', () => {
+      assert.equal(escapeHtml('a & b <c> "d"'), 'a &amp; b &lt;c&gt; "d"');
+      const card = renderCard(notice(alert({ headline: '<script>alert(1)</script> & co' })), { consoleUrl: 'https://soc.example/x?a=1&b="2"' });
+      const text = parseTelegramHtml(card.parts.join('\n'));
+      assert.match(text, /<script>alert\(1\)<\/script> & co/);
+      assert.match(card.parts[0], /href="https:\/\/soc\.example\/x\?a=1&amp;b=&quot;2&quot;\/alerts\/3f2a9c1b/);
+    });
+
+    it('chunks plain text within an escaped budget, at spaces, never inside a surrogate pair', () => {
+      const text = `${'😀'.repeat(30)} ${'&'.repeat(40)} end`;
+      for (const budget of [7, 20, 50]) {
+        const chunks = chunkPlain(text, budget);
+        assert.equal(chunks.join(''), text);
+        for (const c of chunks) assert.ok(escapeHtml(c).length <= budget, `${c} fits ${budget}`);
+        for (const c of chunks) assert.doesNotMatch(c, /^[\uDC00-\uDFFF]|[\uD800-\uDBFF]$/, 'no broken surrogate');
+      }
+      assert.deepEqual(chunkPlain('aaaa bbbb cccc', 10), ['aaaa bbbb ', 'cccc']);
+      assert.equal(fitPlain('short', 100), 'short');
+      assert.ok(escapeHtml(fitPlain('&'.repeat(300), 100)).length <= 100);
+    });
+
+    it('packs lines into messages of at most 4096 and never cuts a line', () => {
+      const lines = Array.from({ length: 50 }, (_, i) => `${i}`.padEnd(300, 'x'));
+      const parts = pack(lines);
+      assert.ok(parts.every((p) => p.length <= MAX_TEXT));
+      assert.equal(parts.join('\n'), lines.join('\n'));
+      assert.throws(() => pack(['x'.repeat(MAX_TEXT + 1)]), /longer than a message/);
+    });
+
+    it('splits a card with a long description into valid HTML parts', () => {
+      const card = renderCard(notice(alert({ description: '<b>&</b> '.repeat(1500), instruction: 'Go > now & wait '.repeat(150) })));
+      assert.ok(card.parts.length >= 3);
+      for (const part of card.parts) {
+        assert.ok(part.length <= MAX_TEXT);
+        parseTelegramHtml(part);
+      }
+    });
+
+    it('shows exercise, escalation and state, and offers only the buttons that apply', () => {
+      const exercise = renderCard(notice(alert({ status: 'Exercise' })));
+      assert.match(exercise.parts[0], /^🧪 <b>EXERCISE<\/b> — not a real alert/);
+      assert.deepEqual(exercise.keyboard[0].map((b) => b.text), ['✅ Acknowledge', '✔️ Resolve']);
+      const escalated = renderCard(notice(alert({ escalationLevel: 2 })));
+      assert.match(escalated.parts[0], /ESCALATED<\/b> \(level 2\)/);
+      const acked = renderCard(notice(alert({ state: 'acknowledged', ack: { by: 'rui', at: '2025-03-01T10:05:00.000Z' }, escalationLevel: 2 })));
+      assert.match(acked.parts[0], /Acknowledged by <b>rui<\/b> at 2025-03-01 10:05 UTC/);
+      assert.doesNotMatch(acked.parts[0], /ESCALATED/, 'an acknowledged alert is no longer escalating');
+      assert.deepEqual(acked.keyboard[0].map((b) => b.text), ['✔️ Resolve']);
+      const resolved = renderCard(notice(alert({ state: 'resolved', resolved: { by: 'olga', at: '2025-03-01T11:00:00.000Z', reason: 'replica <gun>' } })));
+      assert.match(parseTelegramHtml(resolved.parts[0]), /Resolved by olga at 2025-03-01 11:00 UTC: replica <gun>/);
+      assert.deepEqual(resolved.keyboard, []);
+    });
+
+    it('keeps captions within 1024 characters', () => {
+      const caption = renderCaption(alert({ headline: '&'.repeat(512), status: 'Exercise' }));
+      assert.ok(caption.length <= MAX_CAPTION);
+      assert.match(caption, /…\s\(EXERCISE\)$/);
+    });
+
+    it('puts short ids in callback data, never JSON, within 64 bytes', () => {
+      const data = callbackData('acknowledge', ID);
+      assert.equal(data, `a:${shortId(ID)}`);
+      assert.equal(data.length, 24);
+      assert.deepEqual(parseCallbackData(data), { action: 'acknowledge', shortId: shortId(ID) });
+      assert.equal(alertIdFromShort(shortId(ID)), ID);
+      const other = callbackData('resolve', 'cap:urn:oid:2.49.0.1.578.0.20250301100200'.repeat(3));
+      assert.ok(Buffer.byteLength(other) <= 64);
+      for (const bad of ['{"a":"ack"}', 'x:abc', `a:${'A'.repeat(60)}`, 'a:', 42, undefined]) assert.equal(parseCallbackData(bad), undefined);
+    });
+
+    it('formats times in the configured zone', () => {
+      assert.equal(formatTime('2025-03-01T10:02:00.000Z'), '2025-03-01 10:02 UTC');
+      assert.match(formatTime('2025-07-01T10:02:00.000Z', 'Europe/Oslo'), /^2025-07-01 12:02 (CEST|GMT\+2)$/);
+    });
+  });
+
+  describe('Rocket.Chat format', function () {
+    it('colours by priority, defuses room-wide mentions and offers command buttons', () => {
+      const m = renderMessage(notice(alert({ priority: 'P3', headline: 'Check @here and @all now', point: [10.75, 59.91] })));
+      assert.equal(m.attachments[0].color, '#ffd21f');
+      assert.doesNotMatch(m.text, /@(here|all)\b/);
+      assert.equal(defuse('@all'), '@\u200ball');
+      assert.deepEqual(m.attachments[0].actions!.map((a) => a.msg.trim()), [`ack ${shortId(ID)}`, `resolve ${shortId(ID)}`]);
+    });
+
+    it('parses commands with and without ids', () => {
+      assert.deepEqual(parseCommand('ack'), { action: 'acknowledge', rest: '' });
+      assert.deepEqual(parseCommand('  Acknowledge on my way'), { action: 'acknowledge', rest: 'on my way' });
+      assert.deepEqual(parseCommand(`resolve ${shortId(ID)} false alarm`), { action: 'resolve', token: shortId(ID), rest: 'false alarm' });
+      assert.deepEqual(parseCommand('/resolved done'), { action: 'resolve', rest: 'done' });
+      assert.equal(parseCommand('acknowledgement of receipt'), undefined);
+      assert.equal(parseCommand('hello'), undefined);
+      assert.equal(parseCommand(undefined), undefined);
+    });
+  });
+
+  describe('routing', function () {
+    const roleChats = (roles: string[]) => roles.flatMap((r) => (r === 'field-responder' ? ['501', '502'] : []));
+    const rules = parseRules(JSON.stringify([
+      { priorities: ['P1', 'P2'], chats: ['-100'] },
+      { tools: ['bacteria'], zones: ['lab'], roles: ['field-responder'] },
+      { statuses: ['Exercise'], chats: ['-200'] },
+      { escalated: true, chats: ['-300'] },
+      { escalated: true, minLevel: 2, chats: ['-400'] },
+    ]));
+
+    it('sends Actual alerts by the rules, exercises only where asked, silenced ones nowhere', () => {
+      assert.deepEqual(route(alert(), rules, roleChats), ['-100']);
+      assert.deepEqual(route(alert({ tool: 'bacteria', zone: 'lab', priority: 'P3' }), rules, roleChats), ['501', '502']);
+      assert.deepEqual(route(alert({ status: 'Exercise' }), rules, roleChats), ['-200']);
+      assert.deepEqual(route(alert({ status: 'Test' }), rules, roleChats), []);
+      assert.deepEqual(route(alert({ silenced: { reason: 'maintenance' } }), rules, roleChats), []);
+    });
+
+    it('sends escalations only to escalation rules, by level', () => {
+      assert.deepEqual(route(alert(), rules, roleChats, 1), ['-300']);
+      assert.deepEqual(route(alert(), rules, roleChats, 2).sort(), ['-300', '-400']);
+    });
+
+    it('names the rule and field of a mistake', () => {
+      assert.throws(() => parseRules('[{"chats": ["1"], "priority": ["P1"]}]'), /routing rule 1: unknown field priority/);
+      assert.throws(() => parseRules('[{"chats": ["1"]}, {"priorities": ["P5"], "chats": ["1"]}]'), /routing rule 2.priorities: unknown value P5/);
+      assert.throws(() => parseRules('[{"tools": ["x"]}]'), /sends nowhere/);
+      assert.throws(() => parseRules('{"chats": []}'), /JSON array/);
+      assert.throws(() => parseRules('[oops'), /not valid JSON/);
+      assert.deepEqual(parseRules(''), []);
+    });
+  });
+
+  describe('access', function () {
+    const users = parseUsers(JSON.stringify([
+      { telegram: 501, username: 'olga_soc', user: 'olga', role: 'soc-operator' },
+      { username: 'rui_field', user: 'rui', role: 'field-responder' },
+      { telegram: 503, user: 'ana', role: 'intelligence-analyst' },
+    ]), 'telegram');
+    const policy = new AccessPolicy(users);
+
+    it('checks the role of the mapped user for each action', () => {
+      assert.equal((policy.authorize({ id: '501' }, 'resolve') as { ok: boolean }).ok, true);
+      assert.equal((policy.authorize({ id: '999', username: 'rui_field' }, 'acknowledge') as { ok: boolean }).ok, true);
+      assert.match((policy.authorize({ id: '999', username: 'rui_field' }, 'resolve') as { reason: string }).reason, /may not resolve/);
+      assert.match((policy.authorize({ id: '503' }, 'acknowledge') as { reason: string }).reason, /intelligence-analyst may not acknowledge/);
+      assert.match((policy.authorize({ id: '777', username: 'mallory' }, 'acknowledge') as { reason: string }).reason, /not mapped/);
+    });
+
+    it('never lets a user name stand in for an entry mapped by id, unless the service gives no id', () => {
+      assert.equal(policy.find({ id: '999', username: 'olga_soc' }), undefined, 'someone who took the user name');
+      assert.equal(policy.find({ id: '', username: 'olga_soc' })?.user, 'olga', 'Rocket.Chat reactions carry only the name');
+    });
+
+    it('rejects malformed mappings with the entry at fault', () => {
+      assert.throws(() => parseUsers('[{"user": "x", "role": "y"}]', 'telegram'), /entry 1 needs the chat user's telegram id or username/);
+      assert.throws(() => parseUsers('[{"telegram": 1, "user": "x"}]', 'telegram'), /entry 1 needs a role/);
+      assert.throws(() => parseUsers('[{"telegram": 1, "user": "x", "role": "r"}, {"telegram": "1", "user": "y", "role": "r"}]', 'telegram'), /entry 2 maps 1 a second time/);
+      assert.throws(() => parseUsers('{', 'telegram'), /not valid JSON/);
+    });
+  });
+
+  describe('limits and back-off', function () {
+    it('returns a token one window after the answer, not after the grant', () => {
+      const bucket = new TokenBucket({ limit: 1, windowMs: 1000 }, 10);
+      assert.equal(bucket.waitMs(0), 0);
+      const token = bucket.take(0);
+      assert.equal(bucket.waitMs(500), Infinity, 'on the wire: nobody knows yet');
+      bucket.settle(token, 700);
+      assert.equal(bucket.waitMs(800), 910);
+      assert.equal(bucket.waitMs(1710), 0);
+      assert.equal(bucket.full(1710), true);
+    });
+
+    it('doubles the back-off up to the cap, with half of it random', () => {
+      const policy = { baseMs: 1000, capMs: 8000 };
+      assert.deepEqual([1, 2, 3, 4, 5, 9].map((n) => backoffDelay(n, policy, () => 0)), [500, 1000, 2000, 4000, 4000, 4000]);
+      assert.deepEqual([1, 2, 3, 4, 5].map((n) => backoffDelay(n, policy, () => 1)), [1000, 2000, 4000, 8000, 8000]);
+    });
+  });
+
+  it('refuses payloads that are not stored alerts', () => {
+    assert.throws(() => assertAlert(null), /must be an IMPETUS alert/);
+    assert.throws(() => assertAlert({ event: 'x' }), /msg.payload.id is missing/);
+    assert.throws(() => assertAlert({ id: 'a', priority: 'P9' }), /no valid priority/);
+    assert.throws(() => assertAlert({ id: 'a', priority: 'P1', headline: 'h', tool: 't', status: 'Actual', state: 'open', occurredAt: 'x', lastSeen: 'x' }), /no version: send a stored alert, not a draft/);
+  });
+});
