@@ -28,7 +28,9 @@ export = function (RED: NodeAPI): void {
       if (producer) return producer;
       connecting ??= (async () => {
         // acks=all plus idempotence: the broker drops a retried batch it already has, in order.
-        const p = node.client().producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: true, retry: { retries: 5, initialRetryTime: 300, maxRetryTime: 5000 } });
+        // No retry limit here: capping an idempotent producer's retries voids its ordering and
+        // no-duplicate guarantee; kafka-out's own buffer decides when to give up.
+        const p = node.client().producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: true });
         await p.connect();
         producer = p;
         return p;

@@ -56,11 +56,18 @@ export = function (RED: NodeAPI): void {
     const topics = String(def.topics ?? '').split(',').map((t) => t.trim()).filter(Boolean);
     const hookName = `impetusKafkaIn${node.id.replace(/[^A-Za-z0-9]/g, '')}`;
     const wired = () => ((node as unknown as { wires?: string[][] }).wires ?? []).some((port) => port.length > 0);
-    const inFlight = () => [...partitions.values()].reduce((n, p) => n + p.inFlight, 0);
+    // Kept as a counter: it is read for every record.
+    let inFlightCount = 0;
+    const inFlight = () => inFlightCount;
 
+    // At most one status text per 250 ms: formatting it for every record would cost more than the record.
+    let stateTimer: NodeJS.Timeout | undefined;
     const showState = () => {
-      if (closing) return;
-      status.ok(RED._('impetus-kafka-in.status.running', { received, inFlight: inFlight(), committed }));
+      if (closing || stateTimer) return;
+      stateTimer = setTimeout(() => {
+        stateTimer = undefined;
+        if (!closing) status.ok(RED._('impetus-kafka-in.status.running', { received, inFlight: inFlightCount, committed }));
+      }, 250);
     };
 
     const flushCommits = () => {
@@ -83,6 +90,7 @@ export = function (RED: NodeAPI): void {
     };
 
     const finished = (topic: string, partition: number, offset: string) => {
+      inFlightCount = Math.max(0, inFlightCount - 1);
       const key = `${topic}/${partition}`;
       const next = partitions.get(key)?.finish(offset);
       if (next !== undefined) {
@@ -155,6 +163,7 @@ export = function (RED: NodeAPI): void {
         }
         if (!isRunning() || isStale() || closing) return;
         offsets.start(message.offset);
+        inFlightCount += 1;
         emit(batch.topic, batch.partition, message, 0);
         resolveOffset(message.offset);
       }
@@ -166,6 +175,8 @@ export = function (RED: NodeAPI): void {
       if (topics.length === 0) throw new Error(RED._('impetus-kafka-in.errors.noTopic'));
       if (!def.groupId) throw new Error(RED._('impetus-kafka-in.errors.noGroup'));
       if (def.schema && !platformFor(RED).validators.has(def.schema)) throw new Error(RED._('impetus-kafka-in.errors.noSchema', { schema: def.schema }));
+      // Exactly one parameter each: Node-RED runs a hook of any other arity as callback-style
+      // asynchronous, and a callback never called would halt every message.
       hooks.add(`onReceive.${hookName}`, (event) => tracker.received(event.msg?._msgid));
       hooks.add(`onComplete.${hookName}`, (event) => tracker.completed(event.msg?._msgid, event.error));
       const c = broker.client().consumer({ groupId: def.groupId, sessionTimeout: 30000, heartbeatInterval: 3000, allowAutoTopicCreation: true });
@@ -175,6 +186,7 @@ export = function (RED: NodeAPI): void {
         // is delivered again, so the bookkeeping starts afresh.
         partitions.clear();
         toCommit.clear();
+        inFlightCount = 0;
         showState();
       });
       c.on(c.events.CRASH, (event) => {
@@ -195,6 +207,7 @@ export = function (RED: NodeAPI): void {
 
     node.on('close', (_removed: boolean, done: () => void) => {
       closing = true;
+      if (stateTimer) clearTimeout(stateTimer);
       for (const t of retryTimers) clearTimeout(t);
       retryTimers.clear();
       hooks.remove(`*.${hookName}`);
