@@ -2,7 +2,8 @@
  * The client side of bench/console-fanout: a separate process (so that the runtime's event loop
  * is measured alone) holding N console users, each logged in over HTTP and connected over
  * WebSocket like a browser. It records, for every `created` event, the delay since the draft
- * entered the flow (the alert's occurredAt; one machine, one clock). Driven over IPC.
+ * entered the flow (the alert's occurredAt; one machine, one clock) until the frame carrying it
+ * arrived. Driven over IPC.
  */
 import * as http from 'node:http';
 import WebSocket from 'ws';
@@ -24,7 +25,12 @@ export interface ClientReport {
   resyncs: number;
   frames: number;
   megabytes: number;
+  /** CPU this process used during the run, as a share of one core. */
+  cpu: number;
 }
+
+const CREATED = '"type":"created"';
+const OCCURRED = '"occurredAt":"';
 
 /** Delivery delays in whole milliseconds; one bucket per ms up to a minute keeps memory flat. */
 const MAX_MS = 60_000;
@@ -34,6 +40,8 @@ let perClient: number[] = [];
 let resyncs = 0;
 let frames = 0;
 let bytes = 0;
+let cpuAt = process.cpuUsage();
+let cpuSince = Date.now();
 
 function login(base: string, username: string, password: string): Promise<string> {
   const url = new URL(`${base}/api/login`);
@@ -57,13 +65,19 @@ function open(base: string, cookie: string, index: number): Promise<WebSocket> {
       const now = Date.now();
       frames += 1;
       bytes += data.length;
-      const msg = JSON.parse(data.toString('utf8')) as { type: string; events?: Array<{ type: string; alert: { occurredAt: string } }> };
-      if (msg.type === 'resync') resyncs += 1;
-      if (msg.type !== 'batch' || !msg.events) return;
-      for (const e of msg.events) {
-        if (e.type !== 'created') continue;
+      const text = data.toString('utf8');
+      if (text.startsWith('{"type":"resync"')) resyncs += 1;
+      if (!text.startsWith('{"type":"batch"')) return;
+      // This process shares the machine with the runtime it measures, so it reads only what it
+      // needs: each created event's occurredAt, by scanning instead of JSON.parse. The sequence
+      // "type":"created" cannot occur inside a JSON string (its quotes would be escaped).
+      for (let i = text.indexOf(CREATED); i !== -1; i = text.indexOf(CREATED, i + 1)) {
+        const at = text.indexOf(OCCURRED, i);
+        if (at === -1) break;
+        const start = at + OCCURRED.length;
+        const occurredAt = Date.parse(text.slice(start, text.indexOf('"', start)));
         perClient[index] += 1;
-        histogram[Math.min(MAX_MS, Math.max(0, now - Date.parse(e.alert.occurredAt)))] += 1;
+        histogram[Math.min(MAX_MS, Math.max(0, now - occurredAt))] += 1;
       }
     });
     ws.once('open', () => resolve(ws));
@@ -87,9 +101,13 @@ function reset(): void {
   resyncs = 0;
   frames = 0;
   bytes = 0;
+  cpuAt = process.cpuUsage();
+  cpuSince = Date.now();
 }
 
 async function report(expected: number, settleMs: number): Promise<ClientReport> {
+  const used = process.cpuUsage(cpuAt);
+  const cpu = (used.user + used.system) / 1000 / (Date.now() - cpuSince);
   const until = Date.now() + settleMs;
   while (perClient.some((n) => n < expected) && Date.now() < until) await new Promise((r) => setTimeout(r, 50));
   const total = histogram.reduce((a, b) => a + b, 0);
@@ -111,6 +129,7 @@ async function report(expected: number, settleMs: number): Promise<ClientReport>
     resyncs,
     frames,
     megabytes: bytes / 1e6,
+    cpu,
   };
 }
 

@@ -320,8 +320,8 @@ async function main(): Promise<void> {
     const throughputRatio = loaded.persisted / loaded.seconds / baseThroughput;
     const r = loaded.report!;
     console.log('');
-    console.log(`delivery latency (draft into the flow → event parsed by a client), ${r.latencies} events: p50 ${r.p50} ms, p99 ${r.p99} ms, max ${r.max} ms`);
-    console.log(`delivered: ${r.received} of ${r.expected * opts.clients} expected events (${f2((r.received / (r.expected * opts.clients)) * 100)} %), min per client ${r.minPerClient}, resyncs ${r.resyncs}, frames ${r.frames}, ${f1(r.megabytes)} MB received`);
+    console.log(`delivery latency (draft into the flow → frame at a client), ${r.latencies} events: p50 ${r.p50} ms, p99 ${r.p99} ms, max ${r.max} ms`);
+    console.log(`delivered: ${r.received} of ${r.expected * opts.clients} expected events (${f2((r.received / (r.expected * opts.clients)) * 100)} %), min per client ${r.minPerClient}, resyncs ${r.resyncs}, frames ${r.frames}, ${f1(r.megabytes)} MB received; the client process used ${f1(r.cpu * 100)} % of a core`);
     console.log(`throughput ratio (with ${opts.clients} clients / without): ${f2(throughputRatio)}   target ≥ 0.8: ${throughputRatio >= 0.8 ? 'met' : 'MISSED'}`);
     const baseElu = (before.elu + after.elu) / 2;
     console.log(`event-loop delay with / without clients: p99 ${f2(loaded.lag.p99)} / ${f2(baseLagP99)} ms (ratio ${f2(loaded.lag.p99 / baseLagP99)}), mean ${f2(loaded.lag.mean)} / ${f2(baseLagMean)} ms`);
