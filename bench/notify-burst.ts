@@ -272,6 +272,8 @@ async function main(): Promise<void> {
     console.log(`  lost           ${lost} (target 0) ${lost === 0 ? 'OK' : 'MISSED'}; sent twice ${duplicated}; failed ${failures.length}${failures.length ? ` (${failures[0]})` : ''}`);
     console.log(`  P1 overtaking  ${overtook} cards of earlier, lower-priority alerts delivered after a later P1 of their chat (the queue jumps)`);
     console.log(`  requests       ${s.requests} to the server for ${s.messages.length} messages`);
+    // Other work on the machine shows in the figure: every late timer is a late card.
+    console.log(`  machine        ${os.cpus().length} cores, load average ${os.loadavg().map((l) => l.toFixed(2)).join(' ')} (1, 5, 15 min) at the end`);
     if (delivered + failures.length < options.alerts) {
       console.error(`notify-burst: only ${delivered} of ${options.alerts} deliveries reported before the deadline`);
       exitCode = 1;

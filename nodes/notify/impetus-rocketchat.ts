@@ -102,7 +102,11 @@ export = function (RED: NodeAPI): void {
               const known = rooms.has(rid);
               rooms.set(rid, chat);
               // A new room is read from a moment before its first card, so nothing said under it is missed.
-              if (!known) void current.connection?.outbox?.setCursor(`${channel}:room:${rid}`, String(Date.now() - 5000), Date.now());
+              if (!known) {
+                current.connection?.outbox
+                  ?.setCursor(`${channel}:room:${rid}`, String(Date.now() - 5000), Date.now())
+                  .catch((err) => log.warn(`could not start reading room ${rid}: ${(err as Error).message}`));
+              }
               void saveRooms();
             },
             log,
@@ -129,7 +133,7 @@ export = function (RED: NodeAPI): void {
             });
             return;
           }
-          void (async () => {
+          (async () => {
             try {
               const saved = await conn.outbox?.getCursor(roomsCursor);
               for (const [rid, chat] of saved ? (JSON.parse(saved) as Array<[string, string]>) : []) if (!rooms.has(rid)) rooms.set(rid, chat);
@@ -153,7 +157,7 @@ export = function (RED: NodeAPI): void {
               state: (level, text) => conn.setState({ level, text }),
             });
             poller.start();
-          })();
+          })().catch((err) => log.error(`Rocket.Chat polling did not start: ${(err as Error).message}`));
         },
         stopInbound: async () => {
           inboundActive = false;

@@ -296,8 +296,18 @@ export class DeliveryEngine extends EventEmitter {
     this.pumpQueued = true;
     queueMicrotask(() => {
       this.pumpQueued = false;
-      this.pump();
+      this.safePump();
     });
+  }
+
+  /** The pump runs from microtasks and timers: whatever goes wrong in it must not reach the runtime. */
+  private safePump(): void {
+    try {
+      this.pump();
+    } catch (err) {
+      this.log.error(`${this.channel}: scheduling failed: ${(err as Error).message}`);
+      this.wakeAt(this.clock.now() + 1000);
+    }
   }
 
   private pump(): void {
@@ -374,7 +384,7 @@ export class DeliveryEngine extends EventEmitter {
     this.timer = this.clock.setTimer(() => {
       this.timer = undefined;
       this.timerAt = Infinity;
-      this.pump();
+      this.safePump();
     }, at - this.clock.now());
   }
 

@@ -173,7 +173,9 @@ export class RoomPoller {
   private schedule(ms: number): void {
     if (!this.running) return;
     this.timer = setTimeout(() => {
-      this.round = this.poll().finally(() => this.schedule(this.failures ? Math.min(60_000, this.options.intervalMs * 2 ** this.failures) : this.options.intervalMs));
+      this.round = this.poll()
+        .catch((err) => this.options.log.error(`Rocket.Chat polling failed: ${(err as Error).message}`))
+        .finally(() => this.schedule(this.failures ? Math.min(60_000, this.options.intervalMs * 2 ** this.failures) : this.options.intervalMs));
     }, ms);
     this.timer.unref();
   }
