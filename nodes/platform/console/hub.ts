@@ -95,6 +95,7 @@ export interface HubDeps {
   index: AlertIndex;
   panels: PanelRegistry;
   views: ReadonlyMap<Role, View>;
+  /** Whether a connected session is still valid; called periodically, it also keeps an open console's session alive. */
   alive: (session: Session) => boolean;
 }
 

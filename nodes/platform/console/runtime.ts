@@ -32,7 +32,7 @@ export class ConsoleRuntime {
     this.sessions = new SessionStore({ idleMs: settings.session.idleMs, absoluteMs: settings.session.absoluteMs, maxSessions: settings.session.maxSessions });
     this.throttle = new LoginThrottle(settings.session.backoff);
     this.panels = new PanelRegistry((panel) => this.hub.panelChanged(panel.state instanceof StatusState));
-    this.hub = new LiveHub({ index: this.index, panels: this.panels, views: this.views, alive: (s) => this.sessions.alive(s) }, hubOptions);
+    this.hub = new LiveHub({ index: this.index, panels: this.panels, views: this.views, alive: (s) => this.sessions.keepAlive(s) }, hubOptions);
     this.sessions.onEnd((session) => this.hub.endSession(session));
     this.ready = platform.ready.then(async () => {
       // Subscribed before loading: the index holds events that arrive during the load.

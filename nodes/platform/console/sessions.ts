@@ -85,9 +85,21 @@ export class SessionStore {
     return session;
   }
 
-  /** Still valid, without counting as activity (the WebSocket's periodic check). */
-  alive(session: Session): boolean {
-    return this.sessions.get(key(session.id)) === session && !this.expired(session, this.clock());
+  /**
+   * The live connection's periodic check: an open console counts as activity, so a control-room
+   * screen that nobody touches is not logged out while it is open; the absolute limit still ends
+   * it. Returns false (and ends it) when the session is over.
+   */
+  keepAlive(session: Session): boolean {
+    const k = key(session.id);
+    if (this.sessions.get(k) !== session) return false;
+    const now = this.clock();
+    if (this.expired(session, now)) {
+      this.end(k);
+      return false;
+    }
+    session.lastSeen = now;
+    return true;
   }
 
   destroy(id: string): void {
