@@ -2,7 +2,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', '.userdir/**', 'models/**/.venv/**'] },
+  { ignores: ['dist/**', 'node_modules/**', '.userdir/**', '.bench/**', '.services/**', 'models/**/.venv/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -37,9 +37,9 @@ export = function (RED: NodeAPI): void {
       await platform.ready;
       const { alert, outcome } = await platform.alerts.raise(msg.payload, { defaults, sourceNode: node.id, fingerprintKeys });
       stored += 1;
-      const text = RED._(`impetus-alert.status.${outcome}`, { priority: alert.priority, tool: alert.tool, count: alert.count, stored });
-      if (alert.silenced) status.warn(text);
-      else status.ok(text);
+      const text = () => RED._(`impetus-alert.status.${outcome}`, { priority: alert.priority, tool: alert.tool, count: alert.count, stored });
+      if (alert.silenced) status.warnLazy(text);
+      else status.okLazy(text);
       // The input message is reused rather than cloned: the payload is replaced wholesale.
       const out = msg as NodeMessageInFlow & { outcome?: string; alertId?: string };
       out.payload = alert;

@@ -11,29 +11,45 @@ const MAX_STATUS_TEXT = 40;
  * always lands. A flow handling thousands of messages per second would otherwise flood the
  * editor's comms channel.
  */
+function clip(status: NodeStatus | (() => NodeStatus)): NodeStatus {
+  const value = typeof status === 'function' ? status() : status;
+  const text = value.text === undefined ? undefined : String(value.text);
+  return text && text.length > MAX_STATUS_TEXT ? { ...value, text: `${text.slice(0, MAX_STATUS_TEXT - 1)}…` } : value;
+}
+
 export class StatusReporter {
   private last = 0;
-  private pending: NodeStatus | undefined;
+  private pending: NodeStatus | (() => NodeStatus) | undefined;
   private timer: NodeJS.Timeout | undefined;
 
   constructor(private readonly node: Node) {}
 
-  set(status: NodeStatus): void {
-    const text = status.text === undefined ? undefined : String(status.text);
-    const next = text && text.length > MAX_STATUS_TEXT ? { ...status, text: `${text.slice(0, MAX_STATUS_TEXT - 1)}…` } : status;
+  /**
+   * A function is called only when the update is actually shown, so a node handling thousands
+   * of messages a second formats (and translates) its status text a few times a second at most.
+   */
+  set(status: NodeStatus | (() => NodeStatus)): void {
     const now = Date.now();
     if (now - this.last >= STATUS_INTERVAL_MS && !this.timer) {
       this.last = now;
-      this.node.status(next);
+      this.node.status(clip(status));
       return;
     }
-    this.pending = next;
+    this.pending = status;
     this.timer ??= setTimeout(() => {
       this.timer = undefined;
       this.last = Date.now();
-      if (this.pending) this.node.status(this.pending);
+      if (this.pending) this.node.status(clip(this.pending));
       this.pending = undefined;
     }, STATUS_INTERVAL_MS - (now - this.last));
+  }
+
+  okLazy(text: () => string): void {
+    this.set(() => ({ fill: 'green', shape: 'dot', text: text() }));
+  }
+
+  warnLazy(text: () => string): void {
+    this.set(() => ({ fill: 'yellow', shape: 'ring', text: text() }));
   }
 
   ok(text: string): void {
