@@ -33,8 +33,14 @@ import { StuckDetector } from './stuck';
 
 export interface Contributor {
   variable: string;
-  /** up / down: above or below what was expected; stuck: repeating one value. */
+  /**
+   * up / down: above or below what was expected; stuck: repeating one value. Against the
+   * seasonal expectation, unless the value is ordinary for the time and odd only next to the
+   * other variables (`relative`), when it is against what they imply.
+   */
   direction: 'up' | 'down' | 'stuck';
+  /** Odd only relative to the other variables (within 2 spreads of its own normal). */
+  relative?: boolean;
   observed: number;
   /** What the seasonal baseline expected at this time. */
   expected: number;
@@ -68,6 +74,8 @@ export interface RowResult {
 const STATE_VERSION = 1;
 /** The threshold before the tail is fitted is ten times stricter than the Gaussian model says. */
 const PRIOR_MARGIN = Math.log(10);
+/** Within this many spreads of its own normal, a contributor is explained against the other variables. */
+const RELATIVE_Z = 2;
 /** Rows without an alarm that end an episode. */
 export const EPISODE_GAP = 6;
 
@@ -109,6 +117,10 @@ export class AnomalyDetector {
     this.spot = new Spot(this.spotOptions());
   }
 
+  private stuckBins(): 1 | 24 | 168 {
+    return this.config.seasonality === 'week' ? 168 : this.config.seasonality === 'day' ? 24 : 1;
+  }
+
   private spotOptions(): SpotOptions {
     const c = this.config;
     return { q: c.falseAlarmRate, level: c.tailLevel, initSamples: c.calibrationSamples, maxPeaks: c.maxPeaks, fit: c.tailFit, prior: -Math.log(c.falseAlarmRate) + PRIOR_MARGIN };
@@ -127,7 +139,7 @@ export class AnomalyDetector {
     this.names.push(name);
     this.index.set(name, i);
     this.baselines.push(new SeasonalBaseline(this.baselineOptions, this.clock));
-    this.stuck.push(new StuckDetector(this.clock, this.config.seasonality !== 'none'));
+    this.stuck.push(new StuckDetector(this.clock, this.stuckBins()));
     for (const c of this.covariances) c.addDimension();
     this.grow();
     return i;
@@ -224,15 +236,18 @@ export class AnomalyDetector {
       const weight = stuckAt >= 0 ? this.stuckSurprise[i] : this.covariance.contribution(i);
       const b = this.baselines[i];
       const conditional = this.covariance.conditionalResidual(i);
+      const relative = stuckAt < 0 && p > 1 && Math.abs(this.z[i]) < RELATIVE_Z;
+      const lean = relative ? conditional : this.z[i];
       const c: Contributor = {
         variable: this.names[i],
-        direction: stuckAt >= 0 ? 'stuck' : conditional >= 0 ? 'up' : 'down',
+        direction: stuckAt >= 0 ? 'stuck' : lean >= 0 ? 'up' : 'down',
         observed: values[i],
         expected: b.expected,
         z: this.z[i],
         share: total > 0 ? weight / total : 0,
       };
       if (p > 1 && stuckAt < 0) c.expectedGivenOthers = b.expected + (this.z[i] - conditional) * b.expectedScale;
+      if (relative) c.relative = true;
       list.push(c);
     }
     list.sort((a, b) => b.share - a.share);
@@ -283,7 +298,7 @@ export class AnomalyDetector {
       d.index.set(name, d.names.length - 1);
     }
     d.baselines = s.baselines.map((b, i) => SeasonalBaseline.fromJSON(b, d.baselineOptions, d.clock, `baselines[${i}]`));
-    d.stuck = s.stuck.map((b, i) => StuckDetector.fromJSON(b, d.clock, config.seasonality !== 'none', `stuck[${i}]`));
+    d.stuck = s.stuck.map((b, i) => StuckDetector.fromJSON(b, d.clock, d.stuckBins(), `stuck[${i}]`));
     if (!Array.isArray(s.covariances) || s.covariances.length !== config.correlationSegments) throw new StateError(`one covariance per correlation segment (${config.correlationSegments}) is required`);
     d.covariances = s.covariances.map((c, i) => RobustCovariance.fromJSON(c, d.covariance.options, `covariances[${i}]`));
     d.covariance = d.covariances[0];

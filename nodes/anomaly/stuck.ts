@@ -1,10 +1,14 @@
 /**
  * A stuck sensor repeats one value while the world moves on. Residual-based scores miss it
  * when the value it sticks at is plausible, so it gets its own statistic: the surprise of the
- * current run of identical values, Σ −ln p(repeat | hour of day), where p is learnt per hour
- * of day (a traffic counter reading 0 all night is normal; reading 412 for an hour at noon is
- * not). The statistic is in nats, like the multivariate surprise, so both can share one
- * extreme-value threshold.
+ * current run of identical values, Σ −ln p(repeat | time), in nats like the multivariate
+ * surprise, so both share one extreme-value threshold.
+ *
+ * p is learnt per hour of day and, with weekly seasonality, per hour of the week, and the
+ * larger is used: a traffic counter reading 0 all night is normal, and so is a run of zeros
+ * on Sunday at 06:00 even though weekdays are busy by then; reading 412 for an hour at noon is
+ * not. Taking the larger keeps a young weekly estimate (which starts at "as likely as not")
+ * from calling a normal run stuck.
  */
 import type { LocalTime } from './local-time';
 import { dec, decArray, enc, encArray, record } from './state-codec';
@@ -16,25 +20,53 @@ const RATE_FLOOR = 0.002;
 /** A run this surprising (1 in 1000) is not learnt from: a stuck sensor must not teach that sticking is normal. */
 const LEARN_LIMIT = Math.log(1000);
 
+/** Repeat probabilities for a set of bins, learnt as running then exponential means. */
+class RepeatRate {
+  readonly p: Float64Array;
+  readonly visits: Float64Array;
+  constructor(bins: number) {
+    // An uninformed start: repeats are as likely as not until the data says otherwise.
+    this.p = new Float64Array(bins).fill(0.5);
+    this.visits = new Float64Array(bins);
+  }
+
+  learn(bin: number, repeat: boolean): void {
+    const rate = Math.max(1 / (this.visits[bin] + 2), RATE_FLOOR);
+    this.p[bin] += rate * ((repeat ? 1 : 0) - this.p[bin]);
+    this.visits[bin] += 1;
+  }
+
+  toJSON(): object {
+    return { p: encArray(this.p), visits: encArray(this.visits) };
+  }
+
+  load(raw: unknown, what: string): void {
+    const s = record(raw, what);
+    this.p.set(decArray(s.p, this.p.length, `${what}.p`));
+    this.visits.set(decArray(s.visits, this.visits.length, `${what}.visits`));
+  }
+}
+
 export class StuckDetector {
   lastValue = NaN;
   run = 0;
   surprise = 0;
-  readonly pRepeat: Float64Array;
-  readonly visits: Float64Array;
+  private readonly daily: RepeatRate;
+  private readonly weekly: RepeatRate | undefined;
 
-  constructor(private readonly clock: LocalTime, readonly seasonal: boolean) {
-    const bins = seasonal ? 24 : 1;
-    // An uninformed start: repeats are as likely as not until the data says otherwise.
-    this.pRepeat = new Float64Array(bins).fill(0.5);
-    this.visits = new Float64Array(bins);
+  /** `bins`: 1 (no seasonality), 24 (by hour of day) or 168 (by hour of day and of week). */
+  constructor(private readonly clock: LocalTime, readonly bins: 1 | 24 | 168) {
+    this.daily = new RepeatRate(bins === 1 ? 1 : 24);
+    if (bins === 168) this.weekly = new RepeatRate(168);
   }
 
   /** Learns `x` at `ts` and returns the surprise of the run it ends or extends (0 when it changed). */
   step(ts: number, x: number): number {
-    const bin = this.seasonal ? Math.floor(this.clock.hourOfWeek(ts)) % 24 : 0;
+    const how = this.bins === 1 ? 0 : Math.floor(this.clock.hourOfWeek(ts));
+    const hour = how % 24;
     const repeat = x === this.lastValue;
-    const p = this.pRepeat[bin];
+    let p = this.daily.p[this.bins === 1 ? 0 : hour];
+    if (this.weekly && this.weekly.p[how] > p) p = this.weekly.p[how];
     if (repeat) {
       this.run += 1;
       this.surprise += -Math.log(p < P_MIN ? P_MIN : p > P_MAX ? P_MAX : p);
@@ -44,25 +76,24 @@ export class StuckDetector {
       this.lastValue = x;
     }
     if (this.surprise < LEARN_LIMIT) {
-      const rate = Math.max(1 / (this.visits[bin] + 2), RATE_FLOOR);
-      this.pRepeat[bin] += rate * ((repeat ? 1 : 0) - p);
-      this.visits[bin] += 1;
+      this.daily.learn(this.bins === 1 ? 0 : hour, repeat);
+      this.weekly?.learn(how, repeat);
     }
     return this.surprise;
   }
 
   toJSON(): object {
-    return { lastValue: enc(this.lastValue), run: this.run, surprise: enc(this.surprise), pRepeat: encArray(this.pRepeat), visits: encArray(this.visits) };
+    return { lastValue: enc(this.lastValue), run: this.run, surprise: enc(this.surprise), daily: this.daily.toJSON(), weekly: this.weekly?.toJSON() ?? null };
   }
 
-  static fromJSON(raw: unknown, clock: LocalTime, seasonal: boolean, what = 'stuck'): StuckDetector {
+  static fromJSON(raw: unknown, clock: LocalTime, bins: 1 | 24 | 168, what = 'stuck'): StuckDetector {
     const s = record(raw, what);
-    const d = new StuckDetector(clock, seasonal);
+    const d = new StuckDetector(clock, bins);
     d.lastValue = dec(s.lastValue, `${what}.lastValue`);
     d.run = dec(s.run, `${what}.run`);
     d.surprise = dec(s.surprise, `${what}.surprise`);
-    d.pRepeat.set(decArray(s.pRepeat, d.pRepeat.length, `${what}.pRepeat`));
-    d.visits.set(decArray(s.visits, d.visits.length, `${what}.visits`));
+    d.daily.load(s.daily, `${what}.daily`);
+    if (d.weekly) d.weekly.load(s.weekly, `${what}.weekly`);
     return d;
   }
 }

@@ -51,11 +51,12 @@ export class CsvReadings {
     return parseTime(fields[this.col.time]?.trim());
   }
 
-  read(fields: string[], line: number, out: Collector): void {
+  /** Reads one row; `shiftMs` moves its time (a replay that continues a previous one). */
+  read(fields: string[], line: number, out: Collector, shiftMs = 0): void {
     const where = `line ${line}`;
     if (fields.length !== this.width) return out.reject(where, `${fields.length} fields where the header has ${this.width}`);
     const cell = (i: number) => (i >= 0 ? fields[i].trim() : undefined);
-    const ts = this.time(fields);
+    const ts = this.time(fields) + shiftMs;
     const lat = cell(this.col.lat);
     const lon = cell(this.col.lon);
     const common = {

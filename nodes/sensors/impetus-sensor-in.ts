@@ -19,7 +19,7 @@ import { translator } from './i18n';
 import { integerSetting, isExercise, resolveDataFile } from './node-support';
 import { Collector, OversizedError, toPoint } from './reading';
 import type { ParseContext, Point, Reading } from './reading';
-import { CsvReplay } from './replay';
+import { CsvReplay, weeksShift } from './replay';
 import { SilenceWatch } from './silence';
 
 interface SensorInDef extends NodeDef {
@@ -36,6 +36,8 @@ interface SensorInDef extends NodeDef {
   maxSensors?: string | number;
   replayFile?: string;
   replaySpeed?: string | number;
+  /** none: the file's own times; weeks: the first replay ends in the week before now, each next one continues after the previous, whole weeks later. */
+  replayShift?: 'none' | 'weeks';
   replayAutostart?: boolean;
 }
 
@@ -102,6 +104,7 @@ export = function (RED: NodeAPI): void {
     let unwatched = false;
     let replay: CsvReplay | undefined;
     let replayExercise = false;
+    let replayEnd: number | undefined;
 
     const showStatus = () => {
       const silent = watch?.silentCount ?? 0;
@@ -191,9 +194,9 @@ export = function (RED: NodeAPI): void {
       const current = new CsvReplay(
         resolved,
         speed,
-        (row, layout) => {
+        (row, layout, shiftMs) => {
           const out = new Collector(context());
-          layout.read(row.fields, row.line, out);
+          layout.read(row.fields, row.line, out, shiftMs);
           if (out.readings.length) deliver(out.readings, { _msgid: RED.util.generateId(), topic: path.basename(resolved), replay: { file: path.basename(resolved), line: row.line } } as Msg, send, replayExercise);
           if (out.rejected.length) node.error(t('errors.replayRow', { file: path.basename(resolved), detail: describeRejections(out) }), {});
         },
@@ -206,6 +209,14 @@ export = function (RED: NodeAPI): void {
             showStatus();
           }
         },
+        undefined,
+        config.replayShift === 'weeks'
+          ? (first, last) => {
+              const shift = weeksShift(first, last, replayEnd, Date.now());
+              replayEnd = last + shift;
+              return shift;
+            }
+          : undefined,
       );
       replay = current;
       current.start();

@@ -3,6 +3,10 @@
  * row's goes out (t / speed) after the replay started; speed 0 sends rows as fast as the flow
  * takes them (yielding to the event loop every few hundred rows so the runtime stays
  * responsive). The file is streamed with a bounded read-ahead, so its length does not matter.
+ *
+ * Times can be shifted (`planShift`, given the file's first and last times): a detector that
+ * has already seen a replay refuses rows older than what it scored, so a replayed history
+ * that loops must move forward in time.
  */
 import * as fs from 'node:fs';
 import { systemClock } from '../notify/delivery/clock';
@@ -13,6 +17,17 @@ import { CsvReadings } from './csv-readings';
 export interface ReplayRow {
   fields: string[];
   line: number;
+}
+
+const WEEK = 7 * 86_400_000;
+
+/**
+ * Whole weeks, so that the time of the week of every row is kept: the first replay is moved
+ * to end within the week before now; a later one to start after where the previous ended.
+ */
+export function weeksShift(first: number, last: number, previousEnd: number | undefined, now: number): number {
+  if (previousEnd === undefined) return Math.floor((now - last) / WEEK) * WEEK;
+  return Math.ceil((previousEnd + 1 - first) / WEEK) * WEEK;
 }
 
 const READ_AHEAD = 500;
@@ -31,18 +46,33 @@ export class CsvReplay {
   private startWall = 0;
   layout: CsvReadings | undefined;
   rows = 0;
+  /** Milliseconds added to every row's time. */
+  shiftMs = 0;
 
   constructor(
     readonly file: string,
     readonly speed: number,
-    private readonly onRow: (row: ReplayRow, layout: CsvReadings) => void,
+    private readonly onRow: (row: ReplayRow, layout: CsvReadings, shiftMs: number) => void,
     private readonly onEnd: (err?: Error) => void,
     private readonly clock: Clock = systemClock,
+    private readonly planShift?: (firstTs: number, lastTs: number) => number,
   ) {
     this.head = 0;
   }
 
   start(): void {
+    if (!this.planShift) return this.stream_();
+    peekTimes(this.file).then(
+      ({ first, last }) => {
+        if (this.stopped) return;
+        this.shiftMs = this.planShift!(first, last);
+        this.stream_();
+      },
+      (err) => this.fail(err as Error),
+    );
+  }
+
+  private stream_(): void {
     this.startWall = this.clock.now();
     const stream = fs.createReadStream(this.file, { encoding: 'utf8', highWaterMark: 64 * 1024 });
     this.stream = stream;
@@ -123,7 +153,7 @@ export class CsvReplay {
       burst += 1;
       this.rows += 1;
       try {
-        this.onRow(row, this.layout!);
+        this.onRow(row, this.layout!, this.shiftMs);
       } catch (err) {
         this.fail(err as Error);
         return;
@@ -141,4 +171,34 @@ export class CsvReplay {
       this.onEnd();
     }
   };
+}
+
+/** The first and last row times of a CSV file, from its head and its tail only. */
+export async function peekTimes(file: string): Promise<{ first: number; last: number }> {
+  const handle = await fs.promises.open(file, 'r');
+  try {
+    const size = (await handle.stat()).size;
+    const span = Math.min(size, 64 * 1024);
+    const head = Buffer.alloc(span);
+    await handle.read(head, 0, span, 0);
+    const tail = Buffer.alloc(span);
+    await handle.read(tail, 0, span, size - span);
+    const headLines = head.toString('utf8').replace(/^\ufeff/, '').split(/\r?\n/);
+    const tailLines = tail.toString('utf8').split(/\r?\n/).filter((l) => l.trim() !== '');
+    const delimiter = sniffDelimiter(headLines[0]);
+    const fieldsOf = (line: string) => {
+      let fields: string[] = [];
+      const parser = new CsvParser((f) => (fields = f), delimiter);
+      parser.push(line);
+      parser.end();
+      return fields;
+    };
+    const layout = new CsvReadings(fieldsOf(headLines[0]));
+    const first = layout.time(fieldsOf(headLines[1] ?? ''));
+    const last = layout.time(fieldsOf(tailLines[tailLines.length - 1] ?? ''));
+    if (!Number.isFinite(first) || !Number.isFinite(last)) throw new Error(`${file}: cannot read the times of its first and last rows`);
+    return { first, last };
+  } finally {
+    await handle.close();
+  }
 }

@@ -125,22 +125,29 @@ describe('seasonal baseline', () => {
 });
 
 describe('stuck detector', () => {
-  it('finds a value frozen at noon but not the zeros of a quiet night', () => {
-    const d = new StuckDetector(new LocalTime('UTC'), true);
+  it('finds a value frozen at noon but not the zeros of a quiet night or of a quiet Sunday morning', () => {
+    const d = new StuckDetector(new LocalTime('UTC'), 168);
     const rng = new Rng(7);
+    // Three weeks of a counter that reads 0 most of the night, and on Sundays until 09:00.
+    const quiet = (t: number) => {
+      const how = ((t - START) / HOUR) % 168;
+      return how % 24 < (how >= 144 ? 9 : 5);
+    };
     let ts = START;
-    // Two weeks of a counter that reads 0 most of the night and varies by day.
-    for (let i = 0; i < 14 * 144; i++, ts += STEP) {
-      const h = ((ts - START) / HOUR) % 24;
-      d.step(ts, h < 5 ? (rng.next() < 0.9 ? 0 : 1) : Math.round(200 + 30 * rng.normal()));
-    }
-    // Next night: six hours of zeros are normal.
+    for (let i = 0; i < 21 * 144; i++, ts += STEP) d.step(ts, quiet(ts) ? (rng.next() < 0.9 ? 0 : 1) : Math.round(200 + 30 * rng.normal()));
+    // Monday night: five hours of zeros are normal.
     let nightMax = 0;
     for (let i = 0; i < 30; i++, ts += STEP) nightMax = Math.max(nightMax, d.step(ts, 0));
     assert.ok(nightMax < Math.log(1000), `night zeros score ${nightMax.toFixed(1)} nats`);
-    ts = START + 15 * 24 * HOUR + 12 * HOUR;
+    // Sunday 05:00 to 09:00: zeros too, though weekdays are busy from 05:00.
+    ts = START + 27 * 24 * HOUR + 5 * HOUR;
+    d.step(ts - STEP, 1);
+    let sundayMax = 0;
+    for (let i = 0; i < 24; i++, ts += STEP) sundayMax = Math.max(sundayMax, d.step(ts, 0));
+    assert.ok(sundayMax < Math.log(1000), `Sunday-morning zeros score ${sundayMax.toFixed(1)} nats`);
+    ts = START + 29 * 24 * HOUR + 12 * HOUR;
     let noon = 0;
-    for (let i = 0; i < 4; i++, ts += STEP) noon = d.step(ts, 212);
-    assert.ok(noon > Math.log(1e4), `four identical readings at noon score ${noon.toFixed(1)} nats`);
+    for (let i = 0; i < 5; i++, ts += STEP) noon = d.step(ts, 212);
+    assert.ok(noon > Math.log(1e4), `five identical readings at noon score ${noon.toFixed(1)} nats`);
   });
 });

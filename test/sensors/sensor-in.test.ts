@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Alert } from '../../nodes/platform/model/types';
 import type { Reading } from '../../nodes/sensors/reading';
-import { CsvReplay } from '../../nodes/sensors/replay';
+import { CsvReplay, peekTimes, weeksShift } from '../../nodes/sensors/replay';
 import { FakeClock } from '../support/fake-clock';
 import { alertNodes, api, load, nextError, node, tempDir, useRuntime, waitFor } from '../support/nodered';
 
@@ -137,6 +137,25 @@ describe('impetus-sensor-in', function () {
     assert.ok(out.every((m) => m.exercise === true && m.status === 'Exercise'));
   });
 
+  it('moves replay times by whole weeks: the first replay ends before now, the next continues after it', async () => {
+    await load([...alertNodes, sensorIn, catchNode], flow({ replaySpeed: 0, replayShift: 'weeks', sensorId: 'ring-2' }));
+    const first = Date.UTC(2025, 2, 3, 0, 0);
+    const rows = Array.from({ length: 50 }, (_, i) => `${new Date(first + i * 3_600_000).toISOString()},${i}`);
+    fs.writeFileSync(path.join(dir(), 'loop.csv'), `timestamp,buses\n${rows.join('\n')}\n`);
+    const out = collect('readings');
+    node('in').receive({ replay: { file: 'loop.csv' } });
+    await waitFor(() => out.length === 50, 'the first replay');
+    node('in').receive({ replay: { file: 'loop.csv' } });
+    await waitFor(() => out.length === 100, 'the second replay');
+    const ts = out.map((m) => (m.payload as Reading[])[0].ts);
+    const week = 7 * 86_400_000;
+    assert.ok(ts[49] <= Date.now() && ts[49] > Date.now() - week, 'the first replay ends within the week before now');
+    assert.equal((ts[0] - first) % week, 0, 'shifted by whole weeks');
+    assert.ok(ts[50] > ts[49], 'the second replay starts after the first ended');
+    assert.equal((ts[50] - ts[0]) % week, 0);
+    assert.equal(ts[99] - ts[50], ts[49] - ts[0]);
+  });
+
   it('reports a replay file that does not exist or is not a readings CSV', async () => {
     await load([...alertNodes, sensorIn, catchNode], flow());
     let error = nextError(node('in'));
@@ -150,6 +169,17 @@ describe('impetus-sensor-in', function () {
 });
 
 describe('CSV replay timing', () => {
+  it('peeks at the first and last times of a file, and plans week shifts', async () => {
+    const file = path.join(tempDir(), 'peek.csv');
+    fs.writeFileSync(file, `timestamp;a\n2025-03-03T00:00:00Z;1\n2025-03-04T00:00:00Z;2\n\n`);
+    assert.deepEqual(await peekTimes(file), { first: Date.UTC(2025, 2, 3), last: Date.UTC(2025, 2, 4) });
+    const week = 7 * 86_400_000;
+    assert.equal(weeksShift(0, 10, undefined, 3 * week + 20), 3 * week);
+    assert.equal(weeksShift(0, 10, undefined, 3 * week + 5), 2 * week, "ends before now, not after");
+    assert.equal(weeksShift(0, 10, 3 * week + 10, 0), 4 * week);
+    fs.rmSync(path.dirname(file), { recursive: true, force: true });
+  });
+
   it('spaces rows by their time divided by the speed factor (fake clock)', async () => {
     const file = path.join(tempDir(), 'timed.csv');
     // Rows one hour apart, replayed at 3600×: one second apart.

@@ -16,6 +16,7 @@ RED.nodes.registerType('impetus-sensor-in', {
     maxSensors: { value: 10000, validate: RED.validators.number() },
     replayFile: { value: '' },
     replaySpeed: { value: 1, validate: RED.validators.number() },
+    replayShift: { value: 'none' },
     replayAutostart: { value: false },
   },
   inputs: 1,

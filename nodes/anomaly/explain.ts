@@ -1,0 +1,94 @@
+/**
+ * What an operator reads about an anomaly: a headline naming the variable that matters most
+ * and how far it is from normal, a description listing every top contributor with direction,
+ * observed and expected values, and the same explanation as structured `data` for the console
+ * and integrations.
+ */
+import type { Contributor, RowResult } from './detector';
+
+export interface DraftContext {
+  group: string;
+  zone?: string;
+  location?: { type: 'Point'; coordinates: [number, number] };
+  event: string;
+  category: string;
+  severity: string;
+  /** Scores at or above this raise the severity to high. */
+  highScore: number;
+  falseAlarmRate: number;
+  exercise: boolean;
+  timeZone: string;
+}
+
+/** 1234.5 → "1,234.5", 0.00123 → "0.00123": readable at any magnitude. */
+export function formatValue(x: number): string {
+  if (!Number.isFinite(x)) return String(x);
+  const abs = Math.abs(x);
+  const digits = abs >= 100 ? 0 : abs >= 10 ? 1 : abs >= 1 ? 2 : 3;
+  return x.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: 0, maximumSignificantDigits: abs < 0.01 && abs > 0 ? 3 : undefined });
+}
+
+const WORD = { up: 'up', down: 'down', stuck: 'stuck' } as const;
+
+function phrase(c: Contributor): string {
+  if (c.direction === 'stuck') return `${c.variable} stuck at ${formatValue(c.observed)}`;
+  if (c.relative && c.expectedGivenOthers !== undefined) return `${c.variable} ${WORD[c.direction]} (${formatValue(c.observed)} vs ${formatValue(c.expectedGivenOthers)} given the other variables)`;
+  return `${c.variable} ${WORD[c.direction]} (${formatValue(c.observed)} vs ${formatValue(c.expected)} expected)`;
+}
+
+function detail(c: Contributor): string {
+  const share = `${Math.round(c.share * 100)} % of the anomaly`;
+  if (c.direction === 'stuck') return `${c.variable}: the same value ${formatValue(c.observed)} repeated far longer than usual at this hour (${share})`;
+  const sigma = `${formatValue(Math.abs(c.z))} spreads ${c.z >= 0 ? 'above' : 'below'} normal`;
+  const given = c.expectedGivenOthers !== undefined && Math.abs(c.expectedGivenOthers - c.expected) > 1e-9 ? `; given the other variables, ${formatValue(c.expectedGivenOthers)} was expected` : '';
+  return `${c.variable}: ${formatValue(c.observed)}, expected ${formatValue(c.expected)} for this time of the week (${sigma}${given}; ${share})`;
+}
+
+function localTime(ts: number, timeZone: string): string {
+  try {
+    return new Intl.DateTimeFormat('en-GB', { timeZone: /^[+-]/.test(timeZone) ? 'UTC' : timeZone, weekday: 'short', hour: '2-digit', minute: '2-digit', hourCycle: 'h23', timeZoneName: 'short' }).format(new Date(ts));
+  } catch {
+    return new Date(ts).toISOString();
+  }
+}
+
+export function anomalyDraft(r: RowResult, ctx: DraftContext): Record<string, unknown> {
+  const contributors = r.contributors ?? [];
+  const top = contributors[0];
+  const place = ctx.zone ?? ctx.group;
+  const headline = top ? `${place}: ${phrase(top)}${contributors[1] && contributors[1].share >= 0.2 ? `, ${phrase(contributors[1])}` : ''}` : `${place}: anomaly`;
+  const lines = contributors.map((c) => `• ${detail(c)}`);
+  const description = [
+    `Anomaly score ${r.score.toFixed(2)} at ${localTime(r.ts, ctx.timeZone)} (0.5 is the automatic threshold, set for ${formatValue(ctx.falseAlarmRate * 1000)} false alarms per 1,000 readings${r.calibrating ? '; still calibrating on this stream' : ''}).`,
+    ...lines,
+  ].join('\n');
+  const draft: Record<string, unknown> = {
+    tool: 'anomaly',
+    event: ctx.event,
+    headline: headline.slice(0, 500),
+    description,
+    instruction: 'Check the place on camera or with the nearest patrol; the listed variables show what changed. Acknowledge if it is explained (an event, roadworks), resolve as a false alarm otherwise.',
+    category: ctx.category,
+    severity: r.score >= ctx.highScore ? 'high' : ctx.severity,
+    urgency: 'Expected',
+    certainty: r.calibrating ? 'Possible' : 'Likely',
+    source: { ref: ctx.group },
+    occurredAt: new Date(r.ts).toISOString(),
+    areaDesc: place,
+    data: {
+      kind: 'anomaly',
+      group: ctx.group,
+      score: Number(r.score.toFixed(4)),
+      surprise: Number(r.surprise.toFixed(3)),
+      threshold: Number(r.threshold.toFixed(3)),
+      falseAlarmRate: ctx.falseAlarmRate,
+      calibrating: r.calibrating,
+      observedAt: new Date(r.ts).toISOString(),
+      contributors: contributors.map((c) => ({ ...c, share: Number(c.share.toFixed(4)) })),
+    },
+  };
+  if (ctx.zone) draft.zone = ctx.zone;
+  if (ctx.location) draft.location = ctx.location;
+  if (ctx.exercise) draft.status = 'Exercise';
+  return draft;
+}
