@@ -22,7 +22,7 @@ import type { DetectorConfig } from './config';
 import { AnomalyDetector } from './detector';
 import type { RowResult } from './detector';
 import { anomalyDraft } from './explain';
-import { ContextStateStore, FileStateStore } from './persist';
+import { ContextStateStore, FileStateStore, SavedState } from './persist';
 import type { StateStore } from './persist';
 import { RowAssembler } from './rows';
 import { StateError } from './state-codec';
@@ -110,7 +110,6 @@ export = function (RED: NodeAPI): void {
     }
 
     const groups = new Map<string, Group>();
-    let dirty = false;
     let alerts = 0;
     let output: Send | undefined;
 
@@ -121,7 +120,7 @@ export = function (RED: NodeAPI): void {
       const row = new Float64Array(g.detector.variables + values.size).fill(NaN);
       for (const [name, value] of values) row[g.detector.variable(name)] = value;
       const r = g.detector.step(ts, row.subarray(0, g.detector.variables));
-      dirty = true;
+      saved.changed();
       emit(groupId, g, r, values);
     });
 
@@ -194,59 +193,27 @@ export = function (RED: NodeAPI): void {
     const dimension = (r: Reading) => (groupBy === 'sensor' ? r.variable : `${r.sensorId}/${r.variable}`);
 
     // Loading the saved state comes first: input waits for it.
-    const loaded = load();
-
-    async function load(): Promise<void> {
-      if (!store) return;
-      let raw: unknown;
-      try {
-        raw = await store.load();
-      } catch (err) {
-        const aside = await store.quarantine();
-        node.warn(t('warn.unreadable', { where: store.where, detail: (err as Error).message, aside: aside ?? '-' }));
-        return;
-      }
-      if (raw === undefined) return;
-      const state = raw as { version?: unknown; groups?: Record<string, { detector: unknown; zone?: string; location?: Point }> };
-      if (state.version !== STATE_VERSION || !state.groups || typeof state.groups !== 'object') {
-        const aside = await store.quarantine();
-        node.warn(t('warn.unreadable', { where: store.where, detail: 'not an impetus-anomaly state', aside: aside ?? '-' }));
-        return;
-      }
-      let restored = 0;
-      for (const [id, saved] of Object.entries(state.groups)) {
-        try {
-          const detector = AnomalyDetector.fromJSON(saved.detector, detectorConfig);
-          groups.set(id, { detector, dimensions: new Set(detector.names), zone: saved.zone, location: saved.location, exercise: false });
-          restored += 1;
-        } catch (err) {
-          if (!(err instanceof StateError)) throw err;
-          node.warn(t('warn.groupReset', { group: id, detail: err.message }));
+    const saved = new SavedState(
+      store,
+      STATE_VERSION,
+      { warn: (m) => node.warn(m), log: (m) => node.log(m) },
+      (state) => {
+        const entries = state.groups && typeof state.groups === 'object' ? Object.entries(state.groups as Record<string, { detector: unknown; zone?: string; location?: Point }>) : [];
+        for (const [id, g] of entries) {
+          try {
+            const detector = AnomalyDetector.fromJSON(g.detector, detectorConfig);
+            groups.set(id, { detector, dimensions: new Set(detector.names), zone: g.zone, location: g.location, exercise: false });
+          } catch (err) {
+            if (!(err instanceof StateError)) throw err;
+            node.warn(t('warn.groupReset', { group: id, detail: err.message }));
+          }
         }
-      }
-      node.log(t('log.restored', { groups: restored, where: store.where }));
-      status.set({ fill: 'grey', shape: 'dot', text: t('status.restored', { groups: restored }) });
-    }
+        status.set({ fill: 'grey', shape: 'dot', text: t('status.restored', { groups: groups.size }) });
+      },
+      () => ({ groups: Object.fromEntries([...groups].map(([id, g]) => [id, { detector: g.detector.toJSON(), zone: g.zone, location: g.location }])) }),
+      saveEveryMs,
+    );
 
-    let saving: Promise<void> = Promise.resolve();
-    function save(): Promise<void> {
-      if (!store || !dirty) return saving;
-      dirty = false;
-      const snapshot = {
-        version: STATE_VERSION,
-        savedAt: new Date().toISOString(),
-        groups: Object.fromEntries([...groups].map(([id, g]) => [id, { detector: g.detector.toJSON(), zone: g.zone, location: g.location }])),
-      };
-      const target = store;
-      saving = saving.then(() => target.save(snapshot)).catch((err) => {
-        dirty = true;
-        node.warn(t('warn.saveFailed', { where: target.where, detail: (err as Error).message }));
-      });
-      return saving;
-    }
-
-    const saver = setInterval(() => void save(), saveEveryMs);
-    saver.unref();
     const stale = intervalMs > 0 ? setInterval(() => assembler.flushStale(Date.now()), intervalMs) : undefined;
     stale?.unref();
 
@@ -260,7 +227,7 @@ export = function (RED: NodeAPI): void {
       node,
       status,
       async (raw, send) => {
-        await loaded;
+        await saved.loaded;
         const msg = raw as Msg;
         const readings = Array.isArray(msg.payload) && msg.payload.every(isReading) ? (msg.payload as Reading[]) : parse(msg);
         if (!readings.length) throw new Error(t('errors.noReadings'));
@@ -294,11 +261,10 @@ export = function (RED: NodeAPI): void {
         if (late) node.warn(t('warn.late', { count: late }));
       },
       () => {
-        clearInterval(saver);
         if (stale) clearInterval(stale);
         // A group's last row, still waiting for readings, is not scored now: messages sent
         // while the flow stops would go nowhere. It is at most one row per group.
-        finalSave = save();
+        finalSave = saved.close();
         closed();
       },
     );

@@ -78,3 +78,79 @@ export class ContextStateStore implements StateStore {
     return `${this.key}-unreadable`;
   }
 }
+
+export interface StateLog {
+  warn(message: string): void;
+  log(message: string): void;
+}
+
+/**
+ * A node's saved learning: loaded once before the first message is handled, saved every
+ * `everyMs` while it changes and once more on close. A save that fails is retried at the next
+ * tick; a state that cannot be read is moved aside (learning starts afresh) and said so.
+ */
+export class SavedState {
+  private dirty = false;
+  private saving: Promise<void> = Promise.resolve();
+  private readonly timer: NodeJS.Timeout;
+  readonly loaded: Promise<void>;
+
+  constructor(
+    private readonly store: StateStore | undefined,
+    private readonly version: number,
+    private readonly log: StateLog,
+    private readonly restore: (state: Record<string, unknown>) => void,
+    private readonly snapshot: () => Record<string, unknown>,
+    everyMs: number,
+  ) {
+    this.loaded = this.load();
+    this.timer = setInterval(() => void this.save(), everyMs);
+    this.timer.unref();
+  }
+
+  changed(): void {
+    this.dirty = true;
+  }
+
+  private async load(): Promise<void> {
+    const store = this.store;
+    if (!store) return;
+    let raw: unknown;
+    try {
+      raw = await store.load();
+    } catch (err) {
+      const aside = await store.quarantine();
+      this.log.warn(`saved state in ${store.where} is unreadable (${(err as Error).message}); moved to ${aside ?? '-'}, learning starts afresh`);
+      return;
+    }
+    if (raw === undefined) return;
+    const state = raw as Record<string, unknown>;
+    if (!state || typeof state !== 'object' || state.version !== this.version) {
+      const aside = await store.quarantine();
+      this.log.warn(`saved state in ${store.where} is not of this node (version ${String(state?.version)}); moved to ${aside ?? '-'}, learning starts afresh`);
+      return;
+    }
+    this.restore(state);
+    this.log.log(`restored its learning from ${store.where}`);
+  }
+
+  save(): Promise<void> {
+    const store = this.store;
+    if (!store || !this.dirty) return this.saving;
+    this.dirty = false;
+    const snapshot = { version: this.version, savedAt: new Date().toISOString(), ...this.snapshot() };
+    this.saving = this.saving
+      .then(() => store.save(snapshot))
+      .catch((err) => {
+        this.dirty = true;
+        this.log.warn(`could not save the learning to ${store.where}: ${(err as Error).message} (will retry)`);
+      });
+    return this.saving;
+  }
+
+  /** Stops the timer and saves what changed; resolves when it is on disk. */
+  close(): Promise<void> {
+    clearInterval(this.timer);
+    return this.save();
+  }
+}
