@@ -44,7 +44,7 @@ export interface EngineOptions {
   outbox: OutboxStore;
   transport: Transport;
   globalLimit: RateLimit;
-  /** Added to every rate window, for clock granularity. Default 10 ms. */
+  /** Added to every rate window, for clock granularity. Default 2 ms. */
   marginMs?: number;
   backoff?: BackoffPolicy;
   clock?: Clock;
@@ -116,7 +116,11 @@ class ChatQueue {
   }
 }
 
-const DEFAULT_MARGIN_MS = 10;
+/**
+ * Windows count from the answer, which the server's arrival stamp never follows: the margin
+ * only covers millisecond rounding of the two clocks' readings.
+ */
+const DEFAULT_MARGIN_MS = 2;
 /** Marks a recorded wait that the service asked for, so that a restart keeps it. */
 const RATE_LIMITED = 'rate-limited: ';
 const DEFAULT_MAX_IN_FLIGHT = 64;
