@@ -61,7 +61,7 @@ export class KafkaEventBus implements EventBus {
     if (this.phase === 'open') return;
     const { client, topic, groupId } = this.options;
     await ensureTopic(client, topic, this.options.partitions ?? 6);
-    await this.startAtEndIfNew();
+    await retrying(() => this.startAtEndIfNew());
 
     this.producer = client.producer({ idempotent: true, maxInFlightRequests: 1 });
     await this.producer.connect();
@@ -165,6 +165,21 @@ export class KafkaEventBus implements EventBus {
       } catch (err) {
         this.options.onHandlerError?.(err, event);
       }
+    }
+  }
+}
+
+/**
+ * A broker that has just started, or a topic that has just been created, answers for a moment
+ * with retriable errors (group coordinator not elected yet, partition not hosted yet).
+ */
+async function retrying<T>(work: () => Promise<T>, attempts = 8): Promise<T> {
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      return await work();
+    } catch (err) {
+      if (!(err as { retriable?: boolean }).retriable || attempt >= attempts) throw err;
+      await new Promise((resolve) => setTimeout(resolve, 250 * attempt));
     }
   }
 }
