@@ -7,6 +7,8 @@
 import type { Contributor, RowResult } from './detector';
 
 export interface DraftContext {
+  /** The detector node, named in source.node (impetus-alert would name itself otherwise). */
+  sourceNode?: string;
   group: string;
   zone?: string;
   location?: { type: 'Point'; coordinates: [number, number] };
@@ -72,7 +74,7 @@ export function anomalyDraft(r: RowResult, ctx: DraftContext): Record<string, un
     severity: r.score >= ctx.highScore ? 'high' : ctx.severity,
     urgency: 'Expected',
     certainty: r.calibrating ? 'Possible' : 'Likely',
-    source: { ref: ctx.group },
+    source: ctx.sourceNode ? { node: ctx.sourceNode, ref: ctx.group } : { ref: ctx.group },
     occurredAt: new Date(r.ts).toISOString(),
     areaDesc: place,
     data: {

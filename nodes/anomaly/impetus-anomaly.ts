@@ -56,7 +56,7 @@ interface Group {
   exercise: boolean;
 }
 
-type Msg = NodeMessageInFlow & { exercise?: boolean; status?: unknown };
+type Msg = NodeMessageInFlow & { exercise?: boolean; status?: unknown; reset?: unknown };
 
 const STATE_VERSION = 1;
 /** The chart band: expected ± this many robust spreads. */
@@ -164,6 +164,7 @@ export = function (RED: NodeAPI): void {
           ...marks,
           topic: groupId,
           payload: anomalyDraft(r, {
+            sourceNode: node.id,
             group: groupId,
             zone: g.zone,
             location: g.location,
@@ -229,6 +230,15 @@ export = function (RED: NodeAPI): void {
       async (raw, send) => {
         await saved.loaded;
         const msg = raw as Msg;
+        // msg.reset, or topic "reset" (what a scenario timeline can send): forget everything learnt.
+        if (msg.reset === true || msg.topic === 'reset') {
+          groups.clear();
+          assembler.clear();
+          alerts = 0;
+          saved.changed();
+          status.set({ fill: 'grey', shape: 'ring', text: t('status.reset') });
+          return;
+        }
         const readings = Array.isArray(msg.payload) && msg.payload.every(isReading) ? (msg.payload as Reading[]) : parse(msg);
         if (!readings.length) throw new Error(t('errors.noReadings'));
         const exercise = isExercise(msg);

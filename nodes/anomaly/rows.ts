@@ -71,6 +71,12 @@ export class RowAssembler {
     for (const [group, g] of this.groups) if (g.pending && now - g.pending.since >= this.maxWaitMs) this.flush(group, g);
   }
 
+  /** Forgets every group (a detector reset). */
+  clear(): void {
+    this.groups.clear();
+    this.late = 0;
+  }
+
   get pendingRows(): number {
     let n = 0;
     for (const g of this.groups.values()) if (g.pending) n += 1;

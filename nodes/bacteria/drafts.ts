@@ -7,6 +7,8 @@ import { formatValue } from '../anomaly/explain';
 import type { Assessment } from './assess';
 
 export interface DraftPlace {
+  /** The detector node, named in source.node. */
+  sourceNode?: string;
   areaDesc?: string;
   exercise: boolean;
   thresholdCfuPerM3: number;
@@ -37,7 +39,7 @@ export function summary(a: Assessment, p: DraftPlace): string {
 function common(a: Assessment, p: DraftPlace, summaryLine: string): Record<string, unknown> {
   const draft: Record<string, unknown> = {
     tool: 'bacteria',
-    source: { ref: a.m.sampler },
+    source: p.sourceNode ? { node: p.sourceNode, ref: a.m.sampler } : { ref: a.m.sampler },
     occurredAt: new Date(a.m.ts).toISOString(),
     areaDesc: placeOf(a, p),
   };

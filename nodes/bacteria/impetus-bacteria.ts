@@ -52,7 +52,8 @@ interface BacteriaNodeDef extends NodeDef {
 type Msg = NodeMessageInFlow & { exercise?: boolean; status?: unknown };
 
 const STATE_VERSION = 1;
-const HEALTH_EVERY_MS = 30_000;
+/** Health while all is well at most this often: often enough for a status tile's silence timer. */
+const HEALTH_EVERY_MS = 15_000;
 
 function positive(value: unknown, name: string, fallback: number): number {
   if (value === undefined || value === '') return fallback;
@@ -144,7 +145,7 @@ export = function (RED: NodeAPI): void {
     let lastHealthState = '';
     const failing = new Set<string>();
 
-    const place = { areaDesc: config.areaDesc?.trim() || undefined, thresholdCfuPerM3: threshold };
+    const place = { sourceNode: node.id, areaDesc: config.areaDesc?.trim() || undefined, thresholdCfuPerM3: threshold };
 
     function health(force: boolean): NodeMessage | null {
       const silent = watch?.silentIds() ?? [];

@@ -6,6 +6,8 @@
 import type { Watched } from './silence';
 
 export interface DraftOptions {
+  /** The sensor-in node, named in source.node. */
+  sourceNode?: string;
   tool: string;
   gapMs: number;
   now: number;
@@ -24,7 +26,7 @@ export function silentSensorDraft(s: Watched, o: DraftOptions): Record<string, u
     severity: 'low',
     urgency: 'Expected',
     certainty: 'Observed',
-    source: { ref: s.sensorId },
+    source: o.sourceNode ? { node: o.sourceNode, ref: s.sensorId } : { ref: s.sensorId },
     occurredAt: new Date(o.now).toISOString(),
     data: {
       kind: 'sensor-availability',

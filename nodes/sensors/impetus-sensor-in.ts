@@ -20,6 +20,7 @@ import { integerSetting, isExercise, resolveDataFile } from './node-support';
 import { Collector, OversizedError, toPoint } from './reading';
 import type { ParseContext, Point, Reading } from './reading';
 import { CsvReplay, weeksShift } from './replay';
+import type { ReplayShift } from './replay';
 import { SilenceWatch } from './silence';
 
 interface SensorInDef extends NodeDef {
@@ -36,15 +37,15 @@ interface SensorInDef extends NodeDef {
   maxSensors?: string | number;
   replayFile?: string;
   replaySpeed?: string | number;
-  /** none: the file's own times; weeks: the first replay ends in the week before now, each next one continues after the previous, whole weeks later. */
-  replayShift?: 'none' | 'weeks';
+  /** How replay times move (see weeksShift): none, recent or continue. */
+  replayShift?: ReplayShift;
   replayAutostart?: boolean;
 }
 
 type Msg = NodeMessageInFlow & { replay?: unknown; exercise?: boolean; status?: unknown };
 
 /** Health messages while all is well at most this often (keeps a status tile's own silence timer fed). */
-const HEALTH_EVERY_MS = 30_000;
+const HEALTH_EVERY_MS = 15_000;
 
 function speedOf(value: unknown, fallback: number): number {
   if (value === undefined || value === '') return fallback;
@@ -210,9 +211,9 @@ export = function (RED: NodeAPI): void {
           }
         },
         undefined,
-        config.replayShift === 'weeks'
+        config.replayShift === 'recent' || config.replayShift === 'continue'
           ? (first, last) => {
-              const shift = weeksShift(first, last, replayEnd, Date.now());
+              const shift = weeksShift(config.replayShift!, first, last, replayEnd, Date.now());
               replayEnd = last + shift;
               return shift;
             }
@@ -233,7 +234,7 @@ export = function (RED: NodeAPI): void {
         if (!silenced.length) return;
         const now = Date.now();
         for (const s of silenced) {
-          node.send([null, null, { topic: 'sensor-availability', payload: silentSensorDraft(s, { tool: settings.tool, gapMs: w.gapMs, now, exercise: replayExercise }) }]);
+          node.send([null, null, { topic: 'sensor-availability', payload: silentSensorDraft(s, { sourceNode: node.id, tool: settings.tool, gapMs: w.gapMs, now, exercise: replayExercise }) }]);
         }
         const h = health(true);
         if (h) node.send([null, h, null]);
@@ -247,8 +248,9 @@ export = function (RED: NodeAPI): void {
       status,
       async (raw, send) => {
         const msg = raw as Msg;
-        if (msg.replay !== undefined) {
-          const command = msg.replay;
+        // msg.replay, or topic "replay" with the command as payload (what a scenario timeline can send).
+        const command = msg.replay !== undefined ? msg.replay : msg.topic === 'replay' ? (msg.payload ?? 'start') : undefined;
+        if (command !== undefined) {
           if (command === 'stop' || command === false) {
             replay?.stop();
             showStatus();

@@ -21,13 +21,19 @@ export interface ReplayRow {
 
 const WEEK = 7 * 86_400_000;
 
+export type ReplayShift = 'none' | 'recent' | 'continue';
+
 /**
- * Whole weeks, so that the time of the week of every row is kept: the first replay is moved
- * to end within the week before now; a later one to start after where the previous ended.
+ * How far to move a replay's times, in whole weeks so that the time of the week of every row
+ * is kept. 'recent': the replay ends within the week before now (history looks like the last
+ * weeks; a detector that already saw it must be reset before it sees it again). 'continue':
+ * the first replay as 'recent', each later one starting after where the previous ended (a
+ * detector keeps learning across replays; times move into the future).
  */
-export function weeksShift(first: number, last: number, previousEnd: number | undefined, now: number): number {
-  if (previousEnd === undefined) return Math.floor((now - last) / WEEK) * WEEK;
-  return Math.ceil((previousEnd + 1 - first) / WEEK) * WEEK;
+export function weeksShift(mode: ReplayShift, first: number, last: number, previousEnd: number | undefined, now: number): number {
+  if (mode === 'none') return 0;
+  if (mode === 'continue' && previousEnd !== undefined) return Math.ceil((previousEnd + 1 - first) / WEEK) * WEEK;
+  return Math.floor((now - last) / WEEK) * WEEK;
 }
 
 const READ_AHEAD = 500;

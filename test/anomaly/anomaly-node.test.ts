@@ -122,6 +122,21 @@ describe('impetus-anomaly', function () {
     assert.deepEqual(scores.map((m) => (m.payload as { score: number }).score), expected);
   });
 
+  it('forgets everything on msg.reset (or topic "reset"), so a replayed history can be scored again', async () => {
+    await load([...alertNodes, anomalyNode, catchNode], flow());
+    const scores = collect('scores');
+    const data = dataset();
+    await feed(data, 0, 200, scores);
+    await waitFor(() => scores.length === 200, 'the first pass');
+    const warn = new Promise<string>((resolve) => node('det').once('call:warn', (c: { args: unknown[] }) => resolve(String(c.args[0]))));
+    node('det').receive({ payload: rowMessage(data, 10).payload });
+    assert.match(await warn, /older than rows already scored/, 'the past is refused before a reset');
+    node('det').receive({ topic: 'reset', payload: 'again' });
+    await feed(data, 0, 200, scores);
+    await waitFor(() => scores.length === 400, 'the second pass');
+    assert.deepEqual(scores.slice(200).map((m) => (m.payload as { score: number }).score), scores.slice(0, 200).map((m) => (m.payload as { score: number }).score));
+  });
+
   it('moves unreadable saved state aside and starts afresh', async () => {
     const file = path.join(dir(), 'impetus-state', 'anomaly-det.json');
     fs.mkdirSync(path.dirname(file), { recursive: true });

@@ -138,14 +138,15 @@ describe('impetus-sensor-in', function () {
   });
 
   it('moves replay times by whole weeks: the first replay ends before now, the next continues after it', async () => {
-    await load([...alertNodes, sensorIn, catchNode], flow({ replaySpeed: 0, replayShift: 'weeks', sensorId: 'ring-2' }));
+    await load([...alertNodes, sensorIn, catchNode], flow({ replaySpeed: 0, replayShift: 'continue', sensorId: 'ring-2' }));
     const first = Date.UTC(2025, 2, 3, 0, 0);
     const rows = Array.from({ length: 50 }, (_, i) => `${new Date(first + i * 3_600_000).toISOString()},${i}`);
     fs.writeFileSync(path.join(dir(), 'loop.csv'), `timestamp,buses\n${rows.join('\n')}\n`);
     const out = collect('readings');
     node('in').receive({ replay: { file: 'loop.csv' } });
     await waitFor(() => out.length === 50, 'the first replay');
-    node('in').receive({ replay: { file: 'loop.csv' } });
+    // The form a scenario timeline can send: topic "replay", the command as payload.
+    node('in').receive({ topic: 'replay', payload: { file: 'loop.csv' } });
     await waitFor(() => out.length === 100, 'the second replay');
     const ts = out.map((m) => (m.payload as Reading[])[0].ts);
     const week = 7 * 86_400_000;
@@ -174,9 +175,12 @@ describe('CSV replay timing', () => {
     fs.writeFileSync(file, `timestamp;a\n2025-03-03T00:00:00Z;1\n2025-03-04T00:00:00Z;2\n\n`);
     assert.deepEqual(await peekTimes(file), { first: Date.UTC(2025, 2, 3), last: Date.UTC(2025, 2, 4) });
     const week = 7 * 86_400_000;
-    assert.equal(weeksShift(0, 10, undefined, 3 * week + 20), 3 * week);
-    assert.equal(weeksShift(0, 10, undefined, 3 * week + 5), 2 * week, "ends before now, not after");
-    assert.equal(weeksShift(0, 10, 3 * week + 10, 0), 4 * week);
+    assert.equal(weeksShift('recent', 0, 10, undefined, 3 * week + 20), 3 * week);
+    assert.equal(weeksShift('recent', 0, 10, undefined, 3 * week + 5), 2 * week, 'ends before now, not after');
+    assert.equal(weeksShift('recent', 0, 10, 3 * week + 10, 3 * week + 20), 3 * week, 'recent: the same again');
+    assert.equal(weeksShift('continue', 0, 10, undefined, 3 * week + 20), 3 * week, 'continue: the first like recent');
+    assert.equal(weeksShift('continue', 0, 10, 3 * week + 10, 0), 4 * week, 'continue: after the previous');
+    assert.equal(weeksShift('none', 0, 10, 3 * week + 10, 5 * week), 0);
     fs.rmSync(path.dirname(file), { recursive: true, force: true });
   });
 
