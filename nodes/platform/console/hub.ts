@@ -51,7 +51,8 @@ export interface HubOptions {
 export const DEFAULT_HUB_OPTIONS: HubOptions = {
   ringSize: 20_000,
   flushMs: 50,
-  summaryMs: 1000,
+  // Tiles are counted from the in-memory index, so twice a second is cheap and keeps them in step with the queue.
+  summaryMs: 500,
   maxQueueFrames: 200,
   maxQueueBytes: 8 * 1024 * 1024,
   highWaterBytes: 1024 * 1024,
