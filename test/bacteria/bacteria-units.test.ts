@@ -100,6 +100,47 @@ describe('sampler measurements', () => {
   });
 });
 
+describe('sampler reading fuzz', () => {
+  /**
+   * Random readings from the fields' own vocabulary: each must give a Measurement with finite,
+   * non-negative levels, or an Error with a message; never a TypeError or a NaN level.
+   */
+  it('random payloads give a sound measurement or a plain error', () => {
+    const rng = new Rng(31);
+    const pick = <V>(xs: V[]) => xs[rng.int(xs.length)];
+    const quantities = ['28.3 L/min', '10 min', '0 min', '1 m3', '20 mL', '0.1 mL', '5 furlongs', '-3 L', '12', 12, { value: 2, unit: 'h' }, { value: 'x', unit: 'L' }, '', null, '7200 CFU/m3', '3 #/cm3'];
+    const fields = ['method', 'colonies', 'holes', 'flowRate', 'duration', 'airVolume', 'liquidVolume', 'platedVolume', 'concentration', 'cfuPerM3', 'particles', 'pathogen', 'status', 'ts', 'sampler', 'location'];
+    const valueFor = (f: string): unknown => {
+      switch (f) {
+        case 'method': return pick(['impinger', 'impactor', 'direct', 'nonsense', 3]);
+        case 'colonies': case 'holes': case 'cfuPerM3': return pick([0, 1, 57, 400, 1e9, -1, 2.5, 'many', NaN]);
+        case 'pathogen': return pick(['Yersinia pestis', ['x', { name: 'y', riskGroup: 7 }], { name: '' }, 4]);
+        case 'status': return pick(['ok', 'fault', 'offline', 7]);
+        case 'ts': return pick([T, 'soon', '2025-03-03T10:00:00Z', undefined]);
+        case 'sampler': return pick(['s1', '', 42]);
+        case 'location': return pick([{ lat: 45, lon: 11 }, { lat: 91, lon: 0 }, 'nowhere']);
+        default: return pick(quantities);
+      }
+    };
+    let measured = 0;
+    for (let i = 0; i < 5000; i++) {
+      const payload: Record<string, unknown> = { sampler: 's' };
+      for (let k = 0; k < 1 + rng.int(6); k++) {
+        const f = pick(fields);
+        payload[f] = valueFor(f);
+      }
+      try {
+        const m = measureSampler(payload, { ...OPTIONS, nominalFlow: rng.next() < 0.5 ? 28.3e-3 / 60 : undefined });
+        for (const level of [m.cfuPerM3, m.particlesPerM3]) if (level !== undefined) assert.ok(Number.isFinite(level) && level >= 0, `${JSON.stringify(payload)} → ${level}`);
+        measured += 1;
+      } catch (err) {
+        assert.ok(err instanceof Error && !(err instanceof TypeError) && err.message.length > 0, `${JSON.stringify(payload)}: ${(err as Error).stack}`);
+      }
+    }
+    assert.ok(measured > 200, `the fuzz reached the conversions (${measured} measured)`);
+  });
+});
+
 describe('pathogen risk groups', () => {
   it('knows risk groups 3 and 4 by name or genus, and takes site additions', () => {
     const table = new PathogenTable('Legionella pneumophila:3\nNew bug:4');
