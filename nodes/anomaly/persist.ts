@@ -42,13 +42,20 @@ export class FileStateStore implements StateStore {
   }
 
   async quarantine(): Promise<string | undefined> {
-    const aside = `${this.file}.unreadable-${Date.now()}`;
-    try {
-      await fs.promises.rename(this.file, aside);
+    const stamp = Date.now();
+    // link() refuses an existing name where rename() would overwrite an earlier quarantine.
+    for (let n = 0; n < 100; n++) {
+      const aside = `${this.file}.unreadable-${stamp}${n ? `-${n}` : ''}`;
+      try {
+        await fs.promises.link(this.file, aside);
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code === 'EEXIST') continue;
+        return undefined;
+      }
+      await fs.promises.unlink(this.file);
       return aside;
-    } catch {
-      return undefined;
     }
+    return undefined;
   }
 }
 

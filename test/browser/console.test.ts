@@ -6,7 +6,8 @@
  *  - a supervisor, in a second browser session, sees the ack and the comment arrive live;
  *  - the city manager cannot act;
  *  - the field view on a phone-size screen.
- * It also saves the README's screenshots under docs/screenshots/. Every wait is a readiness bound
+ * It also takes the README's screenshots: into docs/screenshots/ with `npm run screenshots`, else
+ * into the test's temporary folder, so a test run leaves the checkout as it was. Every wait is a readiness bound
  * on a selector, never an assertion on speed.
  */
 import assert from 'node:assert/strict';
@@ -19,7 +20,6 @@ import { freePort, logProblems, NodeRedProcess, PACKAGE_ROOT, request, tempDir }
 
 const CHROMIUM = process.env.IMPETUS_CHROMIUM ?? '/usr/bin/chromium';
 const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
-const SCREENSHOTS = path.join(PACKAGE_ROOT, 'docs', 'screenshots');
 const READY_MS = 90_000;
 /** Bound for one UI step (a selector to appear); generous because CI machines are slow. */
 const STEP_MS = 30_000;
@@ -83,6 +83,7 @@ describe('console in the browser (Chromium)', function () {
   let runtime: NodeRedProcess | undefined;
   let browser: Browser | undefined;
   let base = '';
+  let screenshots = '';
   const contexts: BrowserContext[] = [];
   const pageErrors: string[] = [];
 
@@ -104,7 +105,8 @@ describe('console in the browser (Chromium)', function () {
     await runtime.waitForHttp('/impetus/api/alerts', READY_MS);
     base = `http://127.0.0.1:${port}/impetus/`;
     browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
-    fs.mkdirSync(SCREENSHOTS, { recursive: true });
+    screenshots = process.env.IMPETUS_SCREENSHOTS ? path.resolve(process.env.IMPETUS_SCREENSHOTS) : path.join(dir, 'screenshots');
+    fs.mkdirSync(screenshots, { recursive: true });
   });
 
   after(async function () {
@@ -162,7 +164,7 @@ describe('console in the browser (Chromium)', function () {
       document.querySelectorAll('.toast').forEach((t) => t.remove());
       window.scrollTo(0, 0);
     });
-    await page.screenshot({ path: path.join(SCREENSHOTS, file) });
+    await page.screenshot({ path: path.join(screenshots, file) });
     if (height) await page.setViewportSize(size);
   }
 

@@ -264,6 +264,24 @@ describe('delivery engine', function () {
     await second.stop();
   });
 
+  it('carries the rate windows over a restart, so the first requests after it are not too early', async () => {
+    const { clock, transport, outbox, make, t0 } = setup({ global: { limit: 3, windowMs: 1000 } });
+    const first = make();
+    await first.start();
+    for (const chat of ['100', '101', '102', '103']) await enq(first, chat, `w${chat}`);
+    await clock.advance(100);
+    assert.equal(transport.sent.length, 3, 'the global bucket let three out');
+    await first.stop();
+    await outbox.enqueue({ channel: CHANNEL, chat: '100', key: 'after', alertId: 'after', priority: 3, payload: { key: 'after' } }, clock.now());
+    const second = make();
+    await second.start();
+    await clock.runUntil(() => transport.sent.length === 5);
+    const at = Object.fromEntries(transport.sent.map((s) => [s.key, s.at - t0]));
+    assert.equal(at.w103, 1000 + MARGIN, 'the global window the first run spent still held after the restart');
+    assert.equal(at.after, 1000 + MARGIN, "and chat 100's own window");
+    await second.stop();
+  });
+
   it('counts a request against the limits from its answer, so a slow answer cannot squeeze the next one', async () => {
     const { clock, transport, make, t0 } = setup();
     const engine = make();

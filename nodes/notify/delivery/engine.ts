@@ -125,6 +125,12 @@ const DEFAULT_MARGIN_MS = 2;
 const RATE_LIMITED = 'rate-limited: ';
 const DEFAULT_MAX_IN_FLIGHT = 64;
 
+/** What of the rate limits a stop hands to the next start, in the outbox's cursors. */
+interface RateWindows {
+  global: number[];
+  chats: Record<string, { blockedUntil: number; buckets: number[][] }>;
+}
+
 /**
  * The delivery engine both notifiers share. It keeps the outbox's pending entries in one FIFO
  * per chat (P1 in a lane of its own that goes first), delivers one entry per chat at a time so
@@ -154,6 +160,8 @@ export class DeliveryEngine extends EventEmitter {
   private timer: unknown;
   private timerAt = Infinity;
   private pumpQueued = false;
+  /** Whether the last run's windows were taken in: until then a stop must not overwrite them. */
+  private windowsLoaded = false;
   private phase: 'new' | 'starting' | 'running' | 'stopped' = 'new';
   private started?: Promise<void>;
   /** Until when the whole channel waits (the account was refused). */
@@ -181,9 +189,10 @@ export class DeliveryEngine extends EventEmitter {
   start(): Promise<void> {
     this.started ??= (async () => {
       this.phase = 'starting';
-      const pending = await this.outbox.pending(this.channel);
+      const [pending, windows] = await Promise.all([this.outbox.pending(this.channel), this.loadRateWindows()]);
       if (this.phase !== 'starting') return;
       const now = this.clock.now();
+      this.restoreRateWindows(windows, now);
       for (const entry of pending) {
         // A restart is usually someone fixing something: back-off waits start afresh. A wait the
         // service asked for (429 retry_after) is kept, since it applies whoever asks again.
@@ -260,7 +269,55 @@ export class DeliveryEngine extends EventEmitter {
     clearTimeout(graceTimer);
     this.abort.abort(new StoppedError());
     await all;
+    if (this.windowsLoaded) await this.saveRateWindows();
     this.removeAllListeners();
+  }
+
+  // ---- rate windows across a restart ----
+
+  private get rateCursor(): string {
+    return `${this.channel}:rate-windows`;
+  }
+
+  /**
+   * The chat service counts requests from before a restart too: without this, a runtime
+   * restarted mid-backlog would send at once to chats it had just written to and earn 429s.
+   * After a crash nothing was saved, and the 429's retry_after covers the first request.
+   */
+  private async saveRateWindows(): Promise<void> {
+    const now = this.clock.now();
+    const windows: RateWindows = { global: this.global.spent(now), chats: {} };
+    for (const chat of this.chats.values()) {
+      const buckets = chat.buckets.map((b) => b.spent(now));
+      if (chat.blockedUntil > now || buckets.some((b) => b.length)) windows.chats[chat.id] = { blockedUntil: chat.blockedUntil, buckets };
+    }
+    try {
+      await this.outbox.setCursor(this.rateCursor, JSON.stringify(windows), now);
+    } catch (err) {
+      this.log.warn(`${this.channel}: could not keep the rate windows for the next start: ${(err as Error).message}`);
+    }
+  }
+
+  private async loadRateWindows(): Promise<RateWindows | undefined> {
+    try {
+      const saved = await this.outbox.getCursor(this.rateCursor);
+      return saved ? (JSON.parse(saved) as RateWindows) : undefined;
+    } catch (err) {
+      this.log.warn(`${this.channel}: the rate windows of the last run are unreadable, starting with full buckets: ${(err as Error).message}`);
+      return undefined;
+    }
+  }
+
+  private restoreRateWindows(windows: RateWindows | undefined, now: number): void {
+    this.windowsLoaded = true;
+    if (!windows) return;
+    if (Array.isArray(windows.global)) this.global.restore(windows.global, now);
+    for (const [id, saved] of Object.entries(windows.chats ?? {})) {
+      const chat = this.chat(id);
+      if (Number.isFinite(saved.blockedUntil)) chat.blockedUntil = Math.max(chat.blockedUntil, saved.blockedUntil);
+      saved.buckets?.forEach((times, i) => Array.isArray(times) && chat.buckets[i]?.restore(times, now));
+      this.forgetIfIdle(chat);
+    }
   }
 
   // ---- scheduling ----

@@ -53,6 +53,20 @@ export class TokenBucket {
     token.at = at + this.rate.windowMs + this.marginMs;
   }
 
+  /**
+   * When each spent token comes back, for carrying the window over a restart: the service keeps
+   * counting while the runtime is down. A request still on the wire counts as answered now.
+   */
+  spent(now: number): number[] {
+    this.refill(now);
+    return this.slots.map((s) => (s.at === Infinity ? now + this.rate.windowMs + this.marginMs : s.at));
+  }
+
+  /** Takes back tokens spent before a restart (see `spent`); ones already back are ignored. */
+  restore(times: readonly number[], now: number): void {
+    for (const at of times) if (Number.isFinite(at) && at > now && this.slots.length < this.rate.limit) this.slots.push({ at });
+  }
+
   /** Whether every token is back: an idle bucket can be forgotten. */
   full(now: number): boolean {
     this.refill(now);
