@@ -3,6 +3,7 @@ import type { EventBus } from './bus/types';
 import type { DraftDefaults } from './model/draft';
 import { withChanges } from './model/copy';
 import { buildAlert } from './model/draft';
+import { uuid7 } from './model/uuid7';
 import type { Change } from './model/lifecycle';
 import { acknowledge, addComment, assign, escalate, markSilenced, recordOccurrence, reopen, resolve } from './model/lifecycle';
 import type { Alert, LifecycleEvent, LifecycleType, Silence } from './model/types';
@@ -72,7 +73,7 @@ export class AlertService {
     const at = new Date(now).toISOString();
     let candidate = buildAlert(draft, {
       now: at,
-      id: randomUUID(),
+      id: uuid7(now),
       defaults: options.defaults,
       fingerprintKeys: options.fingerprintKeys ?? this.options.fingerprintKeys,
       sourceNode: options.sourceNode,

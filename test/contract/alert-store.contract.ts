@@ -5,7 +5,7 @@ import { acknowledge, escalate, markSilenced, recordOccurrence, reopen, resolve 
 import type { Alert, Silence } from '../../nodes/platform/model/types';
 import { Validators } from '../../nodes/platform/model/validate';
 import { ConflictError, NotFoundError } from '../../nodes/platform/store/types';
-import type { AlertStore, IngestResult, MergeOccurrence, Page } from '../../nodes/platform/store/types';
+import type { AlertStore, IngestResult, MergeOccurrence, OpenCount, Page } from '../../nodes/platform/store/types';
 
 /**
  * What an adapter's test hands the contract: an opened store over fresh, empty storage.
@@ -626,6 +626,35 @@ export function alertStoreContract(name: string, factory: () => Promise<AlertSto
         assert.deepEqual(ids(await store.dueEscalations(new Date(at(0)))), []);
         // Once the silence ends, the muted alert is due again.
         assert.ok(ids(await store.dueEscalations(new Date(at(60)))).includes(muted.id));
+      });
+    });
+
+    describe('openCounts', function () {
+      it('counts unresolved alerts grouped by tool, priority, status, zone, state and silence', async function () {
+        assert.deepEqual(await store.openCounts(), []);
+        const a = (await ingest(candidate({ source: { ref: 'a' } }))).alert;
+        await ingest(candidate({ source: { ref: 'b' } }));
+        await ingest(candidate({ source: { ref: 'a' } }, at(1)));
+        await ingest(candidate({ source: { ref: 'c' }, zone: undefined, tool: 'bacteria', severity: 'medium', status: 'Exercise' }));
+        const acked = (await ingest(candidate({ source: { ref: 'd' } }))).alert;
+        await save(acknowledge(acked, 'operator', at(2)));
+        const gone = (await ingest(candidate({ source: { ref: 'e' } }))).alert;
+        await save(resolve(gone, 'done', 'operator', at(2)));
+        const muted = (await ingest(candidate({ source: { ref: 'f' } }))).alert;
+        const quiet = silence('quiet', at(0), at(60));
+        await store.putSilence(quiet);
+        await save({ alert: markSilenced(muted, quiet, at(3)) });
+
+        const key = (c: OpenCount) => `${c.tool}/${c.priority}/${c.status}/${c.zone ?? '-'}/${c.state}/${c.silenced}`;
+        const counts = Object.fromEntries((await store.openCounts()).map((c) => [key(c), c.n]));
+        const p = a.priority;
+        const bacteria = (await store.query({ tool: 'bacteria' })).items[0].priority;
+        assert.deepEqual(counts, {
+          [`firearm/${p}/Actual/Z1/open/false`]: 2,
+          [`firearm/${p}/Actual/Z1/acknowledged/false`]: 1,
+          [`firearm/${p}/Actual/Z1/open/true`]: 1,
+          [`bacteria/${bacteria}/Exercise/-/open/false`]: 1,
+        });
       });
     });
 

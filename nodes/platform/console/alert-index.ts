@@ -4,9 +4,15 @@
  * once and kept current from lifecycle events, grouped into buckets (tool × priority × status ×
  * zone × acknowledged × silenced) so that a role's tiles are a short loop over the buckets with
  * the same visibility rule as everything else.
+ *
+ * Keeping counts exact from events needs each alert's last known bucket, which costs memory per
+ * unresolved alert. Above `maxTracked` of them (a flood no operator reads one by one) the index
+ * forgets the alerts and recounts from the store instead, no more often than its own query time
+ * allows, and goes back to tracking once the flood has been dealt with: memory stays bounded
+ * whatever comes in, and the tiles then lag by at most a few seconds.
  */
 import type { Priority } from '../model/types';
-import type { AlertStore } from '../store/types';
+import type { AlertStore, OpenCount } from '../store/types';
 import type { AlertSummary } from './summary';
 import { summarize } from './summary';
 import type { ToolInfo } from './tools';
@@ -46,8 +52,17 @@ interface Entry {
   version: number;
 }
 
-const MAX_LOAD = 500_000;
 const PAGE = 1000;
+
+export interface AlertIndexOptions {
+  /** Unresolved alerts tracked one by one before the index switches to recounting. Default 50,000. */
+  maxTracked?: number;
+  /** Shortest gap between two recounts. Default 1 s. */
+  recountMinMs?: number;
+  /** A recount waits at least this many times as long as the previous one took. Default 10. */
+  recountDutyFactor?: number;
+  onError?: (err: Error) => void;
+}
 
 function zeroCounts(): Counts {
   return { P1: 0, P2: 0, P3: 0, P4: 0 };
@@ -59,11 +74,35 @@ export class AlertIndex {
   /** Newest lastSeen per visibility key, resolved alerts included: a tile's "last event". */
   private readonly latest = new Map<string, Visible & { at: number }>();
   private buffer: AlertSummary[] | undefined;
-  /** More unresolved alerts than MAX_LOAD: counts are a lower bound. */
-  truncated = false;
+  private store: AlertStore | undefined;
+  /** Whether the counts come from recounts in the store rather than from tracked alerts. */
+  private recounting = false;
+  private recountTimer: NodeJS.Timeout | undefined;
+  private recountRunning = false;
+  /** A change arrived while a recount was running: count again afterwards. */
+  private recountAgain = false;
+  private lastRecountMs = 0;
+  private closed = false;
+  private readonly maxTracked: number;
+  private readonly recountMinMs: number;
+  private readonly recountDutyFactor: number;
+  private readonly onError: (err: Error) => void;
 
+  constructor(options: AlertIndexOptions = {}) {
+    this.maxTracked = options.maxTracked ?? 50_000;
+    this.recountMinMs = options.recountMinMs ?? 1000;
+    this.recountDutyFactor = options.recountDutyFactor ?? 10;
+    this.onError = options.onError ?? (() => undefined);
+  }
+
+  /** Unresolved alerts tracked one by one (0 while recounting). */
   get size(): number {
     return this.entries.size;
+  }
+
+  /** True while the tiles' counts come from periodic recounts in the store. */
+  get delayed(): boolean {
+    return this.recounting;
   }
 
   /** Applies the newest state of one alert; older versions than the one known are ignored. */
@@ -72,16 +111,35 @@ export class AlertIndex {
       this.buffer.push(alert);
       return;
     }
+    if (this.recounting) {
+      this.noteLatest(alert);
+      this.scheduleRecount();
+      return;
+    }
     this.put(alert);
+    if (this.entries.size > this.maxTracked) this.startRecounting();
   }
 
-  private put(alert: AlertSummary): void {
+  close(): void {
+    this.closed = true;
+    clearTimeout(this.recountTimer);
+  }
+
+  private visibility(alert: Visible): { vis: Visible; visKey: string } {
     const vis: Visible = { tool: alert.tool, priority: alert.priority, status: alert.status, zone: alert.zone };
-    const visKey = `${vis.tool}\u0000${vis.priority}\u0000${vis.status}\u0000${vis.zone ?? ''}`;
+    return { vis, visKey: `${vis.tool}\u0000${vis.priority}\u0000${vis.status}\u0000${vis.zone ?? ''}` };
+  }
+
+  private noteLatest(alert: AlertSummary): string {
+    const { vis, visKey } = this.visibility(alert);
     const at = Date.parse(alert.lastSeen);
     const seen = this.latest.get(visKey);
     if (!seen || seen.at < at) this.latest.set(visKey, { ...vis, at });
+    return visKey;
+  }
 
+  private put(alert: AlertSummary): void {
+    const visKey = this.noteLatest(alert);
     const known = this.entries.get(alert.id);
     if (known && known.version > alert.version) return;
     if (known) this.count(known.bucket, -1);
@@ -89,12 +147,15 @@ export class AlertIndex {
       this.entries.delete(alert.id);
       return;
     }
-    const acked = alert.state === 'acknowledged';
-    const silenced = alert.silenced === true;
-    const key = `${visKey}\u0000${acked ? 1 : 0}${silenced ? 1 : 0}`;
-    if (!this.buckets.has(key)) this.buckets.set(key, { ...vis, acked, silenced, n: 0 });
+    const key = this.bucketFor(alert, visKey, alert.state === 'acknowledged', alert.silenced === true);
     this.count(key, 1);
     this.entries.set(alert.id, { bucket: key, version: alert.version });
+  }
+
+  private bucketFor(alert: Visible, visKey: string, acked: boolean, silenced: boolean): string {
+    const key = `${visKey}\u0000${acked ? 1 : 0}${silenced ? 1 : 0}`;
+    if (!this.buckets.has(key)) this.buckets.set(key, { ...this.visibility(alert).vis, acked, silenced, n: 0 });
+    return key;
   }
 
   private count(key: string, delta: number): void {
@@ -104,34 +165,92 @@ export class AlertIndex {
     if (bucket.n <= 0) this.buckets.delete(key);
   }
 
+  private setCounts(counts: readonly OpenCount[]): void {
+    this.buckets.clear();
+    for (const c of counts) {
+      const key = this.bucketFor(c, this.visibility(c).visKey, c.state === 'acknowledged', c.silenced);
+      this.count(key, c.n);
+    }
+  }
+
+  private startRecounting(): void {
+    this.recounting = true;
+    this.entries.clear();
+    this.scheduleRecount();
+  }
+
+  private scheduleRecount(): void {
+    if (this.recountRunning) this.recountAgain = true;
+    if (this.recountTimer || this.recountRunning || this.closed || !this.store) return;
+    const wait = Math.max(this.recountMinMs, this.lastRecountMs * this.recountDutyFactor);
+    this.recountTimer = setTimeout(() => {
+      this.recountTimer = undefined;
+      void this.recount();
+    }, wait);
+    this.recountTimer.unref();
+  }
+
+  private async recount(): Promise<void> {
+    const store = this.store;
+    if (!store || this.closed) return;
+    this.recountRunning = true;
+    this.recountAgain = false;
+    const started = Date.now();
+    try {
+      const counts = await store.openCounts();
+      this.lastRecountMs = Date.now() - started;
+      if (this.closed) return;
+      const total = counts.reduce((sum, c) => sum + c.n, 0);
+      if (total <= this.maxTracked / 2) {
+        this.recountRunning = false;
+        await this.load(store);
+        return;
+      }
+      this.setCounts(counts);
+    } catch (err) {
+      this.onError(err as Error);
+      // The store is down: the last counts stay, and the next change retries.
+    } finally {
+      this.recountRunning = false;
+    }
+    if (this.recountAgain && this.recounting) this.scheduleRecount();
+  }
+
   /**
-   * Loads the unresolved alerts. Events that arrive meanwhile are held and applied afterwards by
-   * version, so nothing is lost or counted twice. Offset paging can skip an alert when another
-   * is resolved between two pages, so the load is repeated (at most three times) until its size
-   * matches the store's count.
+   * Loads the unresolved alerts, or only their counts when there are more than `maxTracked`.
+   * Events that arrive meanwhile are held and applied afterwards by version, so nothing is lost
+   * or counted twice. Offset paging can skip an alert when another is resolved between two
+   * pages, so the load is repeated (at most three times) until its size matches the store's count.
    */
   async load(store: AlertStore): Promise<void> {
+    this.store = store;
     this.buffer = [];
     try {
       const recent = await store.query({ sort: 'recent', limit: PAGE });
-      for (const alert of recent.items) this.put(summarize(alert));
+      for (const alert of recent.items) this.noteLatest(summarize(alert));
+      const counts = await store.openCounts();
+      if (counts.reduce((sum, c) => sum + c.n, 0) > this.maxTracked) {
+        this.recounting = true;
+        this.entries.clear();
+        this.setCounts(counts);
+        return;
+      }
+      this.recounting = false;
       for (let attempt = 1; attempt <= 3; attempt += 1) {
         this.entries.clear();
         this.buckets.clear();
         let total = 0;
-        for (let offset = 0; offset < MAX_LOAD; offset += PAGE) {
+        for (let offset = 0; offset < total || offset === 0; offset += PAGE) {
           const page = await store.query({ state: ['open', 'acknowledged'], sort: 'recent', limit: PAGE, offset });
           for (const alert of page.items) this.put(summarize(alert));
           total = page.total;
-          if (offset + PAGE >= page.total) break;
         }
-        this.truncated = total > MAX_LOAD;
-        if (this.truncated || this.entries.size === (await store.query({ state: ['open', 'acknowledged'], limit: 1 })).total) break;
+        if (this.entries.size === (await store.query({ state: ['open', 'acknowledged'], limit: 1 })).total) break;
       }
     } finally {
       const held = this.buffer ?? [];
       this.buffer = undefined;
-      for (const alert of held) this.put(alert);
+      for (const alert of held) this.apply(alert);
     }
   }
 

@@ -273,7 +273,7 @@ export class LiveHub {
   }
 
   summaryFrame(view: View): string {
-    return JSON.stringify({ type: 'summary', tiles: this.deps.index.tiles(view, this.healthFor(view)), truncated: this.deps.index.truncated || undefined });
+    return JSON.stringify({ type: 'summary', tiles: this.deps.index.tiles(view, this.healthFor(view)), countsDelayed: this.deps.index.delayed || undefined });
   }
 
   private deliver(client: LiveClient, frame: Buffer): void {

@@ -19,7 +19,7 @@ export class ConsoleRuntime {
   readonly views: ReadonlyMap<Role, View>;
   readonly sessions: SessionStore;
   readonly throttle: LoginThrottle;
-  readonly index = new AlertIndex();
+  readonly index: AlertIndex;
   readonly panels: PanelRegistry;
   readonly hub: LiveHub;
   /** Resolves once the tiles' index is loaded (or failed to); for tests and the benchmark. */
@@ -28,6 +28,7 @@ export class ConsoleRuntime {
 
   constructor(readonly platform: Platform, log: PlatformLog, hubOptions: Partial<HubOptions> = {}) {
     const settings = platform.settings.console;
+    this.index = new AlertIndex({ onError: (err) => log.warn(`console: recounting open alerts failed: ${err.message}`) });
     this.views = loadViews(platform.validators, settings.viewsDir);
     this.sessions = new SessionStore({ idleMs: settings.session.idleMs, absoluteMs: settings.session.absoluteMs, maxSessions: settings.session.maxSessions });
     this.throttle = new LoginThrottle(settings.session.backoff);
@@ -58,6 +59,7 @@ export class ConsoleRuntime {
 
   close(): void {
     this.unsubscribe?.();
+    this.index.close();
     this.hub.close();
   }
 }

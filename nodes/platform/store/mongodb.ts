@@ -3,8 +3,8 @@ import type { Collection, Db, Filter, MongoClientOptions, Sort } from 'mongodb';
 import { Binary, MongoClient, MongoServerError } from 'mongodb';
 import { priorityRank } from '../model/priority';
 import type { Alert, HistoryEntry, Priority, Silence } from '../model/types';
-import { ConflictError, NotFoundError } from './types';
-import type { AlertQuery, AlertStore, HistoryPage, IngestResult, MediaRef, MergeOccurrence, Page, PurgeResult } from './types';
+import { ConflictError, NotFoundError, openCount } from './types';
+import type { AlertQuery, AlertStore, HistoryPage, IngestResult, MediaRef, MergeOccurrence, OpenCount, Page, PurgeResult } from './types';
 
 export interface MongoAlertStoreOptions {
   /** mongodb:// or mongodb+srv:// URL; a replica set in production (see docs/deployment.md). */
@@ -341,6 +341,29 @@ export class MongoAlertStore implements AlertStore {
   }
 
   // ---- media ----
+
+  openCounts(): Promise<OpenCount[]> {
+    return this.op(async () => {
+      // Grouped by silence id rather than by a computed "silenced" flag: FerretDB 1.x groups by
+      // fields but not by every expression; the few silences fold together here.
+      type Key = { tool: string; prio: number; status: string; zone: string | null; state: string; silenceId: string | null };
+      const rows = await this.alerts
+        .aggregate<{ _id: Key; n: number }>([
+          { $match: { state: { $ne: 'resolved' } } },
+          { $group: { _id: { tool: '$tool', prio: '$prio', status: '$status', zone: '$zone', state: '$state', silenceId: '$silenceId' }, n: { $sum: 1 } } },
+        ])
+        .toArray();
+      const groups = new Map<string, OpenCount>();
+      for (const { _id: k, n } of rows) {
+        const silenced = k.silenceId !== null && k.silenceId !== undefined;
+        const key = JSON.stringify([k.tool, k.prio, k.status, k.zone ?? null, k.state, silenced]);
+        const known = groups.get(key);
+        if (known) known.n += n;
+        else groups.set(key, openCount(k.tool, `P${k.prio}` as Priority, k.status, k.zone, k.state, silenced, n));
+      }
+      return [...groups.values()];
+    });
+  }
 
   putMedia(data: Buffer, mimeType: string): Promise<MediaRef> {
     if (!Buffer.isBuffer(data)) return Promise.reject(new TypeError('media data must be a Buffer'));

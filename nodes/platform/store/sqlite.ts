@@ -6,8 +6,8 @@ import { priorityRank } from '../model/priority';
 import { PRIORITIES } from '../model/types';
 import type { Alert, HistoryEntry, Priority, Silence } from '../model/types';
 import { MIGRATIONS, migrate } from './sqlite-migrations';
-import { ConflictError, NotFoundError } from './types';
-import type { AlertQuery, AlertStore, HistoryPage, IngestResult, MediaRef, MergeOccurrence, Page, PurgeResult } from './types';
+import { ConflictError, NotFoundError, openCount } from './types';
+import type { AlertQuery, AlertStore, HistoryPage, IngestResult, MediaRef, MergeOccurrence, OpenCount, Page, PurgeResult } from './types';
 
 export interface SqliteAlertStoreOptions {
   /** Database file, usually in the Node-RED user directory. `:memory:` works for throw-away stores. */
@@ -127,6 +127,11 @@ function prepareStatements(db: Database.Database) {
           WHERE s.id = a.silence_id AND s.starts_at <= ? AND s.ends_at > ? AND (s.expired_at IS NULL OR s.expired_at > ?)))
       ORDER BY a.escalation_next, a.rowid
       LIMIT ?`),
+
+    openCounts: db.prepare<[], { tool: string; priority: number; status: string; zone: string | null; state: string; silenced: number; n: number }>(`
+      SELECT tool, priority, status, zone, state, silence_id IS NOT NULL AS silenced, count(*) AS n
+      FROM alerts WHERE state <> 'resolved'
+      GROUP BY tool, priority, status, zone, state, silenced`),
   };
 }
 
@@ -454,6 +459,10 @@ export class SqliteAlertStore implements AlertStore {
     const at = dateMs(now, 'now');
     const n = clampInt(limit, DEFAULT_ESCALATION_LIMIT, 0, MAX_QUERY_LIMIT, 'limit');
     return s.dueEscalations.all(at, at, at, at, n).map((r) => JSON.parse(r.doc) as Alert);
+  }
+
+  async openCounts(): Promise<OpenCount[]> {
+    return this.ready().openCounts.all().map((r) => openCount(r.tool, `P${r.priority}` as Priority, r.status, r.zone, r.state, r.silenced === 1, r.n));
   }
 
   // ---- internals ----

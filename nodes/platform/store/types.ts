@@ -119,6 +119,20 @@ export interface AlertStore {
 
   /** Unresolved, unacknowledged alerts whose `escalation.nextAt` is at or before `now`. */
   dueEscalations(now: Date, limit?: number): Promise<Alert[]>;
+
+  /** How many alerts are unresolved, grouped as the console's tiles count them. */
+  openCounts(): Promise<OpenCount[]>;
+}
+
+/** One group of unresolved alerts that share everything the console's tiles count by. */
+export interface OpenCount {
+  tool: string;
+  priority: Priority;
+  status: Alert['status'];
+  zone?: string;
+  state: 'open' | 'acknowledged';
+  silenced: boolean;
+  n: number;
 }
 
 // ---- notification outbox ----
@@ -229,4 +243,11 @@ export interface OutboxStore {
   /** Small named positions kept across restarts (update offsets, sync times). */
   getCursor(name: string): Promise<string | undefined>;
   setCursor(name: string, value: string, now: number): Promise<void>;
+}
+
+/** An OpenCount from a store's grouped row; the zone is left out when there is none. */
+export function openCount(tool: string, priority: Priority, status: string, zone: string | null | undefined, state: string, silenced: boolean, n: number): OpenCount {
+  const count: OpenCount = { tool, priority, status: status as OpenCount['status'], state: state as OpenCount['state'], silenced, n };
+  if (zone !== null && zone !== undefined) count.zone = zone;
+  return count;
 }
