@@ -38,7 +38,7 @@ export class Platform {
 
   constructor(readonly settings: ResolvedSettings, private readonly log: PlatformLog, clock?: Clock) {
     this.validators = new Validators();
-    this.store = createStore(settings);
+    this.store = createStore(settings, log);
     this.bus = createBus(settings, log);
     const silences = new SilenceRegistry(this.store);
     this.alerts = new AlertService(this.store, this.bus, this.validators, silences, {
@@ -104,12 +104,12 @@ export class Platform {
 }
 
 /** The adapter `settings.store.type` names; the stores share one contract, so nothing else changes. */
-function createStore(settings: ResolvedSettings): AlertStore {
+function createStore(settings: ResolvedSettings, log: PlatformLog): AlertStore {
   const { store } = settings;
   if (store.type === 'mongodb' && store.mongodb) {
     return new MongoAlertStore({ ...store.mongodb, historyWindow: store.historyWindow });
   }
-  return new SqliteAlertStore({ file: store.file, synchronous: store.synchronous, historyWindow: store.historyWindow });
+  return new SqliteAlertStore({ file: store.file, synchronous: store.synchronous, historyWindow: store.historyWindow, log: (message) => log.warn(message) });
 }
 
 function createBus(settings: ResolvedSettings, log: PlatformLog): EventBus {

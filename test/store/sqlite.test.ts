@@ -86,6 +86,25 @@ describe('SqliteAlertStore', function () {
     }
   });
 
+  it('copies the write-ahead log into the database from its worker while writes go on', async function () {
+    const file = tempFile();
+    const store = await track({ file, checkpointIntervalMs: 20 });
+    const reports: number[] = [];
+    store.onCheckpoint((r) => reports.push(r.checkpointed));
+    for (let round = 0; round < 20 && !reports.length; round++) {
+      await Promise.all(Array.from({ length: 200 }, (_, i) => ingest(store, candidate(`r${round}-${i}`))));
+      await new Promise((r) => setTimeout(r, 30));
+    }
+    assert.ok(reports.length > 0 && reports[0] > 0, 'the worker checkpointed frames');
+    await store.close();
+    const raw = new Database(file, { readonly: true });
+    try {
+      assert.ok((raw.prepare('SELECT count(*) AS n FROM alerts').get() as { n: number }).n >= 200, 'and everything is still there after close');
+    } finally {
+      raw.close();
+    }
+  });
+
   it('resolves a write only once another connection can read it', async function () {
     const file = tempFile();
     const store = await track({ file, synchronous: 'full' });
