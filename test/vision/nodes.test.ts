@@ -97,6 +97,23 @@ describe('firearm detector node', function () {
     await waitFor(() => statuses.some((s) => s.fill === 'red'), 'a red status');
   });
 
+  it('a frame in flight when the flow stops finishes on its session (the model node closes alongside)', async () => {
+    await load(allNodes, [TAB, model('yolov8.onnx'), detector({ confirm: 'none' }), ...sinks]);
+    const dets = nextMessage(node('dets'));
+    node('d').receive({ payload: await frame(), camera });
+    await dets;
+    const errors: unknown[] = [];
+    node('d').on('call:error', ((call: { args: unknown[] }) => errors.push(call.args[0])) as never);
+    // A large frame keeps it in flight while the detector and the global model node close together,
+    // as Node-RED stops them on a redeploy or shutdown (the helper's unload would hide the error).
+    node('d').receive({ payload: await frame(4000, 3000), camera });
+    await new Promise((r) => setImmediate(r));
+    const close = (id: string) => (helper.getNode(id) as unknown as { close(removed: boolean): Promise<void> }).close(false);
+    await Promise.all([close('d'), close('m')]);
+    assert.deepEqual(errors.map(String), []);
+    assert.equal(openSessions(), 0, 'released once the frame was done');
+  });
+
   it('releases the shared session when the flow is stopped', async () => {
     await load(allNodes, [TAB, model('yolov8.onnx'), detector(), detector({ id: 'd2' }), ...sinks]);
     const dets = nextMessage(node('dets'));
