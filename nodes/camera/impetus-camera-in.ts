@@ -4,7 +4,7 @@ import type { Node, NodeAPI, NodeDef, NodeMessageInFlow } from 'node-red';
 import { StatusReporter } from '../platform/node-kit';
 import { PACKAGE_ROOT } from '../platform/paths';
 import { parseZones, type CameraInfo } from './frame';
-import { startSource, type Source, type SourceOptions } from './sources';
+import { isStreamUrl, startSource, type Source, type SourceOptions } from './sources';
 
 interface CameraDef extends NodeDef {
   cameraId: string;
@@ -61,6 +61,13 @@ class RateSlot {
     this.slot = undefined;
   }
 
+  /** The source has ended: the waiting frame goes now, so that nothing follows the end. */
+  flush(): void {
+    const f = this.slot;
+    this.stop();
+    if (f) this.fire(f);
+  }
+
   private fire(frame: Buffer): void {
     this.last = Date.now();
     this.emitted++;
@@ -99,36 +106,42 @@ export = function (RED: NodeAPI): void {
       status.ok(RED._('impetus-camera-in.status.running', { frames: slot.emitted, dropped: slot.dropped }));
     });
 
+    const report = (err: Error) => {
+      status.error(err.message);
+      // The cause verbatim (not through i18n): it is what an operator searches for. The message
+      // names the camera, so Catch nodes can tell which one failed.
+      node.error(`camera ${camera.id}: ${err.message}`, { topic: camera.id, camera });
+    };
     const start = () => {
       if (source) return;
-      const target = config.source === 'folder' ? resolveFolder(config.folder ?? '') : config.url ?? '';
+      const url = config.url ?? '';
+      const target = config.source === 'folder' ? resolvePath(config.folder ?? '') : config.source === 'ffmpeg' && url && !isStreamUrl(url) ? resolvePath(url) : url;
       if (!target) {
         status.error(RED._('impetus-camera-in.errors.noTarget'));
         return;
       }
-      source = startSource(
+      const started: Source = startSource(
         { kind: config.source, target, fps, loop: config.loop !== false, headers, maxBytes },
         (frame) => slot.offer(frame),
+        report,
         (err) => {
-          status.error(err.message);
-          // The cause verbatim (not through i18n): it is what an operator searches for.
-          node.error(`camera ${camera.id}: ${err.message}`);
-        },
-        () => {
-          source = undefined;
-          status.warn(RED._('impetus-camera-in.status.ended', { frames: slot.emitted }));
+          if (source === started) source = undefined;
+          slot.flush();
+          if (err) report(err);
+          else status.warn(RED._('impetus-camera-in.status.ended', { frames: slot.emitted, dropped: slot.dropped }));
         },
       );
+      source = started;
       status.ok(RED._('impetus-camera-in.status.started'));
     };
-    const stop = () => {
-      source?.stop();
+    const stop = async () => {
+      const stopping = source;
       source = undefined;
       slot.stop();
-      status.warn(RED._('impetus-camera-in.status.stopped'));
+      await stopping?.stop();
     };
-    // Relative folders: the user directory first, then the package (the demo's replay frames).
-    const resolveFolder = (f: string) => {
+    // Relative paths: the user directory first, then the package (the demo's replay frames).
+    const resolvePath = (f: string) => {
       const inUserDir = path.resolve((RED.settings.userDir as string | undefined) ?? process.cwd(), f);
       const inPackage = path.resolve(PACKAGE_ROOT, f);
       return path.isAbsolute(f) || fs.existsSync(inUserDir) || !fs.existsSync(inPackage) ? inUserDir : inPackage;
@@ -136,19 +149,19 @@ export = function (RED: NodeAPI): void {
 
     node.on('input', (msg: NodeMessageInFlow, _send: unknown, done: (err?: Error) => void) => {
       const command = String(msg.payload ?? '').toLowerCase();
-      if (command === 'stop') stop();
-      else if (command === 'start' || command === 'restart') {
-        if (command === 'restart') stop();
-        start();
-      } else return done(new Error(RED._('impetus-camera-in.errors.command')));
-      done();
+      if (command !== 'start' && command !== 'stop' && command !== 'restart') return done(new Error(RED._('impetus-camera-in.errors.command')));
+      // A restart waits for the old ffmpeg to go: two processes never read one camera.
+      void (command === 'start' ? Promise.resolve() : stop()).then(() => {
+        if (command === 'stop') status.warn(RED._('impetus-camera-in.status.stopped'));
+        else start();
+        done();
+      });
     });
     node.on('close', (_removed: boolean, done: () => void) => {
-      source?.stop();
-      source = undefined;
-      slot.stop();
-      status.close();
-      done();
+      void stop().then(() => {
+        status.close();
+        done();
+      });
     });
     if (config.autostart !== false) start();
   }

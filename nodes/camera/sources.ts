@@ -15,16 +15,19 @@ export interface SourceOptions {
 }
 
 export interface Source {
-  stop(): void;
+  /** No frame follows; resolves when the source has let go of all it held (ffmpeg's process included). */
+  stop(): void | Promise<void>;
 }
 
 type OnFrame = (frame: Buffer) => void;
 type OnError = (err: Error) => void;
+/** The source is over for good: at the end of a file or folder, or with the fault that ended it. */
+type OnEnd = (err?: Error) => void;
 
 const IMAGE = /\.(jpe?g|png)$/i;
 
-/** Starts a source; frames arrive through `onFrame`, faults through `onError` (it keeps trying). */
-export function startSource(o: SourceOptions, onFrame: OnFrame, onError: OnError, onEnd: () => void): Source {
+/** Starts a source; frames arrive through `onFrame`, faults it keeps trying past through `onError`. */
+export function startSource(o: SourceOptions, onFrame: OnFrame, onError: OnError, onEnd: OnEnd): Source {
   switch (o.kind) {
     case 'http':
       return poll(o, onFrame, onError);
@@ -33,7 +36,7 @@ export function startSource(o: SourceOptions, onFrame: OnFrame, onError: OnError
     case 'folder':
       return folder(o, onFrame, onError, onEnd);
     case 'ffmpeg':
-      return ffmpeg(o, onFrame, onError, onEnd);
+      return ffmpeg(o, onFrame, onEnd);
     default:
       throw new Error(`unknown camera source ${String(o.kind)}`);
   }
@@ -94,7 +97,7 @@ function mjpeg(o: SourceOptions, onFrame: OnFrame, onError: OnError): Source {
 }
 
 /** Replays the images of a folder in name order at `fps`, once or in a loop. */
-function folder(o: SourceOptions, onFrame: OnFrame, onError: OnError, onEnd: () => void): Source {
+function folder(o: SourceOptions, onFrame: OnFrame, onError: OnError, onEnd: OnEnd): Source {
   let stopped = false;
   let timer: NodeJS.Timeout | undefined;
   let files: string[] = [];
@@ -123,20 +126,50 @@ function folder(o: SourceOptions, onFrame: OnFrame, onError: OnError, onEnd: () 
   return { stop() { stopped = true; clearTimeout(timer); } };
 }
 
-/** Video files or RTSP through the ffmpeg binary (Debian's `ffmpeg`), decoded to JPEG at `fps`. */
-function ffmpeg(o: SourceOptions, onFrame: OnFrame, onError: OnError, onEnd: () => void): Source {
-  const args = ['-hide_banner', '-loglevel', 'error', ...(o.loop ? ['-stream_loop', '-1'] : []), '-re', '-i', o.target, '-vf', `fps=${o.fps}`, '-f', 'image2pipe', '-c:v', 'mjpeg', '-q:v', '4', '-'];
+/** A stream URL (rtsp://, http://…) for ffmpeg, rather than a file path. */
+export function isStreamUrl(target: string): boolean {
+  return /^[a-z][a-z0-9+.-]*:\/\//i.test(target);
+}
+
+/** ffmpeg that ignores SIGTERM this long is killed: a node's close must end well under 15 s. */
+const FFMPEG_KILL_MS = 3000;
+
+/**
+ * Video files (or RTSP) through the ffmpeg binary (Debian's `ffmpeg`), decoded to JPEG at `fps` on
+ * its stdout. A file is read at its own frame rate (-re), not as fast as it decodes, and looped by
+ * ffmpeg itself; a stream is live already. The end, ffmpeg's death or a missing binary all end
+ * the source through `onEnd`; stop() resolves once the process is gone, so none outlives its node.
+ */
+function ffmpeg(o: SourceOptions, onFrame: OnFrame, onEnd: OnEnd): Source {
+  const input = isStreamUrl(o.target) ? ['-i', o.target] : [...(o.loop ? ['-stream_loop', '-1'] : []), '-re', '-i', o.target];
+  const args = ['-hide_banner', '-loglevel', 'error', '-nostdin', ...input, '-an', '-vf', `fps=${o.fps}`, '-f', 'image2pipe', '-c:v', 'mjpeg', '-q:v', '4', '-'];
   const child = spawn('ffmpeg', args, { stdio: ['ignore', 'pipe', 'pipe'] });
   let stopped = false;
+  let spawnError: Error | undefined;
   let stderr = '';
-  const parser = new JpegStreamParser(onFrame, o.maxBytes);
+  // ffmpeg takes a moment to exit: what it writes after stop() is read, not delivered.
+  const parser = new JpegStreamParser((f) => stopped || onFrame(f), o.maxBytes);
   child.stdout.on('data', (c: Buffer) => parser.push(c));
   child.stderr.on('data', (c: Buffer) => (stderr = (stderr + c.toString()).slice(-500)));
-  child.on('error', (err: NodeJS.ErrnoException) => onError(err.code === 'ENOENT' ? new Error('ffmpeg is not installed (apt-get install ffmpeg)') : err));
-  child.on('exit', (code) => {
-    if (stopped) return;
-    if (code) onError(new Error(`ffmpeg exited with ${code}: ${stderr.trim()}`));
-    else onEnd();
+  child.on('error', (err: NodeJS.ErrnoException) => {
+    spawnError = err.code === 'ENOENT' ? new Error('ffmpeg is not installed (apt-get install ffmpeg)') : err;
   });
-  return { stop() { stopped = true; child.kill('SIGTERM'); } };
+  // 'close', not 'exit': every frame ffmpeg wrote has been read by then. It follows a failed spawn too.
+  const closed = new Promise<void>((resolve) => child.once('close', (code: number | null, signal: NodeJS.Signals | null) => {
+    resolve();
+    if (stopped) return;
+    if (spawnError) return onEnd(spawnError);
+    if (code === 0) return onEnd();
+    const why = stderr.trim().split('\n').pop() || 'no message';
+    onEnd(new Error(signal ? `ffmpeg was killed by ${signal} while reading ${o.target}` : `ffmpeg exited with ${code}: ${why}`));
+  }));
+  return {
+    stop() {
+      stopped = true;
+      if (child.exitCode !== null || child.signalCode !== null || spawnError) return closed;
+      child.kill('SIGTERM');
+      const force = setTimeout(() => child.kill('SIGKILL'), FFMPEG_KILL_MS);
+      return closed.finally(() => clearTimeout(force));
+    },
+  };
 }

@@ -1,11 +1,22 @@
 import type { Node, NodeAPI, NodeMessageInFlow } from 'node-red';
-import { TableState } from '../platform/console/panel-kinds/table';
+import { TableState, type TableColumn } from '../platform/console/panel-kinds/table';
 import { handleInput, StatusReporter } from '../platform/node-kit';
 import type { AttachedPanel, PanelNodeDef } from './panel-node';
 import { attachPanel, integer, pairs, panelDef, refuse, roleList } from './panel-node';
 
+/** After a column's label: its cells are media references, shown as thumbnails. */
+const IMAGE = /:\s*image$/i;
+
+/** "field:Label" per line, or "field:Label:image" for an image column. */
+function columnsOf(text: unknown): TableColumn[] {
+  return pairs(text, 'columns', 20).map(({ name, label }) => {
+    if (!IMAGE.test(label)) return { field: name, label };
+    return { field: name, label: label.replace(IMAGE, '').trim() || name, type: 'image' };
+  });
+}
+
 interface TableNodeDef extends PanelNodeDef {
-  /** "field:Label" per line. */
+  /** "field:Label" per line, ":image" after the label for an image column. */
   columns?: string;
   key?: string;
   /** "name:Label" per line: the row buttons. */
@@ -22,7 +33,7 @@ export = function (RED: NodeAPI): void {
     let state: TableState;
     let panel: AttachedPanel;
     try {
-      const columns = pairs(config.columns, 'columns', 20).map((c) => ({ field: c.name, label: c.label }));
+      const columns = columnsOf(config.columns);
       if (!columns.length) throw new Error('columns: name at least one field');
       const key = (config.key || columns[0].field).trim();
       const def = panelDef(node, config, 'table');

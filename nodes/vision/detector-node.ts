@@ -7,7 +7,7 @@ import { AlertPolicy, type ZonedDetection } from './alerting';
 import { annotate } from './annotate';
 import { Detector } from './detector';
 import { FrameGate } from './frame-gate';
-import type { OnnxModelNode } from './model-registry';
+import type { ModelHandle, OnnxModelNode } from './model-registry';
 import type { Track, TrackerOptions } from './tracker';
 
 /** What distinguishes the firearm detector from the generic one: defaults and wording. */
@@ -73,9 +73,8 @@ export function registerDetector(RED: NodeAPI, profile: DetectorProfile): void {
     const platform = platformFor(RED);
     let alerts = 0;
 
-    const ready: Promise<Detector> = modelNode
-      ? modelNode.acquire().then((model) => new Detector(model, { minScore, iou: num(config.iou, 0.45) }))
-      : Promise.reject(new Error('no impetus-onnx-model configured'));
+    const model: Promise<ModelHandle> = modelNode ? modelNode.acquire() : Promise.reject(new Error('no impetus-onnx-model configured'));
+    const ready = model.then((m) => new Detector(m, { minScore, iou: num(config.iou, 0.45) }));
     ready.then(
       () => status.ok(RED._(`${profile.type}.status.ready`)),
       (err) => status.error(asError(err).message),
@@ -162,8 +161,12 @@ export function registerDetector(RED: NodeAPI, profile: DetectorProfile): void {
     node.on('close', (_removed: boolean, done: () => void) => {
       gate.flush();
       const deadline = Date.now() + 5000;
-      // Frames in flight finish (their alerts are stored); the model reference is the config node's.
-      const wait = () => (gate.busy && Date.now() < deadline ? setTimeout(wait, 20) : (status.close(), done()));
+      // Frames in flight finish (their alerts are stored) before the model reference goes.
+      const release = () => {
+        status.close();
+        model.then((m) => m.release(), () => undefined).then(() => done(), () => done());
+      };
+      const wait = () => (gate.busy && Date.now() < deadline ? setTimeout(wait, 20) : release());
       wait();
     });
   }

@@ -21,13 +21,17 @@ export = function (RED: NodeAPI): void {
     const classNames = (config.classNames ?? '').split(',').map((s) => s.trim()).filter(Boolean);
     const inputSize = Number(config.inputSize) || undefined;
     node.label = config.name || path.basename(file);
-    // The config node holds one reference for all its users, so a redeploy of a detector does
-    // not reload the model; the registry shares it further across config nodes of the same file.
+    // The config node holds a reference of its own, so a redeploy of a detector does not reload
+    // the model; each user holds another until its last frame is done, because Node-RED closes a
+    // flow's nodes and its config nodes at the same time. The registry shares the session further
+    // across config nodes of the same file.
+    const options = { threads, classNames, inputSize, layout: config.layout || undefined };
     let handle: Promise<ModelHandle> | undefined;
-    node.acquire = () => {
-      handle ??= acquireModel(file, { threads, classNames, inputSize, layout: config.layout || undefined });
+    node.acquire = async () => {
+      handle ??= acquireModel(file, options);
       handle.catch(() => (handle = undefined));
-      return handle;
+      await handle;
+      return acquireModel(file, options);
     };
     node.on('close', (_removed: boolean, done: () => void) => {
       const h = handle;

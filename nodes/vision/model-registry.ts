@@ -162,7 +162,7 @@ export function resolveModelFile(file: string, userDir?: string): string {
 
 /** The config node as its users see it. */
 export interface OnnxModelNode extends Node {
-  /** The shared session; the first call loads it. Every acquire needs a `release`. */
+  /** A reference to the shared session (the first call loads it), for one user; every acquire needs a `release`. */
   acquire(): Promise<ModelHandle>;
   label: string;
 }

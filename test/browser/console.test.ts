@@ -5,7 +5,8 @@
  *  - acknowledges it and comments;
  *  - a supervisor, in a second browser session, sees the ack and the comment arrive live;
  *  - the city manager cannot act;
- *  - the field view on a phone-size screen.
+ *  - the field view on a phone-size screen;
+ *  - the firearm page with the square camera's last detection and its snapshot.
  * It also takes the README's screenshots: into docs/screenshots/ with `npm run screenshots`, else
  * into the test's temporary folder, so a test run leaves the checkout as it was. Every wait is a readiness bound
  * on a selector, never an assertion on speed.
@@ -44,6 +45,14 @@ function testFlow(): object[] {
   // The demo's console tab puts charts, status, a table and map layers on the tool pages.
   const demo = JSON.parse(fs.readFileSync(path.join(PACKAGE_ROOT, 'flows', 'demo.json'), 'utf8')) as Array<{ id: string; z?: string }>;
   const consolePages = demo.filter((n) => n.id === 'demo-console' || n.z === 'demo-console');
+  // The demo's square camera and detector, started by the last test (POST /test/camera) so that
+  // its alert leaves the earlier tests' counts alone.
+  const camera = demo.filter((n) => ['demo-cam', 'demo-model', 'demo-firearm', 'demo-firearm-alert'].includes(n.id)).map((n) => ({
+    ...n,
+    ...(n.z ? { z: 'bt' } : {}),
+    ...(n.id === 'demo-cam' ? { autostart: false, fps: 10 } : {}),
+    ...(n.id === 'demo-firearm-alert' ? { wires: [[]] } : {}),
+  }));
   return [
     { id: 'bt', type: 'tab', label: 'browser test' },
     { id: 'bt-in', type: 'http in', z: 'bt', name: '', url: '/test/scenario', method: 'post', upload: false, swaggerDoc: '', x: 100, y: 60, wires: [['bt-prep', 'bt-ok']] },
@@ -52,6 +61,9 @@ function testFlow(): object[] {
     // The node's own timeline is never played (no autostart): the test sends the exercise in msg.scenario.
     { id: 'bt-scenario', type: 'impetus-scenario', z: 'bt', name: '', source: 'inline', timeline: JSON.stringify(scenario), file: '', outputNames: ['alerts'], speed: 1, loop: '', autostart: false, outputs: 1, x: 480, y: 60, wires: [['bt-alert']] },
     { id: 'bt-alert', type: 'impetus-alert', z: 'bt', name: '', tool: '', x: 660, y: 60, wires: [[]] },
+    { id: 'bt-cam-in', type: 'http in', z: 'bt', name: '', url: '/test/camera', method: 'post', upload: false, swaggerDoc: '', x: 100, y: 180, wires: [['bt-cam-start', 'bt-ok']] },
+    { id: 'bt-cam-start', type: 'change', z: 'bt', name: '', rules: [{ t: 'set', p: 'payload', pt: 'msg', to: 'start', tot: 'str' }], x: 300, y: 180, wires: [['demo-cam']] },
+    ...camera,
     ...consolePages,
   ];
 }
@@ -290,5 +302,20 @@ describe('console in the browser (Chromium)', function () {
     await ack.tap();
     await row(field, 'metro hall').locator('.state.acknowledged').waitFor();
     await picture(field, 'field-phone.png');
+  });
+
+  it('operator: the firearm page shows the last detection per camera with its snapshot, which opens the alert', async () => {
+    const started = await request(Number(new URL(base).port), 'POST', '/test/camera', { body: {} });
+    assert.equal(started.status, 204);
+    await operator.click('nav.tool-nav a[data-rel="pages/firearm"]');
+    const snapshot = operator.locator('section.panel.table tr', { hasText: 'cam-square-n' }).locator('td.image img');
+    await snapshot.waitFor({ timeout: 60_000 });
+    assert.match(await snapshot.getAttribute('src') ?? '', /^api\/alerts\/[^/]+\/media\/sha256%3A[0-9a-f]{64}$/);
+    // Loaded through the media route with the operator's session: a decoded image, not a broken one.
+    await snapshot.evaluate((img: HTMLImageElement) => img.decode());
+    assert.ok(await snapshot.evaluate((img: HTMLImageElement) => img.naturalWidth > 0));
+    await snapshot.click();
+    await operator.locator('.detail-head h1').waitFor();
+    await operator.locator('.images img').waitFor();
   });
 });

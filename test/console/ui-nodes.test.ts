@@ -159,6 +159,40 @@ describe('dashboard nodes', function () {
     });
   });
 
+  describe('impetus-ui-table image column', () => {
+    const digest = `sha256:${'ab'.repeat(32)}`;
+    const flow = [
+      { id: 'shots', type: 'impetus-ui-table', page: 'firearm', title: 'snapshots', roles: 'operator', columns: 'camera:Camera\nsnapshot:Snapshot:image\nother::image', key: 'camera', wires: [[]] },
+      ...catchAll(['shots']),
+    ];
+
+    it('sends the column type and the media references, never the media', async () => {
+      await load(modules, flow);
+      const ref = { alertId: 'a-1', digest, description: 'Annotated frame' };
+      node('shots').receive({ payload: [{ camera: 'cam-1', snapshot: ref }, { camera: 'cam-2' }] });
+      await waitFor(async () => ((await page('operator', 'firearm'))[0].data.rows as unknown[]).length === 2, 'two rows');
+      const [panel] = await page('operator', 'firearm');
+      assert.deepEqual(panel.options.columns, [
+        { field: 'camera', label: 'Camera' },
+        { field: 'snapshot', label: 'Snapshot', type: 'image' },
+        { field: 'other', label: 'other', type: 'image' },
+      ]);
+      assert.deepEqual(panel.data.rows, [{ camera: 'cam-1', snapshot: ref }, { camera: 'cam-2' }], 'a row without a snapshot is fine');
+    });
+
+    it('refuses an image cell that is not a media reference, leaving the table as it was', async () => {
+      await load(modules, flow);
+      node('shots').receive({ payload: { camera: 'cam-1', snapshot: { alertId: 'a-1', digest } } });
+      for (const bad of ['data:image/jpeg;base64,/9j/4AAQ', 'https://elsewhere.example/x.jpg', { alertId: 'a-1', digest: 'sha256:nothex' }, { digest }, { alertId: 'a-1', digest, description: 7 }]) {
+        const caught = nextMessage<{ error: { message: string } }>(node('caught'));
+        node('shots').receive({ payload: [{ camera: 'cam-2' }, { camera: 'cam-3', snapshot: bad }] });
+        assert.match((await caught).error.message, /"snapshot" is an image column: its cells must be \{alertId, digest\}/, JSON.stringify(bad));
+      }
+      const rows = (await page('operator', 'firearm'))[0].data.rows as Array<{ camera: string }>;
+      assert.deepEqual(rows.map((r) => r.camera), ['cam-1']);
+    });
+  });
+
   describe('impetus-ui-map-layer', () => {
     it('replaces its GeoJSON layer and refuses what is not GeoJSON', async () => {
       await load(modules, [{ id: 'layer', type: 'impetus-ui-map-layer', page: 'evacuation', title: 'routes', roles: 'field', color: '#34d399', wires: [] }, ...catchAll(['layer'])]);

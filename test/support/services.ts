@@ -1,23 +1,23 @@
 /**
  * Where the real services are (services/up.sh writes the variables; .ci/run sources them).
- * In CI a missing service fails the suite: a green run must mean the tests ran against real
- * Kafka and a real MongoDB-wire server. Locally the suites skip, saying how to start them.
+ * In CI a missing service (or program, such as ffmpeg) fails the suite: a green run must mean the
+ * tests ran against real Kafka, a real MongoDB-wire server and the real binaries. Locally the
+ * suites skip, saying how to start or install them.
  */
 import { randomUUID } from 'node:crypto';
 import * as path from 'node:path';
 
 export const SERVICES_DIR = path.resolve(__dirname, '..', '..', '..', 'services');
 
+/** Something the tests need from outside is missing: skipped locally with `hint`, failed in CI (CI set). */
+export function skipOrFail(ctx: Mocha.Context, hint: string): never {
+  if (process.env.CI && process.env.CI !== 'false') throw new Error(`${hint}; in CI this is a failure, not a skip`);
+  console.log(`      (skipped: ${hint})`);
+  return ctx.skip();
+}
+
 function service(variable: string, what: string): (ctx: Mocha.Context) => string {
-  return (ctx) => {
-    const value = process.env[variable];
-    if (value) return value;
-    const hint = `${what} is not configured: set ${variable} (services/up.sh starts it and writes .services/env)`;
-    if (process.env.CI === 'true') throw new Error(`${hint}; in CI this is a failure, not a skip`);
-    console.log(`      (skipped: ${hint})`);
-    ctx.skip();
-    return '';
-  };
+  return (ctx) => process.env[variable] || skipOrFail(ctx, `${what} is not configured: set ${variable} (services/up.sh starts it and writes .services/env)`);
 }
 
 /** Comma-separated host:port list of the PLAINTEXT listener. */

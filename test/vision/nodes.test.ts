@@ -7,7 +7,8 @@ import sharp from 'sharp';
 import type { Alert } from '../../nodes/platform/model/types';
 import { platformFor } from '../../nodes/platform/platform';
 import { openSessions } from '../../nodes/vision/model-registry';
-import { allNodes, api, currentRed, helper, load, nextMessage, node, useRuntime, waitFor, type TestNode } from '../support/nodered';
+import { LiveTestClient, ROLES, expectedVisible, packagedViews } from '../console/support';
+import { allNodes, api, currentRed, helper, httpNode, load, nextMessage, node, useRuntime, waitFor, type TestNode } from '../support/nodered';
 import { FIXTURES, frame } from './fixtures';
 
 const TAB = { id: 't', type: 'tab' };
@@ -97,6 +98,23 @@ describe('firearm detector node', function () {
     await waitFor(() => statuses.some((s) => s.fill === 'red'), 'a red status');
   });
 
+  it('a frame in flight when the flow stops finishes on its session (the model node closes alongside)', async () => {
+    await load(allNodes, [TAB, model('yolov8.onnx'), detector({ confirm: 'none' }), ...sinks]);
+    const dets = nextMessage(node('dets'));
+    node('d').receive({ payload: await frame(), camera });
+    await dets;
+    const errors: unknown[] = [];
+    node('d').on('call:error', ((call: { args: unknown[] }) => errors.push(call.args[0])) as never);
+    // A large frame keeps it in flight while the detector and the global model node close together,
+    // as Node-RED stops them on a redeploy or shutdown (the helper's unload would hide the error).
+    node('d').receive({ payload: await frame(4000, 3000), camera });
+    await new Promise((r) => setImmediate(r));
+    const close = (id: string) => (helper.getNode(id) as unknown as { close(removed: boolean): Promise<void> }).close(false);
+    await Promise.all([close('d'), close('m')]);
+    assert.deepEqual(errors.map(String), []);
+    assert.equal(openSessions(), 0, 'released once the frame was done');
+  });
+
   it('releases the shared session when the flow is stopped', async () => {
     await load(allNodes, [TAB, model('yolov8.onnx'), detector(), detector({ id: 'd2' }), ...sinks]);
     const dets = nextMessage(node('dets'));
@@ -154,21 +172,6 @@ describe('camera in node', function () {
     assert.equal(unauthorised, 0);
   });
 
-  it('says plainly when ffmpeg is not installed for a video source', async () => {
-    const saved = process.env.PATH;
-    // An empty PATH: the spawn fails the way it does on a machine without Debian's ffmpeg.
-    process.env.PATH = fs.mkdtempSync(path.join(require('node:os').tmpdir(), 'no-ffmpeg-'));
-    try {
-      await load(allNodes, [TAB, { id: 'c', z: 't', type: 'impetus-camera-in', cameraId: 'cam4', source: 'ffmpeg', url: '/tmp/clip.mp4', fps: 5, wires: [['out']] }, { id: 'out', z: 't', type: 'helper' }]);
-      const errors: string[] = [];
-      node('c').on('call:error', ((call: { args: unknown[] }) => errors.push(String(call.args[0]))) as never);
-      await waitFor(() => errors.length > 0, 'the ffmpeg error');
-      assert.match(errors[0], /ffmpeg is not installed/);
-    } finally {
-      process.env.PATH = saved;
-    }
-  });
-
   it('splits an MJPEG stream and lets the latest frame win above the frame rate', async () => {
     const imgs = await Promise.all([1, 2, 3, 4, 5, 6].map((i) => frame(8 * i, 8)));
     const url = await listen((_req, res) => {
@@ -187,17 +190,25 @@ describe('camera in node', function () {
 describe('the demo square camera', function () {
   useRuntime();
 
-  it('replays the gunman frames and raises an Exercise firearm alert with the annotated snapshot', async () => {
+  /** The camera part of the demo, faster (the frames decide, not the clock), plus `more` of the demo's nodes. */
+  async function loadDemo(more: string[] = []): Promise<void> {
     const flow = JSON.parse(fs.readFileSync(path.join(__dirname, '..', '..', '..', 'flows', 'demo.json'), 'utf8')) as Array<Record<string, unknown>>;
-    // Only the camera part of the demo, and faster: the frames decide, not the clock.
-    const ids = new Set(['demo-tab', 'demo-cam', 'demo-model', 'demo-firearm', 'demo-firearm-alert', 'demo-stored']);
+    const ids = new Set(['demo-tab', 'demo-cam', 'demo-model', 'demo-firearm', 'demo-firearm-alert', 'demo-stored', ...more]);
     await load(allNodes, flow.filter((n) => ids.has(n.id as string)).map((n) => (n.id === 'demo-cam' ? { ...n, fps: 10 } : n)));
+  }
+
+  async function firstAlert(): Promise<Alert> {
     let alerts: Alert[] = [];
     await waitFor(async () => {
       alerts = (await api().get('/impetus/api/alerts?limit=10').expect(200)).body.items;
       return alerts.length > 0;
     }, 'a firearm alert from the square camera', 30000);
-    const [a] = alerts;
+    return alerts[0];
+  }
+
+  it('replays the gunman frames and raises an Exercise firearm alert with the annotated snapshot', async () => {
+    await loadDemo();
+    const a = await firstAlert();
     assert.equal(a.tool, 'firearm');
     assert.equal(a.status, 'Exercise');
     assert.equal(a.source.ref, 'cam-square-n');
@@ -205,5 +216,45 @@ describe('the demo square camera', function () {
     assert.match(a.resources[0].digest!, /^sha256:[0-9a-f]{64}$/);
     const img = await api().get(`/impetus/api/alerts/${encodeURIComponent(a.id)}/media/${a.resources[0].digest}`).expect(200);
     assert.equal(img.headers['content-type'], 'image/jpeg');
+  });
+
+  it('puts the last detection per camera, with its snapshot, on the firearm page; the image only for roles that see firearm alerts', async () => {
+    await loadDemo(['demo-console', 'dc-firearm-events', 'dc-firearm-row', 'dc-firearm-table']);
+    const operator = await LiveTestClient.as('operator');
+    const intel = await LiveTestClient.as('intel');
+    const a = await firstAlert();
+    type Row = { camera: string; snapshot?: { alertId: string; digest: string; description?: string }; zone: string; class: string; score: number; seen: string; place: string };
+    let rows: Row[] = [];
+    await waitFor(async () => {
+      const panels = (await api('operator').get('/impetus/api/pages/firearm').expect(200)).body.panels as Array<{ id: string; data: { rows: Row[] } }>;
+      rows = panels.find((p) => p.id === 'dc-firearm-table')!.data.rows;
+      return rows.length > 0;
+    }, 'the row on the firearm page');
+    const [res] = a.resources;
+    const best = (a.data as { detections: Array<{ className: string; score: number }> }).detections.reduce((x, y) => (y.score > x.score ? y : x));
+    assert.deepEqual(rows, [{
+      camera: 'cam-square-n', snapshot: { alertId: a.id, digest: res.digest!, description: res.description! }, place: a.areaDesc!, zone: 'piazza-signori',
+      class: best.className, score: best.score, seen: a.lastSeen.slice(11, 19), count: 1, alertId: a.id,
+    }] as unknown as Row[]);
+    // The live stream carries the reference (not the image) to those who see the page, and nothing to the others.
+    const live = (c: LiveTestClient) => c.messages.flatMap((m) => m.panels ?? []).filter((p) => p.id === 'dc-firearm-table');
+    await waitFor(() => live(operator).some((p) => JSON.stringify(p.update).includes(res.digest!)), 'the row over the WebSocket');
+    await intel.sync();
+    assert.deepEqual(live(intel), []);
+    assert.ok(!JSON.stringify(live(operator)).includes('base64'), 'no image data over the socket');
+    operator.close();
+    intel.close();
+
+    const media = `/impetus/api/alerts/${encodeURIComponent(a.id)}/media/${encodeURIComponent(res.digest!)}`;
+    for (const [role, view] of packagedViews()) {
+      const response = await api(role).get(media);
+      if (expectedVisible(view, a)) {
+        assert.equal(response.status, 200, `${role} sees firearm alerts`);
+        assert.equal(response.headers['content-type'], 'image/jpeg');
+        assert.equal(response.body.length, res.size);
+      } else assert.equal(response.status, 404, `${role} does not see firearm alerts: for it the image does not exist`);
+    }
+    assert.deepEqual(ROLES.filter((r) => expectedVisible(packagedViews().get(r)!, a)).sort(), ['admin', 'field', 'manager', 'operator', 'supervisor']);
+    await httpNode().get(media).expect(401);
   });
 });

@@ -7,6 +7,14 @@ function cell(value) {
   return typeof value === 'object' ? JSON.stringify(value) : String(value);
 }
 
+/** An image cell: the alert's snapshot through the media route (it checks this user may see the alert), opening the alert. */
+function thumbnail(ref, column, app) {
+  if (!ref) return '';
+  const alert = `alerts/${encodeURIComponent(ref.alertId)}`;
+  return h('a.thumb', { href: alert, title: 'Open the alert', onclick: (e) => { e.preventDefault(); app.navigate(alert); } },
+    h('img', { src: `api/${alert}/media/${encodeURIComponent(ref.digest)}`, alt: ref.description || column.label, loading: 'lazy' }));
+}
+
 export function tablePanel(el, panel, app) {
   const o = panel.options;
   const mayAct = o.actions.length > 0 && app.session.view.actions.length > 0 && (app.session.user.role === 'admin' || o.actionRoles.includes(app.session.user.role));
@@ -31,8 +39,8 @@ export function tablePanel(el, panel, app) {
     const rows = (data && data.rows) || [];
     fill(body, rows.length
       ? [...rows].reverse().map((row) => h('tr',
-        o.columns.map((c) => h('td', cell(row[c.field]))),
-        mayAct ? h('td.row-buttons', o.actions.map((a) => h('button.secondary', { type: 'button', onclick: (e) => act(row, a, e.currentTarget) }, a.label))) : null))
+        o.columns.map((c) => (c.type === 'image' ? h('td.image', thumbnail(row[c.field], c, app)) : h('td', cell(row[c.field])))),
+        mayAct ? h('td', h('div.row-buttons', o.actions.map((a) => h('button.secondary', { type: 'button', onclick: (e) => act(row, a, e.currentTarget) }, a.label)))) : null))
       : h('tr', h('td.muted', { colspan: o.columns.length + (mayAct ? 1 : 0) }, 'No rows yet.')));
   }
 

@@ -1,12 +1,38 @@
 /**
  * Table panel state: rows by key, in arrival order, at most `maxRows` (the oldest go). Row
- * actions are buttons whose clicks come back to the node's output with who clicked.
+ * actions are buttons whose clicks come back to the node's output with who clicked. An image
+ * column holds media references, never the media: the browser fetches each image from the alert
+ * media route, which checks that the viewer may see that alert.
  */
 import type { Role } from '../settings';
 import type { PanelState } from '../panels';
 
+export interface TableColumn {
+  field: string;
+  label: string;
+  /** Cells are {@link MediaRef}s, shown as thumbnails. */
+  type?: 'image';
+}
+
+/** One of an alert's `resources`, by the alert's id and the resource's digest. */
+export interface MediaRef {
+  alertId: string;
+  digest: string;
+  /** The image's text alternative. */
+  description?: string;
+}
+
+const DIGEST = /^sha256:[0-9a-f]{64}$/;
+
+function checkMediaRef(field: string, value: unknown): void {
+  const ref = value as Partial<MediaRef> | null;
+  const ok = !!ref && typeof ref === 'object' && typeof ref.alertId === 'string' && ref.alertId !== '' && typeof ref.digest === 'string' && DIGEST.test(ref.digest)
+    && (ref.description === undefined || typeof ref.description === 'string');
+  if (!ok) throw new TypeError(`"${field}" is an image column: its cells must be {alertId, digest} of one of an alert's resources (digest sha256:…)`);
+}
+
 export interface TableOptions {
-  columns: Array<{ field: string; label: string }>;
+  columns: TableColumn[];
   key: string;
   actions: Array<{ name: string; label: string }>;
   /** Roles that may press the row actions; a read-only view never may. */
@@ -33,6 +59,10 @@ export class TableState implements PanelState {
   private check(row: unknown): Row {
     if (!row || typeof row !== 'object' || Array.isArray(row)) throw new TypeError('a row must be an object');
     if (JSON.stringify(row).length > MAX_ROW_BYTES) throw new RangeError('a row must be at most 16 KiB of JSON');
+    for (const c of this.options.columns) {
+      const cell = (row as Row)[c.field];
+      if (c.type === 'image' && cell !== undefined && cell !== null) checkMediaRef(c.field, cell);
+    }
     return row as Row;
   }
 
