@@ -86,7 +86,7 @@ describe('SqliteAlertStore', function () {
     }
   });
 
-  it('copies the write-ahead log into the database from its worker while writes go on', async function () {
+  it('copies the write-ahead log into the database from its background thread while writes go on', async function () {
     const file = tempFile();
     const store = await track({ file, checkpointIntervalMs: 20 });
     const reports: number[] = [];

@@ -5,9 +5,11 @@ import Database from 'better-sqlite3';
 import { priorityRank } from '../model/priority';
 import { PRIORITIES } from '../model/types';
 import type { Alert, HistoryEntry, Priority, Silence } from '../model/types';
-import type { CheckpointReport } from './sqlite-checkpointer';
-import { Checkpointer } from './sqlite-checkpointer';
+import type { CheckpointReport } from './sqlite-background';
+import { BackgroundConnection } from './sqlite-background';
 import { MIGRATIONS, migrate } from './sqlite-migrations';
+import type { OpenCountRow } from './sqlite-queries';
+import { OPEN_COUNTS_SQL } from './sqlite-queries';
 import { ConflictError, NotFoundError, openCount } from './types';
 import type { AlertQuery, AlertStore, HistoryPage, IngestResult, MediaRef, MergeOccurrence, OpenCount, Page, PurgeResult } from './types';
 
@@ -23,7 +25,7 @@ export interface SqliteAlertStoreOptions {
   historyWindow?: number;
   /** How long a write waits for another process holding the database lock. Default 5000 ms. */
   busyTimeoutMs?: number;
-  /** How often a worker thread copies the write-ahead log into the database; 0 leaves it all to SQLite. Default 200 ms. */
+  /** How often the background thread copies the write-ahead log into the database. Default 200 ms. */
   checkpointIntervalMs?: number;
   /** Where problems that fail no call (a checkpoint that failed) are reported. */
   log?: (message: string) => void;
@@ -134,10 +136,7 @@ function prepareStatements(db: Database.Database) {
       ORDER BY a.escalation_next, a.rowid
       LIMIT ?`),
 
-    openCounts: db.prepare<[], { tool: string; priority: number; status: string; zone: string | null; state: string; silenced: number; n: number }>(`
-      SELECT tool, priority, status, zone, state, silence_id IS NOT NULL AS silenced, count(*) AS n
-      FROM alerts WHERE state <> 'resolved'
-      GROUP BY tool, priority, status, zone, state, silenced`),
+    openCounts: db.prepare<[], OpenCountRow>(OPEN_COUNTS_SQL),
   };
 }
 
@@ -212,7 +211,8 @@ export class SqliteAlertStore implements AlertStore {
   private readonly busyTimeoutMs: number;
   private readonly checkpointIntervalMs: number;
   private readonly log: (message: string) => void;
-  private checkpointer?: Checkpointer;
+  /** The worker-thread connection of a file store (none for `:memory:`). */
+  private background?: BackgroundConnection;
   private db?: Database.Database;
   private stmts?: Statements;
   private phase: 'new' | 'open' | 'closing' | 'closed' = 'new';
@@ -233,7 +233,7 @@ export class SqliteAlertStore implements AlertStore {
     this.historyWindow = window;
     this.busyTimeoutMs = busy;
     const interval = options.checkpointIntervalMs ?? 200;
-    if (!Number.isInteger(interval) || interval < 0) throw new TypeError('checkpointIntervalMs must be a non-negative integer');
+    if (!Number.isInteger(interval) || interval < 1) throw new TypeError('checkpointIntervalMs must be a positive integer');
     this.checkpointIntervalMs = interval;
     this.log = options.log ?? (() => undefined);
   }
@@ -270,14 +270,14 @@ export class SqliteAlertStore implements AlertStore {
     }
     this.db = db;
     this.phase = 'open';
-    if (this.file !== ':memory:' && this.checkpointIntervalMs > 0) {
-      this.checkpointer = new Checkpointer({ file: this.file, intervalMs: this.checkpointIntervalMs, busyTimeoutMs: this.busyTimeoutMs, onError: this.log });
+    if (this.file !== ':memory:') {
+      this.background = new BackgroundConnection({ file: this.file, checkpointIntervalMs: this.checkpointIntervalMs, busyTimeoutMs: this.busyTimeoutMs, onError: this.log });
     }
   }
 
-  /** Listens to the checkpoint worker (none for `:memory:` or when disabled). */
+  /** Listens to the background thread's checkpoints (none for `:memory:`). */
   onCheckpoint(listener: (report: CheckpointReport) => void): () => void {
-    return this.checkpointer?.onCheckpoint(listener) ?? (() => undefined);
+    return this.background?.onCheckpoint(listener) ?? (() => undefined);
   }
 
   /** Commits every write already issued, then closes the file; later calls reject. */
@@ -288,8 +288,8 @@ export class SqliteAlertStore implements AlertStore {
       return;
     }
     this.phase = 'closing';
-    await this.checkpointer?.stop();
-    this.checkpointer = undefined;
+    await this.background?.stop();
+    this.background = undefined;
     while (this.queue.length) this.runBatch(this.queue.splice(0, MAX_BATCH));
     this.queryCache.clear();
     this.db?.close();
@@ -488,8 +488,11 @@ export class SqliteAlertStore implements AlertStore {
     return s.dueEscalations.all(at, at, at, at, n).map((r) => JSON.parse(r.doc) as Alert);
   }
 
+  /** In the background thread for a file: a full scan of the open alerts must not hold the event loop. */
   async openCounts(): Promise<OpenCount[]> {
-    return this.ready().openCounts.all().map((r) => openCount(r.tool, `P${r.priority}` as Priority, r.status, r.zone, r.state, r.silenced === 1, r.n));
+    const s = this.ready();
+    const rows = this.background ? await this.background.read<OpenCountRow>('openCounts') : s.openCounts.all();
+    return rows.map((r) => openCount(r.tool, `P${r.priority}` as Priority, r.status, r.zone, r.state, r.silenced === 1, r.n));
   }
 
   // ---- internals ----
