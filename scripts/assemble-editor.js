@@ -3,6 +3,13 @@
 // the node's locales and icons beside the compiled runtime, where Node-RED looks for them.
 // It also fails the build when package.json's node-red section and the node sources disagree,
 // so a node can never ship without its editor or be left out of the palette.
+//
+// Node-RED loads each node's HTML on its own and in no set order, so what several editors or
+// help texts share cannot be loaded once beside them: it is copied into each here. A line
+// `// @include <file> [name=value …]` in an editor script, or `<!-- @include <file> [name=value …] -->`
+// in an editor template or help file, becomes that file from the area's editor/shared/ (for
+// editors) or locales/<lang>/shared/ (for help). In the included text {{type}} stands for the
+// including node's type and {{name}} for a value given on the directive line.
 'use strict';
 const fs = require('fs');
 const path = require('path');
@@ -11,6 +18,37 @@ const root = path.resolve(__dirname, '..');
 const src = path.join(root, 'nodes');
 const out = path.join(root, 'dist', 'nodes');
 const pkg = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8'));
+
+const INCLUDE = /^[ \t]*(?:\/\/|<!--)[ \t]*@include[ \t]+(\S+)((?:[ \t]+[\w-]+=\S+)*)[ \t]*(?:-->)?[ \t]*$/gm;
+
+const problems = [];
+
+function expandIncludes(text, file, sharedDir, values) {
+  const where = path.relative(root, file);
+  const expanded = text.replace(INCLUDE, (_line, name, args) => {
+    const fragment = path.join(sharedDir, name);
+    if (!fs.existsSync(fragment)) {
+      problems.push(`${where}: @include ${name}: there is no ${path.relative(root, fragment)}`);
+      return '';
+    }
+    const vars = { ...values };
+    for (const arg of args.trim().split(/[ \t]+/).filter(Boolean)) {
+      const eq = arg.indexOf('=');
+      vars[arg.slice(0, eq)] = arg.slice(eq + 1);
+    }
+    return fs
+      .readFileSync(fragment, 'utf8')
+      .replace(/\n$/, '')
+      .replace(/\{\{(\w+)\}\}/g, (token, key) => {
+        if (Object.hasOwn(vars, key)) return vars[key];
+        problems.push(`${where}: @include ${name}: ${token} has no value (give ${key}=… on the directive line)`);
+        return token;
+      });
+  });
+  // Left over: a directive the pattern does not accept, or one inside a shared file (they do not nest).
+  if (/@include\b/.test(expanded)) problems.push(`${where}: an @include that could not be expanded (malformed, or inside a shared file)`);
+  return expanded;
+}
 
 function copyDir(from, to) {
   if (!fs.existsSync(from)) return;
@@ -23,14 +61,30 @@ function copyDir(from, to) {
   }
 }
 
-const problems = [];
+/** Help files (<type>.html) get their includes expanded; the shared fragments themselves are not shipped. */
+function copyLocales(from, to) {
+  if (!fs.existsSync(from)) return;
+  for (const lang of fs.readdirSync(from, { withFileTypes: true })) {
+    if (!lang.isDirectory()) continue;
+    const langDir = path.join(from, lang.name);
+    fs.mkdirSync(path.join(to, lang.name), { recursive: true });
+    for (const entry of fs.readdirSync(langDir, { withFileTypes: true })) {
+      if (entry.isDirectory()) continue;
+      const a = path.join(langDir, entry.name);
+      const b = path.join(to, lang.name, entry.name);
+      if (!entry.name.endsWith('.html')) fs.copyFileSync(a, b);
+      else fs.writeFileSync(b, expandIncludes(fs.readFileSync(a, 'utf8'), a, path.join(langDir, 'shared'), { type: entry.name.slice(0, -5) }));
+    }
+  }
+}
+
 const declared = new Map(Object.entries(pkg['node-red'].nodes).map(([type, file]) => [type, file]));
 const found = new Set();
 
 for (const area of fs.readdirSync(src, { withFileTypes: true })) {
   if (!area.isDirectory()) continue;
   const areaDir = path.join(src, area.name);
-  copyDir(path.join(areaDir, 'locales'), path.join(out, area.name, 'locales'));
+  copyLocales(path.join(areaDir, 'locales'), path.join(out, area.name, 'locales'));
   copyDir(path.join(areaDir, 'icons'), path.join(out, area.name, 'icons'));
   const editorDir = path.join(areaDir, 'editor');
   if (!fs.existsSync(editorDir)) continue;
@@ -38,10 +92,12 @@ for (const area of fs.readdirSync(src, { withFileTypes: true })) {
     if (!file.endsWith('.js')) continue;
     const type = file.slice(0, -3);
     found.add(type);
-    const script = fs.readFileSync(path.join(editorDir, file), 'utf8');
+    const sharedDir = path.join(editorDir, 'shared');
+    const scriptFile = path.join(editorDir, file);
+    const script = expandIncludes(fs.readFileSync(scriptFile, 'utf8'), scriptFile, sharedDir, { type });
     const templateFile = path.join(editorDir, `${type}.html`);
     if (!fs.existsSync(templateFile)) problems.push(`${type}: missing ${path.relative(root, templateFile)}`);
-    const template = fs.existsSync(templateFile) ? fs.readFileSync(templateFile, 'utf8') : '';
+    const template = fs.existsSync(templateFile) ? expandIncludes(fs.readFileSync(templateFile, 'utf8'), templateFile, sharedDir, { type }) : '';
     for (const part of [`locales/en-US/${type}.json`, `locales/en-US/${type}.html`]) {
       if (!fs.existsSync(path.join(areaDir, part))) problems.push(`${type}: missing nodes/${area.name}/${part}`);
     }
