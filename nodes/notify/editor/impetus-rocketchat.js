@@ -1,3 +1,6 @@
+// @include json-array.js
+// @include chat-access.js
+/* global CHAT_ACCESS_DEFAULTS -- from shared/chat-access.js, inlined at build time */
 RED.nodes.registerType('impetus-rocketchat', {
   category: 'config',
   defaults: {
@@ -5,21 +8,7 @@ RED.nodes.registerType('impetus-rocketchat', {
     serverUrl: { value: '', required: true, validate: RED.validators.regex(/^https?:\/\/.+/) },
     updates: { value: 'polling' },
     pollInterval: { value: 5, validate: RED.validators.number() },
-    allowedChats: { value: '' },
-    users: {
-      value: '[]',
-      validate: function (v) {
-        try {
-          return Array.isArray(JSON.parse(v || '[]'));
-        } catch {
-          return false;
-        }
-      },
-    },
-    ackRoles: { value: 'soc-operator, supervisor, field-responder' },
-    resolveRoles: { value: 'soc-operator, supervisor' },
-    consoleUrl: { value: '' },
-    timeZone: { value: 'UTC' },
+    ...CHAT_ACCESS_DEFAULTS,
     globalPerSecond: { value: 10, validate: RED.validators.number() },
     perRoomPerSecond: { value: 1, validate: RED.validators.number() },
     requestTimeout: { value: 30, validate: RED.validators.number() },

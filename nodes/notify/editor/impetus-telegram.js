@@ -1,3 +1,6 @@
+// @include json-array.js
+// @include chat-access.js
+/* global CHAT_ACCESS_DEFAULTS -- from shared/chat-access.js, inlined at build time */
 RED.nodes.registerType('impetus-telegram', {
   category: 'config',
   defaults: {
@@ -5,21 +8,7 @@ RED.nodes.registerType('impetus-telegram', {
     apiBase: { value: 'https://api.telegram.org', required: true, validate: RED.validators.regex(/^https?:\/\/.+/) },
     updates: { value: 'polling' },
     webhookBase: { value: '' },
-    allowedChats: { value: '' },
-    users: {
-      value: '[]',
-      validate: function (v) {
-        try {
-          return Array.isArray(JSON.parse(v || '[]'));
-        } catch {
-          return false;
-        }
-      },
-    },
-    ackRoles: { value: 'soc-operator, supervisor, field-responder' },
-    resolveRoles: { value: 'soc-operator, supervisor' },
-    consoleUrl: { value: '' },
-    timeZone: { value: 'UTC' },
+    ...CHAT_ACCESS_DEFAULTS,
     globalPerSecond: { value: 30, validate: RED.validators.number() },
     perChatPerSecond: { value: 1, validate: RED.validators.number() },
     perGroupPerMinute: { value: 20, validate: RED.validators.number() },
