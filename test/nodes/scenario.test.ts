@@ -70,6 +70,19 @@ async function load(nodes: FlowNode[]): Promise<Run> {
   return run;
 }
 
+/** A node with only the alerts output, playing at ×1 'first' at once and 'second' after `gap`. */
+function loadFirstAndSecond(gap: string): Promise<Run> {
+  const timeline: Timeline = {
+    name: 'slow',
+    outputs: ['alerts'],
+    events: [
+      { at: 0, output: 'alerts', payload: 'first' },
+      { at: gap, output: 'alerts', payload: 'second' },
+    ],
+  };
+  return load(flow({ speed: 1, outputs: 1, outputNames: ['alerts'], wires: [['alerts']] }, timeline));
+}
+
 async function waitFor(predicate: () => boolean, what: string, limitMs = 10_000): Promise<void> {
   const start = Date.now();
   while (!predicate()) {
@@ -163,15 +176,7 @@ describe('impetus-scenario node', function () {
   });
 
   it('pauses and resumes where it left off', async function () {
-    const slow: Timeline = {
-      name: 'slow',
-      outputs: ['alerts'],
-      events: [
-        { at: 0, output: 'alerts', payload: 'first' },
-        { at: 'PT1H', output: 'alerts', payload: 'second' },
-      ],
-    };
-    const run = await load(flow({ speed: 1, outputs: 1, outputNames: ['alerts'], wires: [['alerts']] }, slow));
+    const run = await loadFirstAndSecond('PT1H');
     run.n1.receive({ payload: 'start' });
     await waitFor(() => run.all.length === 1, 'first message');
     run.n1.receive({ payload: 'pause' });
@@ -187,15 +192,7 @@ describe('impetus-scenario node', function () {
   });
 
   it('stops, then starts over from the beginning', async function () {
-    const slow: Timeline = {
-      name: 'slow',
-      outputs: ['alerts'],
-      events: [
-        { at: 0, output: 'alerts', payload: 'first' },
-        { at: 'PT0.3S', output: 'alerts', payload: 'second' },
-      ],
-    };
-    const run = await load(flow({ speed: 1, outputs: 1, outputNames: ['alerts'], wires: [['alerts']] }, slow));
+    const run = await loadFirstAndSecond('PT0.3S');
     run.n1.receive({ payload: 'start' });
     await waitFor(() => run.all.length === 1, 'first message');
     run.n1.receive({ payload: 'stop' });
@@ -208,15 +205,7 @@ describe('impetus-scenario node', function () {
   });
 
   it('restarts from the beginning while running', async function () {
-    const slow: Timeline = {
-      name: 'slow',
-      outputs: ['alerts'],
-      events: [
-        { at: 0, output: 'alerts', payload: 'first' },
-        { at: 'PT1H', output: 'alerts', payload: 'second' },
-      ],
-    };
-    const run = await load(flow({ speed: 1, outputs: 1, outputNames: ['alerts'], wires: [['alerts']] }, slow));
+    const run = await loadFirstAndSecond('PT1H');
     run.n1.receive({ payload: 'start' });
     await waitFor(() => run.all.length === 1, 'first message');
     run.n1.receive({ payload: 'restart' });
@@ -364,15 +353,7 @@ describe('impetus-scenario node', function () {
   });
 
   it('clears its timers on close: nothing is sent after the flow stops', async function () {
-    const slow: Timeline = {
-      name: 'slow',
-      outputs: ['alerts'],
-      events: [
-        { at: 0, output: 'alerts', payload: 'first' },
-        { at: 'PT0.2S', output: 'alerts', payload: 'second' },
-      ],
-    };
-    const run = await load(flow({ speed: 1, outputs: 1, outputNames: ['alerts'], wires: [['alerts']] }, slow));
+    const run = await loadFirstAndSecond('PT0.2S');
     let sent = 0;
     const send = run.n1.send.bind(run.n1);
     run.n1.send = (msg) => {
