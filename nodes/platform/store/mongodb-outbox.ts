@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Collection } from 'mongodb';
-import { MongoClient, MongoServerError } from 'mongodb';
+import { MongoClient } from 'mongodb';
+import { isDuplicateKey } from './mongodb-errors';
 import { checkEnqueue } from './outbox-check';
 import type { DeliveryRef, OutboxEnqueue, OutboxEntry, OutboxPurgeResult, OutboxState, OutboxStore } from './types';
 
@@ -54,11 +55,6 @@ interface CursorRow {
   _id: string;
   value: string;
   updatedAt: number;
-}
-
-function isDuplicateKey(err: unknown): boolean {
-  if (err instanceof MongoServerError && err.code === 11000) return true;
-  return /E11000|duplicate key|UNIQUE constraint failed/i.test(String((err as Error)?.message));
 }
 
 function pendingKeyOf(channel: string, chat: string, key: string): string {

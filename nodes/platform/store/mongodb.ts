@@ -1,8 +1,10 @@
 import { createHash } from 'node:crypto';
 import type { Collection, Db, Filter, MongoClientOptions, Sort } from 'mongodb';
-import { Binary, MongoClient, MongoServerError } from 'mongodb';
+import { Binary, MongoClient } from 'mongodb';
 import { priorityRank } from '../model/priority';
 import type { Alert, HistoryEntry, Priority, Silence } from '../model/types';
+import { clampInt, dateMs, toMs } from './args';
+import { isDuplicateKey } from './mongodb-errors';
 import { ConflictError, NotFoundError, openCount } from './types';
 import type { AlertQuery, AlertStore, HistoryPage, IngestResult, MediaRef, MergeOccurrence, OpenCount, Page, PurgeResult } from './types';
 
@@ -102,31 +104,8 @@ interface SilenceRow {
   doc: string;
 }
 
-function toMs(value: string, what: string): number {
-  const ms = Date.parse(value);
-  if (Number.isNaN(ms)) throw new TypeError(`${what} is not a valid date-time: ${JSON.stringify(value)}`);
-  return ms;
-}
-
-function dateMs(value: Date, what: string): number {
-  if (!(value instanceof Date) || Number.isNaN(value.getTime())) throw new TypeError(`${what} must be a valid Date`);
-  return value.getTime();
-}
-
-function clampInt(value: number | undefined, fallback: number, min: number, max: number, what: string): number {
-  if (value === undefined) return fallback;
-  if (typeof value !== 'number' || !Number.isFinite(value)) throw new TypeError(`${what} must be a finite number`);
-  return Math.min(max, Math.max(min, Math.floor(value)));
-}
-
 function escapeRegex(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-}
-
-/** A unique-index violation; FerretDB 1.x reports one raised by an update as a plain SQLite error. */
-function isDuplicateKey(err: unknown): boolean {
-  if (err instanceof MongoServerError && err.code === 11000) return true;
-  return /E11000|duplicate key|UNIQUE constraint failed/i.test(String((err as Error)?.message));
 }
 
 /**

@@ -5,6 +5,7 @@ import Database from 'better-sqlite3';
 import { priorityRank } from '../model/priority';
 import { PRIORITIES } from '../model/types';
 import type { Alert, HistoryEntry, Priority, Silence } from '../model/types';
+import { clampInt, dateMs, toMs } from './args';
 import type { CheckpointReport } from './sqlite-background';
 import { BackgroundConnection } from './sqlite-background';
 import { MIGRATIONS, migrate } from './sqlite-migrations';
@@ -138,23 +139,6 @@ function prepareStatements(db: Database.Database) {
 
     openCounts: db.prepare<[], OpenCountRow>(OPEN_COUNTS_SQL),
   };
-}
-
-function toMs(value: string, what: string): number {
-  const ms = Date.parse(value);
-  if (Number.isNaN(ms)) throw new TypeError(`${what} is not a valid date-time: ${JSON.stringify(value)}`);
-  return ms;
-}
-
-function dateMs(value: Date, what: string): number {
-  if (!(value instanceof Date) || Number.isNaN(value.getTime())) throw new TypeError(`${what} must be a valid Date`);
-  return value.getTime();
-}
-
-function clampInt(value: number | undefined, fallback: number, min: number, max: number, what: string): number {
-  if (value === undefined) return fallback;
-  if (typeof value !== 'number' || !Number.isFinite(value)) throw new TypeError(`${what} must be a finite number`);
-  return Math.min(max, Math.max(min, Math.floor(value)));
 }
 
 function searchText(alert: Alert): string {
