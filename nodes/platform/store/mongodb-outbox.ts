@@ -3,7 +3,9 @@ import type { Collection } from 'mongodb';
 import { MongoClient } from 'mongodb';
 import { isDuplicateKey } from './mongodb-errors';
 import { checkEnqueue } from './outbox-check';
-import type { DeliveryRef, OutboxEnqueue, OutboxEntry, OutboxPurgeResult, OutboxState, OutboxStore } from './types';
+import { toEntry, toRef } from './outbox-rows';
+import type { EntryFields, RefFields } from './outbox-rows';
+import type { DeliveryRef, OutboxEnqueue, OutboxEntry, OutboxPurgeResult, OutboxStore } from './types';
 
 export interface MongoOutboxStoreOptions {
   url: string;
@@ -14,41 +16,18 @@ export interface MongoOutboxStoreOptions {
   serverSelectionTimeoutMs?: number;
 }
 
-interface EntryRow {
+interface EntryRow extends EntryFields {
   _id: string;
   /**
    * `channel\nchat\nkey` while pending, `~<id>` otherwise. Its unique index makes "one pending
    * entry per key" hold without multi-document transactions, which FerretDB 1.x lacks.
    */
   pendingKey: string;
-  seq: number;
-  channel: string;
-  chat: string;
-  key: string;
-  alertId: string | null;
-  origin: string | null;
-  priority: number;
-  version: number;
-  state: OutboxState;
-  attempts: number;
-  notBefore: number;
-  createdAt: number;
   updatedAt: number;
-  lastError: string | null;
-  /** JSON text, so that payload keys never meet MongoDB's restrictions on `$` and `.`. */
-  payload: string;
 }
 
-interface RefRow {
+interface RefRow extends RefFields {
   _id: string;
-  channel: string;
-  chat: string;
-  key: string;
-  alertId: string;
-  origin: string | null;
-  messageId: string | null;
-  updatedAt: number;
-  data: string;
 }
 
 interface CursorRow {
@@ -59,34 +38,6 @@ interface CursorRow {
 
 function pendingKeyOf(channel: string, chat: string, key: string): string {
   return `${channel}\n${chat}\n${key}`;
-}
-
-function toEntry(row: EntryRow): OutboxEntry {
-  const entry: OutboxEntry = {
-    id: row._id,
-    channel: row.channel,
-    chat: row.chat,
-    key: row.key,
-    priority: row.priority,
-    seq: row.seq,
-    version: row.version,
-    payload: JSON.parse(row.payload) as Record<string, unknown>,
-    attempts: row.attempts,
-    notBefore: row.notBefore,
-    createdAt: row.createdAt,
-    state: row.state,
-  };
-  if (row.alertId !== null) entry.alertId = row.alertId;
-  if (row.origin !== null) entry.origin = row.origin;
-  if (row.lastError !== null) entry.lastError = row.lastError;
-  return entry;
-}
-
-function toRef(row: RefRow): DeliveryRef {
-  const ref: DeliveryRef = { channel: row.channel, chat: row.chat, key: row.key, alertId: row.alertId, data: JSON.parse(row.data) as Record<string, unknown>, updatedAt: row.updatedAt };
-  if (row.origin !== null) ref.origin = row.origin;
-  if (row.messageId !== null) ref.messageId = row.messageId;
-  return ref;
 }
 
 /**
@@ -192,7 +143,7 @@ export class MongoOutboxStore implements OutboxStore {
       if (existing) {
         const next: EntryRow = { ...existing, payload, priority: Math.min(existing.priority, entry.priority), version: existing.version + 1, updatedAt: now };
         const result = await this.entries.replaceOne({ _id: existing._id, version: existing.version }, next);
-        if (result.matchedCount === 1) return { entry: toEntry(next), coalesced: true };
+        if (result.matchedCount === 1) return { entry: toEntry(next._id, next), coalesced: true };
       }
       const id = randomUUID();
       const row: EntryRow = {
@@ -223,24 +174,24 @@ export class MongoOutboxStore implements OutboxStore {
         row.pendingKey = `~${id}`;
         await this.entries.insertOne(row);
       }
-      return { entry: toEntry(row), coalesced: false };
+      return { entry: toEntry(row._id, row), coalesced: false };
     });
   }
 
   async pending(channel: string): Promise<OutboxEntry[]> {
     this.ready();
-    return (await this.entries.find({ channel, state: 'pending' }).sort({ seq: 1 }).toArray()).map(toEntry);
+    return (await this.entries.find({ channel, state: 'pending' }).sort({ seq: 1 }).toArray()).map((row) => toEntry(row._id, row));
   }
 
   async failed(channel: string, limit = 100): Promise<OutboxEntry[]> {
     this.ready();
-    return (await this.entries.find({ channel, state: 'failed' }).sort({ updatedAt: -1, seq: -1 }).limit(Math.max(0, Math.floor(limit))).toArray()).map(toEntry);
+    return (await this.entries.find({ channel, state: 'failed' }).sort({ updatedAt: -1, seq: -1 }).limit(Math.max(0, Math.floor(limit))).toArray()).map((row) => toEntry(row._id, row));
   }
 
   async get(id: string): Promise<OutboxEntry | undefined> {
     this.ready();
     const row = await this.entries.findOne({ _id: id });
-    return row ? toEntry(row) : undefined;
+    return row ? toEntry(row._id, row) : undefined;
   }
 
   complete(id: string, version: number): Promise<boolean> {

@@ -1,40 +1,19 @@
 import { randomUUID } from 'node:crypto';
 import type Database from 'better-sqlite3';
 import { checkEnqueue } from './outbox-check';
+import { toEntry, toRef } from './outbox-rows';
+import type { EntryFields, RefFields } from './outbox-rows';
 import type { SqliteAlertStore } from './sqlite';
-import type { DeliveryRef, OutboxEnqueue, OutboxEntry, OutboxPurgeResult, OutboxState, OutboxStore } from './types';
+import type { DeliveryRef, OutboxEnqueue, OutboxEntry, OutboxPurgeResult, OutboxStore } from './types';
 
-interface EntryRow {
-  seq: number;
+interface EntryRow extends EntryFields {
   id: string;
-  channel: string;
-  chat: string;
-  key: string;
-  alert_id: string | null;
-  origin: string | null;
-  priority: number;
-  version: number;
-  state: string;
-  attempts: number;
-  not_before: number;
-  created_at: number;
-  last_error: string | null;
-  payload: string;
 }
 
-interface RefRow {
-  channel: string;
-  chat: string;
-  key: string;
-  alert_id: string;
-  origin: string | null;
-  message_id: string | null;
-  updated_at: number;
-  data: string;
-}
-
-const ENTRY_COLUMNS = 'seq, id, channel, chat, key, alert_id, origin, priority, version, state, attempts, not_before, created_at, last_error, payload';
-const REF_COLUMNS = 'channel, chat, key, alert_id, origin, message_id, updated_at, data';
+// Read under the names of EntryFields and RefFields, which the MongoDB outbox shares.
+const ENTRY_COLUMNS =
+  'seq, id, channel, chat, key, alert_id AS alertId, origin, priority, version, state, attempts, not_before AS notBefore, created_at AS createdAt, last_error AS lastError, payload';
+const REF_COLUMNS = 'channel, chat, key, alert_id AS alertId, origin, message_id AS messageId, updated_at AS updatedAt, data';
 const DEFAULT_FAILED_LIMIT = 100;
 
 function prepare(db: Database.Database) {
@@ -61,12 +40,12 @@ function prepare(db: Database.Database) {
       "UPDATE notify_outbox SET state = 'failed', last_error = ?, updated_at = ? WHERE id = ? AND version = ? AND state = 'pending'",
     ),
     putRef: db.prepare(`
-      INSERT INTO notify_refs (${REF_COLUMNS}) VALUES (@channel, @chat, @key, @alert_id, @origin, @message_id, @updated_at, @data)
+      INSERT INTO notify_refs (channel, chat, key, alert_id, origin, message_id, updated_at, data) VALUES (@channel, @chat, @key, @alert_id, @origin, @message_id, @updated_at, @data)
       ON CONFLICT (channel, chat, key) DO UPDATE SET alert_id = excluded.alert_id, origin = excluded.origin,
         message_id = excluded.message_id, updated_at = excluded.updated_at, data = excluded.data`),
-    getRef: db.prepare<[string, string, string], RefRow>(`SELECT ${REF_COLUMNS} FROM notify_refs WHERE channel = ? AND chat = ? AND key = ?`),
-    refsForAlert: db.prepare<[string, string], RefRow>(`SELECT ${REF_COLUMNS} FROM notify_refs WHERE channel = ? AND alert_id = ? ORDER BY chat, key`),
-    refByMessage: db.prepare<[string, string, string], RefRow>(
+    getRef: db.prepare<[string, string, string], RefFields>(`SELECT ${REF_COLUMNS} FROM notify_refs WHERE channel = ? AND chat = ? AND key = ?`),
+    refsForAlert: db.prepare<[string, string], RefFields>(`SELECT ${REF_COLUMNS} FROM notify_refs WHERE channel = ? AND alert_id = ? ORDER BY chat, key`),
+    refByMessage: db.prepare<[string, string, string], RefFields>(
       `SELECT ${REF_COLUMNS} FROM notify_refs WHERE channel = ? AND chat = ? AND message_id = ? LIMIT 1`,
     ),
     purgeRefs: db.prepare<[number]>('DELETE FROM notify_refs WHERE updated_at < ?'),
@@ -79,41 +58,6 @@ function prepare(db: Database.Database) {
 }
 
 type Statements = ReturnType<typeof prepare>;
-
-function toEntry(row: EntryRow): OutboxEntry {
-  const entry: OutboxEntry = {
-    id: row.id,
-    channel: row.channel,
-    chat: row.chat,
-    key: row.key,
-    priority: row.priority,
-    seq: row.seq,
-    version: row.version,
-    payload: JSON.parse(row.payload) as Record<string, unknown>,
-    attempts: row.attempts,
-    notBefore: row.not_before,
-    createdAt: row.created_at,
-    state: row.state as OutboxState,
-  };
-  if (row.alert_id !== null) entry.alertId = row.alert_id;
-  if (row.origin !== null) entry.origin = row.origin;
-  if (row.last_error !== null) entry.lastError = row.last_error;
-  return entry;
-}
-
-function toRef(row: RefRow): DeliveryRef {
-  const ref: DeliveryRef = {
-    channel: row.channel,
-    chat: row.chat,
-    key: row.key,
-    alertId: row.alert_id,
-    data: JSON.parse(row.data) as Record<string, unknown>,
-    updatedAt: row.updated_at,
-  };
-  if (row.origin !== null) ref.origin = row.origin;
-  if (row.message_id !== null) ref.messageId = row.message_id;
-  return ref;
-}
 
 /**
  * The outbox in the SQLite alert database. Its tables come from the store's migrations (step
@@ -154,25 +98,25 @@ export class SqliteOutboxStore implements OutboxStore {
       const existing = s.pendingByKey.get(entry.channel, entry.chat, entry.key);
       if (existing) {
         s.coalesce.run(payload, entry.priority, now, existing.id);
-        return { entry: toEntry(s.byId.get(existing.id)!), coalesced: true };
+        return { entry: toEntry(existing.id, s.byId.get(existing.id)!), coalesced: true };
       }
       const id = randomUUID();
       s.insert.run({ id, channel: entry.channel, chat: entry.chat, key: entry.key, alert_id: entry.alertId ?? null, origin: entry.origin ?? null, priority: entry.priority, now, payload });
-      return { entry: toEntry(s.byId.get(id)!), coalesced: false };
+      return { entry: toEntry(id, s.byId.get(id)!), coalesced: false };
     });
   }
 
   async pending(channel: string): Promise<OutboxEntry[]> {
-    return this.statements().pending.all(channel).map(toEntry);
+    return this.statements().pending.all(channel).map((row) => toEntry(row.id, row));
   }
 
   async failed(channel: string, limit = DEFAULT_FAILED_LIMIT): Promise<OutboxEntry[]> {
-    return this.statements().failed.all(channel, Math.max(0, Math.floor(limit))).map(toEntry);
+    return this.statements().failed.all(channel, Math.max(0, Math.floor(limit))).map((row) => toEntry(row.id, row));
   }
 
   async get(id: string): Promise<OutboxEntry | undefined> {
     const row = this.statements().byId.get(id);
-    return row ? toEntry(row) : undefined;
+    return row ? toEntry(row.id, row) : undefined;
   }
 
   complete(id: string, version: number): Promise<boolean> {
