@@ -7,19 +7,11 @@ import type { Alert } from '../../nodes/platform/model/types';
 import { MongoAlertStore } from '../../nodes/platform/store/mongodb';
 import { ConflictError } from '../../nodes/platform/store/types';
 import { alertStoreContract } from '../contract/alert-store.contract';
+import { dropDatabase, mongoHarness } from '../support/mongo';
 import { mongoUrl, unique } from '../support/services';
 
 const HISTORY_WINDOW = 10;
 let url = '';
-
-async function dropDatabase(database: string): Promise<void> {
-  const client = new MongoClient(url, { serverSelectionTimeoutMS: 5000 });
-  try {
-    await client.db(database).dropDatabase();
-  } finally {
-    await client.close();
-  }
-}
 
 describe('MongoDB alert store (real server)', function () {
   this.timeout(60000);
@@ -27,28 +19,10 @@ describe('MongoDB alert store (real server)', function () {
     url = mongoUrl(this);
   });
 
-  alertStoreContract('mongodb', async () => {
-    const database = unique('impetus_contract').replace(/-/g, '_');
-    const make = async () => {
-      const store = new MongoAlertStore({ url, database, historyWindow: HISTORY_WINDOW });
-      await store.open();
-      return store;
-    };
-    let current = await make();
-    return {
-      store: current,
-      historyWindow: HISTORY_WINDOW,
-      async reopen() {
-        await current.close();
-        current = await make();
-        return current;
-      },
-      async cleanup() {
-        await current.close();
-        await dropDatabase(database);
-      },
-    };
-  });
+  alertStoreContract('mongodb', async () => ({
+    ...(await mongoHarness(url, 'impetus_contract', (database) => new MongoAlertStore({ url, database, historyWindow: HISTORY_WINDOW }))),
+    historyWindow: HISTORY_WINDOW,
+  }));
 
   describe('beyond the contract', function () {
     let database: string;
@@ -58,7 +32,7 @@ describe('MongoDB alert store (real server)', function () {
     });
     afterEach(async function () {
       for (const s of stores.splice(0)) await s.close();
-      await dropDatabase(database);
+      await dropDatabase(url, database);
     });
     async function open(): Promise<MongoAlertStore> {
       const store = new MongoAlertStore({ url, database, historyWindow: HISTORY_WINDOW });
