@@ -218,12 +218,6 @@ export = function (RED: NodeAPI): void {
     const stale = intervalMs > 0 ? setInterval(() => assembler.flushStale(Date.now()), intervalMs) : undefined;
     stale?.unref();
 
-    // handleInput's close waits for input in flight, then saves; the close listener below holds
-    // Node-RED's close until that save has finished.
-    let finalSave: Promise<void> | undefined;
-    let closed!: () => void;
-    const whenClosed = new Promise<void>((resolve) => (closed = resolve));
-
     handleInput(
       node,
       status,
@@ -274,8 +268,7 @@ export = function (RED: NodeAPI): void {
         if (stale) clearInterval(stale);
         // A group's last row, still waiting for readings, is not scored now: messages sent
         // while the flow stops would go nowhere. It is at most one row per group.
-        finalSave = saved.close();
-        closed();
+        return saved.close();
       },
     );
 
@@ -285,10 +278,6 @@ export = function (RED: NodeAPI): void {
       if (out.rejected.length) throw new Error(t('errors.rejected', { count: out.rejected.length, detail: out.rejected.slice(0, 3).map((r) => `${r.path}: ${r.reason}`).join('; ') }));
       return out.readings;
     }
-
-    node.on('close', (_removed: boolean, done: () => void) => {
-      void whenClosed.then(() => finalSave).then(() => done());
-    });
   }
   RED.nodes.registerType('impetus-anomaly', ImpetusAnomalyNode);
 };

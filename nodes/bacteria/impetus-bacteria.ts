@@ -212,10 +212,6 @@ export = function (RED: NodeAPI): void {
       checker.unref();
     }
 
-    let finalSave: Promise<void> | undefined;
-    let closed!: () => void;
-    const whenClosed = new Promise<void>((resolve) => (closed = resolve));
-
     handleInput(
       node,
       status,
@@ -245,13 +241,9 @@ export = function (RED: NodeAPI): void {
       },
       () => {
         if (checker) clearInterval(checker);
-        finalSave = saved.close();
-        closed();
+        return saved.close();
       },
     );
-    node.on('close', (_removed: boolean, done: () => void) => {
-      void whenClosed.then(() => finalSave).then(() => done());
-    });
   }
   RED.nodes.registerType('impetus-bacteria', ImpetusBacteriaNode);
 };

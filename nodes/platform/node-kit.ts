@@ -97,13 +97,14 @@ export function fail(status: StatusReporter, done: Done, err: unknown): void {
 /**
  * The Node-RED 1.0 input contract for an async handler: `done()` after success, red status and
  * `done(err)` on failure, and a `close` that waits for work in flight so that nothing already
- * accepted is dropped on redeploy.
+ * accepted is dropped on redeploy. `onClose` runs after that work; a promise it returns (a last
+ * save of learnt state) holds the close until it resolves.
  */
 export function handleInput(
   node: Node,
   status: StatusReporter,
   handler: (msg: NodeMessageInFlow, send: Send) => Promise<void>,
-  onClose?: () => void,
+  onClose?: () => void | Promise<void>,
 ): void {
   const pending = new Set<Promise<void>>();
   node.on('input', (msg: NodeMessageInFlow, send: Send, done: Done) => {
@@ -116,9 +117,10 @@ export function handleInput(
     pending.add(work);
   });
   node.on('close', (_removed: boolean, done: () => void) => {
-    Promise.allSettled([...pending]).then(() => {
-      onClose?.();
+    Promise.allSettled([...pending]).then(async () => {
+      const closing = onClose?.();
       status.close();
+      await closing;
       done();
     });
   });
