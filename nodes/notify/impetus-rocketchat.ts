@@ -1,6 +1,7 @@
 import type { NodeAPI, NodeDef } from 'node-red';
 import { platformFor } from '../platform/platform';
 import { AccessPolicy, parseChatList, parseUsers } from './delivery/access';
+import { closeConnectionWithNode, nodeLog, perWindow, positive } from './delivery/config-node';
 import type { ChatConnection, ConnectionDriver } from './delivery/connection';
 import { ChatConnection as Connection, channelName } from './delivery/connection';
 import { HttpClient } from './delivery/http';
@@ -33,17 +34,6 @@ interface RocketChatCredentials {
   webhookToken?: string;
 }
 
-function positive(value: unknown, fallback: number, what: string): number {
-  if (value === undefined || value === '' || value === null) return fallback;
-  const n = Number(value);
-  if (!Number.isFinite(n) || n <= 0) throw new TypeError(`${what} must be a positive number`);
-  return n;
-}
-
-function perSecond(rate: number) {
-  return rate >= 1 ? { limit: Math.floor(rate), windowMs: 1000 } : { limit: 1, windowMs: Math.ceil(1000 / rate) };
-}
-
 export = function (RED: NodeAPI): void {
   function ImpetusRocketChatNode(this: ChatConfigNode, config: RocketChatDef) {
     RED.nodes.createNode(this, config);
@@ -69,15 +59,15 @@ export = function (RED: NodeAPI): void {
       const webhookToken = (credentials.webhookToken ?? '').trim();
       if (mode === 'webhook' && !webhookToken) throw new Error('webhook mode needs the token of the outgoing integration');
       const limits = {
-        global: perSecond(positive(config.globalPerSecond, ROCKETCHAT_LIMITS.global.limit, 'messages per second')),
-        perRoom: perSecond(positive(config.perRoomPerSecond, ROCKETCHAT_LIMITS.perRoom.limit, 'messages per room per second')),
+        global: perWindow(positive(config.globalPerSecond, ROCKETCHAT_LIMITS.global.limit, 'messages per second'), 1000),
+        perRoom: perWindow(positive(config.perRoomPerSecond, ROCKETCHAT_LIMITS.perRoom.limit, 'messages per room per second'), 1000),
       };
       const pollIntervalMs = positive(config.pollInterval, 5, 'poll interval') * 1000;
       const timeoutMs = positive(config.requestTimeout, 30, 'request timeout') * 1000;
       const policy = new AccessPolicy(parseUsers(config.users, 'rocketchat'), { acknowledge: config.ackRoles, resolve: config.resolveRoles });
       const platform = platformFor(RED);
       const api = new RocketChatApi({ serverUrl, userId, token, http, timeoutMs });
-      const log = { info: (m: string) => node.log(m), warn: (m: string) => node.warn(m), error: (m: string) => node.error(m) };
+      const log = nodeLog(node);
       const channel = channelName('rocketchat', node.id, RED.settings);
 
       // Rooms with alert cards, by room id, with the chat name they were routed as: the rooms
@@ -177,14 +167,7 @@ export = function (RED: NodeAPI): void {
       http.close();
     }
 
-    node.on('close', (_removed: boolean, done: () => void) => {
-      const connection = node.connection;
-      if (!connection) return done();
-      connection
-        .close()
-        .catch((err) => node.warn((err as Error).message))
-        .then(() => done());
-    });
+    closeConnectionWithNode(node);
   }
 
   RED.nodes.registerType('impetus-rocketchat', ImpetusRocketChatNode as never, {

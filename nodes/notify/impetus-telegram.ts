@@ -2,6 +2,7 @@ import { createHmac } from 'node:crypto';
 import type { NodeAPI, NodeDef } from 'node-red';
 import { platformFor } from '../platform/platform';
 import { AccessPolicy, parseChatList, parseUsers } from './delivery/access';
+import { closeConnectionWithNode, nodeLog, perWindow, positive } from './delivery/config-node';
 import type { ConnectionDriver } from './delivery/connection';
 import { ChatConnection, channelName } from './delivery/connection';
 import { HttpClient } from './delivery/http';
@@ -38,18 +39,6 @@ interface TelegramCredentials {
   webhookSecret?: string;
 }
 
-function positive(value: unknown, fallback: number, what: string): number {
-  if (value === undefined || value === '' || value === null) return fallback;
-  const n = Number(value);
-  if (!Number.isFinite(n) || n <= 0) throw new TypeError(`${what} must be a positive number`);
-  return n;
-}
-
-/** "N per second" as a window limit; fractional rates (0.5/s) become 1 per 2 s. */
-function perWindow(rate: number, windowMs: number) {
-  return rate >= 1 ? { limit: Math.floor(rate), windowMs } : { limit: 1, windowMs: Math.ceil(windowMs / rate) };
-}
-
 export = function (RED: NodeAPI): void {
   function ImpetusTelegramNode(this: ChatConfigNode, config: TelegramDef) {
     RED.nodes.createNode(this, config);
@@ -83,7 +72,7 @@ export = function (RED: NodeAPI): void {
       const api = new TelegramApi({ baseUrl: apiBase, token, http, timeoutMs: requestTimeoutMs });
       // A webhook secret that is stable across restarts without anyone having to invent one.
       const secret = (credentials.webhookSecret ?? '').trim() || createHmac('sha256', token).update(`impetus-webhook:${node.id}`).digest('base64url');
-      const log = { info: (m: string) => node.log(m), warn: (m: string) => node.warn(m), error: (m: string) => node.error(m) };
+      const log = nodeLog(node);
 
       const driver: ConnectionDriver = {
         service: 'Telegram',
@@ -164,14 +153,7 @@ export = function (RED: NodeAPI): void {
       http.close();
     }
 
-    node.on('close', (_removed: boolean, done: () => void) => {
-      const connection = node.connection;
-      if (!connection) return done();
-      connection
-        .close()
-        .catch((err) => node.warn((err as Error).message))
-        .then(() => done());
-    });
+    closeConnectionWithNode(node);
   }
 
   RED.nodes.registerType('impetus-telegram', ImpetusTelegramNode as never, {
