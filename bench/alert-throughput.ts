@@ -21,8 +21,9 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import express from 'express';
-import nodeRed from 'node-red';
 import { closePlatforms } from '../nodes/platform/platform';
+import type { FlowNode } from './embedded-red';
+import { nodeAreas, RED, runtimeSettings, writeSinkNode } from './embedded-red';
 
 // ---- options -------------------------------------------------------------------------------
 
@@ -108,23 +109,6 @@ function parseOptions(argv: string[]): Options {
 
 // ---- the embedded runtime ---------------------------------------------------------------------
 
-/** The parts of the node-red module this benchmark uses; its published typings are looser. */
-interface EmbeddedRed {
-  init(server: http.Server, settings: Record<string, unknown>): void;
-  start(): Promise<void>;
-  stop(): Promise<void>;
-  readonly httpNode: express.Express;
-  readonly httpAdmin: express.Express;
-  readonly nodes: { getNode(id: string): FlowNode | null };
-  runtime: { flows: { setFlows(opts: { flows: { flows: object[] }; deploymentType: string }): Promise<unknown> } };
-}
-
-interface FlowNode {
-  receive(msg: object): void;
-}
-
-const RED = nodeRed as unknown as EmbeddedRed;
-
 /** How the sink and catch nodes, loaded by Node-RED from a file, reach this process's counters. */
 interface Probe {
   arrive(): void;
@@ -153,11 +137,6 @@ const SINK_JS = `module.exports = function (RED) {
   }
   RED.nodes.registerType('bench-sink', BenchSink);
 };
-`;
-const SINK_HTML = `<script type="text/javascript">
-RED.nodes.registerType('bench-sink', { category: 'common', color: '#ddd', defaults: { name: { value: '' }, role: { value: 'arrive' } }, inputs: 1, outputs: 0, label: function () { return this.name || 'bench sink'; } });
-</script>
-<script type="text/html" data-template-name="bench-sink"><div class="form-row"><label for="node-input-name">Name</label><input type="text" id="node-input-name"></div></script>
 `;
 
 const TOOL = 'anomaly';
@@ -209,33 +188,21 @@ interface Runtime {
 
 async function startRuntime(options: Options): Promise<Runtime> {
   const dir = fs.mkdtempSync(path.join(options.tmp, 'impetus-bench-'));
-  const sinkDir = path.join(dir, 'bench-nodes');
-  fs.mkdirSync(sinkDir);
-  fs.writeFileSync(path.join(sinkDir, 'bench-sink.js'), SINK_JS);
-  fs.writeFileSync(path.join(sinkDir, 'bench-sink.html'), SINK_HTML);
+  const sinkDir = writeSinkNode(dir, 'bench-sink', 'bench sink', SINK_JS);
   const dbFile = path.join(dir, 'alerts.db');
 
   const app = express();
   const server = http.createServer(app);
-  const settings: Record<string, unknown> = {
-    userDir: dir,
-    flowFile: 'flows.json',
-    // The compiled alert nodes (with their editor files and locales) and the sink node.
-    nodesDir: [path.resolve(__dirname, '..', 'nodes', 'alert'), sinkDir],
-    httpAdminRoot: '/admin',
-    httpNodeRoot: '/',
-    disableEditor: true,
-    uiHost: '127.0.0.1',
-    credentialSecret: false,
-    logging: { console: { level: 'warn', metrics: false, audit: false } },
-    diagnostics: { enabled: false },
-    telemetry: { enabled: false },
-    externalModules: { autoInstall: false, palette: { allowInstall: false } },
-    editorTheme: { projects: { enabled: false }, tours: false },
-    // As in production (settings.ts): durable commits, one fsync per group commit.
-    impetus: { store: { type: 'sqlite', file: dbFile, synchronous: 'full' }, bus: { type: 'memory' } },
-  };
-  RED.init(server, settings);
+  RED.init(
+    server,
+    runtimeSettings(dir, [...nodeAreas('alert'), sinkDir], {
+      httpAdminRoot: '/admin',
+      httpNodeRoot: '/',
+      disableEditor: true,
+      // As in production (settings.ts): durable commits, one fsync per group commit.
+      impetus: { store: { type: 'sqlite', file: dbFile, synchronous: 'full' }, bus: { type: 'memory' } },
+    }),
+  );
   app.use('/admin', RED.httpAdmin);
   app.use('/', RED.httpNode);
   await new Promise<void>((resolve, reject) => {

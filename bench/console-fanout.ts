@@ -27,9 +27,9 @@ import type { IntervalHistogram } from 'node:perf_hooks';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import bcrypt from 'bcryptjs';
 import express from 'express';
-import nodeRed from 'node-red';
 import { closePlatforms } from '../nodes/platform/platform';
 import type { ClientReport, ToClients } from './console-fanout-clients';
+import { nodeAreas, RED, runtimeSettings } from './embedded-red';
 
 interface Options {
   clients: number;
@@ -93,16 +93,6 @@ function parseOptions(argv: string[]): Options {
 
 // ---- the embedded runtime ------------------------------------------------------------------
 
-interface EmbeddedRed {
-  init(server: http.Server, settings: Record<string, unknown>): void;
-  start(): Promise<void>;
-  stop(): Promise<void>;
-  readonly httpNode: express.Express;
-  readonly nodes: { getNode(id: string): { receive(msg: object): void } | null };
-  runtime: { flows: { setFlows(opts: { flows: { flows: object[] }; deploymentType: string }): Promise<unknown> } };
-}
-const RED = nodeRed as unknown as EmbeddedRed;
-
 /**
  * What the flow's counting function node calls, through functionGlobalContext: persisted alerts
  * per run, told apart by their source.ref prefix, so a backlog left by one run never counts for
@@ -131,27 +121,20 @@ const flows = [
 async function startRuntime(dir: string): Promise<{ server: http.Server; base: string }> {
   const app = express();
   const server = http.createServer(app);
-  RED.init(server, {
-    userDir: dir,
-    flowFile: 'flows.json',
-    nodesDir: [path.resolve(__dirname, '..', 'nodes', 'alert')],
-    httpAdminRoot: false,
-    httpNodeRoot: '/',
-    uiHost: '127.0.0.1',
-    credentialSecret: false,
-    functionGlobalContext: { benchProbe: probe },
-    logging: { console: { level: 'warn', metrics: false, audit: false } },
-    diagnostics: { enabled: false },
-    telemetry: { enabled: false },
-    externalModules: { autoInstall: false, palette: { allowInstall: false } },
-    editorTheme: { projects: { enabled: false }, tours: false },
-    impetus: {
-      // As in production: durable commits. No escalation: this measures fan-out, not the escalation timer.
-      store: { type: 'sqlite', file: path.join(dir, 'alerts.db'), synchronous: 'full' },
-      escalation: { policy: {} },
-      users: { [USER]: { role: 'supervisor', passwordHash: bcrypt.hashSync(PASSWORD, 4) } },
-    },
-  });
+  RED.init(
+    server,
+    runtimeSettings(dir, nodeAreas('alert'), {
+      httpAdminRoot: false,
+      httpNodeRoot: '/',
+      functionGlobalContext: { benchProbe: probe },
+      impetus: {
+        // As in production: durable commits. No escalation: this measures fan-out, not the escalation timer.
+        store: { type: 'sqlite', file: path.join(dir, 'alerts.db'), synchronous: 'full' },
+        escalation: { policy: {} },
+        users: { [USER]: { role: 'supervisor', passwordHash: bcrypt.hashSync(PASSWORD, 4) } },
+      },
+    }),
+  );
   app.use('/', RED.httpNode);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

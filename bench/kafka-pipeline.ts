@@ -25,10 +25,10 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as http from 'node:http';
-import nodeRed from 'node-red';
 import type { KafkaClient } from '../nodes/kafka/client';
 import { createKafkaClient, ensureTopic } from '../nodes/kafka/client';
 import { closePlatforms } from '../nodes/platform/platform';
+import { nodeAreas, RED, runtimeSettings } from './embedded-red';
 
 // The runtime's hook registry (the one RED.hooks is).
 const hooks = (require('@node-red/util') as { hooks: { add(name: string, f: (event: unknown) => void): void; remove(name: string): void } }).hooks;
@@ -166,35 +166,20 @@ async function bare(input: string, output: string): Promise<() => Promise<void>>
   };
 }
 
-/** The parts of the embedded runtime this benchmark uses (as in bench/alert-throughput.ts). */
-interface EmbeddedRed {
-  init(server: http.Server, settings: Record<string, unknown>): void;
-  start(): Promise<void>;
-  stop(): Promise<void>;
-  runtime: { flows: { setFlows(opts: { flows: { flows: object[] }; deploymentType: string }): Promise<unknown> } };
-}
-const RED = nodeRed as unknown as EmbeddedRed;
 let server: http.Server | undefined;
 
 /** A real Node-RED 4 runtime (not the test helper, whose spies on every node call would dominate the profile). */
 async function startRed(dir: string): Promise<void> {
   server = http.createServer();
-  RED.init(server, {
-    userDir: dir,
-    flowFile: 'flows.json',
-    nodesDir: [path.resolve(__dirname, '..', 'nodes', 'alert'), path.resolve(__dirname, '..', 'nodes', 'kafka')],
-    disableEditor: true,
-    httpAdminRoot: false,
-    uiHost: '127.0.0.1',
-    credentialSecret: false,
-    logging: { console: { level: 'warn', metrics: false, audit: false } },
-    diagnostics: { enabled: false },
-    telemetry: { enabled: false },
-    externalModules: { autoInstall: false, palette: { allowInstall: false } },
-    editorTheme: { projects: { enabled: false }, tours: false },
-    // As in production (settings.ts): durable commits, one fsync per group commit.
-    impetus: { store: { type: 'sqlite', file: path.join(dir, 'alerts.db'), synchronous: 'full' }, bus: { type: 'memory' }, retention: { resolvedDays: 0 } },
-  });
+  RED.init(
+    server,
+    runtimeSettings(dir, nodeAreas('alert', 'kafka'), {
+      disableEditor: true,
+      httpAdminRoot: false,
+      // As in production (settings.ts): durable commits, one fsync per group commit.
+      impetus: { store: { type: 'sqlite', file: path.join(dir, 'alerts.db'), synchronous: 'full' }, bus: { type: 'memory' }, retention: { resolvedDays: 0 } },
+    }),
+  );
   await new Promise<void>((resolve) => server!.listen(0, '127.0.0.1', () => resolve()));
   await RED.start();
 }

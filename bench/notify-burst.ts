@@ -24,8 +24,8 @@ import * as http from 'node:http';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import express from 'express';
-import nodeRed from 'node-red';
 import { closePlatforms } from '../nodes/platform/platform';
+import { nodeAreas, RED, runtimeSettings, writeSinkNode } from './embedded-red';
 
 interface Options {
   alerts: number;
@@ -52,16 +52,6 @@ function parseOptions(argv: string[]): Options {
   if (!Number.isInteger(o.alerts) || o.alerts < 1 || !Number.isInteger(o.chats) || o.chats < 1) throw new Error(`--alerts and --chats must be positive integers\n${USAGE}`);
   return o;
 }
-
-interface RedApi {
-  init(server: http.Server, settings: Record<string, unknown>): void;
-  start(): Promise<void>;
-  stop(): Promise<void>;
-  httpAdmin: express.Express;
-  httpNode: express.Express;
-  nodes: { getNode(id: string): { receive(msg: object): void } | null };
-}
-const RED = nodeRed as unknown as RedApi;
 
 const TOKEN = '777000777:AAE_burst-benchmark-token_0000000000';
 const PER_CHAT_MS = 1000;
@@ -120,11 +110,6 @@ const SINK_JS = `module.exports = function (RED) {
   RED.nodes.registerType('notify-bench-sink', NotifySink);
 };
 `;
-const SINK_HTML = `<script type="text/javascript">
-RED.nodes.registerType('notify-bench-sink', { category: 'common', color: '#ddd', defaults: { name: { value: '' }, role: { value: 'arrive' } }, inputs: 1, outputs: 0, label: function () { return this.name || 'sink'; } });
-</script>
-<script type="text/html" data-template-name="notify-bench-sink"><div class="form-row"><label for="node-input-name">Name</label><input type="text" id="node-input-name"></div></script>
-`;
 
 function flows(apiBase: string, chats: number): object[] {
   const rules = Array.from({ length: chats }, (_, i) => ({ zones: [`zone-${i}`], chats: [String(100000 + i)] }));
@@ -163,10 +148,7 @@ async function main(): Promise<void> {
   const options = parseOptions(process.argv.slice(2));
   const { child, url } = await startServer();
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'impetus-notify-bench-'));
-  const sinkDir = path.join(dir, 'bench-nodes');
-  fs.mkdirSync(sinkDir);
-  fs.writeFileSync(path.join(sinkDir, 'notify-bench-sink.js'), SINK_JS);
-  fs.writeFileSync(path.join(sinkDir, 'notify-bench-sink.html'), SINK_HTML);
+  const sinkDir = writeSinkNode(dir, 'notify-bench-sink', 'sink', SINK_JS);
   // The flow and its credential are files in the user directory before the start, as in a
   // deployment: a setFlows right after RED.start() can race the initial load, which resets the
   // credentials.
@@ -174,22 +156,15 @@ async function main(): Promise<void> {
   fs.writeFileSync(path.join(dir, 'flows_cred.json'), JSON.stringify({ bot: { token: TOKEN } }));
   const app = express();
   const server = http.createServer(app);
-  RED.init(server, {
-    userDir: dir,
-    flowFile: 'flows.json',
-    nodesDir: [path.resolve(__dirname, '..', 'nodes', 'alert'), path.resolve(__dirname, '..', 'nodes', 'notify'), sinkDir],
-    httpAdminRoot: '/admin',
-    httpNodeRoot: '/',
-    disableEditor: true,
-    uiHost: '127.0.0.1',
-    credentialSecret: false,
-    logging: { console: { level: 'warn', metrics: false, audit: false } },
-    diagnostics: { enabled: false },
-    telemetry: { enabled: false },
-    externalModules: { autoInstall: false, palette: { allowInstall: false } },
-    editorTheme: { projects: { enabled: false }, tours: false },
-    impetus: { store: { type: 'sqlite', file: path.join(dir, 'alerts.db'), synchronous: 'full' }, bus: { type: 'memory' }, escalation: { tickSeconds: 3600 } },
-  });
+  RED.init(
+    server,
+    runtimeSettings(dir, [...nodeAreas('alert', 'notify'), sinkDir], {
+      httpAdminRoot: '/admin',
+      httpNodeRoot: '/',
+      disableEditor: true,
+      impetus: { store: { type: 'sqlite', file: path.join(dir, 'alerts.db'), synchronous: 'full' }, bus: { type: 'memory' }, escalation: { tickSeconds: 3600 } },
+    }),
+  );
   app.use('/', RED.httpNode);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
   let exitCode = 0;
