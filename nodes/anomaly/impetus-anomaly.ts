@@ -8,9 +8,8 @@
  * impetus-alert), 3 chart points with the expected band (for impetus-ui-chart, line), 4 the
  * contributions of an alert (for impetus-ui-chart, bar).
  */
-import * as path from 'node:path';
 import type { Node, NodeAPI, NodeDef, NodeMessage, NodeMessageInFlow } from 'node-red';
-import { StatusReporter, handleInput } from '../platform/node-kit';
+import { StatusReporter, handleInput, refuseInput } from '../platform/node-kit';
 import type { Send } from '../platform/node-kit';
 import { readPayload } from '../sensors/formats';
 import { translator } from '../sensors/i18n';
@@ -22,7 +21,7 @@ import type { DetectorConfig } from './config';
 import { AnomalyDetector } from './detector';
 import type { RowResult } from './detector';
 import { anomalyDraft } from './explain';
-import { ContextStateStore, FileStateStore, SavedState } from './persist';
+import { ContextStateStore, SavedState, nodeStateFile } from './persist';
 import type { StateStore } from './persist';
 import { RowAssembler } from './rows';
 import { StateError } from './state-codec';
@@ -98,14 +97,10 @@ export = function (RED: NodeAPI): void {
       if (!(highScore > 0.5 && highScore <= 1)) throw new Error(`highScore must be above 0.5 and at most 1, got ${config.highScore}`);
       if (config.persist === 'context') store = new ContextStateStore(node.context() as never, 'anomaly-state', config.contextStore || undefined);
       else if (config.persist !== 'none') {
-        const userDir = (RED.settings.userDir as string | undefined) ?? process.cwd();
-        store = new FileStateStore(path.join(userDir, 'impetus-state', `anomaly-${node.id.replace(/[^\w.-]/g, '_')}.json`));
+        store = nodeStateFile(RED.settings.userDir as string | undefined, 'anomaly', node.id);
       }
     } catch (err) {
-      const error = err as Error;
-      status.error(error.message);
-      node.error(error.message);
-      node.on('input', (_m: unknown, _s: unknown, done: (e?: Error) => void) => done(error));
+      refuseInput(node, status, err);
       return;
     }
 

@@ -59,6 +59,11 @@ export class FileStateStore implements StateStore {
   }
 }
 
+/** Where a node keeps its learning unless told otherwise: <userDir>/impetus-state/<kind>-<node id>.json. */
+export function nodeStateFile(userDir: string | undefined, kind: string, nodeId: string): FileStateStore {
+  return new FileStateStore(path.join(userDir ?? process.cwd(), 'impetus-state', `${kind}-${nodeId.replace(/[^\w.-]/g, '_')}.json`));
+}
+
 interface ContextLike {
   get(key: string, store: string | undefined, cb: (err: Error | null, value: unknown) => void): void;
   set(key: string, value: unknown, store: string | undefined, cb: (err?: Error | null) => void): void;

@@ -8,12 +8,12 @@
  * Outputs: 1 levels (chart points with the background band, for impetus-ui-chart), 2 alert
  * drafts (for impetus-alert), 3 tool health (for impetus-ui-status).
  */
-import * as path from 'node:path';
 import type { Node, NodeAPI, NodeDef, NodeMessage, NodeMessageInFlow } from 'node-red';
 import { resolveConfig } from '../anomaly/config';
-import { FileStateStore, SavedState } from '../anomaly/persist';
+import { SavedState, nodeStateFile } from '../anomaly/persist';
+import type { FileStateStore } from '../anomaly/persist';
 import { StateError } from '../anomaly/state-codec';
-import { StatusReporter, handleInput } from '../platform/node-kit';
+import { StatusReporter, handleInput, refuseInput } from '../platform/node-kit';
 import type { Send } from '../platform/node-kit';
 import { translator } from '../sensors/i18n';
 import { integerSetting, isExercise } from '../sensors/node-support';
@@ -113,14 +113,10 @@ export = function (RED: NodeAPI): void {
       const silentAfter = integerSetting(config.silentAfter, 'silentAfter', 0, 0, 30 * 86_400);
       if (silentAfter > 0) watch = new SilenceWatch(silentAfter * 1000, 10_000);
       if (config.persist !== 'none') {
-        const userDir = (RED.settings.userDir as string | undefined) ?? process.cwd();
-        store = new FileStateStore(path.join(userDir, 'impetus-state', `bacteria-${node.id.replace(/[^\w.-]/g, '_')}.json`));
+        store = nodeStateFile(RED.settings.userDir as string | undefined, 'bacteria', node.id);
       }
     } catch (err) {
-      const error = err as Error;
-      status.error(error.message);
-      node.error(error.message);
-      node.on('input', (_m: unknown, _s: unknown, done: (e?: Error) => void) => done(error));
+      refuseInput(node, status, err);
       return;
     }
 

@@ -95,6 +95,17 @@ export function fail(status: StatusReporter, done: Done, err: unknown): void {
 }
 
 /**
+ * A node whose configuration cannot work: red status, the error in the log, and every message
+ * it gets fails with that error, so Catch nodes see why nothing comes out.
+ */
+export function refuseInput(node: Node, status: StatusReporter, err: unknown): void {
+  const error = err as Error;
+  status.error(error.message);
+  node.error(error.message);
+  node.on('input', (_m: unknown, _s: unknown, done: (e?: Error) => void) => done(error));
+}
+
+/**
  * The Node-RED 1.0 input contract for an async handler: `done()` after success, red status and
  * `done(err)` on failure, and a `close` that waits for work in flight so that nothing already
  * accepted is dropped on redeploy. `onClose` runs after that work; a promise it returns (a last

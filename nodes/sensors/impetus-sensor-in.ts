@@ -8,7 +8,7 @@
  */
 import * as path from 'node:path';
 import type { Node, NodeAPI, NodeDef, NodeMessage, NodeMessageInFlow } from 'node-red';
-import { StatusReporter, handleInput } from '../platform/node-kit';
+import { StatusReporter, handleInput, refuseInput } from '../platform/node-kit';
 import type { Send } from '../platform/node-kit';
 import { silentSensorDraft } from './availability';
 import { CsvError, CsvParser, sniffDelimiter } from './csv';
@@ -92,10 +92,7 @@ export = function (RED: NodeAPI): void {
       const silentAfter = integerSetting(config.silentAfter, 'silentAfter', 0, 0, 30 * 86_400);
       if (silentAfter > 0) watch = new SilenceWatch(silentAfter * 1000, integerSetting(config.maxSensors, 'maxSensors', 10_000, 1, 1_000_000));
     } catch (err) {
-      const error = err as Error;
-      status.error(error.message);
-      node.error(error.message);
-      node.on('input', (_m: unknown, _s: unknown, done: (e?: Error) => void) => done(error));
+      refuseInput(node, status, err);
       return;
     }
 
