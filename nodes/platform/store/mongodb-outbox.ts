@@ -3,7 +3,7 @@ import type { Collection } from 'mongodb';
 import { MongoClient } from 'mongodb';
 import { isDuplicateKey } from './mongodb-errors';
 import { checkEnqueue } from './outbox-check';
-import { toEntry, toRef } from './outbox-rows';
+import { toEntry, toRef, toRefFields } from './outbox-rows';
 import type { EntryFields, RefFields } from './outbox-rows';
 import type { DeliveryRef, OutboxEnqueue, OutboxEntry, OutboxPurgeResult, OutboxStore } from './types';
 
@@ -212,17 +212,7 @@ export class MongoOutboxStore implements OutboxStore {
   }
 
   putRef(ref: DeliveryRef): Promise<void> {
-    const row: RefRow = {
-      _id: JSON.stringify([ref.channel, ref.chat, ref.key]),
-      channel: ref.channel,
-      chat: ref.chat,
-      key: ref.key,
-      alertId: ref.alertId,
-      origin: ref.origin ?? null,
-      messageId: ref.messageId ?? null,
-      updatedAt: ref.updatedAt,
-      data: JSON.stringify(ref.data ?? {}),
-    };
+    const row: RefRow = { _id: JSON.stringify([ref.channel, ref.chat, ref.key]), ...toRefFields(ref) };
     return this.serial(async () => {
       await this.refs.replaceOne({ _id: row._id }, row, { upsert: true });
     });

@@ -61,3 +61,16 @@ export function toRef(row: RefFields): DeliveryRef {
   if (row.messageId !== null) ref.messageId = row.messageId;
   return ref;
 }
+
+export function toRefFields(ref: DeliveryRef): RefFields {
+  return {
+    channel: ref.channel,
+    chat: ref.chat,
+    key: ref.key,
+    alertId: ref.alertId,
+    origin: ref.origin ?? null,
+    messageId: ref.messageId ?? null,
+    updatedAt: ref.updatedAt,
+    data: JSON.stringify(ref.data ?? {}),
+  };
+}

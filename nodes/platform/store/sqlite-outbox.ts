@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type Database from 'better-sqlite3';
 import { checkEnqueue } from './outbox-check';
-import { toEntry, toRef } from './outbox-rows';
+import { toEntry, toRef, toRefFields } from './outbox-rows';
 import type { EntryFields, RefFields } from './outbox-rows';
 import type { SqliteAlertStore } from './sqlite';
 import type { DeliveryRef, OutboxEnqueue, OutboxEntry, OutboxPurgeResult, OutboxStore } from './types';
@@ -40,7 +40,7 @@ function prepare(db: Database.Database) {
       "UPDATE notify_outbox SET state = 'failed', last_error = ?, updated_at = ? WHERE id = ? AND version = ? AND state = 'pending'",
     ),
     putRef: db.prepare(`
-      INSERT INTO notify_refs (channel, chat, key, alert_id, origin, message_id, updated_at, data) VALUES (@channel, @chat, @key, @alert_id, @origin, @message_id, @updated_at, @data)
+      INSERT INTO notify_refs (channel, chat, key, alert_id, origin, message_id, updated_at, data) VALUES (@channel, @chat, @key, @alertId, @origin, @messageId, @updatedAt, @data)
       ON CONFLICT (channel, chat, key) DO UPDATE SET alert_id = excluded.alert_id, origin = excluded.origin,
         message_id = excluded.message_id, updated_at = excluded.updated_at, data = excluded.data`),
     getRef: db.prepare<[string, string, string], RefFields>(`SELECT ${REF_COLUMNS} FROM notify_refs WHERE channel = ? AND chat = ? AND key = ?`),
@@ -134,16 +134,7 @@ export class SqliteOutboxStore implements OutboxStore {
   }
 
   putRef(ref: DeliveryRef): Promise<void> {
-    const row = {
-      channel: ref.channel,
-      chat: ref.chat,
-      key: ref.key,
-      alert_id: ref.alertId,
-      origin: ref.origin ?? null,
-      message_id: ref.messageId ?? null,
-      updated_at: ref.updatedAt,
-      data: JSON.stringify(ref.data ?? {}),
-    };
+    const row = toRefFields(ref);
     return this.store.transact(() => {
       this.statements().putRef.run(row);
     });
