@@ -1,28 +1,22 @@
-import type { NodeAPI, NodeDef } from 'node-red';
+import type { NodeAPI } from 'node-red';
 import { platformFor } from '../platform/platform';
 import { AccessPolicy, parseChatList, parseUsers } from './delivery/access';
-import { closeConnectionWithNode, nodeLog, perWindow, positive } from './delivery/config-node';
+import { checkChatSettings, closeConnectionWithNode, nodeLog, perWindow, positive } from './delivery/config-node';
+import type { ChatSettingsDef, UpdateMode } from './delivery/config-node';
 import type { ChatConnection, ConnectionDriver } from './delivery/connection';
 import { ChatConnection as Connection, channelName } from './delivery/connection';
 import { HttpClient } from './delivery/http';
 import type { ChatConfigNode } from './delivery/notifier';
-import { checkConsoleUrl, checkTimeZone } from './delivery/present';
 import { registerWebhook, secretMatches } from './delivery/webhook';
 import { checkServerUrl, RocketChatApi } from './rocketchat/api';
 import { RocketChatInbound, RoomPoller } from './rocketchat/inbound';
 import { ROCKETCHAT_LIMITS, RocketChatTransport } from './rocketchat/transport';
 
-interface RocketChatDef extends NodeDef {
+interface RocketChatDef extends ChatSettingsDef {
   serverUrl?: string;
   /** `polling` (commands and reactions), `webhook` (an outgoing integration posts commands), `none`. */
-  updates?: 'polling' | 'webhook' | 'none';
+  updates?: UpdateMode;
   pollInterval?: number | string;
-  allowedChats?: string;
-  users?: string;
-  ackRoles?: string;
-  resolveRoles?: string;
-  consoleUrl?: string;
-  timeZone?: string;
   globalPerSecond?: number | string;
   perRoomPerSecond?: number | string;
   requestTimeout?: number | string;
@@ -52,10 +46,7 @@ export = function (RED: NodeAPI): void {
       const userId = (credentials.userId ?? '').trim();
       const token = (credentials.token ?? '').trim();
       if (!userId || !token) throw new Error('the bot user id and its personal access token are both needed');
-      checkConsoleUrl(config.consoleUrl || undefined);
-      checkTimeZone(config.timeZone || undefined);
-      const mode = config.updates ?? 'polling';
-      if (!['polling', 'webhook', 'none'].includes(mode)) throw new TypeError(`unknown update mode ${mode}`);
+      const mode = checkChatSettings(config);
       const webhookToken = (credentials.webhookToken ?? '').trim();
       if (mode === 'webhook' && !webhookToken) throw new Error('webhook mode needs the token of the outgoing integration');
       const limits = {

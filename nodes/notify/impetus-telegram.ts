@@ -1,13 +1,13 @@
 import { createHmac } from 'node:crypto';
-import type { NodeAPI, NodeDef } from 'node-red';
+import type { NodeAPI } from 'node-red';
 import { platformFor } from '../platform/platform';
 import { AccessPolicy, parseChatList, parseUsers } from './delivery/access';
-import { closeConnectionWithNode, nodeLog, perWindow, positive } from './delivery/config-node';
+import { checkChatSettings, closeConnectionWithNode, nodeLog, perWindow, positive } from './delivery/config-node';
+import type { ChatSettingsDef, UpdateMode } from './delivery/config-node';
 import type { ConnectionDriver } from './delivery/connection';
 import { ChatConnection, channelName } from './delivery/connection';
 import { HttpClient } from './delivery/http';
 import type { ChatConfigNode } from './delivery/notifier';
-import { checkConsoleUrl, checkTimeZone } from './delivery/present';
 import { registerWebhook, secretMatches } from './delivery/webhook';
 import { checkBaseUrl, checkToken, DEFAULT_API_BASE, TelegramApi } from './telegram/api';
 import { TelegramInbound } from './telegram/inbound';
@@ -15,18 +15,12 @@ import { ALLOWED_UPDATES, TelegramPoller } from './telegram/poller';
 import { TELEGRAM_LIMITS, TelegramTransport } from './telegram/transport';
 import type { TelegramLimits } from './telegram/transport';
 
-interface TelegramDef extends NodeDef {
+interface TelegramDef extends ChatSettingsDef {
   apiBase?: string;
   /** `polling`, `webhook`, or `none` (send only: no buttons are honoured). */
-  updates?: 'polling' | 'webhook' | 'none';
+  updates?: UpdateMode;
   /** Public base URL where Telegram reaches this Node-RED's HTTP nodes, for webhook mode. */
   webhookBase?: string;
-  allowedChats?: string;
-  users?: string;
-  ackRoles?: string;
-  resolveRoles?: string;
-  consoleUrl?: string;
-  timeZone?: string;
   globalPerSecond?: number | string;
   perChatPerSecond?: number | string;
   perGroupPerMinute?: number | string;
@@ -54,10 +48,7 @@ export = function (RED: NodeAPI): void {
       checkToken(token);
       const apiBase = (config.apiBase || DEFAULT_API_BASE).trim();
       checkBaseUrl(apiBase);
-      checkConsoleUrl(config.consoleUrl || undefined);
-      checkTimeZone(config.timeZone || undefined);
-      const mode = config.updates ?? 'polling';
-      if (!['polling', 'webhook', 'none'].includes(mode)) throw new TypeError(`unknown update mode ${mode}`);
+      const mode = checkChatSettings(config);
       // Telegram itself insists on https and says so in setWebhook's answer, which the status shows.
       if (mode === 'webhook' && !/^https?:\/\/[^/]/.test(config.webhookBase ?? '')) throw new TypeError('webhook mode needs the public http(s) URL of this Node-RED');
       const limits: TelegramLimits = {

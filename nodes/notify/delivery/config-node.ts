@@ -1,7 +1,30 @@
 // The parts of the chat config nodes (impetus-telegram, impetus-rocketchat) that do not depend on the service.
-import type { Node } from 'node-red';
+import type { Node, NodeDef } from 'node-red';
 import type { EngineLog } from './engine';
 import type { ChatConfigNode } from './notifier';
+import { checkConsoleUrl, checkTimeZone } from './present';
+
+export type UpdateMode = 'polling' | 'webhook' | 'none';
+
+/** The settings both config nodes have (editor/shared/chat-access.js and the update mode). */
+export interface ChatSettingsDef extends NodeDef {
+  updates?: UpdateMode;
+  allowedChats?: string;
+  users?: string;
+  ackRoles?: string;
+  resolveRoles?: string;
+  consoleUrl?: string;
+  timeZone?: string;
+}
+
+/** Checks the settings both config nodes have; returns how commands come in. */
+export function checkChatSettings(config: ChatSettingsDef): UpdateMode {
+  checkConsoleUrl(config.consoleUrl || undefined);
+  checkTimeZone(config.timeZone || undefined);
+  const mode = config.updates ?? 'polling';
+  if (!['polling', 'webhook', 'none'].includes(mode)) throw new TypeError(`unknown update mode ${mode}`);
+  return mode;
+}
 
 /** A setting that must be a positive number; unset or empty takes the default. */
 export function positive(value: unknown, fallback: number, what: string): number {
