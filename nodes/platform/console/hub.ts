@@ -69,10 +69,19 @@ function encode(message: object): Buffer {
   return Buffer.from(JSON.stringify(message));
 }
 
-interface RingItem {
-  seq: number;
-  vis: Visible;
-  json: string;
+/** An event as clients get it, serialised on first use: with nobody connected, never. */
+class RingItem {
+  private text: string | undefined;
+
+  constructor(readonly seq: number, readonly vis: Visible, private message: Record<string, unknown> | undefined) {}
+
+  get json(): string {
+    if (this.text === undefined) {
+      this.text = JSON.stringify(this.message);
+      this.message = undefined;
+    }
+    return this.text;
+  }
 }
 
 export class LiveClient {
@@ -143,7 +152,7 @@ export class LiveHub {
     const message: Record<string, unknown> = { seq, type: event.type, at: event.at, alert };
     if (event.actor !== undefined) message.actor = event.actor;
     if (event.details !== undefined) message.details = event.details;
-    const item: RingItem = { seq, vis: alert, json: JSON.stringify(message) };
+    const item = new RingItem(seq, alert, message);
     this.ring[seq % this.options.ringSize] = item;
     this.pending.push(item);
     this.summaryDirty = true;

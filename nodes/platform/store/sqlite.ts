@@ -612,7 +612,8 @@ export class SqliteAlertStore implements AlertStore {
     for (const resource of stored.resources ?? []) {
       if (typeof resource.digest === 'string') s.linkMedia.run(resource.digest, stored.id);
     }
-    const storedMax = s.maxSeq.get(stored.id)?.seq ?? 0;
+    // A new alert has no log yet: one lookup fewer on the path every new alert takes.
+    const storedMax = current ? (s.maxSeq.get(stored.id)?.seq ?? 0) : 0;
     for (const entry of history) {
       if (!Number.isInteger(entry?.seq)) throw new TypeError(`alert ${stored.id} has a history entry without an integer seq`);
       if (entry.seq > storedMax) s.insertHistory.run(stored.id, entry.seq, JSON.stringify(entry));
