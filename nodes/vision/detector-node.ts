@@ -104,7 +104,7 @@ export function registerDetector(RED: NodeAPI, profile: DetectorProfile): void {
         done(error);
       }
     };
-    const gate = new FrameGate<Pending>(Math.max(1, num(config.concurrency, 1)), process, (p) => p.done());
+    const gate = new FrameGate<Pending>(Math.max(1, num(config.concurrency, 2)), process, (p) => p.done());
 
     async function draft(msg: FrameMessage, width: number, height: number, tracks: Array<Track<ZonedDetection>>): Promise<AlertDraft> {
       const best = tracks.reduce((a, b) => (b.last.score > a.last.score ? b : a));

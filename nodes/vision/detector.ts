@@ -1,4 +1,3 @@
-import * as ort from 'onnxruntime-node';
 import { nms } from './geometry';
 import { decodeOutput, detectLayout, type LayoutInfo, type RawDetection } from './layout';
 import { letterbox, unletterbox } from './letterbox';
@@ -21,32 +20,41 @@ export interface DetectOptions {
 }
 
 /**
- * One frame through the model: letterbox (sharp's threads), `session.run` (onnxruntime's
- * threads, off the event loop), then decode, class-aware NMS and the mapping back to frame
- * pixels, which are cheap and run here. The layout is worked out on the first output and kept.
+ * One frame through the model: letterbox (sharp's threads), inference (the model's own thread,
+ * off the event loop), then decode, class-aware NMS and the mapping back to frame pixels, which
+ * are cheap and run here. The layout is worked out on the first output and kept.
  */
 export class Detector {
   private layout: LayoutInfo | undefined;
+  /** Settles once this detector's last frame has been sent for inference (or failed before); never rejects. */
+  private tail: Promise<unknown> = Promise.resolve();
 
   constructor(private readonly model: ModelHandle, private readonly options: DetectOptions) {}
 
   async detect(frame: Buffer): Promise<FrameResult> {
-    const { info, session } = this.model;
-    const lb = await letterbox(frame, info.inputWidth, info.inputHeight, this.options.maxPixels);
-    const input = new ort.Tensor('float32', lb.tensor, [1, 3, info.inputHeight, info.inputWidth]);
-    const outputs = await session.run({ [info.inputName]: input });
-    const output = outputs[info.outputName];
-    try {
-      this.layout ??= detectLayout(output.dims, info.classNames.length, info.layout);
-      const raw = decodeOutput(output.data as Float32Array, this.layout, this.options.minScore);
-      const kept = this.layout.layout === 'end2end' ? raw : nms(raw, this.options.iou);
-      const detections = kept.map((d) => {
-        const mapped = unletterbox(d, lb);
-        return { ...mapped, className: info.classNames[d.classId] ?? String(d.classId) };
-      });
-      return { width: lb.width, height: lb.height, detections };
-    } finally {
-      for (const t of Object.values(outputs)) t.dispose();
-    }
+    const { info } = this.model;
+    // Decoding starts now, in sharp's threads, while the frames before are still being inferred
+    // in the model's thread. The chain makes each frame's inference request wait only until the
+    // previous frame's has been sent: the model's thread then serves them in frame order, back to
+    // back, and the tracker sees the frames in sequence.
+    const prepared = letterbox(frame, info.inputWidth, info.inputHeight, this.options.maxPixels);
+    prepared.catch(() => undefined);
+    const sent = this.tail.then(async () => {
+      const lb = await prepared;
+      const output = this.model.infer(lb.tensor, [1, 3, info.inputHeight, info.inputWidth]);
+      output.catch(() => undefined);
+      return { lb, output };
+    });
+    this.tail = sent.catch(() => undefined);
+    const { lb, output: pending } = await sent;
+    const output = await pending;
+    this.layout ??= detectLayout(output.dims, info.classNames.length, info.layout);
+    const raw = decodeOutput(output.data, this.layout, this.options.minScore);
+    const kept = this.layout.layout === 'end2end' ? raw : nms(raw, this.options.iou);
+    const detections = kept.map((d) => {
+      const mapped = unletterbox(d, lb);
+      return { ...mapped, className: info.classNames[d.classId] ?? String(d.classId) };
+    });
+    return { width: lb.width, height: lb.height, detections };
   }
 }

@@ -27,4 +27,26 @@ describe('the shipped demo firearm model', function () {
       await model.release();
     }
   });
+
+  it('infers in its own thread: the event loop keeps turning while a frame is inferred', async () => {
+    const model = await acquireModel(DEMO_MODEL, { threads: 1 });
+    try {
+      const size = [1, 3, model.info.inputHeight, model.info.inputWidth];
+      await model.infer(new Float32Array(3 * size[2] * size[3]), size);
+      // onnxruntime-node's own run() holds the thread for the whole inference: on this thread,
+      // no setImmediate callback would run until it is over.
+      let turns = 0;
+      let inferring = true;
+      const spin = () => {
+        turns++;
+        if (inferring) setImmediate(spin);
+      };
+      setImmediate(spin);
+      for (let i = 0; i < 5; i++) await model.infer(new Float32Array(3 * size[2] * size[3]), size);
+      inferring = false;
+      assert.ok(turns > 25, `the event loop turned ${turns} times during 5 inferences`);
+    } finally {
+      await model.release();
+    }
+  });
 });

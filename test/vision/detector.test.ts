@@ -68,7 +68,7 @@ describe('object detector core', function () {
     const before = openSessions();
     const a = await acquireModel(file, { threads: 1 });
     const b = await acquireModel(file, { threads: 1 });
-    assert.equal(a.session, b.session);
+    assert.equal(a.info, b.info, 'one load, shared');
     assert.equal(openSessions(), before + 1);
     await a.release();
     assert.equal(openSessions(), before + 1);

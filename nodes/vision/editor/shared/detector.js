@@ -22,7 +22,7 @@ function registerDetector(type, look) {
       threshold: { value: 0.5, validate: RED.validators.number() },
       cooldown: { value: 30, validate: RED.validators.number() },
       maxBytes: { value: 8388608, validate: RED.validators.number() },
-      concurrency: { value: 1, validate: RED.validators.number() },
+      concurrency: { value: 2, validate: RED.validators.number() },
     },
     inputs: 1,
     outputs: 2,
