@@ -17,13 +17,14 @@ export interface Letterboxed {
 }
 
 /** Ultralytics pads with grey 114; a model trained that way sees the same border here. */
-const PAD = { r: 114, g: 114, b: 114 };
+const PAD = 114 / 255;
 
 /**
- * Decodes a frame and letterboxes it into inputW × inputH keeping the aspect ratio. Decode,
- * resize and padding run in sharp's libuv thread pool; only the byte-to-float transpose runs
- * here. The pads are computed here rather than left to `fit: contain`, so that the mapping back
- * is exact by construction.
+ * Decodes a frame and letterboxes it into inputW × inputH keeping the aspect ratio. Decode and
+ * resize run in sharp's libuv thread pool; the padding is written here, with the byte-to-float
+ * transpose that has to visit every pixel anyway (a sharp `extend` step cost as much again as
+ * the resize). The pads are computed here rather than left to `fit: contain`, so that the
+ * mapping back is exact by construction.
  */
 export async function letterbox(frame: Buffer, inputW: number, inputH: number, maxPixels = MAX_FRAME_PIXELS): Promise<Letterboxed> {
   if (!Buffer.isBuffer(frame) || frame.length === 0) throw new TypeError('the frame must be a non-empty Buffer of an encoded image');
@@ -41,21 +42,25 @@ export async function letterbox(frame: Buffer, inputW: number, inputH: number, m
     .removeAlpha()
     .toColourspace('srgb')
     .resize(w, h, { fit: 'fill', kernel: 'linear' })
-    .extend({ left: padX, right: inputW - w - padX, top: padY, bottom: inputH - h - padY, background: PAD })
     .raw()
     .toBuffer({ resolveWithObject: true });
-  if (info.width !== inputW || info.height !== inputH || info.channels !== 3) {
-    throw new Error(`letterbox produced ${info.width}x${info.height}x${info.channels}, expected ${inputW}x${inputH}x3`);
+  if (info.width !== w || info.height !== h || info.channels !== 3) {
+    throw new Error(`letterbox produced ${info.width}x${info.height}x${info.channels}, expected ${w}x${h}x3`);
   }
-  return { tensor: toChw(data, inputW * inputH), width, height, scale, padX, padY };
+  return { tensor: toPaddedChw(data, w, h, inputW, inputH, padX, padY), width, height, scale, padX, padY };
 }
 
-function toChw(rgb: Buffer, plane: number): Float32Array {
-  const out = new Float32Array(plane * 3);
-  for (let i = 0, p = 0; i < plane; i++, p += 3) {
-    out[i] = rgb[p] / 255;
-    out[plane + i] = rgb[p + 1] / 255;
-    out[2 * plane + i] = rgb[p + 2] / 255;
+/** The w × h RGB bytes, as 0..1 floats in CHW order, placed at (padX, padY) in a grey inputW × inputH canvas. */
+function toPaddedChw(rgb: Buffer, w: number, h: number, inputW: number, inputH: number, padX: number, padY: number): Float32Array {
+  const plane = inputW * inputH;
+  const out = new Float32Array(plane * 3).fill(PAD);
+  for (let y = 0, p = 0; y < h; y++) {
+    let i = (y + padY) * inputW + padX;
+    for (let x = 0; x < w; x++, i++, p += 3) {
+      out[i] = rgb[p] / 255;
+      out[plane + i] = rgb[p + 1] / 255;
+      out[2 * plane + i] = rgb[p + 2] / 255;
+    }
   }
   return out;
 }
