@@ -25,7 +25,19 @@ function holdNode(RED: NodeAPI): void {
   } as never);
 }
 
+/** Passes each message on and calls done() at once, as most nodes do (impetus-alert, change). */
+function passNode(RED: NodeAPI): void {
+  RED.nodes.registerType('test-pass', function (this: never, config: object) {
+    RED.nodes.createNode(this as never, config as never);
+    (this as unknown as { on: (e: string, f: (msg: object, send: (m: object) => void, done: () => void) => void) => void }).on('input', (msg, send, done) => {
+      send(msg);
+      done();
+    });
+  } as never);
+}
+
 const catchNode = require('@node-red/nodes/core/common/25-catch.js');
+const linkNodes = require('@node-red/nodes/core/common/60-link.js');
 
 describe('Kafka nodes (real broker)', function () {
   this.timeout(90000);
@@ -131,6 +143,34 @@ describe('Kafka nodes (real broker)', function () {
     await waitFor(async () => (await committed(groupId, topic)) === 2, 'offset 2 committed', 30000);
     held[2].done();
     await waitFor(async () => (await committed(groupId, topic)) === 3, 'offset 3 committed', 30000);
+  });
+
+  it('kafka-in counts a message passed on before done() as in the flow until the next node is done with it', async function () {
+    const topic = unique('chain');
+    const groupId = unique('group');
+    await produce(topic, ['{"n":1}', '{"n":2}'], 'same-key');
+    // A link pair hands the message on with a direct receive(), not through the router. Link
+    // nodes name each other in arrays, which the runtime reads as config-node references unless
+    // the nodes sit on a tab (x, y).
+    const at = { z: 'tab', x: 0, y: 0 };
+    await load([...kafkaNodes, passNode, holdNode, linkNodes], [
+      { id: 'tab', type: 'tab' },
+      broker(),
+      { id: 'in', type: 'impetus-kafka-in', ...at, broker: 'broker', topics: topic, groupId, fromBeginning: true, decode: 'json', wires: [['pass']] },
+      { id: 'pass', type: 'test-pass', ...at, wires: [['link-out']] },
+      { id: 'link-out', type: 'link out', ...at, mode: 'link', links: ['link-in'], wires: [] },
+      { id: 'link-in', type: 'link in', ...at, links: ['link-out'], wires: [['hold']] },
+      { id: 'hold', type: 'test-hold', ...at, wires: [] },
+    ]);
+    await waitFor(() => held.length === 2, 'two held records', 60000);
+    // The first node finished long ago (its send is delivered on a later tick than its done()),
+    // but the records are still in the flow.
+    await new Promise((r) => setTimeout(r, 1500));
+    assert.equal(await committed(groupId, topic), 0);
+    held[0].done();
+    await waitFor(async () => (await committed(groupId, topic)) === 1, 'offset 1 committed', 30000);
+    held[1].done();
+    await waitFor(async () => (await committed(groupId, topic)) === 2, 'offset 2 committed', 30000);
   });
 
   it('kafka-in delivers a record again when the flow fails it, and commits after the retry succeeds', async function () {
