@@ -216,6 +216,26 @@ describe('Kafka nodes (real broker)', function () {
     await waitFor(async () => (await committed(groupId, topic)) === 3, 'all three offsets committed', 30000);
   });
 
+  it('kafka-out keeps each request under the broker size limit and fails alone a message that can never fit', async function () {
+    const topic = unique('large');
+    await ensureTopic(client, topic, 1);
+    // 1,500 records of 1 kB on one partition: one request of them all would be refused.
+    await load(kafkaNodes, [broker(), { id: 'out', type: 'impetus-kafka-out', broker: 'broker', topic, batchSize: 5000, lingerMs: 50, wires: [] }]);
+    const out = node('out');
+    const errors: string[] = [];
+    out.on('call:error', ((call: { args: unknown[] }) => errors.push(String(call.args[0]))) as never);
+    const filler = 'x'.repeat(1000);
+    for (let i = 0; i < 1500; i++) {
+      out.receive({ payload: { n: i, filler } });
+      if (i === 700) out.receive({ payload: 'y'.repeat(1_200_000) });
+    }
+    const got = await consume(topic, 1500);
+    assert.deepEqual(got.map((r) => JSON.parse(r.value).n), Array.from({ length: 1500 }, (_, i) => i));
+    await waitFor(() => errors.length > 0, 'the oversized message failed', 10000);
+    assert.equal(errors.length, 1);
+    assert.match(errors[0], /too large \(1200040 bytes\)/);
+  });
+
   it('kafka-out refuses with a clear error once its buffer is full while the broker is unreachable', async function () {
     await load(kafkaNodes, [
       { id: 'unreachable', type: 'impetus-kafka-broker', brokers: '127.0.0.1:1', clientId: 'impetus-test' },
