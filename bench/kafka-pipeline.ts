@@ -1,5 +1,5 @@
 /**
- * Kafka pipeline benchmark: `npm run bench:kafka-pipeline [-- --messages N --rate R --seconds S]`.
+ * Kafka pipeline benchmark: `npm run bench:kafka-pipeline [-- --messages N --rate R --seconds S] [--without-alert]`.
  *
  * Side by side in one run, against the same broker and with the same Kafka client module
  * (nodes/kafka/client.ts):
@@ -18,6 +18,11 @@
  * Latency: drafts are produced at R per second for S seconds while each variant runs; the
  * latency of a record is the output record's timestamp minus the `sentAt` it carries. p50/p99.
  *
+ * Each throughput line also gives the process CPU time per message (all threads) and the event
+ * loop's utilisation over the run: near 1 means the variant is bound by this process's CPU, well
+ * below 1 that it waits (on the broker, on a window). `--without-alert` wires kafka-in straight to
+ * the change node, to tell the Kafka nodes' share from the alert node's.
+ *
  * Needs IMPETUS_KAFKA_BROKERS (services/up.sh). A benchmark, not a test: it asserts nothing about
  * time and exits non-zero only when a run breaks.
  */
@@ -25,6 +30,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as http from 'node:http';
+import { performance } from 'node:perf_hooks';
 import type { KafkaClient } from '../nodes/kafka/client';
 import { createKafkaClient, ensureTopic } from '../nodes/kafka/client';
 import { closePlatforms } from '../nodes/platform/platform';
@@ -44,6 +50,7 @@ const MESSAGES = opt('messages', 50000);
 const ROUNDS = opt('rounds', 2);
 const RATE = opt('rate', 500);
 const SECONDS = opt('seconds', 6);
+const WITHOUT_ALERT = args.includes('--without-alert');
 const brokers = (process.env.IMPETUS_KAFKA_BROKERS ?? '').split(',').filter(Boolean);
 if (brokers.length === 0) {
   console.error('kafka-pipeline: set IMPETUS_KAFKA_BROKERS (services/up.sh starts a broker and writes .services/env)');
@@ -202,7 +209,7 @@ async function pipeline(input: string, output: string): Promise<() => Promise<vo
       flows: [
         { id: 'bench-tab', type: 'tab', label: 'kafka pipeline' },
         { id: 'bench-broker', type: 'impetus-kafka-broker', brokers: brokers.join(','), clientId: 'bench-pipeline', saslMechanism: 'none' },
-        { id: 'bench-in', type: 'impetus-kafka-in', z: 'bench-tab', broker: 'bench-broker', topics: input, groupId: `bench-pipeline-${run}-${input}`, fromBeginning: true, decode: 'json', maxInFlight: 2000, wires: [['bench-alert']] },
+        { id: 'bench-in', type: 'impetus-kafka-in', z: 'bench-tab', broker: 'bench-broker', topics: input, groupId: `bench-pipeline-${run}-${input}`, fromBeginning: true, decode: 'json', maxInFlight: 2000, wires: [[WITHOUT_ALERT ? 'bench-key' : 'bench-alert']] },
         { id: 'bench-alert', type: 'impetus-alert', z: 'bench-tab', tool: 'bench', wires: [['bench-key']] },
         { id: 'bench-key', type: 'change', z: 'bench-tab', rules: [{ t: 'set', p: 'key', pt: 'msg', to: 'alertId', tot: 'msg' }, { t: 'delete', p: 'topic', pt: 'msg' }], wires: [['bench-out']] },
         { id: 'bench-out', type: 'impetus-kafka-out', z: 'bench-tab', broker: 'bench-broker', topic: output, batchSize: 1000, lingerMs: 5, wires: [] },
@@ -215,14 +222,26 @@ async function pipeline(input: string, output: string): Promise<() => Promise<vo
   };
 }
 
-async function measure(name: string, start: (input: string, output: string) => Promise<() => Promise<void>>): Promise<{ rate: number; p50: number; p99: number }> {
+interface Result {
+  rate: number;
+  cpuUsPerMsg: number;
+  elu: number;
+  p50: number;
+  p99: number;
+}
+
+async function measure(name: string, start: (input: string, output: string) => Promise<() => Promise<void>>): Promise<Result> {
   const tput = [`bench-${run}-${name}-in`, `bench-${run}-${name}-out`];
   const lat = [`bench-${run}-${name}-lat-in`, `bench-${run}-${name}-lat-out`];
   for (const t of [...tput, ...lat]) await ensureTopic(client, t, 3);
   await produce(tput[0], 0, MESSAGES);
   firstConsumed = 0;
   const stop = await start(tput[0], tput[1]);
+  const cpu = process.cpuUsage();
+  const loop = performance.eventLoopUtilization();
   const rate = await rateOf(tput[1], MESSAGES);
+  const used = process.cpuUsage(cpu);
+  const elu = performance.eventLoopUtilization(loop).utilization;
   await stop();
 
   const stopLat = await start(lat[0], lat[1]);
@@ -231,7 +250,7 @@ async function measure(name: string, start: (input: string, output: string) => P
   await rateOf(lat[1], total);
   await stopLat();
   const lats = await latencies(lat[1], total);
-  return { rate, p50: percentile(lats, 50), p99: percentile(lats, 99) };
+  return { rate, cpuUsPerMsg: (used.user + used.system) / MESSAGES, elu, p50: percentile(lats, 50), p99: percentile(lats, 99) };
 }
 
 async function main(): Promise<void> {
@@ -240,19 +259,22 @@ async function main(): Promise<void> {
     await startRed(dir);
     console.log(`kafka-pipeline: ${MESSAGES} messages per throughput run, latency at ${RATE}/s for ${SECONDS} s; brokers ${brokers.join(',')}`);
     // Alternating rounds, so that a burst of load from elsewhere on the machine hits both.
-    const bares: Awaited<ReturnType<typeof measure>>[] = [];
-    const pipes: Awaited<ReturnType<typeof measure>>[] = [];
+    const bares: Result[] = [];
+    const pipes: Result[] = [];
+    const show = (label: string, r: Result) =>
+      console.log(`  ${label.padEnd(27)}${r.rate.toFixed(0).padStart(8)} msgs/s  ${r.cpuUsPerMsg.toFixed(1).padStart(6)} µs CPU/msg  loop ${r.elu.toFixed(2)}   latency p50 ${r.p50} ms  p99 ${r.p99} ms`);
     for (let round = 0; round < ROUNDS; round++) {
       const b = await measure(`bare${round}`, bare);
-      console.log(`  bare consumer→producer     ${b.rate.toFixed(0).padStart(8)} msgs/s   latency p50 ${b.p50} ms  p99 ${b.p99} ms`);
+      show('bare consumer→producer', b);
       bares.push(b);
       const p = await measure(`pipeline${round}`, pipeline);
-      console.log(`  kafka-in→alert→kafka-out   ${p.rate.toFixed(0).padStart(8)} msgs/s   latency p50 ${p.p50} ms  p99 ${p.p99} ms`);
+      show(WITHOUT_ALERT ? 'kafka-in→change→kafka-out' : 'kafka-in→alert→kafka-out', p);
       pipes.push(p);
     }
     const mean = (xs: { rate: number }[]) => xs.reduce((s, x) => s + x.rate, 0) / xs.length;
     const ratio = mean(pipes) / mean(bares);
     console.log(`  ratio pipeline/bare (mean of ${ROUNDS} rounds)  ${ratio.toFixed(2)}  (target ≥ 0.50: ${ratio >= 0.5 ? 'met' : 'NOT met'})`);
+    console.log(`  load average ${os.loadavg().map((l) => l.toFixed(2)).join(' ')} (1, 5, 15 min; ${os.cpus().length} CPUs)`);
   } finally {
     await stopRed().catch(() => undefined);
     fs.rmSync(dir, { recursive: true, force: true });

@@ -217,6 +217,13 @@ export async function ensureTopic(client: KafkaClient, topic: string, numPartiti
   }
 }
 
+/** True when the broker refused a produce request because a record batch exceeds its size limit. */
+export function isTooLarge(err: unknown): boolean {
+  const e = err as { type?: string; originalError?: unknown } | undefined;
+  if (!e) return false;
+  return e.type === 'MESSAGE_TOO_LARGE' || e.type === 'RECORD_LIST_TOO_LARGE' || (e.originalError !== undefined && isTooLarge(e.originalError));
+}
+
 /** True for errors a later attempt may not hit again (broker down, leader moving, timeouts). */
 export function isRetriable(err: unknown): boolean {
   const e = err as { retriable?: boolean; name?: string; originalError?: unknown } | undefined;

@@ -18,8 +18,15 @@ export interface DeliveryQueueOptions<T> {
   /** Most payload bytes held. */
   maxBytes: number;
   batchSize: number;
+  /**
+   * Most bytes in one send. The broker refuses a batch above its message size limit for good,
+   * so retrying it as it is would hold the queue forever.
+   */
+  batchBytes: number;
   /** How long the first message of a batch waits for company. */
   lingerMs: number;
+  /** True when the broker refused a send because it was too large (it never will pass as it is). */
+  tooLarge?(err: Error): boolean;
   onChange?(state: DeliveryState): void;
 }
 
@@ -28,6 +35,14 @@ export interface DeliveryState {
   delivered: number;
   failing?: Error;
   retryInMs?: number;
+}
+
+export class RecordTooLargeError extends Error {
+  readonly code = 'IMPETUS_KAFKA_TOO_LARGE';
+  constructor(bytes: number, cause: Error) {
+    super(`kafka-out: the broker refuses this message as too large (${bytes} bytes): ${cause.message}`);
+    this.name = 'RecordTooLargeError';
+  }
 }
 
 export class BufferFullError extends Error {
@@ -51,8 +66,11 @@ export class DeliveryQueue<T> {
   private backoff = 0;
   private closed = false;
   private idle: (() => void)[] = [];
+  private batchBytes: number;
 
-  constructor(private readonly options: DeliveryQueueOptions<T>) {}
+  constructor(private readonly options: DeliveryQueueOptions<T>) {
+    this.batchBytes = options.batchBytes;
+  }
 
   get size(): number {
     return this.items.length;
@@ -66,7 +84,7 @@ export class DeliveryQueue<T> {
     }
     this.items.push({ record, bytes, settle });
     this.bytes += bytes;
-    this.schedule(this.items.length >= this.options.batchSize ? 0 : this.options.lingerMs);
+    this.schedule(this.items.length >= this.options.batchSize || this.bytes >= this.batchBytes ? 0 : this.options.lingerMs);
   }
 
   /** Tries to deliver what is held for up to `graceMs`, then fails the rest. */
@@ -103,7 +121,7 @@ export class DeliveryQueue<T> {
   private async flush(): Promise<void> {
     if (this.sending || this.items.length === 0) return;
     this.sending = true;
-    const batch = this.items.slice(0, this.options.batchSize);
+    const batch = this.nextBatch();
     try {
       await this.options.send(batch.map((i) => i.record));
       // Only now do the messages leave the buffer: a failed send keeps them, in order.
@@ -115,9 +133,13 @@ export class DeliveryQueue<T> {
       for (const item of batch) item.settle();
       this.report();
     } catch (err) {
-      this.failing = err instanceof Error ? err : new Error(String(err));
-      this.backoff = Math.min(MAX_BACKOFF_MS, Math.max(MIN_BACKOFF_MS, this.backoff * 2));
-      this.report();
+      const error = err instanceof Error ? err : new Error(String(err));
+      if (this.options.tooLarge?.(error)) this.refusedAsTooLarge(batch, error);
+      else {
+        this.failing = error;
+        this.backoff = Math.min(MAX_BACKOFF_MS, Math.max(MIN_BACKOFF_MS, this.backoff * 2));
+        this.report();
+      }
     } finally {
       this.sending = false;
     }
@@ -126,6 +148,31 @@ export class DeliveryQueue<T> {
       return;
     }
     this.schedule(this.failing ? this.backoff : 0);
+  }
+
+  /** The first records, in order, within the batch's count and byte limits; never empty. */
+  private nextBatch(): QueueItem<T>[] {
+    let bytes = this.items[0].bytes;
+    let n = 1;
+    while (n < this.items.length && n < this.options.batchSize && bytes + this.items[n].bytes <= this.batchBytes) bytes += this.items[n++].bytes;
+    return this.items.slice(0, n);
+  }
+
+  private refusedAsTooLarge(batch: QueueItem<T>[], error: Error): void {
+    // The broker answered: it is not down.
+    this.failing = undefined;
+    this.backoff = 0;
+    if (batch.length > 1) {
+      // The broker's limit is below ours (a topic's max.message.bytes): halve ours for good and
+      // send again at once, in the same order.
+      this.batchBytes = Math.max(1, Math.floor(batch.reduce((sum, item) => sum + item.bytes, 0) / 2));
+      return;
+    }
+    // One message alone is too large: it can never be delivered, so it fails and the rest go on.
+    const [item] = this.items.splice(0, 1);
+    this.bytes -= item.bytes;
+    item.settle(new RecordTooLargeError(item.bytes, error));
+    this.report();
   }
 
   private report(): void {

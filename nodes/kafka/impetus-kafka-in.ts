@@ -177,8 +177,9 @@ export = function (RED: NodeAPI): void {
       if (def.schema && !platformFor(RED).validators.has(def.schema)) throw new Error(RED._('impetus-kafka-in.errors.noSchema', { schema: def.schema }));
       // Exactly one parameter each: Node-RED runs a hook of any other arity as callback-style
       // asynchronous, and a callback never called would halt every message.
-      hooks.add(`onReceive.${hookName}`, (event) => tracker.received(event.msg?._msgid));
-      hooks.add(`onComplete.${hookName}`, (event) => tracker.completed(event.msg?._msgid, event.error));
+      hooks.add(`preDeliver.${hookName}`, (event) => tracker.routedTo(event.msg));
+      hooks.add(`onReceive.${hookName}`, (event) => tracker.received(event.msg));
+      hooks.add(`onComplete.${hookName}`, (event) => tracker.completed(event.msg, event.error));
       const c = broker.client().consumer({ groupId: def.groupId, sessionTimeout: 30000, heartbeatInterval: 3000, allowAutoTopicCreation: true });
       consumer = c;
       c.on(c.events.GROUP_JOIN, () => {

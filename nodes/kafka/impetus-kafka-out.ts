@@ -1,7 +1,7 @@
 import type { Node, NodeAPI, NodeDef, NodeMessageInFlow } from 'node-red';
 import { asError, StatusReporter } from '../platform/node-kit';
 import type { OutgoingMessage } from './client';
-import { Compression } from './client';
+import { Compression, isTooLarge } from './client';
 import { DeliveryQueue } from './delivery-queue';
 import type { KafkaBrokerNode } from './broker-config';
 import type { OutRecord } from './records';
@@ -36,9 +36,12 @@ export = function (RED: NodeAPI): void {
       const compression = def.compression === 'gzip' ? Compression.GZIP : Compression.None;
       queue = new DeliveryQueue<OutRecord>({
         batchSize: int(def.batchSize, 500, 1, 'batch size'),
+        // Under the broker's default message.max.bytes (1,048,588) with room for the batch header.
+        batchBytes: 1_000_000,
         lingerMs: int(def.lingerMs, 5, 0, 'linger'),
         maxMessages: int(def.maxBuffered, 10000, 1, 'buffer size'),
         maxBytes: int(def.maxBufferedMb, 64, 1, 'buffer MB') * 1024 * 1024,
+        tooLarge: isTooLarge,
         send: async (records) => {
           const producer = await broker.acquireProducer(node.id);
           const byTopic = new Map<string, OutgoingMessage[]>();

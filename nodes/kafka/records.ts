@@ -7,6 +7,9 @@ export interface OutRecord {
   message: OutgoingMessage;
 }
 
+/** A record's framing in a Kafka record batch (lengths, deltas, attributes), at most. */
+const RECORD_OVERHEAD = 40;
+
 /** msg → Kafka record; throws a message that names the bad property. */
 export function toRecord(msg: NodeMessageInFlow & { [key: string]: unknown }, defaultTopic: string | undefined): { record: OutRecord; bytes: number } {
   const topic = defaultTopic || msg.topic;
@@ -33,14 +36,15 @@ export function toRecord(msg: NodeMessageInFlow & { [key: string]: unknown }, de
   if (partition !== undefined && (!Number.isInteger(partition) || (partition as number) < 0)) throw new Error('msg.partition must be a non-negative integer');
   const message: OutgoingMessage = { value, headers, key: key === undefined || key === null ? null : Buffer.isBuffer(key) ? key : String(key) };
   if (partition !== undefined) message.partition = partition as number;
-  const bytes = (value?.length ?? 0) + (typeof message.key === 'string' || Buffer.isBuffer(message.key) ? message.key.length : 0);
+  let bytes = RECORD_OVERHEAD + (value?.length ?? 0) + (message.key?.length ?? 0);
+  for (const name in headers) bytes += name.length + (headers[name] as string | Buffer).length;
   return { record: { topic, message }, bytes };
 }
 
 /** Errors a second attempt cannot fix: the message is bad, not the moment. */
 export function isPermanent(err: Error): boolean {
   const code = (err as { code?: string }).code;
-  return code === 'IMPETUS_INVALID' || code === 'IMPETUS_KAFKA_DECODE' || err.name === 'ValidationError';
+  return code === 'IMPETUS_INVALID' || code === 'IMPETUS_KAFKA_DECODE' || code === 'IMPETUS_KAFKA_TOO_LARGE' || err.name === 'ValidationError';
 }
 
 class DecodeError extends Error {

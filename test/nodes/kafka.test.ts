@@ -25,7 +25,19 @@ function holdNode(RED: NodeAPI): void {
   } as never);
 }
 
+/** Passes each message on and calls done() at once, as most nodes do (impetus-alert, change). */
+function passNode(RED: NodeAPI): void {
+  RED.nodes.registerType('test-pass', function (this: never, config: object) {
+    RED.nodes.createNode(this as never, config as never);
+    (this as unknown as { on: (e: string, f: (msg: object, send: (m: object) => void, done: () => void) => void) => void }).on('input', (msg, send, done) => {
+      send(msg);
+      done();
+    });
+  } as never);
+}
+
 const catchNode = require('@node-red/nodes/core/common/25-catch.js');
+const linkNodes = require('@node-red/nodes/core/common/60-link.js');
 
 describe('Kafka nodes (real broker)', function () {
   this.timeout(90000);
@@ -133,6 +145,34 @@ describe('Kafka nodes (real broker)', function () {
     await waitFor(async () => (await committed(groupId, topic)) === 3, 'offset 3 committed', 30000);
   });
 
+  it('kafka-in counts a message passed on before done() as in the flow until the next node is done with it', async function () {
+    const topic = unique('chain');
+    const groupId = unique('group');
+    await produce(topic, ['{"n":1}', '{"n":2}'], 'same-key');
+    // A link pair hands the message on with a direct receive(), not through the router. Link
+    // nodes name each other in arrays, which the runtime reads as config-node references unless
+    // the nodes sit on a tab (x, y).
+    const at = { z: 'tab', x: 0, y: 0 };
+    await load([...kafkaNodes, passNode, holdNode, linkNodes], [
+      { id: 'tab', type: 'tab' },
+      broker(),
+      { id: 'in', type: 'impetus-kafka-in', ...at, broker: 'broker', topics: topic, groupId, fromBeginning: true, decode: 'json', wires: [['pass']] },
+      { id: 'pass', type: 'test-pass', ...at, wires: [['link-out']] },
+      { id: 'link-out', type: 'link out', ...at, mode: 'link', links: ['link-in'], wires: [] },
+      { id: 'link-in', type: 'link in', ...at, links: ['link-out'], wires: [['hold']] },
+      { id: 'hold', type: 'test-hold', ...at, wires: [] },
+    ]);
+    await waitFor(() => held.length === 2, 'two held records', 60000);
+    // The first node finished long ago (its send is delivered on a later tick than its done()),
+    // but the records are still in the flow.
+    await new Promise((r) => setTimeout(r, 1500));
+    assert.equal(await committed(groupId, topic), 0);
+    held[0].done();
+    await waitFor(async () => (await committed(groupId, topic)) === 1, 'offset 1 committed', 30000);
+    held[1].done();
+    await waitFor(async () => (await committed(groupId, topic)) === 2, 'offset 2 committed', 30000);
+  });
+
   it('kafka-in delivers a record again when the flow fails it, and commits after the retry succeeds', async function () {
     const topic = unique('retry');
     const groupId = unique('group');
@@ -174,6 +214,26 @@ describe('Kafka nodes (real broker)', function () {
     delivered[0].done();
     for (const h of held.filter((x) => x.msg.error)) h.done();
     await waitFor(async () => (await committed(groupId, topic)) === 3, 'all three offsets committed', 30000);
+  });
+
+  it('kafka-out keeps each request under the broker size limit and fails alone a message that can never fit', async function () {
+    const topic = unique('large');
+    await ensureTopic(client, topic, 1);
+    // 1,500 records of 1 kB on one partition: one request of them all would be refused.
+    await load(kafkaNodes, [broker(), { id: 'out', type: 'impetus-kafka-out', broker: 'broker', topic, batchSize: 5000, lingerMs: 50, wires: [] }]);
+    const out = node('out');
+    const errors: string[] = [];
+    out.on('call:error', ((call: { args: unknown[] }) => errors.push(String(call.args[0]))) as never);
+    const filler = 'x'.repeat(1000);
+    for (let i = 0; i < 1500; i++) {
+      out.receive({ payload: { n: i, filler } });
+      if (i === 700) out.receive({ payload: 'y'.repeat(1_200_000) });
+    }
+    const got = await consume(topic, 1500);
+    assert.deepEqual(got.map((r) => JSON.parse(r.value).n), Array.from({ length: 1500 }, (_, i) => i));
+    await waitFor(() => errors.length > 0, 'the oversized message failed', 10000);
+    assert.equal(errors.length, 1);
+    assert.match(errors[0], /too large \(1200040 bytes\)/);
   });
 
   it('kafka-out refuses with a clear error once its buffer is full while the broker is unreachable', async function () {
