@@ -94,6 +94,18 @@ describe('Kafka nodes (real broker)', function () {
     }
   }
 
+  /** Finishes a held message and waits until `offsets` records of the group are committed. */
+  async function finish(h: Held, groupId: string, topic: string, offsets: number): Promise<void> {
+    h.done();
+    await waitFor(async () => (await committed(groupId, topic)) === offsets, `offset ${offsets} committed`, 30000);
+  }
+
+  /** Waits a while and checks that nothing of the group is committed. */
+  async function nothingCommitted(groupId: string, topic: string, ms: number): Promise<void> {
+    await new Promise((r) => setTimeout(r, ms));
+    assert.equal(await committed(groupId, topic), 0);
+  }
+
   it('kafka-out publishes with key and headers, and calls done only once the broker has the record', async function () {
     const topic = unique('out');
     await ensureTopic(client, topic, 3);
@@ -133,16 +145,12 @@ describe('Kafka nodes (real broker)', function () {
     assert.equal(held[0].msg.key, 'same-key');
     assert.deepEqual(held[0].msg._kafka, { topic, partition: held[0].msg.partition, offset: '0', attempt: 0 });
     // Nothing finished: nothing committed, even after a while.
-    await new Promise((r) => setTimeout(r, 1500));
-    assert.equal(await committed(groupId, topic), 0);
+    await nothingCommitted(groupId, topic, 1500);
     // Finishing the second alone cannot commit past the first.
     held[1].done();
-    await new Promise((r) => setTimeout(r, 1000));
-    assert.equal(await committed(groupId, topic), 0);
-    held[0].done();
-    await waitFor(async () => (await committed(groupId, topic)) === 2, 'offset 2 committed', 30000);
-    held[2].done();
-    await waitFor(async () => (await committed(groupId, topic)) === 3, 'offset 3 committed', 30000);
+    await nothingCommitted(groupId, topic, 1000);
+    await finish(held[0], groupId, topic, 2);
+    await finish(held[2], groupId, topic, 3);
   });
 
   it('kafka-in counts a message passed on before done() as in the flow until the next node is done with it', async function () {
@@ -165,12 +173,9 @@ describe('Kafka nodes (real broker)', function () {
     await waitFor(() => held.length === 2, 'two held records', 60000);
     // The first node finished long ago (its send is delivered on a later tick than its done()),
     // but the records are still in the flow.
-    await new Promise((r) => setTimeout(r, 1500));
-    assert.equal(await committed(groupId, topic), 0);
-    held[0].done();
-    await waitFor(async () => (await committed(groupId, topic)) === 1, 'offset 1 committed', 30000);
-    held[1].done();
-    await waitFor(async () => (await committed(groupId, topic)) === 2, 'offset 2 committed', 30000);
+    await nothingCommitted(groupId, topic, 1500);
+    await finish(held[0], groupId, topic, 1);
+    await finish(held[1], groupId, topic, 2);
   });
 
   it('kafka-in delivers a record again when the flow fails it, and commits after the retry succeeds', async function () {
@@ -188,8 +193,7 @@ describe('Kafka nodes (real broker)', function () {
     assert.equal((held[1].msg._kafka as { attempt: number }).attempt, 1);
     assert.deepEqual(held[1].msg.payload, { n: 1 });
     assert.equal(await committed(groupId, topic), 0);
-    held[1].done();
-    await waitFor(async () => (await committed(groupId, topic)) === 1, 'offset committed after the retry', 30000);
+    await finish(held[1], groupId, topic, 1);
   });
 
   it('kafka-in reports an undecodable or invalid record to Catch and moves past it', async function () {
