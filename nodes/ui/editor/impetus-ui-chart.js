@@ -1,3 +1,5 @@
+// @include panel.js
+/* global panelLabel, rolesInput -- from shared/panel.js, inlined at build time */
 RED.nodes.registerType('impetus-ui-chart', {
   category: 'impetus',
   color: '#8FC1E3',
@@ -18,13 +20,11 @@ RED.nodes.registerType('impetus-ui-chart', {
   outputs: 0,
   icon: 'ui-chart.svg',
   paletteLabel: 'ui chart',
-  label: function () {
-    return this.name || this.title || (this.page ? 'chart on ' + this.page : 'ui chart');
-  },
+  label: panelLabel('chart', 'ui chart'),
   labelStyle: function () {
     return this.name ? 'node_label_italic' : '';
   },
   oneditprepare: function () {
-    $('#node-input-roles').typedInput({ types: [{ value: 'roles', multiple: true, options: ['operator', 'supervisor', 'field', 'cyber', 'intel', 'manager', 'admin'] }] });
+    rolesInput('roles');
   },
 });

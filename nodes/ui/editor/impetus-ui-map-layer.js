@@ -1,3 +1,5 @@
+// @include panel.js
+/* global panelLabel, rolesInput -- from shared/panel.js, inlined at build time */
 RED.nodes.registerType('impetus-ui-map-layer', {
   category: 'impetus',
   color: '#8FC1E3',
@@ -13,13 +15,11 @@ RED.nodes.registerType('impetus-ui-map-layer', {
   outputs: 0,
   icon: 'ui-map-layer.svg',
   paletteLabel: 'ui map layer',
-  label: function () {
-    return this.name || this.title || (this.page ? 'layer on ' + this.page : 'ui map layer');
-  },
+  label: panelLabel('layer', 'ui map layer'),
   labelStyle: function () {
     return this.name ? 'node_label_italic' : '';
   },
   oneditprepare: function () {
-    $('#node-input-roles').typedInput({ types: [{ value: 'roles', multiple: true, options: ['operator', 'supervisor', 'field', 'cyber', 'intel', 'manager', 'admin'] }] });
+    rolesInput('roles');
   },
 });

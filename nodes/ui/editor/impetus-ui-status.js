@@ -1,3 +1,5 @@
+// @include panel.js
+/* global rolesInput -- from shared/panel.js, inlined at build time */
 RED.nodes.registerType('impetus-ui-status', {
   category: 'impetus',
   color: '#8FC1E3',
@@ -20,6 +22,6 @@ RED.nodes.registerType('impetus-ui-status', {
     return this.name ? 'node_label_italic' : '';
   },
   oneditprepare: function () {
-    $('#node-input-roles').typedInput({ types: [{ value: 'roles', multiple: true, options: ['operator', 'supervisor', 'field', 'cyber', 'intel', 'manager', 'admin'] }] });
+    rolesInput('roles');
   },
 });

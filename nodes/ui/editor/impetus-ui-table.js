@@ -1,3 +1,5 @@
+// @include panel.js
+/* global panelLabel, rolesInput -- from shared/panel.js, inlined at build time */
 RED.nodes.registerType('impetus-ui-table', {
   category: 'impetus',
   color: '#8FC1E3',
@@ -17,9 +19,7 @@ RED.nodes.registerType('impetus-ui-table', {
   outputs: 1,
   icon: 'ui-table.svg',
   paletteLabel: 'ui table',
-  label: function () {
-    return this.name || this.title || (this.page ? 'table on ' + this.page : 'ui table');
-  },
+  label: panelLabel('table', 'ui table'),
   labelStyle: function () {
     return this.name ? 'node_label_italic' : '';
   },
@@ -27,8 +27,7 @@ RED.nodes.registerType('impetus-ui-table', {
     return this._('impetus-ui-table.label.output');
   },
   oneditprepare: function () {
-    var roles = ['operator', 'supervisor', 'field', 'cyber', 'intel', 'manager', 'admin'];
-    $('#node-input-roles').typedInput({ types: [{ value: 'roles', multiple: true, options: roles }] });
-    $('#node-input-actionRoles').typedInput({ types: [{ value: 'roles', multiple: true, options: roles }] });
+    rolesInput('roles');
+    rolesInput('actionRoles');
   },
 });
