@@ -183,30 +183,22 @@ export = function (RED: NodeAPI): void {
       else status.ok(text);
     }
 
-    let checker: NodeJS.Timeout | undefined;
-    if (watch) {
-      const w = watch;
-      checker = setInterval(() => {
-        const silenced = w.check(Date.now());
-        for (const s of silenced) {
-          const minutes = Math.max(1, Math.round((Date.now() - s.lastArrival) / 60_000));
-          const a: Assessment = {
-            m: { sampler: s.sensorId, ts: Date.now(), atLeast: false, identified: [], faults: [], zone: s.zone, location: s.location },
-            tiers: [],
-            unknownOrganisms: [],
-            failure: t('failure.silent', { minutes }),
-            recovered: false,
-            warmingUp: false,
-          };
-          for (const d of bacteriaDrafts(a, { ...place, exercise: false })) node.send([null, { topic: s.sensorId, payload: d }, null]);
-        }
-        if (silenced.length) {
-          const h = health(true);
-          if (h) node.send([null, null, h]);
-        }
-      }, Math.max(250, Math.min(w.gapMs / 4, 10_000)));
-      checker.unref();
-    }
+    const stopWatch = watch?.watch((silenced, now) => {
+      for (const s of silenced) {
+        const minutes = Math.max(1, Math.round((now - s.lastArrival) / 60_000));
+        const a: Assessment = {
+          m: { sampler: s.sensorId, ts: now, atLeast: false, identified: [], faults: [], zone: s.zone, location: s.location },
+          tiers: [],
+          unknownOrganisms: [],
+          failure: t('failure.silent', { minutes }),
+          recovered: false,
+          warmingUp: false,
+        };
+        for (const d of bacteriaDrafts(a, { ...place, exercise: false })) node.send([null, { topic: s.sensorId, payload: d }, null]);
+      }
+      const h = health(true);
+      if (h) node.send([null, null, h]);
+    });
 
     handleInput(
       node,
@@ -236,7 +228,7 @@ export = function (RED: NodeAPI): void {
         if (errors.length) throw new Error(t('errors.rejected', { count: errors.length, total: items.length, detail: errors.slice(0, 3).join('; ') }));
       },
       () => {
-        if (checker) clearInterval(checker);
+        stopWatch?.();
         return saved.close();
       },
     );

@@ -223,21 +223,17 @@ export = function (RED: NodeAPI): void {
 
     const context = (topic?: unknown): ParseContext => ({ now: Date.now(), topic: typeof topic === 'string' ? topic : undefined, defaults: settings.defaults, maxReadings: settings.maxReadings });
 
-    let checker: NodeJS.Timeout | undefined;
+    let stopWatch: (() => void) | undefined;
     if (watch) {
       const w = watch;
-      checker = setInterval(() => {
-        const silenced = w.check(Date.now());
-        if (!silenced.length) return;
-        const now = Date.now();
+      stopWatch = w.watch((silenced, now) => {
         for (const s of silenced) {
           node.send([null, null, { topic: 'sensor-availability', payload: silentSensorDraft(s, { sourceNode: node.id, tool: settings.tool, gapMs: w.gapMs, now, exercise: replayExercise }) }]);
         }
         const h = health(true);
         if (h) node.send([null, h, null]);
         showStatus();
-      }, Math.max(250, Math.min(w.gapMs / 4, 10_000)));
-      checker.unref();
+      });
     }
 
     handleInput(
@@ -267,7 +263,7 @@ export = function (RED: NodeAPI): void {
       },
       () => {
         replay?.stop();
-        if (checker) clearInterval(checker);
+        stopWatch?.();
       },
     );
 

@@ -51,6 +51,20 @@ export class SilenceWatch {
     return wasSilent ? s : undefined;
   }
 
+  /**
+   * Checks a few times per gap (every quarter of it, from 250 ms to 10 s) and hands the sensors
+   * that went silent to `onSilent`. Returns the stop. The timer never keeps a runtime alive.
+   */
+  watch(onSilent: (silenced: Watched[], now: number) => void): () => void {
+    const timer = setInterval(() => {
+      const now = Date.now();
+      const silenced = this.check(now);
+      if (silenced.length) onSilent(silenced, now);
+    }, Math.max(250, Math.min(this.gapMs / 4, 10_000)));
+    timer.unref();
+    return () => clearInterval(timer);
+  }
+
   /** Sensors that crossed the gap since the last check. */
   check(now: number): Watched[] {
     const silenced: Watched[] = [];
