@@ -13,7 +13,7 @@
  *   store of a million open alerts. WAL readers do not block the writer, nor it them.
  */
 import * as path from 'node:path';
-import { Worker } from 'node:worker_threads';
+import { WorkerRpc } from '../worker-rpc';
 
 export interface BackgroundOptions {
   file: string;
@@ -34,31 +34,22 @@ export interface CheckpointReport {
 /** The reads the worker knows, by name: the SQL stays in the worker. */
 export type BackgroundRead = 'openCounts';
 
-export type WorkerMessage =
-  | CheckpointReport
-  | { type: 'error'; message: string }
-  | { type: 'result'; id: number; rows?: unknown[]; error?: string };
+/** What the worker raises on its own, between reads. */
+export type BackgroundEvent = CheckpointReport | { type: 'error'; message: string };
 
 export class BackgroundConnection {
-  private readonly worker: Worker;
+  private readonly rpc: WorkerRpc<BackgroundRead, BackgroundEvent>;
   private readonly listeners = new Set<(report: CheckpointReport) => void>();
-  private readonly waiting = new Map<number, { resolve(rows: unknown[]): void; reject(err: Error): void }>();
-  private nextId = 1;
-  private stopped: Promise<number> | undefined;
 
   constructor(options: BackgroundOptions) {
     const { onError, ...workerData } = options;
-    this.worker = new Worker(path.join(__dirname, 'sqlite-background-worker.js'), { workerData });
-    // A stopping runtime must not wait for the checkpoint timer.
-    this.worker.unref();
-    this.worker.on('message', (message: WorkerMessage) => {
-      if (message.type === 'error') onError(message.message);
-      else if (message.type === 'checkpointed') for (const listener of this.listeners) listener(message);
-      else this.settle(message.id, message.rows, message.error);
-    });
-    this.worker.on('error', (err) => {
-      onError(`the store's background thread stopped: ${err.message}`);
-      this.failAll(err);
+    this.rpc = new WorkerRpc(path.join(__dirname, 'sqlite-background-worker.js'), "the store's background thread", {
+      workerData,
+      onEvent: (event) => {
+        if (event.type === 'error') onError(event.message);
+        else for (const listener of this.listeners) listener(event);
+      },
+      onFailure: (err) => onError(err.message),
     });
   }
 
@@ -68,29 +59,10 @@ export class BackgroundConnection {
   }
 
   read<T>(name: BackgroundRead): Promise<T[]> {
-    if (this.stopped) return Promise.reject(new Error('the store is closed'));
-    const id = this.nextId++;
-    return new Promise<T[]>((resolve, reject) => {
-      this.waiting.set(id, { resolve: resolve as (rows: unknown[]) => void, reject });
-      this.worker.postMessage({ type: 'read', id, name });
-    });
+    return this.rpc.call<T[]>(name);
   }
 
-  stop(): Promise<number> {
-    this.stopped ??= this.worker.terminate().finally(() => this.failAll(new Error('the store is closed')));
-    return this.stopped;
-  }
-
-  private settle(id: number, rows: unknown[] | undefined, error: string | undefined): void {
-    const waiter = this.waiting.get(id);
-    if (!waiter) return;
-    this.waiting.delete(id);
-    if (error !== undefined) waiter.reject(new Error(error));
-    else waiter.resolve(rows ?? []);
-  }
-
-  private failAll(err: Error): void {
-    for (const waiter of this.waiting.values()) waiter.reject(err);
-    this.waiting.clear();
+  stop(): Promise<void> {
+    return this.rpc.close();
   }
 }
