@@ -27,8 +27,8 @@ import { letterbox } from '../nodes/vision/letterbox';
 import { acquireModel, DEMO_MODEL } from '../nodes/vision/model-registry';
 import { DEFAULT_TRACKER } from '../nodes/vision/tracker';
 
-const ROUNDS = Number(process.env.ROUNDS ?? 3);
-const FRAMES_PER_ROUND = Number(process.env.FRAMES ?? 60);
+const ROUNDS = Number(process.env.ROUNDS ?? 5);
+const FRAMES_PER_ROUND = Number(process.env.FRAMES ?? 120);
 const LAG_SECONDS = Number(process.env.LAG_SECONDS ?? 10);
 const THREADS = Number(process.env.THREADS ?? 1);
 /** Frames in progress at once in the streaming run: the detector nodes' default "parallel frames". */

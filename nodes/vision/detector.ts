@@ -1,6 +1,6 @@
 import { nms } from './geometry';
 import { decodeOutput, detectLayout, type LayoutInfo, type RawDetection } from './layout';
-import { letterbox, unletterbox } from './letterbox';
+import { unletterbox } from './letterbox';
 import type { ModelHandle } from './model-registry';
 
 export interface Detection extends RawDetection {
@@ -20,9 +20,9 @@ export interface DetectOptions {
 }
 
 /**
- * One frame through the model: letterbox (sharp's threads), inference (the model's own thread,
- * off the event loop), then decode, class-aware NMS and the mapping back to frame pixels, which
- * are cheap and run here. The layout is worked out on the first output and kept.
+ * One frame through the model: decode and letterbox (the model's frame thread), inference (its
+ * inference thread), both off the event loop; then the output's decode, class-aware NMS and the
+ * mapping back to frame pixels, which are cheap and run here. The layout is worked out on the first output and kept.
  */
 export class Detector {
   private layout: LayoutInfo | undefined;
@@ -33,11 +33,11 @@ export class Detector {
 
   async detect(frame: Buffer): Promise<FrameResult> {
     const { info } = this.model;
-    // Decoding starts now, in sharp's threads, while the frames before are still being inferred
-    // in the model's thread. The chain makes each frame's inference request wait only until the
+    // Decoding starts now, in the model's frame thread, while the frames before are still being
+    // inferred in its inference thread. The chain makes each frame's inference request wait only until the
     // previous frame's has been sent: the model's thread then serves them in frame order, back to
     // back, and the tracker sees the frames in sequence.
-    const prepared = letterbox(frame, info.inputWidth, info.inputHeight, this.options.maxPixels);
+    const prepared = this.model.prepare(frame, this.options.maxPixels);
     prepared.catch(() => undefined);
     const sent = this.tail.then(async () => {
       const lb = await prepared;

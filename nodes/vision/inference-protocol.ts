@@ -1,16 +1,19 @@
-/** Messages between model-registry.ts and its inference worker (inference-worker.ts). */
+/** Calls from model-registry.ts to its inference worker (inference-worker.ts), through worker-rpc.ts. */
 
-export interface WorkerSetup {
-  bytes: ArrayBuffer;
-  threads?: number;
-}
-
-export type WorkerRequest =
-  | { type: 'run'; id: number; input: Float32Array; dims: number[] }
+export type InferenceRequest =
+  | { type: 'load'; bytes: ArrayBuffer; threads?: number }
+  | { type: 'run'; input: Float32Array; dims: number[] }
   | { type: 'release' };
 
-export type WorkerReply =
-  | { type: 'loaded'; inputName: string; outputName: string; inputShape: Array<number | null> }
-  | { type: 'failed'; message: string }
-  | { type: 'result'; id: number; data?: Float32Array; dims?: number[]; error?: string }
-  | { type: 'released' };
+/** The answer to `load`. */
+export interface Loaded {
+  inputName: string;
+  outputName: string;
+  inputShape: Array<number | null>;
+}
+
+/** The answer to `run`: the model's first output. */
+export interface InferOutput {
+  data: Float32Array;
+  dims: readonly number[];
+}

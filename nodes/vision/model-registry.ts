@@ -1,9 +1,11 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Node } from 'node-red';
-import { Worker } from 'node:worker_threads';
 import { PACKAGE_ROOT } from '../platform/paths';
-import type { WorkerReply, WorkerRequest, WorkerSetup } from './inference-protocol';
+import { WorkerRpc } from '../platform/worker-rpc';
+import type { FrameRequest } from './frame-worker';
+import type { InferenceRequest, InferOutput, Loaded } from './inference-protocol';
+import type { Letterboxed } from './letterbox';
 import type { Layout } from './layout';
 import { parseClassNames, parseImageSize, readOnnxMetadata } from './onnx-metadata';
 
@@ -17,14 +19,14 @@ export interface ModelInfo {
   layout?: Layout;
 }
 
-/** The model's first output for one input. */
-export interface InferOutput {
-  data: Float32Array;
-  dims: readonly number[];
-}
-
 export interface ModelHandle {
   readonly info: ModelInfo;
+  /**
+   * Decodes and letterboxes a frame into this model's input, in the model's frame thread: the
+   * next frame is prepared there while the current one is inferred, and the event loop does
+   * neither. `maxPixels` refuses larger frames before they are decoded.
+   */
+  prepare(frame: Buffer, maxPixels?: number): Promise<Letterboxed>;
   /**
    * Runs the model on one input in the model's own thread, so the event loop stays free while it
    * runs. Inferences of one model are served one at a time, in the order they were asked for. The
@@ -51,79 +53,37 @@ interface Sidecar {
   layout?: Layout;
 }
 
-interface Entry {
-  refs: number;
-  loading: Promise<{ thread: InferenceThread; info: ModelInfo }>;
-}
+/** A model's two threads: one runs its session, one prepares frames for it (started on the first frame). */
+class ModelThreads {
+  private frames: WorkerRpc<FrameRequest> | undefined;
+  private closed = false;
 
-/** The main side of one inference worker (inference-worker.ts): one session, one thread. */
-class InferenceThread {
-  private readonly worker: Worker;
-  private readonly waiting = new Map<number, { resolve(output: InferOutput): void; reject(err: Error): void }>();
-  private nextId = 1;
-  private failure: Error | undefined;
-  private released: (() => void) | undefined;
-  readonly loaded: Promise<{ inputName: string; outputName: string; inputShape: Array<number | null> }>;
+  constructor(readonly inference: WorkerRpc<InferenceRequest>, private readonly file: string) {}
 
-  constructor(readonly file: string, bytes: Buffer, threads: number | undefined) {
-    const setup: WorkerSetup = { bytes: bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer, threads };
-    this.worker = new Worker(path.join(__dirname, 'inference-worker.js'), { workerData: setup, transferList: [setup.bytes] });
-    // A runtime or test that forgets a release must still be able to exit.
-    this.worker.unref();
-    let loaded!: (info: { inputName: string; outputName: string; inputShape: Array<number | null> }) => void;
-    let failed!: (err: Error) => void;
-    this.loaded = new Promise((resolve, reject) => {
-      loaded = resolve;
-      failed = reject;
-    });
-    this.worker.on('message', (reply: WorkerReply) => {
-      if (reply.type === 'loaded') loaded(reply);
-      else if (reply.type === 'failed') failed(new Error(`onnxruntime cannot load ${file}: ${reply.message}`));
-      else if (reply.type === 'released') this.released?.();
-      else this.settle(reply.id, reply.data, reply.dims, reply.error);
-    });
-    this.worker.on('error', (err) => this.fail(new Error(`the inference thread of ${file} stopped: ${err.message}`), failed));
-    this.worker.on('exit', () => this.fail(new Error(`the inference thread of ${file} has ended`), failed));
+  prepare(info: ModelInfo, frame: Buffer, maxPixels?: number): Promise<Letterboxed> {
+    if (this.closed) return Promise.reject(new Error(`the model ${this.file} was released`));
+    this.frames ??= new WorkerRpc(path.join(__dirname, 'frame-worker.js'), `the frame thread of ${this.file}`);
+    // A view into a larger buffer (a slice of a stream) would take all of that buffer along: copy just the frame.
+    const own = frame.byteOffset === 0 && frame.byteLength === frame.buffer.byteLength ? frame : Uint8Array.prototype.slice.call(frame);
+    const request: FrameRequest = { frame: own, inputWidth: info.inputWidth, inputHeight: info.inputHeight, maxPixels };
+    return this.frames.call<Letterboxed>(request, own === frame ? [] : [own.buffer as ArrayBuffer]);
   }
 
   infer(input: Float32Array, dims: readonly number[]): Promise<InferOutput> {
-    if (this.failure) return Promise.reject(this.failure);
-    const id = this.nextId++;
-    return new Promise<InferOutput>((resolve, reject) => {
-      this.waiting.set(id, { resolve, reject });
-      const request: WorkerRequest = { type: 'run', id, input, dims: [...dims] };
-      this.worker.postMessage(request, [input.buffer as ArrayBuffer]);
+    return this.inference.call<InferOutput>({ type: 'run', input, dims: [...dims] }, [input.buffer as ArrayBuffer]).catch((err: Error) => {
+      throw new Error(`inference with ${this.file} failed: ${err.message}`);
     });
   }
 
-  async release(): Promise<void> {
-    if (!this.failure) {
-      const done = new Promise<void>((resolve) => {
-        this.released = resolve;
-        // A stuck native call must not hold a redeploy: terminate anyway after a while.
-        setTimeout(resolve, 5000).unref();
-      });
-      this.worker.postMessage({ type: 'release' } satisfies WorkerRequest);
-      await done;
-    }
-    this.fail(new Error(`the model ${this.file} was released`), () => undefined);
-    await this.worker.terminate();
+  async close(): Promise<void> {
+    this.closed = true;
+    await Promise.all([this.inference.close({ type: 'release' }), this.frames?.close()]);
   }
+}
 
-  private settle(id: number, data: Float32Array | undefined, dims: number[] | undefined, error: string | undefined): void {
-    const waiter = this.waiting.get(id);
-    if (!waiter) return;
-    this.waiting.delete(id);
-    if (error !== undefined || !data || !dims) waiter.reject(new Error(`inference with ${this.file} failed: ${error ?? 'no output'}`));
-    else waiter.resolve({ data, dims });
-  }
-
-  private fail(err: Error, failLoad: (err: Error) => void): void {
-    this.failure ??= err;
-    failLoad(this.failure);
-    for (const waiter of this.waiting.values()) waiter.reject(this.failure);
-    this.waiting.clear();
-  }
+interface Entry {
+  refs: number;
+  loading: Promise<{ threads: ModelThreads; info: ModelInfo }>;
 }
 
 /**
@@ -156,15 +116,17 @@ export async function acquireModel(file: string, options: LoadOptions = {}): Pro
     throw err;
   }
   let released = false;
+  const { threads, info } = loaded;
   return {
-    info: loaded.info,
-    infer: (input, dims) => loaded.thread.infer(input, dims),
+    info,
+    prepare: (frame, maxPixels) => threads.prepare(info, frame, maxPixels),
+    infer: (input, dims) => threads.infer(input, dims),
     async release() {
       if (released) return;
       released = true;
       if (--e.refs > 0) return;
       if (entries.get(key) === e) entries.delete(key);
-      await loaded.thread.release();
+      await threads.close();
     },
   };
 }
@@ -180,15 +142,22 @@ async function load(file: string, options: LoadOptions) {
     throw new Error(`${file} is not an ONNX model: ${(err as Error).message}`);
   }
   const sidecar = await readSidecar(file);
-  const threads = options.threads && options.threads > 0 ? Math.floor(options.threads) : undefined;
-  const thread = new InferenceThread(file, bytes, threads);
-  const loaded = await thread.loaded;
+  const intraOp = options.threads && options.threads > 0 ? Math.floor(options.threads) : undefined;
+  const inference = new WorkerRpc<InferenceRequest>(path.join(__dirname, 'inference-worker.js'), `the inference thread of ${file}`);
+  const own = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
+  let loaded: Loaded;
+  try {
+    loaded = await inference.call<Loaded>({ type: 'load', bytes: own, threads: intraOp }, [own]);
+  } catch (err) {
+    await inference.close();
+    throw new Error(`${file}: ${(err as Error).message}`);
+  }
   const staticDims = loaded.inputShape;
   const fromShape = typeof staticDims[2] === 'number' && typeof staticDims[3] === 'number' ? { width: staticDims[3], height: staticDims[2] } : undefined;
   const sidecarSize = sidecar.inputSize === undefined ? undefined : Array.isArray(sidecar.inputSize) ? { width: sidecar.inputSize[0], height: sidecar.inputSize[1] } : { width: sidecar.inputSize, height: sidecar.inputSize };
   const size = (options.inputSize ? { width: options.inputSize, height: options.inputSize } : undefined) ?? sidecarSize ?? parseImageSize(meta.imgsz) ?? fromShape;
   if (!size) {
-    await thread.release();
+    await inference.close({ type: 'release' });
     throw new Error(`${file}: the input size is neither in the model nor in a sidecar JSON; set it on the model node`);
   }
   const classNames = options.classNames?.length ? options.classNames : sidecar.classNames ?? sidecar.names ?? parseClassNames(meta.names) ?? [];
@@ -201,7 +170,7 @@ async function load(file: string, options: LoadOptions) {
     classNames,
     layout: options.layout ?? sidecar.layout ?? (meta.layout as Layout | undefined),
   };
-  return { thread, info };
+  return { threads: new ModelThreads(inference, file), info };
 }
 
 async function readSidecar(file: string): Promise<Sidecar> {

@@ -74,6 +74,23 @@ describe('object detector core', function () {
     assert.equal(openSessions(), before + 1);
     await b.release();
     assert.equal(openSessions(), before);
+    await assert.rejects(b.prepare(await frame()), /was released/, 'no frame thread starts for a released model');
+  });
+
+  it("prepares frames in the model's frame thread, and stops it with the last reference", async () => {
+    const model = await acquireModel(path.join(FIXTURES, 'yolov8.onnx'));
+    const jpeg = await frame();
+    // A frame that is a view into a larger buffer, as a stream parser hands them out.
+    const stream = Buffer.concat([Buffer.alloc(1000, 1), jpeg, Buffer.alloc(1000, 2)]);
+    const inStream = stream.subarray(1000, 1000 + jpeg.length);
+    const [here, there, fromSlice] = [await letterbox(jpeg, 64, 64), await model.prepare(jpeg), await model.prepare(inStream)];
+    assert.deepEqual([there.width, there.height, there.scale, there.padX, there.padY], [128, 64, 0.5, 0, 16]);
+    assert.deepEqual(Array.from(there.tensor), Array.from(here.tensor));
+    assert.deepEqual(Array.from(fromSlice.tensor), Array.from(here.tensor));
+    assert.equal(stream.length, jpeg.length + 2000, 'the stream buffer is left whole');
+    await assert.rejects(model.prepare(Buffer.from('not an image')), /unsupported image format|Input buffer/i);
+    await model.release();
+    await assert.rejects(model.prepare(jpeg), /was released/);
   });
 
   it('reports a missing or broken model clearly and does not cache the failure', async () => {
