@@ -24,6 +24,7 @@ import express from 'express';
 import { closePlatforms } from '../nodes/platform/platform';
 import type { FlowNode } from './embedded-red';
 import { nodeAreas, RED, runtimeSettings, writeSinkNode } from './embedded-red';
+import { storeFloor } from './store-floor';
 
 // ---- options -------------------------------------------------------------------------------
 
@@ -426,6 +427,11 @@ async function main(): Promise<void> {
     console.log('\nthroughput');
     const change1 = await measure('change node (before)', rt.change, options.alerts, changeMsgs('c1'), options);
     const unique = options.only === 'dedup' ? undefined : await measure('impetus-alert, unique', rt.alert, options.alerts, uniqueMsgs('u'), options);
+    // Before the dedup run, so that the last rows written are the unique run's.
+    const floor = unique ? await storeFloor(rt.dbFile, rt.dir, options.alerts, options.window) : undefined;
+    if (floor) {
+      console.log(`  ${'SQLite floor (bare inserts)'.padEnd(30)} ${fmt(floor.alerts).padStart(9)} rows at ${fmt(floor.perSecond).padStart(8)} /s  (${floor.cpuMicros.toFixed(1).padStart(6)} µs CPU/alert)`);
+    }
     const dedup = options.only === 'unique' ? undefined : await measure('impetus-alert, dedup (10 fp)', rt.alert, options.alerts, dedupMsgs('d'), options);
     const change2 = await measure('change node (after)', rt.change, options.alerts, changeMsgs('c2'), options);
     const changeRate = (change1.perSecond + change2.perSecond) / 2;
@@ -478,6 +484,10 @@ async function main(): Promise<void> {
     console.log(`persisted alerts/s         ${rate(unique)}  (impetus-alert, unique fingerprints, SQLite synchronous=full; ${cpu(unique)})`);
     console.log(`change-node msgs/s         ${fmt(changeRate)}  (mean of ${fmt(change1.perSecond)} before, ${fmt(change2.perSecond)} after; ${cpu(change1)}, ${cpu(change2)})`);
     console.log(`ratio impetus/change       ${ratio(unique)}`);
+    if (floor) {
+      console.log(`SQLite floor alerts/s      ${fmt(floor.perSecond)}  (the unique run's rows and audit entries re-inserted by a bare better-sqlite3 loop, ${fmt(options.window)} per transaction, synchronous=full; ${floor.cpuMicros.toFixed(1)} µs CPU/alert)`);
+      console.log(`ratio ceiling floor/change ${(floor.perSecond / changeRate).toFixed(3)}  (no alert path on this store can reach a higher ratio)`);
+    }
     console.log(`dedup alerts/s             ${rate(dedup)}  (10 fingerprints: count += 1, history appended; ${cpu(dedup)})`);
     console.log(`ratio dedup/change         ${ratio(dedup)}`);
     if (samples.length >= 2) {
