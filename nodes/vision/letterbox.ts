@@ -126,13 +126,13 @@ export function letterboxPixels(src: Pixels, inputW: number, inputH: number): Le
   return { tensor: toInput(src, at, inputW, inputH), width: src.width, height: src.height, ...at };
 }
 
-/** Scratch rows of the horizontal pass, kept between frames of the same size. */
+/** Scratch rows of the horizontal pass: kept between frames, grown when a frame needs more. */
 let across = new Float32Array(0);
 
 /**
  * The pixels scaled to at.w × at.h, as 0..1 floats in CHW order, placed at (padX, padY) in a grey
- * inputW × inputH canvas: a horizontal pass over the source rows the output needs, then a
- * vertical one straight into the planes.
+ * inputW × inputH canvas: a horizontal pass over every source row, then a vertical one straight
+ * into the planes.
  */
 function toInput(src: Pixels, at: Placement, inputW: number, inputH: number): Float32Array {
   const { data, width, height, channels } = src;
