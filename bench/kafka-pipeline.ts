@@ -35,6 +35,7 @@ import type { KafkaClient } from '../nodes/kafka/client';
 import { createKafkaClient, ensureTopic } from '../nodes/kafka/client';
 import { closePlatforms } from '../nodes/platform/platform';
 import { nodeAreas, RED, runtimeSettings } from './embedded-red';
+import { storeFloor } from './store-floor';
 
 // The runtime's hook registry (the one RED.hooks is).
 const hooks = (require('@node-red/util') as { hooks: { add(name: string, f: (event: unknown) => void): void; remove(name: string): void } }).hooks;
@@ -274,6 +275,16 @@ async function main(): Promise<void> {
     const mean = (xs: { rate: number }[]) => xs.reduce((s, x) => s + x.rate, 0) / xs.length;
     const ratio = mean(pipes) / mean(bares);
     console.log(`  ratio pipeline/bare (mean of ${ROUNDS} rounds)  ${ratio.toFixed(2)}  (target ≥ 0.50: ${ratio >= 0.5 ? 'met' : 'NOT met'})`);
+    if (!WITHOUT_ALERT) {
+      // The pipeline's event loop must do at least the relay's share of its own loop (the same
+      // client decodes and produces each record) plus the store's floor for each alert, which
+      // runs on that loop too: together they bound the pipeline's rate whatever the nodes do.
+      const floor = await storeFloor(path.join(dir, 'alerts.db'), dir, MESSAGES, 1000);
+      const relayLoopSeconds = bares.reduce((sum, b) => sum + b.elu / b.rate, 0) / bares.length;
+      const ceiling = 1 / (relayLoopSeconds + 1 / floor.perSecond);
+      console.log(`  SQLite floor               ${floor.perSecond.toFixed(0).padStart(8)} alerts/s  ${floor.cpuMicros.toFixed(1).padStart(6)} µs CPU/alert  (the pipeline's last ${floor.alerts} alerts re-inserted by a bare loop)`);
+      console.log(`  ratio ceiling              ${(ceiling / mean(bares)).toFixed(2)}  (the relay's loop time per record plus the floor per alert, ${(relayLoopSeconds * 1e6).toFixed(1)} + ${(1e6 / floor.perSecond).toFixed(1)} µs)`);
+    }
     console.log(`  load average ${os.loadavg().map((l) => l.toFixed(2)).join(' ')} (1, 5, 15 min; ${os.cpus().length} CPUs)`);
   } finally {
     await stopRed().catch(() => undefined);
