@@ -487,6 +487,10 @@ async function main(): Promise<void> {
     if (floor) {
       console.log(`SQLite floor alerts/s      ${fmt(floor.perSecond)}  (the unique run's rows and audit entries re-inserted by a bare better-sqlite3 loop, ${fmt(options.window)} per transaction, synchronous=full; ${floor.cpuMicros.toFixed(1)} µs CPU/alert)`);
       console.log(`ratio ceiling floor/change ${(floor.perSecond / changeRate).toFixed(3)}  (no alert path on this store can reach a higher ratio)`);
+      // The alert flow also pays the delivery the change flow's whole cost stands for (less the
+      // change node's own property write, a small part of it).
+      const withDelivery = 1 / (1 / changeRate + 1 / floor.perSecond) / changeRate;
+      console.log(`  with the flow's delivery ${withDelivery.toFixed(3)}  (floor and the change flow's time per message added)`);
     }
     console.log(`dedup alerts/s             ${rate(dedup)}  (10 fingerprints: count += 1, history appended; ${cpu(dedup)})`);
     console.log(`ratio dedup/change         ${ratio(dedup)}`);
