@@ -485,7 +485,7 @@ async function main(): Promise<void> {
     console.log(`change-node msgs/s         ${fmt(changeRate)}  (mean of ${fmt(change1.perSecond)} before, ${fmt(change2.perSecond)} after; ${cpu(change1)}, ${cpu(change2)})`);
     console.log(`ratio impetus/change       ${ratio(unique)}`);
     if (floor) {
-      console.log(`SQLite floor alerts/s      ${fmt(floor.perSecond)}  (the unique run's rows and audit entries re-inserted by a bare better-sqlite3 loop, ${fmt(options.window)} per transaction, synchronous=full; ${floor.cpuMicros.toFixed(1)} µs CPU/alert)`);
+      console.log(`SQLite floor alerts/s      ${fmt(floor.perSecond)}  (the unique run's rows and audit entries re-inserted by a bare better-sqlite3 loop, ${fmt(floor.group)} per transaction, synchronous=full; ${floor.cpuMicros.toFixed(1)} µs CPU/alert)`);
       console.log(`ratio ceiling floor/change ${(floor.perSecond / changeRate).toFixed(3)}  (no alert path on this store can reach a higher ratio)`);
       // The alert flow also pays the delivery the change flow's whole cost stands for (less the
       // change node's own property write, a small part of it).

@@ -279,7 +279,7 @@ async function main(): Promise<void> {
       // The pipeline's event loop must do at least the relay's share of its own loop (the same
       // client decodes and produces each record) plus the store's floor for each alert, which
       // runs on that loop too: together they bound the pipeline's rate whatever the nodes do.
-      const floor = await storeFloor(path.join(dir, 'alerts.db'), dir, MESSAGES, 1000);
+      const floor = await storeFloor(path.join(dir, 'alerts.db'), dir, MESSAGES);
       const relayLoopSeconds = bares.reduce((sum, b) => sum + b.elu / b.rate, 0) / bares.length;
       const ceiling = 1 / (relayLoopSeconds + 1 / floor.perSecond);
       console.log(`  SQLite floor               ${floor.perSecond.toFixed(0).padStart(8)} alerts/s  ${floor.cpuMicros.toFixed(1).padStart(6)} µs CPU/alert  (the pipeline's last ${floor.alerts} alerts re-inserted by a bare loop)`);

@@ -43,7 +43,7 @@ export const DEFAULT_ESCALATION_LIMIT = 100;
  * Bounds one group commit: a transaction holds the event loop for its whole duration, so a
  * flood of writes is cut into transactions that each stay short.
  */
-const MAX_BATCH = 1000;
+export const MAX_BATCH = 1000;
 const STATEMENT_CACHE_SIZE = 256;
 /** Joins the searchable fields; a control character no search text is expected to contain. */
 const SEARCH_SEPARATOR = '\u001f';
