@@ -1,27 +1,35 @@
 /**
- * Kafka pipeline benchmark: `npm run bench:kafka-pipeline [-- --messages N --rate R --seconds S] [--without-alert]`.
+ * Kafka pipeline benchmark: `npm run bench:kafka-pipeline [-- --messages N --rounds K --rate R --seconds S]`.
  *
  * Side by side in one run, against the same broker and with the same Kafka client module
- * (nodes/kafka/client.ts):
+ * (nodes/kafka/client.ts), three variants:
  *
  *   bare:     consumer → producer loop (eachBatch, acks=all idempotent send, offsets committed
  *             after the send): the most a relay on this client can do;
- *   pipeline: a real Node-RED 4 flow  impetus-kafka-in → impetus-alert (SQLite store,
- *             synchronous=full) → change (key = alert id) → impetus-kafka-out, with kafka-in's
- *             at-least-once tracking and kafka-out's acknowledged delivery.
+ *   nodes:    a real Node-RED 4 flow  impetus-kafka-in → change → impetus-kafka-out: the Kafka
+ *             nodes with kafka-in's at-least-once tracking and kafka-out's acknowledged delivery,
+ *             and Node-RED's delivery between them, without the alert node;
+ *   pipeline: the same flow with impetus-alert (SQLite store, synchronous=full) after kafka-in.
  *
  * Throughput: N drafts are produced first; each variant drains them into its own output topic.
  * The clock runs from the first record consumed to the N-th output record acknowledged (read
- * from the topic's watermarks), so neither variant's consumer-group join is counted. Rounds
- * alternate bare and pipeline; the ratio is of the mean rates.
+ * from the topic's watermarks), so neither variant's consumer-group join is counted. Each round
+ * runs the three in turn; the ratios are of the mean rates.
  *
  * Latency: drafts are produced at R per second for S seconds while each variant runs; the
  * latency of a record is the output record's timestamp minus the `sentAt` it carries. p50/p99.
  *
- * Each throughput line also gives the process CPU time per message (all threads) and the event
- * loop's utilisation over the run: near 1 means the variant is bound by this process's CPU, well
- * below 1 that it waits (on the broker, on a window). `--without-alert` wires kafka-in straight to
- * the change node, to tell the Kafka nodes' share from the alert node's.
+ * Each throughput line also gives the CPU time per message of this process (all threads) and of
+ * the broker (IMPETUS_KAFKA_PID, which services/up.sh exports), and the event loop's utilisation
+ * over the run: near 1 means the variant is bound by this process's CPU.
+ *
+ * After the rounds, two ceilings on the pipeline's ratio, both from figures of this run:
+ *   one loop: the nodes variant's time per record plus the SQLite floor per alert (the
+ *             pipeline's last alerts re-inserted by a bare loop, bench/store-floor.ts), both on
+ *             one event loop, as the store runs today;
+ *   cores:    the machine's cores divided by the CPU each record needs however the work is
+ *             spread over threads: the nodes variant's process CPU, the broker's CPU and the
+ *             floor's CPU.
  *
  * Needs IMPETUS_KAFKA_BROKERS (services/up.sh). A benchmark, not a test: it asserts nothing about
  * time and exits non-zero only when a run breaks.
@@ -30,6 +38,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as http from 'node:http';
+import { execFileSync } from 'node:child_process';
 import { performance } from 'node:perf_hooks';
 import type { KafkaClient } from '../nodes/kafka/client';
 import { createKafkaClient, ensureTopic } from '../nodes/kafka/client';
@@ -51,15 +60,31 @@ const MESSAGES = opt('messages', 50000);
 const ROUNDS = opt('rounds', 2);
 const RATE = opt('rate', 500);
 const SECONDS = opt('seconds', 6);
-const WITHOUT_ALERT = args.includes('--without-alert');
 const brokers = (process.env.IMPETUS_KAFKA_BROKERS ?? '').split(',').filter(Boolean);
 if (brokers.length === 0) {
   console.error('kafka-pipeline: set IMPETUS_KAFKA_BROKERS (services/up.sh starts a broker and writes .services/env)');
   process.exit(2);
 }
+/** The broker's pid, when IMPETUS_KAFKA_PID names a running Kafka (a stale pid is ignored, with a note). */
+const brokerPid = ((pid: number) => {
+  if (!pid) return undefined;
+  const cmdline = fs.existsSync(`/proc/${pid}/cmdline`) ? fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8') : '';
+  if (cmdline.includes('kafka')) return pid;
+  console.log(`  (IMPETUS_KAFKA_PID ${pid} is not a running Kafka broker: its CPU is not measured)`);
+  return undefined;
+})(Number(process.env.IMPETUS_KAFKA_PID));
 const client: KafkaClient = createKafkaClient({ clientId: 'bench-kafka-pipeline', brokers });
 const run = `${Date.now().toString(36)}`;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const clockTicks = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
+
+/** CPU seconds the broker process has used so far (utime + stime), or undefined without its pid. */
+function brokerCpuSeconds(): number | undefined {
+  if (!brokerPid) return undefined;
+  // The command name in field 2 may hold spaces; the fields after its closing parenthesis do not.
+  const fields = fs.readFileSync(`/proc/${brokerPid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / clockTicks;
+}
 
 function draft(n: number, sentAt: number): string {
   return JSON.stringify({ event: 'Bench probe', zone: `Z${n % 9}`, severity: 'medium', source: { ref: `bench-${run}-${n}` }, data: { n, sentAt } });
@@ -198,8 +223,8 @@ async function stopRed(): Promise<void> {
   await new Promise<void>((resolve) => server?.close(() => resolve()));
 }
 
-async function pipeline(input: string, output: string): Promise<() => Promise<void>> {
-  // The clock starts when impetus-alert receives the first record, as the bare loop's does at its first batch.
+async function flow(input: string, output: string, withAlert: boolean): Promise<() => Promise<void>> {
+  // The clock starts when the node after kafka-in receives the first record, as the bare loop's does at its first batch.
   // One parameter: Node-RED treats a hook of any other arity as asynchronous (callback style).
   hooks.add('onReceive.benchKafkaPipeline', (_event: unknown) => {
     firstConsumed ||= performance.now();
@@ -210,8 +235,8 @@ async function pipeline(input: string, output: string): Promise<() => Promise<vo
       flows: [
         { id: 'bench-tab', type: 'tab', label: 'kafka pipeline' },
         { id: 'bench-broker', type: 'impetus-kafka-broker', brokers: brokers.join(','), clientId: 'bench-pipeline', saslMechanism: 'none' },
-        { id: 'bench-in', type: 'impetus-kafka-in', z: 'bench-tab', broker: 'bench-broker', topics: input, groupId: `bench-pipeline-${run}-${input}`, fromBeginning: true, decode: 'json', maxInFlight: 2000, wires: [[WITHOUT_ALERT ? 'bench-key' : 'bench-alert']] },
-        { id: 'bench-alert', type: 'impetus-alert', z: 'bench-tab', tool: 'bench', wires: [['bench-key']] },
+        { id: 'bench-in', type: 'impetus-kafka-in', z: 'bench-tab', broker: 'bench-broker', topics: input, groupId: `bench-pipeline-${run}-${input}`, fromBeginning: true, decode: 'json', maxInFlight: 2000, wires: [[withAlert ? 'bench-alert' : 'bench-key']] },
+        ...(withAlert ? [{ id: 'bench-alert', type: 'impetus-alert', z: 'bench-tab', tool: 'bench', wires: [['bench-key']] }] : []),
         { id: 'bench-key', type: 'change', z: 'bench-tab', rules: [{ t: 'set', p: 'key', pt: 'msg', to: 'alertId', tot: 'msg' }, { t: 'delete', p: 'topic', pt: 'msg' }], wires: [['bench-out']] },
         { id: 'bench-out', type: 'impetus-kafka-out', z: 'bench-tab', broker: 'bench-broker', topic: output, batchSize: 1000, lingerMs: 5, wires: [] },
       ],
@@ -226,6 +251,8 @@ async function pipeline(input: string, output: string): Promise<() => Promise<vo
 interface Result {
   rate: number;
   cpuUsPerMsg: number;
+  /** NaN when the broker's pid is not known. */
+  brokerCpuUsPerMsg: number;
   elu: number;
   p50: number;
   p99: number;
@@ -239,9 +266,11 @@ async function measure(name: string, start: (input: string, output: string) => P
   firstConsumed = 0;
   const stop = await start(tput[0], tput[1]);
   const cpu = process.cpuUsage();
+  const brokerCpu = brokerCpuSeconds();
   const loop = performance.eventLoopUtilization();
   const rate = await rateOf(tput[1], MESSAGES);
   const used = process.cpuUsage(cpu);
+  const brokerUsed = brokerCpu === undefined ? NaN : brokerCpuSeconds()! - brokerCpu;
   const elu = performance.eventLoopUtilization(loop).utilization;
   await stop();
 
@@ -251,41 +280,52 @@ async function measure(name: string, start: (input: string, output: string) => P
   await rateOf(lat[1], total);
   await stopLat();
   const lats = await latencies(lat[1], total);
-  return { rate, cpuUsPerMsg: (used.user + used.system) / MESSAGES, elu, p50: percentile(lats, 50), p99: percentile(lats, 99) };
+  return { rate, cpuUsPerMsg: (used.user + used.system) / MESSAGES, brokerCpuUsPerMsg: (brokerUsed * 1e6) / MESSAGES, elu, p50: percentile(lats, 50), p99: percentile(lats, 99) };
 }
+
+const VARIANTS = [
+  { label: 'bare consumer→producer', start: bare },
+  { label: 'kafka-in→change→kafka-out', start: (input: string, output: string) => flow(input, output, false) },
+  { label: 'kafka-in→alert→kafka-out', start: (input: string, output: string) => flow(input, output, true) },
+] as const;
+
+const mean = (xs: number[]) => xs.reduce((s, x) => s + x, 0) / xs.length;
+const micros = (seconds: number) => `${(seconds * 1e6).toFixed(1)} µs`;
 
 async function main(): Promise<void> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'impetus-bench-kafka-'));
   try {
     await startRed(dir);
     console.log(`kafka-pipeline: ${MESSAGES} messages per throughput run, latency at ${RATE}/s for ${SECONDS} s; brokers ${brokers.join(',')}`);
-    // Alternating rounds, so that a burst of load from elsewhere on the machine hits both.
-    const bares: Result[] = [];
-    const pipes: Result[] = [];
-    const show = (label: string, r: Result) =>
-      console.log(`  ${label.padEnd(27)}${r.rate.toFixed(0).padStart(8)} msgs/s  ${r.cpuUsPerMsg.toFixed(1).padStart(6)} µs CPU/msg  loop ${r.elu.toFixed(2)}   latency p50 ${r.p50} ms  p99 ${r.p99} ms`);
+    if (!process.env.IMPETUS_KAFKA_PID) console.log('  (IMPETUS_KAFKA_PID not set: the broker\'s CPU is not measured and counts as zero in the cores ceiling)');
+    // Rounds run the variants in turn, so that a burst of load from elsewhere on the machine hits each.
+    const results: Result[][] = VARIANTS.map(() => []);
     for (let round = 0; round < ROUNDS; round++) {
-      const b = await measure(`bare${round}`, bare);
-      show('bare consumer→producer', b);
-      bares.push(b);
-      const p = await measure(`pipeline${round}`, pipeline);
-      show(WITHOUT_ALERT ? 'kafka-in→change→kafka-out' : 'kafka-in→alert→kafka-out', p);
-      pipes.push(p);
+      for (const [i, variant] of VARIANTS.entries()) {
+        const r = await measure(`v${i}r${round}`, variant.start);
+        const broker = Number.isNaN(r.brokerCpuUsPerMsg) ? '' : `  broker ${r.brokerCpuUsPerMsg.toFixed(1)} µs`;
+        console.log(`  ${variant.label.padEnd(27)}${r.rate.toFixed(0).padStart(8)} msgs/s  ${r.cpuUsPerMsg.toFixed(1).padStart(6)} µs CPU/msg${broker}  loop ${r.elu.toFixed(2)}   latency p50 ${r.p50} ms  p99 ${r.p99} ms`);
+        results[i].push(r);
+      }
     }
-    const mean = (xs: { rate: number }[]) => xs.reduce((s, x) => s + x.rate, 0) / xs.length;
-    const ratio = mean(pipes) / mean(bares);
+    const [bares, nodes, pipes] = results;
+    const rate = (rs: Result[]) => mean(rs.map((r) => r.rate));
+    const ratio = rate(pipes) / rate(bares);
     console.log(`  ratio pipeline/bare (mean of ${ROUNDS} rounds)  ${ratio.toFixed(2)}  (target ≥ 0.50: ${ratio >= 0.5 ? 'met' : 'NOT met'})`);
-    if (!WITHOUT_ALERT) {
-      // The pipeline's event loop must do at least the relay's share of its own loop (the same
-      // client decodes and produces each record) plus the store's floor for each alert, which
-      // runs on that loop too: together they bound the pipeline's rate whatever the nodes do.
-      const floor = await storeFloor(path.join(dir, 'alerts.db'), dir, MESSAGES);
-      const relayLoopSeconds = bares.reduce((sum, b) => sum + b.elu / b.rate, 0) / bares.length;
-      const ceiling = 1 / (relayLoopSeconds + 1 / floor.perSecond);
-      console.log(`  SQLite floor               ${floor.perSecond.toFixed(0).padStart(8)} alerts/s  ${floor.cpuMicros.toFixed(1).padStart(6)} µs CPU/alert  (the pipeline's last ${floor.alerts} alerts re-inserted by a bare loop)`);
-      console.log(`  ratio ceiling              ${(ceiling / mean(bares)).toFixed(2)}  (the relay's loop time per record plus the floor per alert, ${(relayLoopSeconds * 1e6).toFixed(1)} + ${(1e6 / floor.perSecond).toFixed(1)} µs)`);
-    }
-    console.log(`  load average ${os.loadavg().map((l) => l.toFixed(2)).join(' ')} (1, 5, 15 min; ${os.cpus().length} CPUs)`);
+    console.log(`  ratio nodes/bare                ${(rate(nodes) / rate(bares)).toFixed(2)}  (the same flow without impetus-alert)`);
+    // What impetus-alert adds to each record, and what the target leaves it: at 0.5 the pipeline
+    // may take twice the bare relay's time per record, of which the nodes variant already takes its own.
+    console.log(`  impetus-alert in the flow       ${micros(1 / rate(pipes) - 1 / rate(nodes))} per alert; the target leaves it ${micros(2 / rate(bares) - 1 / rate(nodes))}`);
+    const floor = await storeFloor(path.join(dir, 'alerts.db'), dir, MESSAGES);
+    console.log(`  SQLite floor               ${floor.perSecond.toFixed(0).padStart(8)} alerts/s  ${floor.cpuMicros.toFixed(1).padStart(6)} µs CPU/alert  (the pipeline's last ${floor.alerts} alerts re-inserted by a bare loop)`);
+    const serial = 1 / (1 / rate(nodes) + 1 / floor.perSecond);
+    console.log(`  ratio ceiling, one loop         ${(serial / rate(bares)).toFixed(2)}  (the nodes variant plus the floor per alert, ${micros(1 / rate(nodes))} + ${micros(1 / floor.perSecond)})`);
+    const cores = os.cpus().length;
+    const brokerCpu = brokerPid ? mean(nodes.map((r) => r.brokerCpuUsPerMsg)) : 0;
+    const perRecord = mean(nodes.map((r) => r.cpuUsPerMsg)) + brokerCpu + floor.cpuMicros;
+    const byCores = (cores * 1e6) / perRecord;
+    console.log(`  ratio ceiling, ${cores} cores         ${(byCores / rate(bares)).toFixed(2)}  (${cores} cores over the CPU per record, ${mean(nodes.map((r) => r.cpuUsPerMsg)).toFixed(1)} process + ${brokerCpu.toFixed(1)} broker + ${floor.cpuMicros.toFixed(1)} floor µs)`);
+    console.log(`  load average ${os.loadavg().map((l) => l.toFixed(2)).join(' ')} (1, 5, 15 min; ${cores} CPUs)`);
   } finally {
     await stopRed().catch(() => undefined);
     fs.rmSync(dir, { recursive: true, force: true });
