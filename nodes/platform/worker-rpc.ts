@@ -33,6 +33,7 @@ export class WorkerRpc<Request, Event = never> {
   private readonly waiting = new Map<number, { resolve(value: unknown): void; reject(err: Error): void }>();
   private nextId = 1;
   private failure: Error | undefined;
+  private readonly stopListeners: Array<(err: Error) => void> = [];
   private closing: Promise<void> | undefined;
 
   /** `name` says which thread in errors: "the inference thread of model.onnx". */
@@ -50,6 +51,17 @@ export class WorkerRpc<Request, Event = never> {
       options.onFailure?.(failure);
     });
     this.worker.on('exit', () => this.fail(new Error(`${name} has ended`)));
+  }
+
+  /** Why the thread stopped, once it has (ended, failed or closed); undefined while it serves. */
+  get stopped(): Error | undefined {
+    return this.failure;
+  }
+
+  /** Calls `listener` once, as the thread stops (at once if it has), before the calls still waiting are failed. */
+  onStop(listener: (err: Error) => void): void {
+    if (this.failure) listener(this.failure);
+    else this.stopListeners.push(listener);
   }
 
   /** Sends `request`; the buffers in `transfer` are handed over, and the caller must not use them afterwards. */
@@ -84,9 +96,106 @@ export class WorkerRpc<Request, Event = never> {
   }
 
   private fail(err: Error): void {
-    this.failure ??= err;
+    if (!this.failure) {
+      this.failure = err;
+      for (const listener of this.stopListeners.splice(0)) listener(err);
+    }
     for (const waiter of this.waiting.values()) waiter.reject(this.failure);
     this.waiting.clear();
+  }
+}
+
+export interface RestartOptions {
+  /** The wait before the first restart of a thread that keeps stopping; doubled each time. Default 1 s. */
+  minDelayMs?: number;
+  /** The longest wait between restarts; a thread that served this long counts as healthy again. Default 60 s. */
+  maxDelayMs?: number;
+  clock?: () => number;
+}
+
+/**
+ * A worker thread that is started again when it stops on its own (a crash, an exit): the thread
+ * holding a model must not leave a camera without detection until someone redeploys. Calls that
+ * were waiting when it stopped fail with its error; the next call starts a new thread with
+ * `start` (which loads what the thread needs). A thread that keeps stopping is restarted at most
+ * once per delay, doubled each time up to `maxDelayMs`, and calls in between fail at once.
+ */
+export class RestartingRpc<Request, Event = never> {
+  private rpc: WorkerRpc<Request, Event> | undefined;
+  private starting: Promise<WorkerRpc<Request, Event>> | undefined;
+  private startedAt = 0;
+  private delayMs = 0;
+  private notBefore = 0;
+  private lastFailure: Error | undefined;
+  private closed: Error | undefined;
+  private readonly minDelayMs: number;
+  private readonly maxDelayMs: number;
+  private readonly clock: () => number;
+
+  /** `first` is a thread already started (and loaded) by the caller; without it the first call starts one. */
+  constructor(private readonly name: string, private readonly start: () => Promise<WorkerRpc<Request, Event>>, first?: WorkerRpc<Request, Event>, options: RestartOptions = {}) {
+    this.minDelayMs = options.minDelayMs ?? 1000;
+    this.maxDelayMs = options.maxDelayMs ?? 60_000;
+    this.clock = options.clock ?? Date.now;
+    this.startedAt = this.clock();
+    if (first) this.adopt(first);
+  }
+
+  async call<Value>(request: Request, transfer: ArrayBuffer[] = []): Promise<Value> {
+    const rpc = await this.live();
+    return rpc.call<Value>(request, transfer);
+  }
+
+  /** Closes the thread (after `farewell`, as WorkerRpc.close) and starts no other. */
+  async close(farewell?: Request): Promise<void> {
+    this.closed ??= new Error(`${this.name} was closed`);
+    const rpc = (await this.starting?.catch(() => undefined)) ?? this.rpc;
+    await rpc?.close(farewell);
+  }
+
+  private adopt(rpc: WorkerRpc<Request, Event>): void {
+    this.rpc = rpc;
+    rpc.onStop((failure) => {
+      if (this.rpc !== rpc || this.closed) return;
+      this.rpc = undefined;
+      this.stoppedWith(failure);
+    });
+  }
+
+  private live(): Promise<WorkerRpc<Request, Event>> {
+    if (this.closed) return Promise.reject(this.closed);
+    if (this.starting) return this.starting;
+    if (this.rpc) return Promise.resolve(this.rpc);
+    const wait = this.notBefore - this.clock();
+    if (wait > 0) return Promise.reject(new Error(`${this.lastFailure!.message}; trying again in ${Math.ceil(wait / 1000)} s`));
+    this.starting = this.start().then(
+      async (rpc) => {
+        this.starting = undefined;
+        this.startedAt = this.clock();
+        if (this.closed) {
+          await rpc.close();
+          throw this.closed;
+        }
+        this.adopt(rpc);
+        return rpc;
+      },
+      (err: Error) => {
+        this.starting = undefined;
+        this.stoppedWith(new Error(`${this.name} cannot start again: ${err.message}`));
+        throw this.lastFailure;
+      },
+    );
+    return this.starting;
+  }
+
+  private stoppedWith(failure: Error): void {
+    // A thread that served for a good while before it stopped had a one-off failure: restart it at
+    // once. One that stops again soon after a restart waits longer each time, so that a thread that
+    // cannot live (a model that crashes it) does not burn the CPU being started again and again.
+    const served = this.clock() - this.startedAt;
+    this.delayMs = served >= this.maxDelayMs ? 0 : Math.min(this.maxDelayMs, Math.max(this.minDelayMs, this.delayMs * 2));
+    this.notBefore = this.clock() + this.delayMs;
+    this.lastFailure = failure;
   }
 }
 

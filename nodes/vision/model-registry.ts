@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Node } from 'node-red';
 import { PACKAGE_ROOT } from '../platform/paths';
-import { WorkerRpc } from '../platform/worker-rpc';
+import { RestartingRpc, WorkerRpc } from '../platform/worker-rpc';
 import type { FrameRequest } from './frame-worker';
 import type { InferenceRequest, InferOutput, Loaded } from './inference-protocol';
 import type { Letterboxed } from './letterbox';
@@ -53,16 +53,21 @@ interface Sidecar {
   layout?: Layout;
 }
 
-/** A model's two threads: one runs its session, one prepares frames for it (started on the first frame). */
+/**
+ * A model's two threads: one runs its session, one prepares frames for it (started on the first
+ * frame). Either is started again if it stops on its own; the session's is loaded again from the file.
+ */
 class ModelThreads {
-  private frames: WorkerRpc<FrameRequest> | undefined;
+  private readonly frames: RestartingRpc<FrameRequest>;
   private closed = false;
 
-  constructor(readonly inference: WorkerRpc<InferenceRequest>, private readonly file: string) {}
+  constructor(private readonly inference: RestartingRpc<InferenceRequest>, private readonly file: string) {
+    const name = `the frame thread of ${file}`;
+    this.frames = new RestartingRpc(name, async () => new WorkerRpc(path.join(__dirname, 'frame-worker.js'), name));
+  }
 
   prepare(info: ModelInfo, frame: Buffer, maxPixels?: number): Promise<Letterboxed> {
     if (this.closed) return Promise.reject(new Error(`the model ${this.file} was released`));
-    this.frames ??= new WorkerRpc(path.join(__dirname, 'frame-worker.js'), `the frame thread of ${this.file}`);
     // A view into a larger buffer (a slice of a stream) would take all of that buffer along: copy just the frame.
     const own = frame.byteOffset === 0 && frame.byteLength === frame.buffer.byteLength ? frame : Uint8Array.prototype.slice.call(frame);
     const request: FrameRequest = { frame: own, inputWidth: info.inputWidth, inputHeight: info.inputHeight, maxPixels };
@@ -77,7 +82,7 @@ class ModelThreads {
 
   async close(): Promise<void> {
     this.closed = true;
-    await Promise.all([this.inference.close({ type: 'release' }), this.frames?.close()]);
+    await Promise.all([this.inference.close({ type: 'release' }), this.frames.close()]);
   }
 }
 
@@ -131,10 +136,26 @@ export async function acquireModel(file: string, options: LoadOptions = {}): Pro
   };
 }
 
-async function load(file: string, options: LoadOptions) {
-  const bytes = await fs.promises.readFile(file).catch((err: NodeJS.ErrnoException) => {
+async function readModel(file: string): Promise<Buffer> {
+  return fs.promises.readFile(file).catch((err: NodeJS.ErrnoException) => {
     throw new Error(`cannot read model ${file}: ${err.code ?? err.message}`);
   });
+}
+
+/** A new inference thread with the model's session loaded in it. */
+async function startInference(file: string, bytes: Buffer, threads: number | undefined): Promise<{ rpc: WorkerRpc<InferenceRequest>; loaded: Loaded }> {
+  const rpc = new WorkerRpc<InferenceRequest>(path.join(__dirname, 'inference-worker.js'), `the inference thread of ${file}`);
+  const own = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
+  try {
+    return { rpc, loaded: await rpc.call<Loaded>({ type: 'load', bytes: own, threads }, [own]) };
+  } catch (err) {
+    await rpc.close();
+    throw new Error(`${file}: ${(err as Error).message}`);
+  }
+}
+
+async function load(file: string, options: LoadOptions) {
+  const bytes = await readModel(file);
   let meta: Record<string, string> = {};
   try {
     meta = readOnnxMetadata(bytes);
@@ -143,15 +164,16 @@ async function load(file: string, options: LoadOptions) {
   }
   const sidecar = await readSidecar(file);
   const intraOp = options.threads && options.threads > 0 ? Math.floor(options.threads) : undefined;
-  const inference = new WorkerRpc<InferenceRequest>(path.join(__dirname, 'inference-worker.js'), `the inference thread of ${file}`);
-  const own = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
-  let loaded: Loaded;
-  try {
-    loaded = await inference.call<Loaded>({ type: 'load', bytes: own, threads: intraOp }, [own]);
-  } catch (err) {
-    await inference.close();
-    throw new Error(`${file}: ${(err as Error).message}`);
-  }
+  const { rpc: inference, loaded } = await startInference(file, bytes, intraOp);
+  // A thread started again reads the file again; what the detectors were set up for must still hold.
+  const restart = async () => {
+    const again = await startInference(file, await readModel(file), intraOp);
+    if (JSON.stringify(again.loaded) !== JSON.stringify(loaded)) {
+      await again.rpc.close({ type: 'release' });
+      throw new Error(`${file} has changed since it was loaded; redeploy its model node`);
+    }
+    return again.rpc;
+  };
   const staticDims = loaded.inputShape;
   const fromShape = typeof staticDims[2] === 'number' && typeof staticDims[3] === 'number' ? { width: staticDims[3], height: staticDims[2] } : undefined;
   const sidecarSize = sidecar.inputSize === undefined ? undefined : Array.isArray(sidecar.inputSize) ? { width: sidecar.inputSize[0], height: sidecar.inputSize[1] } : { width: sidecar.inputSize, height: sidecar.inputSize };
@@ -170,7 +192,7 @@ async function load(file: string, options: LoadOptions) {
     classNames,
     layout: options.layout ?? sidecar.layout ?? (meta.layout as Layout | undefined),
   };
-  return { threads: new ModelThreads(inference, file), info };
+  return { threads: new ModelThreads(new RestartingRpc(`the inference thread of ${file}`, restart, inference), file), info };
 }
 
 async function readSidecar(file: string): Promise<Sidecar> {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import * as path from 'node:path';
-import { WorkerRpc } from '../../nodes/platform/worker-rpc';
+import { RestartingRpc, WorkerRpc } from '../../nodes/platform/worker-rpc';
 import type { TestRequest } from '../support/rpc-worker';
 
 const WORKER = path.join(__dirname, '..', 'support', 'rpc-worker.js');
@@ -59,5 +59,74 @@ describe('worker-rpc', function () {
     assert.equal(await before, 30, 'a call made before the close is answered');
     await assert.rejects(rpc.call({ type: 'echo', value: 1 }), /the test thread was closed/);
     await rpc.close();
+  });
+
+  describe('a thread started again when it stops', function () {
+    let now = 0;
+    let starts = 0;
+    const restarting = (first?: WorkerRpc<TestRequest, unknown>, startable: () => WorkerRpc<TestRequest, unknown> = start) =>
+      new RestartingRpc<TestRequest, unknown>('the test thread', async () => {
+        starts++;
+        return startable();
+      }, first, { minDelayMs: 1000, maxDelayMs: 60_000, clock: () => now });
+    beforeEach(() => {
+      now = 0;
+      starts = 0;
+    });
+
+    it('starts on the first call, fails the calls waiting when the thread ends, and serves the next call from a new thread', async () => {
+      const threads = restarting();
+      assert.equal(starts, 0, 'nothing started before it is needed');
+      assert.equal(await threads.call({ type: 'echo', value: 1 }), 1);
+      const ended = threads.call({ type: 'exit' });
+      const queued = threads.call({ type: 'echo', value: 'lost with the thread' });
+      await assert.rejects(ended, /the test thread has ended/);
+      await assert.rejects(queued, /the test thread has ended/);
+      now = 1000;
+      assert.equal(await threads.call({ type: 'echo', value: 2 }), 2);
+      assert.equal(starts, 2);
+      await threads.close();
+    });
+
+    it('waits longer each time a thread stops soon after it started, and at once after one that served a while', async () => {
+      const threads = restarting(start());
+      await assert.rejects(threads.call({ type: 'exit' }), /has ended/);
+      await assert.rejects(threads.call({ type: 'echo', value: 1 }), /the test thread has ended; trying again in 1 s/);
+      assert.equal(starts, 0, 'no start inside the delay');
+      now = 1000;
+      assert.equal(await threads.call({ type: 'echo', value: 1 }), 1);
+      await assert.rejects(threads.call({ type: 'exit' }), /has ended/);
+      now = 1500;
+      await assert.rejects(threads.call({ type: 'echo', value: 2 }), /trying again in 2 s/, 'the delay doubled');
+      now = 3000;
+      assert.equal(await threads.call({ type: 'echo', value: 2 }), 2);
+      assert.equal(starts, 2);
+      now = 3000 + 60_000;
+      await assert.rejects(threads.call({ type: 'exit' }), /has ended/);
+      assert.equal(await threads.call({ type: 'echo', value: 3 }), 3, 'a thread that served a minute is started again at once');
+      assert.equal(starts, 3);
+      await threads.close();
+    });
+
+    it('reports a start that fails, and does not try again before the delay', async () => {
+      const threads = restarting(start(), () => {
+        throw new Error('no such model');
+      });
+      await assert.rejects(threads.call({ type: 'exit' }), /has ended/);
+      now = 1000;
+      await assert.rejects(threads.call({ type: 'echo', value: 1 }), /^Error: the test thread cannot start again: no such model$/);
+      await assert.rejects(threads.call({ type: 'echo', value: 1 }), /cannot start again: no such model; trying again in 2 s/);
+      assert.equal(starts, 1);
+      await threads.close();
+    });
+
+    it('starts nothing after it is closed', async () => {
+      const first = start();
+      const threads = restarting(first);
+      await threads.close({ type: 'echo', value: 'bye' });
+      assert.ok(first.stopped, 'the thread was closed');
+      await assert.rejects(threads.call({ type: 'echo', value: 1 }), /the test thread was closed/);
+      assert.equal(starts, 0);
+    });
   });
 });
