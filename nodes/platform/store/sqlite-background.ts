@@ -13,7 +13,7 @@
  *   store of a million open alerts. WAL readers do not block the writer, nor it them.
  */
 import * as path from 'node:path';
-import { WorkerRpc } from '../worker-rpc';
+import { RestartingRpc, WorkerRpc } from '../worker-rpc';
 
 export interface BackgroundOptions {
   file: string;
@@ -38,19 +38,24 @@ export type BackgroundRead = 'openCounts';
 export type BackgroundEvent = CheckpointReport | { type: 'error'; message: string };
 
 export class BackgroundConnection {
-  private readonly rpc: WorkerRpc<BackgroundRead, BackgroundEvent>;
+  private readonly rpc: RestartingRpc<BackgroundRead, BackgroundEvent>;
   private readonly listeners = new Set<(report: CheckpointReport) => void>();
 
   constructor(options: BackgroundOptions) {
     const { onError, ...workerData } = options;
-    this.rpc = new WorkerRpc(path.join(__dirname, 'sqlite-background-worker.js'), "the store's background thread", {
-      workerData,
-      onEvent: (event) => {
-        if (event.type === 'error') onError(event.message);
-        else for (const listener of this.listeners) listener(event);
-      },
-      onFailure: (err) => onError(err.message),
-    });
+    const name = "the store's background thread";
+    const spawn = () =>
+      new WorkerRpc<BackgroundRead, BackgroundEvent>(path.join(__dirname, 'sqlite-background-worker.js'), name, {
+        workerData,
+        onEvent: (event) => {
+          if (event.type === 'error') onError(event.message);
+          else for (const listener of this.listeners) listener(event);
+        },
+        onFailure: (err) => onError(err.message),
+      });
+    // A thread that stopped is started again by the next read (the console's counts), and its
+    // checkpoints with it; until then SQLite's own automatic checkpoint keeps the log bounded.
+    this.rpc = new RestartingRpc(name, async () => spawn(), spawn());
   }
 
   onCheckpoint(listener: (report: CheckpointReport) => void): () => void {
