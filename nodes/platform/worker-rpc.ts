@@ -53,11 +53,6 @@ export class WorkerRpc<Request, Event = never> {
     this.worker.on('exit', () => this.fail(new Error(`${name} has ended`)));
   }
 
-  /** Why the thread stopped, once it has (ended, failed or closed); undefined while it serves. */
-  get stopped(): Error | undefined {
-    return this.failure;
-  }
-
   /** Calls `listener` once, as the thread stops (at once if it has), before the calls still waiting are failed. */
   onStop(listener: (err: Error) => void): void {
     if (this.failure) listener(this.failure);

@@ -124,7 +124,7 @@ describe('worker-rpc', function () {
       const first = start();
       const threads = restarting(first);
       await threads.close({ type: 'echo', value: 'bye' });
-      assert.ok(first.stopped, 'the thread was closed');
+      await assert.rejects(first.call({ type: 'echo', value: 1 }), /the test thread was closed/, 'the thread itself was closed');
       await assert.rejects(threads.call({ type: 'echo', value: 1 }), /the test thread was closed/);
       assert.equal(starts, 0);
     });
