@@ -153,7 +153,7 @@ export class RestartingRpc<Request, Event = never> {
     rpc.onStop((failure) => {
       if (this.rpc !== rpc || this.closed) return;
       this.rpc = undefined;
-      this.stoppedWith(failure);
+      this.backOff(failure, this.clock() - this.startedAt);
     });
   }
 
@@ -176,18 +176,19 @@ export class RestartingRpc<Request, Event = never> {
       },
       (err: Error) => {
         this.starting = undefined;
-        this.stoppedWith(new Error(`${this.name} cannot start again: ${err.message}`));
+        // A start that fails served nothing: always wait longer before the next one.
+        this.backOff(new Error(`${this.name} cannot start again: ${err.message}`), 0);
         throw this.lastFailure;
       },
     );
     return this.starting;
   }
 
-  private stoppedWith(failure: Error): void {
+  private backOff(failure: Error, served: number): void {
     // A thread that served for a good while before it stopped had a one-off failure: restart it at
-    // once. One that stops again soon after a restart waits longer each time, so that a thread that
-    // cannot live (a model that crashes it) does not burn the CPU being started again and again.
-    const served = this.clock() - this.startedAt;
+    // once. One that stops again soon after a restart, or cannot be started, waits longer each
+    // time, so that a model that crashes its thread (or a file gone bad) does not burn the CPU
+    // being loaded again for every frame.
     this.delayMs = served >= this.maxDelayMs ? 0 : Math.min(this.maxDelayMs, Math.max(this.minDelayMs, this.delayMs * 2));
     this.notBefore = this.clock() + this.delayMs;
     this.lastFailure = failure;

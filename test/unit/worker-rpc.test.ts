@@ -120,6 +120,21 @@ describe('worker-rpc', function () {
       await threads.close();
     });
 
+    it('waits before starting again when a restart fails, even after a thread that served a while', async () => {
+      const threads = restarting(start(), () => {
+        throw new Error('the file is gone');
+      });
+      now = 60_000;
+      await assert.rejects(threads.call({ type: 'exit' }), /has ended/);
+      await assert.rejects(threads.call({ type: 'echo', value: 1 }), /^Error: the test thread cannot start again: the file is gone$/);
+      await assert.rejects(threads.call({ type: 'echo', value: 1 }), /the file is gone; trying again in 1 s/);
+      now = 61_000;
+      await assert.rejects(threads.call({ type: 'echo', value: 1 }), /^Error: the test thread cannot start again: the file is gone$/);
+      await assert.rejects(threads.call({ type: 'echo', value: 1 }), /trying again in 2 s/);
+      assert.equal(starts, 2, 'one try per delay, not one per call');
+      await threads.close();
+    });
+
     it('starts nothing after it is closed', async () => {
       const first = start();
       const threads = restarting(first);
