@@ -142,9 +142,13 @@ async function readModel(file: string): Promise<Buffer> {
   });
 }
 
+function inferenceThreadName(file: string): string {
+  return `the inference thread of ${file}`;
+}
+
 /** A new inference thread with the model's session loaded in it. */
 async function startInference(file: string, bytes: Buffer, threads: number | undefined): Promise<{ rpc: WorkerRpc<InferenceRequest>; loaded: Loaded }> {
-  const rpc = new WorkerRpc<InferenceRequest>(path.join(__dirname, 'inference-worker.js'), `the inference thread of ${file}`);
+  const rpc = new WorkerRpc<InferenceRequest>(path.join(__dirname, 'inference-worker.js'), inferenceThreadName(file));
   const own = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
   try {
     return { rpc, loaded: await rpc.call<Loaded>({ type: 'load', bytes: own, threads }, [own]) };
@@ -192,7 +196,7 @@ async function load(file: string, options: LoadOptions) {
     classNames,
     layout: options.layout ?? sidecar.layout ?? (meta.layout as Layout | undefined),
   };
-  return { threads: new ModelThreads(new RestartingRpc(`the inference thread of ${file}`, restart, inference), file), info };
+  return { threads: new ModelThreads(new RestartingRpc(inferenceThreadName(file), restart, inference), file), info };
 }
 
 async function readSidecar(file: string): Promise<Sidecar> {
