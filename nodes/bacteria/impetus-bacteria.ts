@@ -19,7 +19,7 @@ import { translator } from '../sensors/i18n';
 import { integerSetting, isExercise } from '../sensors/node-support';
 import { isObject, toPoint } from '../sensors/reading';
 import type { Point, Reading } from '../sensors/reading';
-import { SilenceWatch } from '../sensors/silence';
+import { SilenceWatch } from '../sensors/quiet';
 import { BacteriaAssessor } from './assess';
 import type { Assessment } from './assess';
 import { bacteriaDrafts } from './drafts';

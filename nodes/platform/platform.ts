@@ -1,7 +1,7 @@
 import type { NodeAPI } from 'node-red';
 import { AlertService } from './alert-service';
 import type { Clock } from './alert-service';
-import { createKafkaClient } from '../kafka/client';
+import { createKafkaClient } from './bus/kafka-client';
 import { KafkaEventBus } from './bus/kafka';
 import { MemoryEventBus } from './bus/memory';
 import type { EventBus } from './bus/types';

@@ -3,7 +3,7 @@
  * that the embedded defaults stay readable. Validated at start-up: a typo fails the runtime's
  * start with the setting's name, not the first write at 3 a.m.
  */
-import type { KafkaTls, SaslMechanism } from '../kafka/client';
+import type { KafkaTls, SaslMechanism } from './bus/kafka-client';
 
 export interface MongoStoreSettings {
   /** mongodb:// URL; for production a replica set (`?replicaSet=rs0`). */

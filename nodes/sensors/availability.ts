@@ -3,7 +3,7 @@
  * Workload Monitoring tool raised them) filed under the tool the sensor feeds, low priority on
  * its own, deduplicated per sensor by the usual fingerprint (tool, event, zone, source.ref).
  */
-import type { Watched } from './silence';
+import type { Watched } from './quiet';
 
 export interface DraftOptions {
   /** The sensor-in node, named in source.node. */

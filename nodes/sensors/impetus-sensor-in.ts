@@ -21,7 +21,7 @@ import { Collector, OversizedError, toPoint } from './reading';
 import type { ParseContext, Point, Reading } from './reading';
 import { CsvReplay, weeksShift } from './replay';
 import type { ReplayShift } from './replay';
-import { SilenceWatch } from './silence';
+import { SilenceWatch } from './quiet';
 
 interface SensorInDef extends NodeDef {
   format?: Format | 'csv';

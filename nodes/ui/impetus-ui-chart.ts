@@ -1,6 +1,6 @@
 import type { Node, NodeAPI, NodeMessageInFlow } from 'node-red';
-import { ChartState } from '../platform/console/panel-kinds/chart';
-import type { ChartSample } from '../platform/console/panel-kinds/chart';
+import { ChartState } from './panel-kinds/chart';
+import type { ChartSample } from './panel-kinds/chart';
 import { handleInput, StatusReporter } from '../platform/node-kit';
 import type { AttachedPanel, PanelNodeDef } from './panel-node';
 import { attachPanel, integer, panelDef, refuse, timeOf } from './panel-node';

@@ -1,5 +1,5 @@
 import type { Node, NodeAPI, NodeMessageInFlow } from 'node-red';
-import { MapLayerState } from '../platform/console/panel-kinds/map-layer';
+import { MapLayerState } from './panel-kinds/map-layer';
 import { handleInput, StatusReporter } from '../platform/node-kit';
 import type { AttachedPanel, PanelNodeDef } from './panel-node';
 import { attachPanel, panelDef, refuse } from './panel-node';

@@ -1,5 +1,5 @@
 import type { Node, NodeAPI, NodeMessageInFlow } from 'node-red';
-import { StatusState } from '../platform/console/panel-kinds/status';
+import { StatusState } from './panel-kinds/status';
 import { handleInput, StatusReporter } from '../platform/node-kit';
 import type { AttachedPanel, PanelNodeDef } from './panel-node';
 import { attachPanel, integer, panelDef, refuse } from './panel-node';

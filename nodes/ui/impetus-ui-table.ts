@@ -1,5 +1,5 @@
 import type { Node, NodeAPI, NodeMessageInFlow } from 'node-red';
-import { TableState, type TableColumn } from '../platform/console/panel-kinds/table';
+import { TableState, type TableColumn } from './panel-kinds/table';
 import { handleInput, StatusReporter } from '../platform/node-kit';
 import type { AttachedPanel, PanelNodeDef } from './panel-node';
 import { attachPanel, integer, pairs, panelDef, refuse, roleList } from './panel-node';

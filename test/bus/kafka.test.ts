@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { createKafkaClient } from '../../nodes/kafka/client';
+import { createKafkaClient } from '../../nodes/platform/bus/kafka-client';
 import { KafkaEventBus } from '../../nodes/platform/bus/kafka';
 import { buildAlert } from '../../nodes/platform/model/draft';
 import type { LifecycleEvent } from '../../nodes/platform/model/types';

@@ -3,7 +3,7 @@ import type { DeliveryContext, Outcome, Transport } from '../../nodes/notify/del
 import { DeliveryEngine } from '../../nodes/notify/delivery/engine';
 import { DeliveryError } from '../../nodes/notify/delivery/errors';
 import type { RateLimit } from '../../nodes/notify/delivery/token-bucket';
-import { MemoryOutboxStore } from '../../nodes/platform/store/memory-outbox';
+import { MemoryOutboxStore } from '../support/memory-outbox';
 import type { OutboxEntry } from '../../nodes/platform/store/types';
 import { FakeClock, settle } from '../support/fake-clock';
 

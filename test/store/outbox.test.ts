@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import Database from 'better-sqlite3';
-import { MemoryOutboxStore } from '../../nodes/platform/store/memory-outbox';
+import { MemoryOutboxStore } from '../support/memory-outbox';
 import { SqliteAlertStore } from '../../nodes/platform/store/sqlite';
 import { MIGRATIONS, migrate, schemaVersion } from '../../nodes/platform/store/sqlite-migrations';
 import { SqliteOutboxStore } from '../../nodes/platform/store/sqlite-outbox';

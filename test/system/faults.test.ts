@@ -11,8 +11,8 @@
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import type { NodeAPI } from 'node-red';
-import type { KafkaClient } from '../../nodes/kafka/client';
-import { createKafkaClient, ensureTopic } from '../../nodes/kafka/client';
+import type { KafkaClient } from '../../nodes/platform/bus/kafka-client';
+import { createKafkaClient, ensureTopic } from '../../nodes/platform/bus/kafka-client';
 import type { Alert } from '../../nodes/platform/model/types';
 import { platformFor } from '../../nodes/platform/platform';
 import { alertNodes, currentRed, helper, kafkaNodes, load, node, tempDir, useRuntime, waitFor } from '../support/nodered';

@@ -10,8 +10,8 @@
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { KafkaClient, Producer } from '../../nodes/kafka/client';
-import { createKafkaClient, ensureTopic } from '../../nodes/kafka/client';
+import type { KafkaClient, Producer } from '../../nodes/platform/bus/kafka-client';
+import { createKafkaClient, ensureTopic } from '../../nodes/platform/bus/kafka-client';
 import type { Alert } from '../../nodes/platform/model/types';
 import { kafkaBrokers, mongoUrl, unique } from '../support/services';
 import { freePort, getJson, logProblems, NodeRedProcess, PACKAGE_ROOT, request, tempDir, waitFor } from './node-red-process';

@@ -1,5 +1,5 @@
-import type { Consumer, KafkaClient, Producer } from '../../kafka/client';
-import { ensureTopic } from '../../kafka/client';
+import type { Consumer, KafkaClient, Producer } from './kafka-client';
+import { ensureTopic } from './kafka-client';
 import type { LifecycleEvent } from '../model/types';
 import type { EventBus, EventHandler } from './types';
 

@@ -18,7 +18,7 @@ import type { AlertIndex, ToolHealth } from './alert-index';
 import type { PanelRegistry, PanelUpdate } from './panels';
 import type { Session } from './sessions';
 import type { Role } from './settings';
-import { StatusState } from './panel-kinds/status';
+import { StatusState } from '../../ui/panel-kinds/status';
 import { summarize } from './summary';
 import type { View, Visible } from './views';
 import { canSee, seesTool } from './views';

@@ -4,7 +4,7 @@
  */
 import type { Server } from 'node:http';
 import type { NodeAPI } from 'node-red';
-import { createApiRouter } from '../api';
+import { createApiRouter } from './api';
 import type { Platform } from '../platform';
 import { createAssetRouter } from './assets';
 import { attachLiveSocket } from './live-socket';

@@ -7,7 +7,7 @@ import { AlertIndex } from './alert-index';
 import type { HubOptions } from './hub';
 import { LiveHub } from './hub';
 import { LoginThrottle } from './login-throttle';
-import { StatusState } from './panel-kinds/status';
+import { StatusState } from '../../ui/panel-kinds/status';
 import { PanelRegistry } from './panels';
 import type { Session, SessionUser } from './sessions';
 import { SessionStore } from './sessions';

@@ -1,7 +1,7 @@
 /** Map-layer panel state: one GeoJSON FeatureCollection (routes, sensor positions…) that each message replaces. */
-import type { GeoJsonFeatureCollection } from '../settings';
-import { checkFeatureCollection } from '../settings';
-import type { PanelState } from '../panels';
+import type { GeoJsonFeatureCollection } from '../../platform/console/settings';
+import { checkFeatureCollection } from '../../platform/console/settings';
+import type { PanelState } from '../../platform/console/panels';
 
 const MAX_LAYER_BYTES = 1024 * 1024;
 

@@ -1,6 +1,6 @@
 /** Status panel state: a tool's health as its source reports it; it also feeds the tool's tile. */
-import type { ToolHealth } from '../alert-index';
-import type { PanelState } from '../panels';
+import type { ToolHealth } from '../../platform/console/alert-index';
+import type { PanelState } from '../../platform/console/panels';
 
 export class StatusState implements PanelState {
   private health: ToolHealth | undefined;

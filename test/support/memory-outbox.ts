@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { checkEnqueue } from './outbox-check';
-import type { DeliveryRef, OutboxEnqueue, OutboxEntry, OutboxPurgeResult, OutboxStore } from './types';
+import { checkEnqueue } from '../../nodes/platform/store/outbox-check';
+import type { DeliveryRef, OutboxEnqueue, OutboxEntry, OutboxPurgeResult, OutboxStore } from '../../nodes/platform/store/types';
 
 /**
  * A non-durable outbox for unit tests and benchmarks of the delivery engine. It keeps the

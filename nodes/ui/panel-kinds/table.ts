@@ -4,8 +4,8 @@
  * column holds media references, never the media: the browser fetches each image from the alert
  * media route, which checks that the viewer may see that alert.
  */
-import type { Role } from '../settings';
-import type { PanelState } from '../panels';
+import type { Role } from '../../platform/console/settings';
+import type { PanelState } from '../../platform/console/panels';
 
 export interface TableColumn {
   field: string;
