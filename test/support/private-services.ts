@@ -6,7 +6,7 @@
 import { execFile } from 'node:child_process';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
-import { freePort } from '../system/node-red-process';
+import { freePort } from './node-red-process';
 import { SERVICES_DIR } from './services';
 
 const run = promisify(execFile);

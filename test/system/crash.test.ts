@@ -11,7 +11,7 @@ import * as fs from 'node:fs';
 import * as http from 'node:http';
 import * as path from 'node:path';
 import type { Alert } from '../../nodes/platform/model/types';
-import { freePort, getJson, logProblems, NodeRedProcess, PACKAGE_ROOT, request, tempDir } from './node-red-process';
+import { freePort, getJson, logProblems, NodeRedProcess, PACKAGE_ROOT, request, tempDir } from '../support/node-red-process';
 
 const TOOL = 'crash';
 /** Concurrent client loops. */

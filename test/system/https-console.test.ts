@@ -8,7 +8,7 @@ import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as https from 'node:https';
 import * as path from 'node:path';
-import { freePort, NodeRedProcess, PACKAGE_ROOT, SYSTEM_TEST_USER, tempDir, waitFor } from './node-red-process';
+import { freePort, NodeRedProcess, PACKAGE_ROOT, SYSTEM_TEST_USER, tempDir, waitFor } from '../support/node-red-process';
 
 const READY_MS = 90_000;
 

@@ -14,7 +14,7 @@ import type { KafkaClient, Producer } from '../../nodes/platform/bus/kafka-clien
 import { createKafkaClient, ensureTopic } from '../../nodes/platform/bus/kafka-client';
 import type { Alert } from '../../nodes/platform/model/types';
 import { kafkaBrokers, mongoUrl, unique } from '../support/services';
-import { freePort, getJson, logProblems, NodeRedProcess, PACKAGE_ROOT, request, tempDir, waitFor } from './node-red-process';
+import { freePort, getJson, logProblems, NodeRedProcess, PACKAGE_ROOT, request, tempDir, waitFor } from '../support/node-red-process';
 
 const TOOL = 'multi';
 const STREAM = 600;

@@ -12,7 +12,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import Database from 'better-sqlite3';
 import { FakeTelegram } from '../support/fake-telegram';
-import { freePort, logProblems, NodeRedProcess, PACKAGE_ROOT, request, tempDir, waitFor } from './node-red-process';
+import { freePort, logProblems, NodeRedProcess, PACKAGE_ROOT, request, tempDir, waitFor } from '../support/node-red-process';
 
 const TOKEN = '424242424:AAE_restart-test-token_000000000000';
 const READY_MS = 90_000;

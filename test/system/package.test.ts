@@ -11,7 +11,7 @@ import { execFile } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
-import { childEnv, freePort, getJson, logProblems, NodeRedProcess, PACKAGE_ROOT, request, tempDir } from './node-red-process';
+import { childEnv, freePort, getJson, logProblems, NodeRedProcess, PACKAGE_ROOT, request, tempDir } from '../support/node-red-process';
 
 const run = promisify(execFile);
 const NPM = process.platform === 'win32' ? 'npm.cmd' : 'npm';

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import sharp from 'sharp';
-import { FIXTURES, frame } from './fixtures';
+import { FIXTURES, frame } from '../support/frames';
 import * as path from 'node:path';
 import { Detector } from '../../nodes/vision/detector';
 import { detectLayout } from '../../nodes/vision/layout';

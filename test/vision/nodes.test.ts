@@ -7,9 +7,9 @@ import sharp from 'sharp';
 import type { Alert } from '../../nodes/platform/model/types';
 import { platformFor } from '../../nodes/platform/platform';
 import { openSessions } from '../../nodes/vision/model-registry';
-import { LiveTestClient, ROLES, expectedVisible, packagedViews } from '../console/support';
+import { LiveTestClient, ROLES, expectedVisible, packagedViews } from '../support/console';
 import { allNodes, api, currentRed, helper, httpNode, load, nextMessage, node, useRuntime, waitFor, type TestNode } from '../support/nodered';
-import { FIXTURES, frame } from './fixtures';
+import { FIXTURES, frame } from '../support/frames';
 
 const TAB = { id: 't', type: 'tab' };
 const model = (file: string) => ({ id: 'm', type: 'impetus-onnx-model', file: path.join(FIXTURES, file), threads: 1 });

@@ -3,16 +3,16 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import type { CapAlert, CapArea, CapInfo, CapResource, CapValuePair } from '../../nodes/platform/export/cap';
+import type { CapAlert, CapArea, CapInfo, CapResource, CapValuePair } from '../../../nodes/platform/export/cap';
 import {
   CAP_NAMESPACE, CapError, CapFormatError, CapXmlError, MAX_CAP_XML_BYTES, PARAMETER_PREFIX, alertToCap, alertToCapXml, capDate,
   capMsgTypeFor, capToAlert, capToJson, capToXml, capXmlToAlert, jsonToCap, severityFromCap, severityToCap, xmlToCap,
-} from '../../nodes/platform/export/cap';
-import { decimal } from '../../nodes/platform/export/cap-geo';
-import type { Alert, Geometry, HistoryEntry, Position } from '../../nodes/platform/model/types';
-import { CATEGORIES, CERTAINTIES, HISTORY_ACTIONS, SEVERITIES, STATES, STATUSES, URGENCIES } from '../../nodes/platform/model/types';
-import { Validators } from '../../nodes/platform/model/validate';
-import { PACKAGE_ROOT } from '../../nodes/platform/paths';
+} from '../../../nodes/platform/export/cap';
+import { decimal } from '../../../nodes/platform/export/cap-geo';
+import type { Alert, Geometry, HistoryEntry, Position } from '../../../nodes/platform/model/types';
+import { CATEGORIES, CERTAINTIES, HISTORY_ACTIONS, SEVERITIES, STATES, STATUSES, URGENCIES } from '../../../nodes/platform/model/types';
+import { Validators } from '../../../nodes/platform/model/validate';
+import { PACKAGE_ROOT } from '../../../nodes/platform/paths';
 
 const FIXTURES = path.join(PACKAGE_ROOT, 'test', 'fixtures');
 const XSD = path.join(FIXTURES, 'cap', 'CAP-v1.2.xsd');

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { fingerprint } from '../../nodes/platform/model/fingerprint';
+import { fingerprint } from '../../../nodes/platform/model/fingerprint';
 
 describe('fingerprint', () => {
   const base = { tool: 'firearm', event: 'Firearm detected', zone: 'piazza', source: { ref: 'cam-1' }, headline: 'x' };

@@ -16,7 +16,7 @@ import { Validators } from '../../nodes/platform/model/validate';
 import { PACKAGE_ROOT } from '../../nodes/platform/paths';
 import { platformFor } from '../../nodes/platform/platform';
 import type { ImpetusSettings } from '../../nodes/platform/settings';
-import { currentRed, helper, waitFor } from '../support/nodered';
+import { currentRed, helper, waitFor } from './nodered';
 
 export { ROLES };
 export type { Role };

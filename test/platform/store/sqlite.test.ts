@@ -4,14 +4,14 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import Database from 'better-sqlite3';
-import { buildAlert } from '../../nodes/platform/model/draft';
-import { acknowledge, recordOccurrence } from '../../nodes/platform/model/lifecycle';
-import type { Alert } from '../../nodes/platform/model/types';
-import { SqliteAlertStore } from '../../nodes/platform/store/sqlite';
-import type { SqliteAlertStoreOptions } from '../../nodes/platform/store/sqlite';
-import { MIGRATIONS, migrate, schemaVersion } from '../../nodes/platform/store/sqlite-migrations';
-import { ConflictError } from '../../nodes/platform/store/types';
-import { alertStoreContract } from '../contract/alert-store.contract';
+import { buildAlert } from '../../../nodes/platform/model/draft';
+import { acknowledge, recordOccurrence } from '../../../nodes/platform/model/lifecycle';
+import type { Alert } from '../../../nodes/platform/model/types';
+import { SqliteAlertStore } from '../../../nodes/platform/store/sqlite';
+import type { SqliteAlertStoreOptions } from '../../../nodes/platform/store/sqlite';
+import { MIGRATIONS, migrate, schemaVersion } from '../../../nodes/platform/store/sqlite-migrations';
+import { ConflictError } from '../../../nodes/platform/store/types';
+import { alertStoreContract } from '../../contract/alert-store.contract';
 
 const tempDirs: string[] = [];
 

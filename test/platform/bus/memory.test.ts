@@ -1,5 +1,5 @@
-import { MemoryEventBus } from '../../nodes/platform/bus/memory';
-import { eventBusContract } from '../contract/event-bus.contract';
+import { MemoryEventBus } from '../../../nodes/platform/bus/memory';
+import { eventBusContract } from '../../contract/event-bus.contract';
 
 eventBusContract('in-process', async () => {
   const bus = new MemoryEventBus();

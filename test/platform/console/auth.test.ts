@@ -3,8 +3,8 @@
  * every data route without a session.
  */
 import assert from 'node:assert/strict';
-import { alertNodes, httpNode, load, useRuntime } from '../support/nodered';
-import { PASSWORD, consoleSettings, runtime } from './support';
+import { alertNodes, httpNode, load, useRuntime } from '../../support/nodered';
+import { PASSWORD, consoleSettings, runtime } from '../../support/console';
 
 const flow = [{ id: 'sink', type: 'impetus-alert', tool: 'firearm', wires: [[]] }];
 

@@ -6,10 +6,10 @@ import type { ValidateFunction } from 'ajv';
 import addFormats from 'ajv-formats';
 import {
   FIWARE_ALERT_CONTEXT, alertToFiwareKeyValues, alertToFiwareNgsiLd, fiwareCategory, fiwareEntityId, fiwareSeverity, fiwareSubCategory,
-} from '../../nodes/platform/export/fiware';
-import type { Alert, Category } from '../../nodes/platform/model/types';
-import { CATEGORIES, SEVERITIES } from '../../nodes/platform/model/types';
-import { PACKAGE_ROOT } from '../../nodes/platform/paths';
+} from '../../../nodes/platform/export/fiware';
+import type { Alert, Category } from '../../../nodes/platform/model/types';
+import { CATEGORIES, SEVERITIES } from '../../../nodes/platform/model/types';
+import { PACKAGE_ROOT } from '../../../nodes/platform/paths';
 
 const FIXTURES = path.join(PACKAGE_ROOT, 'test', 'fixtures');
 const readJson = (...parts: string[]) => JSON.parse(fs.readFileSync(path.join(FIXTURES, ...parts), 'utf8'));

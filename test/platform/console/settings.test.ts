@@ -6,12 +6,12 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { contentSecurityPolicy } from '../../nodes/platform/console/assets';
-import type { ConsoleSettings } from '../../nodes/platform/console/settings';
-import { resolveConsoleSettings } from '../../nodes/platform/console/settings';
-import { canSee, loadViews, restrictQuery } from '../../nodes/platform/console/views';
-import type { View } from '../../nodes/platform/console/views';
-import { Validators } from '../../nodes/platform/model/validate';
+import { contentSecurityPolicy } from '../../../nodes/platform/console/assets';
+import type { ConsoleSettings } from '../../../nodes/platform/console/settings';
+import { resolveConsoleSettings } from '../../../nodes/platform/console/settings';
+import { canSee, loadViews, restrictQuery } from '../../../nodes/platform/console/views';
+import type { View } from '../../../nodes/platform/console/views';
+import { Validators } from '../../../nodes/platform/model/validate';
 
 const HASH = '$2b$04$zYuJcYXWSpvFn8YYuaZE2.nMoyWTHWhVPy22g4Sk5F1pyV9xCjys2';
 

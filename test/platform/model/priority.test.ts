@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
-import { computePriority, priorityRank } from '../../nodes/platform/model/priority';
-import { CERTAINTIES, SEVERITIES, URGENCIES } from '../../nodes/platform/model/types';
+import { computePriority, priorityRank } from '../../../nodes/platform/model/priority';
+import { CERTAINTIES, SEVERITIES, URGENCIES } from '../../../nodes/platform/model/types';
 
 describe('priority matrix', () => {
   it('takes its base from severity when urgency and certainty are neutral', () => {

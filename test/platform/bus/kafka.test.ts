@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { createKafkaClient } from '../../nodes/platform/bus/kafka-client';
-import { KafkaEventBus } from '../../nodes/platform/bus/kafka';
-import { buildAlert } from '../../nodes/platform/model/draft';
-import type { LifecycleEvent } from '../../nodes/platform/model/types';
-import { eventBusContract } from '../contract/event-bus.contract';
-import { kafkaBrokers, unique } from '../support/services';
+import { createKafkaClient } from '../../../nodes/platform/bus/kafka-client';
+import { KafkaEventBus } from '../../../nodes/platform/bus/kafka';
+import { buildAlert } from '../../../nodes/platform/model/draft';
+import type { LifecycleEvent } from '../../../nodes/platform/model/types';
+import { eventBusContract } from '../../contract/event-bus.contract';
+import { kafkaBrokers, unique } from '../../support/services';
 
 let brokers: string[] = [];
 

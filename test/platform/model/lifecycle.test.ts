@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
-import { buildAlert } from '../../nodes/platform/model/draft';
-import { acknowledge, addComment, assign, escalate, recordOccurrence, reopen, resolve, TransitionError } from '../../nodes/platform/model/lifecycle';
-import type { Alert } from '../../nodes/platform/model/types';
-import { Validators } from '../../nodes/platform/model/validate';
+import { buildAlert } from '../../../nodes/platform/model/draft';
+import { acknowledge, addComment, assign, escalate, recordOccurrence, reopen, resolve, TransitionError } from '../../../nodes/platform/model/lifecycle';
+import type { Alert } from '../../../nodes/platform/model/types';
+import { Validators } from '../../../nodes/platform/model/validate';
 
 const validators = new Validators();
 const T0 = '2026-11-25T10:00:00.000Z';

@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { PACKAGE_ROOT } from '../../nodes/platform/paths';
-import { computePriority } from '../../nodes/platform/model/priority';
-import type { Certainty, Severity, Urgency } from '../../nodes/platform/model/types';
-import { CERTAINTIES, SEVERITIES, URGENCIES } from '../../nodes/platform/model/types';
+import { PACKAGE_ROOT } from '../../../nodes/platform/paths';
+import { computePriority } from '../../../nodes/platform/model/priority';
+import type { Certainty, Severity, Urgency } from '../../../nodes/platform/model/types';
+import { CERTAINTIES, SEVERITIES, URGENCIES } from '../../../nodes/platform/model/types';
 
 describe('docs/priority.md', () => {
   it('documents exactly the matrix the code computes', () => {

@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { alertNodes, api, helper, load as loadFlow, nextError, nextMessage, node, uiNodes, useRuntime, waitFor } from '../support/nodered';
-import { LiveTestClient, consoleSettings, runtime } from './support';
+import { LiveTestClient, consoleSettings, runtime } from '../support/console';
 
 const catchAll = (ids: string[]) => [{ id: 'catch', type: 'catch', scope: ids, uncaught: false, wires: [['caught']] }, { id: 'caught', type: 'helper' }];
 const modules = [...alertNodes, ...uiNodes, require('@node-red/nodes/core/common/25-catch.js')];

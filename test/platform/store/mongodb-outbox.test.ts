@@ -1,7 +1,7 @@
-import { MongoOutboxStore } from '../../nodes/platform/store/mongodb-outbox';
-import { outboxStoreContract } from '../contract/outbox-store.contract';
-import { mongoHarness } from '../support/mongo';
-import { mongoUrl } from '../support/services';
+import { MongoOutboxStore } from '../../../nodes/platform/store/mongodb-outbox';
+import { outboxStoreContract } from '../../contract/outbox-store.contract';
+import { mongoHarness } from '../../support/mongo';
+import { mongoUrl } from '../../support/services';
 
 describe('MongoDB outbox (real server)', function () {
   this.timeout(60000);

@@ -1,8 +1,8 @@
 /** Sessions and login back-off on a fake clock: expiry, bounds, and the doubling wait. */
 import assert from 'node:assert/strict';
-import { LoginThrottle } from '../../nodes/platform/console/login-throttle';
-import type { Session } from '../../nodes/platform/console/sessions';
-import { SessionStore, sameToken } from '../../nodes/platform/console/sessions';
+import { LoginThrottle } from '../../../nodes/platform/console/login-throttle';
+import type { Session } from '../../../nodes/platform/console/sessions';
+import { SessionStore, sameToken } from '../../../nodes/platform/console/sessions';
 
 const user = { username: 'olga', name: 'Olga', role: 'operator' as const };
 

@@ -1,14 +1,14 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { MongoClient } from 'mongodb';
-import { buildAlert } from '../../nodes/platform/model/draft';
-import { acknowledge, recordOccurrence, reopen, resolve } from '../../nodes/platform/model/lifecycle';
-import type { Alert } from '../../nodes/platform/model/types';
-import { MongoAlertStore } from '../../nodes/platform/store/mongodb';
-import { ConflictError } from '../../nodes/platform/store/types';
-import { alertStoreContract } from '../contract/alert-store.contract';
-import { dropDatabase, mongoHarness } from '../support/mongo';
-import { mongoUrl, unique } from '../support/services';
+import { buildAlert } from '../../../nodes/platform/model/draft';
+import { acknowledge, recordOccurrence, reopen, resolve } from '../../../nodes/platform/model/lifecycle';
+import type { Alert } from '../../../nodes/platform/model/types';
+import { MongoAlertStore } from '../../../nodes/platform/store/mongodb';
+import { ConflictError } from '../../../nodes/platform/store/types';
+import { alertStoreContract } from '../../contract/alert-store.contract';
+import { dropDatabase, mongoHarness } from '../../support/mongo';
+import { mongoUrl, unique } from '../../support/services';
 
 const HISTORY_WINDOW = 10;
 let url = '';

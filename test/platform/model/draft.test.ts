@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
-import { buildAlert } from '../../nodes/platform/model/draft';
-import { Validators, ValidationError } from '../../nodes/platform/model/validate';
+import { buildAlert } from '../../../nodes/platform/model/draft';
+import { Validators, ValidationError } from '../../../nodes/platform/model/validate';
 
 const validators = new Validators();
 const ctx = { now: '2026-11-25T10:00:00.000Z', id: 'a-1' };

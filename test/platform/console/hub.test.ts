@@ -4,14 +4,14 @@
  * driven by the test.
  */
 import assert from 'node:assert/strict';
-import { AlertIndex } from '../../nodes/platform/console/alert-index';
-import { LiveHub } from '../../nodes/platform/console/hub';
-import type { LiveSocket } from '../../nodes/platform/console/hub';
-import { PanelRegistry } from '../../nodes/platform/console/panels';
-import type { Session } from '../../nodes/platform/console/sessions';
-import type { Role } from '../../nodes/platform/console/settings';
-import type { Alert, LifecycleEvent } from '../../nodes/platform/model/types';
-import { packagedViews } from './support';
+import { AlertIndex } from '../../../nodes/platform/console/alert-index';
+import { LiveHub } from '../../../nodes/platform/console/hub';
+import type { LiveSocket } from '../../../nodes/platform/console/hub';
+import { PanelRegistry } from '../../../nodes/platform/console/panels';
+import type { Session } from '../../../nodes/platform/console/sessions';
+import type { Role } from '../../../nodes/platform/console/settings';
+import type { Alert, LifecycleEvent } from '../../../nodes/platform/model/types';
+import { packagedViews } from '../../support/console';
 
 class FakeSocket implements LiveSocket {
   readyState = 1;

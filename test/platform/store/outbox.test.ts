@@ -3,11 +3,11 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import Database from 'better-sqlite3';
-import { MemoryOutboxStore } from '../support/memory-outbox';
-import { SqliteAlertStore } from '../../nodes/platform/store/sqlite';
-import { MIGRATIONS, migrate, schemaVersion } from '../../nodes/platform/store/sqlite-migrations';
-import { SqliteOutboxStore } from '../../nodes/platform/store/sqlite-outbox';
-import { outboxStoreContract } from '../contract/outbox-store.contract';
+import { MemoryOutboxStore } from '../../support/memory-outbox';
+import { SqliteAlertStore } from '../../../nodes/platform/store/sqlite';
+import { MIGRATIONS, migrate, schemaVersion } from '../../../nodes/platform/store/sqlite-migrations';
+import { SqliteOutboxStore } from '../../../nodes/platform/store/sqlite-outbox';
+import { outboxStoreContract } from '../../contract/outbox-store.contract';
 
 const dirs: string[] = [];
 after(function () {

@@ -5,11 +5,11 @@
  * intent fails here too.
  */
 import assert from 'node:assert/strict';
-import type { Alert } from '../../nodes/platform/model/types';
-import { platformFor } from '../../nodes/platform/platform';
-import { alertNodes, api, currentRed, load, useRuntime } from '../support/nodered';
-import type { Role } from './support';
-import { ALL_TOOLS, LiveTestClient, ROLES, consoleSettings, expectedVisible, packagedViews, raiseFixture, toolData } from './support';
+import type { Alert } from '../../../nodes/platform/model/types';
+import { platformFor } from '../../../nodes/platform/platform';
+import { alertNodes, api, currentRed, load, useRuntime } from '../../support/nodered';
+import type { Role } from '../../support/console';
+import { ALL_TOOLS, LiveTestClient, ROLES, consoleSettings, expectedVisible, packagedViews, raiseFixture, toolData } from '../../support/console';
 
 const views = packagedViews();
 const flow = [{ id: 'sink', type: 'impetus-alert', tool: 'firearm', wires: [[]] }];

@@ -4,13 +4,13 @@
  */
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { AlertIndex } from '../../nodes/platform/console/alert-index';
-import { summarize } from '../../nodes/platform/console/summary';
-import type { View } from '../../nodes/platform/console/views';
-import { buildAlert } from '../../nodes/platform/model/draft';
-import { acknowledge, recordOccurrence, resolve } from '../../nodes/platform/model/lifecycle';
-import type { Alert } from '../../nodes/platform/model/types';
-import { SqliteAlertStore } from '../../nodes/platform/store/sqlite';
+import { AlertIndex } from '../../../nodes/platform/console/alert-index';
+import { summarize } from '../../../nodes/platform/console/summary';
+import type { View } from '../../../nodes/platform/console/views';
+import { buildAlert } from '../../../nodes/platform/model/draft';
+import { acknowledge, recordOccurrence, resolve } from '../../../nodes/platform/model/lifecycle';
+import type { Alert } from '../../../nodes/platform/model/types';
+import { SqliteAlertStore } from '../../../nodes/platform/store/sqlite';
 
 const EVERYTHING = { role: 'operator', tools: ['*'] } as unknown as View;
 

@@ -3,9 +3,9 @@
  * replay of missed events on reconnect, resync when replay is impossible, and the session's end.
  */
 import assert from 'node:assert/strict';
-import { platformFor } from '../../nodes/platform/platform';
-import { alertNodes, api, currentRed, load, useRuntime, waitFor } from '../support/nodered';
-import { LiveTestClient, consoleSettings, runtime, toolData } from './support';
+import { platformFor } from '../../../nodes/platform/platform';
+import { alertNodes, api, currentRed, load, useRuntime, waitFor } from '../../support/nodered';
+import { LiveTestClient, consoleSettings, runtime, toolData } from '../../support/console';
 
 const flow = [{ id: 'sink', type: 'impetus-alert', tool: 'firearm', wires: [[]] }];
 const draft = (n: number) => ({ tool: 'firearm', event: 'Firearm detected', headline: `sighting ${n}`, severity: 'critical', zone: `z${n}`, data: toolData('firearm') });
