@@ -12,7 +12,7 @@ import type { Node, NodeAPI, NodeDef, NodeMessage, NodeMessageInFlow } from 'nod
 import { StatusReporter, handleInput, refuseInput } from '../platform/node-kit';
 import type { Send } from '../platform/node-kit';
 import { readPayload } from '../sensors/formats';
-import { translator } from '../sensors/i18n';
+import { translator } from '../platform/i18n';
 import { integerSetting, isExercise } from '../sensors/node-support';
 import { Collector } from '../sensors/reading';
 import type { Point, Reading } from '../sensors/reading';

@@ -15,7 +15,7 @@ import type { FileStateStore } from '../anomaly/persist';
 import { StateError } from '../anomaly/state-codec';
 import { StatusReporter, handleInput, refuseInput } from '../platform/node-kit';
 import type { Send } from '../platform/node-kit';
-import { translator } from '../sensors/i18n';
+import { translator } from '../platform/i18n';
 import { integerSetting, isExercise } from '../sensors/node-support';
 import { isObject, toPoint } from '../sensors/reading';
 import type { Point, Reading } from '../sensors/reading';

@@ -15,7 +15,7 @@ import { CsvError, CsvParser, sniffDelimiter } from './csv';
 import { CsvLayoutError, CsvReadings } from './csv-readings';
 import { FORMATS, readPayload } from './formats';
 import type { Format } from './formats';
-import { translator } from './i18n';
+import { translator } from '../platform/i18n';
 import { integerSetting, isExercise, resolveDataFile } from './node-support';
 import { Collector, OversizedError, toPoint } from './reading';
 import type { ParseContext, Point, Reading } from './reading';
