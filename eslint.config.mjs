@@ -1,5 +1,6 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
+import oneDoor from './eslint-rules/one-door.mjs';
 
 export default tseslint.config(
   { ignores: ['dist/**', 'node_modules/**', '.userdir/**', '.bench/**', '.services/**', 'models/**/.venv/**'] },
@@ -11,6 +12,12 @@ export default tseslint.config(
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_' }],
       '@typescript-eslint/consistent-type-imports': 'error',
     },
+  },
+  {
+    // The core is reached through its public API only; see eslint-rules/one-door.mjs.
+    files: ['nodes/**/*.ts', 'test/**/*.ts', 'bench/**/*.ts'],
+    plugins: { impetus: { rules: { 'one-door': oneDoor } } },
+    rules: { 'impetus/one-door': 'error' },
   },
   {
     // Node-RED's constructor-function API: `const node = this` is the documented pattern.
@@ -40,7 +47,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ['scripts/**/*.js', '.ci/**/*.js'],
+    files: ['scripts/**/*.js', '.ci/**/*.js', '.dependency-cruiser.cjs'],
     languageOptions: { sourceType: 'commonjs', globals: { require: 'readonly', module: 'writable', __dirname: 'readonly', process: 'readonly', console: 'readonly' } },
     rules: { '@typescript-eslint/no-require-imports': 'off' },
   },

@@ -21,7 +21,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import express from 'express';
-import { closePlatforms } from '../nodes/platform/platform';
+import { closePlatforms } from '../nodes/platform';
 import type { FlowNode } from './embedded-red';
 import { nodeAreas, RED, runtimeSettings, writeSinkNode } from './embedded-red';
 import { storeFloor } from './store-floor';

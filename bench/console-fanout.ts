@@ -27,7 +27,7 @@ import type { IntervalHistogram } from 'node:perf_hooks';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import bcrypt from 'bcryptjs';
 import express from 'express';
-import { closePlatforms } from '../nodes/platform/platform';
+import { closePlatforms } from '../nodes/platform';
 import type { ClientReport, ToClients } from './console-fanout-clients';
 import { nodeAreas, RED, runtimeSettings } from './embedded-red';
 

@@ -19,7 +19,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import * as ort from 'onnxruntime-node';
-import { PACKAGE_ROOT } from '../nodes/platform/paths';
+import { PACKAGE_ROOT } from '../nodes/platform/node-kit';
 import { AlertPolicy } from '../nodes/vision/alerting';
 import { Detector } from '../nodes/vision/detector';
 import { FrameGate } from '../nodes/vision/frame-gate';

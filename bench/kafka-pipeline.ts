@@ -40,9 +40,9 @@ import * as path from 'node:path';
 import * as http from 'node:http';
 import { execFileSync } from 'node:child_process';
 import { performance } from 'node:perf_hooks';
-import type { KafkaClient } from '../nodes/platform/bus/kafka-client';
-import { createKafkaClient, ensureTopic } from '../nodes/platform/bus/kafka-client';
-import { closePlatforms } from '../nodes/platform/platform';
+import type { KafkaClient } from '../nodes/platform';
+import { createKafkaClient, ensureTopic } from '../nodes/platform';
+import { closePlatforms } from '../nodes/platform';
 import { nodeAreas, RED, runtimeSettings } from './embedded-red';
 import { storeFloor } from './store-floor';
 

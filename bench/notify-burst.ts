@@ -24,7 +24,7 @@ import * as http from 'node:http';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import express from 'express';
-import { closePlatforms } from '../nodes/platform/platform';
+import { closePlatforms } from '../nodes/platform';
 import { nodeAreas, RED, runtimeSettings, writeSinkNode } from './embedded-red';
 
 interface Options {

@@ -1,4 +1,4 @@
-import type { LifecycleEvent } from '../platform/model/types';
+import type { LifecycleEvent } from '../platform';
 
 /** Filter settings of an alert-events node; an empty list lets everything through. */
 export interface EventFilterConfig {

@@ -1,8 +1,7 @@
 import type { Node, NodeAPI, NodeDef, NodeMessageInFlow } from 'node-red';
-import { ACTIONS } from '../platform/alert-service';
-import type { ActionName, ActionRequest } from '../platform/alert-service';
+import type { ActionName, ActionRequest } from '../platform';
+import { ACTIONS, platformFor } from '../platform';
 import { handleInput, StatusReporter } from '../platform/node-kit';
-import { platformFor } from '../platform/platform';
 
 interface ActionNodeDef extends NodeDef {
   /** An action name, or `msg` to take it from msg.action. */
@@ -61,7 +60,7 @@ export = function (RED: NodeAPI): void {
       msg.payload = await platform.alerts.act(request);
       status.ok(RED._('impetus-alert-action.status.done', { action: request.action, by: request.by }));
       send(msg);
-    });
+    }, platform.hold());
   }
   RED.nodes.registerType('impetus-alert-action', ImpetusAlertActionNode);
 };

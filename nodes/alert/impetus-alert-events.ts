@@ -1,8 +1,8 @@
 import type { Node, NodeAPI, NodeDef } from 'node-red';
 import type { EventFilterConfig } from './event-filter';
 import { eventFilter } from './event-filter';
+import { platformFor } from '../platform';
 import { StatusReporter } from '../platform/node-kit';
-import { platformFor } from '../platform/platform';
 
 interface EventsNodeDef extends NodeDef, EventFilterConfig {}
 

@@ -1,8 +1,7 @@
 import type { Node, NodeAPI, NodeDef, NodeMessageInFlow } from 'node-red';
-import type { DraftDefaults } from '../platform/model/draft';
-import { DEFAULT_FINGERPRINT_KEYS } from '../platform/model/fingerprint';
+import type { DraftDefaults } from '../platform';
+import { DEFAULT_FINGERPRINT_KEYS, platformFor } from '../platform';
 import { handleInput, StatusReporter } from '../platform/node-kit';
-import { platformFor } from '../platform/platform';
 
 interface AlertNodeDef extends NodeDef, DraftDefaults {
   fingerprintKeys?: string;
@@ -46,7 +45,7 @@ export = function (RED: NodeAPI): void {
       out.outcome = outcome;
       out.alertId = alert.id;
       send(out);
-    });
+    }, platform.hold());
   }
   RED.nodes.registerType('impetus-alert', ImpetusAlertNode);
 };

@@ -1,8 +1,7 @@
 import type { Node, NodeAPI, NodeDef, NodeMessageInFlow } from 'node-red';
-import type { Severity, SilenceMatchers } from '../platform/model/types';
+import type { Severity, SilenceMatchers, SilenceRequest } from '../platform';
+import { platformFor } from '../platform';
 import { handleInput, StatusReporter } from '../platform/node-kit';
-import { platformFor } from '../platform/platform';
-import type { SilenceRequest } from '../platform/silences';
 
 interface SilenceNodeDef extends NodeDef {
   mode: 'create' | 'expire';
@@ -59,7 +58,7 @@ export = function (RED: NodeAPI): void {
       status.ok(RED._(`impetus-silence.status.${key}`, { until: silence.endsAt.slice(11, 16) }));
       msg.payload = silence;
       send(msg);
-    });
+    }, platform.hold());
   }
   RED.nodes.registerType('impetus-silence', ImpetusSilenceNode);
 };

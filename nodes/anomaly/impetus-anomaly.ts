@@ -9,10 +9,9 @@
  * contributions of an alert (for impetus-ui-chart, bar).
  */
 import type { Node, NodeAPI, NodeDef, NodeMessage, NodeMessageInFlow } from 'node-red';
-import { StatusReporter, handleInput, refuseInput } from '../platform/node-kit';
 import type { Send } from '../platform/node-kit';
+import { handleInput, refuseInput, StatusReporter, translator } from '../platform/node-kit';
 import { readPayload } from '../sensors/formats';
-import { translator } from '../platform/i18n';
 import { integerSetting, isExercise } from '../sensors/node-support';
 import { Collector } from '../sensors/reading';
 import type { Point, Reading } from '../sensors/reading';

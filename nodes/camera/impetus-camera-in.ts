@@ -1,8 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Node, NodeAPI, NodeDef, NodeMessageInFlow } from 'node-red';
-import { StatusReporter } from '../platform/node-kit';
-import { PACKAGE_ROOT } from '../platform/paths';
+import { PACKAGE_ROOT, StatusReporter } from '../platform/node-kit';
 import { parseZones, type CameraInfo } from './frame';
 import { isStreamUrl, startSource, type Source, type SourceOptions } from './sources';
 

@@ -1,7 +1,7 @@
 /** The broker config node's settings and what it offers kafka-in and kafka-out. */
 import * as fs from 'node:fs';
 import type { Node, NodeDef } from 'node-red';
-import type { KafkaClient, KafkaClientConfig, Producer, SaslMechanism } from '../platform/bus/kafka-client';
+import type { KafkaClient, KafkaClientConfig, Producer, SaslMechanism } from '../platform';
 
 export interface BrokerDef extends NodeDef {
   brokers: string;

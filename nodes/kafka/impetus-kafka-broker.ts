@@ -1,8 +1,8 @@
 import type { NodeAPI } from 'node-red';
 import type { BrokerCredentials, BrokerDef, KafkaBrokerNode } from './broker-config';
 import { clientConfig } from './broker-config';
-import type { KafkaClient, Producer } from '../platform/bus/kafka-client';
-import { createKafkaClient } from '../platform/bus/kafka-client';
+import type { KafkaClient, Producer } from '../platform';
+import { createKafkaClient } from '../platform';
 
 export = function (RED: NodeAPI): void {
   function KafkaBroker(this: KafkaBrokerNode, def: BrokerDef) {

@@ -1,7 +1,7 @@
 import type { Node, NodeAPI, NodeDef, NodeMessageInFlow } from 'node-red';
+import type { Consumer, EachBatchPayload, IncomingMessage } from '../platform';
+import { platformFor } from '../platform';
 import { asError, StatusReporter } from '../platform/node-kit';
-import { platformFor } from '../platform/platform';
-import type { Consumer, EachBatchPayload, IncomingMessage } from '../platform/bus/kafka-client';
 import { CompletionTracker } from './completion';
 import type { KafkaBrokerNode } from './broker-config';
 import { PartitionOffsets } from './offsets';

@@ -1,7 +1,7 @@
 import type { Node, NodeAPI, NodeDef, NodeMessageInFlow } from 'node-red';
+import type { OutgoingMessage } from '../platform';
+import { Compression, isTooLarge } from '../platform';
 import { asError, StatusReporter } from '../platform/node-kit';
-import type { OutgoingMessage } from '../platform/bus/kafka-client';
-import { Compression, isTooLarge } from '../platform/bus/kafka-client';
 import { DeliveryQueue } from './delivery-queue';
 import type { KafkaBrokerNode } from './broker-config';
 import type { OutRecord } from './records';

@@ -1,6 +1,6 @@
 /** Conversions between Node-RED messages and Kafka records, for kafka-in and kafka-out. */
 import type { NodeMessageInFlow } from 'node-red';
-import type { Headers, OutgoingMessage } from '../platform/bus/kafka-client';
+import type { Headers, OutgoingMessage } from '../platform';
 
 export interface OutRecord {
   topic: string;

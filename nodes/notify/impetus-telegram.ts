@@ -1,6 +1,6 @@
 import { createHmac } from 'node:crypto';
 import type { NodeAPI } from 'node-red';
-import { platformFor } from '../platform/platform';
+import { platformFor } from '../platform';
 import { AccessPolicy, parseChatList, parseUsers } from './delivery/access';
 import { checkChatSettings, closeConnectionWithNode, nodeLog, perWindow, positive } from './delivery/config-node';
 import type { ChatSettingsDef, UpdateMode } from './delivery/config-node';

@@ -1,6 +1,8 @@
 /**
- * Public API for packages that build on IMPETUS: raise and act on alerts from your own nodes,
- * register your tool's payload schema, and reuse the node conventions.
+ * The door to the IMPETUS core. Node areas (nodes/<area>/) and packages that build on IMPETUS
+ * import the core from here, or from `./node-kit` for what a node needs without starting the
+ * platform (worker threads, CLIs); an ESLint rule (eslint-rules/one-door.mjs) refuses anything
+ * else. docs/architecture.md explains each part and shows a new tool's node.
  *
  *   const { platformFor } = require('node-red-contrib-impetus');
  *   module.exports = (RED) => {
@@ -10,21 +12,49 @@
  *     await platform.alerts.raise({ tool: 'my-tool', event: '…', data: {…} });
  *   };
  */
-export { platformFor, closePlatforms, Platform } from './platform';
+
+// The platform of a runtime: store, bus, validators, alert service; started and stopped with the runtime.
+export { platformFor, closePlatforms } from './lifetime';
+export { Platform } from './platform';
 export type { PlatformLog } from './platform';
 export { AlertService, ACTIONS } from './alert-service';
 export type { ActionName, ActionRequest, RaiseOptions } from './alert-service';
 export type { ImpetusSettings, EscalationPolicy } from './settings';
-export { Validators, ValidationError } from './model/validate';
+export type { SilenceRequest } from './silences';
+
+// The alert envelope: types, validation, priority, fingerprint, lifecycle errors.
+export * from './model/types';
+export { Validators, ValidationError, describe as describeSchemaErrors } from './model/validate';
 export { buildAlert } from './model/draft';
 export type { DraftDefaults } from './model/draft';
 export { computePriority } from './model/priority';
 export { fingerprint, DEFAULT_FINGERPRINT_KEYS } from './model/fingerprint';
 export { TransitionError } from './model/lifecycle';
-export * from './model/types';
-export type { AlertStore, AlertQuery, Page, IngestResult } from './store/types';
+
+// Store and bus contracts (the adapters are chosen by the settings, in adapters.ts).
+export type { AlertStore, AlertQuery, Page, IngestResult, OutboxStore, OutboxEntry, OutboxEnqueue, DeliveryRef } from './store/types';
 export { ConflictError, NotFoundError } from './store/types';
 export type { EventBus, EventHandler } from './bus/types';
-export { StatusReporter, handleInput, fail } from './node-kit';
+
+// The Kafka client the Kafka bus and the kafka nodes share: kafkajs stays behind this one module.
+export { createKafkaClient, ensureTopic, isTooLarge, isRetriable, Compression } from './bus/kafka-client';
+export type {
+  KafkaClient, KafkaClientConfig, KafkaTls, SaslMechanism, Producer, Consumer, Admin, Headers, HeaderValue, OutgoingMessage, IncomingMessage,
+  EachBatchPayload, EachMessagePayload, RecordMetadata,
+} from './bus/kafka-client';
+
+// The operator console, and the panels dashboard nodes put on its pages.
+export { consoleOf, ConsoleRuntime } from './console';
+export { PAGE_NAME } from './console/panels';
+export type { Panel, PanelDef, PanelKind, PanelState, RowAction, RowActions } from './console/panels';
+export type { ToolHealth } from './console/alert-index';
+export { ROLES, checkFeatureCollection } from './console/settings';
+export type { Role, GeoJsonFeatureCollection } from './console/settings';
+export type { Session, SessionUser } from './console/sessions';
+
+// Exports of an alert: CAP 1.2 and FIWARE.
 export { alertToCap, capToAlert, capToXml, xmlToCap, capToJson, jsonToCap, alertToCapXml, capXmlToAlert, CapError } from './export/cap';
 export { alertToFiwareKeyValues, alertToFiwareNgsiLd } from './export/fiware';
+
+// Node conventions, also reachable without the platform through ./node-kit.
+export * from './node-kit';

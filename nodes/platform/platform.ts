@@ -1,30 +1,20 @@
-import type { NodeAPI } from 'node-red';
+import type { AdapterLog } from './adapters';
+import { createBus, createStore } from './adapters';
 import { AlertService } from './alert-service';
 import type { Clock } from './alert-service';
-import { createKafkaClient } from './bus/kafka-client';
-import { KafkaEventBus } from './bus/kafka';
-import { MemoryEventBus } from './bus/memory';
 import type { EventBus } from './bus/types';
 import { Validators } from './model/validate';
-import { mountConsole } from './console';
-import type { ImpetusSettings, ResolvedSettings } from './settings';
-import { resolveSettings } from './settings';
+import type { ResolvedSettings } from './settings';
 import { SilenceRegistry } from './silences';
-import type { LifecycleEvent } from './model/types';
-import { MongoAlertStore } from './store/mongodb';
-import { SqliteAlertStore } from './store/sqlite';
-import type { AlertStore } from './store/types';
+import type { AlertStore, OutboxStore } from './store/types';
 
-export interface PlatformLog {
-  info(message: string): void;
-  warn(message: string): void;
-  error(message: string): void;
-}
+export type PlatformLog = AdapterLog;
 
 /**
  * The services every IMPETUS node shares inside one Node-RED runtime: store, bus, validators,
- * the alert service and its timers. Created on first use, opened asynchronously; nodes wait on
- * `ready` before touching the store.
+ * the alert service and its timers. Opened asynchronously; nodes wait on `ready` before touching
+ * the store. `platformFor(RED)` (lifetime.ts) creates it with the runtime and closes it when the
+ * runtime stops.
  */
 export class Platform {
   readonly validators: Validators;
@@ -32,13 +22,19 @@ export class Platform {
   readonly bus: EventBus;
   readonly alerts: AlertService;
   readonly ready: Promise<void>;
+  private readonly outbox: () => OutboxStore;
   private timers: NodeJS.Timeout[] = [];
-  private closed = false;
+  private closing: Promise<void> | undefined;
   private readonly closeHooks: Array<() => void> = [];
+  private holders = 0;
+  private stopping = false;
+  private readonly done = deferred();
 
   constructor(readonly settings: ResolvedSettings, private readonly log: PlatformLog, clock?: Clock) {
     this.validators = new Validators();
-    this.store = createStore(settings, log);
+    const { store, createOutbox } = createStore(settings, log);
+    this.store = store;
+    this.outbox = createOutbox;
     this.bus = createBus(settings, log);
     const silences = new SilenceRegistry(this.store);
     this.alerts = new AlertService(this.store, this.bus, this.validators, silences, {
@@ -57,7 +53,7 @@ export class Platform {
     await this.store.open();
     await this.bus.open();
     await silences.load(clock());
-    if (this.closed) return;
+    if (this.closing) return;
     this.every(this.settings.escalation.tickSeconds * 1000, () => this.alerts.escalateDue());
     if (this.settings.retention.resolvedDays > 0) {
       const purge = async () => {
@@ -74,7 +70,7 @@ export class Platform {
   private every(ms: number, job: () => Promise<unknown>): void {
     let running = false;
     const timer = setInterval(() => {
-      if (running || this.closed) return;
+      if (running || this.closing) return;
       running = true;
       job()
         .catch((err) => this.log.warn(`background job failed: ${(err as Error).message}`))
@@ -86,66 +82,73 @@ export class Platform {
     this.timers.push(timer);
   }
 
+  /**
+   * A new, unopened notification outbox beside the alert store (the same SQLite file, or the
+   * same MongoDB database). Whoever opens it closes it.
+   */
+  createOutbox(): OutboxStore {
+    return this.outbox();
+  }
+
   /** Runs when the platform closes, before the bus and store do (the console ends its live connections). */
   onClose(hook: () => void): void {
     this.closeHooks.push(hook);
   }
 
-  async close(): Promise<void> {
-    if (this.closed) return;
-    this.closed = true;
+  /**
+   * Keeps the platform open while a node that writes through it runs. Node-RED closes all the
+   * nodes of a stopping runtime at once, so "after the nodes" has to be counted: a node holds the
+   * platform when it starts and calls the release at the very end of its own close, once its
+   * work in flight is stored. On a redeploy the release resolves at once; when the runtime stops,
+   * the platform closes after the last release, and every release resolves when it has closed,
+   * so Node-RED's stop, which waits for node closes, waits for the store and the bus too.
+   */
+  hold(): () => Promise<void> {
+    this.holders += 1;
+    let released = false;
+    return () => {
+      if (!released) {
+        released = true;
+        this.holders -= 1;
+      }
+      if (!this.stopping) return Promise.resolve();
+      if (this.holders === 0) return this.close();
+      return this.closed();
+    };
+  }
+
+  /**
+   * The runtime is stopping, not redeploying: close once the last holder lets go (now, if none
+   * holds the platform). Resolves when closed.
+   */
+  closeAfterRelease(): Promise<void> {
+    this.stopping = true;
+    return this.holders === 0 ? this.close() : this.closed();
+  }
+
+  /** Ends the console's connections, stops the timers, then closes the bus (committing its offsets) and flushes and closes the store. */
+  close(): Promise<void> {
+    this.closing ??= this.shutdown().finally(() => this.done.resolve());
+    return this.closing;
+  }
+
+  /** Resolves when close() has finished, whoever started it. */
+  private closed(): Promise<void> {
+    return this.done.promise;
+  }
+
+  private async shutdown(): Promise<void> {
     for (const hook of this.closeHooks.splice(0)) hook();
     for (const timer of this.timers) clearInterval(timer);
     this.timers = [];
     await this.ready.catch(() => undefined);
-    await this.bus.close();
+    await this.bus.close().catch((err) => this.log.warn(`closing the event bus failed: ${(err as Error).message}`));
     await this.store.close();
   }
 }
 
-/** The adapter `settings.store.type` names; the stores share one contract, so nothing else changes. */
-function createStore(settings: ResolvedSettings, log: PlatformLog): AlertStore {
-  const { store } = settings;
-  if (store.type === 'mongodb' && store.mongodb) {
-    return new MongoAlertStore({ ...store.mongodb, historyWindow: store.historyWindow });
-  }
-  return new SqliteAlertStore({ file: store.file, synchronous: store.synchronous, historyWindow: store.historyWindow, log: (message) => log.warn(message) });
-}
-
-function createBus(settings: ResolvedSettings, log: PlatformLog): EventBus {
-  const onHandlerError = (err: unknown, event: LifecycleEvent) => log.error(`lifecycle handler failed on ${event.type} ${event.alertId}: ${(err as Error).message}`);
-  const kafka = settings.bus.kafka;
-  if (settings.bus.type === 'kafka' && kafka) {
-    const client = createKafkaClient({
-      clientId: kafka.clientId,
-      brokers: kafka.brokers,
-      ssl: kafka.ssl,
-      sasl: kafka.sasl,
-      log: (level, message) => (level === 'error' || level === 'warn' ? log.warn(message) : undefined),
-    });
-    return new KafkaEventBus({ client, topic: kafka.topic, groupId: kafka.groupId, partitions: kafka.partitions, onHandlerError, log: (_level, message) => log.warn(message) });
-  }
-  return new MemoryEventBus(onHandlerError);
-}
-
-/** Keyed by the runtime's event emitter, which all node modules of one runtime share. */
-const platforms = new Map<object, Platform>();
-
-export function platformFor(RED: NodeAPI): Platform {
-  const key = RED.events as unknown as object;
-  let platform = platforms.get(key);
-  if (!platform) {
-    const settings = resolveSettings((RED.settings as unknown as { impetus?: ImpetusSettings }).impetus, RED.settings.userDir);
-    platform = new Platform(settings, RED.log);
-    platforms.set(key, platform);
-  }
-  mountConsole(RED, platform.settings.httpPath, () => platforms.get(key));
-  return platform;
-}
-
-/** Closes every platform; for tests and embedders that stop and restart the runtime in one process. */
-export async function closePlatforms(): Promise<void> {
-  const all = [...platforms.values()];
-  platforms.clear();
-  await Promise.all(all.map((p) => p.close()));
+function deferred(): { promise: Promise<void>; resolve: () => void } {
+  let resolve!: () => void;
+  const promise = new Promise<void>((r) => (resolve = r));
+  return { promise, resolve };
 }

@@ -1,10 +1,9 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Node, NodeAPI, NodeDef, NodeMessage, NodeMessageInFlow, NodeStatus } from 'node-red';
-import { StatusReporter, asError, fail } from '../platform/node-kit';
+import { describeSchemaErrors, ValidationError, Validators } from '../platform';
 import type { Done, Send } from '../platform/node-kit';
-import { ValidationError, Validators, describe } from '../platform/model/validate';
-import { PACKAGE_ROOT } from '../platform/paths';
+import { asError, fail, PACKAGE_ROOT, StatusReporter } from '../platform/node-kit';
 import { MAX_FILE_BYTES, MAX_SPEED, Player, checkSpeed, compileTimeline } from './timeline';
 import type { CompiledTimeline, PlayerSnapshot, ScheduledEvent, Timeline } from './timeline';
 
@@ -177,7 +176,7 @@ export = function (RED: NodeAPI): void {
       const errors = err.errors.map((e) =>
         e.keyword === 'pattern' && e.schemaPath.startsWith('#/$defs/duration/') ? { ...e, message: t('errors.durationPattern') } : e,
       );
-      return `${err.schema}: ${describe(errors)}`;
+      return `${err.schema}: ${describeSchemaErrors(errors)}`;
     }
 
     function install(compiled: CompiledTimeline): void {

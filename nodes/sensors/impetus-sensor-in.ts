@@ -8,14 +8,13 @@
  */
 import * as path from 'node:path';
 import type { Node, NodeAPI, NodeDef, NodeMessage, NodeMessageInFlow } from 'node-red';
-import { StatusReporter, handleInput, refuseInput } from '../platform/node-kit';
 import type { Send } from '../platform/node-kit';
+import { handleInput, refuseInput, StatusReporter, translator } from '../platform/node-kit';
 import { silentSensorDraft } from './availability';
 import { CsvError, CsvParser, sniffDelimiter } from './csv';
 import { CsvLayoutError, CsvReadings } from './csv-readings';
 import { FORMATS, readPayload } from './formats';
 import type { Format } from './formats';
-import { translator } from '../platform/i18n';
 import { integerSetting, isExercise, resolveDataFile } from './node-support';
 import { Collector, OversizedError, toPoint } from './reading';
 import type { ParseContext, Point, Reading } from './reading';

@@ -2,7 +2,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { NodeAPI } from 'node-red';
-import { PACKAGE_ROOT } from '../platform/paths';
+import { PACKAGE_ROOT } from '../platform/node-kit';
 
 /** An exercise message (from impetus-scenario): whatever it leads to is marked Exercise too. */
 export function isExercise(msg: { exercise?: unknown; status?: unknown }): boolean {

@@ -3,12 +3,8 @@
  * config, registering the panel with the console, and taking it away when the node closes.
  */
 import type { Node, NodeAPI, NodeDef } from 'node-red';
-import type { PanelDef, PanelKind, PanelState, RowAction } from '../platform/console/panels';
-import { PAGE_NAME } from '../platform/console/panels';
-import { consoleOf } from '../platform/console/runtime';
-import type { Role } from '../platform/console/settings';
-import { ROLES } from '../platform/console/settings';
-import { platformFor } from '../platform/platform';
+import type { PanelDef, PanelKind, PanelState, Role, RowAction } from '../platform';
+import { consoleOf, PAGE_NAME, platformFor, ROLES } from '../platform';
 
 export interface PanelNodeDef extends NodeDef {
   page?: string;

@@ -1,8 +1,9 @@
 import type { Node, NodeAPI, NodeDef, NodeMessageInFlow } from 'node-red';
 import { isFrameMessage, type FrameMessage } from '../camera/frame';
-import type { AlertDraft } from '../platform/model/types';
-import { asError, StatusReporter, type Done, type Send } from '../platform/node-kit';
-import { platformFor } from '../platform/platform';
+import type { AlertDraft } from '../platform';
+import { platformFor } from '../platform';
+import type { Done, Send } from '../platform/node-kit';
+import { asError, StatusReporter } from '../platform/node-kit';
 import { AlertPolicy, type ZonedDetection } from './alerting';
 import { annotate } from './annotate';
 import { Detector } from './detector';
@@ -71,6 +72,7 @@ export function registerDetector(RED: NodeAPI, profile: DetectorProfile): void {
     const minScore = Math.min(num(config.minScore, 0.25), tracking.mode === 'none' ? tracking.threshold : 1);
     const maxBytes = num(config.maxBytes, DEFAULT_MAX_BYTES);
     const platform = platformFor(RED);
+    const releasePlatform = platform.hold();
     let alerts = 0;
 
     const model: Promise<ModelHandle> = modelNode ? modelNode.acquire() : Promise.reject(new Error('no impetus-onnx-model configured'));
@@ -164,7 +166,7 @@ export function registerDetector(RED: NodeAPI, profile: DetectorProfile): void {
       // Frames in flight finish (their alerts are stored) before the model reference goes.
       const release = () => {
         status.close();
-        model.then((m) => m.release(), () => undefined).then(() => done(), () => done());
+        model.then((m) => m.release(), () => undefined).then(releasePlatform).then(() => done(), () => done());
       };
       const wait = () => (gate.busy && Date.now() < deadline ? setTimeout(wait, 20) : release());
       wait();

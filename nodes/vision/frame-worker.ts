@@ -3,7 +3,7 @@
  * model's input while its inference thread runs the frame before, and keeps that per-pixel work
  * off the runtime's event loop.
  */
-import { serve } from '../platform/worker-rpc';
+import { serve } from '../platform/node-kit';
 import { letterbox } from './letterbox';
 
 export interface FrameRequest {

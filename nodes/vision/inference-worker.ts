@@ -6,7 +6,8 @@
  */
 import * as ort from 'onnxruntime-node';
 import type { InferenceRequest, InferOutput, Loaded } from './inference-protocol';
-import { serve, type Reply } from '../platform/worker-rpc';
+import type { Reply } from '../platform/node-kit';
+import { serve } from '../platform/node-kit';
 
 let session: ort.InferenceSession | undefined;
 

@@ -1,8 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Node } from 'node-red';
-import { PACKAGE_ROOT } from '../platform/paths';
-import { RestartingRpc, WorkerRpc } from '../platform/worker-rpc';
+import { PACKAGE_ROOT, RestartingRpc, WorkerRpc } from '../platform/node-kit';
 import type { FrameRequest } from './frame-worker';
 import type { InferenceRequest, InferOutput, Loaded } from './inference-protocol';
 import type { Letterboxed } from './letterbox';

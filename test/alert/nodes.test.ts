@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import type { Alert } from '../../nodes/platform/model/types';
-import { closePlatforms } from '../../nodes/platform/platform';
+import type { Alert } from '../../nodes/platform';
+import { closePlatforms } from '../../nodes/platform';
 import { alertNodes, api, helper, load, nextError, nextMessage, node, useRuntime, waitFor } from '../support/nodered';
 
 type Msg = { payload: Alert; outcome?: string };

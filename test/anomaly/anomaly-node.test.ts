@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { resolveConfig } from '../../nodes/anomaly/config';
 import { AnomalyDetector } from '../../nodes/anomaly/detector';
-import type { Alert } from '../../nodes/platform/model/types';
+import type { Alert } from '../../nodes/platform';
 import { generate } from '../../bench/anomaly-data';
 import type { Dataset } from '../../bench/anomaly-data';
 import { alertNodes, helper, load, nextError, node, useRuntime, waitFor } from '../support/nodered';

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { Alert } from '../../nodes/platform/model/types';
+import type { Alert } from '../../nodes/platform';
 import { Rng } from '../../bench/random';
 import { alertNodes, helper, load, nextError, node, useRuntime, waitFor } from '../support/nodered';
 

@@ -6,8 +6,8 @@ import { measureReading, measureSampler, positiveHole } from '../../nodes/bacter
 import type { MeasureOptions } from '../../nodes/bacteria/measurement';
 import { PathogenTable } from '../../nodes/bacteria/pathogens';
 import { toQuantity, toSI, unitOf, UnitError } from '../../nodes/bacteria/units';
-import { computePriority } from '../../nodes/platform/model/priority';
-import type { Certainty, Severity, Urgency } from '../../nodes/platform/model/types';
+import type { Certainty, Severity, Urgency } from '../../nodes/platform';
+import { computePriority } from '../../nodes/platform';
 import { Rng } from '../../bench/random';
 
 const close = (a: number, b: number, rel: number, what: string) => assert.ok(Math.abs(a - b) <= rel * Math.abs(b), `${what}: ${a} vs ${b}`);

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { Alert } from '../../nodes/platform/model/types';
-import { PACKAGE_ROOT } from '../../nodes/platform/paths';
+import type { Alert } from '../../nodes/platform';
+import { PACKAGE_ROOT } from '../../nodes/platform/node-kit';
 import { allNodes, api, load, useRuntime, waitFor } from '../support/nodered';
 
 describe('the demo flow', function () {

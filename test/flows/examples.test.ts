@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { PACKAGE_ROOT } from '../../nodes/platform/paths';
+import { PACKAGE_ROOT } from '../../nodes/platform/node-kit';
 import { allNodes, helper, load, useRuntime } from '../support/nodered';
 
 const examplesDir = path.join(PACKAGE_ROOT, 'examples');

@@ -2,10 +2,10 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { NodeAPI } from 'node-red';
-import type { Consumer, KafkaClient } from '../../nodes/platform/bus/kafka-client';
-import { createKafkaClient, ensureTopic } from '../../nodes/platform/bus/kafka-client';
-import { PACKAGE_ROOT } from '../../nodes/platform/paths';
-import { platformFor } from '../../nodes/platform/platform';
+import type { Consumer, KafkaClient } from '../../nodes/platform';
+import { createKafkaClient, ensureTopic } from '../../nodes/platform';
+import { PACKAGE_ROOT } from '../../nodes/platform/node-kit';
+import { platformFor } from '../../nodes/platform';
 import { allNodes, currentRed, helper, kafkaNodes, load, node, useRuntime, waitFor } from '../support/nodered';
 import { kafkaBrokers, kafkaSaslBrokers, unique } from '../support/services';
 

@@ -4,7 +4,7 @@ import { DeliveryEngine } from '../../nodes/notify/delivery/engine';
 import { DeliveryError } from '../../nodes/notify/delivery/errors';
 import type { RateLimit } from '../../nodes/notify/delivery/token-bucket';
 import { MemoryOutboxStore } from '../support/memory-outbox';
-import type { OutboxEntry } from '../../nodes/platform/store/types';
+import type { OutboxEntry } from '../../nodes/platform';
 import { FakeClock, settle } from '../support/fake-clock';
 
 const CHANNEL = 'test:bot';

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Alert } from '../../nodes/platform/model/types';
-import { platformFor } from '../../nodes/platform/platform';
+import type { Alert } from '../../nodes/platform';
+import { platformFor } from '../../nodes/platform';
 import { commandToken } from '../../nodes/notify/rocketchat/format';
 import { FakeRocketChat } from '../support/fake-rocketchat';
 import { alertNodes, currentRed, helper, nextMessage, node, useRuntime, waitFor } from '../support/nodered';

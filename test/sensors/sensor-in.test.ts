@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { Alert } from '../../nodes/platform/model/types';
+import type { Alert } from '../../nodes/platform';
 import type { Reading } from '../../nodes/sensors/reading';
 import { CsvReplay, peekTimes, weeksShift } from '../../nodes/sensors/replay';
 import { FakeClock } from '../support/fake-clock';

@@ -14,7 +14,7 @@ import type { View } from '../../nodes/platform/console/views';
 import type { Alert, AlertDraft } from '../../nodes/platform/model/types';
 import { Validators } from '../../nodes/platform/model/validate';
 import { PACKAGE_ROOT } from '../../nodes/platform/paths';
-import { platformFor } from '../../nodes/platform/platform';
+import { platformFor } from '../../nodes/platform';
 import type { ImpetusSettings } from '../../nodes/platform/settings';
 import { currentRed, helper, waitFor } from './nodered';
 

@@ -7,7 +7,7 @@ import supertest from 'supertest';
 import type { ImpetusSettings } from '../../nodes/platform/settings';
 import { consoleOf } from '../../nodes/platform/console/runtime';
 import type { Role } from '../../nodes/platform/console/settings';
-import { closePlatforms, platformFor } from '../../nodes/platform/platform';
+import { closePlatforms, platformFor } from '../../nodes/platform';
 
 helper.init(require.resolve('node-red'));
 

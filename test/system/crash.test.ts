@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as http from 'node:http';
 import * as path from 'node:path';
-import type { Alert } from '../../nodes/platform/model/types';
+import type { Alert } from '../../nodes/platform';
 import { freePort, getJson, logProblems, NodeRedProcess, PACKAGE_ROOT, request, tempDir } from '../support/node-red-process';
 
 const TOOL = 'crash';

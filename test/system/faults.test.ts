@@ -11,10 +11,9 @@
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import type { NodeAPI } from 'node-red';
-import type { KafkaClient } from '../../nodes/platform/bus/kafka-client';
-import { createKafkaClient, ensureTopic } from '../../nodes/platform/bus/kafka-client';
-import type { Alert } from '../../nodes/platform/model/types';
-import { platformFor } from '../../nodes/platform/platform';
+import type { Alert, KafkaClient } from '../../nodes/platform';
+import { createKafkaClient, ensureTopic } from '../../nodes/platform';
+import { platformFor } from '../../nodes/platform';
 import { alertNodes, currentRed, helper, kafkaNodes, load, node, tempDir, useRuntime, waitFor } from '../support/nodered';
 import type { PrivateService } from '../support/private-services';
 import { privateFerretDb, privateKafka } from '../support/private-services';

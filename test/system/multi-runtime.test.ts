@@ -10,9 +10,8 @@
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { KafkaClient, Producer } from '../../nodes/platform/bus/kafka-client';
-import { createKafkaClient, ensureTopic } from '../../nodes/platform/bus/kafka-client';
-import type { Alert } from '../../nodes/platform/model/types';
+import type { Alert, KafkaClient, Producer } from '../../nodes/platform';
+import { createKafkaClient, ensureTopic } from '../../nodes/platform';
 import { kafkaBrokers, mongoUrl, unique } from '../support/services';
 import { freePort, getJson, logProblems, NodeRedProcess, PACKAGE_ROOT, request, tempDir, waitFor } from '../support/node-red-process';
 

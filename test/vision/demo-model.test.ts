@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { AlertPolicy } from '../../nodes/vision/alerting';
 import { Detector } from '../../nodes/vision/detector';
-import { PACKAGE_ROOT } from '../../nodes/platform/paths';
+import { PACKAGE_ROOT } from '../../nodes/platform/node-kit';
 import { acquireModel, DEMO_MODEL } from '../../nodes/vision/model-registry';
 import { DEFAULT_TRACKER } from '../../nodes/vision/tracker';
 

@@ -1,4 +1,4 @@
-import type { ActionName } from '../../platform/alert-service';
+import type { ActionName } from '../../platform';
 
 /** A chat user mapped to a console user and role. */
 export interface MappedUser {

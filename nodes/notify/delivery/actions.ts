@@ -1,7 +1,5 @@
-import type { Alert } from '../../platform/model/types';
-import { TransitionError } from '../../platform/model/lifecycle';
-import type { Platform } from '../../platform/platform';
-import { NotFoundError } from '../../platform/store/types';
+import type { Alert, Platform } from '../../platform';
+import { NotFoundError, TransitionError } from '../../platform';
 import type { AccessPolicy, ChatIdentity, MappedUser } from './access';
 import type { EngineLog } from './engine';
 

@@ -1,5 +1,4 @@
-import type { Platform } from '../../platform/platform';
-import type { OutboxStore } from '../../platform/store/types';
+import type { OutboxStore, Platform } from '../../platform';
 import type { AccessPolicy, MappedUser } from './access';
 import type { ChatAction, ChatActionResult } from './actions';
 import { performChatAction } from './actions';
@@ -59,10 +58,13 @@ export class ChatConnection {
   private state: ConnectionState = { level: 'ok', text: 'ready' };
   private readonly outcomeListeners = new Set<(outcome: Outcome) => void>();
   private readonly stateListeners = new Set<(state: ConnectionState) => void>();
+  /** A stopping runtime closes the store (and the SQLite outbox in it) only after this connection has stopped. */
+  private readonly releasePlatform: () => Promise<void>;
 
   constructor(private readonly options: ChatConnectionOptions) {
     this.channel = options.channel;
     this.platform = options.platform;
+    this.releasePlatform = options.platform.hold();
     this.policy = options.policy;
     this.log = options.log;
     this.allowed = new Set(options.allowedChats);
@@ -100,6 +102,7 @@ export class ChatConnection {
     this.users = 0;
     await this.shutdown();
     this.options.driver.close?.();
+    await this.releasePlatform();
   }
 
   private async start(): Promise<DeliveryEngine> {

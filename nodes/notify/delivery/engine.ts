@@ -1,5 +1,5 @@
 import { EventEmitter, setMaxListeners } from 'node:events';
-import type { DeliveryRef, OutboxEnqueue, OutboxEntry, OutboxStore } from '../../platform/store/types';
+import type { DeliveryRef, OutboxEnqueue, OutboxEntry, OutboxStore } from '../../platform';
 import type { BackoffPolicy } from './backoff';
 import { backoffDelay, DEFAULT_BACKOFF } from './backoff';
 import type { Clock } from './clock';

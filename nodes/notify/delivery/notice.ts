@@ -1,4 +1,4 @@
-import type { Alert, Geometry, Priority } from '../../platform/model/types';
+import type { Alert, Geometry, Priority } from '../../platform';
 
 /**
  * What an outbox entry says about an alert: the fields a chat message shows, copied from the

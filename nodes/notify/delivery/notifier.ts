@@ -1,7 +1,7 @@
 import type { Node, NodeAPI, NodeDef, NodeMessageInFlow } from 'node-red';
-import type { Alert, LifecycleEvent } from '../../platform/model/types';
-import { fail, StatusReporter } from '../../platform/node-kit';
+import type { Alert, LifecycleEvent } from '../../platform';
 import type { Done } from '../../platform/node-kit';
+import { fail, StatusReporter } from '../../platform/node-kit';
 import type { ChatConnection } from './connection';
 import type { DeliveryEngine, Outcome } from './engine';
 import type { AlertNotice, MediaOptions, NoticeAlert } from './notice';

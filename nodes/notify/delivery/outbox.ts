@@ -1,8 +1,4 @@
-import type { Platform } from '../../platform/platform';
-import { MongoOutboxStore } from '../../platform/store/mongodb-outbox';
-import { SqliteAlertStore } from '../../platform/store/sqlite';
-import { SqliteOutboxStore } from '../../platform/store/sqlite-outbox';
-import type { OutboxStore } from '../../platform/store/types';
+import type { OutboxStore, Platform } from '../../platform';
 
 interface Shared {
   outbox: OutboxStore;
@@ -11,23 +7,6 @@ interface Shared {
 }
 
 const shared = new WeakMap<Platform, Shared>();
-
-/** The outbox adapter that sits beside the platform's alert store, in the same database. */
-function createOutbox(platform: Platform): OutboxStore {
-  const store = platform.store;
-  if (store instanceof SqliteAlertStore) return new SqliteOutboxStore(store);
-  const mongodb = platform.settings.store.mongodb;
-  if (store.kind === 'mongodb' && mongodb) {
-    return new MongoOutboxStore({
-      url: mongodb.url,
-      database: mongodb.database,
-      credentials: mongodb.credentials,
-      collectionPrefix: mongodb.collectionPrefix,
-      serverSelectionTimeoutMs: mongodb.serverSelectionTimeoutMs,
-    });
-  }
-  throw new Error(`the ${store.kind} alert store has no notification outbox`);
-}
 
 /**
  * The platform's outbox, shared by every chat connection of the runtime and opened once the
@@ -38,7 +17,7 @@ export async function acquireOutbox(platform: Platform): Promise<{ outbox: Outbo
   await platform.ready;
   let entry = shared.get(platform);
   if (!entry) {
-    const outbox = createOutbox(platform);
+    const outbox = platform.createOutbox();
     entry = { outbox, users: 0, opened: outbox.open() };
     shared.set(platform, entry);
   }

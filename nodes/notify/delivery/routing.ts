@@ -1,4 +1,4 @@
-import type { MessageStatus, Priority } from '../../platform/model/types';
+import type { MessageStatus, Priority } from '../../platform';
 import type { NoticeAlert } from './notice';
 
 /**

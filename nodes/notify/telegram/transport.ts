@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { OutboxEntry } from '../../platform/store/types';
+import type { OutboxEntry } from '../../platform';
 import type { DeliveryContext, EngineLog, Transport } from '../delivery/engine';
 import type { AlertNotice, MediaPointer, Notice } from '../delivery/notice';
 import type { RateLimit } from '../delivery/token-bucket';

@@ -146,6 +146,8 @@ export interface Admin {
   fetchTopicOffsets(topic: string): Promise<{ partition: number; offset: string; high: string; low: string }[]>;
   fetchOffsets(options: { groupId: string; topics: string[] }): Promise<{ topic: string; partitions: { partition: number; offset: string }[] }[]>;
   setOffsets(options: { groupId: string; topic: string; partitions: { partition: number; offset: string }[] }): Promise<void>;
+  /** The groups' state and members: a consumer that disconnected cleanly is no member any more. */
+  describeGroups(groupIds: string[]): Promise<{ groups: { groupId: string; state: string; members: { memberId: string; clientId: string }[] }[] }>;
 }
 
 export interface KafkaClient {

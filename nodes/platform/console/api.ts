@@ -6,7 +6,6 @@ import { HttpError, allow, locals, login, logout, requireCsrf, requireSession, s
 import { consoleOf } from './runtime';
 import type { ConsoleRuntime } from './runtime';
 import { summarize } from './summary';
-import { TableState } from '../../ui/panel-kinds/table';
 import { PAGE_NAME } from './panels';
 import { TOOLS } from './tools';
 import { canAct, canSee, hasPage, restrictQuery, seesTool } from './views';
@@ -258,12 +257,13 @@ function panelAction(runtime: ConsoleRuntime, view: View, req: Request): void {
   if (!panel || !runtime.panels.visible(panel, view)) throw new HttpError(404, 'unknown panel');
   if (!req.is('application/json')) throw new HttpError(415, 'send the action as application/json');
   const body = req.body as { action?: unknown; key?: unknown };
-  if (!(panel.state instanceof TableState) || !panel.onAction) throw new HttpError(400, 'this panel has no row actions');
-  const { actions, actionRoles } = panel.state.options;
+  const rows = panel.state.rowActions;
+  if (!rows || !panel.onAction) throw new HttpError(400, 'this panel has no row actions');
+  const { actions, roles: actionRoles } = rows;
   if (typeof body?.action !== 'string' || !actions.some((a) => a.name === body.action)) throw new HttpError(400, `action must be one of ${actions.map((a) => a.name).join(', ')}`);
   if (typeof body.key !== 'string' && typeof body.key !== 'number') throw new HttpError(400, 'key must name a row');
   if (!view.actions.length || !(view.role === 'admin' || actionRoles.includes(view.role))) throw new HttpError(403, `the ${view.role} role may not act on this table`);
   const key = String(body.key);
-  if (!panel.state.row(key)) throw new HttpError(404, `no row ${key}`);
+  if (!rows.hasRow(key)) throw new HttpError(404, `no row ${key}`);
   panel.onAction(body.action, key, locals(req.res!).session.user);
 }

@@ -18,7 +18,6 @@ import type { AlertIndex, ToolHealth } from './alert-index';
 import type { PanelRegistry, PanelUpdate } from './panels';
 import type { Session } from './sessions';
 import type { Role } from './settings';
-import { StatusState } from '../../ui/panel-kinds/status';
 import { summarize } from './summary';
 import type { View, Visible } from './views';
 import { canSee, seesTool } from './views';
@@ -270,11 +269,12 @@ export class LiveHub {
   healthFor(view: View): Map<string, ToolHealth> {
     const health = new Map<string, ToolHealth>();
     for (const panel of this.deps.panels.all()) {
-      if (!(panel.state instanceof StatusState) || !panel.state.current) continue;
-      const tool = panel.state.options.tool;
+      const tile = panel.state.tile;
+      const h = tile?.health();
+      if (!tile || !h) continue;
+      const tool = tile.tool;
       if (!seesTool(view, tool) || !(view.role === 'admin' || panel.def.roles.includes(view.role))) continue;
       const seen = health.get(tool);
-      const h = panel.state.current;
       // Several sources for one tool: the worst one decides, then the most recent.
       if (!seen || (h.state === 'degraded' && seen.state === 'ok') || (h.state === seen.state && h.at > seen.at)) health.set(tool, h);
     }

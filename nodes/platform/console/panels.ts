@@ -4,6 +4,7 @@
  * collects what changed at every flush and sends it to the clients allowed to see it. State is
  * bounded by construction (ring buffers, row and size caps), whatever a flow sends.
  */
+import type { ToolHealth } from './alert-index';
 import type { Role } from './settings';
 import type { SessionUser } from './sessions';
 import { TOOL_IDS, toolInfo } from './tools';
@@ -23,7 +24,11 @@ export interface PanelDef {
   order: number;
 }
 
-/** What one kind of panel keeps and sends. */
+/**
+ * What one kind of panel keeps and sends. The kinds live with the dashboard nodes
+ * (nodes/ui/panel-kinds/); the console knows them only through this interface, and two optional
+ * parts for what it does with some of them: a status tile and row buttons.
+ */
 export interface PanelState {
   /** Everything a client needs to draw the panel from scratch. */
   snapshot(): unknown;
@@ -31,6 +36,17 @@ export interface PanelState {
   takeUpdate(): unknown;
   /** Options the client needs (columns, axis labels…), sent with the snapshot. */
   readonly options: Record<string, unknown>;
+  /** A panel that feeds its tool's tile on the main page: the tool, and its health as last reported. */
+  readonly tile?: { readonly tool: string; health(): ToolHealth | undefined };
+  /** A panel with row buttons: which, who may press them, and whether a row is there to act on. */
+  readonly rowActions?: RowActions;
+}
+
+export interface RowActions {
+  readonly actions: ReadonlyArray<{ name: string; label: string }>;
+  /** Roles that may press them; admin always may, a read-only view never. */
+  readonly roles: readonly Role[];
+  hasRow(key: string): boolean;
 }
 
 export type RowAction = (action: string, key: string, user: SessionUser) => void;

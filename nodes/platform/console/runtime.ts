@@ -7,7 +7,6 @@ import { AlertIndex } from './alert-index';
 import type { HubOptions } from './hub';
 import { LiveHub } from './hub';
 import { LoginThrottle } from './login-throttle';
-import { StatusState } from '../../ui/panel-kinds/status';
 import { PanelRegistry } from './panels';
 import type { Session, SessionUser } from './sessions';
 import { SessionStore } from './sessions';
@@ -32,7 +31,7 @@ export class ConsoleRuntime {
     this.views = loadViews(platform.validators, settings.viewsDir);
     this.sessions = new SessionStore({ idleMs: settings.session.idleMs, absoluteMs: settings.session.absoluteMs, maxSessions: settings.session.maxSessions });
     this.throttle = new LoginThrottle(settings.session.backoff);
-    this.panels = new PanelRegistry((panel) => this.hub.panelChanged(panel.state instanceof StatusState));
+    this.panels = new PanelRegistry((panel) => this.hub.panelChanged(panel.state.tile !== undefined));
     this.hub = new LiveHub({ index: this.index, panels: this.panels, views: this.views, alive: (s) => this.sessions.keepAlive(s) }, hubOptions);
     this.sessions.onEnd((session) => this.hub.endSession(session));
     this.ready = platform.ready.then(async () => {

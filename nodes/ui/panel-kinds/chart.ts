@@ -3,7 +3,7 @@
  * that each message replaces. The client draws them with chart.js and its decimation plugin, so
  * a long series costs the browser a few hundred drawn points, not the whole buffer.
  */
-import type { PanelState } from '../../platform/console/panels';
+import type { PanelState } from '../../platform';
 
 export interface ChartOptions {
   type: 'line' | 'bar';

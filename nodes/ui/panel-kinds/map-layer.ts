@@ -1,7 +1,6 @@
 /** Map-layer panel state: one GeoJSON FeatureCollection (routes, sensor positions…) that each message replaces. */
-import type { GeoJsonFeatureCollection } from '../../platform/console/settings';
-import { checkFeatureCollection } from '../../platform/console/settings';
-import type { PanelState } from '../../platform/console/panels';
+import type { GeoJsonFeatureCollection, PanelState } from '../../platform';
+import { checkFeatureCollection } from '../../platform';
 
 const MAX_LAYER_BYTES = 1024 * 1024;
 

@@ -1,20 +1,19 @@
 /** Status panel state: a tool's health as its source reports it; it also feeds the tool's tile. */
-import type { ToolHealth } from '../../platform/console/alert-index';
-import type { PanelState } from '../../platform/console/panels';
+import type { PanelState, ToolHealth } from '../../platform';
 
 export class StatusState implements PanelState {
   private health: ToolHealth | undefined;
   private changed = false;
 
-  constructor(readonly options: { tool: string; silentAfterSeconds: number } & Record<string, unknown>) {}
+  readonly tile: PanelState['tile'];
+
+  constructor(readonly options: { tool: string; silentAfterSeconds: number } & Record<string, unknown>) {
+    this.tile = { tool: options.tool, health: () => this.health };
+  }
 
   set(state: 'ok' | 'degraded', text: string | undefined, at: Date): void {
     this.health = { state, at: at.toISOString(), ...(text ? { text: text.slice(0, 200) } : {}) };
     this.changed = true;
-  }
-
-  get current(): ToolHealth | undefined {
-    return this.health;
   }
 
   snapshot(): unknown {

@@ -4,8 +4,7 @@
  * column holds media references, never the media: the browser fetches each image from the alert
  * media route, which checks that the viewer may see that alert.
  */
-import type { Role } from '../../platform/console/settings';
-import type { PanelState } from '../../platform/console/panels';
+import type { PanelState, Role, RowActions } from '../../platform';
 
 export interface TableColumn {
   field: string;
@@ -48,7 +47,11 @@ export class TableState implements PanelState {
   private readonly rows = new Map<string, Row>();
   private changed = false;
 
-  constructor(readonly options: TableOptions & Record<string, unknown>) {}
+  readonly rowActions: RowActions;
+
+  constructor(readonly options: TableOptions & Record<string, unknown>) {
+    this.rowActions = { actions: options.actions, roles: options.actionRoles, hasRow: (key) => this.rows.has(key) };
+  }
 
   keyOf(row: Row): string {
     const key = row[this.options.key];

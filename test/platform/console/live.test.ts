@@ -3,7 +3,7 @@
  * replay of missed events on reconnect, resync when replay is impossible, and the session's end.
  */
 import assert from 'node:assert/strict';
-import { platformFor } from '../../../nodes/platform/platform';
+import { platformFor } from '../../../nodes/platform';
 import { alertNodes, api, currentRed, load, useRuntime, waitFor } from '../../support/nodered';
 import { LiveTestClient, consoleSettings, runtime, toolData } from '../../support/console';
 

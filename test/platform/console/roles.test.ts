@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import type { Alert } from '../../../nodes/platform/model/types';
-import { platformFor } from '../../../nodes/platform/platform';
+import { platformFor } from '../../../nodes/platform';
 import { alertNodes, api, currentRed, load, useRuntime } from '../../support/nodered';
 import type { Role } from '../../support/console';
 import { ALL_TOOLS, LiveTestClient, ROLES, consoleSettings, expectedVisible, packagedViews, raiseFixture, toolData } from '../../support/console';
