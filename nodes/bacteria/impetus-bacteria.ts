@@ -3,7 +3,7 @@
  * air volume from impingers and impactors, direct CFU/m³, fluorescent particle counts, an
  * identified organism, a fault), each turned into a concentration with units checked and
  * judged against the absolute threshold, the site's own background and the pathogen list;
- * failing or silent samplers are reported.
+ * failing or quiet samplers are reported.
  *
  * Outputs: 1 levels (chart points with the background band, for impetus-ui-chart), 2 alert
  * drafts (for impetus-alert), 3 tool health (for impetus-ui-status).
@@ -18,7 +18,7 @@ import { handleInput, refuseInput, StatusReporter, translator } from '../platfor
 import { integerSetting, isExercise } from '../sensors/node-support';
 import { isObject, toPoint } from '../sensors/reading';
 import type { Point, Reading } from '../sensors/reading';
-import { SilenceWatch } from '../sensors/quiet';
+import { QuietWatch } from '../sensors/quiet';
 import { BacteriaAssessor } from './assess';
 import type { Assessment } from './assess';
 import { bacteriaDrafts } from './drafts';
@@ -43,6 +43,7 @@ interface BacteriaNodeDef extends NodeDef {
   flowTolerance?: string | number;
   maxColonies?: string | number;
   fluorescentCfuPerParticle?: string | number;
+  /** Seconds without a reading before a sampler counts as quiet (the saved name predates the word). */
   silentAfter?: string | number;
   pathogens?: string;
   persist?: 'file' | 'none';
@@ -51,7 +52,7 @@ interface BacteriaNodeDef extends NodeDef {
 type Msg = NodeMessageInFlow & { exercise?: boolean; status?: unknown };
 
 const STATE_VERSION = 1;
-/** Health while all is well at most this often: often enough for a status tile's silence timer. */
+/** Health while all is well at most this often: often enough for a status tile's quiet timer. */
 const HEALTH_EVERY_MS = 15_000;
 
 function positive(value: unknown, name: string, fallback: number): number {
@@ -74,7 +75,7 @@ export = function (RED: NodeAPI): void {
     let assessor: BacteriaAssessor;
     let measureOptions: Omit<MeasureOptions, 'now'>;
     let threshold: number;
-    let watch: SilenceWatch | undefined;
+    let watch: QuietWatch | undefined;
     let store: FileStateStore | undefined;
     try {
       threshold = positive(config.threshold, 'threshold', 5000);
@@ -109,8 +110,8 @@ export = function (RED: NodeAPI): void {
         maxColonies: integerSetting(config.maxColonies, 'maxColonies', 300, 1, 100_000),
         fluorescentCfuPerParticle: config.fluorescentCfuPerParticle === undefined || config.fluorescentCfuPerParticle === '' ? undefined : positive(config.fluorescentCfuPerParticle, 'fluorescentCfuPerParticle', 1),
       };
-      const silentAfter = integerSetting(config.silentAfter, 'silentAfter', 0, 0, 30 * 86_400);
-      if (silentAfter > 0) watch = new SilenceWatch(silentAfter * 1000, 10_000);
+      const quietAfter = integerSetting(config.silentAfter, 'silentAfter', 0, 0, 30 * 86_400);
+      if (quietAfter > 0) watch = new QuietWatch(quietAfter * 1000, 10_000);
       if (config.persist !== 'none') {
         store = nodeStateFile(RED.settings.userDir as string | undefined, 'bacteria', node.id);
       }
@@ -143,8 +144,8 @@ export = function (RED: NodeAPI): void {
     const place = { sourceNode: node.id, areaDesc: config.areaDesc?.trim() || undefined, thresholdCfuPerM3: threshold };
 
     function health(force: boolean): NodeMessage | null {
-      const silent = watch?.silentIds() ?? [];
-      const down = [...new Set([...failing, ...silent])];
+      const quiet = watch?.quietIds() ?? [];
+      const down = [...new Set([...failing, ...quiet])];
       const state = down.length ? 'degraded' : 'ok';
       const now = Date.now();
       if (!force && state === lastHealthState && now - lastHealth < HEALTH_EVERY_MS) return null;
@@ -182,14 +183,14 @@ export = function (RED: NodeAPI): void {
       else status.ok(text);
     }
 
-    const stopWatch = watch?.watch((silenced, now) => {
-      for (const s of silenced) {
+    const stopWatch = watch?.watch((gone, now) => {
+      for (const s of gone) {
         const minutes = Math.max(1, Math.round((now - s.lastArrival) / 60_000));
         const a: Assessment = {
           m: { sampler: s.sensorId, ts: now, atLeast: false, identified: [], faults: [], zone: s.zone, location: s.location },
           tiers: [],
           unknownOrganisms: [],
-          failure: t('failure.silent', { minutes }),
+          failure: t('failure.quiet', { minutes }),
           recovered: false,
           warmingUp: false,
         };

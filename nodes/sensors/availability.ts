@@ -1,5 +1,5 @@
 /**
- * The alert draft for a sensor that went silent: a sensor-availability alert (as the IMPETUS
+ * The alert draft for a sensor that went quiet: a sensor-availability alert (as the IMPETUS
  * Workload Monitoring tool raised them) filed under the tool the sensor feeds, low priority on
  * its own, deduplicated per sensor by the usual fingerprint (tool, event, zone, source.ref).
  */
@@ -14,12 +14,12 @@ export interface DraftOptions {
   exercise: boolean;
 }
 
-export function silentSensorDraft(s: Watched, o: DraftOptions): Record<string, unknown> {
+export function quietSensorDraft(s: Watched, o: DraftOptions): Record<string, unknown> {
   const minutes = Math.max(1, Math.round((o.now - s.lastArrival) / 60_000));
   const draft: Record<string, unknown> = {
     tool: o.tool,
-    event: 'Sensor silent',
-    headline: `Sensor ${s.sensorId} silent for ${minutes} min`,
+    event: 'Sensor quiet',
+    headline: `Sensor ${s.sensorId} quiet for ${minutes} min`,
     description: `No reading from ${s.sensorId} for longer than the configured ${Math.round(o.gapMs / 1000)} s. Detectors fed by it are working without its data.`,
     instruction: 'Check the sensor’s power and network link; its readings are missing until it reports again.',
     category: 'Infra',
@@ -32,7 +32,7 @@ export function silentSensorDraft(s: Watched, o: DraftOptions): Record<string, u
       kind: 'sensor-availability',
       sensorId: s.sensorId,
       lastSeen: new Date(s.lastArrival).toISOString(),
-      silentSeconds: Math.round((o.now - s.lastArrival) / 1000),
+      quietSeconds: Math.round((o.now - s.lastArrival) / 1000),
       ...(Number.isFinite(s.lastReadingTs) ? { lastReadingAt: new Date(s.lastReadingTs).toISOString() } : {}),
     },
   };

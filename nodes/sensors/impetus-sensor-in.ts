@@ -2,7 +2,7 @@
  * impetus-sensor-in: city sensor readings, whatever they arrive as (from MQTT, HTTP or Kafka
  * nodes upstream, or a CSV file it replays), out as uniform readings
  * {ts, sensorId, variable, value, unit?, location?, zone?}; plus the tool's health and a
- * sensor-availability alert draft when a sensor goes silent.
+ * sensor-availability alert draft when a sensor goes quiet.
  *
  * Outputs: 1 readings, 2 health (for impetus-ui-status), 3 alert drafts (for impetus-alert).
  */
@@ -10,7 +10,7 @@ import * as path from 'node:path';
 import type { Node, NodeAPI, NodeDef, NodeMessage, NodeMessageInFlow } from 'node-red';
 import type { Send } from '../platform/node-kit';
 import { handleInput, refuseInput, StatusReporter, translator } from '../platform/node-kit';
-import { silentSensorDraft } from './availability';
+import { quietSensorDraft } from './availability';
 import { CsvError, CsvParser, sniffDelimiter } from './csv';
 import { CsvLayoutError, CsvReadings } from './csv-readings';
 import { FORMATS, readPayload } from './formats';
@@ -20,7 +20,7 @@ import { Collector, OversizedError, toPoint } from './reading';
 import type { ParseContext, Point, Reading } from './reading';
 import { CsvReplay, weeksShift } from './replay';
 import type { ReplayShift } from './replay';
-import { SilenceWatch } from './quiet';
+import { QuietWatch } from './quiet';
 
 interface SensorInDef extends NodeDef {
   format?: Format | 'csv';
@@ -31,6 +31,7 @@ interface SensorInDef extends NodeDef {
   output?: 'batch' | 'each';
   maxReadings?: string | number;
   maxBytes?: string | number;
+  /** Seconds without a reading before a sensor counts as quiet; the saved name of the setting predates the word. */
   silentAfter?: string | number;
   tool?: string;
   maxSensors?: string | number;
@@ -43,7 +44,7 @@ interface SensorInDef extends NodeDef {
 
 type Msg = NodeMessageInFlow & { replay?: unknown; exercise?: boolean; status?: unknown };
 
-/** Health messages while all is well at most this often (keeps a status tile's own silence timer fed). */
+/** Health messages while all is well at most this often (keeps a status tile's own quiet timer fed). */
 const HEALTH_EVERY_MS = 15_000;
 
 function speedOf(value: unknown, fallback: number): number {
@@ -68,7 +69,7 @@ export = function (RED: NodeAPI): void {
       tool: string;
       replaySpeed: number;
     };
-    let watch: SilenceWatch | undefined;
+    let watch: QuietWatch | undefined;
     try {
       const format = config.format || 'auto';
       if (format !== 'csv' && !(FORMATS as readonly string[]).includes(format)) throw new Error(`format must be one of ${FORMATS.join(', ')}, csv`);
@@ -88,8 +89,8 @@ export = function (RED: NodeAPI): void {
         tool,
         replaySpeed: speedOf(config.replaySpeed, 1),
       };
-      const silentAfter = integerSetting(config.silentAfter, 'silentAfter', 0, 0, 30 * 86_400);
-      if (silentAfter > 0) watch = new SilenceWatch(silentAfter * 1000, integerSetting(config.maxSensors, 'maxSensors', 10_000, 1, 1_000_000));
+      const quietAfter = integerSetting(config.silentAfter, 'silentAfter', 0, 0, 30 * 86_400);
+      if (quietAfter > 0) watch = new QuietWatch(quietAfter * 1000, integerSetting(config.maxSensors, 'maxSensors', 10_000, 1, 1_000_000));
     } catch (err) {
       refuseInput(node, status, err);
       return;
@@ -104,21 +105,21 @@ export = function (RED: NodeAPI): void {
     let replayEnd: number | undefined;
 
     const showStatus = () => {
-      const silent = watch?.silentCount ?? 0;
-      const text = silent ? t('status.silent', { count: readingsOut, silent }) : replay?.running ? t('status.replaying', { count: readingsOut, rows: replay.rows }) : t('status.readings', { count: readingsOut });
-      if (silent) status.warn(text);
+      const quiet = watch?.quietCount ?? 0;
+      const text = quiet ? t('status.quiet', { count: readingsOut, quiet }) : replay?.running ? t('status.replaying', { count: readingsOut, rows: replay.rows }) : t('status.readings', { count: readingsOut });
+      if (quiet) status.warn(text);
       else status.ok(text);
     };
 
     const health = (force: boolean): NodeMessage | null => {
       if (!watch) return null;
-      const silent = watch.silentIds();
-      const state = silent.length ? 'degraded' : 'ok';
+      const quiet = watch.quietIds();
+      const state = quiet.length ? 'degraded' : 'ok';
       const now = Date.now();
       if (!force && state === lastHealthState && now - lastHealth < HEALTH_EVERY_MS) return null;
       lastHealth = now;
       lastHealthState = state;
-      const text = silent.length ? t('health.silent', { count: silent.length, ids: silent.slice(0, 3).join(', ') + (silent.length > 3 ? '…' : '') }) : t('health.ok', { sensors: watch.size });
+      const text = quiet.length ? t('health.quiet', { count: quiet.length, ids: quiet.slice(0, 3).join(', ') + (quiet.length > 3 ? '…' : '') }) : t('health.ok', { sensors: watch.size });
       return { topic: settings.tool, payload: { state, text } };
     };
 
@@ -225,9 +226,9 @@ export = function (RED: NodeAPI): void {
     let stopWatch: (() => void) | undefined;
     if (watch) {
       const w = watch;
-      stopWatch = w.watch((silenced, now) => {
-        for (const s of silenced) {
-          node.send([null, null, { topic: 'sensor-availability', payload: silentSensorDraft(s, { sourceNode: node.id, tool: settings.tool, gapMs: w.gapMs, now, exercise: replayExercise }) }]);
+      stopWatch = w.watch((gone, now) => {
+        for (const s of gone) {
+          node.send([null, null, { topic: 'sensor-availability', payload: quietSensorDraft(s, { sourceNode: node.id, tool: settings.tool, gapMs: w.gapMs, now, exercise: replayExercise }) }]);
         }
         const h = health(true);
         if (h) node.send([null, h, null]);

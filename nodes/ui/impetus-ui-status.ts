@@ -6,12 +6,13 @@ import { attachPanel, integer, panelDef, refuse } from './panel-node';
 
 interface StatusNodeDef extends PanelNodeDef {
   tool?: string;
-  /** Seconds without a message before the source counts as silent (degraded); 0: never. */
+  /** Seconds without a message before the source counts as quiet (degraded); 0: never. The saved name predates the word. */
   silentAfter?: number | string;
 }
 
 const OK = new Set(['ok', 'up', 'online', 'healthy', 'true']);
-const DEGRADED = new Set(['degraded', 'down', 'offline', 'failed', 'failure', 'error', 'false', 'silent']);
+// 'silent' stays accepted: flows written before the word was 'quiet' send it.
+const DEGRADED = new Set(['degraded', 'down', 'offline', 'failed', 'failure', 'error', 'false', 'quiet', 'silent']);
 
 /** 'ok' | 'degraded' (and common synonyms), a boolean, or { state, text }. */
 function healthOf(payload: unknown): { state: 'ok' | 'degraded'; text?: string } {
@@ -37,12 +38,12 @@ export = function (RED: NodeAPI): void {
     const status = new StatusReporter(node);
     let state: StatusState;
     let panel: AttachedPanel;
-    let silentMs: number;
+    let quietMs: number;
     try {
       const tool = (config.tool ?? '').trim();
       if (!/^[a-z][a-z0-9-]{0,63}$/.test(tool)) throw new Error(`tool must be a tool key such as firearm or bacteria, got "${tool}"`);
-      silentMs = integer(config.silentAfter, 'silentAfter', 0, 0, 7 * 86_400) * 1000;
-      state = new StatusState({ tool, silentAfterSeconds: silentMs / 1000 });
+      quietMs = integer(config.silentAfter, 'silentAfter', 0, 0, 7 * 86_400) * 1000;
+      state = new StatusState({ tool, quietAfterSeconds: quietMs / 1000 });
       // The status sits on its tool's page and feeds the tool's tile on the main page.
       panel = attachPanel(RED, panelDef(node, { ...config, title: config.title || config.name || 'Source status' }, 'status', tool), state);
     } catch (err) {
@@ -50,17 +51,17 @@ export = function (RED: NodeAPI): void {
       return;
     }
 
-    let silence: NodeJS.Timeout | undefined;
+    let quietTimer: NodeJS.Timeout | undefined;
     const watch = () => {
-      if (silence) clearTimeout(silence);
-      if (!silentMs) return;
-      silence = setTimeout(() => {
+      if (quietTimer) clearTimeout(quietTimer);
+      if (!quietMs) return;
+      quietTimer = setTimeout(() => {
         // The console is in English; this text is for the tile, not the editor.
-        state.set('degraded', `no data for ${silentMs / 1000} s`, new Date());
+        state.set('degraded', `no data for ${quietMs / 1000} s`, new Date());
         panel.touch();
-        status.warn(RED._('impetus-ui-status.status.silent'));
-      }, silentMs);
-      silence.unref();
+        status.warn(RED._('impetus-ui-status.status.quiet'));
+      }, quietMs);
+      quietTimer.unref();
     };
     watch();
 
@@ -72,7 +73,7 @@ export = function (RED: NodeAPI): void {
       if (health.state === 'ok') status.ok(health.text ?? 'ok');
       else status.warn(health.text ?? 'degraded');
     }, () => {
-      if (silence) clearTimeout(silence);
+      if (quietTimer) clearTimeout(quietTimer);
       panel.remove();
     });
   }

@@ -118,7 +118,7 @@ describe('impetus-bacteria', function () {
     assert.equal(stored.length, 1, 'one alert per failure');
   });
 
-  it('a silent sampler is a failure', async () => {
+  it('a quiet sampler is a failure', async () => {
     await load([...alertNodes, bacteriaNode, catchNode], flow({ silentAfter: 1 }));
     const stored = collect('stored');
     node('bac').receive({ payload: { ts: T, cfuPerM3: 500 } });

@@ -91,7 +91,7 @@ describe('impetus-sensor-in', function () {
     assert.match(await error, /tool must be a tool key/);
   });
 
-  it('a silent sensor degrades the tool and raises one sensor-availability alert; its next reading restores it', async () => {
+  it('a quiet sensor degrades the tool and raises one sensor-availability alert; its next reading restores it', async () => {
     await load([...alertNodes, sensorIn, catchNode], flow({ silentAfter: 1, zone: 'ring-2', lat: 59.91, lon: 10.75 }));
     const health = collect('health');
     const stored = collect('stored');
@@ -109,7 +109,7 @@ describe('impetus-sensor-in', function () {
     }
     const alert = stored[0].payload as Alert;
     assert.equal(alert.tool, 'anomaly');
-    assert.equal(alert.event, 'Sensor silent');
+    assert.equal(alert.event, 'Sensor quiet');
     assert.equal(alert.source.ref, 'bus-counter-7');
     assert.equal(alert.zone, 'ring-2');
     assert.deepEqual(alert.location, { type: 'Point', coordinates: [10.75, 59.91] });
@@ -118,7 +118,7 @@ describe('impetus-sensor-in', function () {
     assert.match((degraded.payload as { text: string }).text, /bus-counter-7/);
     node('in').receive({ payload: { ts: T, sensorId: 'bus-counter-7', buses: 3 } });
     await waitFor(() => (health[health.length - 1].payload as { state: string }).state === 'ok', 'health restored');
-    assert.equal(stored.length, 1, 'one alert per silence, not one per check');
+    assert.equal(stored.length, 1, 'one alert each time it goes quiet, not one per check');
     const all = (await api().get('/impetus/api/alerts?tool=anomaly').expect(200)).body;
     assert.equal(all.total, 1);
   });

@@ -84,7 +84,7 @@ describe('dashboard nodes', function () {
   });
 
   describe('impetus-ui-status', () => {
-    it('feeds the tool tile: degraded with its reason, and degraded when the source goes silent', async () => {
+    it('feeds the tool tile: degraded with its reason, and degraded when the source goes quiet', async () => {
       await load(modules, [
         { id: 'st', type: 'impetus-ui-status', tool: 'bacteria', roles: 'operator', silentAfter: 1, wires: [] },
         ...catchAll(['st']),
@@ -96,7 +96,7 @@ describe('dashboard nodes', function () {
       assert.equal((await tile('manager'))!.health, undefined, 'the manager is not named by this status node');
       node('st').receive({ payload: 'ok' });
       await waitFor(async () => (await tile('operator'))?.state === 'ok', 'back to ok');
-      // No message for longer than silentAfter: the source counts as silent.
+      // No message for longer than silentAfter: the source counts as quiet.
       await waitFor(async () => (await tile('operator'))?.health?.text === 'no data for 1 s', 'the silence to be noticed', 5000);
       assert.equal((await tile('operator'))!.state, 'degraded');
       const caught = nextMessage<{ error: { message: string } }>(node('caught'));

@@ -7,7 +7,7 @@ export class StatusState implements PanelState {
 
   readonly tile: PanelState['tile'];
 
-  constructor(readonly options: { tool: string; silentAfterSeconds: number } & Record<string, unknown>) {
+  constructor(readonly options: { tool: string; quietAfterSeconds: number } & Record<string, unknown>) {
     this.tile = { tool: options.tool, health: () => this.health };
   }
 
