@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import type { Node, NodeAPI, NodeDef, NodeMessage, NodeMessageInFlow, NodeStatus } from 'node-red';
 import { describeSchemaErrors, ValidationError, Validators } from '../platform';
 import type { Done, Send } from '../platform/node-kit';
-import { asError, fail, PACKAGE_ROOT, StatusReporter } from '../platform/node-kit';
+import { asError, fail, PACKAGE_ROOT, StatusReporter, translator } from '../platform/node-kit';
 import { MAX_FILE_BYTES, MAX_SPEED, Player, checkSpeed, compileTimeline } from './timeline';
 import type { CompiledTimeline, PlayerSnapshot, ScheduledEvent, Timeline } from './timeline';
 
@@ -30,25 +30,6 @@ function getValidators(): Validators {
   // One compiled set per runtime: compiling every schema per node would slow big deploys.
   validators ??= new Validators();
   return validators;
-}
-
-/**
- * English messages read from our own catalog. The runtime's RED._ normally translates, but
- * some hosts (node-red-node-test-helper, embedding apps) hand back the bare key; an operator
- * must still read a sentence, so fall back to the en-US text.
- */
-let fallbackCatalog: Record<string, unknown> | undefined;
-function fallback(key: string): string | undefined {
-  if (fallbackCatalog === undefined) {
-    try {
-      fallbackCatalog = JSON.parse(fs.readFileSync(path.join(__dirname, 'locales', 'en-US', 'impetus-scenario.json'), 'utf8'));
-    } catch {
-      fallbackCatalog = {};
-    }
-  }
-  let cursor: unknown = fallbackCatalog;
-  for (const part of key.split('.')) cursor = cursor && typeof cursor === 'object' ? (cursor as Record<string, unknown>)[part] : undefined;
-  return typeof cursor === 'string' ? cursor : undefined;
 }
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {
@@ -88,13 +69,7 @@ export = function (RED: NodeAPI): void {
     waiters = set;
   }
   const pending = waiters;
-  function t(key: string, vars: Record<string, string | number> = {}): string {
-    const full = `impetus-scenario.${key}`;
-    const translated = RED._(full, vars);
-    if (translated && translated !== full) return translated;
-    // A host that returned the bare key has not interpolated either.
-    return (fallback(full) ?? full).replace(/__(\w+)__/g, (match, name: string) => (name in vars ? String(vars[name]) : match));
-  }
+  const t = translator(RED, 'impetus-scenario', __dirname);
 
   function ScenarioNode(this: Node, config: ScenarioNodeDef): void {
     RED.nodes.createNode(this, config);

@@ -1,9 +1,9 @@
 import type { Node, NodeAPI, NodeMessageInFlow } from 'node-red';
 import { ChartState } from './panel-kinds/chart';
 import type { ChartSample } from './panel-kinds/chart';
-import { handleInput, StatusReporter } from '../platform/node-kit';
+import { handleInput, refuseInput, StatusReporter } from '../platform/node-kit';
 import type { AttachedPanel, PanelNodeDef } from './panel-node';
-import { attachPanel, integer, panelDef, refuse, timeOf } from './panel-node';
+import { attachPanel, integer, panelDef, timeOf } from './panel-node';
 
 interface ChartNodeDef extends PanelNodeDef {
   chartType?: 'line' | 'bar';
@@ -72,7 +72,7 @@ export = function (RED: NodeAPI): void {
       });
       panel = attachPanel(RED, panelDef(node, config, 'chart'), state);
     } catch (err) {
-      refuse(node, err as Error);
+      refuseInput(node, status, err);
       return;
     }
     const fallbackSeries = config.name || 'value';

@@ -1,8 +1,8 @@
 import type { Node, NodeAPI, NodeMessageInFlow } from 'node-red';
 import { MapLayerState } from './panel-kinds/map-layer';
-import { handleInput, StatusReporter } from '../platform/node-kit';
+import { handleInput, refuseInput, StatusReporter } from '../platform/node-kit';
 import type { AttachedPanel, PanelNodeDef } from './panel-node';
-import { attachPanel, panelDef, refuse } from './panel-node';
+import { attachPanel, panelDef } from './panel-node';
 
 interface MapLayerNodeDef extends PanelNodeDef {
   color?: string;
@@ -22,7 +22,7 @@ export = function (RED: NodeAPI): void {
       state = new MapLayerState({ color, name: def.title });
       panel = attachPanel(RED, def, state);
     } catch (err) {
-      refuse(node, err as Error);
+      refuseInput(node, status, err);
       return;
     }
     handleInput(node, status, async (msg: NodeMessageInFlow) => {

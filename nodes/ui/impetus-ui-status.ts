@@ -1,8 +1,8 @@
 import type { Node, NodeAPI, NodeMessageInFlow } from 'node-red';
 import { StatusState } from './panel-kinds/status';
-import { handleInput, StatusReporter } from '../platform/node-kit';
+import { handleInput, refuseInput, StatusReporter } from '../platform/node-kit';
 import type { AttachedPanel, PanelNodeDef } from './panel-node';
-import { attachPanel, integer, panelDef, refuse } from './panel-node';
+import { attachPanel, integer, panelDef } from './panel-node';
 
 interface StatusNodeDef extends PanelNodeDef {
   tool?: string;
@@ -47,7 +47,7 @@ export = function (RED: NodeAPI): void {
       // The status sits on its tool's page and feeds the tool's tile on the main page.
       panel = attachPanel(RED, panelDef(node, { ...config, title: config.title || config.name || 'Source status' }, 'status', tool), state);
     } catch (err) {
-      refuse(node, err as Error);
+      refuseInput(node, status, err);
       return;
     }
 

@@ -1,8 +1,8 @@
 import type { Node, NodeAPI, NodeMessageInFlow } from 'node-red';
 import { TableState, type TableColumn } from './panel-kinds/table';
-import { handleInput, StatusReporter } from '../platform/node-kit';
+import { handleInput, refuseInput, StatusReporter } from '../platform/node-kit';
 import type { AttachedPanel, PanelNodeDef } from './panel-node';
-import { attachPanel, integer, pairs, panelDef, refuse, roleList } from './panel-node';
+import { attachPanel, integer, pairs, panelDef, roleList } from './panel-node';
 
 /** After a column's label: its cells are media references, shown as thumbnails. */
 const IMAGE = /:\s*image$/i;
@@ -46,7 +46,7 @@ export = function (RED: NodeAPI): void {
         node.send({ topic: action, action, key: rowKey, payload: state.row(rowKey), user: { ...user } });
       });
     } catch (err) {
-      refuse(node, err as Error);
+      refuseInput(node, status, err);
       return;
     }
 

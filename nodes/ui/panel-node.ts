@@ -55,13 +55,6 @@ export function attachPanel(RED: NodeAPI, def: PanelDef, state: PanelState, onAc
   };
 }
 
-/** A node whose config is wrong: red status, the reason in the log, and every message failed with it. */
-export function refuse(node: Node, err: Error): void {
-  node.status({ fill: 'red', shape: 'ring', text: err.message.length > 40 ? `${err.message.slice(0, 39)}…` : err.message });
-  node.error(err.message);
-  node.on('input', (_msg: unknown, _send: unknown, done: (e?: Error) => void) => done(err));
-}
-
 /** "field:Label" or "field" per line (or comma): for table columns and row actions. */
 export function pairs(text: unknown, what: string, max: number): Array<{ name: string; label: string }> {
   if (text !== undefined && typeof text !== 'string') throw new Error(`${what} must be text: one "name:Label" per line`);

@@ -1,4 +1,5 @@
 import type { ActionName } from '../../platform';
+import { jsonArray } from './json-array';
 
 /** A chat user mapped to a console user and role. */
 export interface MappedUser {
@@ -32,18 +33,8 @@ function list(value: unknown, fallback: string[]): string[] {
  * `idKey` names the id field as the editor shows it (`telegram` for Telegram, `rocketchat` for Rocket.Chat), accepted beside `id`.
  */
 export function parseUsers(raw: unknown, idKey: string): MappedUser[] {
-  let value = raw;
-  if (typeof raw === 'string') {
-    if (raw.trim() === '') return [];
-    try {
-      value = JSON.parse(raw);
-    } catch (err) {
-      throw new TypeError(`the user mapping is not valid JSON: ${(err as Error).message}`);
-    }
-  }
-  if (!Array.isArray(value)) throw new TypeError('the user mapping must be a JSON array');
   const seen = new Set<string>();
-  return value.map((u, i) => {
+  return jsonArray(raw, 'the user mapping').map((u, i) => {
     const where = `user mapping entry ${i + 1}`;
     if (!u || typeof u !== 'object') throw new TypeError(`${where} must be an object`);
     const rawId = u[idKey] ?? u.id;

@@ -30,7 +30,3 @@ export class StoppedError extends Error {
     this.name = 'StoppedError';
   }
 }
-
-export function isDeliveryError(err: unknown): err is DeliveryError {
-  return err instanceof DeliveryError;
-}

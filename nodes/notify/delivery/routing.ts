@@ -1,4 +1,5 @@
 import type { MessageStatus, Priority } from '../../platform';
+import { jsonArray } from './json-array';
 import type { NoticeAlert } from './notice';
 
 /**
@@ -39,17 +40,7 @@ function stringList(value: unknown, what: string, allowed?: string[]): string[] 
 
 /** Parses the rules of a notifier node (JSON text or an array), naming the rule and field at fault. */
 export function parseRules(raw: unknown): RouteRule[] {
-  let value = raw;
-  if (typeof raw === 'string') {
-    if (raw.trim() === '') return [];
-    try {
-      value = JSON.parse(raw);
-    } catch (err) {
-      throw new TypeError(`routing rules are not valid JSON: ${(err as Error).message}`);
-    }
-  }
-  if (!Array.isArray(value)) throw new TypeError('routing rules must be a JSON array of rules');
-  return value.map((r, i) => {
+  return jsonArray(raw, 'the routing rules').map((r, i) => {
     const where = `routing rule ${i + 1}`;
     if (!r || typeof r !== 'object' || Array.isArray(r)) throw new TypeError(`${where} must be an object`);
     for (const key of Object.keys(r)) if (!KEYS.includes(key)) throw new TypeError(`${where}: unknown field ${key} (fields: ${KEYS.join(', ')})`);

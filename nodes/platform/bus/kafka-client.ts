@@ -156,9 +156,6 @@ export interface KafkaClient {
   admin(): Admin;
 }
 
-/** Name and version of the library behind this module, for logs and the README. */
-export const KAFKA_LIBRARY = { name: 'kafkajs', version: '2.2.4' } as const;
-
 /** Compression codec ids, as KafkaJS numbers them. */
 export const Compression = { None: 0, GZIP: 1 } as const;
 

@@ -1,4 +1,12 @@
-/** Argument checks both alert stores make, so that a bad argument fails alike in each. */
+/** Limits and argument checks both alert stores apply, so that a query pages and fails alike in each. */
+
+/** History entries kept inside each alert document (`store.historyWindow`). */
+export const DEFAULT_HISTORY_WINDOW = 50;
+export const DEFAULT_QUERY_LIMIT = 50;
+export const MAX_QUERY_LIMIT = 1000;
+export const DEFAULT_HISTORY_LIMIT = 1000;
+export const MAX_HISTORY_LIMIT = 10000;
+export const DEFAULT_ESCALATION_LIMIT = 100;
 
 export function toMs(value: string, what: string): number {
   const ms = Date.parse(value);

@@ -3,7 +3,7 @@ import type { Collection, Db, Filter, MongoClientOptions, Sort } from 'mongodb';
 import { Binary, MongoClient } from 'mongodb';
 import { priorityRank } from '../model/priority';
 import type { Alert, HistoryEntry, Priority, Silence } from '../model/types';
-import { clampInt, dateMs, toMs } from './args';
+import { clampInt, dateMs, DEFAULT_ESCALATION_LIMIT, DEFAULT_HISTORY_LIMIT, DEFAULT_HISTORY_WINDOW, DEFAULT_QUERY_LIMIT, MAX_HISTORY_LIMIT, MAX_QUERY_LIMIT, toMs } from './args';
 import { isDuplicateKey } from './mongodb-errors';
 import { ConflictError, NotFoundError, openCount } from './types';
 import type { AlertQuery, AlertStore, HistoryPage, IngestResult, MediaRef, MergeOccurrence, OpenCount, Page, PurgeResult } from './types';
@@ -22,12 +22,6 @@ export interface MongoAlertStoreOptions {
   clientOptions?: MongoClientOptions;
 }
 
-export const DEFAULT_HISTORY_WINDOW = 50;
-const DEFAULT_QUERY_LIMIT = 50;
-const MAX_QUERY_LIMIT = 1000;
-const DEFAULT_HISTORY_LIMIT = 1000;
-const MAX_HISTORY_LIMIT = 10000;
-const DEFAULT_ESCALATION_LIMIT = 100;
 /** Rounds of the optimistic ingest loop before giving up; only reached under pathological contention. */
 const MAX_INGEST_ATTEMPTS = 100;
 /**

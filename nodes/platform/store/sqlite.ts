@@ -5,7 +5,7 @@ import Database from 'better-sqlite3';
 import { priorityRank } from '../model/priority';
 import { PRIORITIES } from '../model/types';
 import type { Alert, HistoryEntry, Priority, Silence } from '../model/types';
-import { clampInt, dateMs, toMs } from './args';
+import { clampInt, dateMs, DEFAULT_ESCALATION_LIMIT, DEFAULT_HISTORY_LIMIT, DEFAULT_HISTORY_WINDOW, DEFAULT_QUERY_LIMIT, MAX_HISTORY_LIMIT, MAX_QUERY_LIMIT, toMs } from './args';
 import type { CheckpointReport } from './sqlite-background';
 import { BackgroundConnection } from './sqlite-background';
 import { MIGRATIONS, migrate } from './sqlite-migrations';
@@ -31,13 +31,6 @@ export interface SqliteAlertStoreOptions {
   /** Where problems that fail no call (a checkpoint that failed) are reported. */
   log?: (message: string) => void;
 }
-
-export const DEFAULT_HISTORY_WINDOW = 50;
-export const DEFAULT_QUERY_LIMIT = 50;
-export const MAX_QUERY_LIMIT = 1000;
-export const DEFAULT_HISTORY_LIMIT = 1000;
-export const MAX_HISTORY_LIMIT = 10000;
-export const DEFAULT_ESCALATION_LIMIT = 100;
 
 /**
  * Bounds one group commit: a transaction holds the event loop for its whole duration, so a

@@ -1,16 +1,14 @@
 // @include panel.js
-/* global rolesInput -- from shared/panel.js, inlined at build time */
+/* global panelDefaults, rolesInput -- from shared/panel.js, inlined at build time */
 RED.nodes.registerType('impetus-ui-status', {
   category: 'impetus',
   color: '#8FC1E3',
-  defaults: {
-    name: { value: '' },
+  defaults: panelDefaults('operator,supervisor,field,cyber,intel,manager,admin', {
+    page: null,
     tool: { value: '', required: true, validate: RED.validators.regex(/^[a-z][a-z0-9-]{0,63}$/) },
-    title: { value: '' },
-    roles: { value: 'operator,supervisor,field,cyber,intel,manager,admin', required: true },
     silentAfter: { value: 60, validate: RED.validators.number(true) },
     order: { value: -100, validate: RED.validators.number(true) },
-  },
+  }),
   inputs: 1,
   outputs: 0,
   icon: 'ui-status.svg',

@@ -1,20 +1,15 @@
 // @include panel.js
-/* global panelLabel, rolesInput -- from shared/panel.js, inlined at build time */
+/* global panelDefaults, panelLabel, rolesInput -- from shared/panel.js, inlined at build time */
 RED.nodes.registerType('impetus-ui-table', {
   category: 'impetus',
   color: '#8FC1E3',
-  defaults: {
-    name: { value: '' },
-    page: { value: '', required: true, validate: RED.validators.regex(/^[a-z0-9][a-z0-9-]{0,63}$/) },
-    title: { value: '' },
-    roles: { value: 'operator,supervisor,manager,admin', required: true },
+  defaults: panelDefaults('operator,supervisor,manager,admin', {
     columns: { value: '', required: true },
     key: { value: '' },
     actions: { value: '' },
     actionRoles: { value: 'operator,supervisor,admin' },
     maxRows: { value: 200, validate: RED.validators.number(true) },
-    order: { value: 0, validate: RED.validators.number(true) },
-  },
+  }),
   inputs: 1,
   outputs: 1,
   icon: 'ui-table.svg',
