@@ -23,6 +23,7 @@ import { performance } from 'node:perf_hooks';
 import express from 'express';
 import { closePlatforms } from '../nodes/platform';
 import type { FlowNode } from './embedded-red';
+import { readFlags } from './cli';
 import { nodeAreas, RED, runtimeSettings, writeSinkNode } from './embedded-red';
 import { storeFloor } from './store-floor';
 
@@ -63,22 +64,7 @@ const USAGE = `usage: node --expose-gc dist/bench/alert-throughput.js [options]
 `;
 
 function parseOptions(argv: string[]): Options {
-  const flags = new Map<string, string | true>();
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i];
-    if (arg === '--help' || arg === '-h') {
-      process.stdout.write(USAGE);
-      process.exit(0);
-    }
-    if (!arg.startsWith('--')) throw new Error(`unexpected argument ${arg}\n${USAGE}`);
-    const [name, inline] = arg.slice(2).split('=', 2);
-    if (name === 'quick' || name === 'keep') flags.set(name, true);
-    else if (inline !== undefined) flags.set(name, inline);
-    else if (i + 1 < argv.length) flags.set(name, argv[++i]);
-    else throw new Error(`--${name} needs a value\n${USAGE}`);
-  }
-  const known = ['quick', 'keep', 'alerts', 'warmup', 'memory', 'sample-every', 'window', 'tmp', 'only'];
-  for (const name of flags.keys()) if (!known.includes(name)) throw new Error(`unknown option --${name}\n${USAGE}`);
+  const flags = readFlags(argv, USAGE, ['quick', 'keep'], ['alerts', 'warmup', 'memory', 'sample-every', 'window', 'tmp', 'only']);
 
   const quick = flags.get('quick') === true || process.env.BENCH_QUICK === '1';
   const count = (name: string, env: string, fallback: number, min = 1): number => {
@@ -122,23 +108,11 @@ const probeHolder = globalThis as unknown as Record<symbol, Probe | undefined>;
  * The sink is a plain Node-RED node module, written to a directory in `nodesDir` so that the
  * runtime loads and wires it like any installed node.
  */
-const SINK_JS = `module.exports = function (RED) {
-  var PROBE = Symbol.for('impetus.bench.probe');
-  function BenchSink(config) {
-    RED.nodes.createNode(this, config);
-    var role = config.role;
-    this.on('input', function (msg, send, done) {
-      var probe = globalThis[PROBE];
-      if (probe) {
-        if (role === 'error') probe.fail((msg.error && msg.error.message) || 'unknown error');
-        else probe.arrive();
-      }
-      done();
-    });
-  }
-  RED.nodes.registerType('bench-sink', BenchSink);
-};
-`;
+/** What the sink does with a message: count an arrival, or a failure from the Catch node. */
+const SINK_ON_MESSAGE = `function (probe, role, msg) {
+  if (role === 'error') probe.fail((msg.error && msg.error.message) || 'unknown error');
+  else probe.arrive();
+}`;
 
 const TOOL = 'anomaly';
 
@@ -189,7 +163,7 @@ interface Runtime {
 
 async function startRuntime(options: Options): Promise<Runtime> {
   const dir = fs.mkdtempSync(path.join(options.tmp, 'impetus-bench-'));
-  const sinkDir = writeSinkNode(dir, 'bench-sink', 'bench sink', SINK_JS);
+  const sinkDir = writeSinkNode(dir, 'bench-sink', 'bench sink', 'impetus.bench.probe', SINK_ON_MESSAGE);
   const dbFile = path.join(dir, 'alerts.db');
 
   const app = express();

@@ -29,6 +29,7 @@ import bcrypt from 'bcryptjs';
 import express from 'express';
 import { closePlatforms } from '../nodes/platform';
 import type { ClientReport, ToClients } from './console-fanout-clients';
+import { readFlags } from './cli';
 import { nodeAreas, RED, runtimeSettings } from './embedded-red';
 
 interface Options {
@@ -63,17 +64,7 @@ const USAGE = `usage: node dist/bench/console-fanout.js [options]
 `;
 
 function parseOptions(argv: string[]): Options {
-  const flags = new Map<string, string | true>();
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i];
-    if (arg === '--help' || arg === '-h') {
-      process.stdout.write(USAGE);
-      process.exit(0);
-    }
-    if (arg === '--quick') flags.set('quick', true);
-    else if (['--clients', '--rate', '--seconds', '--tmp'].includes(arg) && i + 1 < argv.length) flags.set(arg.slice(2), argv[++i]);
-    else throw new Error(`unknown argument ${arg}\n${USAGE}`);
-  }
+  const flags = readFlags(argv, USAGE, ['quick'], ['clients', 'rate', 'seconds', 'tmp']);
   const quick = flags.get('quick') === true || process.env.BENCH_QUICK === '1';
   const int = (name: string, env: string, fallback: number, min: number, max: number) => {
     const raw = flags.get(name) ?? process.env[env];

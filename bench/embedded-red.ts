@@ -51,11 +51,27 @@ export function runtimeSettings(userDir: string, nodesDir: string[], settings: R
 /**
  * Writes a sink node type into `userDir`/bench-nodes and returns that folder, for nodesDir.
  * Node-RED loads node types from files, so the sink reaches the benchmark's counters through a
- * probe the runtime module (`runtimeJs`) finds on globalThis; its editor is a name field only.
+ * probe it finds on globalThis under `Symbol.for(probeKey)`; `onMessage` is the source of a
+ * `function (probe, role, msg)` that counts one message. Its editor is a name field only.
  */
-export function writeSinkNode(userDir: string, type: string, label: string, runtimeJs: string): string {
+export function writeSinkNode(userDir: string, type: string, label: string, probeKey: string, onMessage: string): string {
   const dir = path.join(userDir, 'bench-nodes');
   fs.mkdirSync(dir);
+  const runtimeJs = `module.exports = function (RED) {
+  var PROBE = Symbol.for(${JSON.stringify(probeKey)});
+  var onMessage = ${onMessage};
+  function Sink(config) {
+    RED.nodes.createNode(this, config);
+    var role = config.role;
+    this.on('input', function (msg, send, done) {
+      var probe = globalThis[PROBE];
+      if (probe) onMessage(probe, role, msg);
+      done();
+    });
+  }
+  RED.nodes.registerType(${JSON.stringify(type)}, Sink);
+};
+`;
   fs.writeFileSync(path.join(dir, `${type}.js`), runtimeJs);
   fs.writeFileSync(
     path.join(dir, `${type}.html`),

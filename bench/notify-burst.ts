@@ -92,24 +92,11 @@ interface Probe {
   delivered(): void;
   failed(message: string): void;
 }
-const SINK_JS = `module.exports = function (RED) {
-  var PROBE = Symbol.for('impetus.bench.notify-probe');
-  function NotifySink(config) {
-    RED.nodes.createNode(this, config);
-    var role = config.role;
-    this.on('input', function (msg, send, done) {
-      var probe = globalThis[PROBE];
-      if (probe) {
-        if (role === 'error') probe.failed((msg.error && msg.error.message) || 'unknown error');
-        else if (msg.topic === 'delivered') probe.delivered();
-        else if (msg.topic === 'failed') probe.failed((msg.error && msg.error.message) || 'failed');
-      }
-      done();
-    });
-  }
-  RED.nodes.registerType('notify-bench-sink', NotifySink);
-};
-`;
+const SINK_ON_MESSAGE = `function (probe, role, msg) {
+  if (role === 'error') probe.failed((msg.error && msg.error.message) || 'unknown error');
+  else if (msg.topic === 'delivered') probe.delivered();
+  else if (msg.topic === 'failed') probe.failed((msg.error && msg.error.message) || 'failed');
+}`;
 
 function flows(apiBase: string, chats: number): object[] {
   const rules = Array.from({ length: chats }, (_, i) => ({ zones: [`zone-${i}`], chats: [String(100000 + i)] }));
@@ -148,7 +135,7 @@ async function main(): Promise<void> {
   const options = parseOptions(process.argv.slice(2));
   const { child, url } = await startServer();
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'impetus-notify-bench-'));
-  const sinkDir = writeSinkNode(dir, 'notify-bench-sink', 'sink', SINK_JS);
+  const sinkDir = writeSinkNode(dir, 'notify-bench-sink', 'sink', 'impetus.bench.notify-probe', SINK_ON_MESSAGE);
   // The flow and its credential are files in the user directory before the start, as in a
   // deployment: a setFlows right after RED.start() can race the initial load, which resets the
   // credentials.

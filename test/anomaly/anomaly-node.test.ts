@@ -6,7 +6,7 @@ import { AnomalyDetector } from '../../nodes/anomaly/detector';
 import type { Alert } from '../../nodes/platform';
 import { generate } from '../../bench/anomaly-data';
 import type { Dataset } from '../../bench/anomaly-data';
-import { alertNodes, helper, load, nextError, node, useRuntime, waitFor } from '../support/nodered';
+import { alertNodes, collect as collectFrom, helper, load, nextError, node, useRuntime, waitFor } from '../support/nodered';
 
 const anomalyNode = require('../../nodes/anomaly/impetus-anomaly');
 const sensorIn = require('../../nodes/sensors/impetus-sensor-in');
@@ -29,11 +29,7 @@ function flow(config: Record<string, unknown> = {}) {
   ];
 }
 
-function collect(id: string): Msg[] {
-  const seen: Msg[] = [];
-  node(id).on('input', (m: Msg) => seen.push(m));
-  return seen;
-}
+const collect = (id: string) => collectFrom<Msg>(id);
 
 /** Rows of a dataset as impetus-sensor-in sends them: one message per row, readings of sensor ring-2. */
 function rowMessage(data: Dataset, r: number, override?: Record<string, number>) {

@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Alert } from '../../nodes/platform';
 import { Rng } from '../../bench/random';
-import { alertNodes, helper, load, nextError, node, useRuntime, waitFor } from '../support/nodered';
+import { alertNodes, collect as collectFrom, helper, load, nextError, node, useRuntime, waitFor } from '../support/nodered';
 
 const bacteriaNode = require('../../nodes/bacteria/impetus-bacteria');
 const sensorIn = require('../../nodes/sensors/impetus-sensor-in');
@@ -26,11 +26,7 @@ function flow(config: Record<string, unknown> = {}) {
   ];
 }
 
-function collect(id: string): Msg[] {
-  const seen: Msg[] = [];
-  node(id).on('input', (m: Msg) => seen.push(m));
-  return seen;
-}
+const collect = (id: string) => collectFrom<Msg>(id);
 
 const alerts = (stored: Msg[]) => stored.map((m) => m.payload as unknown as Alert);
 

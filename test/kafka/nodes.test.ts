@@ -7,6 +7,7 @@ import { createKafkaClient, ensureTopic } from '../../nodes/platform';
 import { PACKAGE_ROOT } from '../../nodes/platform/node-kit';
 import { platformFor } from '../../nodes/platform';
 import { allNodes, currentRed, helper, kafkaNodes, load, node, useRuntime, waitFor } from '../support/nodered';
+import { committedOffsets } from '../support/kafka';
 import { kafkaBrokers, kafkaSaslBrokers, unique } from '../support/services';
 
 interface Held {
@@ -83,16 +84,7 @@ describe('Kafka nodes (real broker)', function () {
     return got;
   }
 
-  async function committed(groupId: string, topic: string): Promise<number> {
-    const admin = client.admin();
-    await admin.connect();
-    try {
-      const [t] = await admin.fetchOffsets({ groupId, topics: [topic] });
-      return t.partitions.reduce((sum, p) => sum + Math.max(0, Number(p.offset)), 0);
-    } finally {
-      await admin.disconnect();
-    }
-  }
+  const committed = (groupId: string, topic: string) => committedOffsets(client, groupId, topic);
 
   /** Finishes a held message and waits until `offsets` records of the group are committed. */
   async function finish(h: Held, groupId: string, topic: string, offsets: number): Promise<void> {

@@ -5,7 +5,7 @@ import type { Alert } from '../../nodes/platform';
 import { platformFor } from '../../nodes/platform';
 import { commandToken } from '../../nodes/notify/rocketchat/format';
 import { FakeRocketChat } from '../support/fake-rocketchat';
-import { alertNodes, currentRed, helper, nextMessage, node, useRuntime, waitFor } from '../support/nodered';
+import { alertNodes, currentRed, helper, logLines, nextMessage, node, useRuntime, waitFor } from '../support/nodered';
 
 const BOT = { userId: 'bot-user-1', token: 'pat-0123456789abcdef' };
 const USERS = [
@@ -13,11 +13,6 @@ const USERS = [
   { rocketchat: 'u-rui', username: 'rui', user: 'rui', role: 'field-responder' },
 ];
 const rcNodes = [...alertNodes, require('../../nodes/notify/impetus-rocketchat'), require('../../nodes/notify/impetus-rocketchat-notify'), require('@node-red/nodes/core/common/25-catch.js')];
-
-function logLines(): string[] {
-  const spy = helper.log() as unknown as { args: Array<[{ msg?: unknown }]> } | undefined;
-  return (spy?.args ?? []).map((a) => String(a[0]?.msg ?? ''));
-}
 
 describe('Rocket.Chat notifier (against the local REST server)', function () {
   this.timeout(30000);

@@ -5,7 +5,7 @@ import type { Alert } from '../../nodes/platform';
 import { platformFor } from '../../nodes/platform';
 import { callbackData } from '../../nodes/notify/telegram/format';
 import { FakeTelegram } from '../support/fake-telegram';
-import { alertNodes, currentRed, helper, nextMessage, node, useRuntime, waitFor } from '../support/nodered';
+import { alertNodes, currentRed, helper, logLines, nextMessage, node, useRuntime, waitFor } from '../support/nodered';
 
 const TOKEN = '123456789:AAE_test-token_for_the_fake_server_01';
 const OPERATOR = { telegram: 501, username: 'olga_soc', user: 'olga', role: 'soc-operator' };
@@ -15,11 +15,6 @@ const ANALYST = { telegram: 503, username: 'ana_intel', user: 'ana', role: 'inte
 const FAST = { global: { limit: 200, windowMs: 1000 }, perChat: { limit: 50, windowMs: 1000 }, perGroup: { limit: 3000, windowMs: 60_000 } };
 
 const telegramNodes = [...alertNodes, require('../../nodes/notify/impetus-telegram'), require('../../nodes/notify/impetus-telegram-notify'), require('@node-red/nodes/core/common/25-catch.js')];
-
-function logLines(): string[] {
-  const spy = helper.log() as unknown as { args: Array<[{ msg?: unknown; level?: number }]> } | undefined;
-  return (spy?.args ?? []).map((a) => String(a[0]?.msg ?? ''));
-}
 
 describe('Telegram notifier (against the local Bot API server)', function () {
   this.timeout(30000);

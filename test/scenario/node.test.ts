@@ -7,6 +7,7 @@ import helper from 'node-red-node-test-helper';
 import type { Node, NodeStatus } from 'node-red';
 import scenarioNode from '../../nodes/scenario/impetus-scenario';
 import type { Timeline } from '../../nodes/scenario/timeline';
+import { sleep, waitFor } from '../support/util';
 
 helper.init(require.resolve('node-red'));
 
@@ -83,15 +84,6 @@ function loadFirstAndSecond(gap: string): Promise<Run> {
   return load(flow({ speed: 1, outputs: 1, outputNames: ['alerts'], wires: [['alerts']] }, timeline));
 }
 
-async function waitFor(predicate: () => boolean, what: string, limitMs = 10_000): Promise<void> {
-  const start = Date.now();
-  while (!predicate()) {
-    if (Date.now() - start > limitMs) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-}
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Catch nodes see done(err) as `String(err)`, so drop the "Error: " prefix. */
 function errorText(msg: Msg): string {

@@ -5,18 +5,14 @@ import type { Alert } from '../../nodes/platform';
 import type { Reading } from '../../nodes/sensors/reading';
 import { CsvReplay, peekTimes, weeksShift } from '../../nodes/sensors/replay';
 import { FakeClock } from '../support/fake-clock';
-import { alertNodes, api, load, nextError, node, tempDir, useRuntime, waitFor } from '../support/nodered';
+import { alertNodes, api, collect as collectFrom, load, nextError, node, tempDir, useRuntime, waitFor } from '../support/nodered';
 
 const sensorIn = require('../../nodes/sensors/impetus-sensor-in');
 const T = '2025-03-03T10:00:00Z';
 
 type Msg = { payload: unknown; topic?: string; [k: string]: unknown };
 
-function collect(id: string): Msg[] {
-  const seen: Msg[] = [];
-  node(id).on('input', (m: Msg) => seen.push(m));
-  return seen;
-}
+const collect = (id: string) => collectFrom<Msg>(id);
 
 /** A tab, because a Catch node needs one. */
 const flow = (config: Record<string, unknown> = {}) => [

@@ -1,24 +1,22 @@
 /**
  * A real Node-RED runtime as a child process, for the system tests: start it, read its log,
  * wait for it, talk HTTP to it on 127.0.0.1, and kill it (gracefully or with SIGKILL).
- * Deliberately independent of test/support/nodered.ts, which loads Node-RED in-process.
+ * Independent of test/support/nodered.ts, which loads Node-RED in-process.
  */
 import type { ChildProcess } from 'node:child_process';
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as http from 'node:http';
 import * as net from 'node:net';
-import * as os from 'node:os';
 import * as path from 'node:path';
+import { waitFor } from './util';
 
-/** The package root, from dist/test/system. */
+export { sleep, tempDir, waitFor } from './util';
+
+/** The package root, from dist/test/support. */
 export const PACKAGE_ROOT = path.resolve(__dirname, '..', '..', '..');
 export const RED_JS = require.resolve('node-red/red.js');
 export const HOST = '127.0.0.1';
-
-export function tempDir(prefix: string): string {
-  return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
-}
 
 /** A port that was free a moment ago: listen on port 0, read it, close. */
 export function freePort(): Promise<number> {
@@ -31,20 +29,6 @@ export function freePort(): Promise<number> {
       server.close(() => resolve(port));
     });
   });
-}
-
-export function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
-/** Polls until `predicate` holds; the limit is only a readiness bound, never an assertion on speed. */
-export async function waitFor(predicate: () => boolean | Promise<boolean>, what: string, limitMs: number, intervalMs = 100): Promise<void> {
-  const deadline = Date.now() + limitMs;
-  for (;;) {
-    if (await predicate()) return;
-    if (Date.now() > deadline) throw new Error(`timed out after ${limitMs} ms waiting for ${what}`);
-    await sleep(intervalMs);
-  }
 }
 
 export interface HttpResult {
@@ -208,7 +192,7 @@ export class NodeRedProcess {
       if (pattern.test(this.output)) return true;
       if (!this.running) throw new Error(`Node-RED exited before logging ${pattern}:\n${this.tail()}`);
       return false;
-    }, `${pattern} in the Node-RED log:\n${this.tail()}`, limitMs);
+    }, `${pattern} in the Node-RED log:\n${this.tail()}`, limitMs, 100);
   }
 
   /** Waits until GET `urlPath` answers 200, failing at once if the runtime exits first. */
@@ -220,7 +204,7 @@ export class NodeRedProcess {
       } catch {
         return false;
       }
-    }, `GET ${urlPath} to answer 200`, limitMs);
+    }, `GET ${urlPath} to answer 200`, limitMs, 100);
   }
 
   /** Sends the signal now; resolves once the process is gone. */

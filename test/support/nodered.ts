@@ -1,15 +1,15 @@
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import helper from 'node-red-node-test-helper';
 import type { NodeAPI } from 'node-red';
 import supertest from 'supertest';
-import type { ImpetusSettings } from '../../nodes/platform/settings';
-import { consoleOf } from '../../nodes/platform/console/runtime';
-import type { Role } from '../../nodes/platform/console/settings';
-import { closePlatforms, platformFor } from '../../nodes/platform';
+import { tempDir } from './util';
+import type { ImpetusSettings, Role } from '../../nodes/platform';
+import { closePlatforms, consoleOf, platformFor } from '../../nodes/platform';
 
 helper.init(require.resolve('node-red'));
+
+export { tempDir, waitFor } from './util';
 
 export { helper };
 
@@ -108,10 +108,6 @@ export const allNodes = [
     .map((file) => require(`@node-red/nodes/core/${file}.js`)),
 ];
 
-export function tempDir(prefix = 'impetus-test-'): string {
-  return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
-}
-
 /**
  * Starts the helper's server around each test with a fresh platform on its own SQLite file.
  * Returns a getter for the current test's directory.
@@ -143,10 +139,15 @@ export function nextError(target: TestNode): Promise<string> {
   return new Promise((resolve) => target.once('call:error', (call: { args: unknown[] }) => resolve(String(call.args[0]))));
 }
 
-export async function waitFor(predicate: () => boolean | Promise<boolean>, what: string, limitMs = 10000): Promise<void> {
-  const start = Date.now();
-  while (!(await predicate())) {
-    if (Date.now() - start > limitMs) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
+/** Every message a helper node receives from now on. */
+export function collect<T = Record<string, unknown>>(id: string): T[] {
+  const seen: T[] = [];
+  node(id).on('input', (m: T) => seen.push(m));
+  return seen;
+}
+
+/** The messages the runtime has logged so far (node.warn, node.error, node.log). */
+export function logLines(): string[] {
+  const spy = helper.log() as unknown as { args: Array<[{ msg?: unknown }]> } | undefined;
+  return (spy?.args ?? []).map((a) => String(a[0]?.msg ?? ''));
 }

@@ -15,6 +15,7 @@ import type { Alert, KafkaClient } from '../../nodes/platform';
 import { createKafkaClient, ensureTopic } from '../../nodes/platform';
 import { platformFor } from '../../nodes/platform';
 import { alertNodes, currentRed, helper, kafkaNodes, load, node, tempDir, useRuntime, waitFor } from '../support/nodered';
+import { committedOffsets } from '../support/kafka';
 import type { PrivateService } from '../support/private-services';
 import { privateFerretDb, privateKafka } from '../support/private-services';
 import { kafkaBrokers, mongoUrl, unique } from '../support/services';
@@ -128,16 +129,7 @@ describe('fault: the Kafka broker stops and restarts mid-stream', function () {
       await producer.send({ topic, acks: -1, messages: Array.from({ length: to - from }, (_, i) => ({ key: `k${(from + i) % 5}`, value: JSON.stringify({ n: from + i }) })) });
       await producer.disconnect();
     };
-    const committed = async () => {
-      const admin = client.admin();
-      await admin.connect();
-      try {
-        const [t] = await admin.fetchOffsets({ groupId, topics: [topic] });
-        return t.partitions.reduce((sum, p) => sum + Math.max(0, Number(p.offset)), 0);
-      } finally {
-        await admin.disconnect();
-      }
-    };
+    const committed = () => committedOffsets(client, groupId, topic);
     await load([...kafkaNodes, recordNode], flow);
     await produce(0, 100);
     await waitFor(() => received.length >= 100, '100 records through the flow', 60_000);

@@ -1,7 +1,5 @@
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
-import * as http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import * as path from 'node:path';
 import sharp from 'sharp';
 import type { Alert } from '../../nodes/platform';
@@ -123,67 +121,6 @@ describe('firearm detector node', function () {
     assert.equal(openSessions(), 1, 'two detectors, one session');
     await helper.unload();
     assert.equal(openSessions(), 0);
-  });
-});
-
-describe('camera in node', function () {
-  const dir = () => path.join(FIXTURES, '..', 'camera-frames');
-  useRuntime();
-  let server: http.Server | undefined;
-  afterEach(() => new Promise<void>((r) => (server ? server.close(() => r()) : r())));
-
-  async function listen(handler: http.RequestListener): Promise<string> {
-    server = http.createServer(handler);
-    await new Promise<void>((r) => server!.listen(0, '127.0.0.1', r));
-    return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  }
-
-  it('replays an image folder in name order with the camera description', async () => {
-    fs.mkdirSync(dir(), { recursive: true });
-    const frames = await Promise.all([1, 2, 3].map((i) => frame(16 * i, 16)));
-    frames.forEach((f, i) => fs.writeFileSync(path.join(dir(), `f${i}.jpg`), f));
-    try {
-      await load(allNodes, [TAB, { id: 'c', z: 't', type: 'impetus-camera-in', cameraId: 'cam1', source: 'folder', folder: dir(), fps: 50, loop: false, lon: '11.87', lat: '45.40', zones: '[{"name":"z","polygon":[[0,0],[1,0],[1,1]]}]', wires: [['out']] }, { id: 'out', z: 't', type: 'helper' }]);
-      const got: Array<{ payload: Buffer; camera: { id: string; position: number[]; zones: unknown[] }; timestamp: number }> = [];
-      node('out').on('input', ((m: never) => got.push(m)) as never);
-      await waitFor(() => got.length === 3, 'three frames');
-      assert.deepEqual(got.map((m) => m.payload), frames);
-      assert.deepEqual(got[0].camera.position, [11.87, 45.4]);
-      assert.equal(got[0].camera.zones.length, 1);
-    } finally {
-      fs.rmSync(dir(), { recursive: true, force: true });
-    }
-  });
-
-  it('polls an HTTP snapshot URL with the credentials', async () => {
-    const img = await frame();
-    let unauthorised = 0;
-    const url = await listen((req, res) => {
-      if (req.headers.authorization !== `Basic ${Buffer.from('op:s3cret').toString('base64')}`) {
-        unauthorised++;
-        return res.writeHead(401).end();
-      }
-      res.writeHead(200, { 'Content-Type': 'image/jpeg' }).end(img);
-    });
-    const flow = [TAB, { id: 'c', z: 't', type: 'impetus-camera-in', cameraId: 'cam2', source: 'http', url: `${url}/snap.jpg`, fps: 20, wires: [['out']] }, { id: 'out', z: 't', type: 'helper' }];
-    await helper.load(allNodes as never, flow as never, { c: { user: 'op', password: 's3cret' } } as never);
-    const m = await nextMessage<{ payload: Buffer }>(node('out'));
-    assert.deepEqual(m.payload, img);
-    assert.equal(unauthorised, 0);
-  });
-
-  it('splits an MJPEG stream and lets the latest frame win above the frame rate', async () => {
-    const imgs = await Promise.all([1, 2, 3, 4, 5, 6].map((i) => frame(8 * i, 8)));
-    const url = await listen((_req, res) => {
-      res.writeHead(200, { 'Content-Type': 'multipart/x-mixed-replace; boundary=fr' });
-      // All six frames at once: far above 2 frames/s, so the node must drop the middle ones.
-      for (const f of imgs) res.write(Buffer.concat([Buffer.from('--fr\r\nContent-Type: image/jpeg\r\n\r\n'), f, Buffer.from('\r\n')]));
-    });
-    await load(allNodes, [TAB, { id: 'c', z: 't', type: 'impetus-camera-in', cameraId: 'cam3', source: 'mjpeg', url, fps: 2, wires: [['out']] }, { id: 'out', z: 't', type: 'helper' }]);
-    const got: Buffer[] = [];
-    node('out').on('input', ((m: { payload: Buffer }) => got.push(m.payload)) as never);
-    await waitFor(() => got.length === 2, 'two frames', 5000);
-    assert.deepEqual(got, [imgs[0], imgs[5]]);
   });
 });
 
