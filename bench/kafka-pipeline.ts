@@ -2,7 +2,7 @@
  * Kafka pipeline benchmark: `npm run bench:kafka-pipeline [-- --messages N --rounds K --rate R --seconds S]`.
  *
  * Side by side in one run, against the same broker and with the same Kafka client module
- * (nodes/kafka/client.ts), three variants:
+ * (nodes/platform/bus/kafka-client.ts), three variants:
  *
  *   bare:     consumer → producer loop (eachBatch, acks=all idempotent send, offsets committed
  *             after the send): the most a relay on this client can do;
