@@ -17,7 +17,7 @@ import * as path from 'node:path';
 import bcrypt from 'bcryptjs';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { chromium } from 'playwright-core';
-import { freePort, logProblems, NodeRedProcess, PACKAGE_ROOT, request, tempDir } from '../support/node-red-process';
+import { freePort, logProblems, NodeRedProcess, PACKAGE_ROOT, request, runtimeSettings, settingsModule, tempDir } from '../support/node-red-process';
 
 const CHROMIUM = process.env.IMPETUS_CHROMIUM ?? '/usr/bin/chromium';
 const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
@@ -68,25 +68,15 @@ function testFlow(): object[] {
   ];
 }
 
-function settingsModule(userDir: string): string {
+function browserSettings(userDir: string): string {
   const hash = bcrypt.hashSync(PASSWORD, 4);
   const users = Object.fromEntries([
     ['olga', 'operator', 'Olga Berg'], ['sven', 'supervisor', 'Sven Dahl'], ['marco', 'manager', 'Marco Bianchi'], ['fatima', 'field', 'Fatima Conte'],
   ].map(([username, role, name]) => [username, { role, name, passwordHash: hash }]));
-  const settings = {
-    uiHost: '127.0.0.1',
+  return settingsModule(runtimeSettings('browser-test', {
     userDir,
-    flowFile: 'flows.json',
-    nodesDir: [PACKAGE_ROOT],
-    credentialSecret: 'browser-test',
-    logging: { console: { level: 'info', metrics: false, audit: false } },
-    editorTheme: { projects: { enabled: false }, tours: false },
-    diagnostics: { enabled: false },
-    telemetry: { enabled: false },
-    externalModules: { autoInstall: false, palette: { allowInstall: false } },
     impetus: { instance: 'browser-test', users, map: { sites: path.join(PACKAGE_ROOT, 'flows', 'demo-sites.geojson') } },
-  };
-  return `module.exports = ${JSON.stringify(settings, null, 2)};\n`;
+  }));
 }
 
 describe('console in the browser (Chromium)', function () {
@@ -110,7 +100,7 @@ describe('console in the browser (Chromium)', function () {
     fs.mkdirSync(userDir);
     fs.writeFileSync(path.join(userDir, 'flows.json'), JSON.stringify(testFlow(), null, 2));
     const settings = path.join(dir, 'settings.js');
-    fs.writeFileSync(settings, settingsModule(userDir));
+    fs.writeFileSync(settings, browserSettings(userDir));
     const port = await freePort();
     runtime = new NodeRedProcess({ userDir, port, settings, logFile: path.join(dir, 'node-red.log') });
     await runtime.waitForLog(/\[info\] Started flows/, READY_MS);

@@ -223,6 +223,31 @@ export class NodeRedProcess {
   }
 }
 
+/**
+ * Settings for a test runtime, with `extra` added: this checkout's package (its nodes and its
+ * plugin), 127.0.0.1 only, the log at info, and nothing that installs, phones home or opens
+ * projects. `credentialSecret` names the test.
+ */
+export function runtimeSettings(credentialSecret: string, extra: Record<string, unknown>): Record<string, unknown> {
+  return {
+    uiHost: HOST,
+    flowFile: 'flows.json',
+    nodesDir: [PACKAGE_ROOT],
+    credentialSecret,
+    logging: { console: { level: 'info', metrics: false, audit: false } },
+    editorTheme: { projects: { enabled: false }, tours: false },
+    diagnostics: { enabled: false },
+    telemetry: { enabled: false },
+    externalModules: { autoInstall: false, palette: { allowInstall: false } },
+    ...extra,
+  };
+}
+
+/** A settings file's text for `settings`. */
+export function settingsModule(settings: Record<string, unknown>): string {
+  return `module.exports = ${JSON.stringify(settings, null, 2)};\n`;
+}
+
 /** Lines of a Node-RED log that a healthy start must not contain. */
 export function logProblems(log: string): string[] {
   return log.split('\n').filter((line) => /\[error\]|Waiting for missing types|Failed to register/.test(line));

@@ -11,7 +11,7 @@ import * as fs from 'node:fs';
 import * as http from 'node:http';
 import * as path from 'node:path';
 import type { Alert } from '../../nodes/platform';
-import { freePort, getJson, logProblems, NodeRedProcess, PACKAGE_ROOT, request, tempDir } from '../support/node-red-process';
+import { freePort, getJson, logProblems, NodeRedProcess, request, runtimeSettings, settingsModule, tempDir } from '../support/node-red-process';
 
 const TOOL = 'crash';
 /** Concurrent client loops. */
@@ -130,19 +130,8 @@ describe('system: SIGKILL of the runtime mid-stream', function () {
     fs.mkdirSync(userDir);
     fs.writeFileSync(path.join(userDir, 'flows.json'), JSON.stringify(flows, null, 2));
     settingsFile = path.join(dir, 'settings.js');
-    const settings = {
-      uiHost: '127.0.0.1',
-      flowFile: 'flows.json',
-      nodesDir: [PACKAGE_ROOT],
-      credentialSecret: 'crash-test',
-      logging: { console: { level: 'info', metrics: false, audit: false } },
-      editorTheme: { projects: { enabled: false }, tours: false },
-      diagnostics: { enabled: false },
-      telemetry: { enabled: false },
-      externalModules: { autoInstall: false, palette: { allowInstall: false } },
-      impetus: { store: { file: path.join(dir, 'alerts.db'), synchronous: 'full' } },
-    };
-    fs.writeFileSync(settingsFile, `module.exports = ${JSON.stringify(settings, null, 2)};\n`);
+    const settings = runtimeSettings('crash-test', { impetus: { store: { file: path.join(dir, 'alerts.db'), synchronous: 'full' } } });
+    fs.writeFileSync(settingsFile, settingsModule(settings));
   });
 
   after(async function () {

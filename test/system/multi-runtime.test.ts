@@ -13,7 +13,7 @@ import * as path from 'node:path';
 import type { Alert, KafkaClient, Producer } from '../../nodes/platform';
 import { createKafkaClient, ensureTopic } from '../../nodes/platform';
 import { kafkaBrokers, mongoUrl, unique } from '../support/services';
-import { freePort, getJson, logProblems, NodeRedProcess, PACKAGE_ROOT, request, tempDir, waitFor } from '../support/node-red-process';
+import { freePort, getJson, logProblems, NodeRedProcess, request, runtimeSettings, settingsModule, tempDir, waitFor } from '../support/node-red-process';
 
 const TOOL = 'multi';
 const STREAM = 600;
@@ -55,24 +55,15 @@ describe('system: two runtimes sharing Kafka and MongoDB', function () {
 
   function settings(instance: string, database: string, busTopic: string): string {
     const file = path.join(dir, `settings-${instance}.js`);
-    const s = {
-      uiHost: '127.0.0.1',
-      flowFile: 'flows.json',
-      nodesDir: [PACKAGE_ROOT],
-      credentialSecret: 'multi-runtime-test',
-      logging: { console: { level: 'info', metrics: false, audit: false } },
-      editorTheme: { projects: { enabled: false }, tours: false },
-      diagnostics: { enabled: false },
-      telemetry: { enabled: false },
-      externalModules: { autoInstall: false, palette: { allowInstall: false } },
+    const s = runtimeSettings('multi-runtime-test', {
       impetus: {
         instance,
         store: { type: 'mongodb', url, database },
         bus: { type: 'kafka', brokers, topic: busTopic, groupId: `${busTopic}-${instance}` },
         retention: { resolvedDays: 0 },
       },
-    };
-    fs.writeFileSync(file, `module.exports = ${JSON.stringify(s, null, 2)};\n`);
+    });
+    fs.writeFileSync(file, settingsModule(s));
     return file;
   }
 

@@ -18,7 +18,7 @@ import * as path from 'node:path';
 import Database from 'better-sqlite3';
 import type { Alert } from '../../nodes/platform';
 import { createKafkaClient } from '../../nodes/platform';
-import { childEnv, freePort, logProblems, NodeRedProcess, PACKAGE_ROOT, request, tempDir, waitFor } from '../support/node-red-process';
+import { childEnv, freePort, logProblems, NodeRedProcess, PACKAGE_ROOT, request, runtimeSettings, settingsModule, tempDir, waitFor } from '../support/node-red-process';
 import { kafkaBrokers, unique } from '../support/services';
 
 const TOOL = 'stop';
@@ -39,28 +39,13 @@ const flows = [
   { id: 'failed', type: 'http response', z: 'tab', name: '', statusCode: '500', headers: {}, wires: [] },
 ];
 
-function settings(dir: string, impetus: object): Record<string, unknown> {
-  return {
-    uiHost: '127.0.0.1',
-    flowFile: 'flows.json',
-    nodesDir: [PACKAGE_ROOT],
-    credentialSecret: 'stop-test',
-    logging: { console: { level: 'info', metrics: false, audit: false } },
-    editorTheme: { projects: { enabled: false }, tours: false },
-    diagnostics: { enabled: false },
-    telemetry: { enabled: false },
-    externalModules: { autoInstall: false, palette: { allowInstall: false } },
-    impetus: { store: { file: path.join(dir, 'alerts.db') }, ...impetus },
-  };
-}
-
 /** A user dir with the flows and a settings file; returns the settings file. */
 function prepare(dir: string, impetus: object = {}): string {
   const userDir = path.join(dir, 'user');
   fs.mkdirSync(userDir);
   fs.writeFileSync(path.join(userDir, 'flows.json'), JSON.stringify(flows));
   const file = path.join(dir, 'settings.js');
-  fs.writeFileSync(file, `module.exports = ${JSON.stringify(settings(dir, impetus), null, 2)};\n`);
+  fs.writeFileSync(file, settingsModule(runtimeSettings('stop-test', { impetus: { store: { file: path.join(dir, 'alerts.db') }, ...impetus } })));
   return file;
 }
 
