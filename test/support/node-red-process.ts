@@ -243,6 +243,21 @@ export function runtimeSettings(credentialSecret: string, extra: Record<string, 
   };
 }
 
+/**
+ * POST /ingest → impetus-alert (tool `tool`) → 200 with the stored alert: a 200 means "stored
+ * durably". A draft the node rejects gets a 500 rather than a request left hanging.
+ */
+export function ingestFlow(label: string, tool: string): object[] {
+  return [
+    { id: 'tab', type: 'tab', label },
+    { id: 'in', type: 'http in', z: 'tab', name: '', url: '/ingest', method: 'post', upload: false, swaggerDoc: '', wires: [['alert']] },
+    { id: 'alert', type: 'impetus-alert', z: 'tab', name: '', tool, wires: [['ok']] },
+    { id: 'ok', type: 'http response', z: 'tab', name: '', statusCode: '', headers: {}, wires: [] },
+    { id: 'catch', type: 'catch', z: 'tab', name: '', scope: ['alert'], uncaught: false, wires: [['failed']] },
+    { id: 'failed', type: 'http response', z: 'tab', name: '', statusCode: '500', headers: {}, wires: [] },
+  ];
+}
+
 /** A settings file's text for `settings`. */
 export function settingsModule(settings: Record<string, unknown>): string {
   return `module.exports = ${JSON.stringify(settings, null, 2)};\n`;

@@ -11,7 +11,7 @@ import * as fs from 'node:fs';
 import * as http from 'node:http';
 import * as path from 'node:path';
 import type { Alert } from '../../nodes/platform';
-import { freePort, getJson, logProblems, NodeRedProcess, request, runtimeSettings, settingsModule, tempDir } from '../support/node-red-process';
+import { freePort, getJson, ingestFlow, logProblems, NodeRedProcess, request, runtimeSettings, settingsModule, tempDir } from '../support/node-red-process';
 
 const TOOL = 'crash';
 /** Concurrent client loops. */
@@ -49,15 +49,7 @@ function draft(n: number): Draft {
   return { event: 'Crash probe', zone: `zone-${n % 7}`, severity: 'low', source: { ref: `crash-${n}` } };
 }
 
-const flows = [
-  { id: 'tab', type: 'tab', label: 'crash test' },
-  { id: 'in', type: 'http in', z: 'tab', name: '', url: '/ingest', method: 'post', upload: false, swaggerDoc: '', wires: [['alert']] },
-  { id: 'alert', type: 'impetus-alert', z: 'tab', name: '', tool: TOOL, wires: [['ok']] },
-  { id: 'ok', type: 'http response', z: 'tab', name: '', statusCode: '', headers: {}, wires: [] },
-  // A draft the node rejects gets a 500 rather than a request left hanging.
-  { id: 'catch', type: 'catch', z: 'tab', name: '', scope: ['alert'], uncaught: false, wires: [['failed']] },
-  { id: 'failed', type: 'http response', z: 'tab', name: '', statusCode: '500', headers: {}, wires: [] },
-];
+const flows = ingestFlow('crash test', TOOL);
 
 async function allAlerts(port: number): Promise<Alert[]> {
   const alerts: Alert[] = [];

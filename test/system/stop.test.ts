@@ -18,7 +18,7 @@ import * as path from 'node:path';
 import Database from 'better-sqlite3';
 import type { Alert } from '../../nodes/platform';
 import { createKafkaClient } from '../../nodes/platform';
-import { childEnv, freePort, logProblems, NodeRedProcess, PACKAGE_ROOT, request, runtimeSettings, settingsModule, tempDir, waitFor } from '../support/node-red-process';
+import { childEnv, freePort, ingestFlow, logProblems, NodeRedProcess, PACKAGE_ROOT, request, runtimeSettings, settingsModule, tempDir, waitFor } from '../support/node-red-process';
 import { kafkaBrokers, unique } from '../support/services';
 
 const TOOL = 'stop';
@@ -30,14 +30,7 @@ const READY_MS = 90_000;
 /** Node-RED's own limit for a node's close is 15 s; a clean stop ends well inside twice that. */
 const EXIT_MS = 30_000;
 
-const flows = [
-  { id: 'tab', type: 'tab', label: 'stop test' },
-  { id: 'in', type: 'http in', z: 'tab', name: '', url: '/ingest', method: 'post', upload: false, swaggerDoc: '', wires: [['alert']] },
-  { id: 'alert', type: 'impetus-alert', z: 'tab', name: '', tool: TOOL, wires: [['ok']] },
-  { id: 'ok', type: 'http response', z: 'tab', name: '', statusCode: '', headers: {}, wires: [] },
-  { id: 'catch', type: 'catch', z: 'tab', name: '', scope: ['alert'], uncaught: false, wires: [['failed']] },
-  { id: 'failed', type: 'http response', z: 'tab', name: '', statusCode: '500', headers: {}, wires: [] },
-];
+const flows = ingestFlow('stop test', TOOL);
 
 /** A user dir with the flows and a settings file; returns the settings file. */
 function prepare(dir: string, impetus: object = {}): string {
