@@ -20,7 +20,6 @@
  *
  * Only the past is used: every prediction is made before the row is learnt.
  */
-import { SeasonalBaseline } from './baseline';
 import type { BaselineOptions } from './baseline';
 import type { DetectorConfig } from './config';
 import { RobustCovariance } from './covariance';
@@ -28,6 +27,7 @@ import { LocalTime } from './local-time';
 import { chi2Surprise } from './math';
 import { Spot } from './spot';
 import type { SpotOptions } from './spot';
+import { SeriesModel } from './predictor';
 import { dec, enc, record, StateError } from './state-codec';
 import { StuckDetector } from './stuck';
 
@@ -54,10 +54,16 @@ export interface Contributor {
 
 export interface RowResult {
   ts: number;
-  /** 0…1; 0.5 is the automatic threshold. 0 while warming up. */
+  /**
+   * How anomalous this moment is, 0…1, comparable across series: 0.5 is the automatic
+   * threshold. Above it only where behaviour changes: the onset of an episode, or a row more
+   * than twice as surprising as anything earlier in it; the other rows of an episode decay
+   * below 0.5. 0 while warming up.
+   */
   score: number;
+  /** An anomalous episode is in progress (from its onset until EPISODE_GAP rows without an alarm). */
   alarm: boolean;
-  /** The first alarm of an episode (what an alert is raised for). */
+  /** The first row of an episode (what an alert is raised for). */
   onset: boolean;
   /** −ln p of the row, in nats. */
   surprise: number;
@@ -70,23 +76,40 @@ export interface RowResult {
   contributors?: Contributor[];
 }
 
-/** Saved-state format; bump when the layout changes so old files are refused, not misread. */
-const STATE_VERSION = 1;
+/**
+ * Saved-state format; bump when the layout changes. Version 1 (before the per-variable
+ * predictor and the episode score) is migrated on load; anything else is refused, not misread.
+ */
+const STATE_VERSION = 2;
 /** The threshold before the tail is fitted is ten times stricter than the Gaussian model says. */
 const PRIOR_MARGIN = Math.log(10);
 /** Within this many spreads of its own normal, a contributor is explained against the other variables. */
 const RELATIVE_Z = 2;
 /** Rows without an alarm that end an episode. */
 export const EPISODE_GAP = 6;
+/** Inside an episode, a row scores above the threshold again only if its surprise is this many times the episode's peak. */
+const ESCALATION = 2;
+/** Rows over which an episode's score halves after its onset or last escalation. */
+const SCORE_HALF_LIFE_ROWS = 2;
 
 export class AnomalyDetector {
   readonly names: string[] = [];
   private readonly index = new Map<string, number>();
-  private baselines: SeasonalBaseline[] = [];
+  private models: SeriesModel[] = [];
   private stuck: StuckDetector[] = [];
   /** One correlation model per part of the local day. */
   private covariances: RobustCovariance[];
   private covariance: RobustCovariance;
+  /**
+   * The same per part of the day, on the deviations from the baselines alone. Persistence
+   * takes the slow common movement out of the innovations (a city's demand of the day), and
+   * with it most of what ties the variables together; these keep it, and the part of their
+   * distance beyond the variables' own terms (two variables that part although they move
+   * together) is added to the innovations' distance.
+   */
+  private relations: RobustCovariance[];
+  private relation: RobustCovariance;
+  private longZ = new Float64Array(0);
   private spot: Spot;
   private readonly clock: LocalTime;
   private readonly baselineOptions: BaselineOptions;
@@ -98,6 +121,11 @@ export class AnomalyDetector {
   lastTs = NaN;
   /** Rows since the last alarm, while an episode lasts; -1 outside episodes. */
   private episodeQuiet = -1;
+  /** The episode's highest surprise, and rows since it was reached. */
+  private episodePeak = 0;
+  private sincePeak = 0;
+  /** Rows that came with a time before an earlier row's (scored in arrival order). */
+  outOfOrder = 0;
 
   constructor(readonly config: DetectorConfig) {
     this.clock = new LocalTime(config.timeZone);
@@ -114,6 +142,8 @@ export class AnomalyDetector {
     };
     this.covariances = Array.from({ length: config.correlationSegments }, () => new RobustCovariance({ halfLifeRows: config.correlationHalfLifeRows, minShrinkage: config.minShrinkage }));
     this.covariance = this.covariances[0];
+    this.relations = Array.from({ length: config.correlationSegments }, () => new RobustCovariance({ halfLifeRows: config.correlationHalfLifeRows, minShrinkage: config.minShrinkage }));
+    this.relation = this.relations[0];
     this.spot = new Spot(this.spotOptions());
   }
 
@@ -124,6 +154,11 @@ export class AnomalyDetector {
   private spotOptions(): SpotOptions {
     const c = this.config;
     return { q: c.falseAlarmRate, level: c.tailLevel, initSamples: c.calibrationSamples, maxPeaks: c.maxPeaks, fit: c.tailFit, prior: -Math.log(c.falseAlarmRate) + PRIOR_MARGIN };
+  }
+
+  /** Rows gathered towards the fitted threshold, and how many it needs (shown while calibrating). */
+  get calibration(): { seen: number; needed: number } {
+    return { seen: this.spot.calibrationSeen, needed: this.config.calibrationSamples };
   }
 
   get variables(): number {
@@ -138,9 +173,10 @@ export class AnomalyDetector {
     const i = this.names.length;
     this.names.push(name);
     this.index.set(name, i);
-    this.baselines.push(new SeasonalBaseline(this.baselineOptions, this.clock));
+    this.models.push(new SeriesModel(this.baselineOptions, this.clock));
     this.stuck.push(new StuckDetector(this.clock, this.stuckBins()));
     for (const c of this.covariances) c.addDimension();
+    for (const c of this.relations) c.addDimension();
     this.grow();
     return i;
   }
@@ -150,6 +186,7 @@ export class AnomalyDetector {
     if (this.z.length >= p) return;
     const size = Math.max(4, p * 2);
     this.z = new Float64Array(size);
+    this.longZ = new Float64Array(size);
     this.stuckSurprise = new Float64Array(size);
     this.observedMask = new Uint8Array(size);
   }
@@ -163,13 +200,15 @@ export class AnomalyDetector {
 
   /**
    * One row: `values[i]` for variable i (NaN when missing); variables are added with
-   * `variable(name)` first. Rows must come in time order; equal times are allowed.
+   * `variable(name)` first. Rows are scored in the order they come: a row with a time before
+   * an earlier row's (a clock set back, merged files) is scored all the same, at its own time
+   * of day, and counted in `outOfOrder`; equal times are allowed.
    */
   step(ts: number, values: ArrayLike<number>, explain = false): RowResult {
     if (!Number.isFinite(ts)) throw new RangeError(`row time ${ts} is not a valid time`);
-    if (ts < this.lastTs) throw new RangeError(`row time ${new Date(ts).toISOString()} is before the previous row (${new Date(this.lastTs).toISOString()}): rows must come in time order`);
     if (!Number.isFinite(this.firstTs)) this.firstTs = ts;
-    this.lastTs = ts;
+    if (ts < this.lastTs) this.outOfOrder += 1;
+    else this.lastTs = ts;
     this.rows += 1;
     const p = this.names.length;
     const z = this.z;
@@ -184,10 +223,11 @@ export class AnomalyDetector {
       this.stuckSurprise[i] = 0;
       if (!Number.isFinite(x)) continue;
       withValue += 1;
-      const zi = this.baselines[i].step(ts, x);
+      const zi = this.models[i].step(ts, x);
       const si = this.config.stuckDetection ? this.stuck[i].step(ts, x) : 0;
       if (Number.isNaN(zi)) continue;
       z[i] = zi;
+      this.longZ[i] = this.models[i].longZ;
       mask[i] = 1;
       observed += 1;
       this.stuckSurprise[i] = si;
@@ -199,26 +239,55 @@ export class AnomalyDetector {
     const warmingUp = observed === 0 || this.rows <= this.config.warmupSamples || ts - this.firstTs < this.config.warmupHours * 3_600_000;
     let d2 = 0;
     let joint = 0;
-    if (this.covariances.length > 1) this.covariance = this.covariances[Math.floor((this.clock.hourOfWeek(ts) % 24) / (24 / this.covariances.length))];
+    let d2Relation = 0;
+    if (this.covariances.length > 1) {
+      const segment = Math.floor((this.clock.hourOfWeek(ts) % 24) / (24 / this.covariances.length));
+      this.covariance = this.covariances[segment];
+      this.relation = this.relations[segment];
+    }
     if (observed > 0) {
       d2 = this.covariance.distance(z, mask, p - observed);
-      joint = chi2Surprise(d2, observed);
+      let broken = 0;
+      if (observed > 1) {
+        d2Relation = this.relation.distance(this.longZ, mask, p - observed);
+        let own = 0;
+        for (let i = 0; i < p; i++) if (mask[i]) own += (this.longZ[i] * this.longZ[i]) / Math.max(this.relation.s[i * p + i], 1e-6);
+        broken = d2Relation > own ? d2Relation - own : 0;
+      }
+      joint = chi2Surprise(d2 + broken, observed);
     }
     const surprise = joint > stuckMax ? joint : stuckMax;
     const threshold = this.spot.threshold;
     const result: RowResult = { ts, score: 0, alarm: false, onset: false, surprise, threshold, warmingUp, calibrating: !this.spot.calibrated, observed: withValue };
     const inEpisode = this.episodeQuiet >= 0;
+    let exceeded = false;
     if (!warmingUp) {
-      // The score uses the threshold the decision was made with, so alarm ⇔ score > 0.5.
-      result.alarm = this.spot.step(surprise, !inEpisode);
-      result.score = surprise / (surprise + threshold);
+      exceeded = this.spot.step(surprise, !inEpisode);
       result.calibrating = !this.spot.calibrated;
-      result.onset = result.alarm && !inEpisode;
+      result.onset = exceeded && !inEpisode;
+      // The score of a moment, with the threshold the decision was made with: at an onset or an
+      // escalation, the surprise itself (so score > 0.5); otherwise inside an episode at most the
+      // threshold, halving every SCORE_HALF_LIFE_ROWS rows, so the rows of one anomaly do not all
+      // look equally alarming; outside episodes, the surprise.
+      let moment = surprise;
+      if (result.onset || (inEpisode && exceeded && surprise > ESCALATION * this.episodePeak)) {
+        this.episodePeak = surprise;
+        this.sincePeak = 0;
+      } else if (inEpisode) {
+        this.sincePeak += 1;
+        if (surprise > this.episodePeak) this.episodePeak = surprise;
+        moment = Math.min(surprise, threshold) * Math.pow(0.5, this.sincePeak / SCORE_HALF_LIFE_ROWS);
+      }
+      result.score = moment / (moment + threshold);
     }
-    if (result.alarm) this.episodeQuiet = 0;
+    if (exceeded) this.episodeQuiet = 0;
     else if (inEpisode) this.episodeQuiet = this.episodeQuiet + 1 >= EPISODE_GAP ? -1 : this.episodeQuiet + 1;
-    if (observed > 0 && !result.alarm && !inEpisode) this.covariance.update(d2);
-    if (observed > 0 && (result.alarm || explain)) result.contributors = this.explain(values, stuckMax > joint ? stuckAt : -1);
+    result.alarm = this.episodeQuiet >= 0;
+    if (observed > 0 && !exceeded && !inEpisode) {
+      this.covariance.update(d2);
+      if (observed > 1) this.relation.update(d2Relation);
+    }
+    if (observed > 0 && (exceeded || explain)) result.contributors = this.explain(values, stuckMax > joint ? stuckAt : -1);
     return result;
   }
 
@@ -234,7 +303,7 @@ export class AnomalyDetector {
     for (let i = 0; i < p; i++) {
       if (!this.observedMask[i]) continue;
       const weight = stuckAt >= 0 ? this.stuckSurprise[i] : this.covariance.contribution(i);
-      const b = this.baselines[i];
+      const b = this.models[i];
       const conditional = this.covariance.conditionalResidual(i);
       const relative = stuckAt < 0 && p > 1 && Math.abs(this.z[i]) < RELATIVE_Z;
       const lean = relative ? conditional : this.z[i];
@@ -256,7 +325,7 @@ export class AnomalyDetector {
 
   /** The expected value and robust scale of a variable at its last row (for bands on charts). */
   band(i: number): { expected: number; scale: number } {
-    const b = this.baselines[i];
+    const b = this.models[i];
     return { expected: b.expected, scale: b.expectedScale };
   }
 
@@ -271,12 +340,16 @@ export class AnomalyDetector {
       version: STATE_VERSION,
       shape: this.shape(),
       names: this.names.slice(),
-      baselines: this.baselines.map((b) => b.toJSON()),
+      models: this.models.map((m) => m.toJSON()),
       stuck: this.stuck.map((s) => s.toJSON()),
       covariances: this.covariances.map((c) => c.toJSON()),
+      relations: this.relations.map((c) => c.toJSON()),
       spot: this.spot.toJSON(),
       rows: this.rows,
       episodeQuiet: this.episodeQuiet,
+      episodePeak: this.episodePeak,
+      sincePeak: this.sincePeak,
+      outOfOrder: this.outOfOrder,
       firstTs: enc(this.firstTs),
       lastTs: enc(this.lastTs),
     };
@@ -285,27 +358,50 @@ export class AnomalyDetector {
   /** Rebuilds a detector from `toJSON()`; throws StateError when the state does not fit `config`. */
   static fromJSON(raw: unknown, config: DetectorConfig): AnomalyDetector {
     const s = record(raw, 'state');
-    if (s.version !== STATE_VERSION) throw new StateError(`format version ${String(s.version)}, this release reads ${STATE_VERSION}`);
+    if (s.version !== STATE_VERSION && s.version !== 1) throw new StateError(`format version ${String(s.version)}, this release reads 1 and ${STATE_VERSION}`);
+    const legacy = s.version === 1;
     const d = new AnomalyDetector(config);
     if (s.shape !== d.shape()) throw new StateError(`saved with settings ${String(s.shape)}, now ${d.shape()} (seasonality/binMinutes/correlationSegments/maxPeaks/calibrationSamples/warmupSamples/stuckDetection/timeZone)`);
     if (!Array.isArray(s.names) || !s.names.every((n) => typeof n === 'string')) throw new StateError('names must be an array of strings');
     const names = s.names as string[];
-    if (!Array.isArray(s.baselines) || !Array.isArray(s.stuck) || s.baselines.length !== names.length || s.stuck.length !== names.length) {
-      throw new StateError('one baseline and one stuck detector per variable are required');
+    const models = legacy ? s.baselines : s.models;
+    if (!Array.isArray(models) || !Array.isArray(s.stuck) || models.length !== names.length || s.stuck.length !== names.length) {
+      throw new StateError('one model and one stuck detector per variable are required');
     }
     for (const name of names) {
       d.names.push(name);
       d.index.set(name, d.names.length - 1);
     }
-    d.baselines = s.baselines.map((b, i) => SeasonalBaseline.fromJSON(b, d.baselineOptions, d.clock, `baselines[${i}]`));
+    d.models = models.map((m, i) => SeriesModel.fromJSON(m, d.baselineOptions, d.clock, legacy ? `baselines[${i}]` : `models[${i}]`, legacy));
     d.stuck = s.stuck.map((b, i) => StuckDetector.fromJSON(b, d.clock, d.stuckBins(), `stuck[${i}]`));
     if (!Array.isArray(s.covariances) || s.covariances.length !== config.correlationSegments) throw new StateError(`one covariance per correlation segment (${config.correlationSegments}) is required`);
     d.covariances = s.covariances.map((c, i) => RobustCovariance.fromJSON(c, d.covariance.options, `covariances[${i}]`));
     d.covariance = d.covariances[0];
     if (d.covariances.some((c) => c.p !== names.length)) throw new StateError('covariance size does not match the variables');
+    if (legacy) {
+      // Version 1 learnt its correlations on the deviations from the baselines: they carry on
+      // as the relations; the innovations' start afresh.
+      d.relations = d.covariances;
+      d.covariances = Array.from({ length: config.correlationSegments }, () => {
+        const c = new RobustCovariance(d.covariance.options);
+        for (let i = 0; i < names.length; i++) c.addDimension();
+        return c;
+      });
+    } else {
+      if (!Array.isArray(s.relations) || s.relations.length !== config.correlationSegments) throw new StateError(`one relation per correlation segment (${config.correlationSegments}) is required`);
+      d.relations = s.relations.map((c, i) => RobustCovariance.fromJSON(c, d.covariance.options, `relations[${i}]`));
+      if (d.relations.some((c) => c.p !== names.length)) throw new StateError('relation size does not match the variables');
+    }
+    d.covariance = d.covariances[0];
+    d.relation = d.relations[0];
     d.spot = Spot.fromJSON(s.spot, d.spotOptions());
     d.rows = dec(s.rows, 'rows');
     d.episodeQuiet = dec(s.episodeQuiet, 'episodeQuiet');
+    if (!legacy) {
+      d.episodePeak = dec(s.episodePeak, 'episodePeak');
+      d.sincePeak = dec(s.sincePeak, 'sincePeak');
+      d.outOfOrder = dec(s.outOfOrder, 'outOfOrder');
+    }
     d.firstTs = dec(s.firstTs, 'firstTs');
     d.lastTs = dec(s.lastTs, 'lastTs');
     d.grow();

@@ -31,6 +31,10 @@ export interface SpotOptions {
   prior: number;
 }
 
+/** Calibration values between two interim thresholds, and the fewest for one. */
+const INTERIM_EVERY = 10;
+const INTERIM_MIN = 30;
+
 export class Spot {
   private init: number[] | undefined = [];
   t = NaN;
@@ -43,6 +47,11 @@ export class Spot {
   private sinceFit = 0;
   gamma = NaN;
   sigma = NaN;
+  /** The tail fit's threshold; `threshold` eases from the calibration's to it (see `ease`). */
+  fitted = NaN;
+  private calibrationThreshold: number;
+  /** Alarms among the calibration values. */
+  private initCensored = 0;
   threshold: number;
 
   constructor(readonly options: SpotOptions) {
@@ -52,10 +61,16 @@ export class Spot {
     this.peaks = new Float64Array(options.maxPeaks);
     this.censored = new Uint8Array(options.maxPeaks);
     this.threshold = options.prior;
+    this.calibrationThreshold = options.prior;
   }
 
   get calibrated(): boolean {
     return this.init === undefined;
+  }
+
+  /** Values gathered for the first fit so far (`initSamples` once calibrated). */
+  get calibrationSeen(): number {
+    return this.init ? this.init.length : this.options.initSamples;
   }
 
   /** True when `x` is above the threshold; `learn = false` decides without learning. */
@@ -63,14 +78,16 @@ export class Spot {
     const alarm = x > this.threshold;
     if (!learn) return alarm;
     if (this.init) {
-      // Calibration only learns values below the prior: the prior is far out, so this drops
-      // almost nothing normal, and a batch that holds an anomaly must not set the tail.
-      if (alarm) return true;
-      this.init.push(x);
+      // An alarm is kept as "at least the threshold" (censored), so an anomaly in the batch
+      // cannot set the tail and dropping it does not thin the tail either.
+      this.init.push(alarm ? this.threshold : x);
+      if (alarm) this.initCensored += 1;
       if (this.init.length >= this.options.initSamples) this.calibrate();
-      return false;
+      else if (this.init.length % INTERIM_EVERY === 0) this.interim();
+      return alarm;
     }
     this.n += 1;
+    if (this.n < 2 * this.options.initSamples) this.ease();
     if (x > this.t) {
       this.nt += 1;
       this.addPeak(alarm ? this.threshold - this.t : x - this.t, alarm);
@@ -89,9 +106,39 @@ export class Spot {
     if (this.peakCount < this.peaks.length) this.peakCount += 1;
   }
 
-  private calibrate(): void {
+  /**
+   * The threshold while calibrating, from the values seen so far: an exponential tail over
+   * their 90 % quantile (what −ln p of a calibrated model follows exactly, and a fair first
+   * guess for a heavier one, where the fixed Gaussian prior released a false alarm every few
+   * hundred rows of real data), plus a margin of ln 10 tail scales that shrinks to nothing as
+   * the batch fills. Never below the Gaussian level −ln q.
+   */
+  private interim(): void {
     const values = this.init!;
+    if (values.length < INTERIM_MIN) return;
+    const t = quantile(values, 0.9);
+    let sum = 0;
+    let above = 0;
+    for (const v of values) {
+      if (v > t) {
+        sum += v - t;
+        above += 1;
+      }
+    }
+    if (!above) return;
+    const scale = sum / Math.max(1, above - this.initCensored);
+    const estimate = t + scale * Math.log(above / values.length / this.options.q);
+    const margin = scale * Math.LN10 * Math.max(0, 1 - values.length / this.options.initSamples);
+    this.threshold = Math.max(-Math.log(this.options.q), estimate) + margin;
+  }
+
+  private calibrate(): void {
+    // The first half of the batch is dropped: it comes while the models behind the values are
+    // still learning (a seasonal profile in its first days), and its transients fattened the
+    // fitted tail for weeks. It has served the interim threshold.
+    const values = this.init!.slice(this.init!.length >> 1);
     this.init = undefined;
+    this.calibrationThreshold = this.threshold;
     this.n = values.length;
     this.t = quantile(values, this.options.level);
     for (const v of values) {
@@ -114,7 +161,19 @@ export class Spot {
     this.gamma = fit.gamma;
     this.sigma = fit.sigma;
     // No excess yet: the calibration batch was flat; the threshold is just above it.
-    this.threshold = this.nt > 0 ? gpdQuantile(fit, this.t, this.options.q, this.n, this.nt) : this.t + 1e-9;
+    this.fitted = this.nt > 0 ? gpdQuantile(fit, this.t, this.options.q, this.n, this.nt) : this.t + 1e-9;
+    this.ease();
+  }
+
+  /**
+   * A fitted threshold below the prior is reached gradually, over another `initSamples` values:
+   * switching at once released, in one row, every moderately surprising value the prior had
+   * held back, a burst of false alarms the moment calibration ended.
+   */
+  private ease(): void {
+    const progress = (this.n - this.options.initSamples) / this.options.initSamples;
+    const prior = this.calibrationThreshold;
+    this.threshold = this.fitted < prior && progress < 1 ? prior + (this.fitted - prior) * Math.max(0, progress) : this.fitted;
   }
 
   toJSON(): object {
@@ -130,6 +189,9 @@ export class Spot {
       sinceFit: this.sinceFit,
       gamma: enc(this.gamma),
       sigma: enc(this.sigma),
+      fitted: enc(this.fitted),
+      calibrationThreshold: enc(this.calibrationThreshold),
+      initCensored: this.initCensored,
       threshold: enc(this.threshold),
     };
   }
@@ -155,6 +217,10 @@ export class Spot {
     spot.gamma = dec(s.gamma, `${what}.gamma`);
     spot.sigma = dec(s.sigma, `${what}.sigma`);
     spot.threshold = dec(s.threshold, `${what}.threshold`);
+    // Saved before the easing: its threshold was the fit.
+    spot.fitted = s.fitted === undefined ? (spot.init ? NaN : spot.threshold) : dec(s.fitted, `${what}.fitted`);
+    spot.calibrationThreshold = s.calibrationThreshold === undefined ? options.prior : dec(s.calibrationThreshold, `${what}.calibrationThreshold`);
+    spot.initCensored = s.initCensored === undefined ? 0 : dec(s.initCensored, `${what}.initCensored`);
     return spot;
   }
 }
