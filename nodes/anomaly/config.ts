@@ -50,7 +50,7 @@ export interface DetectorConfig {
 }
 
 export const DEFAULT_CONFIG: Readonly<DetectorConfig> = Object.freeze({
-  falseAlarmRate: 1e-4,
+  falseAlarmRate: 2e-4,
   seasonality: 'week',
   binMinutes: 30,
   timeZone: 'UTC',

@@ -2,18 +2,25 @@
  * The streaming multivariate anomaly detector for one group of variables (one place, one
  * sensor, one CSV file). Per row:
  *
- *  1. each variable's seasonal baseline predicts it; z = (x − expected) / scale;
- *  2. the robust Mahalanobis distance d² of z (missing variables imputed from the others)
- *     becomes a surprise, −ln P(χ²_k ≥ d²) in nats; a stuck-sensor run has its own surprise;
- *     the row's surprise is the larger. The correlations are learnt per part of the day
- *     (`correlationSegments`): by day a city's variables move together with demand, at night
- *     each sensor's own noise dominates, and one matrix for both would be wrong at both;
- *  3. SPOT turns the target false-alarm rate into a threshold on the surprise; the score is
- *     surprise / (surprise + threshold), so 0.5 is the threshold and alarms score above it.
- *     Alarms within a few rows of each other form one episode; nothing inside an episode is
- *     learnt by the threshold or the correlations (an anomaly must not teach what is normal;
- *     the baselines, being robust, keep learning so that a lasting change is eventually
- *     accepted);
+ *  1. each variable is predicted twice (`predictor.ts`): by its slow reference (the seasonal
+ *     baseline, where seasonality helps) and by the fast prediction (reference + persistence);
+ *  2. two statistics, each a surprise −ln P(χ²_k ≥ d²) in nats of a robust Mahalanobis
+ *     distance (missing variables imputed from the others), with correlations learnt per part
+ *     of the day (`correlationSegments`: by day a city's variables move together with demand,
+ *     at night each sensor's own noise dominates):
+ *     - *slow*: the deviations from the references, with their correlations. It holds while a
+ *       change lasts (a level shift, a broken day, two variables that part although they move
+ *       together), until the baseline accepts it as the new level. A stuck-sensor run's
+ *       surprise joins it (the larger counts);
+ *     - *fast*: the innovations of the fast predictions. Persistence absorbs what the reference
+ *       misses but lasts (weather, a wandering machine temperature, a trend), so it flags
+ *       changes at their onset on series the reference alone describes poorly;
+ *  3. SPOT turns half the target false-alarm rate into a threshold for each statistic (a
+ *     heavy-tailed one must not set the other's); the row's ratio is the larger surprise /
+ *     threshold, and the score ratio / (ratio + 1), so 0.5 is the threshold. Alarms within a
+ *     few rows of each other form one episode; nothing inside an episode is learnt by the
+ *     thresholds or the correlations (an anomaly must not teach what is normal; the baselines,
+ *     being robust, keep learning so that a lasting change is eventually accepted);
  *  4. an alarm is explained by its top contributors: leave-one-out shares of d², the
  *     direction, the seasonal expectation and (with several variables) the value the other
  *     variables imply.
@@ -65,7 +72,7 @@ export interface RowResult {
   alarm: boolean;
   /** The first row of an episode (what an alert is raised for). */
   onset: boolean;
-  /** −ln p of the row, in nats. */
+  /** −ln p of the row, in nats, of the statistic (slow or fast) furthest past its threshold, and that threshold. */
   surprise: number;
   threshold: number;
   warmingUp: boolean;
@@ -78,17 +85,23 @@ export interface RowResult {
 
 /**
  * Saved-state format; bump when the layout changes. Version 1 (before the per-variable
- * predictor and the episode score) is migrated on load; anything else is refused, not misread.
+ * predictor and the episode score) and version 2 (one threshold, on the innovations) are
+ * migrated on load; anything else is refused, not misread.
  */
-const STATE_VERSION = 2;
+const STATE_VERSION = 3;
 /** The threshold before the tail is fitted is ten times stricter than the Gaussian model says. */
 const PRIOR_MARGIN = Math.log(10);
 /** Within this many spreads of its own normal, a contributor is explained against the other variables. */
 const RELATIVE_Z = 2;
+const DAY_MS = 86_400_000;
 /** Rows without an alarm that end an episode. */
 export const EPISODE_GAP = 6;
-/** Inside an episode, a row scores above the threshold again only if its surprise is this many times the episode's peak. */
-const ESCALATION = 2;
+/**
+ * Inside an episode, a row scores above 0.5 again only if it is this many times as far past its
+ * threshold as the episode's peak (in nats: z twice as large). With 2, one sharp change that
+ * grows over three rows (a cold front's temperature drop) scored as three detections.
+ */
+const ESCALATION = 4;
 /** Rows over which an episode's score halves after its onset or last escalation. */
 const SCORE_HALF_LIFE_ROWS = 2;
 
@@ -110,7 +123,12 @@ export class AnomalyDetector {
   private relations: RobustCovariance[];
   private relation: RobustCovariance;
   private longZ = new Float64Array(0);
-  private spot: Spot;
+  /**
+   * One threshold per statistic, each at half the false-alarm rate: a statistic with heavier
+   * tails (the deviations of a wandering series) must not set the threshold of the other.
+   */
+  private slowSpot: Spot;
+  private fastSpot: Spot;
   private readonly clock: LocalTime;
   private readonly baselineOptions: BaselineOptions;
   private z = new Float64Array(0);
@@ -144,7 +162,8 @@ export class AnomalyDetector {
     this.covariance = this.covariances[0];
     this.relations = Array.from({ length: config.correlationSegments }, () => new RobustCovariance({ halfLifeRows: config.correlationHalfLifeRows, minShrinkage: config.minShrinkage }));
     this.relation = this.relations[0];
-    this.spot = new Spot(this.spotOptions());
+    this.slowSpot = new Spot(this.spotOptions());
+    this.fastSpot = new Spot(this.spotOptions());
   }
 
   private stuckBins(): 1 | 24 | 168 {
@@ -153,12 +172,13 @@ export class AnomalyDetector {
 
   private spotOptions(): SpotOptions {
     const c = this.config;
-    return { q: c.falseAlarmRate, level: c.tailLevel, initSamples: c.calibrationSamples, maxPeaks: c.maxPeaks, fit: c.tailFit, prior: -Math.log(c.falseAlarmRate) + PRIOR_MARGIN };
+    const q = c.falseAlarmRate / 2;
+    return { q, level: c.tailLevel, initSamples: c.calibrationSamples, maxPeaks: c.maxPeaks, fit: c.tailFit, prior: -Math.log(q) + PRIOR_MARGIN };
   }
 
   /** Rows gathered towards the fitted threshold, and how many it needs (shown while calibrating). */
   get calibration(): { seen: number; needed: number } {
-    return { seen: this.spot.calibrationSeen, needed: this.config.calibrationSamples };
+    return { seen: this.slowSpot.calibrationSeen, needed: this.config.calibrationSamples };
   }
 
   get variables(): number {
@@ -238,6 +258,7 @@ export class AnomalyDetector {
     }
     const warmingUp = observed === 0 || this.rows <= this.config.warmupSamples || ts - this.firstTs < this.config.warmupHours * 3_600_000;
     let d2 = 0;
+    let fast = 0;
     let joint = 0;
     let d2Relation = 0;
     if (this.covariances.length > 1) {
@@ -247,75 +268,90 @@ export class AnomalyDetector {
     }
     if (observed > 0) {
       d2 = this.covariance.distance(z, mask, p - observed);
-      let broken = 0;
-      if (observed > 1) {
-        d2Relation = this.relation.distance(this.longZ, mask, p - observed);
-        let own = 0;
-        for (let i = 0; i < p; i++) if (mask[i]) own += (this.longZ[i] * this.longZ[i]) / Math.max(this.relation.s[i * p + i], 1e-6);
-        broken = d2Relation > own ? d2Relation - own : 0;
-      }
-      joint = chi2Surprise(d2 + broken, observed);
+      d2Relation = this.relation.distance(this.longZ, mask, p - observed);
+      fast = chi2Surprise(d2, observed);
+      // "Unlike this time of the week" means nothing before a time of day has been seen: with
+      // seasonality the slow statistic waits for a full day, and the first day's rush hour,
+      // new to the profile, no longer holds an episode open for hours.
+      if (this.config.seasonality === 'none' || ts - this.firstTs >= DAY_MS) joint = chi2Surprise(d2Relation, observed);
     }
-    const surprise = joint > stuckMax ? joint : stuckMax;
-    const threshold = this.spot.threshold;
-    const result: RowResult = { ts, score: 0, alarm: false, onset: false, surprise, threshold, warmingUp, calibrating: !this.spot.calibrated, observed: withValue };
+    // The slow statistic holds the stuck-run surprise too: both are about the state the series is in.
+    const slow = joint > stuckMax ? joint : stuckMax;
+    // Each statistic against its own threshold; the row's is the one furthest past (or nearest to) it.
+    const fastRatio = fast / this.fastSpot.threshold;
+    const slowRatio = slow / this.slowSpot.threshold;
+    const slowLeads = slowRatio >= fastRatio;
+    const surprise = slowLeads ? slow : fast;
+    const threshold = slowLeads ? this.slowSpot.threshold : this.fastSpot.threshold;
+    const ratio = slowLeads ? slowRatio : fastRatio;
+    const result: RowResult = { ts, score: 0, alarm: false, onset: false, surprise, threshold, warmingUp, calibrating: !this.slowSpot.calibrated, observed: withValue };
     const inEpisode = this.episodeQuiet >= 0;
     let exceeded = false;
     if (!warmingUp) {
-      exceeded = this.spot.step(surprise, !inEpisode);
-      result.calibrating = !this.spot.calibrated;
+      const slowExceeded = this.slowSpot.step(slow, !inEpisode);
+      const fastExceeded = this.fastSpot.step(fast, !inEpisode);
+      exceeded = slowExceeded || fastExceeded;
+      result.calibrating = !this.slowSpot.calibrated || !this.fastSpot.calibrated;
       result.onset = exceeded && !inEpisode;
-      // The score of a moment, with the threshold the decision was made with: at an onset or an
-      // escalation, the surprise itself (so score > 0.5); otherwise inside an episode at most the
-      // threshold, halving every SCORE_HALF_LIFE_ROWS rows, so the rows of one anomaly do not all
-      // look equally alarming; outside episodes, the surprise.
-      let moment = surprise;
-      if (result.onset || (inEpisode && exceeded && surprise > ESCALATION * this.episodePeak)) {
-        this.episodePeak = surprise;
+      // The score of a moment, in units of the threshold the decision was made with: at an onset
+      // or an escalation, the ratio itself (so score > 0.5); otherwise inside an episode at most
+      // 1, halving every SCORE_HALF_LIFE_ROWS rows, so the rows of one anomaly do not all look
+      // equally alarming; outside episodes, the ratio.
+      let moment = ratio;
+      if (result.onset || (inEpisode && exceeded && ratio > ESCALATION * this.episodePeak)) {
+        this.episodePeak = ratio;
         this.sincePeak = 0;
       } else if (inEpisode) {
         this.sincePeak += 1;
-        if (surprise > this.episodePeak) this.episodePeak = surprise;
-        moment = Math.min(surprise, threshold) * Math.pow(0.5, this.sincePeak / SCORE_HALF_LIFE_ROWS);
+        if (ratio > this.episodePeak) this.episodePeak = ratio;
+        moment = Math.min(ratio, 1) * Math.pow(0.5, this.sincePeak / SCORE_HALF_LIFE_ROWS);
       }
-      result.score = moment / (moment + threshold);
+      result.score = moment / (moment + 1);
     }
     if (exceeded) this.episodeQuiet = 0;
     else if (inEpisode) this.episodeQuiet = this.episodeQuiet + 1 >= EPISODE_GAP ? -1 : this.episodeQuiet + 1;
     result.alarm = this.episodeQuiet >= 0;
     if (observed > 0 && !exceeded && !inEpisode) {
       this.covariance.update(d2);
-      if (observed > 1) this.relation.update(d2Relation);
+      this.relation.update(d2Relation);
     }
-    if (observed > 0 && (exceeded || explain)) result.contributors = this.explain(values, stuckMax > joint ? stuckAt : -1);
+    if (observed > 0 && (exceeded || explain)) result.contributors = this.explain(values, slowLeads && stuckMax > joint ? stuckAt : -1, slowLeads);
     return result;
   }
 
-  /** The top contributors of the row just scored (the covariance still holds its P·z). */
-  private explain(values: ArrayLike<number>, stuckAt: number): Contributor[] {
+  /**
+   * The top contributors of the row just scored (the covariance still holds its P·z), against
+   * the statistic that decided it: the deviations from the seasonal baselines and their
+   * relations (`slow`), or the innovations of the per-variable predictions.
+   */
+  private explain(values: ArrayLike<number>, stuckAt: number, slow: boolean): Contributor[] {
     const p = this.names.length;
+    const cov = slow ? this.relation : this.covariance;
+    const z = slow ? this.longZ : this.z;
     const list: Contributor[] = [];
     let total = 0;
     for (let i = 0; i < p; i++) {
       if (!this.observedMask[i]) continue;
-      total += stuckAt >= 0 ? this.stuckSurprise[i] : this.covariance.contribution(i);
+      total += stuckAt >= 0 ? this.stuckSurprise[i] : cov.contribution(i);
     }
     for (let i = 0; i < p; i++) {
       if (!this.observedMask[i]) continue;
-      const weight = stuckAt >= 0 ? this.stuckSurprise[i] : this.covariance.contribution(i);
-      const b = this.models[i];
-      const conditional = this.covariance.conditionalResidual(i);
-      const relative = stuckAt < 0 && p > 1 && Math.abs(this.z[i]) < RELATIVE_Z;
-      const lean = relative ? conditional : this.z[i];
+      const weight = stuckAt >= 0 ? this.stuckSurprise[i] : cov.contribution(i);
+      const m = this.models[i];
+      const expected = slow ? m.reference : m.expected;
+      const scale = slow ? m.referenceScale : m.expectedScale;
+      const conditional = cov.conditionalResidual(i);
+      const relative = stuckAt < 0 && p > 1 && Math.abs(z[i]) < RELATIVE_Z;
+      const lean = relative ? conditional : z[i];
       const c: Contributor = {
         variable: this.names[i],
         direction: stuckAt >= 0 ? 'stuck' : lean >= 0 ? 'up' : 'down',
         observed: values[i],
-        expected: b.expected,
-        z: this.z[i],
+        expected,
+        z: z[i],
         share: total > 0 ? weight / total : 0,
       };
-      if (p > 1 && stuckAt < 0) c.expectedGivenOthers = b.expected + (this.z[i] - conditional) * b.expectedScale;
+      if (p > 1 && stuckAt < 0) c.expectedGivenOthers = expected + (z[i] - conditional) * scale;
       if (relative) c.relative = true;
       list.push(c);
     }
@@ -344,7 +380,8 @@ export class AnomalyDetector {
       stuck: this.stuck.map((s) => s.toJSON()),
       covariances: this.covariances.map((c) => c.toJSON()),
       relations: this.relations.map((c) => c.toJSON()),
-      spot: this.spot.toJSON(),
+      slowSpot: this.slowSpot.toJSON(),
+      fastSpot: this.fastSpot.toJSON(),
       rows: this.rows,
       episodeQuiet: this.episodeQuiet,
       episodePeak: this.episodePeak,
@@ -358,7 +395,7 @@ export class AnomalyDetector {
   /** Rebuilds a detector from `toJSON()`; throws StateError when the state does not fit `config`. */
   static fromJSON(raw: unknown, config: DetectorConfig): AnomalyDetector {
     const s = record(raw, 'state');
-    if (s.version !== STATE_VERSION && s.version !== 1) throw new StateError(`format version ${String(s.version)}, this release reads 1 and ${STATE_VERSION}`);
+    if (s.version !== STATE_VERSION && s.version !== 1 && s.version !== 2) throw new StateError(`format version ${String(s.version)}, this release reads 1 to ${STATE_VERSION}`);
     const legacy = s.version === 1;
     const d = new AnomalyDetector(config);
     if (s.shape !== d.shape()) throw new StateError(`saved with settings ${String(s.shape)}, now ${d.shape()} (seasonality/binMinutes/correlationSegments/maxPeaks/calibrationSamples/warmupSamples/stuckDetection/timeZone)`);
@@ -394,11 +431,19 @@ export class AnomalyDetector {
     }
     d.covariance = d.covariances[0];
     d.relation = d.relations[0];
-    d.spot = Spot.fromJSON(s.spot, d.spotOptions());
+    // Version 1 thresholded the deviations (now the slow statistic), version 2 the innovations
+    // (the fast one); the other threshold calibrates afresh.
+    if (s.version === 1) d.slowSpot = Spot.fromJSON(s.spot, d.spotOptions(), 'spot');
+    else if (s.version === 2) d.fastSpot = Spot.fromJSON(s.spot, d.spotOptions(), 'spot');
+    else {
+      d.slowSpot = Spot.fromJSON(s.slowSpot, d.spotOptions(), 'slowSpot');
+      d.fastSpot = Spot.fromJSON(s.fastSpot, d.spotOptions(), 'fastSpot');
+    }
     d.rows = dec(s.rows, 'rows');
     d.episodeQuiet = dec(s.episodeQuiet, 'episodeQuiet');
     if (!legacy) {
-      d.episodePeak = dec(s.episodePeak, 'episodePeak');
+      // Version 2 kept the episode's peak as a surprise, version 3 as a multiple of its threshold.
+      d.episodePeak = dec(s.episodePeak, 'episodePeak') / (s.version === 2 ? d.fastSpot.threshold : 1);
       d.sincePeak = dec(s.sincePeak, 'sincePeak');
       d.outOfOrder = dec(s.outOfOrder, 'outOfOrder');
     }

@@ -62,7 +62,10 @@ export class SeriesModel {
   /** The prediction of the last `step`: expected value and the spread of its error. */
   expected = NaN;
   expectedScale = NaN;
-  /** The last sample's deviation from the baseline alone, in the baseline's spreads (what correlations between variables are learnt on). */
+  /** The baseline's own expectation and spread at the last `step` (the slow reference, without persistence). */
+  reference = NaN;
+  referenceScale = NaN;
+  /** The last sample's deviation from the reference, in its spreads (the slow statistic's input). */
   longZ = NaN;
 
   constructor(options: BaselineOptions, clock: LocalTime, baseline?: SeasonalBaseline) {
@@ -76,6 +79,8 @@ export class SeriesModel {
       b.step(ts, x);
       this.expected = NaN;
       this.expectedScale = NaN;
+      this.reference = NaN;
+      this.referenceScale = NaN;
       this.lastTs = ts;
       return NaN;
     }
@@ -84,6 +89,8 @@ export class SeriesModel {
     const seasonal = b.expected;
     const longScale = b.expectedScale;
     const base = level + this.seasonalWeight * (seasonal - level);
+    this.reference = base;
+    this.referenceScale = longScale;
     // Persistence fades over a gap: φ per typical step.
     const steps = Number.isFinite(this.lastTs) && Number.isFinite(b.typicalDt) && b.typicalDt > 0 ? Math.max(1, (ts - this.lastTs) / b.typicalDt) : 1;
     const phi = steps > 1 ? Math.pow(this.phi, Math.min(steps, 50)) : this.phi;
