@@ -12,6 +12,9 @@
  * false positives, and attribution accuracy (the share of true-positive alerts whose top
  * contributor is a variable that was really changed).
  *
+ * `--tuning-only` prints only the real collection's tuning part (for choosing settings);
+ * `--real-only` only the real collection.
+ *
  * Detectors, all at the same target false-alarm rate q = 1e-3 per row:
  *  - impetus: the detector with its default settings;
  *  - ewma: EWMA mean/variance per variable, alarm when max |z| exceeds the Gaussian quantile

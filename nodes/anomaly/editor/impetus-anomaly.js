@@ -5,7 +5,7 @@ RED.nodes.registerType('impetus-anomaly', {
     name: { value: '' },
     groupBy: { value: 'sensor' },
     interval: { value: 0, validate: RED.validators.number() },
-    falseAlarmRate: { value: 0.0001, validate: RED.validators.number() },
+    falseAlarmRate: { value: 0.0002, validate: RED.validators.number() },
     seasonality: { value: 'week' },
     timeZone: { value: 'UTC', required: true },
     warmupHours: { value: 2, validate: RED.validators.number() },
