@@ -12,6 +12,9 @@
  * false positives, and attribution accuracy (the share of true-positive alerts whose top
  * contributor is a variable that was really changed).
  *
+ * `--tuning-only` prints only the real collection's tuning part (for choosing settings);
+ * `--real-only` only the real collection.
+ *
  * Detectors, all at the same target false-alarm rate q = 1e-3 per row:
  *  - impetus: the detector with its default settings;
  *  - ewma: EWMA mean/variance per variable, alarm when max |z| exceeds the Gaussian quantile
@@ -27,6 +30,8 @@ import { resolveConfig } from '../nodes/anomaly/config';
 import { AnomalyDetector } from '../nodes/anomaly/detector';
 import { generate } from './anomaly-data';
 import type { AnomalyKind, Dataset } from './anomaly-data';
+import { loadReal, rankNormalise, evaluate, summarise, tuneThreshold } from './anomaly-real';
+import type { RealSeries, Summary } from './anomaly-real';
 import { EwmaZScore } from './ewma';
 import { nabScore } from './nab';
 import type { Window } from './nab';
@@ -41,7 +46,7 @@ const WINDOW_TAIL = 12;
 interface Run {
   /** Rows that alarmed. */
   alarms: number[];
-  /** Top contributor (variable index) per alarm row. */
+  /** Top contributor (variable index) per explained row. */
   top: Map<number, number>;
 }
 
@@ -54,10 +59,10 @@ function runImpetus(data: Dataset): Run {
   for (let r = 0; r < data.ts.length; r++) {
     for (let j = 0; j < data.p; j++) row[index[j]] = data.values[r * data.p + j];
     const res = d.step(data.ts[r], row);
-    if (res.alarm) {
-      alarms.push(r);
-      top.set(r, data.names.indexOf(res.contributors![0].variable));
-    }
+    // Detections are the rows whose score passes 0.5 (onsets and escalations), as when the
+    // score column is thresholded; every row above the tail threshold is explained.
+    if (res.score > 0.5) alarms.push(r);
+    if (res.contributors) top.set(r, data.names.indexOf(res.contributors[0].variable));
   }
   return { alarms, top };
 }
@@ -118,7 +123,7 @@ function score(t: Tally, data: Dataset, run: Run, windows: Window[], from: numbe
     t.byKind.set(a.kind, k);
     // Attribution: every alarm row inside the window, where naming the variable is meaningful.
     if (data.p < 2 || a.kind === 'broken-pattern') return;
-    for (const r of run.alarms) {
+    for (const r of run.top.keys()) {
       if (r < windows[i].start || r > windows[i].end) continue;
       t.attribution.total += 1;
       if (a.variables.includes(run.top.get(r)!)) t.attribution.right += 1;
@@ -149,8 +154,103 @@ const median = (xs: number[]) => {
 };
 const pct = (a: number, b: number) => (b ? `${((100 * a) / b).toFixed(0)} %` : '–');
 
+/** Our per-row score on a real series, with the default settings: what an integrator gets out of the box. */
+function impetusScores(s: RealSeries): Float64Array {
+  const d = new AnomalyDetector(resolveConfig());
+  s.names.forEach((n) => d.variable(n));
+  const out = new Float64Array(s.ts.length);
+  for (let r = 0; r < s.ts.length; r++) out[r] = d.step(s.ts[r], s.values.subarray(r * s.p, (r + 1) * s.p)).score;
+  return out;
+}
+
+const EWMA_HALF_LIVES_ROWS = [6, 24, 72, 288];
+
+function ewmaScores(s: RealSeries, halfLifeRows: number): Float64Array {
+  const e = new EwmaZScore(s.p, Q, 1 - Math.pow(0.5, 1 / halfLifeRows), 24);
+  return Float64Array.from(s.ts, (_, r) => e.score(s.values.subarray(r * s.p, (r + 1) * s.p)));
+}
+
+interface RealDetector {
+  name: string;
+  scores: Float64Array[];
+  /** Fixed threshold (the detector's own alarm), or undefined: tuned on the tuning part. */
+  threshold?: number;
+}
+
+function realReport(lines: string[], showHeldout: boolean): void {
+  const all = loadReal();
+  if (!all) {
+    lines.push('', 'Real collection: not laid out (run bench/anomaly-real/setup.sh, see bench/anomaly-real/README.md).');
+    return;
+  }
+  const tuning = all.filter((s) => s.split === 'tuning');
+  const heldout = all.filter((s) => s.split === 'heldout');
+  const part = (list: RealSeries[], scores: Float64Array[]) => list.map((s) => scores[all.indexOf(s)]);
+  const ours = all.map(impetusScores);
+  let ewma: RealDetector | undefined;
+  for (const h of EWMA_HALF_LIVES_ROWS) {
+    const scores = all.map((s) => ewmaScores(s, h));
+    const t = tuneThreshold(tuning, part(tuning, scores));
+    const score = summarise(tuning, evaluate(tuning, part(tuning, scores), t)).score;
+    if (!ewma || score > (ewma as RealDetector & { tuned: number }).tuned) ewma = Object.assign({ name: `EWMA z-score (half-life ${h} rows)`, scores }, { tuned: score });
+  }
+  const detectors: RealDetector[] = [
+    { name: 'impetus, score > 0.5 (as shipped)', scores: ours, threshold: 0.5 },
+    { name: 'impetus, tuned threshold', scores: ours },
+    ewma!,
+  ];
+  if (all.every((s) => s.peers.rcf && s.peers.trcf)) {
+    detectors.push({ name: 'RCF, thresholded (as shipped)', scores: all.map((s) => s.peers.trcf), threshold: 0 });
+    detectors.push({ name: 'RCF score, tuned threshold', scores: all.map((s) => rankNormalise(s.peers.rcf)) });
+  }
+  if (all.every((s) => s.peers.hst)) detectors.push({ name: 'Half-Space Trees, tuned threshold', scores: all.map((s) => rankNormalise(s.peers.hst)) });
+  const sources = [...new Set(all.map((s) => s.source))];
+  const rows = detectors.map((d) => {
+    const threshold = d.threshold ?? tuneThreshold(tuning, part(tuning, d.scores));
+    const of = (list: RealSeries[]) => summarise(list, evaluate(list, part(list, d.scores), threshold));
+    const bySource = new Map(sources.map((src) => [src, { heldout: of(heldout.filter((s) => s.source === src)), all: of(all.filter((s) => s.source === src)) }]));
+    return { d, threshold, tuning: of(tuning), heldout: of(heldout), all: of(all), bySource };
+  });
+  const windows = (x: Summary) => `${x.detected}/${x.windows}`;
+  const fp = (x: Summary) => ((1000 * x.falsePositives) / x.rows).toFixed(2);
+  lines.push('');
+  lines.push(`Real collection: ${all.length} series (${heldout.length} held out), ${sources.join(', ')}; ${all.reduce((n, s) => n + s.windows.length, 0)} scored windows; NAB standard profile over the corpus, 15 % probation`);
+  lines.push('');
+  if (!showHeldout) {
+    // While choosing settings: the tuning part only, so the held-out part cannot steer them.
+    lines.push('| detector | threshold | tuning | tuning windows | tuning FP per 1000 rows |');
+    lines.push('|---|---|---|---|---|');
+    for (const r of rows) lines.push(`| ${r.d.name} | ${r.threshold.toPrecision(3)} | **${r.tuning.score.toFixed(1)}** | ${windows(r.tuning)} | ${fp(r.tuning)} |`);
+    lines.push('');
+    lines.push(`| source (tuning series) | ${rows.map((r) => r.d.name).join(' | ')} |`);
+    lines.push(`|---|${rows.map(() => '---').join('|')}|`);
+    for (const src of sources) {
+      const list = tuning.filter((s) => s.source === src);
+      lines.push(`| ${src} (${list.length}) | ${rows.map((r) => summarise(list, evaluate(list, part(list, r.d.scores), r.threshold)).score.toFixed(1)).join(' | ')} |`);
+    }
+    return;
+  }
+  lines.push('| detector | threshold | tuning | held-out | all | held-out windows | held-out FP per 1000 rows |');
+  lines.push('|---|---|---|---|---|---|---|');
+  for (const r of rows) lines.push(`| ${r.d.name} | ${r.threshold.toPrecision(3)} | ${r.tuning.score.toFixed(1)} | **${r.heldout.score.toFixed(1)}** | ${r.all.score.toFixed(1)} | ${windows(r.heldout)} | ${fp(r.heldout)} |`);
+  lines.push('');
+  lines.push(`| source (series, held out) | ${rows.map((r) => r.d.name).join(' | ')} |`);
+  lines.push(`|---|${rows.map(() => '---').join('|')}|`);
+  for (const src of sources) {
+    const n = all.filter((s) => s.source === src).length;
+    const h = heldout.filter((s) => s.source === src).length;
+    lines.push(`| ${src} (${n}, ${h}) held-out / all | ${rows.map((r) => `${h ? r.bySource.get(src)!.heldout.score.toFixed(1) : '–'} / ${r.bySource.get(src)!.all.score.toFixed(1)}`).join(' | ')} |`);
+  }
+}
+
 function main(): void {
   const started = process.hrtime.bigint();
+  const lines: string[] = [];
+  if (process.argv.includes('--real-only')) {
+    realReport(lines, !process.argv.includes('--tuning-only'));
+    finish(lines, started);
+    return;
+  }
   const datasets: Dataset[] = [];
   for (const p of [1, 3, 6]) {
     for (let seed = 1; seed <= 4; seed++) {
@@ -178,7 +278,6 @@ function main(): void {
   datasets.forEach((d, i) => score(matched, d, thresholded(ewmaRuns[i].z, ewmaRuns[i].top, k), windows[i], from));
 
   const rows: Array<[string, Tally]> = [['impetus', ours], [`ewma (half-life ${best!.hours} h)`, ewma], [`ewma@sameFP (k=${k.toFixed(2)})`, matched]];
-  const lines: string[] = [];
   lines.push(`Urban Anomaly Detector quality: ${datasets.length} datasets, ${ours.windows} labelled anomalies, ${ours.scoredWeeks.toFixed(0)} scored weeks of 10-minute rows, q = ${Q}`);
   lines.push('');
   lines.push('| detector | NAB score (mean) | windows detected | false positives | FP per week |');
@@ -200,6 +299,11 @@ function main(): void {
   for (const [name, t] of rows) lines.push(`- ${name}: ${t.attribution.right}/${t.attribution.total} (${pct(t.attribution.right, t.attribution.total)}) name a truly changed variable first`);
   lines.push('');
   lines.push(`NAB ratio impetus / ewma: ${(mean(ours.nab) / mean(ewma.nab)).toFixed(2)}; impetus / ewma@sameFP: ${(mean(ours.nab) / mean(matched.nab)).toFixed(2)}`);
+  realReport(lines, !process.argv.includes('--tuning-only'));
+  finish(lines, started);
+}
+
+function finish(lines: string[], started: bigint): void {
   lines.push(`(${(Number(process.hrtime.bigint() - started) / 1e9).toFixed(1)} s)`);
   const report = lines.join('\n');
   console.log(report);

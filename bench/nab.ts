@@ -27,6 +27,10 @@ function sigmoid(y: number): number {
 
 export interface NabResult {
   score: number;
+  /** Unnormalised: the sum over a corpus, normalised once, is NAB's corpus score (see `corpusScore`). */
+  raw: number;
+  nullScore: number;
+  perfect: number;
   detected: boolean[];
   /** Rows from window start to first detection (NaN when missed). */
   delays: number[];
@@ -68,5 +72,22 @@ export function nabScore(detections: number[], windows: Window[], from: number, 
   const nullScore = -profile.fn * windows.length;
   const perfect = windows.length * profile.tp * sigmoid(-1);
   const score = windows.length ? (100 * (raw - nullScore)) / (perfect - nullScore) : 0;
-  return { score, detected, delays, falsePositives };
+  return { score, raw, nullScore, perfect, detected, delays, falsePositives };
+}
+
+/**
+ * NAB's score of a corpus: raw scores summed over every series, then normalised once, so a
+ * series without any labelled window still costs its false positives (a per-series average
+ * would score such a series 0 whatever it raised).
+ */
+export function corpusScore(results: Array<Pick<NabResult, 'raw' | 'nullScore' | 'perfect'>>): number {
+  let raw = 0;
+  let nullScore = 0;
+  let perfect = 0;
+  for (const r of results) {
+    raw += r.raw;
+    nullScore += r.nullScore;
+    perfect += r.perfect;
+  }
+  return perfect > nullScore ? (100 * (raw - nullScore)) / (perfect - nullScore) : 0;
 }

@@ -2,9 +2,11 @@
 /**
  * impetus-backtest: runs a detector over history, as the runtime would have seen it.
  *
- *   npx impetus-backtest anomaly --input data.csv [--config cfg.json] [--output scores.csv] [--lenient]
+ *   npx impetus-backtest anomaly --input data.csv [--config cfg.json] [--output scores.csv] [--strict]
  *
- * Exit status: 0 done, 1 bad input data (the message names the line), 2 bad usage or config.
+ * Exit status: 0 done (problems in the rows are scored through and reported as warnings), 1 an
+ * input that cannot be read as a table (no header, an unclosed quote) or, with --strict, the
+ * first problem in the rows; 2 bad usage or config.
  */
 import * as fs from 'node:fs';
 import type { Readable, Writable } from 'node:stream';
@@ -12,17 +14,24 @@ import { backtest, BacktestError } from './backtest';
 import { resolveConfig } from './config';
 import type { DetectorConfig } from './config';
 
-const USAGE = `usage: impetus-backtest anomaly --input <file.csv|-> [--config <cfg.json>] [--output <scores.csv|->] [--lenient]
+const USAGE = `usage: impetus-backtest anomaly --input <file.csv|-> [--config <cfg.json>] [--output <scores.csv|->] [--strict]
 
 Scores every row of a CSV (header: timestamp, then one column per variable) with the IMPETUS
-Urban Anomaly Detector, using only earlier rows for each score, and writes
-timestamp,anomaly_score,alert,contributors. anomaly_score is 0..1 with 0.5 at the automatic
-threshold; alert is 1 for rows above it; contributors lists variable:share with + above and -
-below the expected value (~ stuck). Times: ISO 8601 (UTC unless an offset is given) or epoch
-seconds / milliseconds. Empty, NA and NaN cells are missing values.
+Urban Anomaly Detector, using only earlier rows for each score, and writes one row per input row:
+timestamp,anomaly_score,alert,contributors. anomaly_score is how anomalous that moment is, 0..1,
+comparable across files: 0.5 is the automatic threshold, reached at the onset of an anomaly (or
+when it gets much worse), lower on the rest of it. alert is 1 on every row of an anomalous episode
+(from its onset until 6 quiet rows); contributors, on the rows that exceed the threshold, lists
+variable:share with + above and - below the expected value (~ stuck). Times: ISO 8601 (UTC
+unless an offset is given) or epoch seconds / milliseconds. Empty, NA and NaN cells are missing.
+
+Real data is scored through: rows whose time goes back (scored in arrival order), repeated
+times, unreadable times (scored at the previous row's time), values that are not numbers
+(missing) and short rows are counted and reported on standard error. --strict stops at the
+first of them instead (exit status 1).
 
 --config takes a JSON object of detector settings (falseAlarmRate, seasonality, timeZone, ...;
-see docs/anomaly.md). --lenient treats unparseable values as missing instead of stopping.`;
+see docs/anomaly.md).`;
 
 class UsageError extends Error {}
 
@@ -31,7 +40,7 @@ interface Args {
   input: string;
   output: string;
   config?: string;
-  lenient: boolean;
+  strict: boolean;
 }
 
 function parseArgs(argv: string[]): Args | 'help' {
@@ -39,7 +48,7 @@ function parseArgs(argv: string[]): Args | 'help' {
   const [tool, ...rest] = argv;
   if (!tool) throw new UsageError('name the detector to run: anomaly');
   if (tool !== 'anomaly') throw new UsageError(`unknown detector ${JSON.stringify(tool)}: only "anomaly" can be backtested`);
-  const args: Args = { tool, input: '', output: '-', lenient: false };
+  const args: Args = { tool, input: '', output: '-', strict: false };
   for (let i = 0; i < rest.length; i++) {
     const flag = rest[i];
     const value = () => {
@@ -50,7 +59,9 @@ function parseArgs(argv: string[]): Args | 'help' {
     if (flag === '--input' || flag === '-i') args.input = value();
     else if (flag === '--output' || flag === '-o') args.output = value();
     else if (flag === '--config' || flag === '-c') args.config = value();
-    else if (flag === '--lenient') args.lenient = true;
+    else if (flag === '--strict') args.strict = true;
+    // Scoring through bad values is the default now; the old flag is still accepted.
+    else if (flag === '--lenient') args.strict = false;
     else throw new UsageError(`unknown option ${flag}`);
   }
   if (!args.input) throw new UsageError('--input is required (a CSV file, or - for standard input)');
@@ -103,9 +114,19 @@ async function main(): Promise<number> {
   }
   const output: Writable = args.output === '-' ? process.stdout : fs.createWriteStream(args.output);
   try {
-    const summary = await backtest(input, output, config, { lenient: args.lenient, source: args.input === '-' ? 'stdin' : args.input });
+    const summary = await backtest(input, output, config, { strict: args.strict, source: args.input === '-' ? 'stdin' : args.input });
     if (output !== process.stdout) await new Promise<void>((resolve, reject) => output.end((err?: Error | null) => (err ? reject(err) : resolve())));
-    process.stderr.write(`impetus-backtest: ${summary.rows} rows, ${summary.variables.length} variables, ${summary.alerts} alert rows\n`);
+    const w = summary.warnings;
+    const counts = [
+      [w.outOfOrder, 'out of time order (scored in arrival order)'],
+      [w.duplicateTimes, 'with a repeated time'],
+      [w.badTimes, 'with an unreadable time'],
+      [w.badValues, 'values that are not numbers (missing)'],
+      [w.badRows, 'with a wrong number of fields'],
+    ] as const;
+    const warned = counts.filter(([n]) => n > 0).map(([n, what]) => `${n} ${what}`);
+    process.stderr.write(`impetus-backtest: ${summary.rows} rows, ${summary.variables.length} variables, ${summary.episodes} episodes, ${summary.alerts} alert rows; warnings: ${warned.length ? warned.join(', ') : 'none'}\n`);
+    for (const e of w.examples) process.stderr.write(`impetus-backtest: warning: ${e}\n`);
     return 0;
   } catch (err) {
     if (output !== process.stdout) output.end();

@@ -1,6 +1,9 @@
 /**
  * Backtesting on history: a CSV of `timestamp` plus value columns in, one scored row per input
- * row out (`timestamp,anomaly_score,alert,contributors`). Strictly streaming: each row is
+ * row out (`timestamp,anomaly_score,alert,contributors`), always: real exports have clocks set
+ * back, repeated times, empty cells and broken lines, and an integrator who gets no scores
+ * for a whole file learns nothing. Such rows are scored through and counted in the summary's
+ * warnings (or, with `strict`, stop the run at the first one). Strictly streaming: each row is
  * scored before the next is read, with only what came before, so appending rows to the input
  * never changes the output for the rows already there. Memory stays bounded whatever the file
  * length: one row in flight, the detector's bounded state, and output written with
@@ -14,17 +17,42 @@ import { AnomalyDetector } from './detector';
 import type { Contributor } from './detector';
 
 export interface BacktestOptions {
-  /** Unparseable values count as missing instead of stopping the run. */
-  lenient?: boolean;
+  /**
+   * Stop at the first problem in the data (an unreadable value or time, a short row, a row out
+   * of time order) instead of scoring through it with a warning.
+   */
+  strict?: boolean;
   /** Names the input in error messages. */
   source?: string;
 }
 
+/** What was wrong with the data and scored through anyway: counts, and the first few lines. */
+export interface BacktestWarnings {
+  /** Rows with a time before an earlier row's (a clock set back, merged files): scored in arrival order. */
+  outOfOrder: number;
+  /** Rows with the same time as the row before. */
+  duplicateTimes: number;
+  /** Rows without a readable time: scored at the previous row's time (unscored before any time). */
+  badTimes: number;
+  /** Cells that are not numbers: missing values. */
+  badValues: number;
+  /** Rows with more or fewer fields than the header: missing values, extra fields ignored. */
+  badRows: number;
+  /** "line 17: ..." for the first warnings. */
+  examples: string[];
+}
+
 export interface BacktestSummary {
   rows: number;
+  /** Rows of an anomalous episode (`alert` = 1). */
   alerts: number;
+  /** Episodes (alerts an operator would get). */
+  episodes: number;
   variables: string[];
+  warnings: BacktestWarnings;
 }
+
+const EXAMPLES = 5;
 
 /** A problem with the input data, with where it is. */
 export class BacktestError extends Error {
@@ -54,6 +82,15 @@ export async function backtest(input: Readable, output: Writable, config: Detect
   let row = new Float64Array(0);
   let rows = 0;
   let alerts = 0;
+  let episodes = 0;
+  let lastTs = NaN;
+  let maxTs = -Infinity;
+  const warnings: BacktestWarnings = { outOfOrder: 0, duplicateTimes: 0, badTimes: 0, badValues: 0, badRows: 0, examples: [] };
+  const warn = (kind: Exclude<keyof BacktestWarnings, 'examples'>, line: number, text: string) => {
+    if (options.strict) throw new BacktestError(`${where(line)}: ${text} (without --strict it is scored through with a warning)`);
+    warnings[kind] += 1;
+    if (warnings.examples.length < EXAMPLES) warnings.examples.push(`line ${line}: ${text}`);
+  };
   let pending: string[] = [];
 
   const onRow = (fields: string[], line: number) => {
@@ -64,30 +101,37 @@ export async function backtest(input: Readable, output: Writable, config: Detect
       pending.push(`${OUTPUT_HEADER}\n`);
       return;
     }
-    if (fields.length !== width) throw new BacktestError(`${where(line)}: ${fields.length} fields where the header has ${width}`);
-    const rawTime = fields[header.time];
-    const ts = parseTime(rawTime);
-    if (!Number.isFinite(ts)) throw new BacktestError(`${where(line)}: timestamp ${JSON.stringify(rawTime)} is not an ISO 8601 time or epoch seconds/milliseconds`);
+    if (fields.length !== width) warn('badRows', line, `${fields.length} fields where the header has ${width}`);
+    const rawTime = fields[header.time] ?? '';
+    let ts = parseTime(rawTime);
+    if (!Number.isFinite(ts)) {
+      warn('badTimes', line, `timestamp ${JSON.stringify(rawTime)} is not an ISO 8601 time or epoch seconds/milliseconds${Number.isFinite(lastTs) ? '; scored at the previous row\'s time' : '; not scored (no earlier time)'}`);
+      ts = lastTs;
+    } else if (ts < maxTs) {
+      warn('outOfOrder', line, `time ${new Date(ts).toISOString()} is ${formatGap(maxTs - ts)} before an earlier row's; scored in arrival order`);
+    } else if (ts === lastTs) warnings.duplicateTimes += 1;
     for (const c of header.columns) {
-      const text = fields[c.field].trim();
+      const text = (fields[c.field] ?? '').trim();
       let v = NaN;
       if (!MISSING.has(text.toLowerCase())) {
         v = Number(text);
         if (!Number.isFinite(v)) {
-          if (!options.lenient) throw new BacktestError(`${where(line)}: column ${JSON.stringify(c.name)}: ${JSON.stringify(text)} is not a number (empty, NA or NaN mean missing; --lenient treats every bad value as missing)`);
+          warn('badValues', line, `column ${JSON.stringify(c.name)}: ${JSON.stringify(text)} is not a number; taken as missing`);
           v = NaN;
         }
       }
       row[c.index] = v;
     }
-    let result;
-    try {
-      result = detector.step(ts, row);
-    } catch (err) {
-      throw new BacktestError(`${where(line)}: ${(err as Error).message}`);
-    }
     rows += 1;
+    if (!Number.isFinite(ts)) {
+      pending.push(`${csvField(rawTime)},0.000000,0,\n`);
+      return;
+    }
+    lastTs = ts;
+    if (ts > maxTs) maxTs = ts;
+    const result = detector.step(ts, row);
     if (result.alarm) alerts += 1;
+    if (result.onset) episodes += 1;
     pending.push(`${csvField(rawTime)},${result.score.toFixed(6)},${result.alarm ? 1 : 0},${csvField(formatContributors(result.contributors))}\n`);
   };
 
@@ -134,7 +178,14 @@ export async function backtest(input: Readable, output: Writable, config: Detect
     throw err;
   }
   if (!header) throw new BacktestError(`${options.source ?? 'input'} is empty: expected a header line with timestamp and value columns`);
-  return { rows, alerts, variables: detector.names.slice() };
+  return { rows, alerts, episodes, variables: detector.names.slice(), warnings };
+}
+
+function formatGap(ms: number): string {
+  const minutes = ms / 60_000;
+  if (minutes < 1) return `${(ms / 1000).toFixed(0)} s`;
+  if (minutes < 120) return `${minutes.toFixed(0)} min`;
+  return `${(minutes / 60).toFixed(1)} h`;
 }
 
 function readHeader(fields: string[], line: number, detector: AnomalyDetector, where: (line: number) => string) {

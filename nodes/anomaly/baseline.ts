@@ -191,10 +191,11 @@ export class SeasonalBaseline {
       expected += profile;
     }
     this.expected = expected;
-    this.expectedScale = Math.max(scale, this.floor(expected));
+    this.expectedScale = Math.max(scale, this.floorScale(expected));
   }
 
-  private floor(expected: number): number {
+  /** The least spread at this expected value: `minScale`, half the data's resolution, a relative epsilon. */
+  floorScale(expected: number): number {
     const res = Number.isFinite(this.resolution) ? this.resolution / 2 : 0;
     return Math.max(this.options.minScale, res, 1e-9 * Math.max(1, Math.abs(expected)));
   }

@@ -50,12 +50,12 @@ export interface DetectorConfig {
 }
 
 export const DEFAULT_CONFIG: Readonly<DetectorConfig> = Object.freeze({
-  falseAlarmRate: 1e-3,
+  falseAlarmRate: 2e-4,
   seasonality: 'week',
   binMinutes: 30,
   timeZone: 'UTC',
   warmupSamples: 48,
-  warmupHours: 24,
+  warmupHours: 2,
   calibrationSamples: 1000,
   tailLevel: 0.98,
   maxPeaks: 1000,

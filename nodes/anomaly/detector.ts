@@ -2,25 +2,31 @@
  * The streaming multivariate anomaly detector for one group of variables (one place, one
  * sensor, one CSV file). Per row:
  *
- *  1. each variable's seasonal baseline predicts it; z = (x − expected) / scale;
- *  2. the robust Mahalanobis distance d² of z (missing variables imputed from the others)
- *     becomes a surprise, −ln P(χ²_k ≥ d²) in nats; a stuck-sensor run has its own surprise;
- *     the row's surprise is the larger. The correlations are learnt per part of the day
- *     (`correlationSegments`): by day a city's variables move together with demand, at night
- *     each sensor's own noise dominates, and one matrix for both would be wrong at both;
- *  3. SPOT turns the target false-alarm rate into a threshold on the surprise; the score is
- *     surprise / (surprise + threshold), so 0.5 is the threshold and alarms score above it.
- *     Alarms within a few rows of each other form one episode; nothing inside an episode is
- *     learnt by the threshold or the correlations (an anomaly must not teach what is normal;
- *     the baselines, being robust, keep learning so that a lasting change is eventually
- *     accepted);
+ *  1. each variable is predicted twice (`predictor.ts`): by its slow reference (the seasonal
+ *     baseline, where seasonality helps) and by the fast prediction (reference + persistence);
+ *  2. two statistics, each a surprise −ln P(χ²_k ≥ d²) in nats of a robust Mahalanobis
+ *     distance (missing variables imputed from the others), with correlations learnt per part
+ *     of the day (`correlationSegments`: by day a city's variables move together with demand,
+ *     at night each sensor's own noise dominates):
+ *     - *slow*: the deviations from the references, with their correlations. It holds while a
+ *       change lasts (a level shift, a broken day, two variables that part although they move
+ *       together), until the baseline accepts it as the new level. A stuck-sensor run's
+ *       surprise joins it (the larger counts);
+ *     - *fast*: the innovations of the fast predictions. Persistence absorbs what the reference
+ *       misses but lasts (weather, a wandering machine temperature, a trend), so it flags
+ *       changes at their onset on series the reference alone describes poorly;
+ *  3. SPOT turns half the target false-alarm rate into a threshold for each statistic (a
+ *     heavy-tailed one must not set the other's); the row's ratio is the larger surprise /
+ *     threshold, and the score ratio / (ratio + 1), so 0.5 is the threshold. Alarms within a
+ *     few rows of each other form one episode; nothing inside an episode is learnt by the
+ *     thresholds or the correlations (an anomaly must not teach what is normal; the baselines,
+ *     being robust, keep learning so that a lasting change is eventually accepted);
  *  4. an alarm is explained by its top contributors: leave-one-out shares of d², the
  *     direction, the seasonal expectation and (with several variables) the value the other
  *     variables imply.
  *
  * Only the past is used: every prediction is made before the row is learnt.
  */
-import { SeasonalBaseline } from './baseline';
 import type { BaselineOptions } from './baseline';
 import type { DetectorConfig } from './config';
 import { RobustCovariance } from './covariance';
@@ -28,6 +34,7 @@ import { LocalTime } from './local-time';
 import { chi2Surprise } from './math';
 import { Spot } from './spot';
 import type { SpotOptions } from './spot';
+import { SeriesModel } from './predictor';
 import { dec, enc, record, StateError } from './state-codec';
 import { StuckDetector } from './stuck';
 
@@ -54,12 +61,18 @@ export interface Contributor {
 
 export interface RowResult {
   ts: number;
-  /** 0…1; 0.5 is the automatic threshold. 0 while warming up. */
+  /**
+   * How anomalous this moment is, 0…1, comparable across series: 0.5 is the automatic
+   * threshold. Above it only where behaviour changes: the onset of an episode, or a row more
+   * than twice as surprising as anything earlier in it; the other rows of an episode decay
+   * below 0.5. 0 while warming up.
+   */
   score: number;
+  /** An anomalous episode is in progress (from its onset until EPISODE_GAP rows without an alarm). */
   alarm: boolean;
-  /** The first alarm of an episode (what an alert is raised for). */
+  /** The first row of an episode (what an alert is raised for). */
   onset: boolean;
-  /** −ln p of the row, in nats. */
+  /** −ln p of the row, in nats, of the statistic (slow or fast) furthest past its threshold, and that threshold. */
   surprise: number;
   threshold: number;
   warmingUp: boolean;
@@ -70,24 +83,52 @@ export interface RowResult {
   contributors?: Contributor[];
 }
 
-/** Saved-state format; bump when the layout changes so old files are refused, not misread. */
-const STATE_VERSION = 1;
+/**
+ * Saved-state format; bump when the layout changes. Version 1 (before the per-variable
+ * predictor and the episode score) and version 2 (one threshold, on the innovations) are
+ * migrated on load; anything else is refused, not misread.
+ */
+const STATE_VERSION = 3;
 /** The threshold before the tail is fitted is ten times stricter than the Gaussian model says. */
 const PRIOR_MARGIN = Math.log(10);
 /** Within this many spreads of its own normal, a contributor is explained against the other variables. */
 const RELATIVE_Z = 2;
+const DAY_MS = 86_400_000;
 /** Rows without an alarm that end an episode. */
 export const EPISODE_GAP = 6;
+/**
+ * Inside an episode, a row scores above 0.5 again only if it is this many times as far past its
+ * threshold as the episode's peak (in nats: z twice as large). With 2, one sharp change that
+ * grows over three rows (a cold front's temperature drop) scored as three detections.
+ */
+const ESCALATION = 4;
+/** Rows over which an episode's score halves after its onset or last escalation. */
+const SCORE_HALF_LIFE_ROWS = 2;
 
 export class AnomalyDetector {
   readonly names: string[] = [];
   private readonly index = new Map<string, number>();
-  private baselines: SeasonalBaseline[] = [];
+  private models: SeriesModel[] = [];
   private stuck: StuckDetector[] = [];
   /** One correlation model per part of the local day. */
   private covariances: RobustCovariance[];
   private covariance: RobustCovariance;
-  private spot: Spot;
+  /**
+   * The same per part of the day, on the deviations from the baselines alone. Persistence
+   * takes the slow common movement out of the innovations (a city's demand of the day), and
+   * with it most of what ties the variables together; these keep it, and the part of their
+   * distance beyond the variables' own terms (two variables that part although they move
+   * together) is added to the innovations' distance.
+   */
+  private relations: RobustCovariance[];
+  private relation: RobustCovariance;
+  private longZ = new Float64Array(0);
+  /**
+   * One threshold per statistic, each at half the false-alarm rate: a statistic with heavier
+   * tails (the deviations of a wandering series) must not set the threshold of the other.
+   */
+  private slowSpot: Spot;
+  private fastSpot: Spot;
   private readonly clock: LocalTime;
   private readonly baselineOptions: BaselineOptions;
   private z = new Float64Array(0);
@@ -98,6 +139,11 @@ export class AnomalyDetector {
   lastTs = NaN;
   /** Rows since the last alarm, while an episode lasts; -1 outside episodes. */
   private episodeQuiet = -1;
+  /** The episode's highest surprise, and rows since it was reached. */
+  private episodePeak = 0;
+  private sincePeak = 0;
+  /** Rows that came with a time before an earlier row's (scored in arrival order). */
+  outOfOrder = 0;
 
   constructor(readonly config: DetectorConfig) {
     this.clock = new LocalTime(config.timeZone);
@@ -114,7 +160,10 @@ export class AnomalyDetector {
     };
     this.covariances = Array.from({ length: config.correlationSegments }, () => new RobustCovariance({ halfLifeRows: config.correlationHalfLifeRows, minShrinkage: config.minShrinkage }));
     this.covariance = this.covariances[0];
-    this.spot = new Spot(this.spotOptions());
+    this.relations = Array.from({ length: config.correlationSegments }, () => new RobustCovariance({ halfLifeRows: config.correlationHalfLifeRows, minShrinkage: config.minShrinkage }));
+    this.relation = this.relations[0];
+    this.slowSpot = new Spot(this.spotOptions());
+    this.fastSpot = new Spot(this.spotOptions());
   }
 
   private stuckBins(): 1 | 24 | 168 {
@@ -123,7 +172,13 @@ export class AnomalyDetector {
 
   private spotOptions(): SpotOptions {
     const c = this.config;
-    return { q: c.falseAlarmRate, level: c.tailLevel, initSamples: c.calibrationSamples, maxPeaks: c.maxPeaks, fit: c.tailFit, prior: -Math.log(c.falseAlarmRate) + PRIOR_MARGIN };
+    const q = c.falseAlarmRate / 2;
+    return { q, level: c.tailLevel, initSamples: c.calibrationSamples, maxPeaks: c.maxPeaks, fit: c.tailFit, prior: -Math.log(q) + PRIOR_MARGIN };
+  }
+
+  /** Rows gathered towards the fitted threshold, and how many it needs (shown while calibrating). */
+  get calibration(): { seen: number; needed: number } {
+    return { seen: this.slowSpot.calibrationSeen, needed: this.config.calibrationSamples };
   }
 
   get variables(): number {
@@ -138,9 +193,10 @@ export class AnomalyDetector {
     const i = this.names.length;
     this.names.push(name);
     this.index.set(name, i);
-    this.baselines.push(new SeasonalBaseline(this.baselineOptions, this.clock));
+    this.models.push(new SeriesModel(this.baselineOptions, this.clock));
     this.stuck.push(new StuckDetector(this.clock, this.stuckBins()));
     for (const c of this.covariances) c.addDimension();
+    for (const c of this.relations) c.addDimension();
     this.grow();
     return i;
   }
@@ -150,6 +206,7 @@ export class AnomalyDetector {
     if (this.z.length >= p) return;
     const size = Math.max(4, p * 2);
     this.z = new Float64Array(size);
+    this.longZ = new Float64Array(size);
     this.stuckSurprise = new Float64Array(size);
     this.observedMask = new Uint8Array(size);
   }
@@ -163,13 +220,15 @@ export class AnomalyDetector {
 
   /**
    * One row: `values[i]` for variable i (NaN when missing); variables are added with
-   * `variable(name)` first. Rows must come in time order; equal times are allowed.
+   * `variable(name)` first. Rows are scored in the order they come: a row with a time before
+   * an earlier row's (a clock set back, merged files) is scored all the same, at its own time
+   * of day, and counted in `outOfOrder`; equal times are allowed.
    */
   step(ts: number, values: ArrayLike<number>, explain = false): RowResult {
     if (!Number.isFinite(ts)) throw new RangeError(`row time ${ts} is not a valid time`);
-    if (ts < this.lastTs) throw new RangeError(`row time ${new Date(ts).toISOString()} is before the previous row (${new Date(this.lastTs).toISOString()}): rows must come in time order`);
     if (!Number.isFinite(this.firstTs)) this.firstTs = ts;
-    this.lastTs = ts;
+    if (ts < this.lastTs) this.outOfOrder += 1;
+    else this.lastTs = ts;
     this.rows += 1;
     const p = this.names.length;
     const z = this.z;
@@ -184,10 +243,11 @@ export class AnomalyDetector {
       this.stuckSurprise[i] = 0;
       if (!Number.isFinite(x)) continue;
       withValue += 1;
-      const zi = this.baselines[i].step(ts, x);
+      const zi = this.models[i].step(ts, x);
       const si = this.config.stuckDetection ? this.stuck[i].step(ts, x) : 0;
       if (Number.isNaN(zi)) continue;
       z[i] = zi;
+      this.longZ[i] = this.models[i].longZ;
       mask[i] = 1;
       observed += 1;
       this.stuckSurprise[i] = si;
@@ -198,55 +258,100 @@ export class AnomalyDetector {
     }
     const warmingUp = observed === 0 || this.rows <= this.config.warmupSamples || ts - this.firstTs < this.config.warmupHours * 3_600_000;
     let d2 = 0;
+    let fast = 0;
     let joint = 0;
-    if (this.covariances.length > 1) this.covariance = this.covariances[Math.floor((this.clock.hourOfWeek(ts) % 24) / (24 / this.covariances.length))];
+    let d2Relation = 0;
+    if (this.covariances.length > 1) {
+      const segment = Math.floor((this.clock.hourOfWeek(ts) % 24) / (24 / this.covariances.length));
+      this.covariance = this.covariances[segment];
+      this.relation = this.relations[segment];
+    }
     if (observed > 0) {
       d2 = this.covariance.distance(z, mask, p - observed);
-      joint = chi2Surprise(d2, observed);
+      d2Relation = this.relation.distance(this.longZ, mask, p - observed);
+      fast = chi2Surprise(d2, observed);
+      // "Unlike this time of the week" means nothing before a time of day has been seen: with
+      // seasonality the slow statistic waits for a full day, and the first day's rush hour,
+      // new to the profile, no longer holds an episode open for hours.
+      if (this.config.seasonality === 'none' || ts - this.firstTs >= DAY_MS) joint = chi2Surprise(d2Relation, observed);
     }
-    const surprise = joint > stuckMax ? joint : stuckMax;
-    const threshold = this.spot.threshold;
-    const result: RowResult = { ts, score: 0, alarm: false, onset: false, surprise, threshold, warmingUp, calibrating: !this.spot.calibrated, observed: withValue };
+    // The slow statistic holds the stuck-run surprise too: both are about the state the series is in.
+    const slow = joint > stuckMax ? joint : stuckMax;
+    // Each statistic against its own threshold; the row's is the one furthest past (or nearest to) it.
+    const fastRatio = fast / this.fastSpot.threshold;
+    const slowRatio = slow / this.slowSpot.threshold;
+    const slowLeads = slowRatio >= fastRatio;
+    const surprise = slowLeads ? slow : fast;
+    const threshold = slowLeads ? this.slowSpot.threshold : this.fastSpot.threshold;
+    const ratio = slowLeads ? slowRatio : fastRatio;
+    const result: RowResult = { ts, score: 0, alarm: false, onset: false, surprise, threshold, warmingUp, calibrating: !this.slowSpot.calibrated, observed: withValue };
     const inEpisode = this.episodeQuiet >= 0;
+    let exceeded = false;
     if (!warmingUp) {
-      // The score uses the threshold the decision was made with, so alarm ⇔ score > 0.5.
-      result.alarm = this.spot.step(surprise, !inEpisode);
-      result.score = surprise / (surprise + threshold);
-      result.calibrating = !this.spot.calibrated;
-      result.onset = result.alarm && !inEpisode;
+      const slowExceeded = this.slowSpot.step(slow, !inEpisode);
+      const fastExceeded = this.fastSpot.step(fast, !inEpisode);
+      exceeded = slowExceeded || fastExceeded;
+      result.calibrating = !this.slowSpot.calibrated || !this.fastSpot.calibrated;
+      result.onset = exceeded && !inEpisode;
+      // The score of a moment, in units of the threshold the decision was made with: at an onset
+      // or an escalation, the ratio itself (so score > 0.5); otherwise inside an episode at most
+      // 1, halving every SCORE_HALF_LIFE_ROWS rows, so the rows of one anomaly do not all look
+      // equally alarming; outside episodes, the ratio.
+      let moment = ratio;
+      if (result.onset || (inEpisode && exceeded && ratio > ESCALATION * this.episodePeak)) {
+        this.episodePeak = ratio;
+        this.sincePeak = 0;
+      } else if (inEpisode) {
+        this.sincePeak += 1;
+        if (ratio > this.episodePeak) this.episodePeak = ratio;
+        moment = Math.min(ratio, 1) * Math.pow(0.5, this.sincePeak / SCORE_HALF_LIFE_ROWS);
+      }
+      result.score = moment / (moment + 1);
     }
-    if (result.alarm) this.episodeQuiet = 0;
+    if (exceeded) this.episodeQuiet = 0;
     else if (inEpisode) this.episodeQuiet = this.episodeQuiet + 1 >= EPISODE_GAP ? -1 : this.episodeQuiet + 1;
-    if (observed > 0 && !result.alarm && !inEpisode) this.covariance.update(d2);
-    if (observed > 0 && (result.alarm || explain)) result.contributors = this.explain(values, stuckMax > joint ? stuckAt : -1);
+    result.alarm = this.episodeQuiet >= 0;
+    if (observed > 0 && !exceeded && !inEpisode) {
+      this.covariance.update(d2);
+      this.relation.update(d2Relation);
+    }
+    if (observed > 0 && (exceeded || explain)) result.contributors = this.explain(values, slowLeads && stuckMax > joint ? stuckAt : -1, slowLeads);
     return result;
   }
 
-  /** The top contributors of the row just scored (the covariance still holds its P·z). */
-  private explain(values: ArrayLike<number>, stuckAt: number): Contributor[] {
+  /**
+   * The top contributors of the row just scored (the covariance still holds its P·z), against
+   * the statistic that decided it: the deviations from the seasonal baselines and their
+   * relations (`slow`), or the innovations of the per-variable predictions.
+   */
+  private explain(values: ArrayLike<number>, stuckAt: number, slow: boolean): Contributor[] {
     const p = this.names.length;
+    const cov = slow ? this.relation : this.covariance;
+    const z = slow ? this.longZ : this.z;
     const list: Contributor[] = [];
     let total = 0;
     for (let i = 0; i < p; i++) {
       if (!this.observedMask[i]) continue;
-      total += stuckAt >= 0 ? this.stuckSurprise[i] : this.covariance.contribution(i);
+      total += stuckAt >= 0 ? this.stuckSurprise[i] : cov.contribution(i);
     }
     for (let i = 0; i < p; i++) {
       if (!this.observedMask[i]) continue;
-      const weight = stuckAt >= 0 ? this.stuckSurprise[i] : this.covariance.contribution(i);
-      const b = this.baselines[i];
-      const conditional = this.covariance.conditionalResidual(i);
-      const relative = stuckAt < 0 && p > 1 && Math.abs(this.z[i]) < RELATIVE_Z;
-      const lean = relative ? conditional : this.z[i];
+      const weight = stuckAt >= 0 ? this.stuckSurprise[i] : cov.contribution(i);
+      const m = this.models[i];
+      const expected = slow ? m.reference : m.expected;
+      const scale = slow ? m.referenceScale : m.expectedScale;
+      const conditional = cov.conditionalResidual(i);
+      const relative = stuckAt < 0 && p > 1 && Math.abs(z[i]) < RELATIVE_Z;
+      const lean = relative ? conditional : z[i];
       const c: Contributor = {
         variable: this.names[i],
         direction: stuckAt >= 0 ? 'stuck' : lean >= 0 ? 'up' : 'down',
         observed: values[i],
-        expected: b.expected,
-        z: this.z[i],
+        expected,
+        z: z[i],
         share: total > 0 ? weight / total : 0,
       };
-      if (p > 1 && stuckAt < 0) c.expectedGivenOthers = b.expected + (this.z[i] - conditional) * b.expectedScale;
+      if (p > 1 && stuckAt < 0) c.expectedGivenOthers = expected + (z[i] - conditional) * scale;
       if (relative) c.relative = true;
       list.push(c);
     }
@@ -256,7 +361,7 @@ export class AnomalyDetector {
 
   /** The expected value and robust scale of a variable at its last row (for bands on charts). */
   band(i: number): { expected: number; scale: number } {
-    const b = this.baselines[i];
+    const b = this.models[i];
     return { expected: b.expected, scale: b.expectedScale };
   }
 
@@ -271,12 +376,17 @@ export class AnomalyDetector {
       version: STATE_VERSION,
       shape: this.shape(),
       names: this.names.slice(),
-      baselines: this.baselines.map((b) => b.toJSON()),
+      models: this.models.map((m) => m.toJSON()),
       stuck: this.stuck.map((s) => s.toJSON()),
       covariances: this.covariances.map((c) => c.toJSON()),
-      spot: this.spot.toJSON(),
+      relations: this.relations.map((c) => c.toJSON()),
+      slowSpot: this.slowSpot.toJSON(),
+      fastSpot: this.fastSpot.toJSON(),
       rows: this.rows,
       episodeQuiet: this.episodeQuiet,
+      episodePeak: this.episodePeak,
+      sincePeak: this.sincePeak,
+      outOfOrder: this.outOfOrder,
       firstTs: enc(this.firstTs),
       lastTs: enc(this.lastTs),
     };
@@ -285,27 +395,58 @@ export class AnomalyDetector {
   /** Rebuilds a detector from `toJSON()`; throws StateError when the state does not fit `config`. */
   static fromJSON(raw: unknown, config: DetectorConfig): AnomalyDetector {
     const s = record(raw, 'state');
-    if (s.version !== STATE_VERSION) throw new StateError(`format version ${String(s.version)}, this release reads ${STATE_VERSION}`);
+    if (s.version !== STATE_VERSION && s.version !== 1 && s.version !== 2) throw new StateError(`format version ${String(s.version)}, this release reads 1 to ${STATE_VERSION}`);
+    const legacy = s.version === 1;
     const d = new AnomalyDetector(config);
     if (s.shape !== d.shape()) throw new StateError(`saved with settings ${String(s.shape)}, now ${d.shape()} (seasonality/binMinutes/correlationSegments/maxPeaks/calibrationSamples/warmupSamples/stuckDetection/timeZone)`);
     if (!Array.isArray(s.names) || !s.names.every((n) => typeof n === 'string')) throw new StateError('names must be an array of strings');
     const names = s.names as string[];
-    if (!Array.isArray(s.baselines) || !Array.isArray(s.stuck) || s.baselines.length !== names.length || s.stuck.length !== names.length) {
-      throw new StateError('one baseline and one stuck detector per variable are required');
+    const models = legacy ? s.baselines : s.models;
+    if (!Array.isArray(models) || !Array.isArray(s.stuck) || models.length !== names.length || s.stuck.length !== names.length) {
+      throw new StateError('one model and one stuck detector per variable are required');
     }
     for (const name of names) {
       d.names.push(name);
       d.index.set(name, d.names.length - 1);
     }
-    d.baselines = s.baselines.map((b, i) => SeasonalBaseline.fromJSON(b, d.baselineOptions, d.clock, `baselines[${i}]`));
+    d.models = models.map((m, i) => SeriesModel.fromJSON(m, d.baselineOptions, d.clock, legacy ? `baselines[${i}]` : `models[${i}]`, legacy));
     d.stuck = s.stuck.map((b, i) => StuckDetector.fromJSON(b, d.clock, d.stuckBins(), `stuck[${i}]`));
     if (!Array.isArray(s.covariances) || s.covariances.length !== config.correlationSegments) throw new StateError(`one covariance per correlation segment (${config.correlationSegments}) is required`);
     d.covariances = s.covariances.map((c, i) => RobustCovariance.fromJSON(c, d.covariance.options, `covariances[${i}]`));
     d.covariance = d.covariances[0];
     if (d.covariances.some((c) => c.p !== names.length)) throw new StateError('covariance size does not match the variables');
-    d.spot = Spot.fromJSON(s.spot, d.spotOptions());
+    if (legacy) {
+      // Version 1 learnt its correlations on the deviations from the baselines: they carry on
+      // as the relations; the innovations' start afresh.
+      d.relations = d.covariances;
+      d.covariances = Array.from({ length: config.correlationSegments }, () => {
+        const c = new RobustCovariance(d.covariance.options);
+        for (let i = 0; i < names.length; i++) c.addDimension();
+        return c;
+      });
+    } else {
+      if (!Array.isArray(s.relations) || s.relations.length !== config.correlationSegments) throw new StateError(`one relation per correlation segment (${config.correlationSegments}) is required`);
+      d.relations = s.relations.map((c, i) => RobustCovariance.fromJSON(c, d.covariance.options, `relations[${i}]`));
+      if (d.relations.some((c) => c.p !== names.length)) throw new StateError('relation size does not match the variables');
+    }
+    d.covariance = d.covariances[0];
+    d.relation = d.relations[0];
+    // Version 1 thresholded the deviations (now the slow statistic), version 2 the innovations
+    // (the fast one); the other threshold calibrates afresh.
+    if (s.version === 1) d.slowSpot = Spot.fromJSON(s.spot, d.spotOptions(), 'spot');
+    else if (s.version === 2) d.fastSpot = Spot.fromJSON(s.spot, d.spotOptions(), 'spot');
+    else {
+      d.slowSpot = Spot.fromJSON(s.slowSpot, d.spotOptions(), 'slowSpot');
+      d.fastSpot = Spot.fromJSON(s.fastSpot, d.spotOptions(), 'fastSpot');
+    }
     d.rows = dec(s.rows, 'rows');
     d.episodeQuiet = dec(s.episodeQuiet, 'episodeQuiet');
+    if (!legacy) {
+      // Version 2 kept the episode's peak as a surprise, version 3 as a multiple of its threshold.
+      d.episodePeak = dec(s.episodePeak, 'episodePeak') / (s.version === 2 ? d.fastSpot.threshold : 1);
+      d.sincePeak = dec(s.sincePeak, 'sincePeak');
+      d.outOfOrder = dec(s.outOfOrder, 'outOfOrder');
+    }
     d.firstTs = dec(s.firstTs, 'firstTs');
     d.lastTs = dec(s.lastTs, 'lastTs');
     d.grow();

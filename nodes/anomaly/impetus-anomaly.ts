@@ -52,6 +52,8 @@ interface Group {
   zone?: string;
   location?: Point;
   exercise: boolean;
+  /** Variables seen below zero: the others (counts, levels) get a chart band that stops at zero. */
+  negative: Set<string>;
 }
 
 type Msg = NodeMessageInFlow & { exercise?: boolean; status?: unknown; reset?: unknown };
@@ -107,7 +109,7 @@ export = function (RED: NodeAPI): void {
     let alerts = 0;
     let output: Send | undefined;
 
-    const newGroup = (): Group => ({ detector: new AnomalyDetector(detectorConfig), dimensions: new Set(), exercise: false });
+    const newGroup = (): Group => ({ detector: new AnomalyDetector(detectorConfig), dimensions: new Set(), exercise: false, negative: new Set() });
 
     const assembler = new RowAssembler(intervalMs, Math.max(2 * intervalMs, 5_000), (groupId, ts, values) => {
       const g = groups.get(groupId)!;
@@ -144,8 +146,10 @@ export = function (RED: NodeAPI): void {
         const i = g.detector.names.indexOf(name);
         const b = g.detector.band(i);
         const point: Record<string, unknown> = { series: name, x: r.ts, y: value };
+        if (value < 0) g.negative.add(name);
         if (Number.isFinite(b.expected) && Number.isFinite(b.scale)) {
-          point.low = b.expected - BAND * b.scale;
+          const low = b.expected - BAND * b.scale;
+          point.low = low < 0 && !g.negative.has(name) ? 0 : low;
           point.high = b.expected + BAND * b.scale;
         }
         band.push(point);
@@ -174,7 +178,14 @@ export = function (RED: NodeAPI): void {
         bars = { topic: groupId, payload: Object.fromEntries((r.contributors ?? []).map((c) => [`${c.variable} (${c.direction})`, Number(c.share.toFixed(3))])) };
       }
       send([score, draft, { ...marks, topic: groupId, payload: band }, bars]);
-      const text = r.warmingUp ? t('status.warming', { group: groupId, rows: g.detector.rows }) : t(r.alarm ? 'status.alarm' : 'status.score', { group: groupId, score: r.score.toFixed(2), groups: groups.size, alerts });
+      const calibration = g.detector.calibration;
+      const text = r.warmingUp
+        ? t('status.warming', { group: groupId, rows: g.detector.rows })
+        : r.alarm
+          ? t('status.alarm', { group: groupId, score: r.score.toFixed(2), alerts })
+          : r.calibrating
+            ? t('status.calibrating', { group: groupId, score: r.score.toFixed(2), seen: calibration.seen, needed: calibration.needed, alerts })
+            : t('status.score', { group: groupId, score: r.score.toFixed(2), groups: groups.size, alerts });
       if (r.alarm) status.warn(text);
       else status.ok(text);
     }
@@ -197,7 +208,7 @@ export = function (RED: NodeAPI): void {
         for (const [id, g] of entries) {
           try {
             const detector = AnomalyDetector.fromJSON(g.detector, detectorConfig);
-            groups.set(id, { detector, dimensions: new Set(detector.names), zone: g.zone, location: g.location, exercise: false });
+            groups.set(id, { detector, dimensions: new Set(detector.names), zone: g.zone, location: g.location, exercise: false, negative: new Set() });
           } catch (err) {
             if (!(err instanceof StateError)) throw err;
             node.warn(t('warn.groupReset', { group: id, detail: err.message }));

@@ -51,6 +51,11 @@ export class StuckDetector {
   lastValue = NaN;
   run = 0;
   surprise = 0;
+  /**
+   * Times the value has changed. A series that has never varied (a closed valve, a spare
+   * sensor) is flat by nature, not stuck: flat is normal until the series has been seen to vary.
+   */
+  changes = 0;
   private readonly daily: RepeatRate;
   private readonly weekly: RepeatRate | undefined;
 
@@ -71,19 +76,20 @@ export class StuckDetector {
       this.run += 1;
       this.surprise += -Math.log(p < P_MIN ? P_MIN : p > P_MAX ? P_MAX : p);
     } else {
+      if (Number.isFinite(this.lastValue)) this.changes += 1;
       this.run = 1;
       this.surprise = 0;
       this.lastValue = x;
     }
-    if (this.surprise < LEARN_LIMIT) {
+    if (this.surprise < LEARN_LIMIT || this.changes === 0) {
       this.daily.learn(this.bins === 1 ? 0 : hour, repeat);
       this.weekly?.learn(how, repeat);
     }
-    return this.surprise;
+    return this.changes > 0 ? this.surprise : 0;
   }
 
   toJSON(): object {
-    return { lastValue: enc(this.lastValue), run: this.run, surprise: enc(this.surprise), daily: this.daily.toJSON(), weekly: this.weekly?.toJSON() ?? null };
+    return { lastValue: enc(this.lastValue), run: this.run, surprise: enc(this.surprise), changes: this.changes, daily: this.daily.toJSON(), weekly: this.weekly?.toJSON() ?? null };
   }
 
   static fromJSON(raw: unknown, clock: LocalTime, bins: 1 | 24 | 168, what = 'stuck'): StuckDetector {
@@ -92,6 +98,8 @@ export class StuckDetector {
     d.lastValue = dec(s.lastValue, `${what}.lastValue`);
     d.run = dec(s.run, `${what}.run`);
     d.surprise = dec(s.surprise, `${what}.surprise`);
+    // Saved before `changes` was kept: a series with a run shorter than its rows has varied.
+    d.changes = s.changes === undefined ? 1 : dec(s.changes, `${what}.changes`);
     d.daily.load(s.daily, `${what}.daily`);
     if (d.weekly) d.weekly.load(s.weekly, `${what}.weekly`);
     return d;

@@ -59,17 +59,20 @@ describe('impetus-backtest CLI', function () {
     assert.equal(out[0], 'timestamp,anomaly_score,alert,contributors');
     assert.equal(out.length, lines.length);
     let alerts = 0;
+    let previous = '0';
     out.slice(1).forEach((line, i) => {
       const [ts, score, alert, contributors] = line.split(',');
       assert.equal(ts, lines[i + 1].split(',')[0], 'the input timestamp is echoed');
       const s = Number(score);
       assert.ok(s >= 0 && s <= 1, `score ${score}`);
       assert.ok(alert === '0' || alert === '1');
-      assert.equal(alert === '1', s > 0.5, 'alert is exactly score above 0.5');
-      if (alert === '1') {
+      if (s > 0.5) assert.equal(alert, '1', 'a row above the threshold is in an episode');
+      if (contributors) assert.match(contributors, /^(vehicles|bus_delay_s):[+\-~]\d\.\d\d/);
+      if (alert === '1' && previous === '0') {
         alerts += 1;
-        assert.match(contributors, /^(vehicles|bus_delay_s):[+\-~]\d\.\d\d/);
-      } else assert.equal(contributors, '');
+        assert.ok(s > 0.5, 'an episode starts with a row above the threshold');
+      }
+      previous = alert;
     });
     assert.ok(alerts >= 1, 'the injected spike is found');
   });
@@ -109,12 +112,48 @@ describe('impetus-backtest CLI', function () {
     assert.match(r.stdout.split('\n')[1], /^1740990000,/);
   });
 
+  const rowProblems: Array<[string, string, RegExp, RegExp]> = [
+    ['a value that is not a number', 'timestamp,a\n2025-01-01T00:00:00Z,1\n2025-01-01T00:10:00Z,abc\n', /line 3: column "a": "abc" is not a number/, /1 values that are not numbers/],
+    ['an unreadable time', 'timestamp,a\n2025-01-01T00:00:00Z,1\nlast tuesday,2\n', /line 3: timestamp "last tuesday" is not/, /1 with an unreadable time/],
+    ['a short row', 'timestamp,a,b\n2025-01-01T00:00:00Z,1,2\n2025-01-01T00:10:00Z,1\n', /line 3: 2 fields where the header has 3/, /1 with a wrong number of fields/],
+    ['rows out of order', 'timestamp,a\n2025-01-02T00:00:00Z,1\n2025-01-01T00:00:00Z,2\n', /line 3: time .* is 24\.0 h before an earlier row's/, /1 out of time order/],
+  ];
+  for (const [what, text, line, count] of rowProblems) {
+    it(`scores through ${what} with a warning, one output row per input row; --strict stops there`, async () => {
+      const file = write('problem.csv', text);
+      const r = await cli(['anomaly', '--input', file]);
+      assert.equal(r.code, 0, r.stderr);
+      assert.equal(r.stdout.trimEnd().split('\n').length, text.trimEnd().split('\n').length);
+      assert.match(r.stderr, line);
+      assert.match(r.stderr, count);
+      const strict = await cli(['anomaly', '--strict', '--input', file]);
+      assert.equal(strict.code, 1, strict.stderr);
+      assert.match(strict.stderr, line);
+    });
+  }
+
+  it('scores a real export whose clock goes back 55 minutes mid-file: every row, in arrival order, counted', async () => {
+    const body = lines.slice(1);
+    const cut = 2000;
+    // From the cut on, the clock reads 55 minutes early: 5 rows of 10 minutes come before times already seen, then it runs on.
+    const shifted = body.map((l, i) => {
+      if (i < cut) return l;
+      const [t, ...rest] = l.split(',');
+      return [new Date(Date.parse(t) - 55 * 60_000).toISOString(), ...rest].join(',');
+    });
+    const r = await cli(['anomaly', '--input', write('clock.csv', [lines[0], ...shifted].join('\n'))]);
+    assert.equal(r.code, 0, r.stderr);
+    const out = r.stdout.trimEnd().split('\n');
+    assert.equal(out.length, lines.length, 'one output row per input row');
+    assert.deepEqual(out.slice(1).map((l) => l.split(',')[0]), shifted.map((l) => l.split(',')[0]), 'timestamps echoed in input order');
+    assert.match(r.stderr, /5 out of time order/);
+    assert.match(r.stderr, new RegExp(`line ${cut + 2}: time .* is 45 min before an earlier row's`));
+    const alertsAfter = out.slice(cut + 1, cut + 60).filter((l) => l.split(',')[2] === '1').length;
+    assert.ok(alertsAfter <= 6, `${alertsAfter} alert rows right after the clock jump`);
+  });
+
   const bad: Array<[string, string, RegExp]> = [
     ['no timestamp column', 'time,a\n2025-01-01T00:00:00Z,1\n', /line 1: the header needs a "timestamp" column/],
-    ['a value that is not a number', 'timestamp,a\n2025-01-01T00:00:00Z,1\n2025-01-01T00:10:00Z,abc\n', /line 3: column "a": "abc" is not a number/],
-    ['an unreadable time', 'timestamp,a\n2025-01-01T00:00:00Z,1\nlast tuesday,2\n', /line 3: timestamp "last tuesday" is not/],
-    ['a short row', 'timestamp,a,b\n2025-01-01T00:00:00Z,1,2\n2025-01-01T00:10:00Z,1\n', /line 3: 2 fields where the header has 3/],
-    ['rows out of order', 'timestamp,a\n2025-01-02T00:00:00Z,1\n2025-01-01T00:00:00Z,2\n', /line 3: .*time order/],
     ['a duplicated column', 'timestamp,a,a\n', /column "a" appears twice/],
     ['no value columns', 'timestamp\n2025-01-01T00:00:00Z\n', /no value columns/],
     ['an empty file', '', /is empty/],
@@ -128,7 +167,7 @@ describe('impetus-backtest CLI', function () {
     });
   }
 
-  it('--lenient treats unparseable values as missing', async () => {
+  it('still accepts the former --lenient flag (scoring through is the default now)', async () => {
     const r = await cli(['anomaly', '--lenient', '--input', write('lenient.csv', 'timestamp,a\n2025-01-01T00:00:00Z,1\n2025-01-01T00:10:00Z,abc\n')]);
     assert.equal(r.code, 0, r.stderr);
     assert.equal(r.stdout.trimEnd().split('\n').length, 3);

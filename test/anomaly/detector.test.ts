@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { resolveConfig } from '../../nodes/anomaly/config';
 import { AnomalyDetector } from '../../nodes/anomaly/detector';
 import type { RowResult } from '../../nodes/anomaly/detector';
@@ -22,12 +24,15 @@ function run(d: AnomalyDetector, data: Dataset, from: number, to: number, explai
 const clean = (p: number, weeks = 4, seed = 1) => generate('clean', { seed, variables: p, weeks, stepMinutes: 10, cleanDays: 1000, kinds: [], spacingDays: 3 });
 
 describe('anomaly detector', () => {
-  it('warms up before it scores: no score and no alarm in the first day', () => {
+  it('warms up for hours, not days: no score before warmupSamples rows and warmupHours, then scores while calibrating', () => {
     const data = clean(2, 1);
     const results = run(new AnomalyDetector(config), data, 0, 144 * 2);
-    const firstDay = results.filter((r) => r.ts - START < 24 * HOUR);
-    assert.ok(firstDay.every((r) => r.warmingUp && r.score === 0 && !r.alarm));
-    assert.ok(results.slice(-10).every((r) => !r.warmingUp && r.calibrating), 'scoring with the prior threshold on day 2');
+    const warm = results.slice(0, config.warmupSamples);
+    assert.ok(warm.every((r) => r.warmingUp && r.score === 0 && !r.alarm));
+    const scoring = results.findIndex((r) => !r.warmingUp);
+    assert.ok((results[scoring].ts - START) / HOUR <= 10, `scoring starts after ${(results[scoring].ts - START) / HOUR} h of 10-minute rows`);
+    assert.ok(results.slice(-10).every((r) => !r.warmingUp && r.calibrating), 'still calibrating on day 2');
+    assert.ok(results.filter((r) => r.score > 0.5).length <= 1, 'at most one false alarm on clean data in the first two days');
   });
 
   it('a restored detector gives bit-identical next scores', () => {
@@ -49,8 +54,9 @@ describe('anomaly detector', () => {
     const saved = JSON.parse(JSON.stringify(a));
     assert.throws(() => AnomalyDetector.fromJSON(saved, resolveConfig({ calibrationSamples: 500, seasonality: 'day' })), StateError);
     assert.throws(() => AnomalyDetector.fromJSON({ ...saved, version: 99 }, config), /format version/);
+    assert.throws(() => AnomalyDetector.fromJSON({ ...saved, relations: [] }, config), StateError);
     assert.throws(() => AnomalyDetector.fromJSON({ ...saved, names: ['a', 'b'] }, config), StateError);
-    assert.throws(() => AnomalyDetector.fromJSON({ ...saved, spot: { ...saved.spot, t: 'x' } }, config), /spot.t/);
+    assert.throws(() => AnomalyDetector.fromJSON({ ...saved, slowSpot: { ...saved.slowSpot, t: 'x' } }, config), /slowSpot.t/);
     assert.throws(() => AnomalyDetector.fromJSON('{', config), StateError);
   });
 
@@ -126,17 +132,80 @@ describe('anomaly detector', () => {
     assert.throws(() => d.stepRecord(START + 12 * 10 * MINUTE, { c: 1 }), /maxVariables/);
   });
 
-  it('refuses rows out of time order', () => {
+  it('scores rows out of time order in arrival order, counts them, and refuses a time that is not one', () => {
     const d = new AnomalyDetector(config);
     d.stepRecord(START + HOUR, { a: 1 });
-    assert.throws(() => d.stepRecord(START, { a: 1 }), /time order/);
+    const r = d.stepRecord(START, { a: 1 });
+    assert.equal(r.ts, START);
+    assert.equal(d.outOfOrder, 1);
     assert.throws(() => d.stepRecord(NaN, { a: 1 }), /not a valid time/);
   });
+
+  it('gives one high score at the onset of a lasting change, then lower ones while it lasts', () => {
+    const data = clean(1, 3, 9);
+    const d = new AnomalyDetector(config);
+    const at = 20 * 144 + 60;
+    run(d, data, 0, at);
+    const scores: number[] = [];
+    for (let r = at; r < at + 36; r++) scores.push(d.step(data.ts[r], [data.values[r] + 900]).score);
+    assert.ok(scores[0] > 0.5, `onset score ${scores[0]}`);
+    assert.ok(scores.slice(1).every((s) => s < 0.5), `later scores ${scores.slice(1, 8).map((s) => s.toFixed(2))}`);
+    assert.ok(scores[3] < scores[0] && scores[8] <= scores[3], 'the score decays within the episode');
+  });
+
+  it('takes an always-flat series as normal, and flags it once it has varied and then freezes', () => {
+    const d = new AnomalyDetector(resolveConfig({ calibrationSamples: 200, seasonality: 'none' }));
+    const flat = Array.from({ length: 2000 }, (_, i) => d.stepRecord(START + i * 10 * MINUTE, { valve: 3 }));
+    assert.equal(flat.filter((r) => r.score > 0.5).length, 0, 'a series that never varied is not stuck');
+    const e = new AnomalyDetector(resolveConfig({ calibrationSamples: 200, seasonality: 'none' }));
+    let i = 0;
+    for (; i < 2000; i++) e.stepRecord(START + i * 10 * MINUTE, { flow: 50 + Math.round(10 * Math.sin(i / 3) + 5 * Math.cos(i * 1.7)) });
+    let stuck: RowResult | undefined;
+    for (let k = 0; k < 60 && !stuck; k++, i++) {
+      const r = e.stepRecord(START + i * 10 * MINUTE, { flow: 57 });
+      if (r.score > 0.5) stuck = r;
+    }
+    assert.ok(stuck, 'a series that varied and freezes is flagged');
+    assert.equal(stuck.contributors![0].direction, 'stuck');
+  });
+
+  it('learns which series have a rhythm: the seasonal profile for a city count, the level for a wandering machine temperature', () => {
+    const city = new AnomalyDetector(config);
+    const data = clean(1, 3, 2);
+    run(city, data, 0, data.ts.length);
+    const machine = new AnomalyDetector(config);
+    let temp = 60;
+    const rng = { s: 7, next() { this.s = (this.s * 16807) % 2147483647; return this.s / 2147483647 - 0.5; } };
+    let machineAlarms = 0;
+    for (let r = 0; r < data.ts.length; r++) {
+      temp += rng.next();
+      if (machine.stepRecord(data.ts[r], { temperature: temp }).score > 0.5) machineAlarms += 1;
+    }
+    const weights = (d: AnomalyDetector) => (d.toJSON() as { models: Array<{ seasonalWeight: number; phi: number }> }).models[0];
+    assert.ok(weights(city).seasonalWeight > 0.7, `city seasonal weight ${weights(city).seasonalWeight}`);
+    assert.ok(weights(machine).phi > 0.8, `machine persistence ${weights(machine).phi}`);
+    assert.ok(machineAlarms <= 2, `${machineAlarms} alarms on a random walk of three weeks`);
+  });
+
+  for (const version of [1, 2]) {
+    it(`loads a state saved by an earlier format (version ${version}) and goes on scoring`, () => {
+      const legacy = JSON.parse(fs.readFileSync(path.join(__dirname, '..', '..', '..', 'test', 'anomaly', 'fixtures', `state-v${version}.json`), 'utf8'));
+      assert.equal(legacy.version, version);
+      const cfg = resolveConfig({ calibrationSamples: 500 });
+      const d = AnomalyDetector.fromJSON(legacy, cfg);
+      assert.deepEqual(d.names, ['vehicles', 'bus_delay_s']);
+      const data = clean(2, 3, 11);
+      const results = run(d, data, 2000, 2400);
+      assert.ok(results.every((r) => !r.warmingUp && Number.isFinite(r.score)));
+      assert.ok(results.filter((r) => r.score > 0.5).length <= 2, 'no burst of alarms after the migration');
+      assert.equal((JSON.parse(JSON.stringify(d)) as { version: number }).version, 3);
+    });
+  }
 });
 
 describe('detector configuration', () => {
   it('has defaults and rejects unknown or out-of-range settings by name', () => {
-    assert.equal(resolveConfig().falseAlarmRate, 1e-3);
+    assert.equal(resolveConfig().falseAlarmRate, 2e-4);
     assert.equal(resolveConfig({ falseAlarmRate: '0.0001' }).falseAlarmRate, 1e-4);
     assert.throws(() => resolveConfig({ falseAlarmrate: 0.01 }), /unknown setting "falseAlarmrate"/);
     assert.throws(() => resolveConfig({ falseAlarmRate: 0.5 }), /falseAlarmRate/);

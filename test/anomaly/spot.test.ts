@@ -83,15 +83,19 @@ describe('SPOT', () => {
     });
   }
 
-  it('uses the prior threshold until calibrated, then a fitted one', () => {
+  it('uses the prior threshold, then one from the values seen, then the fit, eased in without a step down', () => {
     const spot = new Spot({ ...options(1e-3), prior: 5, initSamples: 100 });
     assert.equal(spot.step(6), true, 'above the prior');
     const rng = new Rng(3);
-    for (let i = 0; i < 99; i++) spot.step(rng.exponential() * 0.1);
-    assert.equal(spot.calibrated, false, 'the alarm was not part of the calibration batch');
+    for (let i = 0; i < 98; i++) spot.step(rng.exponential() * 0.1);
+    assert.equal(spot.calibrated, false);
+    assert.ok(spot.threshold >= -Math.log(1e-3), `interim threshold ${spot.threshold}: from the data, never below −ln q`);
+    const interim = spot.threshold;
     spot.step(0.05);
-    assert.equal(spot.calibrated, true);
-    assert.ok(spot.threshold < 5, `fitted threshold ${spot.threshold} replaces the prior`);
+    assert.equal(spot.calibrated, true, 'the alarm counted in the batch, censored');
+    assert.equal(spot.threshold, interim, 'no step at the end of calibration');
+    for (let i = 0; i < 100; i++) spot.step(rng.exponential() * 0.1);
+    assert.ok(spot.threshold < interim, `eased to the fitted threshold ${spot.threshold}`);
   });
 
   it('learns that an alarm exceeded the threshold, never how far, and nothing when told not to learn', () => {
