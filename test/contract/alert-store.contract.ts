@@ -335,6 +335,8 @@ export function alertStoreContract(name: string, factory: () => Promise<AlertSto
           [{ tool: 'firearm', state: 'open' }, ['q1']],
           [{ zone: 'Z2', priority: 'P1' }, ['q5']],
           [{ tool: [] }, []],
+          [{ notTool: ['firearm', 'cti'] }, ['q2', 'q3', 'q4']],
+          [{ tool: ['firearm', 'bacteria'], notTool: ['firearm'] }, ['q2']],
           [{}, ['q1', 'q2', 'q3', 'q4', 'q5', 'q6']],
         ];
         for (const [query, expected] of cases) {

@@ -41,7 +41,7 @@ export function packagedViews(): Map<Role, View> {
 }
 
 export function expectedVisible(view: View, alert: Pick<Alert, 'tool' | 'priority' | 'status' | 'zone'>): boolean {
-  const toolOk = view.tools.includes('*') || view.tools.includes(alert.tool);
+  const toolOk = view.tools.includes(alert.tool) || (view.tools.includes('*') && !view.tools.includes(`!${alert.tool}`));
   const f = view.filters ?? {};
   return toolOk && (!f.priority || f.priority.includes(alert.priority)) && (!f.status || f.status.includes(alert.status)) && (!f.zone || (alert.zone !== undefined && f.zone.includes(alert.zone)));
 }

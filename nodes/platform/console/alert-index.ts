@@ -254,7 +254,7 @@ export class AlertIndex {
     }
   }
 
-  /** One tile per tool the view sees: the named tools, or every known and seen tool for "*". */
+  /** One tile per tool the view sees: the named tools, or every known and seen tool for "*" (less those left out). */
   tiles(view: View, health: ReadonlyMap<string, ToolHealth>): Tile[] {
     const tools = view.tools.includes('*')
       ? [...new Set([...TOOLS.map((t) => t.id), ...[...this.buckets.values()].map((b) => b.tool), ...health.keys()])]

@@ -8,7 +8,7 @@ import type { ConsoleRuntime } from './runtime';
 import { summarize } from './summary';
 import { PAGE_NAME } from './panels';
 import { TOOLS } from './tools';
-import { canAct, canSee, hasPage, restrictQuery, seesTool } from './views';
+import { canAct, canSee, hasPage, restrictQuery, seesEveryTool, seesTool } from './views';
 import type { View } from './views';
 import { alertToCap, alertToCapXml, capToJson } from '../export/cap';
 import { TransitionError } from '../model/lifecycle';
@@ -200,7 +200,7 @@ export function createApiRouter(current: () => Platform | undefined, options: Ap
   router.get('/silences', readsAlerts, withPlatform(async (platform, _req, res) => {
     const { view } = locals(res);
     // A silence without a tool matcher spans tools, so only roles that see every tool get it.
-    res.json(platform.alerts.silences.list().filter((s) => (s.matchers.tool ? seesTool(view, s.matchers.tool) : view.tools.includes('*'))));
+    res.json(platform.alerts.silences.list().filter((s) => (s.matchers.tool ? seesTool(view, s.matchers.tool) : seesEveryTool(view))));
   }));
 
   router.get('/summary', readsAlerts, withPlatform(async (_platform, _req, res) => {

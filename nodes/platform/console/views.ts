@@ -42,6 +42,7 @@ function readView(file: string, validators: Validators): View {
   } catch (err) {
     throw new Error(`role view ${file}: ${(err as Error).message}`);
   }
+  if (!view.tools.includes('*') && view.tools.some((t) => t.startsWith('!'))) throw new Error(`role view ${file}: "!<tool>" leaves a tool out of "*"; add "*" or name the tools`);
   const expected = path.basename(file, '.json');
   if (view.role !== expected) throw new Error(`role view ${file}: its role is ${view.role}; the file must be named ${view.role}.json`);
   return view;
@@ -62,8 +63,23 @@ export function loadViews(validators: Validators, overrideDir?: string): Map<Rol
   return views;
 }
 
+/**
+ * `"*"` is every tool, plug-in tools included; `"!<tool>"` next to it leaves one out, so that
+ * "every tool but workload" stays true when a new tool is installed. A named tool is just that one.
+ */
 export function seesTool(view: View, tool: string): boolean {
-  return view.tools.includes('*') || view.tools.includes(tool);
+  if (view.tools.includes(tool)) return true;
+  return view.tools.includes('*') && !view.tools.includes(`!${tool}`);
+}
+
+/** The tools a `"*"` view leaves out; undefined when the view names its tools one by one. */
+function toolsLeftOut(view: View): string[] | undefined {
+  return view.tools.includes('*') ? view.tools.filter((t) => t.startsWith('!')).map((t) => t.slice(1)) : undefined;
+}
+
+/** Every tool with none left out: what a cross-tool object (a silence on no tool) needs. */
+export function seesEveryTool(view: View): boolean {
+  return toolsLeftOut(view)?.length === 0;
 }
 
 /** The one rule that decides whether an alert exists for a role, over HTTP and WebSocket alike. */
@@ -100,10 +116,11 @@ function intersect<T extends string>(asked: T | T[] | undefined, allowed: readon
 
 /** Narrows a query to what the view allows; the result never selects more than the view sees. */
 export function restrictQuery(view: View, query: AlertQuery): AlertQuery {
-  const tools = view.tools.includes('*') ? undefined : view.tools;
+  const leftOut = toolsLeftOut(view);
   return {
     ...query,
-    tool: intersect(query.tool, tools),
+    tool: intersect(query.tool, leftOut ? undefined : view.tools),
+    ...(leftOut?.length ? { notTool: [...new Set([...(query.notTool ?? []), ...leftOut])] } : {}),
     status: intersect(query.status, view.filters?.status),
     priority: intersect(query.priority, view.filters?.priority),
     zone: intersect(query.zone, view.filters?.zone),

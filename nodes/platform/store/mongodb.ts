@@ -258,6 +258,7 @@ export class MongoAlertStore implements AlertStore {
         return rank;
       });
       anyOf('tool', q.tool);
+      if (q.notTool?.length) filter.tool = { ...(filter.tool as object | undefined), $nin: q.notTool };
       anyOf('severity', q.severity);
       anyOf('status', q.status);
       anyOf('zone', q.zone);

@@ -397,6 +397,10 @@ export class SqliteAlertStore implements AlertStore {
       return priorityRank(p as Priority);
     });
     anyOf('tool', q.tool);
+    if (q.notTool?.length) {
+      where.push(`tool NOT IN (${q.notTool.map(() => '?').join(', ')})`);
+      params.push(...q.notTool);
+    }
     anyOf('severity', q.severity);
     anyOf('status', q.status);
     anyOf('zone', q.zone);

@@ -4,6 +4,8 @@ export interface AlertQuery {
   state?: AlertState | AlertState[];
   priority?: Priority | Priority[];
   tool?: string | string[];
+  /** Tools left out: a role view of every tool but some ("*", "!workload"), plug-in tools included. */
+  notTool?: string[];
   severity?: Severity | Severity[];
   status?: MessageStatus | MessageStatus[];
   zone?: string | string[];

@@ -27,11 +27,27 @@ describe('console roles: what each role sees and does', function () {
   it('states the intent of the packaged views', () => {
     const tools = (role: Role) => views.get(role)!.tools;
     assert.ok(!tools('operator').includes('workload') && !tools('manager').includes('workload'), 'operator bio-signals only for supervisors');
+    // The manager sees every tool but workload, so a tool installed later shows up in its view too.
+    assert.deepEqual(tools('manager'), ['*', '!workload']);
     assert.ok(!tools('field').some((t) => t === 'cti' || t === 'ctdr' || t === 'social'), 'no cyber or social alerts on a responder\'s phone');
     assert.deepEqual([...tools('cyber')].sort(), ['ctdr', 'cti']);
     assert.deepEqual(views.get('manager')!.actions, [], 'the city manager is read-only');
     assert.deepEqual(views.get('field')!.filters?.priority, ['P1', 'P2', 'P3']);
     assert.ok(tools('admin').includes('*') && tools('supervisor').includes('*'));
+  });
+
+  it('shows the manager every tool but workload, a tool it has never heard of included', async () => {
+    const listed = (await api('manager').get('/impetus/api/alerts?limit=1000').expect(200)).body as { items: Alert[] };
+    const tools = new Set(listed.items.map((a) => a.tool));
+    assert.ok(tools.has('plugin-tool'), 'a plug-in tool is in the manager\'s view');
+    assert.ok(!tools.has('workload'), 'workload is not');
+    // Asking for workload by name still selects nothing.
+    assert.equal((await api('manager').get('/impetus/api/alerts?tool=workload').expect(200)).body.total, 0);
+    const summary = (await api('manager').get('/impetus/api/summary').expect(200)).body as { tiles: Array<{ id: string }> };
+    const tiles = summary.tiles.map((t) => t.id);
+    assert.ok(tiles.includes('plugin-tool') && !tiles.includes('workload'), tiles.join(', '));
+    const session = (await api('manager').get('/impetus/api/session').expect(200)).body as { tools: Array<{ id: string }> };
+    assert.ok(!session.tools.some((t) => t.id === 'workload'));
   });
 
   it('serves an alert\'s own images to the roles that see the alert, and no other media', async () => {
@@ -88,7 +104,7 @@ describe('console roles: what each role sees and does', function () {
       const summary = (await agent.get('/impetus/api/summary').expect(200)).body as { tiles: Array<{ id: string; counts: Record<string, number> }> };
       const tileTools = summary.tiles.map((t) => t.id);
       for (const tool of ALL_TOOLS) {
-        const mayShow = view.tools.includes('*') || view.tools.includes(tool);
+        const mayShow = view.tools.includes(tool) || (view.tools.includes('*') && !view.tools.includes(`!${tool}`));
         assert.equal(tileTools.includes(tool), mayShow, `${role} tile for ${tool}`);
       }
       const counted = summary.tiles.reduce((n, t) => n + Object.values(t.counts).reduce((x, y) => x + y, 0), 0);
