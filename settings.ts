@@ -3,6 +3,7 @@
  * defaults. Environment variables override what a deployment usually changes.
  */
 import * as path from 'node:path';
+import { lockEditor } from './nodes/platform/editor-lock';
 import type { ImpetusSettings } from './nodes/platform/settings';
 
 const root = path.resolve(__dirname, '..');
@@ -41,7 +42,10 @@ const impetus: ImpetusSettings = {
   },
 };
 
-export = {
+// The editor is locked (nodes/platform/editor-lock.ts): the console's admin users log in to it
+// (the demo's: admin / demo-admin). IMPETUS_EDITOR_AUTH=off opens it, on 127.0.0.1 only.
+export = lockEditor({
+  adminAuth: process.env.IMPETUS_EDITOR_AUTH === 'off' ? false : undefined,
   uiPort: Number(process.env.PORT ?? 1880),
   uiHost: process.env.HOST ?? '127.0.0.1',
   userDir: process.env.IMPETUS_USER_DIR ?? path.join(root, '.userdir'),
@@ -56,4 +60,4 @@ export = {
   telemetry: { enabled: false },
   externalModules: { autoInstall: false, palette: { allowInstall: false } },
   impetus,
-};
+});

@@ -21,6 +21,8 @@ export { AlertService, ACTIONS } from './alert-service';
 export type { ActionName, ActionRequest, RaiseOptions } from './alert-service';
 export type { ImpetusSettings, EscalationPolicy } from './settings';
 export type { SilenceRequest } from './silences';
+// For settings files: the editor and admin API locked (adminAuth from the console's admins, same-origin JSON only).
+export { lockEditor } from './editor-lock';
 
 // The alert envelope: types, validation, priority, fingerprint, lifecycle errors.
 export * from './model/types';

@@ -38,7 +38,10 @@ export interface HttpResult {
 }
 
 export interface RequestOptions {
+  /** Sent as JSON. */
   body?: unknown;
+  /** Sent as it is, with the Content-Type the headers give (a form, plain text). */
+  text?: string;
   headers?: Record<string, string>;
   agent?: http.Agent;
   timeoutMs?: number;
@@ -82,7 +85,7 @@ export async function request(port: number, method: string, urlPath: string, opt
 }
 
 function rawRequest(port: number, method: string, urlPath: string, options: RequestOptions = {}): Promise<HttpResult> {
-  const payload = options.body === undefined ? undefined : Buffer.from(JSON.stringify(options.body));
+  const payload = options.text !== undefined ? Buffer.from(options.text) : options.body === undefined ? undefined : Buffer.from(JSON.stringify(options.body));
   return new Promise((resolve, reject) => {
     const req = http.request(
       {
@@ -107,6 +110,19 @@ function rawRequest(port: number, method: string, urlPath: string, options: Requ
     req.on('error', reject);
     req.end(payload);
   });
+}
+
+/** The npm start settings (settings.ts, built): the editor locked, the demo users. */
+export const START_SETTINGS = path.join(PACKAGE_ROOT, 'dist', 'settings.js');
+
+/**
+ * An editor access token, got the way the editor's login dialog gets one (a form POST to
+ * auth/token); undefined when the login is refused.
+ */
+export async function editorToken(port: number, username: string, password: string): Promise<string | undefined> {
+  const text = new URLSearchParams({ client_id: 'node-red-editor', grant_type: 'password', scope: '*', username, password }).toString();
+  const res = await rawRequest(port, 'POST', '/auth/token', { text, headers: { 'Content-Type': 'application/x-www-form-urlencoded' } });
+  return res.status === 200 ? (JSON.parse(res.text) as { access_token: string }).access_token : undefined;
 }
 
 export async function getJson<T>(port: number, urlPath: string): Promise<T> {

@@ -48,16 +48,21 @@ export function sessionFrom(req: IncomingMessage, runtime: ConsoleRuntime, touch
 }
 
 /**
- * A browser always sends Origin on cross-site POSTs and WebSocket handshakes; when it is there it
- * must name this host. Sec-Fetch-Site, where sent, must not say cross-site.
+ * A browser sends Origin on cross-site POSTs and WebSocket handshakes (Referer where a page
+ * withholds Origin); when either is there it must name this host, port included. Sec-Fetch-Site,
+ * where sent, must say same-origin (or none: typed or bookmarked): same-site is another port
+ * or sub-domain, another origin all the same. A request with none of them is no browser page's.
+ * The editor lock (../editor-lock.ts) applies the same rule to the admin API.
  */
 export function sameOrigin(req: IncomingMessage): boolean {
-  if (req.headers['sec-fetch-site'] === 'cross-site') return false;
-  const origin = req.headers.origin;
+  const site = req.headers['sec-fetch-site'];
+  if (site === 'cross-site' || site === 'same-site') return false;
+  const origin = req.headers.origin ?? req.headers.referer;
   if (origin === undefined) return true;
   try {
     return new URL(origin).host === req.headers.host;
   } catch {
+    // "null" (a sandboxed frame, a file: page, a no-referrer policy) is no origin of ours.
     return false;
   }
 }
@@ -117,6 +122,8 @@ function clientAddress(req: Request): string {
 export async function login(req: Request, res: Response, cookiePath: string): Promise<void> {
   const runtime = (res.locals as Partial<Locals>).runtime!;
   if (!sameOrigin(req)) throw new HttpError(403, 'cross-origin request refused');
+  // JSON only: a form from another site cannot send it without a CORS preflight.
+  if (!req.is('application/json')) throw new HttpError(415, 'send the login as application/json');
   const body = req.body as { username?: unknown; password?: unknown } | undefined;
   const username = body?.username;
   const password = body?.password;

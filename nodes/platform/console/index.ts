@@ -36,6 +36,12 @@ export function mountConsole(RED: NodeAPI, httpPath: string, current: () => Plat
   if (app && !mountedApps.has(app)) {
     mountedApps.add(app);
     const tileUrl = () => current()?.settings.console.map.tileUrl ?? '';
+    // Node-RED's admin app, mounted at the same root by default, adds `Access-Control-Allow-Origin: *`
+    // to every reply it passes on; the console is same-origin only.
+    app.use(httpPath, (_req: unknown, res: { removeHeader(name: string): void }, next: () => void) => {
+      res.removeHeader('Access-Control-Allow-Origin');
+      next();
+    });
     app.use(`${httpPath}/api`, createApiRouter(current, { basePath, log: RED.log }));
     app.use(httpPath, createAssetRouter(basePath, tileUrl));
   }

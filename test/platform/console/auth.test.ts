@@ -94,6 +94,14 @@ describe('console login and sessions', function () {
     assert.equal(broken.body.error, 'the body is not valid JSON');
   });
 
+  it('takes the login as JSON only: a form or plain text (what another site can send) gets 415', async () => {
+    for (const [type, body] of [['form', `username=operator&password=${encodeURIComponent(PASSWORD)}`], ['text/plain', JSON.stringify({ username: 'operator', password: PASSWORD })]]) {
+      const res = await httpNode().post('/impetus/api/login').type(type).send(body).expect(415);
+      assert.match(res.body.error, /application\/json/);
+      assert.equal(res.headers['set-cookie'], undefined);
+    }
+  });
+
   it('backs off after repeated failures, per user name and per address, with Retry-After', async () => {
     for (let i = 0; i < 3; i += 1) await httpNode().post('/impetus/api/login').send({ username: 'operator', password: `guess ${i}` }).expect(401);
     const blocked = await httpNode().post('/impetus/api/login').send({ username: 'operator', password: 'guess 4' }).expect(401);
