@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { isLoopback, lockEditor } from '../../nodes/platform/editor-lock';
-import type { LockableSettings , consoleAdmins} from '../../nodes/platform/editor-lock';
+import type { LockableSettings, consoleAdmins } from '../../nodes/platform/editor-lock';
 
 const HASH = '$2b$04$zYuJcYXWSpvFn8YYuaZE2.nMoyWTHWhVPy22g4Sk5F1pyV9xCjys2';
 

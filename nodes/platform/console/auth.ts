@@ -115,8 +115,9 @@ export function sessionBody(session: Session, view: View) {
   return { user: session.user, csrf: session.csrf, view };
 }
 
+/** The client's address: the socket's, or what a trusted proxy says (`httpServerOptions['trust proxy']`). */
 function clientAddress(req: Request): string {
-  return req.socket.remoteAddress ?? 'unknown';
+  return req.ip ?? req.socket.remoteAddress ?? 'unknown';
 }
 
 export async function login(req: Request, res: Response, cookiePath: string): Promise<void> {
@@ -130,8 +131,9 @@ export async function login(req: Request, res: Response, cookiePath: string): Pr
   if (typeof username !== 'string' || !username || username.length > 64) throw new HttpError(400, 'username must be a string of 1–64 characters');
   if (typeof password !== 'string' || !password || password.length > 1024) throw new HttpError(400, 'password must be a string of 1–1024 characters');
 
-  const keys = [`user:${username.toLowerCase()}`, `ip:${clientAddress(req)}`];
-  const wait = runtime.throttle.retryAfter(keys);
+  const who = username.toLowerCase();
+  const address = clientAddress(req);
+  const wait = runtime.throttle.retryAfter(who, address);
   if (wait > 0) {
     const seconds = Math.ceil(wait / 1000);
     throw new HttpError(429, `too many failed logins; try again in ${seconds} s`, { 'Retry-After': String(seconds) });
@@ -140,10 +142,10 @@ export async function login(req: Request, res: Response, cookiePath: string): Pr
   const user = settings.users.get(username);
   const ok = await bcrypt.compare(password, user?.passwordHash ?? DUMMY_HASH);
   if (!user || !ok) {
-    runtime.throttle.failed(keys);
+    runtime.throttle.failed(who, address);
     throw new HttpError(401, 'wrong user name or password');
   }
-  runtime.throttle.succeeded(keys);
+  runtime.throttle.succeeded(who, address);
   // A new id at every login, so a session id planted before login is worthless after it.
   const previous = parseCookies(req.headers.cookie).get(settings.session.cookieName);
   if (previous) runtime.sessions.destroy(previous);

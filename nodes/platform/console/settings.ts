@@ -28,8 +28,12 @@ export interface SessionSettings {
   /** Sessions kept at most; the oldest is dropped beyond it, so a login flood cannot fill memory. */
   maxSessions?: number;
   loginBackoff?: {
-    /** Failed logins (per user name and per client address) before the back-off starts. */
+    /** Failed logins of one user name from one address before that pair waits. */
     freeAttempts?: number;
+    /** Failed logins from one address, whatever the user name, before the address waits. */
+    addressAttempts?: number;
+    /** Addresses the user never logged in from that failed for one user before such addresses wait. */
+    userAddresses?: number;
     /** The first wait; it doubles with every further failure… */
     baseSeconds?: number;
     /** …up to this. */
@@ -72,7 +76,7 @@ export interface ResolvedConsoleSettings {
     secure: 'auto' | boolean;
     cookieName: string;
     maxSessions: number;
-    backoff: { freeAttempts: number; baseMs: number; maxMs: number };
+    backoff: { freeAttempts: number; addressAttempts: number; userAddresses: number; baseMs: number; maxMs: number };
   };
   viewsDir?: string;
   map: { tileUrl: string; attribution: string; maxZoom: number; center?: [number, number]; zoom?: number; sites: GeoJsonFeatureCollection };
@@ -125,6 +129,8 @@ function resolveSession(raw: SessionSettings | undefined): ResolvedConsoleSettin
     maxSessions: number(s.maxSessions, 'session.maxSessions', 10_000, 1, 1_000_000),
     backoff: {
       freeAttempts: number(b.freeAttempts, 'session.loginBackoff.freeAttempts', 5, 0, 1000),
+      addressAttempts: number(b.addressAttempts, 'session.loginBackoff.addressAttempts', 20, 1, 100_000),
+      userAddresses: number(b.userAddresses, 'session.loginBackoff.userAddresses', 10, 1, 100_000),
       baseMs,
       maxMs: Math.max(baseMs, number(b.maxSeconds, 'session.loginBackoff.maxSeconds', 300, 0.01, 86_400) * 1000),
     },

@@ -28,7 +28,7 @@ describe('console settings', () => {
     assert.equal(s.session.idleMs, 30 * 60_000);
     assert.equal(s.session.secure, 'auto');
     assert.equal(s.session.cookieName, 'impetus_session');
-    assert.deepEqual(s.session.backoff, { freeAttempts: 5, baseMs: 1000, maxMs: 300_000 });
+    assert.deepEqual(s.session.backoff, { freeAttempts: 5, addressAttempts: 20, userAddresses: 10, baseMs: 1000, maxMs: 300_000 });
     assert.equal(s.map.tileUrl, '');
     assert.deepEqual(s.map.sites, { type: 'FeatureCollection', features: [] });
   });
@@ -43,6 +43,8 @@ describe('console settings', () => {
       [{ session: { secure: 'yes' as never } }, /session\.secure must be auto, true or false/],
       [{ session: { cookieName: 'a b' } }, /session\.cookieName/],
       [{ session: { loginBackoff: { freeAttempts: -1 } } }, /loginBackoff\.freeAttempts/],
+      [{ session: { loginBackoff: { addressAttempts: 0 } } }, /loginBackoff\.addressAttempts/],
+      [{ session: { loginBackoff: { userAddresses: 0 } } }, /loginBackoff\.userAddresses/],
       [{ map: { tileUrl: 'ftp://tiles/{z}/{x}/{y}.png' } }, /map\.tileUrl must be an http\(s\) URL template/],
       [{ map: { tileUrl: 'https://tiles.example/tile.png' } }, /map\.tileUrl/],
       [{ map: { center: [200, 0] } }, /map\.center must be \[latitude, longitude\]/],
