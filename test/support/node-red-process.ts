@@ -116,6 +116,21 @@ function rawRequest(port: number, method: string, urlPath: string, options: Requ
 export const START_SETTINGS = path.join(PACKAGE_ROOT, 'dist', 'settings.js');
 
 /**
+ * A runtime with the npm start settings (the editor locked) in `dir`/user, its flows one empty tab
+ * (`lock-tab`, label `locked`), ready once its console answers.
+ */
+export async function startLocked(dir: string, readyMs: number): Promise<{ runtime: NodeRedProcess; port: number }> {
+  const userDir = path.join(dir, 'user');
+  fs.mkdirSync(userDir);
+  fs.writeFileSync(path.join(userDir, 'flows.json'), JSON.stringify([{ id: 'lock-tab', type: 'tab', label: 'locked' }]));
+  const port = await freePort();
+  const runtime = new NodeRedProcess({ userDir, port, settings: START_SETTINGS, logFile: path.join(dir, 'node-red.log') });
+  await runtime.waitForLog(/\[info\] Started flows/, readyMs);
+  await runtime.waitForHttp('/impetus/api/alerts', readyMs);
+  return { runtime, port };
+}
+
+/**
  * An editor access token, got the way the editor's login dialog gets one (a form POST to
  * auth/token); undefined when the login is refused.
  */

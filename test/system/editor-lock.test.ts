@@ -7,7 +7,8 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { childEnv, editorToken, freePort, logProblems, NodeRedProcess, RED_JS, request, START_SETTINGS, SYSTEM_TEST_USER, tempDir } from '../support/node-red-process';
+import { childEnv, editorToken, logProblems, RED_JS, request, START_SETTINGS, startLocked, SYSTEM_TEST_USER, tempDir } from '../support/node-red-process';
+import type { NodeRedProcess } from '../support/node-red-process';
 
 const READY_MS = 90_000;
 const FORM = { 'Content-Type': 'application/x-www-form-urlencoded' };
@@ -38,13 +39,7 @@ describe('system: the editor is locked by default (npm start settings)', functio
 
   before(async () => {
     dir = tempDir('impetus-editor-lock-');
-    const userDir = path.join(dir, 'user');
-    fs.mkdirSync(userDir);
-    fs.writeFileSync(path.join(userDir, 'flows.json'), JSON.stringify([{ id: 'lock-tab', type: 'tab', label: 'locked' }]));
-    port = await freePort();
-    runtime = new NodeRedProcess({ userDir, port, settings: START_SETTINGS, logFile: path.join(dir, 'node-red.log') });
-    await runtime.waitForLog(/\[info\] Started flows/, READY_MS);
-    await runtime.waitForHttp('/impetus/api/alerts', READY_MS);
+    ({ runtime, port } = await startLocked(dir, READY_MS));
   });
 
   after(async () => {
