@@ -40,6 +40,7 @@ export class Platform {
     this.alerts = new AlertService(this.store, this.bus, this.validators, silences, {
       instance: settings.instance,
       fingerprintKeys: settings.fingerprintKeys,
+      dataLimits: settings.limits.alertData,
       escalation: settings.escalation.policy,
       clock,
       log: (message) => log.warn(message),
