@@ -3,6 +3,7 @@ import type { EventBus } from './bus/types';
 import type { DraftDefaults } from './model/draft';
 import { withChanges } from './model/copy';
 import { buildAlert } from './model/draft';
+import { alertToCapXml } from './export/cap';
 import { uuid7 } from './model/uuid7';
 import type { Change } from './model/lifecycle';
 import { acknowledge, addComment, assign, escalate, markSilenced, recordOccurrence, reopen, resolve } from './model/lifecycle';
@@ -23,6 +24,8 @@ export interface AlertServiceOptions {
   instance: string;
   fingerprintKeys: readonly string[];
   escalation: EscalationPolicy;
+  /** CAP sender (impetus.sender): a draft's `cap` block is tried against it before it is stored. */
+  sender?: string;
   /** Limits on a draft's `data` (impetus.limits.alertData); defaults to DEFAULT_ALERT_DATA_LIMITS. */
   dataLimits?: ValueLimits;
   clock?: Clock;
@@ -108,6 +111,7 @@ export class AlertService {
     });
     this.validators.assert('alert', candidate);
     this.validators.assertToolData(candidate.tool, candidate.data);
+    if (candidate.cap !== undefined) this.assertCapExports(candidate);
 
     const silence = this.silences.match(candidate, now);
     if (silence) candidate = markSilenced(candidate, silence, at);
@@ -210,6 +214,20 @@ export class AlertService {
       }
     }
     return escalated;
+  }
+
+  /**
+   * An alert's CAP export must never fail once it is stored: a `cap` block that CAP cannot
+   * carry is refused now, with the reason, instead of making the export answer 500 forever.
+   */
+  private assertCapExports(alert: Alert): void {
+    try {
+      alertToCapXml(alert, { sender: this.options.sender ?? 'impetus' });
+    } catch (err) {
+      throw new ValidationError('alert', [
+        { instancePath: '/cap', schemaPath: '#/cap', keyword: 'cap', params: {}, message: `cannot be exported as CAP: ${(err as Error).message}` } as never,
+      ]);
+    }
   }
 
   private scheduleEscalation(alert: Alert, now: number): Alert {

@@ -33,7 +33,7 @@ export { TransitionError } from './model/lifecycle';
 
 // Store and bus contracts (the adapters are chosen by the settings, in adapters.ts).
 export type { AlertStore, AlertQuery, Page, IngestResult, OutboxStore, OutboxEntry, OutboxEnqueue, DeliveryRef } from './store/types';
-export { ConflictError, NotFoundError } from './store/types';
+export { ConflictError, DuplicateIdError, NotFoundError } from './store/types';
 export type { EventBus, EventHandler } from './bus/types';
 
 // The Kafka client the Kafka bus and the kafka nodes share: kafkajs stays behind this one module.

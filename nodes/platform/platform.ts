@@ -41,6 +41,7 @@ export class Platform {
       instance: settings.instance,
       fingerprintKeys: settings.fingerprintKeys,
       dataLimits: settings.limits.alertData,
+      sender: settings.sender,
       escalation: settings.escalation.policy,
       clock,
       log: (message) => log.warn(message),

@@ -161,7 +161,16 @@ export function createApiRouter(current: () => Platform | undefined, options: Ap
     const consoleUrl = `${req.protocol}://${req.get('host')}${options.basePath()}`;
     const opts = { sender: platform.settings.sender, consoleUrl };
     const xml = req.params.format === 'xml';
-    const body = xml ? alertToCapXml(alert, opts) : capToJson(alertToCap(alert, opts), 2);
+    const exported = (a: Alert) => (xml ? alertToCapXml(a, opts) : capToJson(alertToCap(a, opts), 2));
+    let body: string;
+    try {
+      body = exported(alert);
+    } catch (err) {
+      // Stored before drafts' `cap` blocks were checked (alert-service.ts): export it as our own
+      // alert, without the damaged residual, rather than fail on every request.
+      if (alert.cap === undefined) throw err;
+      body = exported({ ...alert, cap: undefined });
+    }
     const file = `impetus-${alert.id.replace(/[^A-Za-z0-9._-]/g, '_')}.cap.${req.params.format}`;
     res.type(xml ? 'application/cap+xml' : 'application/json').attachment(file).send(body);
   }));
