@@ -69,3 +69,39 @@ describe('platform-owned fields of a draft', function () {
     await api().get('/impetus/api/alerts/old-1/cap.json').expect(200);
   });
 });
+
+describe('resource links and polygons of a draft', function () {
+  useRuntime();
+  beforeEach(async () => load(alertNodes, flow));
+  const MEDIA = `media/sha256:${'a'.repeat(64)}`;
+
+  it('takes http, https and our own media route as resources[].uri, and refuses javascript: and data:', async () => {
+    const ok = (await raise({ tool: 'firearm', event: 'e', zone: 'z', resources: [
+      { description: 'web', mimeType: 'text/html', uri: 'https://city.example/cam/4' },
+      { description: 'plain', mimeType: 'text/html', uri: 'HTTP://city.example/x' },
+      { description: 'ours', mimeType: 'image/jpeg', uri: MEDIA },
+    ] })).payload;
+    assert.equal(ok.resources.length, 3);
+    for (const uri of ['javascript:alert(1)', 'data:text/html,<script>alert(1)</script>', 'JaVaScRiPt:alert(1)', 'file:///etc/passwd', ' https://x.example', 'media/../../etc']) {
+      assert.match(await refused({ tool: 'firearm', event: 'e', resources: [{ description: 'x', mimeType: 'text/html', uri }] }), /\/resources\/0\/uri must match pattern/, uri);
+    }
+  });
+
+  it('closes an unclosed polygon ring, so the CAP polygon is closed', async () => {
+    const open = [[10.75, 59.91], [10.76, 59.91], [10.76, 59.92]];
+    const alert = (await raise({ tool: 'firearm', event: 'e', zone: 'z', location: { type: 'Polygon', coordinates: [open] } })).payload;
+    assert.deepEqual((alert.location as { coordinates: number[][][] }).coordinates[0], [...open, open[0]]);
+    const xml = (await api().get(`/impetus/api/alerts/${alert.id}/cap.xml`).expect(200)).text;
+    assert.match(xml, /<polygon>59\.91,10\.75 59\.91,10\.76 59\.92,10\.76 59\.91,10\.75<\/polygon>/);
+    const multi = (await raise({ tool: 'firearm', event: 'e2', zone: 'z', location: { type: 'MultiPolygon', coordinates: [[open], [[...open, open[0]]]] } })).payload;
+    for (const polygon of (multi.location as { coordinates: number[][][][] }).coordinates) assert.deepEqual(polygon[0].at(-1), polygon[0][0]);
+  });
+
+  it('exports a closed CAP polygon for an alert stored with an open ring', async () => {
+    const platform = platformFor(currentRed());
+    const stored = { ...buildAlert({ tool: 'firearm', event: 'Old', zone: 'z' }, { now: new Date().toISOString(), id: 'old-ring' }), location: { type: 'Polygon', coordinates: [[[1, 2], [3, 2], [3, 4], [1, 4]]] } } as unknown as Alert;
+    await platform.store.ingest(stored, (o) => o);
+    const xml = (await api().get('/impetus/api/alerts/old-ring/cap.xml').expect(200)).text;
+    assert.match(xml, /<polygon>2,1 2,3 4,3 4,1 2,1<\/polygon>/);
+  });
+});

@@ -1,6 +1,7 @@
 import { copyOwn } from './copy';
 import { computePriority } from './priority';
 import { fingerprint } from './fingerprint';
+import { closeRings } from './geometry';
 import type { Alert, AlertDraft, Category, Certainty, MessageStatus, Severity, Urgency } from './types';
 import { ValidationError } from './validate';
 
@@ -94,6 +95,7 @@ export function buildAlert(draft: unknown, ctx: DraftContext): Alert {
   const expires = toIso(d.expires, '/expires');
   if (expires !== undefined) alert.expires = expires;
   else if (Object.prototype.hasOwnProperty.call(alert, 'expires')) delete alert.expires;
+  if (d.location !== undefined) alert.location = closeRings(d.location);
   alert.resources = d.resources ?? [];
   alert.state = 'open';
   alert.comments = [];

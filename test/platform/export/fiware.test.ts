@@ -127,7 +127,7 @@ describe('FIWARE Alert export', () => {
     assert.equal(kv.validTo, '2026-03-02T08:31:12.250Z', 'resolution ends validity before expiry');
     assert.equal(kv.alertSource, `https://impetus.oslo.example/console/alerts/${alert.id}`);
     assert.equal(kv.dataProvider, 'IMPETUS Oslo');
-    assert.deepEqual(kv.seeAlso, ['https://impetus.oslo.example/media/7d9f1c1e/18231.jpg', 'store://clips/7d9f1c1e.mp4']);
+    assert.deepEqual(kv.seeAlso, ['https://impetus.oslo.example/media/7d9f1c1e/18231.jpg'], 'our own media route is relative: no use to a city platform');
     assert.deepEqual(kv.data, alert.data);
     assert.deepEqual(kv['@context'], FIWARE_ALERT_CONTEXT);
 
