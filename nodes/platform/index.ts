@@ -54,7 +54,8 @@ export type { Session, SessionUser } from './console/sessions';
 
 // Exports of an alert: CAP 1.2 and FIWARE.
 export { alertToCap, capToAlert, capToXml, xmlToCap, capToJson, jsonToCap, alertToCapXml, capXmlToAlert, CapError } from './export/cap';
-export { alertToFiwareKeyValues, alertToFiwareNgsiLd } from './export/fiware';
+export { alertToFiware, alertToFiwareKeyValues, alertToFiwareNgsiLd, FIWARE_REPRESENTATIONS } from './export/fiware';
+export type { FiwareRepresentation, FiwareOptions } from './export/fiware';
 
 // Node conventions, also reachable without the platform through ./node-kit.
 export * from './node-kit';
