@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Node, NodeAPI, NodeDef, NodeMessageInFlow } from 'node-red';
-import { PACKAGE_ROOT, StatusReporter } from '../platform/node-kit';
+import { onInput, PACKAGE_ROOT, StatusReporter } from '../platform/node-kit';
 import { parseZones, type CameraInfo } from './frame';
 import { isStreamUrl, startSource, type Source, type SourceOptions } from './sources';
 
@@ -146,7 +146,7 @@ export = function (RED: NodeAPI): void {
       return path.isAbsolute(f) || fs.existsSync(inUserDir) || !fs.existsSync(inPackage) ? inUserDir : inPackage;
     };
 
-    node.on('input', (msg: NodeMessageInFlow, _send: unknown, done: (err?: Error) => void) => {
+    onInput(node, status, (msg: NodeMessageInFlow, _send: unknown, done: (err?: Error) => void) => {
       const command = String(msg.payload ?? '').toLowerCase();
       if (command !== 'start' && command !== 'stop' && command !== 'restart') return done(new Error(RED._('impetus-camera-in.errors.command')));
       // A restart waits for the old ffmpeg to go: two processes never read one camera.

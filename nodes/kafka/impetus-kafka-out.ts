@@ -1,7 +1,7 @@
 import type { Node, NodeAPI, NodeDef, NodeMessageInFlow } from 'node-red';
 import type { OutgoingMessage } from '../platform';
 import { Compression, isTooLarge } from '../platform';
-import { asError, StatusReporter } from '../platform/node-kit';
+import { asError, onInput, StatusReporter } from '../platform/node-kit';
 import { DeliveryQueue } from './delivery-queue';
 import type { KafkaBrokerNode } from './broker-config';
 import type { OutRecord } from './records';
@@ -66,7 +66,7 @@ export = function (RED: NodeAPI): void {
       node.error(asError(err).message);
     }
 
-    node.on('input', (msg: NodeMessageInFlow, _send: unknown, done: (err?: Error) => void) => {
+    onInput(node, status, (msg: NodeMessageInFlow, _send: unknown, done: (err?: Error) => void) => {
       if (!queue) {
         done(new Error(RED._('impetus-kafka-out.errors.notConfigured')));
         return;

@@ -1,6 +1,7 @@
 /** Conversions between Node-RED messages and Kafka records, for kafka-in and kafka-out. */
 import type { NodeMessageInFlow } from 'node-red';
 import type { Headers, OutgoingMessage } from '../platform';
+import { checkParsed } from '../platform/node-kit';
 
 export interface OutRecord {
   topic: string;
@@ -44,7 +45,7 @@ export function toRecord(msg: NodeMessageInFlow & { [key: string]: unknown }, de
 /** Errors a second attempt cannot fix: the message is bad, not the moment. */
 export function isPermanent(err: Error): boolean {
   const code = (err as { code?: string }).code;
-  return code === 'IMPETUS_INVALID' || code === 'IMPETUS_KAFKA_DECODE' || code === 'IMPETUS_KAFKA_TOO_LARGE' || err.name === 'ValidationError';
+  return code === 'IMPETUS_INVALID' || code === 'IMPETUS_LIMIT' || code === 'IMPETUS_KAFKA_DECODE' || code === 'IMPETUS_KAFKA_TOO_LARGE' || err.name === 'ValidationError';
 }
 
 class DecodeError extends Error {
@@ -56,11 +57,14 @@ export function decode(value: Buffer | null, how: 'json' | 'string' | 'buffer' |
   if (how === 'buffer') return value;
   const text = value.toString('utf8');
   if (how === 'string') return text;
+  let parsed: unknown;
   try {
-    return JSON.parse(text);
+    parsed = JSON.parse(text);
   } catch (err) {
     throw new DecodeError(`record is not JSON: ${(err as Error).message}`);
   }
+  checkParsed(parsed, 'the record');
+  return parsed;
 }
 
 export function decodeHeaders(headers: Headers | undefined): Record<string, string> {

@@ -3,16 +3,20 @@ import type { EventBus } from './bus/types';
 import type { DraftDefaults } from './model/draft';
 import { withChanges } from './model/copy';
 import { buildAlert } from './model/draft';
+import { alertToCapXml } from './export/cap';
 import { uuid7 } from './model/uuid7';
 import type { Change } from './model/lifecycle';
 import { acknowledge, addComment, assign, escalate, markSilenced, recordOccurrence, reopen, resolve } from './model/lifecycle';
 import type { Alert, LifecycleEvent, LifecycleType, Silence } from './model/types';
 import type { Validators } from './model/validate';
+import { ValidationError } from './model/validate';
 import type { EscalationPolicy } from './settings';
 import type { SilenceRegistry, SilenceRequest } from './silences';
 import { matches } from './silences';
 import type { AlertStore, IngestResult } from './store/types';
 import { ConflictError, NotFoundError } from './store/types';
+import type { ValueLimits } from './limits';
+import { checkValue, DEFAULT_ALERT_DATA_LIMITS } from './limits';
 
 export type Clock = () => number;
 
@@ -20,6 +24,10 @@ export interface AlertServiceOptions {
   instance: string;
   fingerprintKeys: readonly string[];
   escalation: EscalationPolicy;
+  /** CAP sender (impetus.sender): a draft's `cap` block is tried against it before it is stored. */
+  sender?: string;
+  /** Limits on a draft's `data` (impetus.limits.alertData); defaults to DEFAULT_ALERT_DATA_LIMITS. */
+  dataLimits?: ValueLimits;
   clock?: Clock;
   log?: (message: string) => void;
 }
@@ -43,6 +51,27 @@ export interface ActionRequest {
 }
 
 const MAX_CAS_ATTEMPTS = 5;
+
+/**
+ * `data` is the one open-ended part of a draft (the envelope schema bounds the rest): it is
+ * measured before anything walks it, so a 10 MB payload is refused here rather than stored,
+ * listed with every page and refused later by a CAP importer.
+ */
+function checkDraftData(draft: unknown, limits: ValueLimits): void {
+  if (draft === null || typeof draft !== 'object') return;
+  let data: unknown;
+  try {
+    data = (draft as { data?: unknown }).data;
+  } catch {
+    data = draft; // a throwing getter: checkValue below reports it on the draft itself
+  }
+  const breach = data === undefined ? undefined : checkValue(data, limits);
+  if (breach) {
+    throw new ValidationError('alert', [
+      { instancePath: '/data', schemaPath: '#/limits/alertData', keyword: 'limits', params: {}, message: `${breach.reason} (impetus.limits.alertData)` } as never,
+    ]);
+  }
+}
 
 /**
  * The alert backbone: turns drafts into stored alerts (dedup, silences, escalation), applies
@@ -71,6 +100,7 @@ export class AlertService {
   async raise(draft: unknown, options: RaiseOptions = {}): Promise<IngestResult> {
     const now = this.clock();
     const at = new Date(now).toISOString();
+    checkDraftData(draft, this.options.dataLimits ?? DEFAULT_ALERT_DATA_LIMITS);
     let candidate = buildAlert(draft, {
       now: at,
       id: uuid7(now),
@@ -81,6 +111,7 @@ export class AlertService {
     });
     this.validators.assert('alert', candidate);
     this.validators.assertToolData(candidate.tool, candidate.data);
+    if (candidate.cap !== undefined) this.assertCapExports(candidate);
 
     const silence = this.silences.match(candidate, now);
     if (silence) candidate = markSilenced(candidate, silence, at);
@@ -183,6 +214,20 @@ export class AlertService {
       }
     }
     return escalated;
+  }
+
+  /**
+   * An alert's CAP export must never fail once it is stored: a `cap` block that CAP cannot
+   * carry is refused now, with the reason, instead of making the export answer 500 forever.
+   */
+  private assertCapExports(alert: Alert): void {
+    try {
+      alertToCapXml(alert, { sender: this.options.sender ?? 'impetus' });
+    } catch (err) {
+      throw new ValidationError('alert', [
+        { instancePath: '/cap', schemaPath: '#/cap', keyword: 'cap', params: {}, message: `cannot be exported as CAP: ${(err as Error).message}` } as never,
+      ]);
+    }
   }
 
   private scheduleEscalation(alert: Alert, now: number): Alert {

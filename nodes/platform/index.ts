@@ -35,7 +35,7 @@ export { TransitionError } from './model/lifecycle';
 
 // Store and bus contracts (the adapters are chosen by the settings, in adapters.ts).
 export type { AlertStore, AlertQuery, Page, IngestResult, OutboxStore, OutboxEntry, OutboxEnqueue, DeliveryRef } from './store/types';
-export { ConflictError, NotFoundError } from './store/types';
+export { ConflictError, DuplicateIdError, NotFoundError } from './store/types';
 export type { EventBus, EventHandler } from './bus/types';
 
 // The Kafka client the Kafka bus and the kafka nodes share: kafkajs stays behind this one module.
@@ -56,7 +56,8 @@ export type { Session, SessionUser } from './console/sessions';
 
 // Exports of an alert: CAP 1.2 and FIWARE.
 export { alertToCap, capToAlert, capToXml, xmlToCap, capToJson, jsonToCap, alertToCapXml, capXmlToAlert, CapError } from './export/cap';
-export { alertToFiwareKeyValues, alertToFiwareNgsiLd } from './export/fiware';
+export { alertToFiware, alertToFiwareKeyValues, alertToFiwareNgsiLd, FIWARE_REPRESENTATIONS } from './export/fiware';
+export type { FiwareRepresentation, FiwareOptions } from './export/fiware';
 
 // Node conventions, also reachable without the platform through ./node-kit.
 export * from './node-kit';

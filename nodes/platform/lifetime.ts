@@ -18,6 +18,7 @@ import { mountConsole } from './console';
 import { Platform } from './platform';
 import type { ImpetusSettings } from './settings';
 import { resolveSettings } from './settings';
+import { setMessageLimits } from './limits';
 
 /** Keyed by the runtime's event emitter, which all node modules of one runtime share. */
 const platforms = new Map<object, Platform>();
@@ -85,6 +86,8 @@ export function platformFor(RED: NodeAPI): Platform {
   let platform = platforms.get(key);
   if (!platform) {
     const settings = resolveSettings((RED.settings as unknown as { impetus?: ImpetusSettings }).impetus, RED.settings.userDir);
+    // Every IMPETUS node of this process measures its input against these (node-kit's onInput).
+    setMessageLimits(settings.limits.message);
     platform = new Platform(settings, RED.log);
     platforms.set(key, platform);
   }

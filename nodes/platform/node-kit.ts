@@ -1,4 +1,5 @@
 import type { Node, NodeMessage, NodeMessageInFlow, NodeStatus } from 'node-red';
+import { checkValue, currentMessageLimits, defuseMessage, describeThrown } from './limits';
 
 export type Done = (err?: Error) => void;
 export type Send = (msg: NodeMessage | Array<NodeMessage | NodeMessage[] | null>) => void;
@@ -84,14 +85,69 @@ export class StatusReporter {
 }
 
 export function asError(err: unknown): Error {
-  return err instanceof Error ? err : new Error(String(err));
+  return err instanceof Error ? err : new Error(describeThrown(err));
 }
 
 /** The input-handler failure path: red status, then `done(err)` so Catch nodes see it. */
 export function fail(status: StatusReporter, done: Done, err: unknown): void {
   const error = asError(err);
-  status.error(error.message);
+  status.error(describeThrown(error));
   done(error);
+}
+
+/**
+ * `done` that cannot throw. On failure Node-RED clones the message for each Catch node (and on
+ * success for each Complete node); a message too deep or with a throwing getter would make that
+ * clone throw, which inside a promise ends the runtime. So the parts of a failed message that
+ * break the limits are replaced by a note first, and whatever still throws is logged.
+ */
+function guardDone(node: Node, msg: object, done: Done): Done {
+  return (err?: Error) => {
+    try {
+      if (err && !defuseMessage(msg)) {
+        // Nothing safe to hand a Catch node: the failure goes to the log and the message ends here.
+        node.error(describeThrown(err));
+        done();
+        return;
+      }
+      done(err);
+    } catch (thrown) {
+      node.error(`${err ? `${describeThrown(err)}; ` : ''}the message could not be passed on: ${describeThrown(thrown)}`);
+    }
+  };
+}
+
+/**
+ * `node.on('input')` for every IMPETUS node: the message is measured against the depth and size
+ * limits (impetus.limits.message) before the listener sees it, a message that breaks them fails
+ * with a clear error, and `done` never throws (see guardDone). A listener that throws fails the
+ * message the same way.
+ */
+export function onInput(node: Node, status: StatusReporter, listener: (msg: NodeMessageInFlow, send: Send, done: Done) => void): void {
+  node.on('input', (msg: NodeMessageInFlow, send: Send, done: Done) => {
+    const safeDone = guardDone(node, msg, done);
+    const breach = checkValue(msg, currentMessageLimits(), true);
+    if (breach) {
+      fail(status, safeDone, new InputLimitError(`message refused: ${breach.key === undefined ? 'it' : `msg.${breach.key}`} ${breach.reason}`));
+      return;
+    }
+    try {
+      listener(msg, send, safeDone);
+    } catch (err) {
+      fail(status, safeDone, err);
+    }
+  });
+}
+
+/** A message over the limits; `code` lets a Catch node's flow tell it from other failures. */
+export class InputLimitError extends RangeError {
+  readonly code = 'IMPETUS_LIMIT';
+}
+
+/** For what a node parses itself (JSON text, a Kafka record): throws InputLimitError naming `what`. */
+export function checkParsed(value: unknown, what: string): void {
+  const breach = checkValue(value, currentMessageLimits());
+  if (breach) throw new InputLimitError(`${what} ${breach.reason}`);
 }
 
 /**
@@ -99,10 +155,10 @@ export function fail(status: StatusReporter, done: Done, err: unknown): void {
  * it gets fails with that error, so Catch nodes see why nothing comes out.
  */
 export function refuseInput(node: Node, status: StatusReporter, err: unknown): void {
-  const error = err as Error;
+  const error = asError(err);
   status.error(error.message);
   node.error(error.message);
-  node.on('input', (_m: unknown, _s: unknown, done: (e?: Error) => void) => done(error));
+  onInput(node, status, (_m, _s, done) => done(error));
 }
 
 /**
@@ -118,7 +174,7 @@ export function handleInput(
   onClose?: () => void | Promise<void>,
 ): void {
   const pending = new Set<Promise<void>>();
-  node.on('input', (msg: NodeMessageInFlow, send: Send, done: Done) => {
+  onInput(node, status, (msg, send, done) => {
     const work: Promise<void> = handler(msg, send)
       .then(
         () => done(),
@@ -142,4 +198,6 @@ export { PACKAGE_ROOT, SCHEMA_DIR } from './paths';
 export { serve, emit, WorkerRpc, RestartingRpc } from './worker-rpc';
 export type { Reply, RpcOptions, RestartOptions } from './worker-rpc';
 export { translator } from './i18n';
+export { checkValue, DEFAULT_MESSAGE_LIMITS, DEFAULT_ALERT_DATA_LIMITS } from './limits';
+export type { ValueLimits, LimitBreach } from './limits';
 export type { Translate } from './i18n';

@@ -40,6 +40,8 @@ export class Platform {
     this.alerts = new AlertService(this.store, this.bus, this.validators, silences, {
       instance: settings.instance,
       fingerprintKeys: settings.fingerprintKeys,
+      dataLimits: settings.limits.alertData,
+      sender: settings.sender,
       escalation: settings.escalation.policy,
       clock,
       log: (message) => log.warn(message),

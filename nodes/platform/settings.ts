@@ -2,6 +2,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { DEFAULT_FINGERPRINT_KEYS } from './model/fingerprint';
 import type { Priority } from './model/types';
+import type { ValueLimits } from './limits';
+import { DEFAULT_ALERT_DATA_LIMITS, DEFAULT_MESSAGE_LIMITS } from './limits';
 import type { ConsoleSettings, ResolvedConsoleSettings } from './console/settings';
 import { resolveConsoleSettings } from './console/settings';
 import type { KafkaBusSettings, MongoStoreSettings, ResolvedKafkaBus, ResolvedMongoStore } from './scale-settings';
@@ -47,6 +49,11 @@ export interface ImpetusSettings extends ConsoleSettings {
     tickSeconds?: number;
   };
   fingerprintKeys?: string[];
+  /**
+   * Depth and size limits (limits.ts): `message` for every message an IMPETUS node receives,
+   * `alertData` for an alert's `data`. Each of `maxDepth`, `maxBytes`, `maxValues` may be set alone.
+   */
+  limits?: { message?: Partial<ValueLimits>; alertData?: Partial<ValueLimits> };
 }
 
 export interface ResolvedSettings {
@@ -58,6 +65,7 @@ export interface ResolvedSettings {
   retention: { resolvedDays: number; intervalMinutes: number };
   escalation: { policy: EscalationPolicy; tickSeconds: number };
   fingerprintKeys: string[];
+  limits: { message: ValueLimits; alertData: ValueLimits };
   console: ResolvedConsoleSettings;
 }
 
@@ -73,6 +81,15 @@ function positive(value: unknown, name: string, fallback: number, allowZero = fa
     throw new Error(`impetus settings: ${name} must be a ${allowZero ? 'non-negative' : 'positive'} number`);
   }
   return value;
+}
+
+function limits(raw: Partial<ValueLimits> | undefined, name: string, defaults: ValueLimits): ValueLimits {
+  const whole = (value: unknown, key: keyof ValueLimits): number => {
+    const n = positive(value, `limits.${name}.${key}`, defaults[key]);
+    if (!Number.isInteger(n)) throw new Error(`impetus settings: limits.${name}.${key} must be a whole number`);
+    return n;
+  };
+  return { maxDepth: whole(raw?.maxDepth, 'maxDepth'), maxBytes: whole(raw?.maxBytes, 'maxBytes'), maxValues: whole(raw?.maxValues, 'maxValues') };
 }
 
 /** Fills defaults and rejects nonsense early, so a typo in settings.js fails at start-up and not at 3 a.m. */
@@ -112,6 +129,10 @@ export function resolveSettings(raw: ImpetusSettings | undefined, userDir: strin
     },
     escalation: { policy, tickSeconds: positive(s.escalation?.tickSeconds, 'escalation.tickSeconds', 10) },
     fingerprintKeys: s.fingerprintKeys ?? [...DEFAULT_FINGERPRINT_KEYS],
+    limits: {
+      message: limits(s.limits?.message, 'message', DEFAULT_MESSAGE_LIMITS),
+      alertData: limits(s.limits?.alertData, 'alertData', DEFAULT_ALERT_DATA_LIMITS),
+    },
     console: resolveConsoleSettings(s, base),
   };
 }

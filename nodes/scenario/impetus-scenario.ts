@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import type { Node, NodeAPI, NodeDef, NodeMessage, NodeMessageInFlow, NodeStatus } from 'node-red';
 import { describeSchemaErrors, ValidationError, Validators } from '../platform';
 import type { Done, Send } from '../platform/node-kit';
-import { asError, fail, PACKAGE_ROOT, StatusReporter, translator } from '../platform/node-kit';
+import { asError, fail, onInput, PACKAGE_ROOT, StatusReporter, translator } from '../platform/node-kit';
 import { MAX_FILE_BYTES, MAX_SPEED, Player, checkSpeed, compileTimeline } from './timeline';
 import type { CompiledTimeline, PlayerSnapshot, ScheduledEvent, Timeline } from './timeline';
 
@@ -330,15 +330,16 @@ export = function (RED: NodeAPI): void {
       done();
     }
 
-    node.on('input', async (msg: NodeMessageInFlow, _send: Send, done: Done) => {
+    onInput(node, status, (msg: NodeMessageInFlow, _send: Send, done: Done) => {
       // Messages that arrive while a file is still loading wait for it, in arrival order.
-      await ready;
-      if (closed) return done();
-      try {
-        handle(msg, done);
-      } catch (err) {
-        fail(status, done, err);
-      }
+      void ready.then(() => {
+        if (closed) return done();
+        try {
+          handle(msg, done);
+        } catch (err) {
+          fail(status, done, err);
+        }
+      });
     });
 
     node.on('close', (_removed: boolean, done: () => void) => {

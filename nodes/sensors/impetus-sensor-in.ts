@@ -9,7 +9,7 @@
 import * as path from 'node:path';
 import type { Node, NodeAPI, NodeDef, NodeMessage, NodeMessageInFlow } from 'node-red';
 import type { Send } from '../platform/node-kit';
-import { handleInput, refuseInput, StatusReporter, translator } from '../platform/node-kit';
+import { checkParsed, handleInput, refuseInput, StatusReporter, translator } from '../platform/node-kit';
 import { quietSensorDraft } from './availability';
 import { CsvError, CsvParser, sniffDelimiter } from './csv';
 import { CsvLayoutError, CsvReadings } from './csv-readings';
@@ -177,6 +177,7 @@ export = function (RED: NodeAPI): void {
         } catch (err) {
           throw new Error(t('errors.notJson', { detail: (err as Error).message }));
         }
+        checkParsed(payload, 'the JSON payload');
       }
       if (settings.format === 'csv') throw new Error(t('errors.csvNeedsText'));
       readPayload(payload, settings.format, out);

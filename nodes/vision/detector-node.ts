@@ -3,7 +3,7 @@ import { isFrameMessage, type FrameMessage } from '../camera/frame';
 import type { AlertDraft } from '../platform';
 import { platformFor } from '../platform';
 import type { Done, Send } from '../platform/node-kit';
-import { asError, StatusReporter } from '../platform/node-kit';
+import { asError, onInput, StatusReporter } from '../platform/node-kit';
 import { AlertPolicy, type ZonedDetection } from './alerting';
 import { annotate } from './annotate';
 import { Detector } from './detector';
@@ -148,7 +148,7 @@ export function registerDetector(RED: NodeAPI, profile: DetectorProfile): void {
       return draft;
     }
 
-    node.on('input', (msg: NodeMessageInFlow, send: Send, done: Done) => {
+    onInput(node, status, (msg: NodeMessageInFlow, send: Send, done: Done) => {
       const m = msg as unknown as Record<string, unknown>;
       if (!isFrameMessage(m)) {
         const error = new TypeError('expected a frame: msg.payload an image Buffer and msg.camera.id (use impetus-camera-in)');

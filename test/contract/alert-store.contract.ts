@@ -4,7 +4,7 @@ import { buildAlert } from '../../nodes/platform/model/draft';
 import { acknowledge, escalate, markSilenced, recordOccurrence, reopen, resolve } from '../../nodes/platform/model/lifecycle';
 import type { Alert, Silence } from '../../nodes/platform/model/types';
 import { Validators } from '../../nodes/platform/model/validate';
-import { ConflictError, NotFoundError } from '../../nodes/platform/store/types';
+import { ConflictError, DuplicateIdError, NotFoundError } from '../../nodes/platform/store/types';
 import type { AlertStore, IngestResult, MergeOccurrence, OpenCount, Page } from '../../nodes/platform/store/types';
 
 /**
@@ -162,6 +162,14 @@ export function alertStoreContract(name: string, factory: () => Promise<AlertSto
         assert.equal(b.outcome, 'created');
         assert.notEqual(a.alert.id, b.alert.id);
         assert.equal((await store.query({})).total, 2);
+      });
+
+      it('refuses a new alert whose id is taken with DuplicateIdError, and keeps the stored one', async function () {
+        const a = await ingest(candidate({ source: { ref: 'cam-1' } }));
+        const clash = { ...candidate({ source: { ref: 'cam-2' }, event: 'Something else' }), id: a.alert.id };
+        await assert.rejects(ingest(clash), (err: Error) => err instanceof DuplicateIdError && (err as DuplicateIdError).code === 'IMPETUS_DUPLICATE_ID' && err.message.includes(a.alert.id));
+        assert.deepEqual(await store.get(a.alert.id), a.alert);
+        assert.equal((await store.query({})).total, 1);
       });
 
       it('starts a new alert after resolution, linked to the most recent resolved one by previousId', async function () {

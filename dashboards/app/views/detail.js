@@ -14,6 +14,17 @@ const HISTORY_LABEL = {
 const scalar = (v) => v === null || typeof v !== 'object';
 
 /**
+ * A resource as a link only to our own media route or to http(s): stored alerts are checked
+ * (schemas/alert.schema.json), and this holds for anything older or from elsewhere too.
+ */
+function resourceLink(alert, r) {
+  const digest = r.digest ?? /^media\/(sha256:[0-9a-f]{64})$/i.exec(r.uri ?? '')?.[1];
+  if (digest) return h('a', { href: `api/alerts/${encodeURIComponent(alert.id)}/media/${encodeURIComponent(digest)}`, target: '_blank', rel: 'noopener' }, r.description);
+  if (typeof r.uri === 'string' && /^https?:\/\/\S+$/i.test(r.uri)) return h('a', { href: r.uri, target: '_blank', rel: 'noopener noreferrer' }, r.description);
+  return r.description;
+}
+
+/**
  * One value of a tool's data, generically: scalars as text, a flat object as "key value" pairs,
  * a list of flat objects (detections, contributions…) as a small table, anything deeper as JSON.
  */
@@ -110,7 +121,7 @@ export function mount(container, app, id) {
     const others = alert.resources.filter((r) => !pictures.includes(r));
     return [
       pictures.length ? h('div.images', pictures.map((r) => h('figure', h('img', { src: `api/alerts/${encodeURIComponent(alert.id)}/media/${encodeURIComponent(r.digest)}`, alt: r.description, loading: 'lazy' }), h('figcaption', r.description)))) : null,
-      others.length ? h('ul.resources', others.map((r) => h('li', r.digest ? h('a', { href: `api/alerts/${encodeURIComponent(alert.id)}/media/${encodeURIComponent(r.digest)}`, target: '_blank', rel: 'noopener' }, r.description) : r.uri ? h('a', { href: r.uri, target: '_blank', rel: 'noopener noreferrer' }, r.description) : r.description, ` (${r.mimeType})`))) : null,
+      others.length ? h('ul.resources', others.map((r) => h('li', resourceLink(alert, r), ` (${r.mimeType})`))) : null,
     ];
   }
 

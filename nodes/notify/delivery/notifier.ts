@@ -1,7 +1,7 @@
 import type { Node, NodeAPI, NodeDef, NodeMessageInFlow } from 'node-red';
 import type { Alert, LifecycleEvent } from '../../platform';
 import type { Done } from '../../platform/node-kit';
-import { fail, StatusReporter } from '../../platform/node-kit';
+import { fail, onInput, StatusReporter } from '../../platform/node-kit';
 import type { ChatConnection } from './connection';
 import type { DeliveryEngine, Outcome } from './engine';
 import type { AlertNotice, MediaOptions, NoticeAlert } from './notice';
@@ -136,7 +136,7 @@ export function startNotifier(RED: NodeAPI, node: Node, config: NotifierDef, typ
   // done() once the notification is durably in the outbox: from then on it is delivered even
   // across a restart. A failure (bad alert, disallowed chat, store down) goes to Catch nodes.
   const inputs = new Set<Promise<void>>();
-  node.on('input', (msg: NodeMessageInFlow, _send: unknown, done: Done) => {
+  onInput(node, status, (msg: NodeMessageInFlow, _send: unknown, done: Done) => {
     const work: Promise<void> = handle(msg as NotifyMessage)
       .then(
         () => done(),

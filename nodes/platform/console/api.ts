@@ -11,6 +11,8 @@ import { TOOLS } from './tools';
 import { canAct, canSee, hasPage, restrictQuery, seesEveryTool, seesTool } from './views';
 import type { View } from './views';
 import { alertToCap, alertToCapXml, capToJson } from '../export/cap';
+import { alertToFiware, FIWARE_REPRESENTATIONS } from '../export/fiware';
+import type { FiwareRepresentation } from '../export/fiware';
 import { TransitionError } from '../model/lifecycle';
 import type { Alert } from '../model/types';
 import { PRIORITIES, SEVERITIES, STATES, STATUSES } from '../model/types';
@@ -161,9 +163,31 @@ export function createApiRouter(current: () => Platform | undefined, options: Ap
     const consoleUrl = `${req.protocol}://${req.get('host')}${options.basePath()}`;
     const opts = { sender: platform.settings.sender, consoleUrl };
     const xml = req.params.format === 'xml';
-    const body = xml ? alertToCapXml(alert, opts) : capToJson(alertToCap(alert, opts), 2);
+    const exported = (a: Alert) => (xml ? alertToCapXml(a, opts) : capToJson(alertToCap(a, opts), 2));
+    let body: string;
+    try {
+      body = exported(alert);
+    } catch (err) {
+      // Stored before drafts' `cap` blocks were checked (alert-service.ts): export it as our own
+      // alert, without the damaged residual, rather than fail on every request.
+      if (alert.cap === undefined) throw err;
+      body = exported({ ...alert, cap: undefined });
+    }
     const file = `impetus-${alert.id.replace(/[^A-Za-z0-9._-]/g, '_')}.cap.${req.params.format}`;
     res.type(xml ? 'application/cap+xml' : 'application/json').attachment(file).send(body);
+  }));
+
+  // FIWARE Smart Data Models Alert, for city platforms (Orion-LD, Scorpio): NGSI-LD normalized by
+  // default, key-values with ?options=keyValues, and without @context (NGSI-v2 brokers) with ?context=none.
+  router.get('/alerts/:id/fiware.json', readsAlerts, withPlatform(async (platform, req, res) => {
+    const alert = await visibleAlert(platform, locals(res).view, req.params.id);
+    const representation = req.query.options === undefined ? 'normalized' : String(req.query.options);
+    if (!(FIWARE_REPRESENTATIONS as readonly string[]).includes(representation)) throw new HttpError(400, `options must be ${FIWARE_REPRESENTATIONS.join(' or ')}`);
+    if (req.query.context !== undefined && req.query.context !== 'none') throw new HttpError(400, 'context must be none or left out');
+    const context = req.query.context !== 'none';
+    const consoleUrl = `${req.protocol}://${req.get('host')}${options.basePath()}`;
+    const entity = alertToFiware(alert, representation as FiwareRepresentation, { consoleUrl, context });
+    res.type(context ? 'application/ld+json' : 'application/json').send(JSON.stringify(entity, null, 2));
   }));
 
   router.get('/alerts/:id/media/:digest', readsAlerts, withPlatform(async (platform, req, res) => {

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import type { MessageStatus, Resource, Severity } from '../model/types';
 import type { CapResource, CapSeverity, CapStatus } from './cap-model';
 import { xmlText } from './cap-model';
+import { isResourceUri } from '../model/uri';
 import { epochMs } from './time';
 
 /**
@@ -84,7 +85,8 @@ function resourceFromCap(r: CapResource): Resource {
   return compact({
     description: r.resourceDesc === '' ? 'resource' : clip(r.resourceDesc, 1024),
     mimeType: MIME.test(r.mimeType) ? r.mimeType : 'application/octet-stream',
-    uri: r.uri !== undefined && Array.from(r.uri).length <= 4096 ? r.uri : undefined,
+    // Other schemes (ftp:, javascript:, data:) are left out: the envelope links only to http(s) and our media.
+    uri: isResourceUri(r.uri) ? r.uri : undefined,
     size: r.size !== undefined && r.size >= 0 ? r.size : undefined,
     digest: r.digest !== undefined && DIGEST.test(r.digest) ? r.digest : undefined,
   });

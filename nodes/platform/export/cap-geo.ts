@@ -1,4 +1,5 @@
 import type { Geometry, Position } from '../model/types';
+import { closeRing } from '../model/geometry';
 
 /**
  * GeoJSON ↔ CAP `<polygon>` / `<circle>`. CAP writes "lat,lon" (WGS 84, latitude first);
@@ -43,7 +44,8 @@ export interface CapShapes {
  */
 export function geometryToCap(geometry: Geometry | undefined): CapShapes {
   if (!geometry) return {};
-  const ring = (positions: Position[]): string => positions.map(capPair).join(' ');
+  // Closed here too: an alert stored before drafts' rings were closed still exports a closed polygon.
+  const ring = (positions: Position[]): string => closeRing(positions).map(capPair).join(' ');
   switch (geometry.type) {
     case 'Point':
       return { circle: [`${capPair(geometry.coordinates)} 0`] };

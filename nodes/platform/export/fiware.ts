@@ -178,3 +178,15 @@ export function alertToFiwareNgsiLd(alert: Alert, opts: FiwareOptions = {}): Fiw
   if (context) entity['@context'] = context;
   return entity;
 }
+
+export const FIWARE_REPRESENTATIONS = ['normalized', 'keyValues'] as const;
+export type FiwareRepresentation = (typeof FIWARE_REPRESENTATIONS)[number];
+
+/**
+ * The one entry point the console route and the impetus-fiware node share: NGSI-LD normalized
+ * (the default of NGSI-LD brokers) or key-values (`options=keyValues`), with or without `@context`.
+ */
+export function alertToFiware(alert: Alert, representation: FiwareRepresentation, opts: FiwareOptions = {}): FiwareAlertKeyValues | FiwareAlertNormalized {
+  if (!FIWARE_REPRESENTATIONS.includes(representation)) throw new TypeError(`FIWARE representation must be ${FIWARE_REPRESENTATIONS.join(' or ')}, got ${String(representation)}`);
+  return representation === 'keyValues' ? alertToFiwareKeyValues(alert, opts) : alertToFiwareNgsiLd(alert, opts);
+}

@@ -1,6 +1,7 @@
 import { copyOwn } from './copy';
 import { computePriority } from './priority';
 import { fingerprint } from './fingerprint';
+import { closeRings } from './geometry';
 import type { Alert, AlertDraft, Category, Certainty, MessageStatus, Severity, Urgency } from './types';
 import { ValidationError } from './validate';
 
@@ -28,6 +29,15 @@ export interface DraftContext {
 /** Fields only the platform may set; a draft that carries them is rejected rather than silently overridden. */
 const COMPUTED = ['priority', 'state', 'ack', 'resolved', 'comments', 'history', 'count', 'firstSeen', 'lastSeen', 'version', 'previousId', 'silenced', 'escalation'] as const;
 
+/** A draft's own fingerprint key counts only together with its tool. */
+const SCOPED_KEYS = ['tool', 'key'] as const;
+
+/**
+ * The CAP message header a draft's `cap` block may not set: who sends, to whom, under which
+ * identifier. The platform writes them (impetus.sender, Restricted) on every export.
+ */
+const CAP_HEADER = ['identifier', 'sender', 'sent', 'msgType', 'scope', 'restriction', 'addresses', 'references'] as const;
+
 function reject(path: string, message: string): never {
   throw new ValidationError('alert', [
     { instancePath: path, schemaPath: '#/draft', keyword: 'draft', params: {}, message } as never,
@@ -52,6 +62,10 @@ export function buildAlert(draft: unknown, ctx: DraftContext): Alert {
   }
   const d = draft as AlertDraft & Record<string, unknown>;
   for (const field of COMPUTED) if (field in d) reject(`/${field}`, 'is computed by the platform and must not be set in a draft');
+  const cap = d.cap as Record<string, unknown> | undefined;
+  if (cap !== null && typeof cap === 'object') {
+    for (const field of CAP_HEADER) if (field in cap) reject(`/cap/${field}`, 'is set by the platform on export and must not be set in a draft');
+  }
 
   const defaults = ctx.defaults ?? {};
   const severity = (d.severity ?? defaults.severity ?? 'medium') as Severity;
@@ -81,6 +95,7 @@ export function buildAlert(draft: unknown, ctx: DraftContext): Alert {
   const expires = toIso(d.expires, '/expires');
   if (expires !== undefined) alert.expires = expires;
   else if (Object.prototype.hasOwnProperty.call(alert, 'expires')) delete alert.expires;
+  if (d.location !== undefined) alert.location = closeRings(d.location);
   alert.resources = d.resources ?? [];
   alert.state = 'open';
   alert.comments = [];
@@ -89,6 +104,9 @@ export function buildAlert(draft: unknown, ctx: DraftContext): Alert {
   alert.firstSeen = ctx.now;
   alert.lastSeen = ctx.now;
   alert.version = 0;
-  alert.fingerprint = typeof d.fingerprint === 'string' ? d.fingerprint : fingerprint(alert, ctx.fingerprintKeys);
+  // A draft's fingerprint is a key of the tool's own, never the fingerprint itself: hashed with
+  // the tool, so no draft can dedup into (and rewrite) another tool's alert.
+  if (d.fingerprint !== undefined && typeof d.fingerprint !== 'string') reject('/fingerprint', 'must be a string: a deduplication key of the tool\'s own');
+  alert.fingerprint = d.fingerprint !== undefined ? fingerprint({ tool: alert.tool, key: d.fingerprint }, SCOPED_KEYS) : fingerprint(alert, ctx.fingerprintKeys);
   return alert as unknown as Alert;
 }

@@ -5,7 +5,7 @@ import { priorityRank } from '../model/priority';
 import type { Alert, HistoryEntry, Priority, Silence } from '../model/types';
 import { clampInt, dateMs, DEFAULT_ESCALATION_LIMIT, DEFAULT_HISTORY_LIMIT, DEFAULT_HISTORY_WINDOW, DEFAULT_QUERY_LIMIT, MAX_HISTORY_LIMIT, MAX_QUERY_LIMIT, toMs } from './args';
 import { isDuplicateKey } from './mongodb-errors';
-import { ConflictError, NotFoundError, openCount } from './types';
+import { ConflictError, DuplicateIdError, NotFoundError, openCount } from './types';
 import type { AlertQuery, AlertStore, HistoryPage, IngestResult, MediaRef, MergeOccurrence, OpenCount, Page, PurgeResult } from './types';
 
 export interface MongoAlertStoreOptions {
@@ -541,7 +541,7 @@ export class MongoAlertStore implements AlertStore {
         // Another writer (in this process or another runtime) got there first: look again.
         if (err instanceof ConflictError || isDuplicateKey(err)) {
           if (!open && (await this.alerts.findOne({ _id: candidate.id }, { projection: { _id: 1 } }))) {
-            throw new Error(`an alert with id ${candidate.id} already exists`, { cause: err });
+            throw new DuplicateIdError(candidate.id);
           }
           continue;
         }

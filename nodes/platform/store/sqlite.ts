@@ -11,7 +11,7 @@ import { BackgroundConnection } from './sqlite-background';
 import { MIGRATIONS, migrate } from './sqlite-migrations';
 import type { OpenCountRow } from './sqlite-queries';
 import { OPEN_COUNTS_SQL } from './sqlite-queries';
-import { ConflictError, NotFoundError, openCount } from './types';
+import { ConflictError, DuplicateIdError, NotFoundError, openCount } from './types';
 import type { AlertQuery, AlertStore, HistoryPage, IngestResult, MediaRef, MergeOccurrence, OpenCount, Page, PurgeResult } from './types';
 
 export interface SqliteAlertStoreOptions {
@@ -304,6 +304,7 @@ export class SqliteAlertStore implements AlertStore {
         if (merged?.id !== existing.id) throw new Error(`merge must keep the alert id ${existing.id}`);
         return { alert: this.writeAlert({ ...merged, version: existing.version }, open), outcome: 'deduplicated' } satisfies IngestResult;
       }
+      if (s.getColumns.get(candidate.id)) throw new DuplicateIdError(candidate.id);
       const previous = s.latestByFingerprint.get(candidate.fingerprint);
       const next = previous ? { ...candidate, previousId: previous.id } : candidate;
       return { alert: this.writeAlert(next, undefined), outcome: 'created' } satisfies IngestResult;

@@ -66,6 +66,15 @@ export class ConflictError extends Error {
   }
 }
 
+/** A new alert whose id another alert already has: ids are unique, a draft's id is never merged or overwritten. */
+export class DuplicateIdError extends Error {
+  readonly code = 'IMPETUS_DUPLICATE_ID';
+  constructor(readonly alertId: string) {
+    super(`an alert with id ${alertId} already exists (leave id out of the draft and the platform assigns one)`);
+    this.name = 'DuplicateIdError';
+  }
+}
+
 export class NotFoundError extends Error {
   readonly code = 'IMPETUS_NOT_FOUND';
   constructor(readonly alertId: string) {

@@ -207,7 +207,7 @@ function randomAlert(g: Gen, n: number): Alert {
   if (g.chance(0.5)) alert.expires = g.timestamp();
   for (let i = g.int(0, 3); i > 0; i--) {
     const r: Alert['resources'][number] = { description: g.text(1, 5), mimeType: g.pick(['image/jpeg', 'video/mp4', 'application/json', 'text/plain']) };
-    if (g.chance(0.7)) r.uri = g.chance(0.5) ? `https://media.example/${g.token()}` : g.text(1, 5);
+    if (g.chance(0.7)) r.uri = g.chance(0.5) ? `https://media.example/${g.token()}` : `media/sha256:${'e'.repeat(64)}`;
     if (g.chance(0.5)) r.size = g.int(0, 1e9);
     if (g.chance(0.5)) r.digest = `sha256:${g.hex(64)}`;
     alert.resources.push(r);
@@ -377,7 +377,7 @@ describe('CAP 1.2 mapping', () => {
       assert.equal(info.web, `https://impetus.oslo.example/console/alerts/${a.id}`);
       assert.deepEqual(info.resource, [
         { resourceDesc: 'Snapshot, frame 18231', mimeType: 'image/jpeg', size: 182733, uri: 'https://impetus.oslo.example/media/7d9f1c1e/18231.jpg', digest: 'sha256:9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08' },
-        { resourceDesc: 'Clip, 10 s', mimeType: 'video/mp4', uri: 'store://clips/7d9f1c1e.mp4' },
+        { resourceDesc: 'Clip, 10 s', mimeType: 'video/mp4', uri: 'media/sha256:9b74c9897bac770ffc029102a200c5de3d1e4c6e8a5f4c3e6d4f0a8b1c2d3e4f' },
       ]);
       const area = (info.area as CapArea[])[0];
       assert.equal(area.areaDesc, 'Oslo S, east entrance');

@@ -1,58 +1,18 @@
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import Ajv2020 from 'ajv/dist/2020';
-import type { ValidateFunction } from 'ajv';
-import addFormats from 'ajv-formats';
 import {
   FIWARE_ALERT_CONTEXT, alertToFiwareKeyValues, alertToFiwareNgsiLd, fiwareCategory, fiwareEntityId, fiwareSeverity, fiwareSubCategory,
 } from '../../../nodes/platform/export/fiware';
 import type { Alert, Category } from '../../../nodes/platform/model/types';
 import { CATEGORIES, SEVERITIES } from '../../../nodes/platform/model/types';
 import { PACKAGE_ROOT } from '../../../nodes/platform/paths';
+import { assertValid, validateKeyValues, validateNormalized } from '../../support/fiware-schema';
 
 const FIXTURES = path.join(PACKAGE_ROOT, 'test', 'fixtures');
 const readJson = (...parts: string[]) => JSON.parse(fs.readFileSync(path.join(FIXTURES, ...parts), 'utf8'));
 const fixture = (name: string) => readJson('alerts', `${name}.json`) as Alert;
 const FIXTURE_NAMES = ['minimal', 'full', 'unicode-special', 'multipolygon'];
-
-type Schema = { properties: Record<string, unknown>; required: string[]; [key: string]: unknown };
-const KEY_VALUES = readJson('fiware', 'alert-keyvalues.schema.json') as Schema;
-const DATE_TIMES = ['dateCreated', 'dateIssued', 'dateModified', 'validFrom', 'validTo'];
-
-/**
- * The NGSI-LD normalized form of the same constraints: every attribute wrapped as a Property,
- * `location` as a GeoProperty, date-times as {"@type": "DateTime", "@value": …}, as in the
- * model's example-normalized.jsonld.
- */
-function normalizedSchema(kv: Schema): object {
-  const properties: Record<string, unknown> = {};
-  for (const [name, value] of Object.entries(kv.properties)) {
-    if (name === 'id' || name === 'type' || name === '@context') {
-      properties[name] = value;
-      continue;
-    }
-    const inner = DATE_TIMES.includes(name)
-      ? { type: 'object', additionalProperties: false, required: ['@type', '@value'], properties: { '@type': { const: 'DateTime' }, '@value': value } }
-      : value;
-    properties[name] = {
-      type: 'object',
-      additionalProperties: false,
-      required: ['type', 'value'],
-      properties: { type: { const: name === 'location' ? 'GeoProperty' : 'Property' }, value: inner },
-    };
-  }
-  return { ...kv, $id: 'https://impetus.example/test/fiware-alert.normalized.schema.json', properties };
-}
-
-const ajv = new Ajv2020({ strict: true, allErrors: true });
-addFormats(ajv);
-const validateKeyValues: ValidateFunction = ajv.compile(KEY_VALUES);
-const validateNormalized: ValidateFunction = ajv.compile(normalizedSchema(KEY_VALUES));
-
-function assertValid(validate: ValidateFunction, value: unknown, what: string): void {
-  assert.ok(validate(value), `${what}: ${ajv.errorsText(validate.errors)}`);
-}
 
 function variants(): Alert[] {
   const out: Alert[] = FIXTURE_NAMES.map(fixture);
@@ -127,7 +87,7 @@ describe('FIWARE Alert export', () => {
     assert.equal(kv.validTo, '2026-03-02T08:31:12.250Z', 'resolution ends validity before expiry');
     assert.equal(kv.alertSource, `https://impetus.oslo.example/console/alerts/${alert.id}`);
     assert.equal(kv.dataProvider, 'IMPETUS Oslo');
-    assert.deepEqual(kv.seeAlso, ['https://impetus.oslo.example/media/7d9f1c1e/18231.jpg', 'store://clips/7d9f1c1e.mp4']);
+    assert.deepEqual(kv.seeAlso, ['https://impetus.oslo.example/media/7d9f1c1e/18231.jpg'], 'our own media route is relative: no use to a city platform');
     assert.deepEqual(kv.data, alert.data);
     assert.deepEqual(kv['@context'], FIWARE_ALERT_CONTEXT);
 
