@@ -1,7 +1,7 @@
 import type { NodeAPI } from 'node-red';
 import { platformFor } from '../platform';
-import { AccessPolicy, parseChatList, parseUsers } from './delivery/access';
-import { checkChatSettings, closeConnectionWithNode, nodeLog, perWindow, positive } from './delivery/config-node';
+import { parseChatList } from './delivery/access';
+import { chatAccessPolicy, checkChatSettings, closeConnectionWithNode, nodeLog, perWindow, positive } from './delivery/config-node';
 import type { ChatSettingsDef, UpdateMode } from './delivery/config-node';
 import type { ChatConnection, ConnectionDriver } from './delivery/connection';
 import { ChatConnection as Connection, channelName } from './delivery/connection';
@@ -55,10 +55,10 @@ export = function (RED: NodeAPI): void {
       };
       const pollIntervalMs = positive(config.pollInterval, 5, 'poll interval') * 1000;
       const timeoutMs = positive(config.requestTimeout, 30, 'request timeout') * 1000;
-      const policy = new AccessPolicy(parseUsers(config.users, 'rocketchat'), { acknowledge: config.ackRoles, resolve: config.resolveRoles });
       const platform = platformFor(RED);
       const api = new RocketChatApi({ serverUrl, userId, token, http, timeoutMs });
       const log = nodeLog(node);
+      const policy = chatAccessPolicy(platform, config, 'rocketchat', log);
       const channel = channelName('rocketchat', node.id, RED.settings);
 
       // Rooms with alert cards, by room id, with the chat name they were routed as: the rooms

@@ -1,8 +1,8 @@
 import { createHmac } from 'node:crypto';
 import type { NodeAPI } from 'node-red';
 import { platformFor } from '../platform';
-import { AccessPolicy, parseChatList, parseUsers } from './delivery/access';
-import { checkChatSettings, closeConnectionWithNode, nodeLog, perWindow, positive } from './delivery/config-node';
+import { parseChatList } from './delivery/access';
+import { chatAccessPolicy, checkChatSettings, closeConnectionWithNode, nodeLog, perWindow, positive } from './delivery/config-node';
 import type { ChatSettingsDef, UpdateMode } from './delivery/config-node';
 import type { ConnectionDriver } from './delivery/connection';
 import { ChatConnection, channelName } from './delivery/connection';
@@ -58,12 +58,12 @@ export = function (RED: NodeAPI): void {
       };
       const requestTimeoutMs = positive(config.requestTimeout, 30, 'request timeout') * 1000;
       const pollTimeoutSec = Math.round(positive(config.pollTimeout, 30, 'long-poll time'));
-      const policy = new AccessPolicy(parseUsers(config.users, 'telegram'), { acknowledge: config.ackRoles, resolve: config.resolveRoles });
       const platform = platformFor(RED);
       const api = new TelegramApi({ baseUrl: apiBase, token, http, timeoutMs: requestTimeoutMs });
       // A webhook secret that is stable across restarts without anyone having to invent one.
       const secret = (credentials.webhookSecret ?? '').trim() || createHmac('sha256', token).update(`impetus-webhook:${node.id}`).digest('base64url');
       const log = nodeLog(node);
+      const policy = chatAccessPolicy(platform, config, 'telegram', log);
 
       const driver: ConnectionDriver = {
         service: 'Telegram',

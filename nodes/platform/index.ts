@@ -47,6 +47,8 @@ export type {
 
 // The operator console, and the panels dashboard nodes put on its pages.
 export { consoleOf, ConsoleRuntime } from './console';
+// The one check of an operator action (view and role), thrown by ConsoleRuntime.act: chat actions use it as the HTTP API does.
+export { ActionRefusedError } from './console/views';
 export { PAGE_NAME } from './console/panels';
 export type { Panel, PanelDef, PanelKind, PanelState, RowAction, RowActions } from './console/panels';
 export type { ToolHealth } from './console/alert-index';

@@ -4,19 +4,20 @@ import type { AddressInfo } from 'node:net';
 import type { Alert } from '../../nodes/platform';
 import { platformFor } from '../../nodes/platform';
 import { commandToken } from '../../nodes/notify/rocketchat/format';
+import { usersWithRoles } from '../support/console';
 import { FakeRocketChat } from '../support/fake-rocketchat';
 import { alertNodes, currentRed, helper, logLines, nextMessage, node, useRuntime, waitFor } from '../support/nodered';
 
 const BOT = { userId: 'bot-user-1', token: 'pat-0123456789abcdef' };
 const USERS = [
-  { rocketchat: 'u-olga', username: 'olga', user: 'olga', role: 'supervisor' },
-  { rocketchat: 'u-rui', username: 'rui', user: 'rui', role: 'field-responder' },
+  { rocketchat: 'u-olga', username: 'olga', user: 'olga' },
+  { rocketchat: 'u-rui', username: 'rui', user: 'rui' },
 ];
 const rcNodes = [...alertNodes, require('../../nodes/notify/impetus-rocketchat'), require('../../nodes/notify/impetus-rocketchat-notify'), require('@node-red/nodes/core/common/25-catch.js')];
 
 describe('Rocket.Chat notifier (against the local REST server)', function () {
   this.timeout(30000);
-  useRuntime(() => ({ escalation: { tickSeconds: 3600 } }));
+  useRuntime(() => ({ escalation: { tickSeconds: 3600 }, users: usersWithRoles({ olga: 'supervisor', rui: 'field' }) }));
   let fake: FakeRocketChat;
   let patrols: string;
 
@@ -37,7 +38,7 @@ describe('Rocket.Chat notifier (against the local REST server)', function () {
         serverUrl: fake.url,
         updates: 'polling',
         pollInterval: 0.2,
-        users: JSON.stringify(USERS),
+        chatUsers: JSON.stringify(USERS),
         allowedChats: '',
         consoleUrl: 'https://soc.example/impetus',
         timeZone: 'UTC',
@@ -47,7 +48,7 @@ describe('Rocket.Chat notifier (against the local REST server)', function () {
         ...conn,
       },
       { id: 'f1', type: 'tab', label: 'notify' },
-      { id: 'alert', type: 'impetus-alert', z: 'f1', tool: 'notify-test', wires: [['notify']] },
+      { id: 'alert', type: 'impetus-alert', z: 'f1', tool: 'bacteria', wires: [['notify']] },
       { id: 'notify', type: 'impetus-rocketchat-notify', z: 'f1', connection: 'rc', rules: JSON.stringify([{ chats }]), photo: true, location: true, video: false, wires: [['reports']] },
       { id: 'reports', type: 'helper', z: 'f1' },
       { id: 'catcher', type: 'catch', z: 'f1', scope: ['notify'], uncaught: false, wires: [['caught']] },
@@ -141,14 +142,14 @@ describe('Rocket.Chat notifier (against the local REST server)', function () {
     await fake.userPosts({ rid: patrols, userId: 'u-rui', username: 'rui', text: `resolve ${commandToken(second.id)} done` });
     // Someone unmapped reacts ✅; then the supervisor reacts 🏁.
     const card2 = cards().find((c) => c.msg.includes('hall') || c.attachments!.some((a) => JSON.stringify(a).includes('hall')))!;
-    fake.react(card2._id, ':white_check_mark:', 'mallory');
-    await waitFor(() => logLines().some((l) => /refused acknowledge of alert .* from Rocket.Chat user @mallory in chat #patrols: this chat account is not mapped/.test(l)), 'the refused reaction logged');
-    fake.react(card2._id, ':checkered_flag:', 'olga');
+    fake.react(card2._id, ':white_check_mark:', { username: 'mallory', userId: 'u-mallory' });
+    await waitFor(() => logLines().some((l) => /refused acknowledge of alert .* from Rocket.Chat user u-mallory \(@mallory\) in chat #patrols: this chat account is not mapped/.test(l)), 'the refused reaction logged');
+    fake.react(card2._id, ':checkered_flag:', { username: 'olga', userId: 'u-olga' });
     await waitFor(async () => (await platform.store.get(first.id))!.state === 'resolved' && (await platform.store.get(second.id))!.state === 'resolved', 'both resolved');
     assert.equal((await platform.store.get(first.id))!.resolved!.reason, 'sampler was contaminated');
     assert.equal((await platform.store.get(second.id))!.resolved!.by, 'olga');
     const log = logLines().join('\n');
-    assert.match(log, /refused resolve of alert .* from Rocket.Chat user u-rui \(@rui\) .*role field-responder may not resolve/);
+    assert.match(log, /refused resolve of alert .* from Rocket.Chat user u-rui \(@rui\) .*console user rui: the field role may not resolve alerts/);
     await waitFor(() => fake.messages.some((m) => /@mallory: Not allowed/.test(m.msg)), 'the refusal answered in the thread');
   });
 

@@ -4,13 +4,15 @@ import type { AddressInfo } from 'node:net';
 import type { Alert } from '../../nodes/platform';
 import { platformFor } from '../../nodes/platform';
 import { callbackData } from '../../nodes/notify/telegram/format';
+import { usersWithRoles } from '../support/console';
 import { FakeTelegram } from '../support/fake-telegram';
 import { alertNodes, currentRed, helper, logLines, nextMessage, node, useRuntime, waitFor } from '../support/nodered';
 
 const TOKEN = '123456789:AAE_test-token_for_the_fake_server_01';
-const OPERATOR = { telegram: 501, username: 'olga_soc', user: 'olga', role: 'soc-operator' };
-const RESPONDER = { telegram: 502, username: 'rui_field', user: 'rui', role: 'field-responder' };
-const ANALYST = { telegram: 503, username: 'ana_intel', user: 'ana', role: 'intelligence-analyst' };
+/** Chat accounts mapped to console users; what each may do is its console role's (test/support/console usersWithRoles below). */
+const OPERATOR = { telegram: 501, username: 'olga_soc', user: 'olga' };
+const RESPONDER = { telegram: 502, username: 'rui_field', user: 'rui' };
+const ANALYST = { telegram: 503, username: 'ana_intel', user: 'ana' };
 /** Fast limits for the tests, enforced by the fake server as well: the rate logic still applies. */
 const FAST = { global: { limit: 200, windowMs: 1000 }, perChat: { limit: 50, windowMs: 1000 }, perGroup: { limit: 3000, windowMs: 60_000 } };
 
@@ -18,7 +20,7 @@ const telegramNodes = [...alertNodes, require('../../nodes/notify/impetus-telegr
 
 describe('Telegram notifier (against the local Bot API server)', function () {
   this.timeout(30000);
-  useRuntime(() => ({ escalation: { tickSeconds: 3600 } }));
+  useRuntime(() => ({ escalation: { tickSeconds: 3600 }, users: usersWithRoles({ olga: 'operator', rui: 'field', ana: 'manager' }) }));
   let fake: FakeTelegram;
 
   beforeEach(async function () {
@@ -36,7 +38,7 @@ describe('Telegram notifier (against the local Bot API server)', function () {
         name: 'test bot',
         apiBase: fake.url,
         updates: 'polling',
-        users: JSON.stringify([OPERATOR, RESPONDER, ANALYST]),
+        chatUsers: JSON.stringify([OPERATOR, RESPONDER, ANALYST]),
         allowedChats: '',
         consoleUrl: 'https://soc.example/impetus',
         timeZone: 'UTC',
@@ -48,7 +50,7 @@ describe('Telegram notifier (against the local Bot API server)', function () {
         ...options.bot,
       },
       { id: 'f1', type: 'tab', label: 'notify' },
-      { id: 'alert', type: 'impetus-alert', z: 'f1', tool: 'notify-test', wires: [['tg']] },
+      { id: 'alert', type: 'impetus-alert', z: 'f1', tool: 'anomaly', wires: [['tg']] },
       {
         id: 'tg',
         type: 'impetus-telegram-notify',
@@ -150,7 +152,7 @@ describe('Telegram notifier (against the local Bot API server)', function () {
   });
 
   it('turns a config mistake into a red status and a failed message, never a crash', async () => {
-    await helper.load(telegramNodes as never, flow({ bot: { users: '[{"telegram": 1}]' } }) as never, { bot: { token: TOKEN } } as never);
+    await helper.load(telegramNodes as never, flow({ bot: { chatUsers: '[{"telegram": 1}]' } }) as never, { bot: { token: TOKEN } } as never);
     const caught = nextMessage<{ error: { message: string } }>(node('caught'));
     node('tg').receive({ payload: { id: 'x' } });
     assert.match((await caught).error.message, /user mapping entry 1 needs the console user/);
@@ -229,7 +231,7 @@ describe('Telegram notifier (against the local Bot API server)', function () {
     const card = cards().find((c) => c.text!.includes('Firearm'))!;
     // Not mapped at all.
     const stranger = fake.pressButton({ fromId: 999, username: 'mallory', chat: '100', messageId: card.message_id, data: callbackData('acknowledge', alert.id) });
-    // Mapped, but the role may only acknowledge… not at all (analyst).
+    // Mapped, but the console user's role (manager) may do nothing.
     const analyst = fake.pressButton({ fromId: ANALYST.telegram, chat: '100', messageId: card.message_id, data: callbackData('resolve', alert.id) });
     // A field responder may acknowledge but not resolve.
     const responder = fake.pressButton({ fromId: RESPONDER.telegram, chat: '100', messageId: card.message_id, data: callbackData('resolve', alert.id) });
@@ -243,7 +245,7 @@ describe('Telegram notifier (against the local Bot API server)', function () {
     assert.equal((await platform.store.get(other.id))!.state, 'open');
     const log = logLines().join('\n');
     assert.match(log, /refused acknowledge of alert .* from Telegram user 999 \(@mallory\) in chat 100: this chat account is not mapped/);
-    assert.match(log, /refused resolve of alert .* from Telegram user 502 .*role field-responder may not resolve/);
+    assert.match(log, /refused resolve of alert .* from Telegram user 502 .*console user rui: the field role may not resolve alerts/);
     assert.match(log, /forged or stale button/);
   });
 
@@ -390,7 +392,7 @@ describe('Telegram notifier (against the local Bot API server)', function () {
 
   it('never notifies silenced alerts, and exercise alerts only where a rule asks for them', async () => {
     const platform = await start({ rules: [{ chats: ['100'] }, { chats: ['300'], statuses: ['Exercise'] }] });
-    await platform.alerts.createSilence({ matchers: { tool: 'notify-test', zone: 'depot' }, reason: 'camera maintenance', createdBy: 'olga', durationMinutes: 30 });
+    await platform.alerts.createSilence({ matchers: { tool: 'anomaly', zone: 'depot' }, reason: 'camera maintenance', createdBy: 'olga', durationMinutes: 30 });
     await raise({ event: 'Firearm detected', zone: 'depot' });
     await raise({ event: 'Drill', status: 'Exercise', source: { ref: 'drill' } });
     await raise({ event: 'Real one', zone: 'station', source: { ref: 'real' } });

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { AccessPolicy, parseUsers } from '../../nodes/notify/delivery/access';
+import { AccessPolicy, parseUsers, resolveUsers } from '../../nodes/notify/delivery/access';
 import { backoffDelay } from '../../nodes/notify/delivery/backoff';
 import { alertIdFromShort, shortId } from '../../nodes/notify/delivery/ids';
 import type { AlertNotice, NoticeAlert } from '../../nodes/notify/delivery/notice';
@@ -132,10 +132,10 @@ describe('notifier units', function () {
   });
 
   describe('routing', function () {
-    const roleChats = (roles: string[]) => roles.flatMap((r) => (r === 'field-responder' ? ['501', '502'] : []));
+    const roleChats = (roles: string[]) => roles.flatMap((r) => (r === 'field' ? ['501', '502'] : []));
     const rules = parseRules(JSON.stringify([
       { priorities: ['P1', 'P2'], chats: ['-100'] },
-      { tools: ['bacteria'], zones: ['lab'], roles: ['field-responder'] },
+      { tools: ['bacteria'], zones: ['lab'], roles: ['field'] },
       { statuses: ['Exercise'], chats: ['-200'] },
       { escalated: true, chats: ['-300'] },
       { escalated: true, minLevel: 2, chats: ['-400'] },
@@ -158,6 +158,7 @@ describe('notifier units', function () {
       assert.throws(() => parseRules('[{"chats": ["1"], "priority": ["P1"]}]'), /routing rule 1: unknown field priority/);
       assert.throws(() => parseRules('[{"chats": ["1"]}, {"priorities": ["P5"], "chats": ["1"]}]'), /routing rule 2.priorities: unknown value P5/);
       assert.throws(() => parseRules('[{"tools": ["x"]}]'), /sends nowhere/);
+      assert.throws(() => parseRules('[{"roles": ["field-responder"]}]'), /routing rule 1.roles: unknown value field-responder/);
       assert.throws(() => parseRules('{"chats": []}'), /JSON array/);
       assert.throws(() => parseRules('[oops'), /not valid JSON/);
       assert.deepEqual(parseRules(''), []);
@@ -165,31 +166,36 @@ describe('notifier units', function () {
   });
 
   describe('access', function () {
-    const users = parseUsers(JSON.stringify([
-      { telegram: 501, username: 'olga_soc', user: 'olga', role: 'soc-operator' },
-      { username: 'rui_field', user: 'rui', role: 'field-responder' },
-      { telegram: 503, user: 'ana', role: 'intelligence-analyst' },
-    ]), 'telegram');
-    const policy = new AccessPolicy(users);
+    const consoleUsers: Record<string, { role: 'operator' | 'field' }> = { olga: { role: 'operator' }, rui: { role: 'field' } };
+    const lookup = (name: string) => consoleUsers[name];
 
-    it('checks the role of the mapped user for each action', () => {
-      assert.equal((policy.authorize({ id: '501' }, 'resolve') as { ok: boolean }).ok, true);
-      assert.equal((policy.authorize({ id: '999', username: 'rui_field' }, 'acknowledge') as { ok: boolean }).ok, true);
-      assert.match((policy.authorize({ id: '999', username: 'rui_field' }, 'resolve') as { reason: string }).reason, /may not resolve/);
-      assert.match((policy.authorize({ id: '503' }, 'acknowledge') as { reason: string }).reason, /intelligence-analyst may not acknowledge/);
-      assert.match((policy.authorize({ id: '777', username: 'mallory' }, 'acknowledge') as { reason: string }).reason, /not mapped/);
+    it('identifies a chat account by its stable id only, never by a user name someone else can take', () => {
+      const policy = new AccessPolicy(resolveUsers(parseUsers('[{"telegram": 501, "username": "olga_soc", "user": "olga"}, {"telegram": "502", "user": "rui"}]', 'telegram'), lookup));
+      assert.equal(policy.find({ id: '501' })?.user, 'olga');
+      assert.equal(policy.find({ id: '502', username: 'whoever' })?.user, 'rui');
+      assert.equal(policy.find({ id: '999', username: 'olga_soc' }), undefined, 'someone who took the user name');
+      assert.equal(policy.find({ id: '', username: 'olga_soc' }), undefined, 'a name without an id');
     });
 
-    it('never lets a user name stand in for an entry mapped by id, unless the service gives no id', () => {
-      assert.equal(policy.find({ id: '999', username: 'olga_soc' }), undefined, 'someone who took the user name');
-      assert.equal(policy.find({ id: '', username: 'olga_soc' })?.user, 'olga', 'Rocket.Chat reactions carry only the name');
+    it('takes the role from the console user and reports a free-text chat role as ignored', () => {
+      const problems = { ignored: [] as string[] };
+      const [entry] = resolveUsers(parseUsers('[{"telegram": 501, "user": "rui", "role": "supervisor"}]', 'telegram', problems), lookup);
+      assert.equal(entry.role, 'field');
+      assert.match(problems.ignored[0], /entry 1: "role" is ignored/);
+      assert.deepEqual(new AccessPolicy([entry]).withRoles(['field']).map((u) => u.user), ['rui']);
+    });
+
+    it('refuses a mapping to a console user that does not exist, naming the entry', () => {
+      assert.throws(() => resolveUsers(parseUsers('[{"telegram": 501, "user": "olga"}, {"telegram": 502, "user": "nobody"}]', 'telegram'), lookup), /entry 2: there is no console user "nobody"/);
     });
 
     it('rejects malformed mappings with the entry at fault', () => {
-      assert.throws(() => parseUsers('[{"user": "x", "role": "y"}]', 'telegram'), /entry 1 needs the chat user's telegram id or username/);
-      assert.throws(() => parseUsers('[{"telegram": 1, "user": "x"}]', 'telegram'), /entry 1 needs a role/);
-      assert.throws(() => parseUsers('[{"telegram": 1, "user": "x", "role": "r"}, {"telegram": "1", "user": "y", "role": "r"}]', 'telegram'), /entry 2 maps 1 a second time/);
+      assert.throws(() => parseUsers('[{"username": "rui_field", "user": "x"}]', 'telegram'), /entry 1 needs the chat account's telegram id/);
+      assert.throws(() => parseUsers('[{"telegram": "@rui_field", "user": "x"}]', 'telegram'), /not a numeric Telegram user id/);
+      assert.throws(() => parseUsers('[{"telegram": 1}]', 'telegram'), /entry 1 needs the console user/);
+      assert.throws(() => parseUsers('[{"telegram": 1, "user": "x"}, {"telegram": "1", "user": "y"}]', 'telegram'), /entry 2 maps telegram id 1 a second time/);
       assert.throws(() => parseUsers('{', 'telegram'), /not valid JSON/);
+      assert.deepEqual(parseUsers('[{"rocketchat": "u-1", "username": "@rui", "user": "rui"}]', 'rocketchat'), [{ id: 'u-1', username: 'rui', user: 'rui' }]);
     });
   });
 

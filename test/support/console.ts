@@ -25,6 +25,11 @@ export type { Role };
 export const PASSWORD = 'correct horse battery staple';
 const HASH = bcrypt.hashSync(PASSWORD, 4);
 
+/** Console users with the given roles (user name → role), all with PASSWORD. */
+export function usersWithRoles(roles: Record<string, Role>): NonNullable<ImpetusSettings['users']> {
+  return Object.fromEntries(Object.entries(roles).map(([username, role]) => [username, { role, name: `The ${role} ${username}`, passwordHash: HASH }]));
+}
+
 /** One user per role, named after it. */
 export function consoleSettings(extra: ImpetusSettings = {}): ImpetusSettings {
   const users = Object.fromEntries(ROLES.map((role) => [role, { role, name: `The ${role}`, passwordHash: HASH }]));

@@ -2,7 +2,7 @@
  * A local stand-in for the Rocket.Chat REST API (v1), the subset the notifier uses:
  * chat.postMessage (attachments checked), chat.update, rooms.media/{rid} + rooms.mediaConfirm
  * (the upload endpoints since 6.8; multipart required), chat.syncMessages (polling, with
- * reactions), users posting, replying in threads and reacting, and an outgoing webhook that
+ * reactions), users.info (by user name), users posting, replying in threads and reacting, and an outgoing webhook that
  * posts their messages to an integration URL with its token. Authentication by X-User-Id and
  * X-Auth-Token; a per-user rate limit answered with 429, X-RateLimit-Reset and Rocket.Chat's
  * error text; faults injected per endpoint and room.
@@ -56,6 +56,8 @@ export class FakeRocketChat {
   tooMany = 0;
   webhook?: { url: string; token: string; deliveries: number[] };
   private readonly rooms = new Map<string, string>();
+  /** User name → user _id of the people who posted or reacted; users.info answers from it. */
+  private readonly people = new Map<string, string>();
   private readonly uploads = new Map<string, { rid: string; bytes: number; sha256: string; type: string; name: string }>();
   private server?: http.Server;
   private port = 0;
@@ -112,6 +114,7 @@ export class FakeRocketChat {
   /** A person writes in a room (or a thread); the outgoing webhook, if set, is told. */
   async userPosts(opts: { rid: string; userId: string; username: string; text: string; tmid?: string }): Promise<RcStored> {
     const ts = this.stamp();
+    this.people.set(opts.username, opts.userId);
     const m: RcStored = { _id: randomUUID().slice(0, 17), rid: opts.rid, msg: opts.text, u: { _id: opts.userId, username: opts.username }, editedCount: 0, ts, _updatedAt: ts };
     if (opts.tmid) m.tmid = opts.tmid;
     this.messages.push(m);
@@ -130,10 +133,12 @@ export class FakeRocketChat {
     return m;
   }
 
-  /** A person reacts to a message: it shows up as changed in syncMessages. */
-  react(messageId: string, emoji: string, username: string): void {
+  /** A person reacts to a message: it shows up as changed in syncMessages, naming only the user name. */
+  react(messageId: string, emoji: string, user: { username: string; userId: string }): void {
     const m = this.messages.find((x) => x._id === messageId);
     if (!m) throw new Error(`no message ${messageId}`);
+    const username = user.username;
+    this.people.set(username, user.userId);
     m.reactions ??= {};
     m.reactions[emoji] ??= { usernames: [] };
     if (!m.reactions[emoji].usernames.includes(username)) m.reactions[emoji].usernames.push(username);
@@ -277,6 +282,12 @@ export class FakeRocketChat {
         if (typeof p.tmid === 'string') stored.tmid = p.tmid;
         this.messages.push(stored);
         return { message: stored };
+      }
+      case 'users.info': {
+        const username = query.get('username') ?? '';
+        const id = this.people.get(username);
+        if (!id) throw new RcError(400, 'User not found.', 'error-invalid-user');
+        return { user: { _id: id, username, type: 'user', active: true } };
       }
       case 'chat.syncMessages': {
         const rid = query.get('roomId') ?? '';

@@ -1,94 +1,84 @@
-import type { ActionName } from '../../platform';
+import type { Role } from '../../platform';
 import { jsonArray } from './json-array';
 
-/** A chat user mapped to a console user and role. */
+/** A chat account mapped to a console user; the role is the console user's, from the settings. */
 export interface MappedUser {
-  /** The chat service's stable id (Telegram numeric user id, Rocket.Chat user id). */
-  id?: string;
-  /** The chat user name, without @. Weaker than an id: people can change it. */
+  /** The chat service's stable id (Telegram numeric user id, Rocket.Chat user _id). */
+  id: string;
+  /** Rocket.Chat only: the user name direct messages are addressed to (`@name`); never used to identify anyone. */
   username?: string;
+  /** The console user (a key of the `impetus.users` setting). */
   user: string;
-  role: string;
+  role: Role;
 }
 
+/** An entry of the mapping as written, before the console user is looked up. */
+export type MappingEntry = Omit<MappedUser, 'role'>;
+
 export interface ChatIdentity {
+  /** The account's stable id as the service gives it; empty when the service names none. */
   id: string;
   username?: string;
 }
 
-export type Decision = { ok: true; user: MappedUser } | { ok: false; reason: string };
-
-export const DEFAULT_ACK_ROLES = ['soc-operator', 'supervisor', 'field-responder'];
-export const DEFAULT_RESOLVE_ROLES = ['soc-operator', 'supervisor'];
-
-function list(value: unknown, fallback: string[]): string[] {
-  if (value === undefined || value === null || (typeof value === 'string' && value.trim() === '')) return fallback;
-  const items = Array.isArray(value) ? value : String(value).split(/[\s,]+/);
-  return items.map((s) => String(s).trim()).filter(Boolean);
+export interface MappingProblems {
+  /** Fields of the earlier format that no longer mean anything (the role now comes from the console user). */
+  ignored: string[];
 }
 
 /**
- * Parses the user mapping of a chat config node: a JSON array of
- * `{ "id": "123456789", "username": "alice_field", "user": "alice", "role": "field-responder" }`.
- * `idKey` names the id field as the editor shows it (`telegram` for Telegram, `rocketchat` for Rocket.Chat), accepted beside `id`.
+ * Parses the user mapping of a chat config node: a JSON array of `{ "<idKey>": <id>, "user":
+ * "<console user>" }`, `idKey` being `telegram` (the numeric user id) or `rocketchat` (the user
+ * _id); `id` is accepted beside it. An entry without an id is refused: a user name can change
+ * hands. A `role` (the earlier, free-text chat role) is ignored and reported in `problems`.
  */
-export function parseUsers(raw: unknown, idKey: string): MappedUser[] {
+export function parseUsers(raw: unknown, idKey: 'telegram' | 'rocketchat', problems: MappingProblems = { ignored: [] }): MappingEntry[] {
   const seen = new Set<string>();
   return jsonArray(raw, 'the user mapping').map((u, i) => {
     const where = `user mapping entry ${i + 1}`;
-    if (!u || typeof u !== 'object') throw new TypeError(`${where} must be an object`);
+    if (!u || typeof u !== 'object' || Array.isArray(u)) throw new TypeError(`${where} must be an object`);
     const rawId = u[idKey] ?? u.id;
-    const id = rawId === undefined || rawId === null || rawId === '' ? undefined : String(rawId).trim();
-    const username = typeof u.username === 'string' && u.username.trim() ? u.username.trim().replace(/^@/, '') : undefined;
-    if (!id && !username) throw new TypeError(`${where} needs the chat user's ${idKey} id or username`);
+    const id = typeof rawId === 'number' || typeof rawId === 'string' ? String(rawId).trim() : '';
+    if (!id) throw new TypeError(`${where} needs the chat account's ${idKey} id (a user name can change hands, so it cannot identify anyone)`);
+    if (idKey === 'telegram' && !/^[1-9]\d{0,15}$/.test(id)) throw new TypeError(`${where}: ${id} is not a numeric Telegram user id (the bot's /whoami tells it)`);
     if (typeof u.user !== 'string' || !u.user.trim()) throw new TypeError(`${where} needs the console user ("user")`);
-    if (typeof u.role !== 'string' || !u.role.trim()) throw new TypeError(`${where} needs a role`);
-    const key = id ?? `@${username!.toLowerCase()}`;
-    if (seen.has(key)) throw new TypeError(`${where} maps ${key} a second time`);
-    seen.add(key);
-    const mapped: MappedUser = { user: u.user.trim(), role: u.role.trim() };
-    if (id) mapped.id = id;
-    if (username) mapped.username = username;
-    return mapped;
+    if (seen.has(id)) throw new TypeError(`${where} maps ${idKey} id ${id} a second time`);
+    seen.add(id);
+    if (u.role !== undefined) problems.ignored.push(`${where}: "role" is ignored, the console user's role applies`);
+    const entry: MappingEntry = { id, user: u.user.trim() };
+    if (idKey === 'rocketchat' && typeof u.username === 'string' && u.username.trim()) entry.username = u.username.trim().replace(/^@/, '');
+    return entry;
   });
 }
 
 /**
- * Who may do what from a chat. A chat user acts only if mapped to a console user whose role
- * allows the action; everyone else is refused and logged. A mapping by stable id wins over one
- * by username.
+ * Gives every entry its console user's role. A console user that does not exist is a
+ * configuration error that names the entry: the mapping would otherwise silently do nothing.
+ */
+export function resolveUsers(entries: MappingEntry[], consoleUser: (username: string) => { role: Role } | undefined): MappedUser[] {
+  return entries.map((entry, i) => {
+    const found = consoleUser(entry.user);
+    if (!found) throw new TypeError(`user mapping entry ${i + 1}: there is no console user "${entry.user}" (impetus.users in the settings)`);
+    return { ...entry, role: found.role };
+  });
+}
+
+/**
+ * Which console user a chat account is. Only the service's stable id identifies an account;
+ * what the console user may do is decided by the console (ConsoleRuntime.act), never here.
  */
 export class AccessPolicy {
-  private readonly roles: Record<'acknowledge' | 'resolve', string[]>;
+  private readonly byId: Map<string, MappedUser>;
 
-  constructor(readonly users: MappedUser[], roles: { acknowledge?: unknown; resolve?: unknown } = {}) {
-    this.roles = { acknowledge: list(roles.acknowledge, DEFAULT_ACK_ROLES), resolve: list(roles.resolve, DEFAULT_RESOLVE_ROLES) };
+  constructor(readonly users: MappedUser[]) {
+    this.byId = new Map(users.map((u) => [u.id, u]));
   }
 
-  /**
-   * The mapping for a chat account. When the service names the account by id, an entry with an
-   * id must match it (a user name can change hands); the user name only stands in for entries
-   * without one, or when the service gives no id at all (Rocket.Chat reactions).
-   */
   find(identity: ChatIdentity): MappedUser | undefined {
-    if (identity.id) {
-      const byId = this.users.find((u) => u.id !== undefined && u.id === identity.id);
-      if (byId) return byId;
-    }
-    const name = identity.username?.toLowerCase();
-    if (!name) return undefined;
-    return this.users.find((u) => (u.id === undefined || !identity.id) && u.username?.toLowerCase() === name);
+    return identity.id ? this.byId.get(identity.id) : undefined;
   }
 
-  authorize(identity: ChatIdentity, action: ActionName): Decision {
-    const user = this.find(identity);
-    if (!user) return { ok: false, reason: 'this chat account is not mapped to a console user' };
-    const allowed = action === 'acknowledge' || action === 'resolve' ? this.roles[action] : [];
-    if (!allowed.includes(user.role)) return { ok: false, reason: `role ${user.role} may not ${action} (allowed: ${allowed.join(', ') || 'nobody'})` };
-    return { ok: true, user };
-  }
-
-  /** Users with one of the roles, for routing rules that name roles. */
+  /** Users with one of the console roles, for routing rules that name roles. */
   withRoles(roles: string[]): MappedUser[] {
     return this.users.filter((u) => roles.includes(u.role));
   }

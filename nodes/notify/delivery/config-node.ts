@@ -1,5 +1,9 @@
 // The parts of the chat config nodes (impetus-telegram, impetus-rocketchat) that do not depend on the service.
 import type { Node, NodeDef } from 'node-red';
+import type { Platform } from '../../platform';
+import { consoleOf } from '../../platform';
+import { AccessPolicy, parseUsers, resolveUsers } from './access';
+import type { MappingProblems } from './access';
 import type { EngineLog } from './engine';
 import type { ChatConfigNode } from './notifier';
 import { checkConsoleUrl, checkTimeZone } from './present';
@@ -10,7 +14,14 @@ export type UpdateMode = 'polling' | 'webhook' | 'none';
 export interface ChatSettingsDef extends NodeDef {
   updates?: UpdateMode;
   allowedChats?: string;
+  /** The chat account → console user mapping (JSON text). */
+  chatUsers?: string;
+  /**
+   * Where flows deployed with earlier versions kept the mapping. `users` is a name Node-RED's editor
+   * reserves (a config node's users are the nodes that use it): the editor dropped it.
+   */
   users?: string;
+  /** Free-text chat roles of those flows; the console user's role and view decide now. */
   ackRoles?: string;
   resolveRoles?: string;
   consoleUrl?: string;
@@ -24,6 +35,27 @@ export function checkChatSettings(config: ChatSettingsDef): UpdateMode {
   const mode = config.updates ?? 'polling';
   if (!['polling', 'webhook', 'none'].includes(mode)) throw new TypeError(`unknown update mode ${mode}`);
   return mode;
+}
+
+function isEmptyMapping(raw: unknown): boolean {
+  return raw === undefined || raw === null || (typeof raw === 'string' && /^\s*(\[\s*\])?\s*$/.test(raw)) || (Array.isArray(raw) && raw.length === 0);
+}
+
+/**
+ * Who the chat accounts are: each mapped to an existing console user, whose role and view the
+ * console checks on every action. Reads `chatUsers`, or `users` from a flow deployed before the
+ * rename. A mapping naming a console user that does not exist throws (a configuration error).
+ */
+export function chatAccessPolicy(platform: Platform, config: ChatSettingsDef, idKey: 'telegram' | 'rocketchat', log: EngineLog): AccessPolicy {
+  const raw = isEmptyMapping(config.chatUsers) && !isEmptyMapping(config.users) ? config.users : config.chatUsers;
+  if (raw === config.users && raw !== undefined) log.warn('the user mapping is read from "users", the property of flows made with earlier versions; open and deploy this node in the editor to keep it as "chatUsers"');
+  const problems: MappingProblems = { ignored: [] };
+  const entries = parseUsers(raw, idKey, problems);
+  const runtime = consoleOf(platform);
+  const policy = new AccessPolicy(resolveUsers(entries, (username) => runtime.user(username)));
+  for (const problem of problems.ignored) log.warn(problem);
+  if ((config.ackRoles ?? '').trim() || (config.resolveRoles ?? '').trim()) log.warn('"Ack roles" and "Resolve roles" are ignored: what a chat user may do is what their console user may do');
+  return policy;
 }
 
 /** A setting that must be a positive number; unset or empty takes the default. */

@@ -1,4 +1,5 @@
 import type { MessageStatus, Priority } from '../../platform';
+import { ROLES } from '../../platform';
 import { jsonArray } from './json-array';
 import type { NoticeAlert } from './notice';
 
@@ -18,7 +19,7 @@ export interface RouteRule {
   /** With `escalated`: from which level on. Default 1. */
   minLevel?: number;
   chats?: string[];
-  /** Every mapped user with one of these roles gets the alert in a direct chat. */
+  /** Every mapped user whose console user has one of these roles gets the alert in a direct chat. */
   roles?: string[];
 }
 
@@ -64,7 +65,7 @@ export function parseRules(raw: unknown): RouteRule[] {
     }
     const chats = stringList(r.chats, `${where}.chats`);
     if (chats) rule.chats = chats;
-    const roles = stringList(r.roles, `${where}.roles`);
+    const roles = stringList(r.roles, `${where}.roles`, [...ROLES]);
     if (roles) rule.roles = roles;
     if (!rule.chats?.length && !rule.roles?.length) throw new TypeError(`${where} sends nowhere: give chats or roles`);
     return rule;

@@ -1,6 +1,6 @@
 // @include json-array.js
 // @include chat-access.js
-/* global CHAT_ACCESS_DEFAULTS -- from shared/chat-access.js, inlined at build time */
+/* global CHAT_ACCESS_DEFAULTS, keepLegacyChatUsers -- from shared/chat-access.js, inlined at build time */
 RED.nodes.registerType('impetus-rocketchat', {
   category: 'config',
   defaults: {
@@ -31,3 +31,4 @@ RED.nodes.registerType('impetus-rocketchat', {
     toggle();
   },
 });
+keepLegacyChatUsers('impetus-rocketchat');

@@ -1,6 +1,6 @@
 // @include json-array.js
 // @include chat-access.js
-/* global CHAT_ACCESS_DEFAULTS -- from shared/chat-access.js, inlined at build time */
+/* global CHAT_ACCESS_DEFAULTS, keepLegacyChatUsers -- from shared/chat-access.js, inlined at build time */
 RED.nodes.registerType('impetus-telegram', {
   category: 'config',
   defaults: {
@@ -30,3 +30,4 @@ RED.nodes.registerType('impetus-telegram', {
     toggle();
   },
 });
+keepLegacyChatUsers('impetus-telegram');

@@ -104,10 +104,24 @@ export class RocketChatInbound {
       if (!action || !Array.isArray(detail?.usernames)) continue;
       for (const username of detail.usernames) {
         if (typeof username !== 'string' || !this.remember(`react:${m._id}:${emoji}:${username}`)) continue;
-        // A reaction carries only the user name: the mapping must name it (see docs/notifications.md).
-        const result = await this.connection.act({ action, alertId: card.alertId, identity: { id: '', username }, chat });
+        const result = await this.connection.act({ action, alertId: card.alertId, identity: { id: await this.accountOf(username), username }, chat });
         if (result.ok || result.refused) await this.reply(chat, m._id, result.ok ? `${action === 'acknowledge' ? '✅ Acknowledged' : '✔️ Resolved'} by ${result.user.user}.` : `@${username}: ${result.message}`);
       }
+    }
+  }
+
+  /**
+   * A reaction carries only the user name, which its owner can change and someone else then
+   * take: the server is asked which account holds it now, and only that account's stable id is
+   * matched against the mapping. Empty when the server does not know it.
+   */
+  private async accountOf(username: string): Promise<string> {
+    try {
+      const answer = await this.api.get<{ user?: { _id?: unknown; username?: unknown } }>('users.info', { username });
+      return typeof answer.user?._id === 'string' && answer.user.username === username ? answer.user._id : '';
+    } catch (err) {
+      this.log.warn(`Rocket.Chat: could not look up the account of @${username}: ${(err as Error).message}`);
+      return '';
     }
   }
 

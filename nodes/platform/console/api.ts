@@ -8,7 +8,7 @@ import type { ConsoleRuntime } from './runtime';
 import { summarize } from './summary';
 import { PAGE_NAME } from './panels';
 import { TOOLS } from './tools';
-import { canAct, canSee, hasPage, restrictQuery, seesEveryTool, seesTool } from './views';
+import { canSee, hasPage, restrictQuery, seesEveryTool, seesTool } from './views';
 import type { View } from './views';
 import { alertToCap, alertToCapXml, capToJson } from '../export/cap';
 import { alertToFiware, FIWARE_REPRESENTATIONS } from '../export/fiware';
@@ -199,8 +199,8 @@ export function createApiRouter(current: () => Platform | undefined, options: Ap
     res.set('Content-Type', media.mimeType).set('X-Content-Type-Options', 'nosniff').set('Cache-Control', 'private, max-age=86400').send(media.data);
   }));
 
-  router.post('/alerts/:id/actions', readsAlerts, withPlatform(async (platform, req, res) => {
-    const { view, session } = locals(res);
+  router.post('/alerts/:id/actions', readsAlerts, withPlatform(async (_platform, req, res) => {
+    const { runtime, session } = locals(res);
     if (!req.is('application/json')) throw new HttpError(415, 'send the action as application/json');
     const body = req.body as { action?: unknown; text?: unknown; assignee?: unknown };
     const action = body?.action;
@@ -209,12 +209,9 @@ export function createApiRouter(current: () => Platform | undefined, options: Ap
       const v = body[field];
       if (v !== undefined && (typeof v !== 'string' || v.length > 4000)) throw new HttpError(400, `${field} must be a string of at most 4000 characters`);
     }
-    await visibleAlert(platform, view, req.params.id);
-    if (!canAct(view, action as ActionName)) throw new HttpError(403, `the ${view.role} role may not ${action} alerts`);
-    const alert = await platform.alerts.act({
+    const alert = await runtime.act(session.user, {
       action: action as ActionName,
       alertId: req.params.id,
-      by: session.user.username,
       text: body.text as string | undefined,
       assignee: body.assignee as string | undefined,
     });

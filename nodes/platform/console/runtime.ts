@@ -2,6 +2,8 @@
  * The console's state inside one runtime: role views, sessions, login back-off, the alert index
  * behind the tiles, the dashboard panels and the live hub. One per Platform, created on first use.
  */
+import type { ActionRequest } from '../alert-service';
+import type { Alert } from '../model/types';
 import type { Platform, PlatformLog } from '../platform';
 import { AlertIndex } from './alert-index';
 import type { HubOptions } from './hub';
@@ -12,7 +14,7 @@ import type { Session, SessionUser } from './sessions';
 import { SessionStore } from './sessions';
 import type { Role } from './settings';
 import type { View } from './views';
-import { loadViews } from './views';
+import { checkAction, loadViews } from './views';
 
 export class ConsoleRuntime {
   readonly views: ReadonlyMap<Role, View>;
@@ -45,6 +47,23 @@ export class ConsoleRuntime {
     const view = this.views.get(role);
     if (!view) throw new Error(`no view for role ${role}`);
     return view;
+  }
+
+  /** The console user of that name as the settings define it; undefined when there is none. */
+  user(username: string): SessionUser | undefined {
+    const user = this.platform.settings.console.users.get(username);
+    return user ? { username, name: user.name, role: user.role } : undefined;
+  }
+
+  /**
+   * An operator action as a console user, with the checks of every route that acts: the alert
+   * must be in the user's view and the role allowed the action (views.checkAction; an
+   * ActionRefusedError otherwise). The HTTP API and the chat notifiers both act through here,
+   * so a chat account can never do more than its console user could in the console.
+   */
+  async act(user: Pick<SessionUser, 'username' | 'role'>, request: Omit<ActionRequest, 'by'>): Promise<Alert> {
+    checkAction(this.viewOf(user.role), await this.platform.store.get(request.alertId), request.alertId, request.action);
+    return this.platform.alerts.act({ ...request, by: user.username });
   }
 
   /**

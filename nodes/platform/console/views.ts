@@ -97,6 +97,27 @@ export function canAct(view: View, action: ActionName): boolean {
   return view.actions.includes(action);
 }
 
+/**
+ * Why a role may not do an action on an alert: it does not see the alert (answered as if the
+ * alert did not exist, 404, so nothing leaks) or its view does not allow the action (403).
+ */
+export class ActionRefusedError extends Error {
+  constructor(readonly status: 403 | 404, message: string) {
+    super(message);
+    this.name = 'ActionRefusedError';
+  }
+}
+
+/**
+ * The one rule for an operator action, whoever asks (the console's HTTP API, a chat button):
+ * the alert must be in the role's view and the view must allow the action. Throws
+ * ActionRefusedError otherwise.
+ */
+export function checkAction(view: View, alert: Visible | undefined, alertId: string, action: ActionName): void {
+  if (!alert || !canSee(view, alert)) throw new ActionRefusedError(404, `unknown alert ${alertId}`);
+  if (!canAct(view, action)) throw new ActionRefusedError(403, `the ${view.role} role may not ${action} alerts`);
+}
+
 export function hasPage(view: View, page: 'main' | 'map'): boolean {
   return view.pages.includes(page);
 }
