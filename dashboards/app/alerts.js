@@ -11,7 +11,7 @@ export const SORTS = {
   priority: { label: 'Priority', compare: byPriority },
   time: { label: 'Newest first', compare: (a, b) => newest(a, b) || RANK[a.priority] - RANK[b.priority] },
   oldest: { label: 'Oldest first', compare: (a, b) => -newest(a, b) || RANK[a.priority] - RANK[b.priority] },
-  tool: { label: 'Tool', compare: (a, b) => a.tool.localeCompare(b.tool) || byPriority(a, b) },
+  tool: { label: 'Tool', compare: (a, b, names) => (names.get(a.tool) || a.tool).localeCompare(names.get(b.tool) || b.tool) || byPriority(a, b) },
   status: { label: 'State', compare: (a, b) => STATE_RANK[a.state] - STATE_RANK[b.state] || byPriority(a, b) },
 };
 /** Kept at most; resolved alerts go first when it is full. */
@@ -21,6 +21,8 @@ export class AlertList extends EventTarget {
   constructor() {
     super();
     this.byId = new Map();
+    /** Tool id → the name the queue shows, which the tool order follows. */
+    this.toolNames = new Map();
   }
 
   /** Returns true when the alert is new or newer than the one known. */
@@ -70,7 +72,8 @@ export class AlertList extends EventTarget {
       if (!matchesText(a, filters.text)) continue;
       out.push(a);
     }
-    out.sort((SORTS[filters.sort] || SORTS.priority).compare);
+    const { compare } = SORTS[filters.sort] || SORTS.priority;
+    out.sort((a, b) => compare(a, b, this.toolNames));
     return { items: out.slice(0, limit), total: out.length };
   }
 

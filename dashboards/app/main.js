@@ -216,6 +216,7 @@ async function start(session) {
   if (app.sound) unlockSound();
   app.filters = { state: d.state || ['open', 'acknowledged'], priority: [], tool: '', zone: '', text: '', exercise: d.exercise !== false, sort: 'priority' };
   app.alerts.clear();
+  app.alerts.toolNames = new Map(session.tools.map((t) => [t.id, t.name]));
   buildShell();
   app.live = new Live(session.live.path);
   app.live.addEventListener('state', (e) => setLive(e.detail));
@@ -264,8 +265,12 @@ async function onLogin() {
 
 whenLoggedOut(() => app.session && loggedOut('Your session ended. Please log in again.'));
 onSoundState(showSound);
-// Any click or key is the gesture a blocked sound waits for.
-for (const type of ['pointerdown', 'keydown']) document.addEventListener(type, () => { if (app.session && app.sound && soundState() !== 'running') unlockSound(); }, true);
+// Any click or key is the gesture a blocked sound waits for (the sound button handles its own).
+for (const type of ['pointerdown', 'keydown']) {
+  document.addEventListener(type, (e) => {
+    if (app.session && app.sound && soundState() !== 'running' && !(shell && shell.soundButton.contains(e.target))) unlockSound();
+  }, true);
+}
 document.addEventListener('keydown', (e) => {
   if (e.key === 'Escape' && helpOpen()) {
     toggleHelp(false);
