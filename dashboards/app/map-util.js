@@ -96,7 +96,7 @@ function clusterIcon(cluster) {
   const markers = cluster.getAllChildMarkers();
   const best = PRIORITIES.find((p) => markers.some((m) => m.options.priority === p)) || 'P4';
   const size = markers.length < 10 ? 36 : 44;
-  return L.divIcon({ html: String(markers.length), className: `marker-cluster ${best.toLowerCase()}`, iconSize: [size, size] });
+  return L.divIcon({ html: h('div', { title: `${markers.length} alerts here: zoom in` }, String(markers.length)), className: `marker-cluster ${best.toLowerCase()}`, iconSize: [size, size] });
 }
 
 /**

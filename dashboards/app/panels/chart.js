@@ -45,6 +45,8 @@ export function chartPanel(el, panel) {
   let bars = [];
   let axes = new Map();
   let spansDays = false;
+  /** The data's time range: the axis ends there, not at a rounder number days away. */
+  let range = {};
 
   function seriesOf(name) {
     if (!series.has(name)) series.set(name, { line: [], low: [], high: [] });
@@ -98,6 +100,7 @@ export function chartPanel(el, panel) {
     if (Number.isFinite(minX)) {
       for (const t of o.thresholds) sets.push({ label: t.label, data: [{ x: minX, y: t.value }, { x: maxX, y: t.value }], yAxisID: axes.get(series.keys().next().value), borderColor: '#e5484d', borderDash: [6, 4], borderWidth: 2, pointRadius: 0 });
     }
+    range = Number.isFinite(minX) ? { min: minX, max: maxX } : {};
     const day = (ms) => axisTime(ms, true).split(',')[0];
     spansDays = maxX - minX > DAY_MS || (Number.isFinite(minX) && day(minX) !== day(maxX));
     return { datasets: sets };
@@ -107,7 +110,7 @@ export function chartPanel(el, panel) {
   function scales() {
     const tick = { color: '#c9d4df' };
     const grid = { color: '#2b3540' };
-    const x = { type: 'linear', title: { display: true, text: `Time (${zoneName()})`, color: '#c9d4df' }, ticks: { ...tick, maxTicksLimit: 6, callback: (v) => axisTime(v, spansDays) }, grid };
+    const x = { type: 'linear', ...range, title: { display: true, text: `Time (${zoneName()})`, color: '#c9d4df' }, ticks: { ...tick, maxTicksLimit: 6, callback: (v) => axisTime(v, spansDays) }, grid };
     const out = { x };
     const names = [...series.keys()];
     names.forEach((name, i) => {
