@@ -308,6 +308,11 @@ describe('console in the browser (Chromium)', function () {
     await last.locator('.state.acknowledged').waitFor();
     await operator.keyboard.press('Enter');
     await operator.locator('.detail-head h1', { hasText: QUEUE_HEADLINES[2] }).waitFor();
+    // On an alert's page, j and k open the queue's next and previous alerts.
+    await operator.keyboard.press('k');
+    await operator.waitForFunction((headline) => document.querySelector('.detail-head h1')?.textContent !== headline, QUEUE_HEADLINES[2]);
+    await operator.keyboard.press('j');
+    await operator.locator('.detail-head h1', { hasText: QUEUE_HEADLINES[2] }).waitFor();
     await operator.keyboard.press('Escape');
     await row(operator, 'metro hall').waitFor();
   });

@@ -196,10 +196,18 @@ export function mount(container, app, id) {
   };
   app.alerts.addEventListener('event', onEvent);
   app.alerts.addEventListener('resync', reload);
-  /** a: acknowledge; Escape: back to the queue. Typing in a field is left alone. */
+  /** The next (+1) or previous (-1) alert in the queue's order and filters, from this one. */
+  const step = (by) => {
+    const { items } = app.alerts.select(app.filters);
+    const here = items.findIndex((x) => x.id === id);
+    const next = here >= 0 && items[here + by];
+    if (next) app.navigate(`alerts/${encodeURIComponent(next.id)}`);
+  };
+  /** a: acknowledge; j/k: next/previous alert of the queue; Escape: back to the queue. Typing in a field is left alone. */
   const onKey = (e) => {
     if (e.defaultPrevented || e.ctrlKey || e.metaKey || e.altKey || /^(INPUT|TEXTAREA|SELECT)$/.test(e.target.tagName)) return;
     if (e.key === 'a' && alert && alert.state === 'open' && app.can('acknowledge')) act('acknowledge');
+    else if (e.key === 'j' || e.key === 'k') step(e.key === 'j' ? 1 : -1);
     else if (e.key === 'Escape') app.navigate('');
     else return;
     e.preventDefault();

@@ -2,8 +2,8 @@
 import { h } from '../dom.js';
 
 export const SHORTCUTS = [
-  ['j / ↓', 'Next alert in the queue'],
-  ['k / ↑', 'Previous alert in the queue'],
+  ['j / ↓', 'Next alert in the queue (on an alert\'s page: open the next one, j)'],
+  ['k / ↑', 'Previous alert in the queue (on an alert\'s page: open the previous one, k)'],
   ['Enter / o', 'Open the alert'],
   ['a', 'Acknowledge the alert (in the queue: the one with the focus)'],
   ['x', 'Select or unselect the alert (queue)'],
