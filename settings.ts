@@ -29,6 +29,8 @@ const impetus: ImpetusSettings = {
   session: { idleMinutes: 60, absoluteHours: 12, secure: 'auto' },
   // Offline by default: no tiles, the demo sites' outlines. Set IMPETUS_TILE_URL to use a tile server.
   map: { tileUrl: process.env.IMPETUS_TILE_URL ?? '', attribution: process.env.IMPETUS_TILE_ATTRIBUTION ?? '', sites: path.join(root, 'flows', 'demo-sites.geojson') },
+  // The demo's sites are in Padova: the console shows every time in the site's zone.
+  timeZone: process.env.IMPETUS_TIME_ZONE ?? 'Europe/Rome',
   instance: process.env.IMPETUS_INSTANCE,
   store: { type: 'sqlite', file: 'impetus-alerts.db', synchronous: 'full' },
   bus: { type: 'memory' },

@@ -3,6 +3,17 @@
 import { matchesText } from './format.js';
 
 const RANK = { P1: 1, P2: 2, P3: 3, P4: 4 };
+const STATE_RANK = { open: 1, acknowledged: 2, resolved: 3 };
+const newest = (a, b) => Date.parse(b.lastSeen) - Date.parse(a.lastSeen);
+const byPriority = (a, b) => RANK[a.priority] - RANK[b.priority] || newest(a, b);
+/** The queue's orders: each falls back to priority, then the most recent. */
+export const SORTS = {
+  priority: { label: 'Priority', compare: byPriority },
+  time: { label: 'Newest first', compare: (a, b) => newest(a, b) || RANK[a.priority] - RANK[b.priority] },
+  oldest: { label: 'Oldest first', compare: (a, b) => -newest(a, b) || RANK[a.priority] - RANK[b.priority] },
+  tool: { label: 'Tool', compare: (a, b, names) => (names.get(a.tool) || a.tool).localeCompare(names.get(b.tool) || b.tool) || byPriority(a, b) },
+  status: { label: 'State', compare: (a, b) => STATE_RANK[a.state] - STATE_RANK[b.state] || byPriority(a, b) },
+};
 /** Kept at most; resolved alerts go first when it is full. */
 const MAX_KNOWN = 5000;
 
@@ -10,6 +21,8 @@ export class AlertList extends EventTarget {
   constructor() {
     super();
     this.byId = new Map();
+    /** Tool id → the name the queue shows, which the tool order follows. */
+    this.toolNames = new Map();
   }
 
   /** Returns true when the alert is new or newer than the one known. */
@@ -47,7 +60,7 @@ export class AlertList extends EventTarget {
     for (const a of victims.slice(MAX_KNOWN * 0.9)) this.byId.delete(a.id);
   }
 
-  /** Priority first, then the most recent: the order the queue shows. */
+  /** In the queue's order (`filters.sort`, by default priority first, then the most recent). */
   select(filters, limit = 200) {
     const out = [];
     for (const a of this.byId.values()) {
@@ -59,7 +72,8 @@ export class AlertList extends EventTarget {
       if (!matchesText(a, filters.text)) continue;
       out.push(a);
     }
-    out.sort((a, b) => RANK[a.priority] - RANK[b.priority] || Date.parse(b.lastSeen) - Date.parse(a.lastSeen));
+    const { compare } = SORTS[filters.sort] || SORTS.priority;
+    out.sort((a, b) => compare(a, b, this.toolNames));
     return { items: out.slice(0, limit), total: out.length };
   }
 

@@ -7,6 +7,25 @@ export const STATES = ['open', 'acknowledged', 'resolved'];
 export const STATE_LABEL = { open: 'Open', acknowledged: 'Acknowledged', resolved: 'Resolved' };
 export const ACTION_LABEL = { acknowledge: 'Acknowledge', assign: 'Assign', comment: 'Comment', resolve: 'Resolve', reopen: 'Reopen' };
 
+/** The site's time zone (the `timeZone` setting, from the session): every time is shown in it. */
+let zone;
+const formats = new Map();
+
+export function setTimeZone(tz) {
+  zone = tz || undefined;
+  formats.clear();
+}
+
+export function timeZone() {
+  return zone || Intl.DateTimeFormat().resolvedOptions().timeZone;
+}
+
+/** A formatter in the site's zone, 24-hour (en-GB writes "05 Dec, 14:03:09 CET"). */
+function format(key, options) {
+  if (!formats.has(key)) formats.set(key, new Intl.DateTimeFormat('en-GB', { timeZone: zone, hourCycle: 'h23', ...options }));
+  return formats.get(key);
+}
+
 /** "just now", "4 min ago", "2 h ago", or the date for anything older than a day. */
 export function ago(iso, now = Date.now()) {
   if (!iso) return '—';
@@ -14,11 +33,26 @@ export function ago(iso, now = Date.now()) {
   if (s < 45) return 'just now';
   if (s < 3600) return `${Math.round(s / 60)} min ago`;
   if (s < 86400) return `${Math.round(s / 3600)} h ago`;
-  return new Date(iso).toLocaleString();
+  return clock(iso);
 }
 
+/** Date and time in the site's zone, 24-hour, with the zone: "05 Dec, 14:03:09 CET". */
 export function clock(iso) {
-  return iso ? new Date(iso).toLocaleString([], { hour: '2-digit', minute: '2-digit', second: '2-digit', day: '2-digit', month: 'short' }) : '—';
+  if (!iso) return '—';
+  return format('clock', { day: '2-digit', month: 'short', hour: '2-digit', minute: '2-digit', second: '2-digit', timeZoneName: 'short' }).format(new Date(iso));
+}
+
+/** A chart's time axis: the time, and the date too when the axis spans more than one day. */
+export function axisTime(ms, withDate) {
+  return withDate
+    ? format('axis-date', { day: '2-digit', month: 'short', hour: '2-digit', minute: '2-digit' }).format(new Date(ms))
+    : format('axis', { hour: '2-digit', minute: '2-digit', second: '2-digit' }).format(new Date(ms));
+}
+
+/** The zone's short name now ("CET"), for axis titles and table headings. */
+export function zoneName() {
+  const part = format('zone', { timeZoneName: 'short' }).formatToParts(new Date()).find((p) => p.type === 'timeZoneName');
+  return part ? part.value : timeZone();
 }
 
 export function toolName(tools, id) {

@@ -4,7 +4,9 @@ import { api, ApiError, query, setCsrf, whenLoggedOut } from './api.js';
 import { AlertList } from './alerts.js';
 import { fill, h } from './dom.js';
 import { Live } from './live.js';
-import { alarm, unlockSound } from './sound.js';
+import { setTimeZone } from './format.js';
+import { alarm, onSoundState, soundState, unlockSound } from './sound.js';
+import { helpOpen, toggleHelp } from './views/help.js';
 import { showLogin } from './views/login.js';
 import * as mainPage from './views/main.js';
 import * as detailPage from './views/detail.js';
@@ -25,6 +27,7 @@ const app = {
   filters: null,
   navigate,
   toast,
+  setTitle,
   can: (action) => Boolean(app.session && app.session.view.actions.includes(action)),
   hasPage: (page) => Boolean(app.session && app.session.view.pages.includes(page)),
 };
@@ -38,6 +41,20 @@ const ROUTES = [
 
 let unmount = null;
 let shell = null;
+let pageTitle = 'IMPETUS console';
+
+/**
+ * The tab title: the open alerts this user has not acknowledged yet, a mark while a new P1 waits
+ * to be looked at, then the page: "(3) P1 · Alerts · IMPETUS console". A wall screen's tab says
+ * what is waiting even when another tab is in front.
+ */
+function setTitle(page) {
+  if (page) pageTitle = `${page} · IMPETUS console`;
+  if (!app.session) return;
+  let open = 0;
+  for (const a of app.alerts.byId.values()) if (a.state === 'open' && (app.filters.exercise || a.status === 'Actual')) open += 1;
+  document.title = `${open ? `(${open}) ` : ''}${shell && !shell.banner.hidden ? 'P1 · ' : ''}${pageTitle}`;
+}
 
 function route() {
   const rel = decodeURIComponent(location.pathname.startsWith(basePath) ? location.pathname.slice(basePath.length) : '').replace(/\/+$/, '');
@@ -89,18 +106,17 @@ function renderNav() {
 function buildShell() {
   const { user, view } = app.session;
   const liveBadge = h('span.live-badge.connecting', { title: 'Live connection' }, 'Connecting…');
-  const soundLabel = () => (app.sound ? 'Sound: on' : 'Sound: off');
   const soundButton = h('button.sound-button', {
     type: 'button',
-    'aria-pressed': String(app.sound),
     title: 'Alarm sound on new P1 alerts',
     onclick: () => {
-      app.sound = !app.sound;
+      // A blocked sound is turned on by this very click; otherwise the click toggles it.
+      if (!(app.sound && soundState() === 'suspended')) app.sound = !app.sound;
+      window.localStorage.setItem(soundKey(), String(app.sound));
       if (app.sound) unlockSound();
-      soundButton.setAttribute('aria-pressed', String(app.sound));
-      soundButton.textContent = soundLabel();
+      showSound();
     },
-  }, soundLabel());
+  });
   shell = {
     nav: h('nav.main-nav', { 'aria-label': 'Console pages' }),
     tools: h('nav.tool-nav', { 'aria-label': 'Tool pages' }),
@@ -108,6 +124,7 @@ function buildShell() {
     toasts: h('div.toasts', { 'aria-live': 'polite' }),
     banner: h('div.p1-banner', { hidden: true, role: 'alert' }),
     liveBadge,
+    soundButton,
   };
   const header = h('header.top',
     h('div.brand', h('span.logo', 'IMPETUS'), h('span.role-title', view.title)),
@@ -122,6 +139,24 @@ function buildShell() {
   fill(root, h('div.sticky-top', header, shell.tools, shell.banner), shell.main, shell.toasts);
   document.body.classList.toggle('compact', view.layout === 'compact');
   renderNav();
+  showSound();
+}
+
+/** The user's own sound choice, kept in this browser; the role's default until they make one. */
+function soundKey() {
+  return `impetus.sound.${app.session.user.username}`;
+}
+
+/**
+ * The sound button says what will happen on a new P1. When the browser blocks sound (a reloaded
+ * wall screen: no click yet), it says so in the header until someone clicks.
+ */
+function showSound() {
+  if (!shell) return;
+  const blocked = app.sound && soundState() !== 'running';
+  shell.soundButton.textContent = !app.sound ? 'Sound: off' : blocked ? 'Sound blocked: click to enable' : 'Sound: on';
+  shell.soundButton.setAttribute('aria-pressed', String(app.sound && !blocked));
+  shell.soundButton.classList.toggle('blocked', blocked);
 }
 
 function setLive(state) {
@@ -136,10 +171,10 @@ function announceP1(alert) {
     h('strong', 'NEW P1'),
     h('span.banner-text', alert.headline),
     h('button.primary', { type: 'button', onclick: () => { shell.banner.hidden = true; navigate(`alerts/${encodeURIComponent(alert.id)}`); } }, 'Open'),
-    h('button.secondary', { type: 'button', onclick: () => { shell.banner.hidden = true; document.title = 'IMPETUS console'; } }, 'Dismiss'),
+    h('button.secondary', { type: 'button', onclick: () => { shell.banner.hidden = true; setTitle(); } }, 'Dismiss'),
   );
   shell.banner.hidden = false;
-  document.title = '(P1) IMPETUS console';
+  setTitle();
   if (app.sound) alarm();
 }
 
@@ -173,10 +208,15 @@ async function reload() {
 async function start(session) {
   app.session = session;
   setCsrf(session.csrf);
+  setTimeZone(session.timeZone);
   const d = session.view.defaults || {};
-  app.sound = d.sound !== false && app.sound;
-  app.filters = { state: d.state || ['open', 'acknowledged'], priority: [], tool: '', zone: '', text: '', exercise: d.exercise !== false };
+  // The role's default applies at every start (a reload too), unless this user chose otherwise here.
+  const chosen = window.localStorage.getItem(`impetus.sound.${session.user.username}`);
+  app.sound = chosen === null ? d.sound !== false : chosen === 'true';
+  if (app.sound) unlockSound();
+  app.filters = { state: d.state || ['open', 'acknowledged'], priority: [], tool: '', zone: '', text: '', exercise: d.exercise !== false, sort: 'priority' };
   app.alerts.clear();
+  app.alerts.toolNames = new Map(session.tools.map((t) => [t.id, t.name]));
   buildShell();
   app.live = new Live(session.live.path);
   app.live.addEventListener('state', (e) => setLive(e.detail));
@@ -187,6 +227,7 @@ async function start(session) {
   });
   app.live.addEventListener('resync', reload);
   app.live.addEventListener('ended', () => loggedOut('Your session ended. Please log in again.'));
+  app.alerts.addEventListener('change', () => setTitle());
   app.alerts.addEventListener('event', (e) => {
     const { type, alert, isNew } = e.detail;
     if (type === 'created' && isNew && alert.priority === 'P1' && alert.state === 'open') announceP1(alert);
@@ -215,14 +256,27 @@ function loggedOut(message) {
   showLogin(root, message, onLogin);
 }
 
-async function onLogin(session) {
-  app.sound = session.view.defaults?.sound !== false;
+async function onLogin() {
+  // The login click is a user gesture: sound may start now.
   unlockSound();
   const full = await api.get('session');
   await start(full);
 }
 
 whenLoggedOut(() => app.session && loggedOut('Your session ended. Please log in again.'));
+onSoundState(showSound);
+// Any click or key is the gesture a blocked sound waits for (the sound button handles its own).
+for (const type of ['pointerdown', 'keydown']) {
+  document.addEventListener(type, (e) => {
+    if (app.session && app.sound && soundState() !== 'running' && !(shell && shell.soundButton.contains(e.target))) unlockSound();
+  }, true);
+}
+document.addEventListener('keydown', (e) => {
+  if (e.key === 'Escape' && helpOpen()) {
+    toggleHelp(false);
+    e.stopImmediatePropagation();
+  } else if (e.key === '?' && app.session && !/^(INPUT|TEXTAREA|SELECT)$/.test(e.target.tagName)) toggleHelp();
+}, true);
 window.addEventListener('popstate', () => app.session && route());
 
 (async () => {

@@ -4,19 +4,20 @@ import { handleInput, refuseInput, StatusReporter } from '../platform/node-kit';
 import type { AttachedPanel, PanelNodeDef } from './panel-node';
 import { attachPanel, integer, pairs, panelDef, roleList } from './panel-node';
 
-/** After a column's label: its cells are media references, shown as thumbnails. */
-const IMAGE = /:\s*image$/i;
+/** After a column's label: its cells are media references (thumbnails) or date-times (in the site's time zone). */
+const TYPE = /:\s*(image|time)$/i;
 
-/** "field:Label" per line, or "field:Label:image" for an image column. */
+/** "field:Label" per line, "field:Label:image" for an image column, "field:Label:time" for a date-time column. */
 function columnsOf(text: unknown): TableColumn[] {
   return pairs(text, 'columns', 20).map(({ name, label }) => {
-    if (!IMAGE.test(label)) return { field: name, label };
-    return { field: name, label: label.replace(IMAGE, '').trim() || name, type: 'image' };
+    const type = TYPE.exec(label);
+    if (!type) return { field: name, label };
+    return { field: name, label: label.replace(TYPE, '').trim() || name, type: type[1].toLowerCase() as TableColumn['type'] };
   });
 }
 
 interface TableNodeDef extends PanelNodeDef {
-  /** "field:Label" per line, ":image" after the label for an image column. */
+  /** "field:Label" per line, ":image" or ":time" after the label for an image or date-time column. */
   columns?: string;
   key?: string;
   /** "name:Label" per line: the row buttons. */

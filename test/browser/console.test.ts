@@ -20,7 +20,7 @@ import { chromium } from 'playwright-core';
 import { freePort, logProblems, NodeRedProcess, PACKAGE_ROOT, request, runtimeSettings, settingsModule, tempDir } from '../support/node-red-process';
 
 const CHROMIUM = process.env.IMPETUS_CHROMIUM ?? '/usr/bin/chromium';
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const CHROMIUM_ARGS: string[] = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 const READY_MS = 90_000;
 /** Bound for one UI step (a selector to appear); generous because CI machines are slow. */
 const STEP_MS = 30_000;
@@ -29,6 +29,22 @@ const DESKTOP = { width: 1366, height: 768 };
 const PHONE = { width: 390, height: 844 };
 
 const HEADLINE = 'Person with a rifle at the station entrance';
+/** The site's zone: every time on screen is in it, 24-hour, with the zone's name. */
+const TIME_ZONE = 'Europe/Rome';
+const SITE_TIME = /^\d{2} [A-Z][a-z]{2}, \d{2}:\d{2}:\d{2} (CET|CEST)$/;
+
+/** The site's wall clock for an instant, as the test computes it (not through the console's code). */
+function siteClock(iso: string): string {
+  return new Intl.DateTimeFormat('en-GB', { timeZone: TIME_ZONE, hourCycle: 'h23', hour: '2-digit', minute: '2-digit', second: '2-digit' }).format(new Date(iso));
+}
+
+/** A second exercise for the queue's tools: three low-priority alerts without a location. */
+const QUEUE_HEADLINES = ['Depot sampler A above threshold', 'Depot sampler B above threshold', 'Depot counter idle'];
+const queueScenario = {
+  name: 'Queue exercise',
+  outputs: ['alerts'],
+  events: QUEUE_HEADLINES.map((headline, i) => ({ at: `PT${i * 0.2}S`, output: 'alerts', payload: { tool: i < 2 ? 'bacteria' : 'anomaly', event: 'Depot check', headline, severity: 'low', urgency: 'Expected', certainty: 'Likely', zone: 'depot', areaDesc: 'Bus depot', source: { ref: `depot-${i}` } } })),
+};
 
 /** The exercise this test plays: a P1 firearm alert first, then two lower ones. */
 const scenario = {
@@ -75,7 +91,7 @@ function browserSettings(userDir: string): string {
   ].map(([username, role, name]) => [username, { role, name, passwordHash: hash }]));
   return settingsModule(runtimeSettings('browser-test', {
     userDir,
-    impetus: { instance: 'browser-test', users, map: { sites: path.join(PACKAGE_ROOT, 'flows', 'demo-sites.geojson') } },
+    impetus: { instance: 'browser-test', users, timeZone: TIME_ZONE, map: { sites: path.join(PACKAGE_ROOT, 'flows', 'demo-sites.geojson') } },
   }));
 }
 
@@ -228,6 +244,122 @@ describe('console in the browser (Chromium)', function () {
     await picture(operator, 'alert-detail.png', 1000);
   });
 
+  it('operator: times in the site\'s zone, 24-hour, with the zone shown', async () => {
+    const when = operator.locator('.history time.when').first();
+    await when.waitFor();
+    const shown = (await when.textContent())!;
+    assert.match(shown, SITE_TIME);
+    assert.ok(shown.includes(siteClock((await when.getAttribute('datetime'))!)), `${shown} is the site's time`);
+    assert.doesNotMatch(await operator.locator('.detail').textContent() ?? '', /\b(AM|PM)\b/);
+    for (const fact of ['Occurred', 'First seen']) {
+      assert.match((await operator.locator('.facts tr', { hasText: fact }).locator('td').textContent())!, SITE_TIME);
+    }
+  });
+
+  it('operator: assigns from a list of users and teams, not free text', async () => {
+    const choice = operator.locator('form.action-form.assign select');
+    await choice.locator('option', { hasText: 'Sven Dahl (sven)' }).waitFor({ state: 'attached' });
+    const options = await choice.locator('option').allTextContents();
+    assert.ok(options.includes('Team: Field responder'), `teams offered: ${options}`);
+    assert.ok(!options.some((o) => /Marco/.test(o)), 'a read-only user is never offered');
+    assert.equal(await operator.locator('form.action-form.assign input').count(), 0, 'no free text');
+    await choice.selectOption('sven');
+    await operator.locator('form.action-form.assign button[type=submit]').click();
+    await operator.locator('.detail-head', { hasText: 'assigned to sven' }).waitFor();
+    await operator.locator('.history li', { hasText: 'to sven' }).waitFor();
+  });
+
+  it('operator: sorts the queue, acknowledges a selection at once, works from the keyboard, counts open alerts in the tab title', async () => {
+    await operator.click('nav.main-nav a[data-rel=""]');
+    await row(operator, 'metro hall').waitFor();
+    const started = await request(Number(new URL(base).port), 'POST', '/test/scenario', { body: queueScenario });
+    assert.equal(started.status, 204);
+    for (const headline of QUEUE_HEADLINES) await row(operator, headline).waitFor();
+    // The title counts the open (unacknowledged) alerts the queue holds.
+    const open = await operator.locator('.alert-row .state.open').count();
+    await operator.waitForFunction((n) => document.title.startsWith(`(${n}) `), open);
+
+    // Sorting: by tool puts the anomaly alerts before the bacteria ones, whatever their priority.
+    await operator.selectOption('select[aria-label="Sort by"]', 'tool');
+    const tools = await operator.locator('.alert-row .tool').allTextContents();
+    assert.deepEqual(tools, [...tools].sort(), `sorted by tool: ${tools}`);
+    await operator.selectOption('select[aria-label="Sort by"]', 'priority');
+
+    // Two ticked, one request, both acknowledged, each in its own history.
+    for (const headline of QUEUE_HEADLINES.slice(0, 2)) await row(operator, headline).locator('.row-select input').check();
+    await operator.locator('.bulk-bar', { hasText: '2 selected' }).waitFor();
+    const bulk = operator.waitForResponse((r) => r.url().endsWith('/api/alerts/actions') && r.request().method() === 'POST');
+    await operator.locator('.bulk-bar button', { hasText: 'Acknowledge selected' }).click();
+    assert.equal((await bulk).status(), 200);
+    for (const headline of QUEUE_HEADLINES.slice(0, 2)) await row(operator, headline).locator('.state.acknowledged').waitFor();
+    await operator.waitForFunction((n) => document.title.startsWith(`(${n}) `), open - 2);
+
+    // Keyboard: ? shows the help; j/k move, a acknowledges, Enter opens.
+    await operator.keyboard.press('?');
+    await operator.locator('.help-overlay', { hasText: 'Acknowledge the selected alerts' }).waitFor();
+    await operator.keyboard.press('Escape');
+    await operator.locator('.help-overlay').waitFor({ state: 'detached' });
+    const last = row(operator, QUEUE_HEADLINES[2]);
+    await last.focus();
+    await operator.keyboard.press('k');
+    await operator.keyboard.press('j');
+    assert.equal(await last.evaluate((el) => el === document.activeElement), true, 'j and k move the focus along the queue');
+    await operator.keyboard.press('a');
+    await last.locator('.state.acknowledged').waitFor();
+    await operator.keyboard.press('Enter');
+    await operator.locator('.detail-head h1', { hasText: QUEUE_HEADLINES[2] }).waitFor();
+    // On an alert's page, j and k open the queue's next and previous alerts.
+    await operator.keyboard.press('k');
+    await operator.waitForFunction((headline) => document.querySelector('.detail-head h1')?.textContent !== headline, QUEUE_HEADLINES[2]);
+    await operator.keyboard.press('j');
+    await operator.locator('.detail-head h1', { hasText: QUEUE_HEADLINES[2] }).waitFor();
+    await operator.keyboard.press('Escape');
+    await row(operator, 'metro hall').waitFor();
+  });
+
+  it('operator: charts do not mislead: a count\'s band stays at or above zero, other scales get their own axis, gaps stay gaps, axes carry units and dates', async () => {
+    // Run as page script text: the chart module is an ES module of the console, imported by URL.
+    const drawn = await operator.evaluate(`(async () => {
+      const { chartPanel } = await import(new URL('app/panels/chart.js', document.baseURI).href);
+      const el = document.createElement('section');
+      Object.assign(el.style, { width: '600px', height: '300px' });
+      document.body.append(el);
+      const t0 = Date.parse('2026-03-01T10:00:00Z');
+      const minute = 60000;
+      const times = [...Array.from({ length: 10 }, (_, i) => t0 + i * minute), ...Array.from({ length: 10 }, (_, i) => t0 + 2 * 86400000 + i * minute)];
+      const panel = {
+        id: 'chart-test', kind: 'chart', title: 'test',
+        options: { type: 'line', yLabel: 'mixed', maxPoints: 100, samples: 100, thresholds: [] },
+        data: { series: [
+          { name: 'passengers (count)', points: times.map((x, i) => [x, i % 4, (i % 4) - 3, (i % 4) + 3]) },
+          { name: 'bus speed (km/h)', points: times.map((x, i) => [x, 40 + i]) },
+        ] },
+      };
+      const chart = chartPanel(el, panel);
+      const c = Chart.getChart(el.querySelector('canvas'));
+      const set = (label) => c.data.datasets.find((d) => d.label === label);
+      const ids = [set('passengers (count)').yAxisID, set('bus speed (km/h)').yAxisID];
+      const out = {
+        low: Math.min(...set('passengers (count) band low').data.filter((p) => p.y !== null).map((p) => p.y)),
+        axes: ids,
+        titles: ids.map((id) => c.options.scales[id].title.text),
+        breaks: c.data.datasets.map((d) => d.data.filter((p) => p.y === null).length),
+        xTitle: c.options.scales.x.title.text,
+        tick: c.options.scales.x.ticks.callback(t0),
+      };
+      chart.destroy();
+      el.remove();
+      return out;
+    })()`) as { low: number; axes: string[]; titles: string[]; breaks: number[]; xTitle: string; tick: string };
+    assert.equal(drawn.low, 0, 'the band of a series that is never negative stops at zero');
+    assert.notEqual(drawn.axes[0], drawn.axes[1], 'a count and a speed do not share an axis');
+    assert.deepEqual(drawn.titles, ['passengers (count)', 'bus speed (km/h)']);
+    assert.deepEqual(drawn.breaks, [1, 1, 1, 1], 'each line and band is broken once, across the two-day gap');
+    const zoneNow = new Intl.DateTimeFormat('en-GB', { timeZone: TIME_ZONE, timeZoneName: 'short' }).formatToParts(new Date()).find((p) => p.type === 'timeZoneName')!.value;
+    assert.equal(drawn.xTitle, `Time (${zoneNow})`);
+    assert.equal(drawn.tick, '01 Mar, 11:00', 'over days, the time axis shows dates, in the site\'s zone');
+  });
+
   it('manager: sees the picture but cannot act, in the page or through the API', async () => {
     const manager = await open();
     await login(manager, 'marco');
@@ -261,6 +393,14 @@ describe('console in the browser (Chromium)', function () {
     await operator.locator('.map-legend', { hasText: 'P1 Critical: 1' }).waitFor();
     await operator.locator('.map-legend', { hasText: 'P2 High: 1' }).waitFor();
     await operator.locator('.map-legend', { hasText: 'P3 Medium: 1' }).waitFor();
+    // It opens on the place of the P1 (Padova), not on every alert's extent (Padova and Oslo): the
+    // scale bar reads metres or a few km, the site outlines are labelled, close alerts are a cluster with a count.
+    const scale = (await operator.locator('.leaflet-control-scale-line').textContent())!;
+    const [, value, unit] = /^(\d+) (m|km)$/.exec(scale.trim())!;
+    assert.ok(unit === 'm' || Number(value) <= 2, `the map opens at city scale, not ${scale}`);
+    await operator.locator('.site-label', { hasText: 'Padova station' }).waitFor();
+    await operator.locator('.marker-cluster', { hasText: /^2$/ }).waitFor();
+    await operator.locator('.site-jump button', { hasText: 'Ring 2, Oslo' }).waitFor();
     await picture(operator, 'map.png');
   });
 
@@ -292,6 +432,62 @@ describe('console in the browser (Chromium)', function () {
     await ack.tap();
     await row(field, 'metro hall').locator('.state.acknowledged').waitFor();
     await picture(field, 'field-phone.png');
+
+    // The alert detail: no sideways scrolling (the detections table scrolls in its own box), the
+    // actions before the tool data, comments and history.
+    await row(field, HEADLINE).click();
+    await field.locator('.detail-head h1', { hasText: HEADLINE }).waitFor();
+    await field.locator('.table-scroll table.nested').waitFor();
+    const wide = await field.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    assert.ok(wide <= 0, `the alert detail fits a phone (${wide}px too wide)`);
+    const actionsTop = (await field.locator('section.actions').boundingBox())!.y;
+    const toolDataTop = (await field.locator('section', { has: field.locator('h2', { hasText: 'Tool data' }) }).boundingBox())!.y;
+    assert.ok(actionsTop < toolDataTop, `actions (${actionsTop}) above the tool data (${toolDataTop})`);
+
+    // The map: folded legend, so that it covers no marker; it opens on the field role's sites.
+    await field.click('nav.main-nav a[data-rel="map"]');
+    const legendBox = field.locator('details.map-legend');
+    await legendBox.waitFor();
+    assert.equal(await legendBox.evaluate((d: HTMLDetailsElement) => d.open), false, 'folded on a phone');
+    assert.ok((await legendBox.boundingBox())!.height < 50, 'a folded legend is one line');
+    await field.locator('.site-label', { hasText: 'Padova station' }).waitFor();
+  });
+
+  it('operator: the role\'s sound applies after a reload; when the browser blocks it, the console says so until a click', async () => {
+    // Headless Chromium lets WebAudio play without a gesture whatever --autoplay-policy says, so
+    // this page gets desktop Chrome's rule: an AudioContext made without user activation starts
+    // suspended, and resume() works only with one.
+    const page = await open();
+    await page.addInitScript(() => {
+      const Real = window.AudioContext;
+      window.AudioContext = class extends Real {
+        constructor(options?: AudioContextOptions) {
+          super(options);
+          if (!navigator.userActivation.isActive) void this.suspend();
+        }
+
+        override resume(): Promise<void> {
+          return navigator.userActivation.isActive ? super.resume() : Promise.resolve();
+        }
+      };
+    });
+    // A wall screen: its session is there, but nobody has clicked in this browser since it started.
+    await page.goto(base);
+    await page.locator('#login-user').waitFor();
+    const loggedIn = await page.evaluate(async (password) => (await fetch('api/login', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ username: 'olga', password }) })).status, PASSWORD);
+    assert.equal(loggedIn, 200);
+    await page.reload();
+    await page.locator('.live-badge.live').waitFor();
+    const button = page.locator('.sound-button');
+    await page.locator('.sound-button.blocked', { hasText: 'Sound blocked: click to enable' }).waitFor();
+    await button.click();
+    await page.locator('.sound-button:not(.blocked)', { hasText: 'Sound: on' }).waitFor();
+    // The user's own choice outlives a reload too.
+    await button.click();
+    await page.locator('.sound-button', { hasText: 'Sound: off' }).waitFor();
+    await page.reload();
+    await page.locator('.sound-button', { hasText: 'Sound: off' }).waitFor();
+    await page.context().close();
   });
 
   it('operator: the firearm page shows the last detection per camera with its snapshot, which opens the alert', async () => {
@@ -303,6 +499,8 @@ describe('console in the browser (Chromium)', function () {
     assert.match(await snapshot.getAttribute('src') ?? '', /^api\/alerts\/[^/]+\/media\/sha256%3A[0-9a-f]{64}$/);
     // Loaded through the media route with the operator's session: a decoded image, not a broken one.
     await snapshot.evaluate((img: HTMLImageElement) => img.decode());
+    const seen = operator.locator('section.panel.table tr', { hasText: 'cam-square-n' }).locator('td time');
+    assert.match((await seen.textContent())!, SITE_TIME, 'the table\'s time in the site\'s zone, not UTC');
     assert.ok(await snapshot.evaluate((img: HTMLImageElement) => img.naturalWidth > 0));
     await snapshot.click();
     await operator.locator('.detail-head h1').waitFor();

@@ -162,11 +162,11 @@ describe('dashboard nodes', function () {
   describe('impetus-ui-table image column', () => {
     const digest = `sha256:${'ab'.repeat(32)}`;
     const flow = [
-      { id: 'shots', type: 'impetus-ui-table', page: 'firearm', title: 'snapshots', roles: 'operator', columns: 'camera:Camera\nsnapshot:Snapshot:image\nother::image', key: 'camera', wires: [[]] },
+      { id: 'shots', type: 'impetus-ui-table', page: 'firearm', title: 'snapshots', roles: 'operator', columns: 'camera:Camera\nsnapshot:Snapshot:image\nother::image\nseen:Seen:time', key: 'camera', wires: [[]] },
       ...catchAll(['shots']),
     ];
 
-    it('sends the column type and the media references, never the media', async () => {
+    it('sends the column types (image, time) and the media references, never the media', async () => {
       await load(modules, flow);
       const ref = { alertId: 'a-1', digest, description: 'Annotated frame' };
       node('shots').receive({ payload: [{ camera: 'cam-1', snapshot: ref }, { camera: 'cam-2' }] });
@@ -176,6 +176,7 @@ describe('dashboard nodes', function () {
         { field: 'camera', label: 'Camera' },
         { field: 'snapshot', label: 'Snapshot', type: 'image' },
         { field: 'other', label: 'other', type: 'image' },
+        { field: 'seen', label: 'Seen', type: 'time' },
       ]);
       assert.deepEqual(panel.data.rows, [{ camera: 'cam-1', snapshot: ref }, { camera: 'cam-2' }], 'a row without a snapshot is fine');
     });

@@ -1,6 +1,7 @@
 // impetus-ui-table in the browser: the rows, and the row actions for the roles that may use them.
 import { api } from '../api.js';
 import { fill, h } from '../dom.js';
+import { clock } from '../format.js';
 
 function cell(value) {
   if (value === undefined || value === null) return '';
@@ -39,7 +40,9 @@ export function tablePanel(el, panel, app) {
     const rows = (data && data.rows) || [];
     fill(body, rows.length
       ? [...rows].reverse().map((row) => h('tr',
-        o.columns.map((c) => (c.type === 'image' ? h('td.image', thumbnail(row[c.field], c, app)) : h('td', cell(row[c.field])))),
+        o.columns.map((c) => (c.type === 'image' ? h('td.image', thumbnail(row[c.field], c, app))
+          : c.type === 'time' && row[c.field] ? h('td', h('time', { dateTime: String(row[c.field]) }, clock(row[c.field])))
+            : h('td', cell(row[c.field])))),
         mayAct ? h('td', h('div.row-buttons', o.actions.map((a) => h('button.secondary', { type: 'button', onclick: (e) => act(row, a, e.currentTarget) }, a.label)))) : null))
       : h('tr', h('td.muted', { colspan: o.columns.length + (mayAct ? 1 : 0) }, 'No rows yet.')));
   }

@@ -33,8 +33,9 @@ function dataValue(v) {
   if (Array.isArray(v)) {
     if (v.length && v.length <= 50 && v.every((x) => x && typeof x === 'object' && !Array.isArray(x))) {
       const cols = [...new Set(v.flatMap((x) => Object.keys(x)))].slice(0, 8);
-      return h('table.nested', h('thead', h('tr', cols.map((c) => h('th', c)))),
-        h('tbody', v.map((x) => h('tr', cols.map((c) => h('td', x[c] === undefined ? '' : scalar(x[c]) ? String(x[c]) : JSON.stringify(x[c])))))));
+      // In its own scroller: a wide table (detections and their boxes) never widens the page on a phone.
+      return h('div.table-scroll', { tabindex: '0', role: 'region', 'aria-label': 'Table' }, h('table.nested', h('thead', h('tr', cols.map((c) => h('th', c)))),
+        h('tbody', v.map((x) => h('tr', cols.map((c) => h('td', x[c] === undefined ? '' : scalar(x[c]) ? String(x[c]) : JSON.stringify(x[c]))))))));
     }
     if (v.every(scalar)) return v.join(', ');
   } else if (Object.values(v).every(scalar)) {
@@ -53,7 +54,7 @@ function dataTable(data) {
 function historyEntry(e) {
   const d = e.details || {};
   const extra = d.comment ? `“${d.comment.text}”` : d.reason ? `“${d.reason}”` : d.assignee ? `to ${d.assignee}` : d.level ? `level ${d.level}` : d.note ? `“${d.note}”` : '';
-  return h('li', h('span.when', { title: e.at }, clock(e.at)), h('span.what', HISTORY_LABEL[e.action] || e.action), e.by ? h('span.who', e.by) : null, extra ? h('span.extra', extra) : null);
+  return h('li', h('time.when', { dateTime: e.at }, clock(e.at)), h('span.what', HISTORY_LABEL[e.action] || e.action), e.by ? h('span.who', e.by) : null, extra ? h('span.extra', extra) : null);
 }
 
 export function mount(container, app, id) {
@@ -61,6 +62,8 @@ export function mount(container, app, id) {
   let history = [];
   let map = null;
   let marker = null;
+  /** Users and teams this role may assign to (GET assignees), once per page. */
+  let assignees = null;
   const box = h('div.detail');
   // Made once and moved into each render, so the map is not rebuilt when a comment arrives.
   const mapBox = h('div.detail-map', { 'aria-label': 'Location' });
@@ -91,10 +94,21 @@ export function mount(container, app, id) {
     }
   }
 
+  /** Assign picks from the users and teams the server lists, never free text. */
+  function assignForm() {
+    const choice = h('select', { 'aria-label': 'Assign to', required: true, dataset: { keep: 'assign' } },
+      h('option', { value: '' }, assignees ? 'Assign to…' : 'Loading users…'),
+      assignees ? [
+        h('optgroup', { label: 'Users' }, assignees.users.map((u) => h('option', { value: u.username }, `${u.name} (${u.username})`))),
+        h('optgroup', { label: 'Teams' }, assignees.teams.map((t) => h('option', { value: t.id }, `Team: ${t.name}`))),
+      ] : null);
+    return h('form.action-form.assign', { onsubmit: (e) => { e.preventDefault(); if (choice.value) act('assign', { assignee: choice.value }); } },
+      choice, h('button.secondary', { type: 'submit' }, ACTION_LABEL.assign));
+  }
+
   function actionForm(action, placeholder, required) {
     const input = h('input', { type: 'text', placeholder, 'aria-label': placeholder, required, maxlength: 4000, dataset: { keep: action } });
-    const field = action === 'assign' ? 'assignee' : 'text';
-    return h(`form.action-form.${action}`, { onsubmit: (e) => { e.preventDefault(); if (required && !input.value.trim()) return; act(action, { [field]: input.value.trim() }); } },
+    return h(`form.action-form.${action}`, { onsubmit: (e) => { e.preventDefault(); if (required && !input.value.trim()) return; act(action, { text: input.value.trim() }); } },
       input, h(`button.${action === 'resolve' ? 'danger' : 'secondary'}`, { type: 'submit' }, ACTION_LABEL[action]));
   }
 
@@ -102,7 +116,7 @@ export function mount(container, app, id) {
     const a = alert;
     const items = [];
     if (a.state === 'open' && app.can('acknowledge')) items.push(h('button.primary.big', { type: 'button', onclick: () => act('acknowledge') }, 'Acknowledge'));
-    if (a.state !== 'resolved' && app.can('assign')) items.push(actionForm('assign', 'Assign to (user or team)', true));
+    if (a.state !== 'resolved' && app.can('assign')) items.push(assignForm());
     if (a.state !== 'resolved' && app.can('resolve')) items.push(actionForm('resolve', 'Reason for resolving', true));
     if (a.state === 'resolved' && app.can('reopen')) items.push(actionForm('reopen', 'Why reopen (optional)', false));
     if (!app.session.view.actions.length) items.push(h('p.read-only', 'Read-only view: you can follow this alert but not act on it.'));
@@ -110,7 +124,7 @@ export function mount(container, app, id) {
   }
 
   function comments() {
-    const list = h('ol.comments', alert.comments.length ? alert.comments.map((c) => h('li', h('div.comment-head', h('b', c.by), h('span', { title: c.at }, ` · ${ago(c.at)}`)), h('p', c.text))) : h('li.muted', 'No comments yet.'));
+    const list = h('ol.comments', alert.comments.length ? alert.comments.map((c) => h('li', h('div.comment-head', h('b', c.by), h('span', { title: clock(c.at) }, ` · ${ago(c.at)}`)), h('p', c.text))) : h('li.muted', 'No comments yet.'));
     if (!app.can('comment')) return list;
     const text = h('textarea', { rows: 2, placeholder: 'Add a comment for everyone on this alert', 'aria-label': 'Comment', maxlength: 4000, dataset: { keep: 'comment' } });
     return [list, h('form.comment-form', { onsubmit: (e) => { e.preventDefault(); if (text.value.trim()) act('comment', { text: text.value.trim() }); } }, text, h('button.secondary', { type: 'submit' }, 'Post comment'))];
@@ -138,7 +152,7 @@ export function mount(container, app, id) {
 
   function draw() {
     const a = alert;
-    document.title = `${a.priority} ${a.headline} · IMPETUS console`;
+    app.setTitle(`${a.priority} ${a.headline}`);
     fill(box,
       h(`header.detail-head.${a.priority.toLowerCase()}`,
         h(`span.prio.big.${a.priority.toLowerCase()}`, { title: PRIORITY_LABEL[a.priority] }, a.priority),
@@ -149,11 +163,17 @@ export function mount(container, app, id) {
             h('span', toolName(app.session.tools, a.tool)),
             h('span', a.event),
             a.areaDesc || a.zone ? h('span', a.areaDesc || a.zone) : null,
-            h('span', { title: a.lastSeen }, `last seen ${ago(a.lastSeen)}`),
+            h('span', { title: clock(a.lastSeen) }, `last seen ${ago(a.lastSeen)}`),
             a.count > 1 ? h('span.repeat', `${a.count} occurrences`) : null,
             a.status !== 'Actual' ? h('span.exercise-tag', a.status.toUpperCase()) : null,
             a.assignee ? h('span', `assigned to ${a.assignee}`) : null))),
+      // The actions come first in the page's order, so that on a phone (one column) Acknowledge is
+      // at the top; on a wide screen they head the side column.
       h('div.detail-grid',
+        h('section.actions', h('h2', 'Actions'), actions(),
+          h('p.downloads', 'CAP 1.2: ',
+            h('a', { href: `api/alerts/${encodeURIComponent(a.id)}/cap.xml`, download: '' }, 'XML'), ' · ',
+            h('a', { href: `api/alerts/${encodeURIComponent(a.id)}/cap.json`, download: '' }, 'JSON'))),
         h('div.detail-main',
           a.instruction ? h('section.instruction', h('h2', 'What to do'), h('p', a.instruction)) : null,
           a.description ? h('section', h('h2', 'Description'), h('p', a.description)) : null,
@@ -161,10 +181,6 @@ export function mount(container, app, id) {
           h('section', h('h2', 'Comments'), comments()),
           h('section', h('h2', 'History'), h('ol.history', history.map(historyEntry)))),
         h('aside.detail-side',
-          h('section.actions', h('h2', 'Actions'), actions(),
-            h('p.downloads', 'CAP 1.2: ',
-              h('a', { href: `api/alerts/${encodeURIComponent(a.id)}/cap.xml`, download: '' }, 'XML'), ' · ',
-              h('a', { href: `api/alerts/${encodeURIComponent(a.id)}/cap.json`, download: '' }, 'JSON'))),
           h('section', h('h2', 'Location'), a.location ? mapBox : h('p.muted', 'No location given.')),
           h('section.facts', h('h2', 'Classification'), h('table.kv', h('tbody',
             [['Severity', a.severity], ['Urgency', a.urgency], ['Certainty', a.certainty], ['Category', a.category], ['Occurred', clock(a.occurredAt)],
@@ -191,9 +207,30 @@ export function mount(container, app, id) {
   };
   app.alerts.addEventListener('event', onEvent);
   app.alerts.addEventListener('resync', reload);
+  /** The next (+1) or previous (-1) alert in the queue's order and filters, from this one. */
+  const step = (by) => {
+    const { items } = app.alerts.select(app.filters);
+    const here = items.findIndex((x) => x.id === id);
+    const next = here >= 0 && items[here + by];
+    if (next) app.navigate(`alerts/${encodeURIComponent(next.id)}`);
+  };
+  /** a: acknowledge; j/k: next/previous alert of the queue; Escape: back to the queue. Typing in a field is left alone. */
+  const onKey = (e) => {
+    if (e.defaultPrevented || e.ctrlKey || e.metaKey || e.altKey || /^(INPUT|TEXTAREA|SELECT)$/.test(e.target.tagName)) return;
+    if (e.key === 'a' && alert && alert.state === 'open' && app.can('acknowledge')) act('acknowledge');
+    else if (e.key === 'j' || e.key === 'k') step(e.key === 'j' ? 1 : -1);
+    else if (e.key === 'Escape') app.navigate('');
+    else return;
+    e.preventDefault();
+  };
+  document.addEventListener('keydown', onKey);
+  if (app.can('assign')) {
+    api.get('assignees').then((list) => { assignees = list; if (alert) render(); }).catch((err) => app.toast(err.message, 'error'));
+  }
   clear(box).append(h('p.muted', 'Loading…'));
   load();
   return () => {
+    document.removeEventListener('keydown', onKey);
     app.alerts.removeEventListener('event', onEvent);
     app.alerts.removeEventListener('resync', reload);
     if (map) map.remove();

@@ -1,16 +1,21 @@
-// The main page: one status tile per tool, then the alert queue (priority first, then time) with
-// its filters and the Exercise toggle.
+// The main page: one status tile per tool, then the alert queue (priority first, then time, or
+// another order) with its filters, the Exercise toggle, a selection for acknowledging several
+// alerts at once, and keyboard shortcuts (views/help.js lists them).
+import { SORTS } from '../alerts.js';
 import { api } from '../api.js';
 import { fill, h, perFrame } from '../dom.js';
-import { ago, PRIORITIES, PRIORITY_LABEL, STATE_LABEL, STATES, toolName } from '../format.js';
+import { ACTION_LABEL, ago, PRIORITIES, PRIORITY_LABEL, STATE_LABEL, STATES, toolName } from '../format.js';
 
 const FRESH_MS = 15000;
 const STATE_TEXT = { ok: 'OK', degraded: 'DEGRADED', alerting: 'ALERTING' };
 
 export function mount(container, app) {
-  document.title = 'Alerts · IMPETUS console';
+  app.setTitle('Alerts');
   const f = app.filters;
   const fresh = new Map();
+  /** Ids of the alerts ticked for a bulk action. */
+  const selected = new Set();
+  const mayAck = app.can('acknowledge');
 
   const tiles = h('section.tiles', { 'aria-label': 'Tool status' });
   const list = h('div.queue', { role: 'list', 'aria-label': 'Alert queue' });
@@ -20,6 +25,23 @@ export function mount(container, app) {
     h('option', { value: '' }, 'All tools'),
     app.session.tools.map((t) => h('option', { value: t.id }, t.name)));
   toolSelect.value = f.tool;
+  const sortSelect = h('select', { 'aria-label': 'Sort by', onchange: () => { f.sort = sortSelect.value; render(); } },
+    Object.entries(SORTS).map(([value, s]) => h('option', { value }, `Sort: ${s.label}`)));
+  sortSelect.value = f.sort;
+  const selectedCount = h('span.selected-count');
+  const bulkAck = h('button.primary', { type: 'button', onclick: () => ackSelected() }, 'Acknowledge selected');
+  const bulkBar = h('div.bulk-bar', { hidden: true, role: 'region', 'aria-label': 'Selected alerts' },
+    selectedCount, bulkAck,
+    h('button.secondary', { type: 'button', onclick: () => { selected.clear(); render(); } }, 'Clear selection'));
+  const selectAll = h('input', { type: 'checkbox', id: 'select-all', 'aria-label': 'Select every open alert shown',
+    onchange: () => {
+      for (const a of app.alerts.select(f).items) {
+        if (a.state !== 'open') continue;
+        if (selectAll.checked) selected.add(a.id);
+        else selected.delete(a.id);
+      }
+      render();
+    } });
   const search = h('input.search', { type: 'search', placeholder: 'Search headline, place, event…', value: f.text, 'aria-label': 'Search alerts',
     oninput: () => { f.text = search.value.trim(); render(); } });
 
@@ -39,18 +61,20 @@ export function mount(container, app) {
 
   const exercise = h('input', { type: 'checkbox', id: 'exercise-toggle', checked: f.exercise, onchange: () => { f.exercise = exercise.checked; render(); renderTiles(); } });
   const filters = h('section.filters', { 'aria-label': 'Filters' },
-    search, toolSelect, zoneSelect,
+    search, sortSelect, toolSelect, zoneSelect,
     toggles(PRIORITIES, f.priority, 'Priority', () => render()),
     toggles(STATES, f.state, 'State', () => { refetch(); render(); }),
     h('label.switch', { for: 'exercise-toggle' }, exercise, h('span', 'Exercise alerts')),
+    mayAck ? h('label.switch.select-all', { for: 'select-all' }, selectAll, h('span', 'Select all open')) : null,
     count,
+    h('span.shortcut-hint.muted', 'Press ? for keyboard shortcuts'),
   );
 
   fill(container,
     tiles,
     h('section.queue-section',
       h('div.section-head', h('h2', 'Alert queue'), app.can('acknowledge') ? null : h('span.read-only', app.session.view.actions.length ? '' : 'Read-only view')),
-      filters, list));
+      filters, bulkBar, list));
 
   function renderTiles() {
     fill(tiles, app.tiles.map((t) => {
@@ -71,23 +95,46 @@ export function mount(container, app) {
   }
 
   async function act(alert, action, button) {
-    button.disabled = true;
+    if (button) button.disabled = true;
     try {
       app.alerts.put(await api.post(`alerts/${encodeURIComponent(alert.id)}/actions`, { action }).then(summaryOf));
+      selected.delete(alert.id);
       app.alerts.changed();
       app.toast(`${alert.priority} acknowledged`);
     } catch (err) {
       app.toast(err.message, 'error');
-      button.disabled = false;
+      if (button) button.disabled = false;
+    }
+  }
+
+  /** One request for every ticked alert; the server acts on each and audits each on its own. */
+  async function ackSelected() {
+    if (!selected.size) return;
+    bulkAck.disabled = true;
+    try {
+      const { results } = await api.post('alerts/actions', { action: 'acknowledge', ids: [...selected] });
+      const done = results.filter((r) => r.alert);
+      for (const r of done) app.alerts.put(summaryOf(r.alert));
+      selected.clear();
+      app.alerts.changed();
+      const failed = results.filter((r) => !r.alert);
+      app.toast(`${ACTION_LABEL.acknowledge}: ${done.length} alert${done.length === 1 ? '' : 's'}${failed.length ? `; ${failed.length} not (${failed[0].error})` : ''}`, failed.length ? 'error' : 'info');
+    } catch (err) {
+      app.toast(err.message, 'error');
+    } finally {
+      bulkAck.disabled = false;
     }
   }
 
   function row(a) {
     const isFresh = fresh.has(a.id) && Date.now() - fresh.get(a.id) < FRESH_MS;
     const open = () => app.navigate(`alerts/${encodeURIComponent(a.id)}`);
-    return h(`article.alert-row.${a.priority.toLowerCase()}${isFresh ? '.fresh' : ''}${a.state === 'resolved' ? '.resolved' : ''}`, {
-      role: 'listitem', tabindex: '0', dataset: { id: a.id }, onclick: open, onkeydown: (e) => { if (e.key === 'Enter') open(); },
+    return h(`article.alert-row.${a.priority.toLowerCase()}${isFresh ? '.fresh' : ''}${a.state === 'resolved' ? '.resolved' : ''}${mayAck ? '.selectable' : ''}`, {
+      role: 'listitem', tabindex: '0', dataset: { id: a.id }, onclick: open,
     },
+    mayAck ? h('label.row-select', { title: 'Select (x)', onclick: (e) => e.stopPropagation() },
+      h('input', { type: 'checkbox', checked: selected.has(a.id), disabled: a.state !== 'open', 'aria-label': `Select: ${a.headline}`,
+        onchange: (e) => { if (e.target.checked) selected.add(a.id); else selected.delete(a.id); showSelection(); } })) : null,
     h(`span.prio.${a.priority.toLowerCase()}`, { title: PRIORITY_LABEL[a.priority] }, a.priority),
     h('div.row-body',
       h('div.headline', a.headline),
@@ -117,7 +164,42 @@ export function mount(container, app) {
       zoneSelect.value = f.zone;
     }
     count.textContent = total > items.length ? `Showing ${items.length} of ${total}` : `${total} alert${total === 1 ? '' : 's'}`;
+    // A live update redraws the rows: the keyboard focus stays on the same alert.
+    const focused = document.activeElement && document.activeElement.closest && document.activeElement.closest('.alert-row');
+    const focusedId = focused && list.contains(focused) ? focused.dataset.id : undefined;
+    for (const id of selected) if (!app.alerts.byId.has(id) || app.alerts.byId.get(id).state !== 'open') selected.delete(id);
     fill(list, items.length ? items.map(row) : h('p.empty', 'No alerts match these filters.'));
+    if (focusedId) {
+      const again = [...list.children].find((el) => el.dataset.id === focusedId);
+      if (again) again.focus({ preventScroll: true });
+    }
+    showSelection();
+  }
+
+  function showSelection() {
+    bulkBar.hidden = selected.size === 0;
+    selectedCount.textContent = `${selected.size} selected`;
+  }
+
+  /** The queue's shortcuts; typing in a field is left alone. */
+  function onKey(e) {
+    if (e.defaultPrevented || e.ctrlKey || e.metaKey || e.altKey) return;
+    if (/^(INPUT|TEXTAREA|SELECT)$/.test(e.target.tagName) && e.target.type !== 'checkbox') return;
+    const rows = [...list.querySelectorAll('.alert-row')];
+    const current = e.target.closest && e.target.closest('.alert-row');
+    const i = rows.indexOf(current);
+    const alert = current && app.alerts.byId.get(current.dataset.id);
+    const move = (to) => { if (rows[to]) { rows[to].focus(); rows[to].scrollIntoView({ block: 'nearest' }); } };
+    switch (e.key) {
+      case 'j': case 'ArrowDown': move(i < 0 ? 0 : Math.min(rows.length - 1, i + 1)); break;
+      case 'k': case 'ArrowUp': move(i < 0 ? 0 : Math.max(0, i - 1)); break;
+      case 'Enter': case 'o': if (!alert) return; app.navigate(`alerts/${encodeURIComponent(alert.id)}`); break;
+      case 'a': if (!alert || alert.state !== 'open' || !mayAck) return; act(alert, 'acknowledge'); break;
+      case 'x': if (!alert || alert.state !== 'open' || !mayAck) return; if (selected.has(alert.id)) selected.delete(alert.id); else selected.add(alert.id); render(); break;
+      case 'A': if (!mayAck) return; ackSelected(); break;
+      default: return;
+    }
+    e.preventDefault();
   }
 
   /** The server holds more than the browser: a state filter change asks it again. */
@@ -142,9 +224,11 @@ export function mount(container, app) {
   app.alerts.addEventListener('resync', renderSoon);
   // Ages ("3 min ago") and the fresh highlight move on even when nothing arrives.
   const ticker = setInterval(() => { render(); renderTiles(); }, 15000);
+  document.addEventListener('keydown', onKey);
   renderTiles();
   render();
   return () => {
+    document.removeEventListener('keydown', onKey);
     clearInterval(ticker);
     app.alerts.removeEventListener('change', renderSoon);
     app.alerts.removeEventListener('event', onEvent);

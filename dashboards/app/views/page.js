@@ -54,7 +54,7 @@ function mapPanel(el, layers, app) {
 
 export function mount(container, app, page) {
   const meta = app.pages.find((p) => p.page === page);
-  document.title = `${meta ? meta.title : page} · IMPETUS console`;
+  app.setTitle(meta ? meta.title : page);
   const strip = h('div.status-strip');
   const grid = h('div.panel-grid');
   fill(container, h('div.section-head', h('h2', meta ? meta.title : page)), strip, grid);

@@ -8,8 +8,9 @@ import type { ConsoleRuntime } from './runtime';
 import { summarize } from './summary';
 import { PAGE_NAME } from './panels';
 import { TOOLS } from './tools';
-import { canSee, hasPage, restrictQuery, seesEveryTool, seesTool } from './views';
+import { ActionRefusedError, canAct, canSee, hasPage, restrictQuery, seesEveryTool, seesTool } from './views';
 import type { View } from './views';
+import type { Role } from './settings';
 import { alertToCap, alertToCapXml, capToJson } from '../export/cap';
 import { alertToFiware, FIWARE_REPRESENTATIONS } from '../export/fiware';
 import type { FiwareRepresentation } from '../export/fiware';
@@ -63,6 +64,22 @@ export function parseAlertQuery(q: Request['query']): AlertQuery {
     limit: integer(q.limit, 'limit', 1, 1000),
     offset: integer(q.offset, 'offset', 0, Number.MAX_SAFE_INTEGER),
   };
+}
+
+/** Alerts one bulk action may name. */
+const MAX_BULK = 200;
+
+/** The action and its fields, checked: the same for one alert and for several. */
+function actionBody(req: Request): { action: ActionName; text?: string; assignee?: string } {
+  if (!req.is('application/json')) throw new HttpError(415, 'send the action as application/json');
+  const body = req.body as { action?: unknown; text?: unknown; assignee?: unknown };
+  const action = body?.action;
+  if (typeof action !== 'string' || !ACTIONS.includes(action as ActionName)) throw new HttpError(400, `action must be one of ${ACTIONS.join(', ')}`);
+  for (const field of ['text', 'assignee'] as const) {
+    const v = body[field];
+    if (v !== undefined && (typeof v !== 'string' || v.length > 4000)) throw new HttpError(400, `${field} must be a string of at most 4000 characters`);
+  }
+  return { action: action as ActionName, text: body.text as string | undefined, assignee: body.assignee as string | undefined };
 }
 
 export interface ApiOptions {
@@ -135,6 +152,7 @@ export function createApiRouter(current: () => Platform | undefined, options: Ap
       ...sessionBody(session, view),
       tools: TOOLS.filter((t) => seesTool(view, t.id)),
       map: { tileUrl: map.tileUrl, attribution: map.attribution, maxZoom: map.maxZoom, center: map.center, zoom: map.zoom },
+      timeZone: runtime.platform.settings.console.timeZone,
       live: { path: `${options.basePath()}/ws`, epoch: runtime.hub.epoch },
     });
   });
@@ -201,22 +219,54 @@ export function createApiRouter(current: () => Platform | undefined, options: Ap
 
   router.post('/alerts/:id/actions', readsAlerts, withPlatform(async (_platform, req, res) => {
     const { runtime, session } = locals(res);
-    if (!req.is('application/json')) throw new HttpError(415, 'send the action as application/json');
-    const body = req.body as { action?: unknown; text?: unknown; assignee?: unknown };
-    const action = body?.action;
-    if (typeof action !== 'string' || !ACTIONS.includes(action as ActionName)) throw new HttpError(400, `action must be one of ${ACTIONS.join(', ')}`);
-    for (const field of ['text', 'assignee'] as const) {
-      const v = body[field];
-      if (v !== undefined && (typeof v !== 'string' || v.length > 4000)) throw new HttpError(400, `${field} must be a string of at most 4000 characters`);
-    }
-    const alert = await runtime.act(session.user, {
-      action: action as ActionName,
-      alertId: req.params.id,
-      text: body.text as string | undefined,
-      assignee: body.assignee as string | undefined,
-    });
-    res.json(alert);
+    res.json(await runtime.act(session.user, { ...actionBody(req), alertId: req.params.id }));
   }));
+
+  /**
+   * One action on several alerts (the queue's "Acknowledge selected"): the role is checked once,
+   * each alert on its own, and each goes through the AlertService, so each gets its own history
+   * entry. One alert that cannot take the action (gone, hidden, already acknowledged) does not stop
+   * the others: the answer lists each alert's outcome.
+   */
+  router.post('/alerts/actions', readsAlerts, withPlatform(async (_platform, req, res) => {
+    const { runtime, view, session } = locals(res);
+    const body = actionBody(req);
+    const ids = (req.body as { ids?: unknown }).ids;
+    if (!Array.isArray(ids) || !ids.length || ids.length > MAX_BULK || !ids.every((id) => typeof id === 'string' && id.length > 0 && id.length <= 200)) {
+      throw new HttpError(400, `ids must be a list of 1 to ${MAX_BULK} alert ids`);
+    }
+    if (!canAct(view, body.action)) throw new HttpError(403, `the ${view.role} role may not ${body.action} alerts`);
+    const results = [];
+    for (const id of new Set(ids as string[])) {
+      try {
+        const alert = await runtime.act(session.user, { ...body, alertId: id });
+        results.push({ id, status: 200, alert });
+      } catch (err) {
+        const status = err instanceof ActionRefusedError ? err.status : err instanceof NotFoundError ? 404 : err instanceof TransitionError || err instanceof ConflictError ? 409 : 500;
+        if (status === 500) options.log?.warn(`console API: bulk ${body.action} of ${id}: ${(err as Error).stack ?? err}`);
+        results.push({ id, status, error: status === 500 ? 'internal error' : (err as Error).message });
+      }
+    }
+    res.json({ results });
+  }));
+
+  /**
+   * Whom an alert can be assigned to, for roles that may assign: the console users whose role
+   * may act on alerts and shares a tool with the asking role, and their roles as teams
+   * (`team:<role>`).
+   */
+  router.get('/assignees', allow((view) => view.actions.includes('assign'), 'this role may not assign alerts'), (_req, res) => {
+    const { runtime, view } = locals(res);
+    const handles = (role: Role) => {
+      const other = runtime.viewOf(role);
+      return other.actions.length > 0 && other.tools.some((t) => t === '*' || seesTool(view, t));
+    };
+    const users = [...runtime.platform.settings.console.users].filter(([, u]) => handles(u.role))
+      .map(([username, u]) => ({ username, name: u.name, role: u.role }))
+      .sort((a, b) => a.name.localeCompare(b.name));
+    const teams = [...new Set(users.map((u) => u.role))].map((role) => ({ id: `team:${role}`, name: runtime.viewOf(role).title }));
+    res.json({ users, teams });
+  });
 
   router.get('/silences', readsAlerts, withPlatform(async (platform, _req, res) => {
     const { view } = locals(res);

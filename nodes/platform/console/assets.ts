@@ -1,6 +1,6 @@
 /**
- * The console's web app: the page shell, its scripts and styles from dashboards/app, and Leaflet
- * and chart.js from their npm packages. Everything is served from this runtime (no CDN), so the
+ * The console's web app: the page shell, its scripts and styles from dashboards/app, and Leaflet,
+ * Leaflet.markercluster and chart.js from their npm packages. Everything is served from this runtime (no CDN), so the
  * console works on a closed network. These files hold no data: they are public, like any login
  * page; every data route behind them needs a session.
  */
@@ -73,5 +73,6 @@ export function createAssetRouter(basePath: () => string, tileUrl: () => string)
   router.use('/app', express.static(APP_DIR, statics));
   router.use('/vendor/leaflet', express.static(distDir('leaflet'), statics));
   router.use('/vendor/chart.js', express.static(distDir('chart.js'), statics));
+  router.use('/vendor/leaflet.markercluster', express.static(distDir('leaflet.markercluster'), statics));
   return router;
 }

@@ -66,6 +66,8 @@ export interface ConsoleSettings {
   /** A directory of role views (`<role>.json`) that replace the packaged ones in dashboards/. */
   views?: { dir?: string };
   map?: MapSettings;
+  /** IANA time zone of the site (`Europe/Rome`): the console shows every time in it, 24-hour, with the zone. Default: the runtime's. */
+  timeZone?: string;
 }
 
 export interface ResolvedConsoleSettings {
@@ -79,6 +81,7 @@ export interface ResolvedConsoleSettings {
     backoff: { freeAttempts: number; addressAttempts: number; userAddresses: number; baseMs: number; maxMs: number };
   };
   viewsDir?: string;
+  timeZone: string;
   map: { tileUrl: string; attribution: string; maxZoom: number; center?: [number, number]; zoom?: number; sites: GeoJsonFeatureCollection };
 }
 
@@ -192,6 +195,16 @@ function resolveMap(raw: MapSettings | undefined, base: string): ResolvedConsole
   };
 }
 
+function resolveTimeZone(raw: unknown): string {
+  if (raw === undefined) return Intl.DateTimeFormat().resolvedOptions().timeZone;
+  try {
+    if (typeof raw !== 'string' || !raw) throw new RangeError();
+    return new Intl.DateTimeFormat('en', { timeZone: raw }).resolvedOptions().timeZone;
+  } catch {
+    return fail(`timeZone must be an IANA time zone such as Europe/Rome (got ${JSON.stringify(raw)})`);
+  }
+}
+
 /** `base` is the Node-RED user directory: relative paths in the settings resolve against it. */
 export function resolveConsoleSettings(raw: ConsoleSettings, base: string): ResolvedConsoleSettings {
   const dir = raw.views?.dir;
@@ -201,5 +214,6 @@ export function resolveConsoleSettings(raw: ConsoleSettings, base: string): Reso
     session: resolveSession(raw.session),
     ...(dir ? { viewsDir: path.isAbsolute(dir) ? dir : path.join(base, dir) } : {}),
     map: resolveMap(raw.map, base),
+    timeZone: resolveTimeZone(raw.timeZone),
   };
 }

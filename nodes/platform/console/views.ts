@@ -25,6 +25,8 @@ export interface View {
   actions: ActionName[];
   defaults?: { state?: AlertState[]; exercise?: boolean; sound?: boolean };
   layout?: 'desktop' | 'compact';
+  /** Site names (map.sites features) the role works on: its maps open there. */
+  sites?: string[];
 }
 
 /** The fields visibility depends on; a slim alert has them as well as a full one. */

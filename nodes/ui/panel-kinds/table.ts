@@ -9,8 +9,8 @@ import type { PanelState, Role, RowActions } from '../../platform';
 export interface TableColumn {
   field: string;
   label: string;
-  /** Cells are {@link MediaRef}s, shown as thumbnails. */
-  type?: 'image';
+  /** image: cells are {@link MediaRef}s, shown as thumbnails; time: ISO 8601 date-times, shown in the site's time zone. */
+  type?: 'image' | 'time';
 }
 
 /** One of an alert's `resources`, by the alert's id and the resource's digest. */

@@ -169,6 +169,8 @@ describe('console login and sessions', function () {
     for (const route of ['/impetus/alerts/abc', '/impetus/map', '/impetus/pages/firearm']) await httpNode().get(route).expect(200);
     await httpNode().get('/impetus/vendor/leaflet/leaflet.js').expect(200);
     await httpNode().get('/impetus/vendor/chart.js/chart.umd.js').expect(200);
+    await httpNode().get('/impetus/vendor/leaflet.markercluster/leaflet.markercluster.js').expect(200);
+    await httpNode().get('/impetus/vendor/leaflet.markercluster/MarkerCluster.css').expect(200);
     await httpNode().get('/impetus/app/main.js').expect(200);
     const escape = await httpNode().get('/impetus/app/%2e%2e/%2e%2e/package.json');
     assert.ok([403, 404].includes(escape.status), `no way out of the app directory (${escape.status})`);

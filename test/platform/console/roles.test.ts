@@ -134,6 +134,52 @@ describe('console roles: what each role sees and does', function () {
       assert.deepEqual(mine, expected, `${role}: the audit log holds exactly its allowed actions, under its user name`);
     });
 
+    it(`${role}: acknowledges several alerts in one request only if its view allows, each audited on its own`, async () => {
+      const view = views.get(role)!;
+      const agent = api(role);
+      const visible = alerts.filter((a) => expectedVisible(view, a)).slice(0, 2);
+      const hidden = alerts.find((a) => !expectedVisible(view, a));
+      const ids = [...visible.map((a) => a.id), ...(hidden ? [hidden.id] : []), 'no-such-alert'];
+      const res = await agent.post('/impetus/api/alerts/actions').send({ action: 'acknowledge', ids });
+      if (!view.actions.includes('acknowledge')) {
+        assert.equal(res.status, 403, `${role} bulk acknowledge must be refused`);
+        assert.match(res.body.error, new RegExp(`${role} role may not acknowledge`));
+        for (const a of visible) assert.equal((await agent.get(`/impetus/api/alerts/${a.id}`).expect(200)).body.state, 'open', 'nothing was acknowledged');
+        return;
+      }
+      assert.equal(res.status, 200, JSON.stringify(res.body));
+      const results = res.body.results as Array<{ id: string; status: number; alert?: Alert; error?: string }>;
+      assert.deepEqual(results.map((r) => [r.id, r.status]), ids.map((id) => [id, visible.some((a) => a.id === id) ? 200 : 404]),
+        'each visible alert acknowledged; a hidden one answers exactly like one that does not exist');
+      for (const a of visible) {
+        const history = (await agent.get(`/impetus/api/alerts/${a.id}/history`).expect(200)).body.entries as Array<{ action: string; by?: string }>;
+        assert.deepEqual(history.filter((e) => e.by === `test-${role}`).map((e) => e.action), ['acknowledged'], `${a.id}: its own audit entry`);
+      }
+      // Again: each is already acknowledged, which each result says; nothing else changes.
+      const again = (await agent.post('/impetus/api/alerts/actions').send({ action: 'acknowledge', ids: visible.map((a) => a.id) }).expect(200)).body.results as Array<{ status: number }>;
+      assert.deepEqual(again.map((r) => r.status), visible.map(() => 409));
+      for (const bad of [{ action: 'acknowledge' }, { action: 'acknowledge', ids: [] }, { action: 'acknowledge', ids: [7] }, { action: 'explode', ids: [visible[0].id] }]) {
+        await agent.post('/impetus/api/alerts/actions').send(bad).expect(400);
+      }
+    });
+
+    it(`${role}: lists whom to assign to only if its view may assign`, async () => {
+      const view = views.get(role)!;
+      const res = await api(role).get('/impetus/api/assignees');
+      if (!view.actions.includes('assign')) {
+        assert.equal(res.status, 403, `${role} may not list assignees`);
+        return;
+      }
+      assert.equal(res.status, 200);
+      const { users, teams } = res.body as { users: Array<{ username: string; name: string; role: Role }>; teams: Array<{ id: string; name: string }> };
+      const shares = (other: Role) => views.get(other)!.tools.some((t) => t === '*' || view.tools.includes('*') || view.tools.includes(t));
+      const expected = ROLES.filter((r) => views.get(r)!.actions.length > 0 && shares(r));
+      assert.deepEqual(users.map((u) => u.username).sort(), [...expected].sort(), `${role}: the users who may act on its tools' alerts`);
+      assert.ok(!users.some((u) => u.role === 'manager'), 'never a read-only user');
+      assert.deepEqual(teams.map((t) => t.id).sort(), expected.map((r) => `team:${r}`).sort());
+      assert.ok(teams.every((t) => t.name.length > 0));
+    });
+
     it(`${role}: the WebSocket pushes exactly the alerts its view allows`, async () => {
       const view = views.get(role)!;
       const client = await LiveTestClient.as(role);

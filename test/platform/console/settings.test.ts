@@ -58,6 +58,14 @@ describe('console settings', () => {
     assert.throws(() => resolveConsoleSettings({ map: { sites: 'broken.geojson' } }, dir), /broken\.geojson is not JSON/);
   });
 
+  it('takes the site\'s time zone, by default the runtime\'s, and refuses one that is not an IANA zone', () => {
+    assert.equal(resolveConsoleSettings({ timeZone: 'Europe/Rome' }, dir).timeZone, 'Europe/Rome');
+    assert.equal(resolveConsoleSettings({}, dir).timeZone, Intl.DateTimeFormat().resolvedOptions().timeZone);
+    for (const bad of ['Mars/Olympus', '', 42]) {
+      assert.throws(() => resolveConsoleSettings({ timeZone: bad } as ConsoleSettings, dir), /timeZone must be an IANA time zone/, String(bad));
+    }
+  });
+
   it('reads site outlines from a file relative to the user directory', () => {
     const fc = { type: 'FeatureCollection', features: [{ type: 'Feature', properties: { name: 'Hall' }, geometry: { type: 'Point', coordinates: [11, 45] } }] };
     fs.writeFileSync(path.join(dir, 'sites.geojson'), JSON.stringify(fc));
