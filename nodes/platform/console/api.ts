@@ -2,7 +2,7 @@ import express from 'express';
 import type { NextFunction, Request, RequestHandler, Response, Router } from 'express';
 import { ACTIONS } from '../alert-service';
 import type { ActionName } from '../alert-service';
-import { HttpError, allow, locals, login, logout, requireCsrf, requireSession, sessionBody } from './auth';
+import { HttpError, allow, locals, login, logout, requireCsrf, requireSession, sessionBody, sessionFrom } from './auth';
 import { consoleOf } from './runtime';
 import type { ConsoleRuntime } from './runtime';
 import { summarize } from './summary';
@@ -120,6 +120,14 @@ export function createApiRouter(current: () => Platform | undefined, options: Ap
 
   router.post('/login', (req, res, next) => {
     login(req, res, options.basePath()).catch(next);
+  });
+
+  // The console's first request asks whether a session exists. Without one, `?probe` answers
+  // 200 {authenticated: false}: a login page is no failure, and a 401 there would be logged by
+  // every browser as an error. Without `?probe` the route keeps its 401, as every data route.
+  router.get('/session', (req, res, next) => {
+    if (req.query.probe === undefined || sessionFrom(req, locals(res).runtime, false)) return next();
+    res.json({ authenticated: false });
   });
 
   router.use(requireSession, requireCsrf);
