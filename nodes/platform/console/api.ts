@@ -12,7 +12,7 @@ import { canAct, canSee, hasPage, restrictQuery, seesTool } from './views';
 import type { View } from './views';
 import { alertToCap, alertToCapXml, capToJson } from '../export/cap';
 import { TransitionError } from '../model/lifecycle';
-import type { Alert } from '../model/types';
+import type { Alert, HistoryEntry } from '../model/types';
 import { PRIORITIES, SEVERITIES, STATES, STATUSES } from '../model/types';
 import type { Platform, PlatformLog } from '../platform';
 import type { AlertQuery } from '../store/types';
@@ -158,10 +158,17 @@ export function createApiRouter(current: () => Platform | undefined, options: Ap
   }));
 
   router.get('/alerts/:id/history', readsAlerts, withPlatform(async (platform, req, res) => {
-    await visibleAlert(platform, locals(res).view, req.params.id);
+    const alert = await visibleAlert(platform, locals(res).view, req.params.id);
     const limit = integer(req.query.limit, 'limit', 1, 1000);
     const offset = integer(req.query.offset, 'offset', 0, Number.MAX_SAFE_INTEGER);
-    res.json(await platform.store.history(req.params.id, { limit, offset }));
+    const page = await platform.store.history(req.params.id, { limit, offset });
+    // A "commented" entry stores only the comment's id; the reader needs its text.
+    const comments = new Map(alert.comments.map((c) => [c.id, c]));
+    const withComment = (e: HistoryEntry) => {
+      const comment = typeof e.details?.commentId === 'string' ? comments.get(e.details.commentId) : undefined;
+      return comment ? { ...e, details: { ...e.details, comment } } : e;
+    };
+    res.json({ ...page, entries: page.entries.map(withComment) });
   }));
 
   router.get('/alerts/:id/cap.:format(xml|json)', readsAlerts, withPlatform(async (platform, req, res) => {
