@@ -33,7 +33,7 @@ describe('the demo flow', function () {
     const observed = new Date((anomaly.data as { observedAt: string }).observedAt);
     const osloHour = Number(new Intl.DateTimeFormat('en-GB', { timeZone: 'Europe/Oslo', hour: '2-digit', hourCycle: 'h23' }).format(observed));
     assert.ok(osloHour >= 1 && osloHour <= 4, `at night in Oslo, not at ${osloHour}:00`);
-    assert.match(anomaly.headline, /^ring-2: (buses_stopped|bus_speed_kmh) /);
+    assert.match(anomaly.headline, /^Ring 2: (buses stopped|bus speed) (up|down) \([\d.,]+ vs [\d.,]+( km\/h)? expected\)/, 'human labels, not raw ids');
     const bacteria = alerts.find((a) => a.source.node === 'demo-bacteria');
     assert.ok(bacteria, 'the bacteria detector raised the metro-hall alert');
     assert.equal(bacteria.event, 'Airborne bacteria above threshold');
