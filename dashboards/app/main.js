@@ -281,7 +281,10 @@ window.addEventListener('popstate', () => app.session && route());
 
 (async () => {
   try {
-    await start(await api.get('session'));
+    // The probe answers 200 {authenticated: false} before login, so no 401 is logged.
+    const session = await api.get('session?probe');
+    if (session.authenticated === false) showLogin(root, '', onLogin);
+    else await start(session);
   } catch (err) {
     showLogin(root, err instanceof ApiError && err.status === 401 ? '' : err.message, onLogin);
   }

@@ -32,18 +32,48 @@ export function formatValue(x: number): string {
 
 const WORD = { up: 'up', down: 'down', stuck: 'stuck' } as const;
 
+/** Unit suffixes of sensor variable names (`bus_speed_kmh`, `bus_delay_s`) and how they read. */
+const UNIT_SUFFIXES: Record<string, string> = {
+  kmh: 'km/h', kph: 'km/h', mps: 'm/s', s: 's', min: 'min', h: 'h', pct: '%', percent: '%', c: '°C', degc: '°C',
+  ppm: 'ppm', ppb: 'ppb', db: 'dB', dba: 'dB(A)', ugm3: 'µg/m³', mm: 'mm', cm: 'cm', m: 'm', km: 'km', kw: 'kW', kwh: 'kWh', hpa: 'hPa',
+};
+
+/**
+ * How an operator reads a variable or place id: `bus_speed_kmh` → "bus speed" in km/h,
+ * `buses_stopped` → "buses stopped", `ring-2` → "Ring 2". The ids stay as they are in `data`.
+ */
+export function labelOf(id: string): { label: string; unit?: string } {
+  const parts = id.split(/[_\s-]+/).filter(Boolean);
+  const last = parts.length > 1 ? parts[parts.length - 1].toLowerCase() : '';
+  const unit = UNIT_SUFFIXES[last];
+  const label = (unit ? parts.slice(0, -1) : parts).join(' ');
+  return unit ? { label, unit } : { label };
+}
+
+export function placeLabel(id: string): string {
+  const words = id.replace(/[_-]+/g, ' ').trim();
+  return words.charAt(0).toUpperCase() + words.slice(1);
+}
+
+/** 31.8 with the variable's unit: "31.8 km/h"; "%" without a space. */
+function withUnit(x: number, unit: string | undefined): string {
+  return unit ? `${formatValue(x)}${unit === '%' ? '' : ' '}${unit}` : formatValue(x);
+}
+
 function phrase(c: Contributor): string {
-  if (c.direction === 'stuck') return `${c.variable} stuck at ${formatValue(c.observed)}`;
-  if (c.relative && c.expectedGivenOthers !== undefined) return `${c.variable} ${WORD[c.direction]} (${formatValue(c.observed)} vs ${formatValue(c.expectedGivenOthers)} given the other variables)`;
-  return `${c.variable} ${WORD[c.direction]} (${formatValue(c.observed)} vs ${formatValue(c.expected)} expected)`;
+  const { label, unit } = labelOf(c.variable);
+  if (c.direction === 'stuck') return `${label} stuck at ${withUnit(c.observed, unit)}`;
+  if (c.relative && c.expectedGivenOthers !== undefined) return `${label} ${WORD[c.direction]} (${formatValue(c.observed)} vs ${withUnit(c.expectedGivenOthers, unit)} given the other variables)`;
+  return `${label} ${WORD[c.direction]} (${formatValue(c.observed)} vs ${withUnit(c.expected, unit)} expected)`;
 }
 
 function detail(c: Contributor): string {
+  const { label, unit } = labelOf(c.variable);
   const share = `${Math.round(c.share * 100)} % of the anomaly`;
-  if (c.direction === 'stuck') return `${c.variable}: the same value ${formatValue(c.observed)} repeated far longer than usual at this hour (${share})`;
+  if (c.direction === 'stuck') return `${label}: the same value ${withUnit(c.observed, unit)} repeated far longer than usual at this hour (${share})`;
   const sigma = `${formatValue(Math.abs(c.z))} spreads ${c.z >= 0 ? 'above' : 'below'} normal`;
-  const given = c.expectedGivenOthers !== undefined && Math.abs(c.expectedGivenOthers - c.expected) > 1e-9 ? `; given the other variables, ${formatValue(c.expectedGivenOthers)} was expected` : '';
-  return `${c.variable}: ${formatValue(c.observed)}, expected ${formatValue(c.expected)} for this time of the week (${sigma}${given}; ${share})`;
+  const given = c.expectedGivenOthers !== undefined && Math.abs(c.expectedGivenOthers - c.expected) > 1e-9 ? `; given the other variables, ${withUnit(c.expectedGivenOthers, unit)} was expected` : '';
+  return `${label}: ${withUnit(c.observed, unit)}, expected ${withUnit(c.expected, unit)} for this time of the week (${sigma}${given}; ${share})`;
 }
 
 function localTime(ts: number, timeZone: string): string {
@@ -57,7 +87,7 @@ function localTime(ts: number, timeZone: string): string {
 export function anomalyDraft(r: RowResult, ctx: DraftContext): Record<string, unknown> {
   const contributors = r.contributors ?? [];
   const top = contributors[0];
-  const place = ctx.zone ?? ctx.group;
+  const place = placeLabel(ctx.zone ?? ctx.group);
   const headline = top ? `${place}: ${phrase(top)}${contributors[1] && contributors[1].share >= 0.2 ? `, ${phrase(contributors[1])}` : ''}` : `${place}: anomaly`;
   const lines = contributors.map((c) => `• ${detail(c)}`);
   const description = [

@@ -100,19 +100,26 @@ export = function (RED: NodeAPI): void {
     else if (creds.user) headers.Authorization = `Basic ${Buffer.from(`${creds.user}:${creds.password ?? ''}`).toString('base64')}`;
 
     let source: Source | undefined;
+    // The fault last logged; a source retrying past the same fault logs it once, until a frame
+    // comes through again (the status keeps showing it).
+    let reported: string | undefined;
     const slot = new RateSlot(1000 / fps, (frame) => {
+      reported = undefined;
       node.send({ payload: frame, camera, timestamp: Date.now(), topic: camera.id } as unknown as NodeMessageInFlow);
       status.ok(RED._('impetus-camera-in.status.running', { frames: slot.emitted, dropped: slot.dropped }));
     });
 
     const report = (err: Error) => {
       status.error(err.message);
+      if (reported === err.message) return;
+      reported = err.message;
       // The cause verbatim (not through i18n): it is what an operator searches for. The message
       // names the camera, so Catch nodes can tell which one failed.
       node.error(`camera ${camera.id}: ${err.message}`, { topic: camera.id, camera });
     };
     const start = () => {
       if (source) return;
+      reported = undefined;
       const url = config.url ?? '';
       const target = config.source === 'folder' ? resolvePath(config.folder ?? '') : config.source === 'ffmpeg' && url && !isStreamUrl(url) ? resolvePath(url) : url;
       if (!target) {

@@ -96,16 +96,33 @@ function mjpeg(o: SourceOptions, onFrame: OnFrame, onError: OnError): Source {
   return { stop() { stopped = true; clearTimeout(retry); controller?.abort(); } };
 }
 
-/** Replays the images of a folder in name order at `fps`, once or in a loop. */
+/** A folder that keeps failing (missing, empty, unreadable) is tried again at most this often. */
+const FOLDER_BACKOFF_MAX_MS = 30_000;
+
+/**
+ * Replays the images of a folder in name order at `fps`, once or in a loop. A failure is reported,
+ * and the folder tried again later, each failure in a row doubling the wait up to 30 s: a missing
+ * folder must not log twice a second for ever.
+ */
 function folder(o: SourceOptions, onFrame: OnFrame, onError: OnError, onEnd: OnEnd): Source {
   let stopped = false;
   let timer: NodeJS.Timeout | undefined;
   let files: string[] = [];
   let i = 0;
+  let failures = 0;
+  const period = 1000 / o.fps;
+  const list = async () => {
+    try {
+      return (await fs.promises.readdir(o.target)).filter((f) => IMAGE.test(f)).sort();
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new Error(`image folder ${o.target} not found`);
+      throw err;
+    }
+  };
   const tick = async () => {
     try {
       if (files.length === 0) {
-        files = (await fs.promises.readdir(o.target)).filter((f) => IMAGE.test(f)).sort();
+        files = await list();
         if (files.length === 0) throw new Error(`no .jpg or .png images in ${o.target}`);
       }
       if (i >= files.length) {
@@ -116,11 +133,15 @@ function folder(o: SourceOptions, onFrame: OnFrame, onError: OnError, onEnd: OnE
       const stat = await fs.promises.stat(file);
       if (stat.size > o.maxBytes) throw new Error(`${files[i - 1]} is over the frame size limit`);
       const frame = await fs.promises.readFile(file);
+      failures = 0;
       if (!stopped) onFrame(frame);
     } catch (err) {
+      failures++;
+      files = []; // list the folder again: files may have gone or come
+      i = 0;
       if (!stopped) onError(err instanceof Error ? err : new Error(String(err)));
     }
-    if (!stopped) timer = setTimeout(tick, 1000 / o.fps);
+    if (!stopped) timer = setTimeout(tick, failures ? Math.min(FOLDER_BACKOFF_MAX_MS, period * 2 ** failures) : period);
   };
   void tick();
   return { stop() { stopped = true; clearTimeout(timer); } };

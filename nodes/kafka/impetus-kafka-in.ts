@@ -30,6 +30,8 @@ function runtimeHooks(): HookRegistry {
 
 const COMMIT_EVERY_MS = 100;
 const MAX_BACKOFF_MS = 30_000;
+/** A start that fails this many times in a row is logged (the status shows every failure). */
+const START_FAILURES_LOGGED = 3;
 
 export = function (RED: NodeAPI): void {
   // RED.hooks is the runtime's hook registry; test harnesses that build their own RED lack it,
@@ -200,15 +202,33 @@ export = function (RED: NodeAPI): void {
       status.set({ fill: 'grey', shape: 'ring', text: RED._('impetus-kafka-in.status.joining') });
     };
 
-    start().catch((err) => {
-      const error = asError(err);
-      status.error(error.message);
-      node.error(`${RED._('impetus-kafka-in.errors.startFailed')}: ${error.message}`);
-    });
+    // A broker not up yet, or a topic the broker creates on first use, fails the start: it is
+    // tried again with back-off (1 s doubling to 30 s), the status saying why, and logged once it
+    // has failed three times in a row (a topic created on the first try does not log at all).
+    // A configuration error is not retried.
+    let startFailures = 0;
+    let startTimer: NodeJS.Timeout | undefined;
+    const tryStart = () => {
+      startTimer = undefined;
+      start().then(() => { startFailures = 0; }, async (err) => {
+        const error = asError(err);
+        status.error(error.message);
+        hooks.remove(`*.${hookName}`);
+        const c = consumer;
+        consumer = undefined;
+        await c?.disconnect().catch(() => undefined);
+        const configured = Boolean(broker && topics.length > 0 && def.groupId && (!def.schema || platformFor(RED).validators.has(def.schema)));
+        if (++startFailures === START_FAILURES_LOGGED || !configured) node.error(`${RED._('impetus-kafka-in.errors.startFailed')}: ${error.message}`);
+        if (closing || !configured) return;
+        startTimer = setTimeout(tryStart, Math.min(MAX_BACKOFF_MS, 1000 * 2 ** (startFailures - 1)));
+      });
+    };
+    tryStart();
 
     node.on('close', (_removed: boolean, done: () => void) => {
       closing = true;
       if (stateTimer) clearTimeout(stateTimer);
+      if (startTimer) clearTimeout(startTimer);
       for (const t of retryTimers) clearTimeout(t);
       retryTimers.clear();
       hooks.remove(`*.${hookName}`);

@@ -154,7 +154,8 @@ export = function (RED: NodeAPI): void {
       node.connection = current.connection;
     } catch (err) {
       node.configError = err as Error;
-      node.error(`Rocket.Chat connection not started: ${(err as Error).message}`);
+      // A warning: an imported flow has no credentials yet. Every notice it is asked to send fails with the error.
+      node.warn(`Rocket.Chat connection not started: ${(err as Error).message}`);
       http.close();
     }
 

@@ -140,7 +140,8 @@ export = function (RED: NodeAPI): void {
       });
     } catch (err) {
       node.configError = err as Error;
-      node.error(`Telegram bot not started: ${(err as Error).message}`);
+      // A warning: an imported flow has no token yet. Every notice it is asked to send fails with the error.
+      node.warn(`Telegram bot not started: ${(err as Error).message}`);
       http.close();
     }
 

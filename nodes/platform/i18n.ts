@@ -25,6 +25,21 @@ function lookup(type: string, dir: string, key: string): string | undefined {
   return typeof cursor === 'string' ? cursor : undefined;
 }
 
+const EN_PLURALS = new Intl.PluralRules('en-US');
+
+/**
+ * With a numeric `count`, the plural form first, as the runtime's i18next (v4 JSON format) picks
+ * it: `key_one`, `key_other`, then `key`.
+ */
+function lookupCounted(type: string, dir: string, key: string, count: unknown): string | undefined {
+  const forms = typeof count === 'number' ? [`${key}_${EN_PLURALS.select(count)}`, `${key}_other`] : [];
+  for (const form of forms) {
+    const text = lookup(type, dir, form);
+    if (text !== undefined) return text;
+  }
+  return lookup(type, dir, key);
+}
+
 export type Translate = (key: string, vars?: Record<string, string | number>) => string;
 
 /** t('status.ready') for node `type` whose compiled file lives in `dir`. */
@@ -33,7 +48,7 @@ export function translator(RED: NodeAPI, type: string, dir: string): Translate {
     const full = `${type}.${key}`;
     const viaRuntime = RED._(full, vars);
     if (viaRuntime && viaRuntime !== full) return viaRuntime;
-    const text = lookup(type, dir, key) ?? full;
+    const text = lookupCounted(type, dir, key, vars.count) ?? full;
     return text.replace(/__(\w+)__/g, (m, name: string) => (name in vars ? String(vars[name]) : m));
   };
 }

@@ -119,7 +119,7 @@ export = function (RED: NodeAPI): void {
       if (!force && state === lastHealthState && now - lastHealth < HEALTH_EVERY_MS) return null;
       lastHealth = now;
       lastHealthState = state;
-      const text = quiet.length ? t('health.quiet', { count: quiet.length, ids: quiet.slice(0, 3).join(', ') + (quiet.length > 3 ? '…' : '') }) : t('health.ok', { sensors: watch.size });
+      const text = quiet.length ? t('health.quiet', { count: quiet.length, ids: quiet.slice(0, 3).join(', ') + (quiet.length > 3 ? '…' : '') }) : t('health.ok', { count: watch.size });
       return { topic: settings.tool, payload: { state, text } };
     };
 

@@ -8,7 +8,7 @@ export = function (RED: NodeAPI): void {
   registerDetector(RED, {
     type: 'impetus-firearm-detector',
     tool: 'firearm',
-    event: 'firearm-detected',
+    event: 'Firearm detected',
     defaultClasses: FIREARM_CLASSES,
     optionalClasses: ['knife'],
     headline: (className, camera) => `${className[0].toUpperCase()}${className.slice(1)} seen on camera ${camera}`,

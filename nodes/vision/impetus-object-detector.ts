@@ -5,7 +5,7 @@ export = function (RED: NodeAPI): void {
   registerDetector(RED, {
     type: 'impetus-object-detector',
     tool: 'objects',
-    event: 'object-detected',
+    event: 'Object detected',
     defaultClasses: [],
     headline: (className, camera) => `${className} seen on ${camera}`,
     instruction: 'Check the camera image.',

@@ -80,13 +80,13 @@ describe('impetus-anomaly', function () {
     assert.equal(alert.zone, 'ring-2');
     assert.equal(alert.source.ref, 'ring-2');
     assert.deepEqual(alert.location, { type: 'Point', coordinates: [10.7522, 59.9139] });
-    assert.match(alert.headline, /^ring-2: bus_delay_s up \(600 vs [\d.]+ expected\)/);
+    assert.match(alert.headline, /^Ring 2: bus delay up \(600 vs [\d.]+ s expected\)/);
     const data_ = alert.data as { contributors: Array<{ variable: string; direction: string; observed: number; expected: number }>; score: number };
     assert.equal(data_.contributors[0].variable, 'bus_delay_s');
     assert.equal(data_.contributors[0].direction, 'up');
     assert.equal(data_.contributors[0].observed, 600);
     assert.ok(data_.score > 0.5);
-    assert.match(alert.description ?? '', /bus_delay_s: 600, expected [\d.]+/);
+    assert.match(alert.description ?? '', /bus delay: 600 s, expected [\d.]+ s/);
     assert.equal(bars.length, stored.length, 'contributions for each alert');
     assert.ok(Object.keys(bars[bars.length - 1].payload).some((k) => k.startsWith('bus_delay_s (up)')));
     const points = band[band.length - 1].payload as unknown as Array<{ series: string; y: number; low: number; high: number }>;
@@ -192,6 +192,6 @@ describe('impetus-anomaly', function () {
     await waitFor(() => stored.length === 1, 'the alert', 20_000);
     const alert = stored[0].payload as unknown as Alert;
     assert.equal(alert.status, 'Exercise');
-    assert.match(alert.headline, /^gate-3: people up \(900 vs 100 expected\)/);
+    assert.match(alert.headline, /^Gate 3: people up \(900 vs 100 expected\)/);
   });
 });

@@ -37,6 +37,36 @@ describe('camera in node', function () {
     }
   });
 
+  it('reports a missing image folder once, with a clear status, retries with back-off and starts when it appears', async () => {
+    const missing = path.join(dir(), 'not-yet');
+    fs.rmSync(dir(), { recursive: true, force: true });
+    try {
+      await load(allNodes, [TAB,
+        { id: 'c', z: 't', type: 'impetus-camera-in', cameraId: 'cam1', source: 'folder', folder: missing, fps: 50, loop: true, autostart: false, wires: [['out']] },
+        { id: 'out', z: 't', type: 'helper' },
+        { id: 'caught', z: 't', type: 'catch', scope: ['c'], uncaught: false, wires: [['errors']] },
+        { id: 'errors', z: 't', type: 'helper' }]);
+      const errors: Array<{ error: { message: string } }> = [];
+      node('errors').on('input', ((m: never) => errors.push(m)) as never);
+      const statuses: Array<{ fill?: string; text?: string }> = [];
+      node('c').on('call:status', ((call: { args: [{ fill?: string; text?: string }] }) => statuses.push(call.args[0])) as never);
+      node('c').receive({ payload: 'start' });
+      // At 50 frames/s a retry every frame would log 75 errors in 1.5 s.
+      await new Promise((r) => setTimeout(r, 1500));
+      assert.equal(errors.length, 1, `one error logged, not one per retry: ${errors.map((e) => e.error.message).join('; ')}`);
+      assert.match(errors[0].error.message, /camera cam1: image folder .*not-yet not found/);
+      assert.match(String(statuses.at(-1)?.text), /^image folder /, 'the status names the missing folder (shortened to fit)');
+      assert.equal(statuses.at(-1)?.fill, 'red');
+
+      fs.mkdirSync(missing, { recursive: true });
+      fs.writeFileSync(path.join(missing, 'f0.jpg'), await frame());
+      await nextMessage(node('out'));
+      assert.equal(errors.length, 1, 'no more errors once the folder is there');
+    } finally {
+      fs.rmSync(dir(), { recursive: true, force: true });
+    }
+  });
+
   it('polls an HTTP snapshot URL with the credentials', async () => {
     const img = await frame();
     let unauthorised = 0;

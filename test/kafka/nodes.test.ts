@@ -123,6 +123,23 @@ describe('Kafka nodes (real broker)', function () {
     }
   });
 
+  it('kafka-in subscribed to a topic not created yet starts once the broker creates it, and logs no error', async function () {
+    const topic = unique('later');
+    await load([...kafkaNodes, passNode], [broker(), { id: 'in', type: 'impetus-kafka-in', broker: 'broker', topics: topic, groupId: unique('g'), fromBeginning: true, decode: 'string', wires: [['pass']] }, { id: 'pass', type: 'test-pass', wires: [] }]);
+    const errors: string[] = [];
+    node('in').on('call:error', ((call: { args: unknown[] }) => errors.push(String(call.args[0]))) as never);
+    const got: string[] = [];
+    node('pass').on('input', ((m: { payload: string }) => got.push(m.payload)) as never);
+    const statuses: Array<{ fill?: string }> = [];
+    node('in').on('call:status', ((call: { args: [{ fill?: string }] }) => statuses.push(call.args[0])) as never);
+    // The first start finds no topic (the broker creates it on that first request).
+    await waitFor(() => statuses.some((st) => st.fill === 'red'), 'the first start to fail on the missing topic', 30_000);
+    await produce(topic, ['first']);
+    await waitFor(() => got.length === 1, 'the record from the topic created after the start', 60_000);
+    assert.deepEqual(got, ['first']);
+    assert.deepEqual(errors, [], 'a start retried past a missing topic logs nothing');
+  });
+
   it('kafka-in commits an offset only after the flow has called done()', async function () {
     const topic = unique('in');
     const groupId = unique('group');

@@ -1,7 +1,8 @@
 /**
  * The package as users get it: `npm pack`, check what the tarball holds, `npm install` it into an
  * empty Node-RED user dir (from the registry, better-sqlite3 built there), start Node-RED on
- * default settings and check that every node type reaches the palette with its editor and help.
+ * default settings and check that every node type reaches the palette with its editor and help,
+ * then deploy every shipped example there and press the buttons their descriptions name.
  *
  * Slow (minutes: the install compiles better-sqlite3), and part of `npm test` on purpose.
  * IMPETUS_SKIP_PACKAGE_TEST=1 skips it for quick local runs; CI must not set it.
@@ -11,6 +12,7 @@ import { execFile } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
+import { deployExamples, exerciseExamples, readExamples } from '../support/examples';
 import { childEnv, freePort, getJson, logProblems, NodeRedProcess, PACKAGE_ROOT, request, tempDir } from '../support/node-red-process';
 
 const run = promisify(execFile);
@@ -141,5 +143,16 @@ describeUnlessSkipped('system: the packed tarball in a fresh Node-RED user dir',
     }
 
     assert.deepEqual(logProblems(runtime.log), [], 'Node-RED logs no errors, missing types or failed registrations');
+  });
+
+  it('runs every shipped example as imported: no error in the first seconds, and what the descriptions promise', async function () {
+    if (!runtime) this.skip();
+    const shipped = readExamples(path.join(dir, 'user', 'node_modules', MODULE, 'examples'));
+    assert.deepEqual([...shipped.keys()], filesUnder('examples').map((f) => path.posix.basename(f)).sort(), 'every example of the checkout is installed');
+    // The Kafka examples need a broker (their descriptions say how to get one): the test services' one.
+    const brokers = process.env.IMPETUS_KAFKA_BROKERS;
+    if (!brokers && process.env.CI) assert.fail('IMPETUS_KAFKA_BROKERS is not set: run services/up.sh (the Kafka examples need a broker)');
+    const flows = await deployExamples(runtime, shipped, brokers, 5000);
+    await exerciseExamples(runtime, flows);
   });
 });

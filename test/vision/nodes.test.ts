@@ -35,6 +35,8 @@ describe('firearm detector node', function () {
     node('d').receive({ payload: img, camera, timestamp: Date.parse('2024-05-01T10:00:00.5Z') });
     const alert = (await stored).payload;
     assert.equal(alert.tool, 'firearm');
+    // The name the exercise, the examples and the chat cards use for the same event.
+    assert.equal(alert.event, 'Firearm detected');
     assert.equal(alert.severity, 'critical');
     assert.equal(alert.zone, 'square');
     assert.equal(alert.areaDesc, 'Piazza dei Signori');
@@ -127,10 +129,10 @@ describe('firearm detector node', function () {
 describe('the demo square camera', function () {
   useRuntime();
 
-  /** The camera part of the demo, faster (the frames decide, not the clock), plus `more` of the demo's nodes. */
+  /** The camera part of the demo (its replay inject and one-minute trigger too), faster (the frames decide, not the clock), plus `more` of the demo's nodes. */
   async function loadDemo(more: string[] = []): Promise<void> {
     const flow = JSON.parse(fs.readFileSync(path.join(__dirname, '..', '..', '..', 'flows', 'demo.json'), 'utf8')) as Array<Record<string, unknown>>;
-    const ids = new Set(['demo-tab', 'demo-cam', 'demo-model', 'demo-firearm', 'demo-firearm-alert', 'demo-stored', ...more]);
+    const ids = new Set(['demo-tab', 'demo-cam-replay', 'demo-cam-pass', 'demo-cam', 'demo-model', 'demo-firearm', 'demo-firearm-alert', 'demo-stored', ...more]);
     await load(allNodes, flow.filter((n) => ids.has(n.id as string)).map((n) => (n.id === 'demo-cam' ? { ...n, fps: 10 } : n)));
   }
 

@@ -51,7 +51,9 @@ export function startNotifier(RED: NodeAPI, node: Node, config: NotifierDef, typ
     rules = parseRules(config.rules);
   } catch (err) {
     setupError = err as Error;
-    node.error(setupError.message);
+    // Logged once as a warning (an imported example has no credentials yet); the status stays red
+    // and every alert that reaches the node fails with this error.
+    node.warn(setupError.message);
     status.error(setupError.message);
   }
 

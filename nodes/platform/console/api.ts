@@ -2,7 +2,7 @@ import express from 'express';
 import type { NextFunction, Request, RequestHandler, Response, Router } from 'express';
 import { ACTIONS } from '../alert-service';
 import type { ActionName } from '../alert-service';
-import { HttpError, allow, locals, login, logout, requireCsrf, requireSession, sessionBody } from './auth';
+import { HttpError, allow, locals, login, logout, requireCsrf, requireSession, sessionBody, sessionFrom } from './auth';
 import { consoleOf } from './runtime';
 import type { ConsoleRuntime } from './runtime';
 import { summarize } from './summary';
@@ -15,7 +15,7 @@ import { alertToCap, alertToCapXml, capToJson } from '../export/cap';
 import { alertToFiware, FIWARE_REPRESENTATIONS } from '../export/fiware';
 import type { FiwareRepresentation } from '../export/fiware';
 import { TransitionError } from '../model/lifecycle';
-import type { Alert } from '../model/types';
+import type { Alert, HistoryEntry } from '../model/types';
 import { PRIORITIES, SEVERITIES, STATES, STATUSES } from '../model/types';
 import type { Platform, PlatformLog } from '../platform';
 import type { AlertQuery } from '../store/types';
@@ -141,6 +141,14 @@ export function createApiRouter(current: () => Platform | undefined, options: Ap
     login(req, res, options.basePath()).catch(next);
   });
 
+  // The console's first request asks whether a session exists. Without one, `?probe` answers
+  // 200 {authenticated: false}: a login page is no failure, and a 401 there would be logged by
+  // every browser as an error. Without `?probe` the route keeps its 401, as every data route.
+  router.get('/session', (req, res, next) => {
+    if (req.query.probe === undefined || sessionFrom(req, locals(res).runtime, false)) return next();
+    res.json({ authenticated: false });
+  });
+
   router.use(requireSession, requireCsrf);
 
   router.post('/logout', (req, res) => logout(req, res, options.basePath()));
@@ -170,10 +178,17 @@ export function createApiRouter(current: () => Platform | undefined, options: Ap
   }));
 
   router.get('/alerts/:id/history', readsAlerts, withPlatform(async (platform, req, res) => {
-    await visibleAlert(platform, locals(res).view, req.params.id);
+    const alert = await visibleAlert(platform, locals(res).view, req.params.id);
     const limit = integer(req.query.limit, 'limit', 1, 1000);
     const offset = integer(req.query.offset, 'offset', 0, Number.MAX_SAFE_INTEGER);
-    res.json(await platform.store.history(req.params.id, { limit, offset }));
+    const page = await platform.store.history(req.params.id, { limit, offset });
+    // A "commented" entry stores only the comment's id; the reader needs its text.
+    const comments = new Map(alert.comments.map((c) => [c.id, c]));
+    const withComment = (e: HistoryEntry) => {
+      const comment = typeof e.details?.commentId === 'string' ? comments.get(e.details.commentId) : undefined;
+      return comment ? { ...e, details: { ...e.details, comment } } : e;
+    };
+    res.json({ ...page, entries: page.entries.map(withComment) });
   }));
 
   router.get('/alerts/:id/cap.:format(xml|json)', readsAlerts, withPlatform(async (platform, req, res) => {

@@ -43,6 +43,15 @@ describe('console login and sessions', function () {
     }
   });
 
+  it('answers the console\'s session probe without a session with 200 {authenticated: false}, not a 401 a browser logs', async () => {
+    const probe = await httpNode().get('/impetus/api/session?probe').expect(200);
+    assert.deepEqual(probe.body, { authenticated: false });
+    const agent = httpNode();
+    await agent.post('/impetus/api/login').send({ username: 'operator', password: PASSWORD }).expect(200);
+    const session = (await agent.get('/impetus/api/session?probe').expect(200)).body;
+    assert.equal(session.user.role, 'operator', 'with a session the probe answers the session');
+  });
+
   it('logs in: an HttpOnly, SameSite=Strict session cookie, the CSRF token and the role\'s view', async () => {
     const agent = httpNode();
     const res = await agent.post('/impetus/api/login').send({ username: 'operator', password: PASSWORD }).expect(200);
