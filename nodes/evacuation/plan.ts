@@ -275,7 +275,7 @@ function describePlan(site: Site, net: Network, routing: RoutingResult, profile:
     lastArrivalSeconds: (exitLast.get(x.id) ?? 0) * dt,
   }));
   const noExit = [...routing.stranded].map(([node, n]) => ({ areaId: net.ids[node], people: round(n, 0) }));
-  const premovement = site.premovementSeconds ?? 60;
+  const premovement = site.premovementSeconds ?? DEFAULT_PREMOVEMENT_S;
   let rset: Plan['rset'];
   if (!noExit.length) {
     const travel = last ? last.edges.reduce((s, e) => s + g.steps[e], 0) * dt : 0;

@@ -10,13 +10,7 @@ import { planEvacuation, riskScore } from '../../nodes/evacuation/plan';
 import { validateSite } from '../../nodes/evacuation/site';
 import type { Site } from '../../nodes/evacuation/site';
 import { Rng } from '../../bench/random';
-
-/** JSON would quietly turn Infinity into null: every number in a plan must be finite. */
-export function assertFinite(value: unknown, where: string): void {
-  if (typeof value === 'number') assert.ok(Number.isFinite(value), `${where} is ${value}`);
-  else if (Array.isArray(value)) value.forEach((v, i) => assertFinite(v, `${where}[${i}]`));
-  else if (value && typeof value === 'object') for (const [k, v] of Object.entries(value)) assertFinite(v, `${where}.${k}`);
-}
+import { assertFinite } from './finite';
 
 const near = (a: number, b: number, tol: number, what: string) => assert.ok(Math.abs(a - b) <= tol, `${what}: ${a} vs ${b}`);
 
