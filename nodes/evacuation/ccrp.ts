@@ -77,6 +77,8 @@ export interface RoutingResult {
 }
 
 const EPS = 1e-9;
+/** No evacuation plan runs past this many steps (11.5 days of 1 s steps): the site's widths are wrong. */
+export const MAX_STEPS = 1_000_000;
 
 /** A binary min-heap of (key, value) in two parallel arrays. */
 class Heap {
@@ -138,9 +140,12 @@ class Heap {
 /** Reservations per edge and step, allocated for an edge the first time it is used. */
 class Reservations {
   private used: Array<Float64Array | undefined>;
+  /** Every step before this one is full on the edge: searches start here, not at 0 (queues are long). */
+  private full: Int32Array;
   readonly peak: Float64Array;
   constructor(private readonly cap: Float64Array) {
     this.used = new Array(cap.length);
+    this.full = new Int32Array(cap.length);
     this.peak = new Float64Array(cap.length);
   }
   free(e: number, step: number): number {
@@ -152,7 +157,7 @@ class Reservations {
     const u = this.used[e];
     if (!u) return step;
     const c = this.cap[e] - EPS;
-    let s = step;
+    let s = Math.max(step, this.full[e]);
     while (s < u.length && u[s] >= c) s++;
     return s;
   }
@@ -166,6 +171,12 @@ class Reservations {
     }
     u[step] += people;
     if (u[step] > this.peak[e]) this.peak[e] = u[step];
+    const c = this.cap[e] - EPS;
+    if (step === this.full[e]) {
+      let f = step;
+      while (f < u.length && u[f] >= c) f++;
+      this.full[e] = f;
+    }
   }
 }
 
@@ -264,6 +275,7 @@ export function ccrp(g: FlowGraph, options: { batch?: boolean } = {}): RoutingRe
       const arrive = best[reached] + shift;
       routes.push({ path, edges, depart: shift ? depart.map((d) => d + shift) : depart, arrive, people });
       if (arrive > lastArrival) lastArrival = arrive;
+      if (arrive > MAX_STEPS) throw new RangeError(`the evacuation would take more than ${MAX_STEPS} steps: check the widths of the site (a door of a few centimetres?)`);
       if (!options.batch || supply[source] <= EPS) break;
       shift++;
     }
