@@ -42,12 +42,6 @@ export interface PlanOutput {
   map: ReturnType<typeof planMap>;
 }
 
-/**
- * Live plans also solve the exact optimum when its time-expanded network is at most this big:
- * a few milliseconds there; the max-flow grows much faster than linearly beyond.
- */
-const EXACT_UP_TO = 5_000;
-
 /** Most people a message may add to one area: more is a typing error, not a crowd. */
 const MAX_ADD = 1_000_000;
 
@@ -180,7 +174,7 @@ export class LiveEvacuation {
 
   private plan(closed: Set<string>, extra: Record<string, number>, opts: { whatIf?: WhatIf; exercise: boolean }): PlanOutput {
     const occ = this.occupancy(extra);
-    const plan = planEvacuation(this.site, { profile: this.settings.profile, occupancy: occ.people, closed, exactUpTo: EXACT_UP_TO });
+    const plan = planEvacuation(this.site, { profile: this.settings.profile, occupancy: occ.people, closed });
     const scenario = matchGuideline(this.library, closed, plan.people);
     const guideline = guidelineText(this.site, plan);
     const out: PlanOutput['plan'] = { ...plan, occupancy: occ.areas, confidence: occ.confidence, guideline, ...(scenario ? { scenarioGuideline: scenario } : {}), ...(opts.whatIf ? { whatIf: opts.whatIf } : {}) };
