@@ -106,7 +106,7 @@ export = function (RED: NodeAPI): void {
           timeZone,
           sourceNode: node.id,
         },
-        (out) => publish(out, (m) => node.send(m)),
+        (out) => publish(out, (m) => node.send(m), out.drafts.some((d) => d.status === 'Exercise')),
         (err) => {
           status.error(err.message);
           node.error(err.message);
@@ -187,7 +187,7 @@ export = function (RED: NodeAPI): void {
           if (!isObject(r) || typeof r.sensorId !== 'string' || typeof r.variable !== 'string' || typeof r.value !== 'number') errors.push(`[${i}] ${t('errors.notReading')}`);
           else readings.push({ index: i, reading: { ts: typeof r.ts === 'number' ? r.ts : Date.now(), sensorId: r.sensorId, variable: r.variable, value: r.value, zone: typeof r.zone === 'string' ? r.zone : undefined } });
         });
-        errors.push(...live.readings(readings, Date.now()));
+        errors.push(...live.readings(readings, Date.now(), exercise));
         if (errors.length) throw new Error(t('errors.rejected', { count: errors.length, total: items.length, detail: errors.slice(0, 3).join('; ') }));
       },
       () => live.stop(),

@@ -54,6 +54,8 @@ export class LiveEvacuation {
   private lastAlertKey = '';
   private presimulating = false;
   private stopped = false;
+  /** Whether the last counts came from an exercise: the debounced plan's drafts say so too. */
+  private exercise = false;
 
   constructor(
     private site: Site,
@@ -92,7 +94,8 @@ export class LiveEvacuation {
   }
 
   /** Takes counter readings; returns the errors of those refused, by the index given. A change schedules a re-plan. */
-  readings(list: Array<{ index: number; reading: CounterReading }>, now: number): string[] {
+  readings(list: Array<{ index: number; reading: CounterReading }>, now: number, exercise = false): string[] {
+    this.exercise = exercise;
     const errors: string[] = [];
     let taken = 0;
     for (const { index, reading } of list) {
@@ -151,7 +154,7 @@ export class LiveEvacuation {
     this.timer = setTimeout(() => {
       this.timer = undefined;
       try {
-        this.emit(this.planNow());
+        this.emit(this.planNow(this.exercise));
       } catch (err) {
         this.onError(err as Error);
       }
