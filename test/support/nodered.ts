@@ -91,7 +91,7 @@ export const visionNodes = [
 ];
 
 /** City sensors, the Urban Anomaly Detector and the Bacteria Detector. */
-export const sensorNodes = ['sensors/impetus-sensor-in', 'anomaly/impetus-anomaly', 'bacteria/impetus-bacteria'].map((file) => require(`../../nodes/${file}`));
+export const sensorNodes = ['sensors/impetus-sensor-in', 'anomaly/impetus-anomaly', 'bacteria/impetus-bacteria', 'evacuation/impetus-evacuation'].map((file) => require(`../../nodes/${file}`));
 
 /** Every node module of the package, for flows that mix them (examples, the demo). */
 export const allNodes = [

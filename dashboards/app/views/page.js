@@ -23,10 +23,14 @@ function mapPanel(el, layers, app) {
       control.removeLayer(old);
       old.remove();
     }
-    const colour = panel.options.color;
+    // A feature may carry its own hex colour (the evacuation plan colours areas by level of service).
+    const colourOf = (f) => {
+      const own = f && f.properties && f.properties.color;
+      return typeof own === 'string' && /^#[0-9a-fA-F]{3,8}$/.test(own) ? own : panel.options.color;
+    };
     const layer = L.geoJSON(data, {
-      style: () => ({ color: colour, weight: 4, opacity: 0.9, fillOpacity: 0.2 }),
-      pointToLayer: (_f, latlng) => L.circleMarker(latlng, { radius: 7, color: '#fff', weight: 2, fillColor: colour, fillOpacity: 0.95 }),
+      style: (f) => ({ color: colourOf(f), weight: 4, opacity: 0.9, fillOpacity: 0.2 }),
+      pointToLayer: (f, latlng) => L.circleMarker(latlng, { radius: 7, color: '#fff', weight: 2, fillColor: colourOf(f), fillOpacity: 0.95 }),
       onEachFeature: (f, l) => {
         const props = f.properties || {};
         const label = props.name || props.title || props.label;

@@ -1,0 +1,89 @@
+"""The JuPedSim side of bench/evacuation-jupedsim.ts: the same geometries and crowds, run with
+JuPedSim's collision-free speed model, several seeds each. Prints one JSON object per case on
+stdout. Run by the bench with bench/evacuation/.venv/bin/python (bench/evacuation/setup.sh).
+
+Agents take the exit nearest to where they start (JuPedSim has no route choice of its own here);
+a run that has not emptied the geometry after MAX_SECONDS is reported as stalled, not averaged.
+"""
+import json
+import sys
+import time
+
+import jupedsim as jps
+from shapely import Polygon, box
+from shapely.ops import unary_union
+
+MAX_SECONDS = 900.0
+DT = 0.01
+
+
+def room_with_doors(doors):
+    """A 10 m x 10 m room; doors 1 m wide on the east (x=10) and west (x=0) walls, a 2 m passage outside each."""
+    parts = [box(0, 0, 10, 10)]
+    exits = {}
+    for name in doors:
+        if name == "east":
+            parts.append(box(10, 4.5, 12, 5.5))
+            exits[name] = box(11.5, 4.5, 12, 5.5)
+        else:
+            parts.append(box(-2, 4.5, 0, 5.5))
+            exits[name] = box(-2, 4.5, -1.5, 5.5)
+    return unary_union(parts), box(0.2, 0.2, 9.8, 9.8), exits
+
+
+def bottleneck_corridor():
+    """A 20 m x 3 m corridor with a 1 m wide, 1 m long bottleneck in its middle; crowd in the first 8 m."""
+    geo = unary_union([box(0, 0, 9.5, 3), box(9.5, 1, 10.5, 2), box(10.5, 0, 20, 3)])
+    return geo, box(0.2, 0.2, 8, 2.8), {"end": box(19.5, 0, 20, 3)}
+
+
+def t_junction():
+    """Two 2 m branches, 10 m each, meeting a 2 m stem 10 m long to the exit; crowd in both branches."""
+    geo = unary_union([box(0, 10, 10, 12), box(12, 10, 22, 12), box(10, 0, 12, 12)])
+    return geo, [box(0.2, 10.2, 9, 11.8), box(13, 10.2, 21.8, 11.8)], {"stem": box(10, 0, 12, 0.5)}
+
+
+def run(geometry, spawn, exits, n, seed):
+    sim = jps.Simulation(model=jps.CollisionFreeSpeedModel(), geometry=geometry, dt=DT)
+    stage = {name: sim.add_exit_stage(poly) for name, poly in exits.items()}
+    journey = {name: sim.add_journey(jps.JourneyDescription([sid])) for name, sid in stage.items()}
+    areas = spawn if isinstance(spawn, list) else [spawn]
+    positions = []
+    for i, a in enumerate(areas):
+        k = n // len(areas) + (1 if i < n % len(areas) else 0)
+        positions += jps.distribute_by_number(polygon=a, number_of_agents=k, distance_to_agents=0.4, distance_to_polygon=0.15, seed=seed + i)
+    load = {name: 0 for name in exits}
+    for p in positions:
+        name = min(exits, key=lambda e: exits[e].centroid.distance(Polygon([p, (p[0] + 0.01, p[1]), (p[0], p[1] + 0.01)]).centroid))
+        load[name] += 1
+        sim.add_agent(jps.CollisionFreeSpeedModelAgentParameters(journey_id=journey[name], stage_id=stage[name], position=p))
+    started = time.perf_counter()
+    while sim.agent_count() > 0 and sim.elapsed_time() < MAX_SECONDS:
+        sim.iterate()
+    return {"seconds": sim.elapsed_time(), "stalled": sim.agent_count() > 0, "load": load, "wall": time.perf_counter() - started}
+
+
+CASES = {
+    "room-1-exit-50": (lambda: room_with_doors(["east"]), 50),
+    "room-1-exit-100": (lambda: room_with_doors(["east"]), 100),
+    "room-1-exit-200": (lambda: room_with_doors(["east"]), 200),
+    "room-2-exits-200": (lambda: room_with_doors(["east", "west"]), 200),
+    "room-2-exits-one-closed-200": (lambda: room_with_doors(["east"]), 200),
+    "bottleneck-corridor-100": (bottleneck_corridor, 100),
+    "t-junction-100": (t_junction, 100),
+}
+
+
+def main():
+    seeds = int(sys.argv[1]) if len(sys.argv) > 1 else 3
+    only = set(sys.argv[2:])
+    for name, (build, n) in CASES.items():
+        if only and name not in only:
+            continue
+        geometry, spawn, exits = build()
+        runs = [run(geometry, spawn, exits, n, 1000 + s) for s in range(seeds)]
+        print(json.dumps({"case": name, "people": n, "runs": runs}), flush=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,197 @@
+/**
+ * impetus-evacuation: the Evacuation Optimiser as a node. People counts in (readings from
+ * impetus-sensor-in), closures and what-ifs from operators, a plan out: evacuation time (RSET
+ * split), time to clear each area, per-exit load, density and level of service, risk, routes
+ * and the gateway to keep free for emergency services.
+ *
+ * Outputs: 1 the plan, 2 alert drafts (for impetus-alert), 3 the plan as GeoJSON (for
+ * impetus-ui-map-layer), 4 tool state and pre-simulation progress (for impetus-ui-status).
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { Node, NodeAPI, NodeDef, NodeMessage } from 'node-red';
+import type { Send } from '../platform/node-kit';
+import { handleInput, PACKAGE_ROOT, refuseInput, StatusReporter, translator } from '../platform/node-kit';
+import { integerSetting, isExercise } from '../sensors/node-support';
+import { isObject } from '../sensors/reading';
+import { LiveEvacuation } from './live';
+import type { PlanOutput, WhatIf } from './live';
+import type { CounterReading } from './occupancy';
+import { loadSiteFile, parseSite } from './site';
+import type { Site } from './site';
+
+interface EvacuationNodeDef extends NodeDef {
+  siteFile?: string;
+  siteJson?: string;
+  profile?: 'calibrated' | 'sfpe';
+  debounce?: string | number;
+  limitSeconds?: string | number;
+  maxRisk?: string | number;
+  silentAfter?: string | number;
+  counters?: string;
+  emptyAt?: string;
+  timeZone?: string;
+  presimulate?: boolean;
+}
+
+/** Site files name the shipped demo sites, or a file in (or below) the user directory, or an absolute path. */
+function siteFrom(RED: NodeAPI, config: EvacuationNodeDef): Site {
+  if (config.siteJson?.trim()) {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(config.siteJson);
+    } catch (err) {
+      throw new Error(`the site JSON does not parse: ${(err as Error).message}`);
+    }
+    return parseSite(parsed);
+  }
+  const file = config.siteFile?.trim();
+  if (!file) throw new Error('no site: choose a site file or paste the site JSON');
+  const userDir = RED.settings.userDir as string | undefined;
+  const candidates = path.isAbsolute(file) ? [file] : [...(userDir ? [path.join(userDir, file)] : []), path.join(PACKAGE_ROOT, 'examples', 'sites', file)];
+  const found = candidates.find((f) => fs.existsSync(f));
+  if (!found) throw new Error(`no site file ${file} (looked in ${candidates.join(', ')})`);
+  return loadSiteFile(found);
+}
+
+function optionalNumber(value: unknown, name: string, min: number, max: number): number | undefined {
+  if (value === undefined || value === '') return undefined;
+  const n = Number(value);
+  if (!Number.isFinite(n) || n < min || n > max) throw new Error(`${name} must be a number from ${min} to ${max}, got ${JSON.stringify(value)}`);
+  return n;
+}
+
+function counterMap(text: string | undefined): Map<string, string> {
+  const map = new Map<string, string>();
+  for (const [i, line] of (text ?? '').split('\n').entries()) {
+    const t = line.trim();
+    if (!t || t.startsWith('#')) continue;
+    const m = /^([^=\s]+)\s*=\s*(\S+)$/.exec(t);
+    if (!m) throw new Error(`counters line ${i + 1}: "${t}" is not counter=area`);
+    map.set(m[1], m[2]);
+  }
+  return map;
+}
+
+function minuteOfDay(text: string | undefined): number | undefined {
+  if (!text?.trim()) return undefined;
+  const m = /^(\d{1,2}):(\d{2})$/.exec(text.trim());
+  if (!m || Number(m[1]) > 23 || Number(m[2]) > 59) throw new Error(`empty at must be HH:MM, got "${text}"`);
+  return Number(m[1]) * 60 + Number(m[2]);
+}
+
+const ACTIONS = new Set(['close', 'open', 'add', 'whatIf', 'plan', 'presimulate']);
+
+export = function (RED: NodeAPI): void {
+  function ImpetusEvacuationNode(this: Node, config: EvacuationNodeDef) {
+    RED.nodes.createNode(this, config);
+    const node = this;
+    const status = new StatusReporter(node);
+    const t = translator(RED, 'impetus-evacuation', __dirname);
+    let live: LiveEvacuation;
+    try {
+      const site = siteFrom(RED, config);
+      const timeZone = config.timeZone?.trim() || 'UTC';
+      new Intl.DateTimeFormat('en', { timeZone });
+      live = new LiveEvacuation(
+        site,
+        {
+          profile: config.profile === 'sfpe' ? 'sfpe' : 'calibrated',
+          debounceMs: 1000 * (optionalNumber(config.debounce, 'debounce', 0, 3600) ?? 2),
+          limitSeconds: optionalNumber(config.limitSeconds, 'limitSeconds', 1, 86_400),
+          maxRisk: optionalNumber(config.maxRisk, 'maxRisk', 0, 100),
+          silentAfterMs: 1000 * integerSetting(config.silentAfter, 'silentAfter', 300, 0, 86_400),
+          counters: counterMap(config.counters),
+          emptyAtMinute: minuteOfDay(config.emptyAt),
+          timeZone,
+          sourceNode: node.id,
+        },
+        (out) => publish(out, (m) => node.send(m), out.drafts.some((d) => d.status === 'Exercise')),
+        (err) => {
+          status.error(err.message);
+          node.error(err.message);
+        },
+      );
+    } catch (err) {
+      refuseInput(node, status, err);
+      return;
+    }
+
+    function showStatus(out: PlanOutput): void {
+      const p = out.plan;
+      if (p.noExit.length) {
+        status.error(t('status.noExit', { people: p.noExit.reduce((s, n) => s + n.people, 0) }));
+        return;
+      }
+      const text = t('status.plan', { rset: Math.round(p.rset?.totalSeconds ?? 0), risk: p.risk.score, people: p.people, closed: p.closed.length });
+      if (out.overLimits) status.warn(text);
+      else status.ok(text);
+    }
+
+    function publish(out: PlanOutput, send: Send, exercise = false): void {
+      const mark = exercise ? { exercise: true, status: 'Exercise' } : {};
+      send([{ ...mark, topic: `evacuation/${out.plan.whatIf ? 'what-if' : 'plan'}`, payload: out.plan }, null, { topic: live.siteId, payload: out.map }, null]);
+      for (const d of out.drafts) send([null, { ...mark, topic: live.siteId, payload: d }, null, null]);
+      if (!out.plan.whatIf) {
+        showStatus(out);
+        const degraded = out.plan.noExit.length > 0 || out.plan.occupancy.some((a) => a.silent);
+        send([null, null, null, { topic: 'evacuation', payload: { state: degraded ? 'degraded' : 'ok', text: out.plan.guideline } }]);
+      }
+    }
+
+    function presimulate(): void {
+      live
+        .presimulate((done, total) => {
+          status.warn(t('status.presimulating', { done, total }));
+          node.send([null, null, null, { topic: 'evacuation/progress', payload: { state: 'ok', text: t('status.presimulating', { done, total }), done, total } }]);
+        })
+        .then((library) => status.ok(t('status.library', { count: library.length })))
+        .catch((err: Error) => {
+          status.error(err.message);
+          node.error(err.message);
+        });
+    }
+
+    if (config.presimulate) presimulate();
+
+    handleInput(
+      node,
+      status,
+      async (raw, send) => {
+        const msg = raw as NodeMessage & { site?: unknown; exercise?: boolean; status?: unknown };
+        const exercise = isExercise(msg);
+        if (msg.site !== undefined) {
+          live.replaceSite(parseSite(msg.site));
+          publish(live.planNow(exercise), send, exercise);
+          return;
+        }
+        const payload = msg.payload;
+        if (isObject(payload) && typeof payload.action === 'string') {
+          const action = payload.action;
+          if (!ACTIONS.has(action)) throw new Error(t('errors.action', { action, actions: [...ACTIONS].join(', ') }));
+          const change = payload as WhatIf & { ids?: unknown };
+          const ids = Array.isArray(change.ids) ? change.ids.map(String) : [];
+          if (action === 'presimulate') return presimulate();
+          if (action === 'plan') return publish(live.planNow(exercise), send, exercise);
+          if (action === 'whatIf') return publish(live.whatIf({ close: change.close, open: change.open, add: change.add }), send);
+          if (action === 'close') return publish(live.change({ close: ids.length ? ids : change.close }, exercise), send, exercise);
+          if (action === 'open') return publish(live.change({ open: ids.length ? ids : change.open }, exercise), send, exercise);
+          return publish(live.change({ add: change.add }, exercise), send, exercise);
+        }
+        const items = Array.isArray(payload) ? payload : [payload];
+        if (!items.length) throw new Error(t('errors.empty'));
+        if (items.length > 100_000) throw new Error(t('errors.tooMany', { max: 100_000 }));
+        const readings: Array<{ index: number; reading: CounterReading }> = [];
+        const errors: string[] = [];
+        items.forEach((r, i) => {
+          if (!isObject(r) || typeof r.sensorId !== 'string' || typeof r.variable !== 'string' || typeof r.value !== 'number') errors.push(`[${i}] ${t('errors.notReading')}`);
+          else readings.push({ index: i, reading: { ts: typeof r.ts === 'number' ? r.ts : Date.now(), sensorId: r.sensorId, variable: r.variable, value: r.value, zone: typeof r.zone === 'string' ? r.zone : undefined } });
+        });
+        errors.push(...live.readings(readings, Date.now(), exercise));
+        if (errors.length) throw new Error(t('errors.rejected', { count: errors.length, total: items.length, detail: errors.slice(0, 3).join('; ') }));
+      },
+      () => live.stop(),
+    );
+  }
+  RED.nodes.registerType('impetus-evacuation', ImpetusEvacuationNode);
+};

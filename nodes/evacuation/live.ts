@@ -1,0 +1,225 @@
+/**
+ * The live side of the Evacuation Optimiser, without Node-RED: occupancy from counters, the
+ * closures operators set, a debounced re-plan when either changes, what-if plans that change
+ * nothing, the scenario library, and the alert drafts when a plan crosses the site's limits
+ * (sent again only when the situation has changed, so impetus-alert updates one alert).
+ */
+import type { AlertDraft } from '../platform';
+import { OccupancyTracker } from './occupancy';
+import type { AreaOccupancy, CounterReading } from './occupancy';
+import { planDrafts, planMap } from './outputs';
+import { planEvacuation } from './plan';
+import type { Plan } from './plan';
+import type { Profile } from './flow-model';
+import { guidelineText, matchGuideline, runLibrary } from './scenarios';
+import type { Guideline } from './scenarios';
+import type { Site } from './site';
+
+export interface LiveSettings {
+  profile: Profile;
+  debounceMs: number;
+  limitSeconds?: number;
+  maxRisk?: number;
+  silentAfterMs: number;
+  counters: Map<string, string>;
+  emptyAtMinute?: number;
+  timeZone: string;
+  sourceNode: string;
+}
+
+export interface WhatIf {
+  close?: string[];
+  open?: string[];
+  /** People to add per area id (negative removes). */
+  add?: Record<string, number>;
+}
+
+export interface PlanOutput {
+  plan: Plan & { whatIf?: WhatIf; occupancy: AreaOccupancy[]; confidence: number; guideline?: string; scenarioGuideline?: Guideline };
+  drafts: AlertDraft[];
+  /** The evacuation time or risk is above the limits, or someone has no way out. */
+  overLimits: boolean;
+  map: ReturnType<typeof planMap>;
+}
+
+/** Most people a message may add to one area: more is a typing error, not a crowd. */
+const MAX_ADD = 1_000_000;
+
+export class LiveEvacuation {
+  private tracker: OccupancyTracker;
+  private readonly closed = new Set<string>();
+  private readonly added = new Map<string, number>();
+  private timer: NodeJS.Timeout | undefined;
+  private library: Guideline[] = [];
+  private lastAlertKey = '';
+  private presimulating = false;
+  private stopped = false;
+  /** Whether the last counts came from an exercise: the debounced plan's drafts say so too. */
+  private exercise = false;
+
+  constructor(
+    private site: Site,
+    private readonly settings: LiveSettings,
+    private readonly emit: (out: PlanOutput) => void,
+    private readonly onError: (err: Error) => void,
+  ) {
+    this.tracker = this.newTracker();
+  }
+
+  private newTracker(): OccupancyTracker {
+    const s = this.settings;
+    return new OccupancyTracker({ areas: new Map(this.site.areas.map((a) => [a.id, a.areaM2])), counters: s.counters, silentAfterMs: s.silentAfterMs, emptyAtMinute: s.emptyAtMinute, timeZone: s.timeZone });
+  }
+
+  get siteId(): string {
+    return this.site.siteId;
+  }
+
+  get closures(): string[] {
+    return [...this.closed];
+  }
+
+  get guidelines(): readonly Guideline[] {
+    return this.library;
+  }
+
+  /** A new site: counts, closures and the library start afresh. */
+  replaceSite(site: Site): void {
+    this.site = site;
+    this.tracker = this.newTracker();
+    this.closed.clear();
+    this.added.clear();
+    this.library = [];
+    this.lastAlertKey = '';
+  }
+
+  /** Takes counter readings; returns the errors of those refused, by the index given. A change schedules a re-plan. */
+  readings(list: Array<{ index: number; reading: CounterReading }>, now: number, exercise = false): string[] {
+    this.exercise = exercise;
+    const errors: string[] = [];
+    let taken = 0;
+    for (const { index, reading } of list) {
+      try {
+        this.tracker.add(reading, now);
+        taken++;
+      } catch (err) {
+        errors.push(`[${index}] ${(err as Error).message}`);
+      }
+    }
+    if (taken) this.schedule();
+    return errors;
+  }
+
+  private known(ids: string[]): void {
+    const all = new Set([...this.site.exits.map((x) => x.id), ...this.site.links.map((l) => l.id)]);
+    const unknown = ids.filter((id) => !all.has(id));
+    if (unknown.length) throw new Error(`no exit or link ${unknown.map((u) => `"${u}"`).join(', ')} in site "${this.site.siteId}"`);
+  }
+
+  private checkAdd(add: Record<string, number>): void {
+    for (const [area, n] of Object.entries(add)) {
+      if (!this.site.areas.some((a) => a.id === area)) throw new Error(`no area "${area}" in site "${this.site.siteId}"`);
+      if (typeof n !== 'number' || !Number.isFinite(n) || Math.abs(n) > MAX_ADD) throw new Error(`people to add in "${area}" must be a number within ±${MAX_ADD}, got ${JSON.stringify(n)}`);
+    }
+  }
+
+  /** Live closures and added people: real changes, re-planned at once. */
+  change(c: WhatIf, exercise: boolean): PlanOutput {
+    this.known([...(c.close ?? []), ...(c.open ?? [])]);
+    if (c.add) this.checkAdd(c.add);
+    for (const id of c.close ?? []) this.closed.add(id);
+    for (const id of c.open ?? []) this.closed.delete(id);
+    for (const [area, n] of Object.entries(c.add ?? {})) this.added.set(area, (this.added.get(area) ?? 0) + n);
+    return this.planNow(exercise);
+  }
+
+  /** A plan for a hypothetical change; live state is left alone and no alert is drafted. */
+  whatIf(w: WhatIf): PlanOutput {
+    this.known([...(w.close ?? []), ...(w.open ?? [])]);
+    if (w.add) this.checkAdd(w.add);
+    const closed = new Set(this.closed);
+    for (const id of w.close ?? []) closed.add(id);
+    for (const id of w.open ?? []) closed.delete(id);
+    return this.plan(closed, w.add ?? {}, { whatIf: w, exercise: false });
+  }
+
+  planNow(exercise = false): PlanOutput {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    return this.plan(this.closed, {}, { exercise });
+  }
+
+  private schedule(): void {
+    if (this.timer || this.stopped) return;
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      try {
+        this.emit(this.planNow(this.exercise));
+      } catch (err) {
+        this.onError(err as Error);
+      }
+    }, this.settings.debounceMs);
+  }
+
+  private occupancy(extra: Record<string, number>): { people: Map<string, number>; areas: AreaOccupancy[]; confidence: number } {
+    const areas = this.tracker.snapshot(Date.now());
+    const people = new Map<string, number>();
+    let weight = 0;
+    let sum = 0;
+    for (const a of areas) {
+      const n = Math.max(0, a.people + (this.added.get(a.areaId) ?? 0) + (extra[a.areaId] ?? 0));
+      people.set(a.areaId, n);
+      weight += n;
+      sum += n * (a.source === 'none' && !this.added.has(a.areaId) ? 0 : a.confidence);
+    }
+    return { people, areas, confidence: weight ? Math.round((sum / weight) * 100) / 100 : 1 };
+  }
+
+  private plan(closed: Set<string>, extra: Record<string, number>, opts: { whatIf?: WhatIf; exercise: boolean }): PlanOutput {
+    const occ = this.occupancy(extra);
+    const plan = planEvacuation(this.site, { profile: this.settings.profile, occupancy: occ.people, closed });
+    const scenario = matchGuideline(this.library, closed, plan.people);
+    const guideline = guidelineText(this.site, plan);
+    const out: PlanOutput['plan'] = { ...plan, occupancy: occ.areas, confidence: occ.confidence, guideline, ...(scenario ? { scenarioGuideline: scenario } : {}), ...(opts.whatIf ? { whatIf: opts.whatIf } : {}) };
+    let drafts: AlertDraft[] = [];
+    const limitSeconds = this.settings.limitSeconds ?? this.site.limits?.evacuationSeconds ?? 600;
+    const maxRisk = this.settings.maxRisk ?? this.site.limits?.risk ?? 60;
+    const overLimits = !plan.rset || plan.rset.totalSeconds > limitSeconds || plan.risk.score > maxRisk;
+    if (!opts.whatIf) {
+      drafts = planDrafts(this.site, plan, { sourceNode: this.settings.sourceNode, exercise: opts.exercise, limitSeconds, maxRisk, guideline });
+      const key = alertKey(plan, drafts);
+      if (key === this.lastAlertKey) drafts = [];
+      else this.lastAlertKey = key;
+    }
+    return { plan: out, drafts, overLimits, map: planMap(this.site, plan) };
+  }
+
+  /** Runs the scenario library on the current crowd (or 0.5 p/m² where nobody is counted yet). */
+  async presimulate(progress: (done: number, total: number) => void): Promise<Guideline[]> {
+    if (this.presimulating) throw new Error('the scenario library is already running');
+    this.presimulating = true;
+    try {
+      const occ = this.occupancy({});
+      const total = [...occ.people.values()].reduce((s, n) => s + n, 0);
+      const base = total > 0 ? occ.people : new Map(this.site.areas.map((a) => [a.id, Math.round(a.areaM2 * 0.5)]));
+      this.library = await runLibrary(this.site, base, { profile: this.settings.profile }, progress, () => this.stopped);
+      return this.library;
+    } finally {
+      this.presimulating = false;
+    }
+  }
+
+  stop(): void {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+  }
+}
+
+/** What must change before the same situation is drafted again: the kind, closures, and time and risk in 10 % steps. */
+function alertKey(plan: Plan, drafts: AlertDraft[]): string {
+  if (!drafts.length) return '';
+  const rset = plan.rset ? Math.round(Math.log(plan.rset.totalSeconds) / Math.log(1.1)) : 'none';
+  return [drafts.map((d) => d.event).join(','), [...plan.closed].sort().join('+'), rset, Math.round(plan.risk.score / 10), plan.noExit.map((n) => `${n.areaId}:${n.people}`).join(',')].join('|');
+}
+

@@ -1,0 +1,130 @@
+/**
+ * What a plan becomes for the rest of the platform: alert drafts for impetus-alert (a P1
+ * "no exit" when people are cut off; a limit alert when the evacuation time or the risk is
+ * above the site's limits) and a GeoJSON map of areas coloured by level of service, routes,
+ * exits open or closed and the emergency gateway, for impetus-ui-map-layer.
+ */
+import type { AlertDraft } from '../platform';
+import type { LevelOfService } from './flow-model';
+import type { Plan } from './plan';
+import type { Position, Site } from './site';
+
+export interface DraftContext {
+  sourceNode: string;
+  exercise: boolean;
+  limitSeconds: number;
+  maxRisk: number;
+  guideline?: string;
+}
+
+const nameOf = (site: Site, id: string) => site.exits.find((x) => x.id === id)?.name ?? site.areas.find((a) => a.id === id)?.name ?? site.links.find((l) => l.id === id)?.name ?? id;
+
+function base(site: Site, ctx: DraftContext): AlertDraft {
+  return {
+    tool: 'evacuation',
+    zone: site.siteId,
+    areaDesc: site.name,
+    urgency: 'Immediate',
+    ...(ctx.exercise ? { status: 'Exercise' } : {}),
+    source: { node: ctx.sourceNode, ref: site.siteId },
+    ...(ctx.guideline ? { instruction: ctx.guideline } : {}),
+    ...(location(site) ? { location: location(site) } : {}),
+  } as AlertDraft;
+}
+
+function location(site: Site): { type: 'Point'; coordinates: [number, number] } | undefined {
+  const ring = site.areas.find((a) => a.geometry)?.geometry?.coordinates[0];
+  if (!ring) return undefined;
+  const c = centroid(ring);
+  return { type: 'Point', coordinates: [c[0], c[1]] };
+}
+
+function data(plan: Plan, ctx: DraftContext, kind: 'no-exit' | 'limit'): Record<string, unknown> {
+  return {
+    kind,
+    siteId: plan.siteId,
+    people: plan.people,
+    closed: plan.closed,
+    ...(plan.rset ? { rsetSeconds: Math.round(plan.rset.totalSeconds), limitSeconds: ctx.limitSeconds } : {}),
+    risk: plan.risk.score,
+    maxRisk: ctx.maxRisk,
+    peakDensity: plan.peakDensity,
+    peakLos: plan.peakLos,
+    noExit: plan.noExit,
+    ...(plan.gateway ? { gateway: plan.gateway.exitId } : {}),
+  };
+}
+
+/** The drafts this plan calls for: none while within limits. */
+export function planDrafts(site: Site, plan: Plan, ctx: DraftContext): AlertDraft[] {
+  if (plan.noExit.length) {
+    const people = plan.noExit.reduce((s, n) => s + n.people, 0);
+    const where = plan.noExit.map((n) => nameOf(site, n.areaId)).join(', ');
+    return [{
+      ...base(site, ctx),
+      event: 'No exit',
+      category: 'Safety',
+      severity: 'critical',
+      certainty: 'Likely',
+      headline: `No way out for ${people} people in ${where}${plan.closed.length ? ` (closed: ${plan.closed.map((id) => nameOf(site, id)).join(', ')})` : ''}`,
+      data: data(plan, ctx, 'no-exit'),
+    }];
+  }
+  if (!plan.rset) return [];
+  const over = plan.rset.totalSeconds > ctx.limitSeconds;
+  const risky = plan.risk.score > ctx.maxRisk;
+  if (!over && !risky) return [];
+  return [{
+    ...base(site, ctx),
+    event: 'Evacuation above limits',
+    category: 'Safety',
+    severity: 'high',
+    certainty: 'Likely',
+    headline: `${site.name}: evacuation ${Math.round(plan.rset.totalSeconds)} s (limit ${ctx.limitSeconds} s), risk ${plan.risk.score}/100 for ${plan.people} people${plan.closed.length ? `, ${plan.closed.length} closed` : ''}`,
+    data: data(plan, ctx, 'limit'),
+  }];
+}
+
+export const LOS_COLOURS: Record<LevelOfService, string> = { A: '#1a9850', B: '#91cf60', C: '#d9ef8b', D: '#fee08b', E: '#fc8d59', F: '#d73027' };
+
+function centroid(ring: Position[]): Position {
+  const n = Math.max(1, ring.length - 1);
+  let x = 0;
+  let y = 0;
+  for (let i = 0; i < n; i++) {
+    x += ring[i][0];
+    y += ring[i][1];
+  }
+  return [x / n, y / n];
+}
+
+type Feature = { type: 'Feature'; geometry: { type: string; coordinates: unknown }; properties: Record<string, unknown> };
+
+/** The plan on a map; elements without geometry are left out. At most `maxRoutes` routes, the busiest. */
+export function planMap(site: Site, plan: Plan, maxRoutes = 20): { type: 'FeatureCollection'; features: Feature[] } {
+  const features: Feature[] = [];
+  const where = new Map<string, Position>();
+  for (const a of site.areas) if (a.geometry) where.set(a.id, centroid(a.geometry.coordinates[0]));
+  for (const x of site.exits) if (x.geometry) where.set(x.id, x.geometry.coordinates);
+  for (const l of site.links) if (l.geometry) where.set(l.id, l.geometry.coordinates[Math.floor(l.geometry.coordinates.length / 2)]);
+  const byArea = new Map(plan.areas.map((a) => [a.areaId, a]));
+  for (const a of site.areas) {
+    const r = byArea.get(a.id);
+    if (!a.geometry || !r) continue;
+    features.push({ type: 'Feature', geometry: a.geometry, properties: { name: `${a.name ?? a.id}: ${r.people} people, peak ${r.peakDensity} p/m² (LoS ${r.los}), clear ${r.clearSeconds === null ? 'never' : `${r.clearSeconds} s`}`, kind: 'area', id: a.id, los: r.los, color: LOS_COLOURS[r.los] } });
+  }
+  for (const route of plan.routes.slice(0, maxRoutes)) {
+    const coords = route.via.map((id) => where.get(id)).filter((p): p is Position => p !== undefined);
+    if (coords.length < 2) continue;
+    features.push({ type: 'Feature', geometry: { type: 'LineString', coordinates: coords }, properties: { name: `${route.people} people from ${nameOf(site, route.from)} to ${nameOf(site, route.exitId)}`, kind: 'route', color: '#2166ac' } });
+  }
+  const closed = new Set(plan.closed);
+  for (const x of site.exits) {
+    if (!x.geometry) continue;
+    const gateway = plan.gateway?.exitId === x.id;
+    const load = plan.exits.find((e) => e.exitId === x.id);
+    const state = closed.has(x.id) ? 'closed' : gateway ? 'gateway' : 'open';
+    features.push({ type: 'Feature', geometry: x.geometry, properties: { name: `${x.name ?? x.id}: ${state === 'closed' ? 'CLOSED' : `${load?.people ?? 0} people`}${gateway ? ' · keep free for emergency services' : ''}`, kind: 'exit', id: x.id, state, color: state === 'closed' ? '#000000' : gateway ? '#7b3294' : '#1a9850' } });
+  }
+  return { type: 'FeatureCollection', features };
+}

@@ -1,0 +1,183 @@
+import assert from 'node:assert/strict';
+import type { Alert } from '../../nodes/platform';
+import { alertNodes, collect as collectFrom, load, nextError, node, useRuntime, waitFor } from '../support/nodered';
+import { assertFinite } from './finite';
+
+const evacuationNode = require('../../nodes/evacuation/impetus-evacuation');
+const catchNode = require('@node-red/nodes/core/common/25-catch.js');
+
+type Msg = { payload: Record<string, unknown>; topic?: string; [k: string]: unknown };
+type PlanPayload = {
+  rset?: { totalSeconds: number; premovementSeconds: number; travelSeconds: number; queuingSeconds: number };
+  noExit: Array<{ areaId: string; people: number }>;
+  exits: Array<{ exitId: string; open: boolean; people: number }>;
+  closed: string[];
+  people: number;
+  confidence: number;
+  gateway?: { exitId: string; approach: string[] };
+  whatIf?: unknown;
+  scenarioGuideline?: { text: string };
+  guideline: string;
+  planMs: number;
+};
+
+function flow(config: Record<string, unknown> = {}) {
+  return [
+    { id: 'f', type: 'tab', label: 'evacuation' },
+    { id: 'ev', z: 'f', type: 'impetus-evacuation', siteFile: 'padova-piazza-dei-signori.geojson', debounce: 0, timeZone: 'Europe/Rome', ...config, wires: [['plans'], ['alert'], ['maps'], ['state']] },
+    { id: 'plans', z: 'f', type: 'helper' },
+    { id: 'maps', z: 'f', type: 'helper' },
+    { id: 'state', z: 'f', type: 'helper' },
+    { id: 'alert', z: 'f', type: 'impetus-alert', wires: [['stored']] },
+    { id: 'stored', z: 'f', type: 'helper' },
+    { id: 'catcher', z: 'f', type: 'catch', scope: ['ev'], uncaught: false, wires: [['caught']] },
+    { id: 'caught', z: 'f', type: 'helper' },
+  ];
+}
+
+const collect = (id: string) => collectFrom<Msg>(id);
+const nodes = [...alertNodes, evacuationNode, catchNode];
+const counts = (west: number, east: number) => ({
+  payload: [
+    { ts: Date.now(), sensorId: 'cam-west', variable: 'occupancy', value: west, zone: 'signori-west' },
+    { ts: Date.now(), sensorId: 'cam-east', variable: 'occupancy', value: east, zone: 'signori-east' },
+  ],
+});
+
+describe('impetus-evacuation', function () {
+  useRuntime();
+
+  it('plans from camera counts after the debounce: RSET split, exits, gateway, map and state', async () => {
+    await load(nodes, flow());
+    const plans = collect('plans');
+    const maps = collect('maps');
+    const state = collect('state');
+    node('ev').receive(counts(1800, 1200));
+    await waitFor(() => plans.length === 1, 'the plan');
+    const plan = plans[0].payload as unknown as PlanPayload;
+    assert.equal(plans[0].topic, 'evacuation/plan');
+    assert.equal(plan.people, 3000);
+    assert.ok(plan.rset);
+    assert.equal(plan.rset.premovementSeconds, 60);
+    assert.equal(Math.round(plan.rset.totalSeconds), Math.round(plan.rset.premovementSeconds + plan.rset.travelSeconds + plan.rset.queuingSeconds));
+    assert.equal(plan.exits.reduce((s, e) => s + e.people, 0), 3000);
+    assert.ok(plan.gateway && plan.gateway.approach[0] === plan.gateway.exitId, JSON.stringify(plan.gateway));
+    assert.equal(plan.confidence, 1);
+    assertFinite(plan, 'plan');
+    const fc = maps[0].payload as { type: string; features: Array<{ properties: { kind: string; color?: string } }> };
+    assert.equal(fc.type, 'FeatureCollection');
+    assert.deepEqual([...new Set(fc.features.map((f) => f.properties.kind))].sort(), ['area', 'exit', 'route']);
+    assert.equal(state.at(-1)?.payload.state, 'ok');
+  });
+
+  it('a closure that cuts people off raises a P1 "No exit", with no infinite time anywhere', async () => {
+    await load(nodes, flow());
+    const plans = collect('plans');
+    const stored = collect('stored');
+    node('ev').receive(counts(1000, 500));
+    await waitFor(() => plans.length === 1, 'the first plan');
+    node('ev').receive({ payload: { action: 'close', ids: ['exit-sauro', 'exit-manin', 'signori-middle'] } });
+    await waitFor(() => stored.length === 1, 'the alert');
+    const alert = stored[0].payload as unknown as Alert;
+    assert.equal(alert.priority, 'P1');
+    assert.equal(alert.event, 'No exit');
+    assert.match(alert.headline, /^No way out for 500 people in Piazza dei Signori, east half/);
+    const plan = plans.at(-1)?.payload as unknown as PlanPayload;
+    assert.equal(plan.rset, undefined);
+    assert.deepEqual(plan.noExit, [{ areaId: 'signori-east', people: 500 }]);
+    assertFinite(plan, 'plan');
+    // The same situation again is not drafted again.
+    node('ev').receive({ payload: { action: 'plan' } });
+    await waitFor(() => plans.length === 3, 'the re-plan');
+    await new Promise((r) => setTimeout(r, 200));
+    assert.equal(stored.length, 1);
+  });
+
+  it('crossing the time limit drafts a P2 once; a what-if changes nothing and alerts nobody', async () => {
+    await load(nodes, flow({ limitSeconds: 90 }));
+    const plans = collect('plans');
+    const stored = collect('stored');
+    node('ev').receive(counts(1800, 1200));
+    await waitFor(() => stored.length === 1, 'the alert');
+    const alert = stored[0].payload as unknown as Alert;
+    assert.equal(alert.priority, 'P2');
+    assert.equal(alert.event, 'Evacuation above limits');
+    assert.equal((alert.data as { kind: string }).kind, 'limit');
+    const before = plans.at(-1)?.payload as unknown as PlanPayload;
+    node('ev').receive({ payload: { action: 'whatIf', close: ['exit-dante'], add: { 'signori-west': 500 } } });
+    await waitFor(() => plans.length === 2, 'the what-if');
+    const whatIf = plans[1].payload as unknown as PlanPayload;
+    assert.equal(plans[1].topic, 'evacuation/what-if');
+    assert.equal(whatIf.people, 3500);
+    assert.deepEqual(whatIf.closed, ['exit-dante']);
+    assert.ok((whatIf.rset?.totalSeconds ?? 0) > (before.rset?.totalSeconds ?? Infinity));
+    node('ev').receive({ payload: { action: 'plan' } });
+    await waitFor(() => plans.length === 3, 'the live plan');
+    assert.deepEqual((plans[2].payload as unknown as PlanPayload).closed, []);
+    assert.equal(stored.length, 1);
+  });
+
+  it('refuses negative, absurd and unplaced counts with done(err), keeping the good ones', async () => {
+    await load(nodes, flow());
+    const plans = collect('plans');
+    let error = nextError(node('ev'));
+    node('ev').receive({
+      payload: [
+        { sensorId: 'cam-west', variable: 'occupancy', value: 100, zone: 'signori-west' },
+        { sensorId: 'cam-east', variable: 'occupancy', value: -4, zone: 'signori-east' },
+        { sensorId: 'cam-east', variable: 'occupancy', value: 1e7, zone: 'signori-east' },
+        { sensorId: 'cam-x', variable: 'occupancy', value: 3, zone: 'elsewhere' },
+        { sensorId: 'cam-y', variable: 'temperature', value: 3, zone: 'signori-east' },
+        'junk',
+      ],
+    });
+    const err = await error;
+    assert.match(err, /5 of 6 readings rejected/);
+    assert.match(err, /negative occupancy -4/);
+    assert.match(err, /refused as absurd/);
+    await waitFor(() => plans.length === 1, 'the plan of the good reading');
+    assert.equal((plans[0].payload as unknown as PlanPayload).people, 100);
+    error = nextError(node('ev'));
+    node('ev').receive({ payload: { action: 'close', ids: ['no-such-exit'] } });
+    assert.match(await error, /no exit or link "no-such-exit"/);
+    error = nextError(node('ev'));
+    node('ev').receive({ payload: { action: 'add', add: { 'signori-west': 'lots' } } });
+    assert.match(await error, /people to add in "signori-west" must be a number/);
+  });
+
+  it('an invalid site refuses every message with the reasons', async () => {
+    const site = { siteId: 's', name: 's', areas: [{ id: 'a', areaM2: 10 }, { id: 'b', areaM2: 10 }], exits: [{ id: 'x' }], links: [{ id: 'd', kind: 'door', from: 'a', to: 'x', widthM: 2, wallWidthM: 1 }] };
+    await load(nodes, flow({ siteJson: JSON.stringify(site) }));
+    const error = nextError(node('ev'));
+    node('ev').receive(counts(1, 1));
+    const err = await error;
+    assert.match(err, /door "d" is 2 m wide, wider than its wall \(1 m\)/);
+  });
+
+  it('pre-simulates the scenario library with progress, and the live plan shows the matching guideline', async () => {
+    await load(nodes, flow());
+    const plans = collect('plans');
+    const state = collect('state');
+    node('ev').receive(counts(600, 400));
+    await waitFor(() => plans.length === 1, 'the plan');
+    node('ev').receive({ payload: { action: 'presimulate' } });
+    // 6 closures (none and each of 5 exits) × 4 crowd sizes.
+    await waitFor(() => state.some((m) => m.topic === 'evacuation/progress' && m.payload.done === 24), 'the library', 60_000);
+    node('ev').receive({ payload: { action: 'close', ids: ['exit-manin'] } });
+    await waitFor(() => plans.length === 2, 'the plan with closure');
+    const plan = plans[1].payload as unknown as PlanPayload;
+    assert.match(plan.scenarioGuideline?.text ?? '', /^Via Manin, east closed, 1000 people: evacuate via /);
+    assert.ok(plan.planMs < 1000, `re-plan took ${plan.planMs} ms`);
+  });
+
+  it('line counters: in − out per area, with the counter mapping', async () => {
+    await load(nodes, flow({ counters: 'gate-1=signori-east' }));
+    const plans = collect('plans');
+    const t0 = Date.now();
+    node('ev').receive({ payload: [{ ts: t0, sensorId: 'gate-1', variable: 'in', value: 1000 }, { ts: t0, sensorId: 'gate-1', variable: 'out', value: 200 }] });
+    await waitFor(() => plans.length === 1, 'the first plan');
+    node('ev').receive({ payload: [{ ts: t0 + 1000, sensorId: 'gate-1', variable: 'in', value: 1300 }, { ts: t0 + 1000, sensorId: 'gate-1', variable: 'out', value: 260 }] });
+    await waitFor(() => plans.length === 2, 'the second plan');
+    assert.equal((plans[1].payload as unknown as PlanPayload).people, 240);
+  });
+});

@@ -1,0 +1,106 @@
+import assert from 'node:assert/strict';
+import * as path from 'node:path';
+import { PACKAGE_ROOT } from '../../nodes/platform/node-kit';
+import { areasWithoutExit, lineLengthM, loadSiteFile, parseSite, polygonAreaM2, SiteError, siteFromGeoJSON, validateSite } from '../../nodes/evacuation/site';
+import type { Site } from '../../nodes/evacuation/site';
+
+const SITES = path.join(PACKAGE_ROOT, 'examples', 'sites');
+
+export function room(extra: Partial<Site> = {}): Site {
+  return {
+    siteId: 'room',
+    name: 'A room',
+    areas: [{ id: 'room', areaM2: 100 }],
+    exits: [{ id: 'out' }],
+    links: [{ id: 'door', kind: 'door', from: 'room', to: 'out', widthM: 1 }],
+    ...extra,
+  };
+}
+
+function problems(site: unknown): string[] {
+  try {
+    validateSite(site);
+  } catch (err) {
+    assert.ok(err instanceof SiteError, String(err));
+    return err.problems;
+  }
+  assert.fail('the site was accepted');
+}
+
+describe('evacuation site model', function () {
+  it('accepts a valid site', function () {
+    assert.equal(validateSite(room()).siteId, 'room');
+  });
+
+  it('names unknown ids, repeated ids and links that point at links', function () {
+    const p = problems(room({ links: [{ id: 'door', kind: 'door', from: 'room', to: 'nowhere', widthM: 1 }, { id: 'room', kind: 'door', from: 'room', to: 'door', widthM: 1 }] }));
+    assert.ok(p.some((x) => x === 'link "door": to "nowhere" is no area or exit'), p.join('\n'));
+    assert.ok(p.some((x) => x.includes('link "room": id already used by an area')), p.join('\n'));
+    assert.ok(p.some((x) => x.includes('"door" is a link, not an area or exit')), p.join('\n'));
+  });
+
+  it('refuses a door wider than its wall', function () {
+    const p = problems(room({ links: [{ id: 'door', kind: 'door', from: 'room', to: 'out', widthM: 3, wallWidthM: 2.5 }] }));
+    assert.deepEqual(p, ['door "door" is 3 m wide, wider than its wall (2.5 m)']);
+  });
+
+  it('names every area with no way out, one-way links respected', function () {
+    const site = room({
+      areas: [{ id: 'room', areaM2: 100 }, { id: 'cellar', areaM2: 20 }, { id: 'attic', areaM2: 20 }],
+      links: [
+        { id: 'door', kind: 'door', from: 'room', to: 'out', widthM: 1 },
+        { id: 'hatch', kind: 'door', from: 'room', to: 'cellar', widthM: 1, oneWay: true },
+      ],
+    });
+    assert.deepEqual(problems(site), ['no way out from areas "cellar", "attic"']);
+    assert.deepEqual(areasWithoutExit(validateSite(room()), new Set(['out'])), ['room']);
+  });
+
+  it('reports schema errors with the path', function () {
+    const p = problems({ ...room(), areas: [{ id: 'room', areaM2: -5 }], colour: 'red' });
+    assert.ok(p.some((x) => x.includes('unknown property "colour"')), p.join('\n'));
+    assert.ok(p.some((x) => x.startsWith('/areas/0/areaM2')), p.join('\n'));
+  });
+
+  it('needs riser, tread and run for stairs, and a length for corridors', function () {
+    const p = problems(room({ links: [{ id: 'door', kind: 'stairs', from: 'room', to: 'out', widthM: 1 }, { id: 'c', kind: 'corridor', from: 'room', to: 'out', widthM: 1 }] }));
+    assert.ok(p.includes('stairs "door" need riserM and treadM'));
+    assert.ok(p.includes('stairs "door" need lengthM (the horizontal run)'));
+    assert.ok(p.includes('corridor "c" needs lengthM'));
+  });
+
+  it('measures GeoJSON polygons and lines in metres', function () {
+    // 0.001° of latitude is 111.2 m; of longitude at 45° N, 78.7 m.
+    const square = [[[11, 45], [11.001, 45], [11.001, 45.001], [11, 45.001], [11, 45]]];
+    assert.ok(Math.abs(polygonAreaM2(square) - 111.19 * 78.63) < 30, String(polygonAreaM2(square)));
+    assert.ok(Math.abs(lineLengthM([[11, 45], [11, 45.001]]) - 111.19) < 0.2);
+  });
+
+  it('imports a site from GeoJSON: door width from the line drawn across it', function () {
+    const site = siteFromGeoJSON({
+      type: 'FeatureCollection',
+      properties: { siteId: 'geo', name: 'Geo' },
+      features: [
+        { type: 'Feature', properties: { id: 'hall', kind: 'area' }, geometry: { type: 'Polygon', coordinates: [[[11, 45], [11.0002, 45], [11.0002, 45.0002], [11, 45.0002], [11, 45]]] } },
+        { type: 'Feature', id: 'gate', properties: { kind: 'exit' }, geometry: { type: 'Point', coordinates: [11.0001, 45] } },
+        { type: 'Feature', properties: { id: 'gate-door', kind: 'door', from: 'hall', to: 'gate' }, geometry: { type: 'LineString', coordinates: [[11.0001, 45], [11.0001 + 0.00003, 45]] } },
+      ],
+    });
+    assert.equal(site.areas[0].id, 'hall');
+    assert.ok(Math.abs(site.areas[0].areaM2 - 22.24 * 15.73) < 5);
+    assert.ok(Math.abs(site.links[0].widthM - 2.36) < 0.05, String(site.links[0].widthM));
+    assert.throws(() => siteFromGeoJSON({ type: 'FeatureCollection', features: [{ type: 'Feature', properties: {}, geometry: null }] }), /features\[0\]: no geometry/);
+  });
+
+  it('loads both demo sites', function () {
+    const padova = loadSiteFile(path.join(SITES, 'padova-piazza-dei-signori.geojson'));
+    assert.equal(padova.areas.length, 2);
+    assert.equal(padova.exits.length, 5);
+    const square = padova.areas.reduce((s, a) => s + a.areaM2, 0);
+    assert.ok(square > 4000 && square < 5000, String(square));
+    assert.ok(padova.sources?.some((s) => /APPROXIMATE/.test(s)));
+    const oslo = loadSiteFile(path.join(SITES, 'oslo-city-hall.json'));
+    assert.ok(oslo.links.some((l) => l.kind === 'stairs'));
+    assert.throws(() => parseSite('not a site'), SiteError);
+  });
+});
