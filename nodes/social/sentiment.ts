@@ -110,7 +110,8 @@ export class SentimentScorer {
     return this.L.lang;
   }
 
-  private valenceOf(lower: string): number | undefined {
+  /** A lower-case token's lexicon valence (folded as a fallback outside English). */
+  valence(lower: string): number | undefined {
     const v = this.L.lexicon.get(lower);
     return v !== undefined || this.L.englishRules ? v : this.L.lexicon.get(fold(lower));
   }
@@ -156,7 +157,7 @@ export class SentimentScorer {
         effects.push(undefined);
         continue;
       }
-      const base = this.valenceOf(lw[i]);
+      const base = this.valence(lw[i]);
       if (base === undefined) {
         sentiments.push(0);
         effects.push(undefined);
@@ -177,7 +178,7 @@ export class SentimentScorer {
       }
       for (let s = 0; s < 3; s++) {
         const j = i - (s + 1);
-        if (i > s && this.valenceOf(lw[j]) === undefined) {
+        if (i > s && this.valence(lw[j]) === undefined) {
           let sc = 0;
           const b = L.boosters.get(lw[j]);
           if (b !== undefined) {
@@ -269,7 +270,7 @@ export class SentimentScorer {
   }
 
   private leastCheck(v: number, lw: string[], i: number, rules: string[]): number {
-    if (i > 0 && lw[i - 1] === 'least' && this.valenceOf('least') === undefined && (i === 1 || (lw[i - 2] !== 'at' && lw[i - 2] !== 'very'))) {
+    if (i > 0 && lw[i - 1] === 'least' && this.valence('least') === undefined && (i === 1 || (lw[i - 2] !== 'at' && lw[i - 2] !== 'very'))) {
       rules.push('negated by "least"');
       return v * N_SCALAR;
     }
