@@ -3,8 +3,8 @@
  * language (query.ts), compiled once, so that folding, phrases and prefixes behave exactly as in
  * the analyst's queries, and the terms found are the explanation.
  */
-import { compileQuery, PostWords } from './query';
-import type { CompiledQuery } from './query';
+import { compileQuery } from './query';
+import type { CompiledQuery , PostWords } from './query';
 import type { SentimentScore } from './sentiment';
 
 export interface CueScore {
