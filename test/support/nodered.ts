@@ -92,6 +92,9 @@ export const visionNodes = [
 /** City sensors, the Urban Anomaly Detector and the Bacteria Detector. */
 export const sensorNodes = ['sensors/impetus-sensor-in', 'anomaly/impetus-anomaly', 'bacteria/impetus-bacteria'].map((file) => require(`../../nodes/${file}`));
 
+/** Social Media Detection: the project config node and the analysis. */
+export const socialNodes = [require('../../nodes/social/impetus-social-project'), require('../../nodes/social/impetus-social-analyse')];
+
 /** Every node module of the package, for flows that mix them (examples, the demo). */
 export const allNodes = [
   ...alertNodes,
@@ -104,6 +107,7 @@ export const allNodes = [
   require('../../nodes/notify/impetus-telegram-notify'),
   require('../../nodes/notify/impetus-rocketchat'),
   require('../../nodes/notify/impetus-rocketchat-notify'),
+  ...socialNodes,
   ...['common/20-inject', 'common/21-debug', 'common/25-catch', 'common/90-comment', 'function/15-change', 'function/10-function', 'function/89-delay', 'network/21-httpin', 'network/21-httprequest', 'sequence/17-split']
     .map((file) => require(`@node-red/nodes/core/${file}.js`)),
 ];
