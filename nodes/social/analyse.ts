@@ -52,8 +52,18 @@ export function labelOf(compound: number): SentimentLabel {
 
 /** A stable pseudonym: the same author gets the same one under the same secret, and it does not reveal the name. */
 export function pseudonym(author: string, secret: string): string {
-  return `anon-${createHmac('sha256', secret).update(author).digest('hex').slice(0, 12)}`;
+  const key = `${secret}\u0000${author}`;
+  let p = recentPseudonyms.get(key);
+  if (p === undefined) {
+    p = `anon-${createHmac('sha256', secret).update(author).digest('hex').slice(0, 12)}`;
+    // Active authors post again and again: remember the latest few thousand, forget the oldest.
+    if (recentPseudonyms.size >= PSEUDONYM_CACHE) recentPseudonyms.delete(recentPseudonyms.keys().next().value!);
+    recentPseudonyms.set(key, p);
+  }
+  return p;
 }
+const PSEUDONYM_CACHE = 4096;
+const recentPseudonyms = new Map<string, string>();
 
 const NO_SENTIMENT: SentimentScore = { compound: 0, pos: 0, neu: 0, neg: 0, terms: [], rules: [] };
 
@@ -73,24 +83,27 @@ export function analyse(project: Project, post: Post, options: AnalyseOptions): 
   const postWords = new PostWords(words(text));
   const verdict = project.judge({ text, lang: post.lang, geo: post.geo }, postWords);
   if (!verdict.matched) return null;
-  const scorer = scorerFor(post.lang);
-  if (!scorer) notes.push(`no sentiment lexicon for language "${post.lang}"`);
+  const scores = scorePost(text, post.lang, postWords, verdict.places, notes);
+  const out: Post = options.pseudonymSecret === undefined ? post : { ...post, author: pseudonym(post.author, options.pseudonymSecret) };
+  return { post: out, relevance: Math.round(verdict.relevance * 1000) / 1000, zones: verdict.zones, ...scores, explanation: { query: verdict.hits, places: verdict.places, ...scores.explanation } };
+}
+
+type Scores = Pick<Analysis, 'sentiment' | 'irony' | 'threat'> & { explanation: Omit<Analysis['explanation'], 'query' | 'places'> };
+
+/** Sentiment, irony and threat of a text, explained: the part of the analysis that does not depend on the query. */
+export function scorePost(text: string, lang: string, postWords: PostWords, placesNamed: string[], notes: string[] = []): Scores {
+  const scorer = scorerFor(lang);
+  if (!scorer) notes.push(`no sentiment lexicon for language "${lang}"`);
   const s = scorer ? scorer.score(text) : NO_SENTIMENT;
   const irony: CueScore = scorer ? ironyCues(text, postWords, s, (w) => scorer.valence(w)) : { score: 0, cues: [] };
-  const threat = threatCues(postWords, s, verdict.places);
+  const threat = threatCues(postWords, s, placesNamed);
   const ironic = irony.score >= IRONY_BOUND;
   const adjusted = ironic && s.compound > 0 ? -s.compound : s.compound;
-  const out: Post = options.pseudonymSecret === undefined ? post : { ...post, author: pseudonym(post.author, options.pseudonymSecret) };
   return {
-    post: out,
-    relevance: Math.round(verdict.relevance * 1000) / 1000,
-    zones: verdict.zones,
     sentiment: scorer ? { compound: s.compound, pos: s.pos, neu: s.neu, neg: s.neg, label: labelOf(adjusted), adjusted } : null,
     irony: { score: irony.score, ironic },
     threat: { score: threat.score, severity: threatSeverity(threat.score) },
     explanation: {
-      query: verdict.hits,
-      places: verdict.places,
       sentiment: s.terms.slice(0, 8).map(({ term, base, valence, rules }) => ({ term, base, valence, rules })),
       sentimentRules: s.rules,
       irony: irony.cues,

@@ -122,6 +122,11 @@ const THREAT: Category[] = [
   },
 ];
 
+/** The violence and weapon terms a post holds: what a keyword-only threat detector would look at (the bench's baseline). */
+export function threatTerms(words: PostWords): string[] {
+  return THREAT.filter((c) => c.name === 'violence' || c.name === 'weapon').flatMap((c) => c.query.hits(words));
+}
+
 /** Threat and unrest cues, boosted by negativity and by the project's places. */
 export function threatCues(words: PostWords, sentiment: SentimentScore, placesNamed: string[]): CueScore {
   const cues: string[] = [];
@@ -141,6 +146,11 @@ export function threatCues(words: PostWords, sentiment: SentimentScore, placesNa
   if (negativity > 0) {
     score *= 1 + 0.5 * negativity;
     cues.push(`negative tone (compound ${sentiment.compound}) ×${(1 + 0.5 * negativity).toFixed(2)}`);
+  }
+  if (sentiment.compound > 0) {
+    // "The band killed it, great show": violent words in a happy post are figures of speech.
+    score *= 1 - 0.5 * sentiment.compound;
+    cues.push(`positive tone (compound ${sentiment.compound}) ×${(1 - 0.5 * sentiment.compound).toFixed(2)}`);
   }
   if (placesNamed.length) {
     score += 0.15;

@@ -199,15 +199,28 @@ function positional(n: QueryNode): boolean {
   return n.kind === 'word' || n.kind === 'prefix' || n.kind === 'phrase' || n.kind === 'near';
 }
 
+/** Prefixes up to this length are looked up in a set; longer ones scan the words. */
+const MAX_INDEXED_PREFIX = 12;
+
 /** The words of one post, with where each occurs, built once and shared by every test of the query. */
 export class PostWords {
   readonly list: string[];
   private index?: Map<string, number[]>;
+  private starts?: Set<string>;
   constructor(list: string[]) {
     this.list = list;
   }
   static of(text: string): PostWords {
     return new PostWords(words(text));
+  }
+  /** Whether a word starts with `prefix`: a set of every word's beginnings, built once per post and shared by all queries. */
+  hasPrefix(prefix: string): boolean {
+    if (prefix.length > MAX_INDEXED_PREFIX) return this.list.some((w) => w.startsWith(prefix));
+    if (!this.starts) {
+      this.starts = new Set();
+      for (const w of this.list) for (let k = 1; k <= Math.min(w.length, MAX_INDEXED_PREFIX); k++) this.starts.add(w.slice(0, k));
+    }
+    return this.starts.has(prefix);
   }
   positions(word: string): number[] | undefined {
     if (!this.index) {
@@ -293,7 +306,7 @@ export function compileQuery(source: string): CompiledQuery {
         return f;
       }
       case 'prefix': {
-        const f = (p: PostWords) => p.list.some((w) => w.startsWith(n.prefix));
+        const f = (p: PostWords) => p.hasPrefix(n.prefix);
         if (!negated) positives.push({ label: `${n.prefix}*`, found: f });
         return f;
       }
