@@ -2,6 +2,7 @@
  * A social-media project: the analyst's search criteria (query, languages, zones, relevance
  * filter) checked and compiled once, then applied to each post.
  */
+import { insidePolygon } from '../vision/geometry';
 import { compileQuery, PostWords } from './query';
 import type { CompiledQuery } from './query';
 import { words } from './text';
@@ -86,17 +87,6 @@ function ringOf(polygon: unknown, name: string): Array<[number, number]> {
   });
 }
 
-/** Even-odd ray casting; positions on the ring's edge may fall either way. */
-export function inRing(lon: number, lat: number, ring: Array<[number, number]>): boolean {
-  let inside = false;
-  for (let i = 0, j = ring.length - 1; i < ring.length; j = i++) {
-    const [xi, yi] = ring[i];
-    const [xj, yj] = ring[j];
-    if (yi > lat !== yj > lat && lon < ((xj - xi) * (lat - yi)) / (yj - yi) + xi) inside = !inside;
-  }
-  return inside;
-}
-
 function holdsPhrase(post: PostWords, phrase: string[]): boolean {
   for (const i of post.positions(phrase[0]) ?? []) {
     let k = 1;
@@ -156,7 +146,7 @@ export class Project {
     for (const z of this.zones) {
       const named = z.places.filter((p) => holdsPhrase(postWords, p));
       const geo = post.geo;
-      const inside = !!geo && !!z.ring && geo.lon >= z.bbox![0] && geo.lon <= z.bbox![2] && geo.lat >= z.bbox![1] && geo.lat <= z.bbox![3] && inRing(geo.lon, geo.lat, z.ring);
+      const inside = !!geo && !!z.ring && geo.lon >= z.bbox![0] && geo.lon <= z.bbox![2] && geo.lat >= z.bbox![1] && geo.lat <= z.bbox![3] && insidePolygon(geo.lon, geo.lat, z.ring);
       if (inside || named.length) verdict.zones.push(z.name);
       for (const p of named) verdict.places.push(p.join(' '));
     }

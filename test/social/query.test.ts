@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { compileQuery, describe as show, parseQuery, PostWords, QuerySyntaxError } from '../../nodes/social/query';
-import { Project, ProjectError, inRing } from '../../nodes/social/project';
+import { Project, ProjectError } from '../../nodes/social/project';
+import { insidePolygon as inRing } from '../../nodes/vision/geometry';
 import { fold, words } from '../../nodes/social/text';
 import { Rng } from '../../bench/random';
 
