@@ -93,6 +93,9 @@ export const visionNodes = [
 /** City sensors, the Urban Anomaly Detector and the Bacteria Detector. */
 export const sensorNodes = ['sensors/impetus-sensor-in', 'anomaly/impetus-anomaly', 'bacteria/impetus-bacteria', 'evacuation/impetus-evacuation'].map((file) => require(`../../nodes/${file}`));
 
+/** Social Media Detection: the project config node and the analysis. */
+export const socialNodes = ['impetus-social-project', 'impetus-social-analyse', 'impetus-social-rss'].map((type) => require(`../../nodes/social/${type}`));
+
 /** Every node module of the package, for flows that mix them (examples, the demo). */
 export const allNodes = [
   ...alertNodes,
@@ -105,6 +108,7 @@ export const allNodes = [
   require('../../nodes/notify/impetus-telegram-notify'),
   require('../../nodes/notify/impetus-rocketchat'),
   require('../../nodes/notify/impetus-rocketchat-notify'),
+  ...socialNodes,
   ...['common/20-inject', 'common/21-debug', 'common/25-catch', 'common/90-comment', 'function/15-change', 'function/10-function', 'function/10-switch', 'function/89-delay', 'function/89-trigger', 'network/21-httpin', 'network/21-httprequest', 'sequence/17-split']
     .map((file) => require(`@node-red/nodes/core/${file}.js`)),
 ];

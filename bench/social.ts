@@ -1,0 +1,163 @@
+/**
+ * Social Media Detection bench, in one run:
+ *  1. quality on the labelled set (bench/social-data.ts): sentiment, irony and threat in en/it/no,
+ *     precision, recall and F1 per label and language, ours against a keyword-only baseline,
+ *     the tuning part (template family A) and the held-out part (family B) apart;
+ *  2. speed: posts/s through match + analyse (nodes/social/analyse.ts) on one core;
+ *  3. memory: heap over a long stream through match + analyse + the per-project monitor.
+ *
+ *   npm run bench:social [-- --posts 1000000 --speed-seconds 5]
+ */
+import { analyse, scorePost } from '../nodes/social/analyse';
+import { threatTerms } from '../nodes/social/cues';
+import { scorerFor } from '../nodes/social/languages';
+import { SocialMonitor } from '../nodes/social/monitor';
+import { Project } from '../nodes/social/project';
+import type { Post } from '../nodes/social/project';
+import { PostWords } from '../nodes/social/query';
+import { words } from '../nodes/social/text';
+import { readFlags } from './cli';
+import { labelledSet } from './social-data';
+import type { LabelledPost } from './social-data';
+
+const USAGE = 'usage: node --expose-gc dist/bench/social.js [--posts N (memory run, default 1000000; 0 skips)] [--speed-seconds S (default 5)]\n';
+
+interface Prediction {
+  sentiment: string;
+  ironic: boolean;
+  threat: boolean;
+}
+
+function ours(p: LabelledPost): Prediction {
+  const s = scorePost(p.text, p.lang, new PostWords(words(p.text)), []);
+  return { sentiment: s.sentiment!.label, ironic: s.irony.ironic, threat: s.threat.severity !== null && s.threat.score >= 0.5 };
+}
+
+const IRONY_TAG = /#(?:not|sarcasm|ironia|sarcasmo|ironi|sarkasme)\b/iu;
+
+/** Keyword only: the same lexicons, no rules (no negation, boosters, contrast, context). */
+function keywords(p: LabelledPost): Prediction {
+  const scorer = scorerFor(p.lang)!;
+  const ws = words(p.text);
+  let sum = 0;
+  for (const w of p.text.toLowerCase().split(/[\s,.:;!?]+/)) sum += scorer.valence(w) ?? 0;
+  return { sentiment: sum > 0 ? 'positive' : sum < 0 ? 'negative' : 'neutral', ironic: IRONY_TAG.test(p.text), threat: threatTerms(new PostWords(ws)).length > 0 };
+}
+
+interface Prf {
+  p: number;
+  r: number;
+  f1: number;
+  support: number;
+}
+
+function prf(truth: boolean[], pred: boolean[]): Prf {
+  let tp = 0;
+  let fp = 0;
+  let fn = 0;
+  truth.forEach((t, i) => {
+    if (t && pred[i]) tp++;
+    else if (!t && pred[i]) fp++;
+    else if (t && !pred[i]) fn++;
+  });
+  const p = tp + fp ? tp / (tp + fp) : 0;
+  const r = tp + fn ? tp / (tp + fn) : 0;
+  return { p, r, f1: p + r ? (2 * p * r) / (p + r) : 0, support: tp + fn };
+}
+
+const fmt = (x: Prf) => `${x.p.toFixed(2)} ${x.r.toFixed(2)} ${x.f1.toFixed(2)}`;
+
+function quality(): void {
+  const set = labelledSet();
+  console.log(`1. Quality: ${set.length} labelled posts (${set.filter((p) => p.heldOut).length} held out), P R F1 per label; ours vs keyword-only baseline\n`);
+  const labels: Array<[string, (x: { sentiment: string; ironic: boolean; threat: boolean }) => boolean]> = [
+    ['sentiment=positive', (x) => x.sentiment === 'positive'],
+    ['sentiment=negative', (x) => x.sentiment === 'negative'],
+    ['sentiment=neutral', (x) => x.sentiment === 'neutral'],
+    ['irony', (x) => x.ironic],
+    ['threat', (x) => x.threat],
+  ];
+  for (const part of ['tuning (A)', 'held out (B)'] as const) {
+    console.log(`${part}`);
+    console.log(`${'lang'.padEnd(5)}${'label'.padEnd(20)}${'n'.padStart(4)}   ${'ours P R F1'.padEnd(16)} ${'keywords P R F1'}`);
+    for (const lang of ['en', 'it', 'no'] as const) {
+      const rows = set.filter((p) => p.lang === lang && p.heldOut === (part === 'held out (B)'));
+      const o = rows.map(ours);
+      const k = rows.map(keywords);
+      for (const [name, f] of labels) {
+        const truth = rows.map(f);
+        const a = prf(truth, o.map(f));
+        const b = prf(truth, k.map(f));
+        console.log(`${lang.padEnd(5)}${name.padEnd(20)}${String(a.support).padStart(4)}   ${fmt(a).padEnd(16)} ${fmt(b)}${a.f1 > b.f1 ? '' : a.f1 === b.f1 ? '  =' : '  ✗ baseline better'}`);
+      }
+    }
+    console.log('');
+  }
+}
+
+function stream(n: number): Post[] {
+  const set = labelledSet(99);
+  return Array.from({ length: n }, (_, i) => {
+    const p = set[i % set.length];
+    return { id: String(i), text: p.text, lang: p.lang, author: `user${i % 997}`, ts: Date.UTC(2026, 2, 2) + i * 50, url: '', source: 'bench' };
+  });
+}
+
+const PROJECT = new Project({
+  query: 'station OR stazione OR stasjon* OR "oslo s" OR square OR piazza OR torget OR metro OR t-banen OR stadium OR stadio OR stadion OR "city hall" OR comune OR radhuset OR market* OR mercato',
+  languages: ['en', 'it', 'no'],
+  zones: [{ name: 'centro', places: ['central station', 'stazione centrale', 'oslo s', 'piazza dei signori'] }],
+  exclude: ['football'],
+});
+
+function speed(seconds: number): void {
+  const posts = stream(10_000);
+  let matched = 0;
+  for (const p of posts.slice(0, 2000)) if (analyse(PROJECT, p, { pseudonymSecret: 'k' })) matched++;
+  matched = 0;
+  let n = 0;
+  const t0 = process.hrtime.bigint();
+  let elapsed = 0;
+  while (elapsed < seconds) {
+    for (const p of posts) if (analyse(PROJECT, p, { pseudonymSecret: 'k' })) matched++;
+    n += posts.length;
+    elapsed = Number(process.hrtime.bigint() - t0) / 1e9;
+  }
+  const rate = n / elapsed;
+  console.log(`2. Speed, one core: ${Math.round(rate).toLocaleString('en-US')} posts/s through match + analyse (${Math.round((100 * matched) / n)} % matched, ${n.toLocaleString('en-US')} posts in ${elapsed.toFixed(1)} s); target 10,000: ${rate >= 10_000 ? 'met' : 'MISSED'}`);
+}
+
+function memory(total: number): void {
+  const gc = (globalThis as { gc?: () => void }).gc;
+  if (!gc) {
+    console.log('3. Memory: run with node --expose-gc');
+    return;
+  }
+  const monitor = new SocialMonitor({ project: 'bench', windowMinutes: 15, threatSeverity: 'high', sentimentDrop: 0.4, minPosts: 10, retentionMs: 3_600_000, timeZone: 'UTC' });
+  const posts = stream(10_000);
+  const samples: number[] = [];
+  const every = Math.max(1, Math.floor(total / 10));
+  let drafts = 0;
+  for (let i = 0; i < total; i++) {
+    const p = { ...posts[i % posts.length], id: String(i), ts: Date.UTC(2026, 2, 2) + i * 50 };
+    const a = analyse(PROJECT, p, { pseudonymSecret: 'k' });
+    if (a) drafts += monitor.observe(a, p.ts).length;
+    if ((i + 1) % every === 0) {
+      gc();
+      samples.push(process.memoryUsage().heapUsed / 1048576);
+    }
+  }
+  const first = samples[Math.min(1, samples.length - 1)];
+  const last = samples[samples.length - 1];
+  console.log(`3. Memory over ${total.toLocaleString('en-US')} posts (match + analyse + monitor, 1 h retention at 20 posts/s): heap after GC ${samples.map((m) => m.toFixed(0)).join(' → ')} MiB; growth after the first tenth ${(last - first).toFixed(1)} MiB; ${drafts} drafts`);
+}
+
+function main(): void {
+  const flags = readFlags(process.argv.slice(2), USAGE, [], ['posts', 'speed-seconds']);
+  quality();
+  speed(Number(flags.get('speed-seconds') ?? 5));
+  const total = Number(flags.get('posts') ?? 1_000_000);
+  if (total > 0) memory(total);
+}
+
+main();

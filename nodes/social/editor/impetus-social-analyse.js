@@ -1,0 +1,22 @@
+RED.nodes.registerType('impetus-social-analyse', {
+  category: 'impetus',
+  color: '#E2D96E',
+  defaults: {
+    name: { value: '' },
+    project: { value: '', type: 'impetus-social-project', required: true },
+  },
+  inputs: 1,
+  outputs: 2,
+  icon: 'social.svg',
+  paletteLabel: 'social analyse',
+  label: function () {
+    var p = RED.nodes.node(this.project);
+    return this.name || (p && p.name ? 'social ' + p.name : 'social analyse');
+  },
+  labelStyle: function () {
+    return this.name ? 'node_label_italic' : '';
+  },
+  outputLabels: function (i) {
+    return this._('impetus-social-analyse.outputs.' + ['posts', 'alerts'][i]);
+  },
+});

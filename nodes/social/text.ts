@@ -1,0 +1,25 @@
+/**
+ * Text folding and tokenising shared by the query matcher, the gazetteer and the scorers, so that
+ * a query term, a place name and a lexicon entry meet a post's words in one form.
+ */
+
+/** Letters that Unicode does not decompose but that analysts type without their mark. */
+const EXTRA_FOLDS: Record<string, string> = { ø: 'o', æ: 'ae', œ: 'oe', ß: 'ss', đ: 'd', ł: 'l', ı: 'i' };
+const EXTRA_RE = /[øæœßđłı]/g;
+const MARKS = /\p{M}+/gu;
+// eslint-disable-next-line no-control-regex -- ASCII fast path: nothing to fold but the case
+const PLAIN_ASCII = /^[\x00-\x7f]*$/;
+
+/** Lower case without accents: "Città" → "citta", "Bjørvika" → "bjorvika", "ÅPEN" → "apen". */
+export function fold(text: string): string {
+  if (PLAIN_ASCII.test(text)) return text.toLowerCase();
+  return text.toLowerCase().normalize('NFD').replace(MARKS, '').replace(EXTRA_RE, (c) => EXTRA_FOLDS[c]);
+}
+
+/** Apostrophes split words, so that Italian "l'aeroporto" holds "aeroporto". */
+const WORD = /[\p{L}\p{N}]+/gu;
+
+/** The folded words of a text, in order ("#Ironia, l'ANSA!" → ["ironia", "l", "ansa"]). */
+export function words(text: string): string[] {
+  return fold(text).match(WORD) ?? [];
+}
