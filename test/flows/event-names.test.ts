@@ -17,7 +17,7 @@ function eventNames(): Map<string, Set<string>> {
     byTool.get(tool)!.add(`${event}\t${where}`);
   };
   const files = [
-    ...fs.readdirSync(path.join(PACKAGE_ROOT, 'examples')).map((f) => path.join('examples', f)),
+    ...fs.readdirSync(path.join(PACKAGE_ROOT, 'examples')).filter((f) => f.endsWith('.json')).map((f) => path.join('examples', f)),
     path.join('flows', 'demo.json'), path.join('flows', 'demo-exercise.json'),
   ];
   for (const file of files) {

@@ -12,29 +12,42 @@ import { allNodes, helper, load, node, useRuntime } from '../support/nodered';
 
 const completeNode = require('@node-red/nodes/core/common/24-complete.js');
 
-/** Types without an input: config nodes, and sources that only emit. */
-const NO_INPUT = new Set(['impetus-onnx-model', 'impetus-kafka-broker', 'impetus-telegram', 'impetus-rocketchat', 'impetus-alert-events', 'impetus-kafka-in']);
+/** A type's editor definition, where Node-RED learns whether it is a config node and has an input. */
+function editorOf(type: string, file: string): string {
+  return fs.readFileSync(path.join(PACKAGE_ROOT, file.replace(/^dist\//, '').replace(/[^/]+\.js$/, `editor/${type}.js`)), 'utf8');
+}
+const isConfigNode = (type: string, file: string) => /category:\s*'config'/.test(editorOf(type, file));
+/** Config nodes and sources that only emit have no input (Node-RED's default is none). */
+const hasInput = (type: string, file: string) => !isConfigNode(type, file) && /inputs:\s*1\b/.test(editorOf(type, file));
 
 /** The node holds a message until its broker acknowledges it (none here): ending is not expected, surviving is. */
 const HOLDS = new Set(['impetus-kafka-out']);
 
-function registeredTypes(): string[] {
+function registeredNodes(): Record<string, string> {
   const pkg = JSON.parse(fs.readFileSync(path.join(PACKAGE_ROOT, 'package.json'), 'utf8')) as { 'node-red': { nodes: Record<string, string> } };
-  return Object.keys(pkg['node-red'].nodes);
+  return pkg['node-red'].nodes;
+}
+
+function registeredTypes(): string[] {
+  return Object.keys(registeredNodes());
+}
+
+/** Every node of examples/. */
+function exampleNodes(): Array<Record<string, unknown>> {
+  const dir = path.join(PACKAGE_ROOT, 'examples');
+  return fs.readdirSync(dir).filter((f) => f.endsWith('.json'))
+    .flatMap((file) => JSON.parse(fs.readFileSync(path.join(dir, file), 'utf8')) as Array<Record<string, unknown>>);
 }
 
 /** The first configuration of each type in examples/, with every outside address made unreachable. */
 function exampleConfigs(): Map<string, Record<string, unknown>> {
-  const dir = path.join(PACKAGE_ROOT, 'examples');
   const configs = new Map<string, Record<string, unknown>>();
-  for (const file of fs.readdirSync(dir).filter((f) => f.endsWith('.json'))) {
-    for (const n of JSON.parse(fs.readFileSync(path.join(dir, file), 'utf8')) as Array<Record<string, unknown>>) {
-      const type = String(n.type);
-      if (!type.startsWith('impetus-') || configs.has(type)) continue;
-      const config = { ...n };
-      for (const placement of ['x', 'y', 'z', 'g', 'wires']) delete config[placement];
-      configs.set(type, config);
-    }
+  for (const n of exampleNodes()) {
+    const type = String(n.type);
+    if (!type.startsWith('impetus-') || configs.has(type)) continue;
+    const config = { ...n };
+    for (const placement of ['x', 'y', 'z', 'g', 'wires']) delete config[placement];
+    configs.set(type, config);
   }
   return configs;
 }
@@ -121,22 +134,25 @@ describe('every node input survives hostile messages (issue 12)', function () {
 
   it('ends every hostile message with done(err) or done(), and the runtime stays up', async function () {
     const configs = exampleConfigs();
-    const types = registeredTypes().filter((t) => !NO_INPUT.has(t));
+    const nodes = Object.entries(registeredNodes());
+    const types = nodes.filter(([type, file]) => hasInput(type, file)).map(([type]) => type);
+    const configTypes = new Set(nodes.filter(([type, file]) => isConfigNode(type, file)).map(([type]) => type));
+    const configTypeOf = new Map(exampleNodes().filter((n) => configTypes.has(String(n.type))).map((n) => [String(n.id), String(n.type)]));
     const flow: Array<Record<string, unknown>> = [{ id: 'f', type: 'tab', label: 'fuzz' }];
     // Config nodes from the examples, at unreachable addresses; camera and chat connections stay idle.
     const ids = new Map<string, string>();
     for (const [type, config] of configs) {
-      if (!NO_INPUT.has(type) || type === 'impetus-alert-events' || type === 'impetus-kafka-in') continue;
+      if (!configTypes.has(type)) continue;
       const id = `cfg-${type}`;
       ids.set(type, id);
-      flow.push({ ...config, id, apiBase: 'http://127.0.0.1:1', serverUrl: 'http://127.0.0.1:1', brokers: '127.0.0.1:1', updates: 'webhook', webhookBase: '', users: '[]' });
+      flow.push({ ...config, id, apiBase: 'http://127.0.0.1:1', serverUrl: 'http://127.0.0.1:1', brokers: '127.0.0.1:1', updates: 'webhook', webhookBase: '', chatUsers: '[]' });
     }
     for (const type of types) {
       const config = { ...configs.get(type) };
-      for (const ref of ['model', 'broker', 'connection']) {
-        if (typeof config[ref] !== 'string') continue;
-        const target = [...configs.entries()].find(([, c]) => c.id === config[ref])?.[0];
-        config[ref] = target ? ids.get(target) : undefined;
+      // A reference to an example's config node points at this flow's one of that type.
+      for (const [key, value] of Object.entries(config)) {
+        const target = key !== 'id' && typeof value === 'string' ? configTypeOf.get(value) : undefined;
+        if (target) config[key] = ids.get(target);
       }
       flow.push({ ...config, id: `n-${type}`, z: 'f', x: 0, y: 0, autostart: false, wires: [] });
     }
