@@ -9,7 +9,7 @@ import * as path from 'node:path';
 import { contentSecurityPolicy } from '../../../nodes/platform/console/assets';
 import type { ConsoleSettings } from '../../../nodes/platform/console/settings';
 import { resolveConsoleSettings } from '../../../nodes/platform/console/settings';
-import { canSee, loadViews, restrictQuery } from '../../../nodes/platform/console/views';
+import { canSee, loadViews, restrictQuery, seesEveryTool } from '../../../nodes/platform/console/views';
 import type { View } from '../../../nodes/platform/console/views';
 import { Validators } from '../../../nodes/platform/model/validate';
 
@@ -102,6 +102,8 @@ describe('role views', () => {
     assert.throws(() => loadViews(validators, dir), /manager\.json: view: \/pages must contain at least 1 valid item/);
     fs.writeFileSync(path.join(dir, 'manager.json'), JSON.stringify({ ...own, role: 'field' }));
     assert.throws(() => loadViews(validators, dir), /its role is field; the file must be named field\.json/);
+    fs.writeFileSync(path.join(dir, 'manager.json'), JSON.stringify({ ...own, tools: ['firearm', '!workload'] }));
+    assert.throws(() => loadViews(validators, dir), /"!<tool>" leaves a tool out of "\*"/);
   });
 
   it('narrows queries to the view and never widens an empty intersection to "all"', () => {
@@ -111,5 +113,14 @@ describe('role views', () => {
     assert.deepEqual(restrictQuery(view, { tool: ['cti', 'firearm'], priority: 'P4' }), { tool: ['firearm'], priority: [], status: undefined, zone: undefined });
     assert.equal(canSee(view, { tool: 'firearm', priority: 'P3', status: 'Actual' }), false);
     assert.equal(canSee(view, { tool: 'firearm', priority: 'P2', status: 'Exercise' }), true);
+    // Every tool but workload: no tool list, workload left out, and never widened by asking for it.
+    const most: View = { role: 'manager', title: 'm', tools: ['*', '!workload'], pages: ['main'], actions: [] };
+    assert.deepEqual(restrictQuery(most, {}), { tool: undefined, notTool: ['workload'], status: undefined, priority: undefined, zone: undefined });
+    assert.deepEqual(restrictQuery(most, { tool: 'workload' }).notTool, ['workload']);
+    assert.equal(canSee(most, { tool: 'plugin-tool', priority: 'P4', status: 'Actual' }), true);
+    assert.equal(canSee(most, { tool: 'workload', priority: 'P1', status: 'Actual' }), false);
+    assert.equal(seesEveryTool(most), false);
+    assert.equal(seesEveryTool({ ...most, tools: ['*'] }), true);
+    assert.equal(seesEveryTool(view), false);
   });
 });
