@@ -108,7 +108,7 @@ function flows(apiBase: string, chats: number): object[] {
       name: 'burst bot',
       apiBase,
       updates: 'none',
-      users: '[]',
+      chatUsers: '[]',
       allowedChats: '',
       consoleUrl: 'https://soc.example/impetus',
       timeZone: 'UTC',

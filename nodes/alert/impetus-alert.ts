@@ -3,8 +3,16 @@ import type { DraftDefaults } from '../platform';
 import { DEFAULT_FINGERPRINT_KEYS, platformFor } from '../platform';
 import { handleInput, StatusReporter } from '../platform/node-kit';
 
-interface AlertNodeDef extends NodeDef, DraftDefaults {
+interface AlertNodeDef extends NodeDef, Omit<DraftDefaults, 'status'> {
   fingerprintKeys?: string;
+  /** Actual, Exercise or Test; empty: the draft's, or Actual. */
+  alertStatus?: string;
+  /**
+   * Where flows saved by earlier versions kept alertStatus. The editor uses `status` for the
+   * node's runtime status and overwrote it, so a deploy from the editor could turn an exercise
+   * node's alerts into Actual ones; only a string there is a setting.
+   */
+  status?: unknown;
 }
 
 /** Turns "tool, event , zone" into keys; empty means the runtime default. */
@@ -21,10 +29,12 @@ export = function (RED: NodeAPI): void {
     const platform = platformFor(RED);
     let stored = 0;
     const defaults: DraftDefaults = {};
-    for (const key of ['tool', 'event', 'category', 'severity', 'urgency', 'certainty', 'status'] as const) {
+    for (const key of ['tool', 'event', 'category', 'severity', 'urgency', 'certainty'] as const) {
       const value = config[key];
       if (typeof value === 'string' && value !== '') (defaults as Record<string, string>)[key] = value;
     }
+    const alertStatus = config.alertStatus || (typeof config.status === 'string' ? config.status : '');
+    if (alertStatus) defaults.status = alertStatus as DraftDefaults['status'];
     const fingerprintKeys = parseKeys(config.fingerprintKeys) ?? platform.settings.fingerprintKeys ?? [...DEFAULT_FINGERPRINT_KEYS];
 
     platform.ready.then(

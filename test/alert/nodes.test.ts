@@ -54,6 +54,23 @@ describe('alert nodes', function () {
     assert.equal(msg.payload.source.node, 'alert');
   });
 
+  it('raises with the node\'s alertStatus, reads `status` from earlier flows, and ignores the editor\'s runtime status object there', async () => {
+    await load(alertNodes, [
+      { id: 'exercise', type: 'impetus-alert', tool: 'firearm', alertStatus: 'Exercise', wires: [['out']] },
+      { id: 'earlier', type: 'impetus-alert', tool: 'firearm', status: 'Test', wires: [['out']] },
+      // What a deploy from the editor sent before the rename: the runtime status dot, not a setting.
+      { id: 'clobbered', type: 'impetus-alert', tool: 'firearm', status: { fill: 'grey', shape: 'ring', text: 'ready' }, wires: [['out']] },
+      { id: 'out', type: 'helper' },
+    ]);
+    const statuses: string[] = [];
+    for (const id of ['exercise', 'earlier', 'clobbered']) {
+      const received = nextMessage<Msg>(node('out'));
+      node(id).receive({ payload: { event: `from ${id}`, source: { ref: id } } });
+      statuses.push((await received).payload.status);
+    }
+    assert.deepEqual(statuses, ['Exercise', 'Test', 'Actual']);
+  });
+
   it('deduplicates a repeat while open and links a new alert after resolve', async () => {
     const n = await loadAll();
     const draft = { event: 'Firearm detected', zone: 'piazza', source: { ref: 'cam-4' } };

@@ -26,7 +26,7 @@ function flows(apiBase: string, rules: unknown[]) {
       name: 'restart bot',
       apiBase,
       updates: 'none',
-      users: '[]',
+      chatUsers: '[]',
       allowedChats: '',
       consoleUrl: '',
       timeZone: 'UTC',

@@ -9,7 +9,8 @@ RED.nodes.registerType('impetus-alert', {
     severity: { value: 'medium' },
     urgency: { value: 'Unknown' },
     certainty: { value: 'Unknown' },
-    status: { value: '' },
+    // Not `status`: the editor keeps the node's runtime status there and overwrote the setting.
+    alertStatus: { value: '' },
     fingerprintKeys: { value: '' },
   },
   inputs: 1,
@@ -25,4 +26,13 @@ RED.nodes.registerType('impetus-alert', {
   outputLabels: function () {
     return this._('impetus-alert.label.output');
   },
+});
+
+// Flows saved by earlier versions hold the setting in `status`, which the editor does not import
+// as a setting: taken from the flow as loaded, so the next deploy keeps it as `alertStatus`.
+RED.events.on('flows:loaded', function () {
+  (RED.nodes.originalFlow() || []).forEach(function (raw) {
+    var node = raw && raw.type === 'impetus-alert' && typeof raw.status === 'string' && raw.alertStatus === undefined ? RED.nodes.node(raw.id) : null;
+    if (node && !node.alertStatus) node.alertStatus = raw.status;
+  });
 });

@@ -47,8 +47,9 @@ function isEmptyMapping(raw: unknown): boolean {
  * rename. A mapping naming a console user that does not exist throws (a configuration error).
  */
 export function chatAccessPolicy(platform: Platform, config: ChatSettingsDef, idKey: 'telegram' | 'rocketchat', log: EngineLog): AccessPolicy {
-  const raw = isEmptyMapping(config.chatUsers) && !isEmptyMapping(config.users) ? config.users : config.chatUsers;
-  if (raw === config.users && raw !== undefined) log.warn('the user mapping is read from "users", the property of flows made with earlier versions; open and deploy this node in the editor to keep it as "chatUsers"');
+  const legacy = isEmptyMapping(config.chatUsers) && !isEmptyMapping(config.users);
+  const raw = legacy ? config.users : (config.chatUsers ?? config.users ?? '');
+  if (legacy) log.warn('the user mapping is read from "users", the property of flows made with earlier versions; open and deploy this node in the editor to keep it as "chatUsers"');
   const problems: MappingProblems = { ignored: [] };
   const entries = parseUsers(raw, idKey, problems);
   const runtime = consoleOf(platform);
