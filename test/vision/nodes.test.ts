@@ -127,6 +127,8 @@ describe('firearm detector node', function () {
 });
 
 describe('the demo square camera', function () {
+  // The demo's camera starts 2 s after deploy (its replay inject), then the model loads.
+  this.timeout(60_000);
   useRuntime();
 
   /** The camera part of the demo (its replay inject and one-minute trigger too), faster (the frames decide, not the clock), plus `more` of the demo's nodes. */
