@@ -185,7 +185,7 @@ function peerCases(): Record<string, { site: Site; occupancy: Record<string, num
     'room-1-exit-200': { site: room(['east']), occupancy: { room: 200 }, exitMap: one },
     'room-2-exits-200': { site: room(['east', 'west']), occupancy: { room: 200 }, exitMap: { east: 'east', west: 'west' } },
     'room-2-exits-one-closed-200': { site: room(['east', 'west']), occupancy: { room: 200 }, closed: ['west'], exitMap: one },
-    'bottleneck-corridor-100': { site: bottleneck, occupancy: { upstream: 100 }, exitMap: { end: 'end' } },
+    'bottleneck-corridor-60': { site: bottleneck, occupancy: { upstream: 60 }, exitMap: { end: 'end' } },
     't-junction-100': { site: tj, occupancy: { left: 50, right: 50 }, exitMap: { stem: 'stem-end' } },
   };
 }
