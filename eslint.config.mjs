@@ -3,7 +3,7 @@ import tseslint from 'typescript-eslint';
 import oneDoor from './eslint-rules/one-door.mjs';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', '.userdir/**', '.bench/**', '.services/**', 'models/**/.venv/**'] },
+  { ignores: ['dist/**', 'node_modules/**', '.userdir/**', '.bench/**', '.services/**', 'models/**/.venv/**', 'bench/**/.venv/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

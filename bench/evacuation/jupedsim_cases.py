@@ -32,7 +32,7 @@ def room_with_doors(doors):
 
 
 def bottleneck_corridor():
-    """A 20 m x 3 m corridor with a 1 m wide, 1 m long bottleneck in its middle; crowd in the first 8 m."""
+    """A 20 m x 3 m corridor with a 1 m wide, 1 m long bottleneck in its middle; crowd in the first 8 m (100 people do not fit at 0.4 m spacing)."""
     geo = unary_union([box(0, 0, 9.5, 3), box(9.5, 1, 10.5, 2), box(10.5, 0, 20, 3)])
     return geo, box(0.2, 0.2, 8, 2.8), {"end": box(19.5, 0, 20, 3)}
 
@@ -69,7 +69,7 @@ CASES = {
     "room-1-exit-200": (lambda: room_with_doors(["east"]), 200),
     "room-2-exits-200": (lambda: room_with_doors(["east", "west"]), 200),
     "room-2-exits-one-closed-200": (lambda: room_with_doors(["east"]), 200),
-    "bottleneck-corridor-100": (bottleneck_corridor, 100),
+    "bottleneck-corridor-60": (bottleneck_corridor, 60),
     "t-junction-100": (t_junction, 100),
 }
 

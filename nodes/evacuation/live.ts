@@ -75,14 +75,6 @@ export class LiveEvacuation {
     return this.site.siteId;
   }
 
-  get closures(): string[] {
-    return [...this.closed];
-  }
-
-  get guidelines(): readonly Guideline[] {
-    return this.library;
-  }
-
   /** A new site: counts, closures and the library start afresh. */
   replaceSite(site: Site): void {
     this.site = site;

@@ -7,6 +7,7 @@
 import type { AlertDraft } from '../platform';
 import type { LevelOfService } from './flow-model';
 import type { Plan } from './plan';
+import { centroid } from './site';
 import type { Position, Site } from './site';
 
 export interface DraftContext {
@@ -86,17 +87,6 @@ export function planDrafts(site: Site, plan: Plan, ctx: DraftContext): AlertDraf
 }
 
 export const LOS_COLOURS: Record<LevelOfService, string> = { A: '#1a9850', B: '#91cf60', C: '#d9ef8b', D: '#fee08b', E: '#fc8d59', F: '#d73027' };
-
-function centroid(ring: Position[]): Position {
-  const n = Math.max(1, ring.length - 1);
-  let x = 0;
-  let y = 0;
-  for (let i = 0; i < n; i++) {
-    x += ring[i][0];
-    y += ring[i][1];
-  }
-  return [x / n, y / n];
-}
 
 type Feature = { type: 'Feature'; geometry: { type: string; coordinates: unknown }; properties: Record<string, unknown> };
 

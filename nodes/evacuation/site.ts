@@ -266,7 +266,8 @@ export function siteFromGeoJSON(input: unknown): Site {
   return validateSite(site);
 }
 
-function centroid(ring: Position[]): Position {
+/** Mean of a ring's vertices (the closing one counted once): a label point for a small, convex-ish area. */
+export function centroid(ring: Position[]): Position {
   const n = ring.length - 1 || 1;
   let x = 0;
   let y = 0;

@@ -6,7 +6,7 @@ import type { Site } from '../../nodes/evacuation/site';
 
 const SITES = path.join(PACKAGE_ROOT, 'examples', 'sites');
 
-export function room(extra: Partial<Site> = {}): Site {
+function room(extra: Partial<Site> = {}): Site {
   return {
     siteId: 'room',
     name: 'A room',
