@@ -93,7 +93,7 @@ export const visionNodes = [
 export const sensorNodes = ['sensors/impetus-sensor-in', 'anomaly/impetus-anomaly', 'bacteria/impetus-bacteria'].map((file) => require(`../../nodes/${file}`));
 
 /** Social Media Detection: the project config node and the analysis. */
-export const socialNodes = ['impetus-social-project', 'impetus-social-analyse', 'impetus-social-rss'].map((type) => require(`../../nodes/social/${type}`));
+export const socialNodes = ['impetus-social-project', 'impetus-social-analyse', 'impetus-social-rss', 'impetus-social-replay'].map((type) => require(`../../nodes/social/${type}`));
 
 /** Every node module of the package, for flows that mix them (examples, the demo). */
 export const allNodes = [
