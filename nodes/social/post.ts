@@ -3,6 +3,7 @@
  * gets an error that names the field.
  */
 import type { Post } from './project';
+import { detectLanguage } from './source';
 
 /** Texts above this are refused outright: no public network allows them, so it is bad input. */
 export const MAX_POST_CHARS = 1_048_576;
@@ -34,12 +35,14 @@ export function toPost(raw: unknown, now: number): Post {
     id: String(r.id),
     // Lone surrogates from a broken feed become U+FFFD, so every later step sees valid text.
     text: r.text.replace(LONE_SURROGATE, '\ufffd'),
+    // Detected when the post does not say (or says something that is no language tag).
     lang: str(r.lang) && /^[a-z]{2,3}(?:[-_][A-Za-z0-9]+)*$/i.test(r.lang) ? languageCode(r.lang) : 'und',
     author: str(r.author) ? r.author : '',
     ts,
     url: str(r.url) ? r.url : '',
     source: str(r.source) ? r.source : 'input',
   };
+  if (post.lang === 'und') post.lang = detectLanguage(post.text);
   if (r.geo !== undefined && r.geo !== null) {
     const g = r.geo as Record<string, unknown>;
     const lat = Number(g.lat);

@@ -129,11 +129,6 @@ export class Project {
     this.outsideZones = spec.outsideZones ?? true;
   }
 
-  /** Every place name of the project, folded: the threat scorer boosts posts that name them. */
-  get placeNames(): string[] {
-    return this.zones.flatMap((z) => z.places.map((p) => p.join(' ')));
-  }
-
   /** Whether the project wants this post, and why not when it does not. */
   judge(post: Pick<Post, 'text' | 'lang' | 'geo'>, postWords: PostWords = PostWords.of(post.text)): Verdict {
     const verdict: Verdict = { matched: false, relevance: 0, hits: [], zones: [], places: [], words: postWords };

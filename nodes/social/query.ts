@@ -46,8 +46,8 @@ type Token =
   | { t: 'and' | 'or' | 'not' | '(' | ')'; at: number }
   | { t: 'near'; n: number; at: number };
 
-export const MAX_QUERY_LENGTH = 10_000;
-export const MAX_NEAR = 100;
+const MAX_QUERY_LENGTH = 10_000;
+const MAX_NEAR = 100;
 /** Nesting beyond this is refused: the parser recurses, and no analyst writes it. */
 const MAX_DEPTH = 64;
 

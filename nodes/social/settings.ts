@@ -49,6 +49,13 @@ function number(value: unknown, name: string, fallback: number, min: number, max
   return n;
 }
 
+/** The anomaly detector bins the day in 15, 20, 30 or 60 minutes. */
+function windowOf(value: unknown): number {
+  const n = number(value, 'windowMinutes', 60, 15, 60);
+  if (![15, 20, 30, 60].includes(n)) throw new ProjectError(`windowMinutes must be 15, 20, 30 or 60, got ${n}`);
+  return n;
+}
+
 function list(text: string | undefined): string[] {
   return (text ?? '')
     .split(/[\n,]/)
@@ -82,7 +89,7 @@ export function resolveProject(s: ProjectSettings, secret: string | undefined): 
     }),
     monitor: {
       project: name,
-      windowMinutes: number(s.windowMinutes, 'windowMinutes', 60, 15, 60),
+      windowMinutes: windowOf(s.windowMinutes),
       threatSeverity: severity,
       sentimentDrop: number(s.sentimentDrop, 'sentimentDrop', 0.4, 0.05, 2),
       minPosts: number(s.minPosts, 'minPosts', 10, 1, 1_000_000),

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { compileQuery, describe as show, parseQuery, PostWords, QuerySyntaxError } from '../../nodes/social/query';
 import { Project, ProjectError } from '../../nodes/social/project';
 import { insidePolygon as inRing } from '../../nodes/vision/geometry';
+import { resolveProject } from '../../nodes/social/settings';
 import { fold, words } from '../../nodes/social/text';
 import { Rng } from '../../bench/random';
 
@@ -165,5 +166,20 @@ describe('social project', () => {
     assert.throws(() => new Project({ query: 'a', zones: [{ name: 'z' }] }), /polygon or places/);
     assert.throws(() => new Project({ query: 'a', exclude: ['!!'] }), /exclude\[0\]/);
     assert.throws(() => new Project({ query: 'a AND' }), QuerySyntaxError);
+  });
+});
+
+describe('social project settings', () => {
+  it('reads the editor strings, refusing what the monitor could not use', () => {
+    const r = resolveProject({ name: 'p', query: 'a OR b', languages: 'EN, it', exclude: 'x\ny z', windowMinutes: '30', minRelevance: '0.5' }, 'secret');
+    assert.deepEqual([...r.project.languages], ['en', 'it']);
+    assert.equal(r.monitor.windowMinutes, 30);
+    assert.equal(r.pseudonymSecret, 'secret');
+    assert.equal(resolveProject({ query: 'a', keepAuthors: true }, 'secret').pseudonymSecret, undefined);
+    assert.match(resolveProject({ query: 'a' }, undefined).pseudonymSecret!, /^[0-9a-f]{64}$/);
+    assert.throws(() => resolveProject({ query: 'a', windowMinutes: 45 }, undefined), /15, 20, 30 or 60/);
+    assert.throws(() => resolveProject({ query: 'a', zones: '{' }, undefined), /zones is not JSON/);
+    assert.throws(() => resolveProject({ query: 'a', threatSeverity: 'extreme' }, undefined), /threatSeverity/);
+    assert.throws(() => resolveProject({ query: ' ' }, undefined), /needs a query/);
   });
 });
