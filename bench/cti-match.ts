@@ -116,7 +116,7 @@ function main(): void {
     console.log('dnstwist: skipped (run npm run bench:cti-setup)');
     return;
   }
-  const sample = ['city-portal.eu', 'stadt-oslo.no', 'comune-padova.it', 'bybanen.no', 'smartcity.gov.example'];
+  const sample = ['city-portal.eu', 'stadt-oslo.no', 'comune-padova.it', 'bybanen.no', 'smartcity.gov.uk'];
   const peer = spawnSync(python, [path.resolve(__dirname, '../../bench/cti/dnstwist_peer.py')], { input: sample.join('\n'), encoding: 'utf8', maxBuffer: 64 * 2 ** 20 });
   if (peer.status !== 0) throw new Error(`dnstwist failed: ${peer.stderr}`);
   const own = new LookalikeIndex(sample.map((d) => ({ target: d, domain: d })));
