@@ -12,8 +12,8 @@ import type { DomainParts } from './domains';
  * Candidates are found without scanning the register: an index of every watched label and its
  * one-character deletions (symmetric-delete, as in SymSpell) yields every label at edit
  * distance 1 of the seen one, on the raw labels and on their visual skeletons; then each
- * candidate is classified and scored. Combosquats and spoofs need a substring test per watched
- * label of 5 characters or more.
+ * candidate is classified and scored. Combosquats and spoofs are found by looking up the seen
+ * label's substrings and subdomain labels, so the cost does not grow with the register.
  */
 
 export type LookalikeKind =
@@ -89,9 +89,16 @@ function typoKind(ours: string, seen: string): LookalikeKind {
 
 interface Watched<T> { target: T; parts: DomainParts; skeleton: string }
 
+function add<V>(map: Map<string, V[]>, key: string, value: V): void {
+  const list = map.get(key);
+  if (!list) map.set(key, [value]);
+  else if (!list.includes(value)) list.push(value);
+}
+
 export class LookalikeIndex<T> {
   private readonly byKey = new Map<string, Array<Watched<T>>>();
-  private readonly long: Array<Watched<T>> = [];
+  /** Labels (and skeletons, `~`-prefixed) of MIN_SUBSTRING or more, and registrable names. */
+  private readonly whole = new Map<string, Array<Watched<T>>>();
   private readonly ownRegistrable = new Set<string>();
 
   constructor(targets: Iterable<{ target: T; domain: string }>) {
@@ -100,12 +107,8 @@ export class LookalikeIndex<T> {
       if (!parts) continue;
       const w: Watched<T> = { target, parts, skeleton: skeleton(domainParts(parts.registrable)!.unicode.slice(0, -(parts.suffix.length + 1)) || parts.label) };
       this.ownRegistrable.add(parts.registrable);
-      for (const key of [parts.label, ...deletions(parts.label), `~${w.skeleton}`, ...deletions(w.skeleton).map((k) => `~${k}`)]) {
-        const list = this.byKey.get(key) ?? [];
-        if (!list.includes(w)) list.push(w);
-        this.byKey.set(key, list);
-      }
-      if (parts.label.length >= MIN_SUBSTRING) this.long.push(w);
+      for (const key of [parts.label, ...deletions(parts.label), `~${w.skeleton}`, ...deletions(w.skeleton).map((k) => `~${k}`)]) add(this.byKey, key, w);
+      if (parts.label.length >= MIN_SUBSTRING) for (const key of [parts.label, `~${w.skeleton}`, parts.registrable]) add(this.whole, key, w);
     }
   }
 
@@ -134,10 +137,17 @@ export class LookalikeIndex<T> {
       else if (editDistance(ours, parts.label, 1) === 1) keep(w, typoKind(ours, parts.label), penalty);
       else if (editDistance(w.skeleton, sk, 1) === 1) keep(w, 'homoglyph', penalty + 0.1);
     }
-    for (const w of this.long) {
-      if (found.has(w)) continue;
-      if (parts.subdomain.split('.').includes(w.parts.label) || parts.subdomain.includes(w.parts.registrable)) keep(w, 'subdomain-spoof');
-      else if (parts.label.includes(w.parts.label) || sk.includes(w.skeleton)) keep(w, 'combosquat');
+    // Subdomain spoofs: a watched label or registrable name among the seen name's subdomain labels.
+    const sub = parts.subdomain ? parts.subdomain.split('.') : [];
+    for (let i = 0; i < sub.length; i++) {
+      for (let j = i + 1; j <= sub.length; j++) for (const w of this.whole.get(sub.slice(i, j).join('.')) ?? []) if (!found.has(w)) keep(w, 'subdomain-spoof');
+    }
+    // Combosquats: a watched label (or its skeleton) inside the seen label; every substring of
+    // MIN_SUBSTRING or more is looked up (a label has at most 63 characters).
+    for (const [text, prefix] of [[parts.label, ''], [sk, '~']] as const) {
+      for (let i = 0; i + MIN_SUBSTRING <= text.length; i++) {
+        for (let j = i + MIN_SUBSTRING; j <= text.length; j++) for (const w of this.whole.get(prefix + text.slice(i, j)) ?? []) if (!found.has(w)) keep(w, 'combosquat');
+      }
     }
     return [...found.values()].sort((a, b) => b.score - a.score);
   }

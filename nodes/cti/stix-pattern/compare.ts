@@ -115,7 +115,7 @@ function matches(pattern: string): Predicate {
 }
 
 /** Whether an address or CIDR lies inside a CIDR (IPv4 and IPv6); bad addresses are false. */
-export function ipWithin(inner: string, outer: string): boolean {
+function ipWithin(inner: string, outer: string): boolean {
   try {
     const [net, bits] = ipaddr.parseCIDR(outer);
     if (inner.includes('/')) {

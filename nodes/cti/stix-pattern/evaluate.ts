@@ -51,21 +51,6 @@ export class CompiledPattern {
     this.compile(this.tree);
   }
 
-  /** Object types the pattern names: an index key for a matcher holding many indicators. */
-  objectTypes(): Set<string> {
-    const types = new Set<string>();
-    const walkCmp = (c: Comparison): void => {
-      if (c.kind === 'and' || c.kind === 'or') { walkCmp(c.left); walkCmp(c.right); } else types.add(c.path.objectType);
-    };
-    const walkObs = (o: Observation): void => {
-      if (o.kind === 'simple') walkCmp(o.comparison);
-      else if (o.kind === 'qualified') walkObs(o.inner);
-      else { walkObs(o.left); walkObs(o.right); }
-    };
-    walkObs(this.tree);
-    return types;
-  }
-
   match(observations: ObservedData[]): MatchResult {
     const run = new Run(observations, this.predicates);
     for (const binding of run.bindings(this.tree)) {
@@ -255,7 +240,7 @@ function disjoint(a: Binding, b: Binding): boolean {
 }
 
 /** The values a path selects from one object; `*_ref(s)` follow references within the observation. */
-export function select(object: Record<string, unknown>, path: ObjectPath, objects: Map<string, Record<string, unknown>>): unknown[] {
+function select(object: Record<string, unknown>, path: ObjectPath, objects: Map<string, Record<string, unknown>>): unknown[] {
   let values: unknown[] = [object];
   for (const step of path.steps) {
     values = stepInto(values, step, objects);
