@@ -175,7 +175,7 @@ describe('the demo square camera', function () {
     const best = (a.data as { detections: Array<{ className: string; score: number }> }).detections.reduce((x, y) => (y.score > x.score ? y : x));
     assert.deepEqual(rows, [{
       camera: 'cam-square-n', snapshot: { alertId: a.id, digest: res.digest!, description: res.description! }, place: a.areaDesc!, zone: 'piazza-signori',
-      class: best.className, score: best.score, seen: a.lastSeen.slice(11, 19), count: 1, alertId: a.id,
+      class: best.className, score: best.score, seen: a.lastSeen, count: 1, alertId: a.id,
     }] as unknown as Row[]);
     // The live stream carries the reference (not the image) to those who see the page, and nothing to the others.
     const live = (c: LiveTestClient) => c.messages.flatMap((m) => m.panels ?? []).filter((p) => p.id === 'dc-firearm-table');

@@ -185,6 +185,8 @@ export function mount(container, app) {
   function onKey(e) {
     if (e.defaultPrevented || e.ctrlKey || e.metaKey || e.altKey) return;
     if (/^(INPUT|TEXTAREA|SELECT)$/.test(e.target.tagName) && e.target.type !== 'checkbox') return;
+    // Enter or Space on a button (a row's Acknowledge) presses that button.
+    if (e.target.tagName === 'BUTTON' && (e.key === 'Enter' || e.key === ' ')) return;
     const rows = [...list.querySelectorAll('.alert-row')];
     const current = e.target.closest && e.target.closest('.alert-row');
     const i = rows.indexOf(current);
