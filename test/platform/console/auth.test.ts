@@ -14,6 +14,7 @@ const DATA_ROUTES: Array<[string, string]> = [
   ['get', '/impetus/api/alerts/x'],
   ['get', '/impetus/api/alerts/x/history'],
   ['get', '/impetus/api/alerts/x/cap.xml'],
+  ['get', '/impetus/api/alerts/x/fiware.json'],
   ['get', '/impetus/api/alerts/x/media/sha256:00'],
   ['post', '/impetus/api/alerts/x/actions'],
   ['get', '/impetus/api/silences'],

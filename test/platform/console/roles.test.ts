@@ -87,7 +87,7 @@ describe('console roles: what each role sees and does', function () {
         assert.equal((await agent.get(`/impetus/api/alerts?${q}`).expect(200)).body.total, 0, `${role} must not find ${a.tool} ${a.priority}`);
       }
       for (const a of hidden) {
-        for (const route of ['', '/history', '/cap.xml', '/cap.json', '/media/sha256:00']) {
+        for (const route of ['', '/history', '/cap.xml', '/cap.json', '/fiware.json', '/media/sha256:00']) {
           const res = await agent.get(`/impetus/api/alerts/${a.id}${route}`).expect(404);
           assert.match(res.body.error, /unknown alert/, `${role} GET ${route} of a hidden ${a.tool} alert`);
         }
@@ -96,6 +96,7 @@ describe('console roles: what each role sees and does', function () {
       for (const a of visible) {
         assert.equal((await agent.get(`/impetus/api/alerts/${a.id}`).expect(200)).body.id, a.id);
         assert.ok((await agent.get(`/impetus/api/alerts/${a.id}/history`).expect(200)).body.total >= 1);
+        assert.equal(JSON.parse((await agent.get(`/impetus/api/alerts/${a.id}/fiware.json`).expect(200)).text).type, 'Alert');
       }
       const cap = await agent.get(`/impetus/api/alerts/${visible[0].id}/cap.xml`).expect(200);
       assert.match(String(cap.headers['content-disposition']), /attachment; filename="impetus-.*\.cap\.xml"/);
