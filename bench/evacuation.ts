@@ -151,7 +151,7 @@ function speedRun(): void {
   console.log(`  CCRP plan (batched, ${step} s steps, all outputs): ${planMs.toFixed(0)} ms, says ${plan.rset?.totalSeconds} s; lower bound ${plan.bound.lowerSeconds} s, gap ≤ ${(plan.bound.gap * 100).toFixed(1)} %`);
   console.log(`  ratio plan / baseline: ${(planMs / baselineMs).toFixed(1)}×`);
   for (const file of ['padova-piazza-dei-signori.geojson', 'oslo-city-hall.json']) {
-    const s = loadSiteFile(path.join(PACKAGE_ROOT, 'examples', 'sites', file));
+    const s = loadSiteFile(path.join(PACKAGE_ROOT, 'flows', 'sites', file));
     const occ = new Map(s.areas.map((a) => [a.id, Math.round(a.areaM2 * 0.8)]));
     const times: number[] = [];
     for (let i = 0; i < 21; i++) {

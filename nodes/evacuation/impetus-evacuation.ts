@@ -48,7 +48,7 @@ function siteFrom(RED: NodeAPI, config: EvacuationNodeDef): Site {
   const file = config.siteFile?.trim();
   if (!file) throw new Error('no site: choose a site file or paste the site JSON');
   const userDir = RED.settings.userDir as string | undefined;
-  const candidates = path.isAbsolute(file) ? [file] : [...(userDir ? [path.join(userDir, file)] : []), path.join(PACKAGE_ROOT, 'examples', 'sites', file)];
+  const candidates = path.isAbsolute(file) ? [file] : [...(userDir ? [path.join(userDir, file)] : []), path.join(PACKAGE_ROOT, 'flows', 'sites', file)];
   const found = candidates.find((f) => fs.existsSync(f));
   if (!found) throw new Error(`no site file ${file} (looked in ${candidates.join(', ')})`);
   return loadSiteFile(found);

@@ -4,7 +4,7 @@ import { PACKAGE_ROOT } from '../../nodes/platform/node-kit';
 import { areasWithoutExit, lineLengthM, loadSiteFile, parseSite, polygonAreaM2, SiteError, siteFromGeoJSON, validateSite } from '../../nodes/evacuation/site';
 import type { Site } from '../../nodes/evacuation/site';
 
-const SITES = path.join(PACKAGE_ROOT, 'examples', 'sites');
+const SITES = path.join(PACKAGE_ROOT, 'flows', 'sites');
 
 function room(extra: Partial<Site> = {}): Site {
   return {
