@@ -200,6 +200,7 @@ function describePlan(site: Site, net: Network, routing: RoutingResult, profile:
   const exitLast = new Map<string, number>();
   const linkPeople = new Float64Array(g.to.length);
   const routes = new Map<string, RouteResult>();
+  const routeOf = new Map<number[], RouteResult>();
   let last: RoutingResult['routes'][number] | undefined;
   for (const r of routing.routes) {
     for (let i = 0; i < r.edges.length; i++) {
@@ -215,17 +216,24 @@ function describePlan(site: Site, net: Network, routing: RoutingResult, profile:
     exitPeople.set(exitId, (exitPeople.get(exitId) ?? 0) + r.people);
     exitLast.set(exitId, Math.max(exitLast.get(exitId) ?? 0, r.arrive));
     if (!last || r.arrive > last.arrive) last = r;
-    const via: string[] = [];
-    r.path.forEach((n, i) => {
-      via.push(net.ids[n]);
-      if (i < r.edges.length) via.push(net.edgeLink[r.edges[i]].id);
-    });
-    const key = via.join('>');
-    const route = routes.get(key);
-    if (route) {
-      route.people += r.people;
-      route.lastArrivalSeconds = Math.max(route.lastArrivalSeconds, r.arrive * dt);
-    } else routes.set(key, { from: via[0], exitId, via, people: r.people, lastArrivalSeconds: r.arrive * dt });
+    // A batched route is reused at later steps with the same edge list: name it once.
+    let route = routeOf.get(r.edges);
+    if (!route) {
+      const via: string[] = [];
+      r.path.forEach((n, i) => {
+        via.push(net.ids[n]);
+        if (i < r.edges.length) via.push(net.edgeLink[r.edges[i]].id);
+      });
+      const key = via.join('>');
+      route = routes.get(key);
+      if (!route) {
+        route = { from: via[0], exitId, via, people: 0, lastArrivalSeconds: 0 };
+        routes.set(key, route);
+      }
+      routeOf.set(r.edges, route);
+    }
+    route.people += r.people;
+    route.lastArrivalSeconds = Math.max(route.lastArrivalSeconds, r.arrive * dt);
   }
 
   let peakDensity = 0;
