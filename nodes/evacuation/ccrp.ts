@@ -145,15 +145,19 @@ class Heap {
   }
 }
 
-/** Reservations per edge and step, allocated for an edge the first time it is used. */
+/**
+ * Reservations per edge and step, allocated for an edge the first time it is used. Beside the
+ * people reserved, each edge keeps a "next step that may have room" pointer per step (a
+ * disjoint-set forest with path compression): a full step points past itself, so finding the
+ * first free step skips a long queue of full steps in near-constant time instead of walking it.
+ */
 class Reservations {
   private used: Array<Float64Array | undefined>;
-  /** Every step before this one is full on the edge: searches start here, not at 0 (queues are long). */
-  private full: Int32Array;
+  private next: Array<Int32Array | undefined>;
   readonly peak: Float64Array;
   constructor(private readonly cap: Float64Array) {
     this.used = new Array(cap.length);
-    this.full = new Int32Array(cap.length);
+    this.next = new Array(cap.length);
     this.peak = new Float64Array(cap.length);
   }
   free(e: number, step: number): number {
@@ -162,29 +166,35 @@ class Reservations {
   }
   /** First step at or after `step` with room on edge e. */
   firstFree(e: number, step: number): number {
-    const u = this.used[e];
-    if (!u) return step;
-    const c = this.cap[e] - EPS;
-    let s = Math.max(step, this.full[e]);
-    while (s < u.length && u[s] >= c) s++;
-    return s;
+    const n = this.next[e];
+    if (!n) return step;
+    let root = step;
+    while (root < n.length && n[root] !== root) root = n[root];
+    for (let s = step; s < n.length && s !== root; ) {
+      const after = n[s];
+      n[s] = root;
+      s = after;
+    }
+    return root;
   }
   take(e: number, step: number, people: number): void {
     let u = this.used[e];
-    if (!u || step >= u.length) {
-      const grown = new Float64Array(Math.max(64, (step + 1) * 2));
-      if (u) grown.set(u);
-      u = grown;
+    let n = this.next[e];
+    if (!u || !n || step >= u.length) {
+      const size = Math.max(64, (step + 1) * 2);
+      const grownU = new Float64Array(size);
+      const grownN = new Int32Array(size);
+      // Pointers past the old end now point at a real step, still the first that may have room.
+      for (let s = 0; s < size; s++) grownN[s] = n && s < n.length ? n[s] : s;
+      if (u) grownU.set(u);
+      u = grownU;
+      n = grownN;
       this.used[e] = u;
+      this.next[e] = n;
     }
     u[step] += people;
     if (u[step] > this.peak[e]) this.peak[e] = u[step];
-    const c = this.cap[e] - EPS;
-    if (step === this.full[e]) {
-      let f = step;
-      while (f < u.length && u[f] >= c) f++;
-      this.full[e] = f;
-    }
+    if (u[step] >= this.cap[e] - EPS) n[step] = step + 1;
   }
 }
 

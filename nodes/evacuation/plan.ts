@@ -194,7 +194,9 @@ export function planEvacuation(site: Site, options: PlanOptions): Plan {
 function describePlan(site: Site, net: Network, routing: RoutingResult, profile: Profile, dt: number, closed: Set<string>, people: Map<string, number>): Plan {
   const g = net.graph;
   const critical = site.criticalDensity ?? DEFAULT_CRITICAL_DENSITY;
-  const events: Array<Array<[number, number]>> = Array.from({ length: net.areaCount }, () => []);
+  // People in minus out per area and step (a step's arrivals and departures net out: what
+  // counts is the occupancy between steps).
+  const events: Array<Map<number, number>> = Array.from({ length: net.areaCount }, () => new Map());
   const clearStep = new Float64Array(net.areaCount);
   const exitPeople = new Map<string, number>();
   const exitLast = new Map<string, number>();
@@ -207,7 +209,9 @@ function describePlan(site: Site, net: Network, routing: RoutingResult, profile:
       const node = r.path[i];
       const since = i === 0 ? 0 : r.depart[i - 1] + g.steps[r.edges[i - 1]];
       if (node < net.areaCount) {
-        events[node].push([since, r.people], [r.depart[i], -r.people]);
+        const change = events[node];
+        change.set(since, (change.get(since) ?? 0) + r.people);
+        change.set(r.depart[i], (change.get(r.depart[i]) ?? 0) - r.people);
         clearStep[node] = Math.max(clearStep[node], r.depart[i]);
       }
       linkPeople[r.edges[i]] += r.people;
@@ -239,16 +243,15 @@ function describePlan(site: Site, net: Network, routing: RoutingResult, profile:
   let peakDensity = 0;
   let aboveCritical = 0;
   const areas: AreaResult[] = site.areas.map((a, i) => {
-    const list = events[i].sort((x, y) => x[0] - y[0] || x[1] - y[1]);
+    const steps = [...events[i].keys()].sort((x, y) => x - y);
     let occ = 0;
     let peak = 0;
     let above = 0;
-    for (let k = 0; k < list.length; k++) {
-      occ += list[k][1];
+    for (let k = 0; k < steps.length; k++) {
+      occ += events[i].get(steps[k]) as number;
       const d = occ / a.areaM2;
       if (d > peak) peak = d;
-      const next = k + 1 < list.length ? list[k + 1][0] : list[k][0];
-      if (d > critical) above += (next - list[k][0]) * dt;
+      if (d > critical && k + 1 < steps.length) above += (steps[k + 1] - steps[k]) * dt;
     }
     // Stranded people stay where they are: their density counts too.
     const stuck = routing.stranded.get(i) ?? 0;
