@@ -8,9 +8,10 @@
  * reported, not capped). Each iteration finds, over all nodes that still hold people, the
  * route whose arrival at an exit is earliest given what earlier routes reserved, sends as many
  * people as the route's tightest step allows, and reserves it. Queues therefore build where
- * capacity runs short and drain as it frees. With `batch`, a route found is also reused at
- * the following departure steps while it has room (much faster on big graphs, a little
- * further from optimal: the gap to a lower bound is reported).
+ * capacity runs short and drain as it frees. With `batch` (for big graphs), one search routes
+ * a group to every exit it reaches within a step of the earliest, not only the earliest, and
+ * a route found is reused at the following departure steps while it has room: many fewer
+ * searches, a little further from optimal (the gap to a lower bound is reported).
  */
 
 /** A directed graph in compressed rows: the edges of node u are first[u] … first[u + 1] − 1. */
@@ -80,6 +81,13 @@ const EPS = 1e-9;
 /** No evacuation plan runs past this many steps (11.5 days of 1 s steps): the site's widths are wrong. */
 export const MAX_STEPS = 1_000_000;
 
+/**
+ * Batched CCRP also routes, from the same search, exits reached up to this many steps after
+ * the earliest. 1 kept the plan of per-route CCRP on the bench grids (2 cost a step there, and
+ * 0 searched twice as often); the gap to the lower bound is reported either way.
+ */
+const BATCH_SLACK = 1;
+
 /** A binary min-heap of (key, value) in two parallel arrays. */
 class Heap {
   private keys: number[] = [];
@@ -137,15 +145,19 @@ class Heap {
   }
 }
 
-/** Reservations per edge and step, allocated for an edge the first time it is used. */
+/**
+ * Reservations per edge and step, allocated for an edge the first time it is used. Beside the
+ * people reserved, each edge keeps a "next step that may have room" pointer per step (a
+ * disjoint-set forest with path compression): a full step points past itself, so finding the
+ * first free step skips a long queue of full steps in near-constant time instead of walking it.
+ */
 class Reservations {
   private used: Array<Float64Array | undefined>;
-  /** Every step before this one is full on the edge: searches start here, not at 0 (queues are long). */
-  private full: Int32Array;
+  private next: Array<Int32Array | undefined>;
   readonly peak: Float64Array;
   constructor(private readonly cap: Float64Array) {
     this.used = new Array(cap.length);
-    this.full = new Int32Array(cap.length);
+    this.next = new Array(cap.length);
     this.peak = new Float64Array(cap.length);
   }
   free(e: number, step: number): number {
@@ -154,29 +166,35 @@ class Reservations {
   }
   /** First step at or after `step` with room on edge e. */
   firstFree(e: number, step: number): number {
-    const u = this.used[e];
-    if (!u) return step;
-    const c = this.cap[e] - EPS;
-    let s = Math.max(step, this.full[e]);
-    while (s < u.length && u[s] >= c) s++;
-    return s;
+    const n = this.next[e];
+    if (!n) return step;
+    let root = step;
+    while (root < n.length && n[root] !== root) root = n[root];
+    for (let s = step; s < n.length && s !== root; ) {
+      const after = n[s];
+      n[s] = root;
+      s = after;
+    }
+    return root;
   }
   take(e: number, step: number, people: number): void {
     let u = this.used[e];
-    if (!u || step >= u.length) {
-      const grown = new Float64Array(Math.max(64, (step + 1) * 2));
-      if (u) grown.set(u);
-      u = grown;
+    let n = this.next[e];
+    if (!u || !n || step >= u.length) {
+      const size = Math.max(64, (step + 1) * 2);
+      const grownU = new Float64Array(size);
+      const grownN = new Int32Array(size);
+      // Pointers past the old end now point at a real step, still the first that may have room.
+      for (let s = 0; s < size; s++) grownN[s] = n && s < n.length ? n[s] : s;
+      if (u) grownU.set(u);
+      u = grownU;
+      n = grownN;
       this.used[e] = u;
+      this.next[e] = n;
     }
     u[step] += people;
     if (u[step] > this.peak[e]) this.peak[e] = u[step];
-    const c = this.cap[e] - EPS;
-    if (step === this.full[e]) {
-      let f = step;
-      while (f < u.length && u[f] >= c) f++;
-      this.full[e] = f;
-    }
+    if (u[step] >= this.cap[e] - EPS) n[step] = step + 1;
   }
 }
 
@@ -229,14 +247,19 @@ export function ccrp(g: FlowGraph, options: { batch?: boolean } = {}): RoutingRe
       touched.push(s);
       heap.push(0, s);
     }
-    let reached = -1;
+    // Plain CCRP stops at the first exit settled. Batched, the search runs on to every exit
+    // settled within BATCH_SLACK steps of the first, and each gives a route (the earliest
+    // arrival there from any source): one search routes up to one group per exit.
+    const reached: number[] = [];
     while (heap.size) {
       const u = heap.pop();
       const t = heap.topKey;
       if (t > best[u]) continue;
+      if (reached.length && t > best[reached[0]] + BATCH_SLACK) break;
       if (g.exit[u]) {
-        reached = u;
-        break;
+        reached.push(u);
+        if (!options.batch) break;
+        continue;
       }
       for (let e = g.first[u]; e < g.first[u + 1]; e++) {
         const v = g.to[e];
@@ -252,37 +275,39 @@ export function ccrp(g: FlowGraph, options: { batch?: boolean } = {}): RoutingRe
         }
       }
     }
-    if (reached < 0) throw new Error('CCRP: a source that reaches an exit found no route (internal error)');
-    const path = [reached];
-    const edges: number[] = [];
-    const depart: number[] = [];
-    for (let v = reached; predEdge[v] >= 0; v = predNode[v]) {
-      edges.push(predEdge[v]);
-      depart.push(predDep[v]);
-      path.push(predNode[v]);
+    if (!reached.length) throw new Error('CCRP: a source that reaches an exit found no route (internal error)');
+    for (const exit of reached) {
+      const path = [exit];
+      const edges: number[] = [];
+      const depart: number[] = [];
+      for (let v = exit; predEdge[v] >= 0; v = predNode[v]) {
+        edges.push(predEdge[v]);
+        depart.push(predDep[v]);
+        path.push(predNode[v]);
+      }
+      path.reverse();
+      edges.reverse();
+      depart.reverse();
+      const source = path[0];
+      // Routes taken earlier in this pass may have used this one's room: send what is left,
+      // which is nobody when they took it all (the first route of a pass always has room).
+      let shift = 0;
+      for (;;) {
+        let people = supply[source];
+        for (let i = 0; i < edges.length; i++) people = Math.min(people, res.free(edges[i], depart[i] + shift));
+        if (people <= EPS) break;
+        for (let i = 0; i < edges.length; i++) res.take(edges[i], depart[i] + shift, people);
+        supply[source] -= people;
+        const arrive = best[exit] + shift;
+        routes.push({ path, edges, depart: shift ? depart.map((d) => d + shift) : depart, arrive, people });
+        if (arrive > lastArrival) lastArrival = arrive;
+        if (arrive > MAX_STEPS) throw new RangeError(`the evacuation would take more than ${MAX_STEPS} steps: check the widths of the site (a door of a few centimetres?)`);
+        if (!options.batch || supply[source] <= EPS) break;
+        shift++;
+      }
+      if (supply[source] <= EPS) supply[source] = 0;
     }
-    path.reverse();
-    edges.reverse();
-    depart.reverse();
-    const source = path[0];
-    let shift = 0;
-    for (;;) {
-      let people = supply[source];
-      for (let i = 0; i < edges.length; i++) people = Math.min(people, res.free(edges[i], depart[i] + shift));
-      if (people <= EPS) break;
-      for (let i = 0; i < edges.length; i++) res.take(edges[i], depart[i] + shift, people);
-      supply[source] -= people;
-      const arrive = best[reached] + shift;
-      routes.push({ path, edges, depart: shift ? depart.map((d) => d + shift) : depart, arrive, people });
-      if (arrive > lastArrival) lastArrival = arrive;
-      if (arrive > MAX_STEPS) throw new RangeError(`the evacuation would take more than ${MAX_STEPS} steps: check the widths of the site (a door of a few centimetres?)`);
-      if (!options.batch || supply[source] <= EPS) break;
-      shift++;
-    }
-    if (supply[source] <= EPS) {
-      supply[source] = 0;
-      sources = sources.filter((s) => s !== source);
-    }
+    sources = sources.filter((s) => supply[s] > EPS);
   }
   return { routes, lastArrival, stranded, peakEdgeLoad: res.peak };
 }

@@ -194,19 +194,24 @@ export function planEvacuation(site: Site, options: PlanOptions): Plan {
 function describePlan(site: Site, net: Network, routing: RoutingResult, profile: Profile, dt: number, closed: Set<string>, people: Map<string, number>): Plan {
   const g = net.graph;
   const critical = site.criticalDensity ?? DEFAULT_CRITICAL_DENSITY;
-  const events: Array<Array<[number, number]>> = Array.from({ length: net.areaCount }, () => []);
+  // People in minus out per area and step (a step's arrivals and departures net out: what
+  // counts is the occupancy between steps).
+  const events: Array<Map<number, number>> = Array.from({ length: net.areaCount }, () => new Map());
   const clearStep = new Float64Array(net.areaCount);
   const exitPeople = new Map<string, number>();
   const exitLast = new Map<string, number>();
   const linkPeople = new Float64Array(g.to.length);
   const routes = new Map<string, RouteResult>();
+  const routeOf = new Map<number[], RouteResult>();
   let last: RoutingResult['routes'][number] | undefined;
   for (const r of routing.routes) {
     for (let i = 0; i < r.edges.length; i++) {
       const node = r.path[i];
       const since = i === 0 ? 0 : r.depart[i - 1] + g.steps[r.edges[i - 1]];
       if (node < net.areaCount) {
-        events[node].push([since, r.people], [r.depart[i], -r.people]);
+        const change = events[node];
+        change.set(since, (change.get(since) ?? 0) + r.people);
+        change.set(r.depart[i], (change.get(r.depart[i]) ?? 0) - r.people);
         clearStep[node] = Math.max(clearStep[node], r.depart[i]);
       }
       linkPeople[r.edges[i]] += r.people;
@@ -215,32 +220,38 @@ function describePlan(site: Site, net: Network, routing: RoutingResult, profile:
     exitPeople.set(exitId, (exitPeople.get(exitId) ?? 0) + r.people);
     exitLast.set(exitId, Math.max(exitLast.get(exitId) ?? 0, r.arrive));
     if (!last || r.arrive > last.arrive) last = r;
-    const via: string[] = [];
-    r.path.forEach((n, i) => {
-      via.push(net.ids[n]);
-      if (i < r.edges.length) via.push(net.edgeLink[r.edges[i]].id);
-    });
-    const key = via.join('>');
-    const route = routes.get(key);
-    if (route) {
-      route.people += r.people;
-      route.lastArrivalSeconds = Math.max(route.lastArrivalSeconds, r.arrive * dt);
-    } else routes.set(key, { from: via[0], exitId, via, people: r.people, lastArrivalSeconds: r.arrive * dt });
+    // A batched route is reused at later steps with the same edge list: name it once.
+    let route = routeOf.get(r.edges);
+    if (!route) {
+      const via: string[] = [];
+      r.path.forEach((n, i) => {
+        via.push(net.ids[n]);
+        if (i < r.edges.length) via.push(net.edgeLink[r.edges[i]].id);
+      });
+      const key = via.join('>');
+      route = routes.get(key);
+      if (!route) {
+        route = { from: via[0], exitId, via, people: 0, lastArrivalSeconds: 0 };
+        routes.set(key, route);
+      }
+      routeOf.set(r.edges, route);
+    }
+    route.people += r.people;
+    route.lastArrivalSeconds = Math.max(route.lastArrivalSeconds, r.arrive * dt);
   }
 
   let peakDensity = 0;
   let aboveCritical = 0;
   const areas: AreaResult[] = site.areas.map((a, i) => {
-    const list = events[i].sort((x, y) => x[0] - y[0] || x[1] - y[1]);
+    const steps = [...events[i].keys()].sort((x, y) => x - y);
     let occ = 0;
     let peak = 0;
     let above = 0;
-    for (let k = 0; k < list.length; k++) {
-      occ += list[k][1];
+    for (let k = 0; k < steps.length; k++) {
+      occ += events[i].get(steps[k]) as number;
       const d = occ / a.areaM2;
       if (d > peak) peak = d;
-      const next = k + 1 < list.length ? list[k + 1][0] : list[k][0];
-      if (d > critical) above += (next - list[k][0]) * dt;
+      if (d > critical && k + 1 < steps.length) above += (steps[k + 1] - steps[k]) * dt;
     }
     // Stranded people stay where they are: their density counts too.
     const stuck = routing.stranded.get(i) ?? 0;

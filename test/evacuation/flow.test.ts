@@ -142,6 +142,32 @@ describe('evacuation routing (CCRP and the exact optimum)', function () {
     }
   });
 
+  it('batched CCRP (a group to every exit per search) stays feasible, between the bounds, on random graphs with several exits', function () {
+    const rng = new Rng(11);
+    for (let trial = 0; trial < 12; trial++) {
+      const n = 10 + rng.int(10);
+      const exits = [0, 1, 2].slice(0, 1 + rng.int(3));
+      const edges = [];
+      for (let v = exits.length; v < n; v++) {
+        const u = Math.floor(rng.next() * v);
+        edges.push({ from: v, to: u, steps: 1 + rng.int(4), cap: 0.5 + rng.next() * 3 });
+        const w = exits.length + Math.floor(rng.next() * (v - exits.length + 1));
+        if (w !== v && rng.next() < 0.6) edges.push({ from: w, to: v, steps: 1 + rng.int(4), cap: 0.5 + rng.next() * 3 });
+      }
+      const supply = Array.from({ length: n }, (_, v) => (v < exits.length ? 0 : rng.int(30)));
+      const g = buildGraph(n, exits, edges, supply);
+      const result = ccrp(g, { batch: true });
+      const opt = optimalSteps(g, result.lastArrival, 1e7);
+      assert.ok(opt);
+      const bound = lowerBound(g);
+      assert.ok(bound <= opt.steps && opt.steps <= result.lastArrival, `bound ${bound} ≤ optimum ${opt.steps} ≤ batched CCRP ${result.lastArrival}`);
+      for (let e = 0; e < g.cap.length; e++) assert.ok(result.peakEdgeLoad[e] <= g.cap[e] + 1e-9, `edge ${e} over capacity`);
+      const total = supply.reduce((s, x) => s + x, 0);
+      near(result.routes.reduce((s, r) => s + r.people, 0), total, 1e-6, 'everyone routed');
+      for (const r of result.routes) assert.ok(exits.includes(r.path[r.path.length - 1]) && r.arrive <= result.lastArrival);
+    }
+  });
+
   it('never reserves more than an edge carries in a step', function () {
     const g = buildGraph(3, [2], [{ from: 0, to: 1, steps: 2, cap: 1.5 }, { from: 1, to: 2, steps: 1, cap: 1 }], [10, 5, 0]);
     const r = ccrp(g, { batch: true });
