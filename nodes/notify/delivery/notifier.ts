@@ -80,6 +80,9 @@ export function startNotifier(RED: NodeAPI, node: Node, config: NotifierDef, typ
 
   /** Queues the notice for (chat, key), unless a newer snapshot of the alert is already queued there. */
   const enqueue = async (chat: string, key: string, notice: AlertNotice): Promise<boolean> => {
+    // The one gate of every card (a rule's chats or roles, msg.chats, the edit of a card already
+    // sent, an escalation): a person's direct chat gets the alert only while their console user sees it.
+    if (connection!.unseenBy(chat, notice.alert) !== undefined) return false;
     const queued = pendingFor(notice.alert.id).find((e) => e.chat === chat && e.key === key);
     const queuedVersion = (queued?.payload as unknown as AlertNotice | undefined)?.alert?.version ?? -1;
     if (queuedVersion > notice.alert.version) return false;
@@ -114,7 +117,7 @@ export function startNotifier(RED: NodeAPI, node: Node, config: NotifierDef, typ
       return;
     }
     const chosen = explicitChats(msg.chats);
-    let chats = chosen ?? route(alert, rules, (roles) => connection!.chatsForRoles(roles), level);
+    let chats = chosen ?? route(alert, rules, (roles, a) => connection!.chatsForRoles(roles, a), level);
     const refused = chats.filter((c) => !connection!.chatAllowed(c));
     if (refused.length) {
       // An explicit list naming a chat outside the allowed ones is a mistake in the flow; a rule
@@ -123,6 +126,11 @@ export function startNotifier(RED: NodeAPI, node: Node, config: NotifierDef, typ
       if (chosen) throw new Error(message);
       node.warn(message);
       chats = chats.filter((c) => connection!.chatAllowed(c));
+    }
+    if (chosen) {
+      // A share from the SOC to a person who could not open the alert in the console is a mistake in the flow.
+      const unseen = chosen.map((c) => [c, connection!.unseenBy(c, alert)]).filter(([, user]) => user !== undefined);
+      if (unseen.length) throw new Error(`not sent: the console does not show this alert to ${unseen.map(([c, user]) => `${user} (chat ${c})`).join(', ')}`);
     }
     let queued = 0;
     for (const chat of chats) {
@@ -199,7 +207,7 @@ export function startNotifier(RED: NodeAPI, node: Node, config: NotifierDef, typ
     }
     if (event.type === 'escalated' && !alert.silenced) {
       const level = Number(event.details?.level ?? alert.escalation?.level ?? 1);
-      for (const chat of route(snapshot, rules, (roles) => connection.chatsForRoles(roles), level)) {
+      for (const chat of route(snapshot, rules, (roles, a) => connection.chatsForRoles(roles, a), level)) {
         if (!connection.chatAllowed(chat)) continue;
         await enqueue(chat, `esc:${alert.id}:${level}`, { kind: 'alert', alert: snapshot, media, escalation: level });
       }

@@ -19,7 +19,10 @@ export interface RouteRule {
   /** With `escalated`: from which level on. Default 1. */
   minLevel?: number;
   chats?: string[];
-  /** Every mapped user whose console user has one of these roles gets the alert in a direct chat. */
+  /**
+   * Every mapped user whose console user has one of these roles, and whose role view shows the
+   * alert, gets it in a direct chat.
+   */
   roles?: string[];
 }
 
@@ -80,7 +83,7 @@ function matches(list: string[] | undefined, value: string | undefined): boolean
  * The chats an alert goes to. Silenced alerts go nowhere: a silence means nobody is to be told.
  * `escalationLevel` selects the escalation rules instead of the ordinary ones.
  */
-export function route(alert: NoticeAlert, rules: RouteRule[], chatsForRoles: (roles: string[]) => string[], escalationLevel?: number): string[] {
+export function route(alert: NoticeAlert, rules: RouteRule[], chatsForRoles: (roles: string[], alert: NoticeAlert) => string[], escalationLevel?: number): string[] {
   if (alert.silenced) return [];
   const chats = new Set<string>();
   for (const rule of rules) {
@@ -92,7 +95,7 @@ export function route(alert: NoticeAlert, rules: RouteRule[], chatsForRoles: (ro
     if (!matches(rule.zones, alert.zone)) continue;
     if (!matches(rule.statuses ?? ['Actual'], alert.status)) continue;
     for (const chat of rule.chats ?? []) chats.add(chat);
-    if (rule.roles?.length) for (const chat of chatsForRoles(rule.roles)) chats.add(chat);
+    if (rule.roles?.length) for (const chat of chatsForRoles(rule.roles, alert)) chats.add(chat);
   }
   return [...chats];
 }
