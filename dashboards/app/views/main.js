@@ -88,9 +88,9 @@ export function mount(container, app) {
         title: `${t.name}: show only its alerts`,
         onclick: () => { f.tool = f.tool === t.id ? '' : t.id; toolSelect.value = f.tool; render(); renderTiles(); },
       },
-      h('span.tile-head', h('span.tile-name', t.name),
+      h('span.tile-head', h('span.tile-name', t.name), h('span.tile-badges',
         open > 0 ? h('span.state-badge.open-alerts', { title: 'Unacknowledged alerts' }, `${open} OPEN`) : null,
-        h(`span.state-badge.${t.state}`, { title: 'Source health, as on the tool page' }, STATE_TEXT[t.state])),
+        h(`span.state-badge.${t.state}`, { title: 'Source health, as on the tool page' }, STATE_TEXT[t.state]))),
       h('span.tile-counts', PRIORITIES.map((p) => h(`span.count.${p.toLowerCase()}${counts[p] ? '' : '.zero'}`, { title: `${PRIORITY_LABEL[p]}: ${counts[p]} unresolved` }, h('b', String(counts[p])), ` ${p}`))),
       h('span.tile-foot', t.lastEventAt ? `Last event ${ago(t.lastEventAt)}` : 'No events yet', t.health && t.health.text ? ` · ${t.health.text}` : ''));
     }));

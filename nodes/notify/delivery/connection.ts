@@ -193,12 +193,12 @@ export class ChatConnection {
     return this.allowed.size === 0 || this.allowed.has(chat);
   }
 
-  /** The direct chats of the mapped users with one of these console roles whose view shows the alert. */
-  chatsForRoles(roles: string[], alert: NoticeAlert): string[] {
+  /** The direct chats of the mapped users with one of these console roles (the notifier's unseenBy gate then applies). */
+  chatsForRoles(roles: string[]): string[] {
     return this.policy
       .withRoles(roles)
       .map((u) => this.options.driver.directChat(u))
-      .filter((c): c is string => c !== undefined && this.unseenBy(c, alert) === undefined);
+      .filter((c): c is string => c !== undefined);
   }
 
   /**

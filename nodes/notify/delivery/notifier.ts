@@ -117,7 +117,7 @@ export function startNotifier(RED: NodeAPI, node: Node, config: NotifierDef, typ
       return;
     }
     const chosen = explicitChats(msg.chats);
-    let chats = chosen ?? route(alert, rules, (roles, a) => connection!.chatsForRoles(roles, a), level);
+    let chats = chosen ?? route(alert, rules, (roles) => connection!.chatsForRoles(roles), level);
     const refused = chats.filter((c) => !connection!.chatAllowed(c));
     if (refused.length) {
       // An explicit list naming a chat outside the allowed ones is a mistake in the flow; a rule
@@ -207,7 +207,7 @@ export function startNotifier(RED: NodeAPI, node: Node, config: NotifierDef, typ
     }
     if (event.type === 'escalated' && !alert.silenced) {
       const level = Number(event.details?.level ?? alert.escalation?.level ?? 1);
-      for (const chat of route(snapshot, rules, (roles, a) => connection.chatsForRoles(roles, a), level)) {
+      for (const chat of route(snapshot, rules, (roles) => connection.chatsForRoles(roles), level)) {
         if (!connection.chatAllowed(chat)) continue;
         await enqueue(chat, `esc:${alert.id}:${level}`, { kind: 'alert', alert: snapshot, media, escalation: level });
       }

@@ -83,7 +83,7 @@ function matches(list: string[] | undefined, value: string | undefined): boolean
  * The chats an alert goes to. Silenced alerts go nowhere: a silence means nobody is to be told.
  * `escalationLevel` selects the escalation rules instead of the ordinary ones.
  */
-export function route(alert: NoticeAlert, rules: RouteRule[], chatsForRoles: (roles: string[], alert: NoticeAlert) => string[], escalationLevel?: number): string[] {
+export function route(alert: NoticeAlert, rules: RouteRule[], chatsForRoles: (roles: string[]) => string[], escalationLevel?: number): string[] {
   if (alert.silenced) return [];
   const chats = new Set<string>();
   for (const rule of rules) {
@@ -95,7 +95,7 @@ export function route(alert: NoticeAlert, rules: RouteRule[], chatsForRoles: (ro
     if (!matches(rule.zones, alert.zone)) continue;
     if (!matches(rule.statuses ?? ['Actual'], alert.status)) continue;
     for (const chat of rule.chats ?? []) chats.add(chat);
-    if (rule.roles?.length) for (const chat of chatsForRoles(rule.roles, alert)) chats.add(chat);
+    if (rule.roles?.length) for (const chat of chatsForRoles(rule.roles)) chats.add(chat);
   }
   return [...chats];
 }
