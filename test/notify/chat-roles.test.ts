@@ -114,8 +114,8 @@ async function assertDirectDeliveries(platform: Platform, group: string, directC
     node('notify').receive({ payload: alert });
   }
   // The group's card of an alert is queued after every direct chat of that alert (rule order).
-  const engine = (helper.getNode('conn') as unknown as { connection: { running: { pendingEntries(): Iterable<unknown> } } }).connection.running;
-  await waitFor(() => alerts.every((a) => delivered.some((d) => d.chat === group && d.alertId === a.id)) && [...engine.pendingEntries()].length === 0, 'every card delivered', 30000);
+  const pending = () => [...((helper.getNode('conn') as unknown as { connection: { running?: { pendingEntries(): Iterable<unknown> } } }).connection.running?.pendingEntries() ?? [])].length;
+  await waitFor(() => alerts.every((a) => delivered.some((d) => d.chat === group && d.alertId === a.id)) && pending() === 0, 'every card delivered', 30000);
   for (const role of ROLES) {
     for (const alert of alerts) {
       const expected = expectedVisible(views.get(role)!, alert);
