@@ -208,13 +208,18 @@ describe('console in the browser (Chromium)', function () {
     await row(operator, HEADLINE).waitFor();
     assert.ok(await stillSameDocument(operator), 'the alert arrived over the live connection, without a reload');
     await operator.locator('.p1-banner', { hasText: HEADLINE }).waitFor();
-    await operator.locator('.tile.state-alerting[data-tool="firearm"]').waitFor();
+    await operator.locator('.tile.alerting[data-tool="firearm"] .open-alerts').waitFor();
     // Sorted by priority: the P1 first, however the three arrived.
     await row(operator, 'Ticket gates').waitFor();
     const order = await operator.locator('.alert-row .prio').allTextContents();
     assert.deepEqual(order, [...order].sort(), `queue order ${order}`);
     // The tiles follow within their update interval.
-    for (const tool of ['firearm', 'bacteria', 'anomaly']) await operator.locator(`.tile.state-alerting[data-tool="${tool}"]`).waitFor();
+    for (const tool of ['firearm', 'bacteria', 'anomaly']) await operator.locator(`.tile.alerting[data-tool="${tool}"]`).waitFor();
+    // Each tile draws the state the server worked out (its tool's health), open alerts beside it.
+    const tiles = (await operator.evaluate(() => fetch('api/summary').then((r) => r.json()))) as { tiles: Array<{ id: string; state: string }> };
+    const shown = await operator.locator('.tile').evaluateAll((els) => els.map((e) => ({ id: (e as HTMLElement).dataset.tool, badge: e.querySelector('.state-badge:not(.open-alerts)')!.className })));
+    assert.deepEqual(shown.map((t) => t.badge), tiles.tiles.map((t) => `state-badge ${t.state}`), 'the badges are the server\'s states');
+    assert.deepEqual(shown.map((t) => t.id), tiles.tiles.map((t) => t.id));
     await picture(operator, 'main.png');
   });
 

@@ -11,7 +11,7 @@ import { platformFor } from '../../nodes/platform';
 import { shortId } from '../../nodes/notify/delivery/ids';
 import { commandToken } from '../../nodes/notify/rocketchat/format';
 import { callbackData } from '../../nodes/notify/telegram/format';
-import { consoleSettings, expectedVisible, packagedViews, ROLES } from '../support/console';
+import { consoleSettings, expectedVisible, fixtureDrafts, packagedViews, ROLES } from '../support/console';
 import type { Role } from '../support/console';
 import { FakeRocketChat } from '../support/fake-rocketchat';
 import { FakeTelegram } from '../support/fake-telegram';
@@ -42,12 +42,12 @@ const telegramNodes = [...alertNodes, require('../../nodes/notify/impetus-telegr
 const rcNodes = [...alertNodes, require('../../nodes/notify/impetus-rocketchat'), require('../../nodes/notify/impetus-rocketchat-notify')];
 const telegramId = (role: Role) => 7000 + ROLES.indexOf(role);
 
-function flow(config: Record<string, unknown>, notifyType: string, chat: string): object[] {
+function flow(config: Record<string, unknown>, notifyType: string, chat: string, rules: object[] = [{ chats: [chat] }]): object[] {
   return [
     config,
     { id: 'f1', type: 'tab', label: 'roles' },
     { id: 'alert', type: 'impetus-alert', z: 'f1', tool: '', wires: [['notify']] },
-    { id: 'notify', type: notifyType, z: 'f1', connection: config.id, rules: JSON.stringify([{ chats: [chat] }]), photo: false, location: false, video: false, wires: [['reports']] },
+    { id: 'notify', type: notifyType, z: 'f1', connection: config.id, rules: JSON.stringify(rules), photo: false, location: false, video: false, wires: [['reports']] },
     { id: 'reports', type: 'helper', z: 'f1' },
   ];
 }
@@ -91,6 +91,47 @@ async function httpVerdicts(cases: Case[]): Promise<void> {
     assert.equal(res.status === 200, c.expected, `HTTP ${c.action} of ${c.kind} as ${c.role}: ${res.status} ${JSON.stringify(res.body)}`);
     if (!c.expected) assert.ok([403, 404].includes(res.status), `HTTP refusal is 403 or 404, not ${res.status}`);
   }
+}
+
+/**
+ * Routing by role: a rule that names every console role, before a rule for the group chat, and an
+ * alert of every tool at P1 (Actual) and P4 (Exercise), each in its own zone. A mapped user's
+ * direct chat must get exactly the alerts the console shows that user (the role's packaged view,
+ * and the HTTP API's answer for the same role); the group chat, which has no console user, gets
+ * every alert its rule sends it. Also: a one-click share (msg.chats) to the direct chat of someone
+ * who may not see the alert is refused with an error.
+ */
+async function assertDirectDeliveries(platform: Platform, group: string, directChat: (role: Role) => string): Promise<void> {
+  const views = packagedViews();
+  const delivered: Array<{ alertId: string; chat: string }> = [];
+  node('reports').on('input', (msg: { topic: string; payload: { alertId: string; chat: string } }) => {
+    if (msg.topic === 'delivered') delivered.push(msg.payload);
+  });
+  const alerts: Alert[] = [];
+  for (const draft of fixtureDrafts()) {
+    const alert = (await platform.alerts.raise(draft)).alert;
+    alerts.push(alert);
+    node('notify').receive({ payload: alert });
+  }
+  // The group's card of an alert is queued after every direct chat of that alert (rule order).
+  const pending = () => [...((helper.getNode('conn') as unknown as { connection: { running?: { pendingEntries(): Iterable<unknown> } } }).connection.running?.pendingEntries() ?? [])].length;
+  await waitFor(() => alerts.every((a) => delivered.some((d) => d.chat === group && d.alertId === a.id)) && pending() === 0, 'every card delivered', 30000);
+  for (const role of ROLES) {
+    for (const alert of alerts) {
+      const expected = expectedVisible(views.get(role)!, alert);
+      const http = await api(role).get(`/impetus/api/alerts/${encodeURIComponent(alert.id)}`);
+      assert.equal(http.status === 200, expected, `the console ${expected ? 'shows' : 'hides'} ${alert.tool} ${alert.priority} ${alert.status} to ${role}`);
+      const got = delivered.filter((d) => d.chat === directChat(role) && d.alertId === alert.id).length;
+      assert.equal(got, expected ? 1 : 0, `${role}'s direct chat ${expected ? 'gets' : 'must not get'} ${alert.tool} ${alert.priority} ${alert.status}`);
+    }
+  }
+  assert.ok(ROLES.some((role) => alerts.some((a) => !expectedVisible(views.get(role)!, a))), 'some role does not see some alert');
+  for (const alert of alerts) assert.equal(delivered.filter((d) => d.chat === group && d.alertId === alert.id).length, 1, `the group gets ${alert.tool} ${alert.priority}`);
+
+  const workload = alerts.find((a) => a.tool === 'workload')!;
+  const error = nextError(node('notify'));
+  node('notify').receive({ payload: workload, chats: [directChat('field')] });
+  assert.match(await error, /not sent: the console does not show this alert to field \(chat /);
 }
 
 async function assertChatOutcomes(platform: Platform, cases: Case[], service: string): Promise<void> {
@@ -147,6 +188,14 @@ describe('chat actions are console actions (every role, every chat action)', fun
       await waitFor(() => [...queries.values()].every((q) => fake.answers.has(q)), 'every press answered');
       await assertChatOutcomes(platform, cases, 'Telegram');
       for (const c of cases) if (!c.expected) assert.match(fake.answers.get(queries.get(c)!)!.text!, /^Not allowed: console user/);
+    });
+
+    it('sends direct messages only to users whose console view shows the alert; the group gets what its rule sends', async () => {
+      const rules = [{ roles: [...ROLES], statuses: ['Actual', 'Exercise'] }, { chats: ['-100'], statuses: ['Actual', 'Exercise'] }];
+      await helper.load(telegramNodes as never, flow({ ...bot(), id: 'conn' }, 'impetus-telegram-notify', '-100', rules) as never, { conn: { token: TOKEN } } as never);
+      const platform = platformFor(currentRed());
+      await platform.ready;
+      await assertDirectDeliveries(platform, '-100', (role) => String(telegramId(role)));
     });
 
     it('never takes a user name for an account, and ignores the free-text chat roles of older flows', async () => {
@@ -212,6 +261,18 @@ describe('chat actions are console actions (every role, every chat action)', fun
         else await fake.userPosts({ rid: 'room-ops', userId: `u-${c.role}`, username: c.role, text: `resolve ${commandToken(c.chat.id)} checked`, tmid: cardOf(c)._id });
       }
       await assertChatOutcomes(platform, cases, 'Rocket.Chat');
+    });
+
+    it('sends direct messages only to users whose console view shows the alert; the room gets what its rule sends', async () => {
+      const conn = {
+        id: 'conn', type: 'impetus-rocketchat', serverUrl: fake.url, updates: 'none', requestTimeout: 2, globalPerSecond: 500, perRoomPerSecond: 500,
+        chatUsers: JSON.stringify(ROLES.map((role) => ({ rocketchat: `u-${role}`, username: role, user: role }))),
+      };
+      const rules = [{ roles: [...ROLES], statuses: ['Actual', 'Exercise'] }, { chats: ['#ops'], statuses: ['Actual', 'Exercise'] }];
+      await helper.load(rcNodes as never, flow(conn, 'impetus-rocketchat-notify', '#ops', rules) as never, { conn: BOT } as never);
+      const platform = platformFor(currentRed());
+      await platform.ready;
+      await assertDirectDeliveries(platform, '#ops', (role) => `@${role}`);
     });
   });
 });

@@ -3,7 +3,9 @@
  * history, row actions back into the flow, status tiles, and clear errors on bad input.
  */
 import assert from 'node:assert/strict';
-import { alertNodes, api, helper, load as loadFlow, nextError, nextMessage, node, uiNodes, useRuntime, waitFor } from '../support/nodered';
+import type { AlertDraft } from '../../nodes/platform';
+import { platformFor } from '../../nodes/platform';
+import { alertNodes, api, currentRed, helper, load as loadFlow, nextError, nextMessage, node, uiNodes, useRuntime, waitFor } from '../support/nodered';
 import { LiveTestClient, consoleSettings, runtime } from '../support/console';
 
 const catchAll = (ids: string[]) => [{ id: 'catch', type: 'catch', scope: ids, uncaught: false, wires: [['caught']] }, { id: 'caught', type: 'helper' }];
@@ -84,6 +86,31 @@ describe('dashboard nodes', function () {
   });
 
   describe('impetus-ui-status', () => {
+    it('gives the tile one state, the health its page shows, with the open alerts beside it', async () => {
+      await load(modules, [
+        { id: 'st', type: 'impetus-ui-status', tool: 'anomaly', roles: 'operator', wires: [] },
+        ...catchAll(['st']),
+      ]);
+      type Tile = { id: string; state: string; open: number; actualOpen: number };
+      const tile = async () => ((await api('operator').get('/impetus/api/summary').expect(200)).body.tiles as Tile[]).find((t) => t.id === 'anomaly')!;
+      const pageState = async () => ((await page('operator', 'anomaly')).find((p) => p.kind === 'status')!.data as { state: string } | null)?.state;
+      assert.equal((await tile()).state, 'unknown', 'nothing has reported the health yet');
+      const platform = platformFor(currentRed());
+      const raised = (await platform.alerts.raise({ tool: 'anomaly', event: 'Urban anomaly', headline: 'ring-2 speeds', severity: 'critical', urgency: 'Immediate', certainty: 'Observed' } as AlertDraft)).alert;
+      node('st').receive({ payload: { state: 'degraded', text: 'feed quiet' } });
+      await waitFor(async () => (await tile()).state === 'degraded' && (await tile()).open === 1, 'a degraded tile with its open alert');
+      // The tile does not let the open alert hide the page's DEGRADED (it said ALERTING before).
+      assert.equal(await pageState(), 'degraded');
+      assert.deepEqual([(await tile()).open, (await tile()).actualOpen], [1, 1]);
+      await api('operator').post(`/impetus/api/alerts/${encodeURIComponent(raised.id)}/actions`).send({ action: 'acknowledge' }).expect(200);
+      await waitFor(async () => (await tile()).open === 0, 'no open alert once acknowledged');
+      assert.equal((await tile()).state, 'degraded', 'the health does not follow the alerts');
+      node('st').receive({ payload: 'ok' });
+      await platform.alerts.raise({ tool: 'anomaly', event: 'Urban anomaly', headline: 'ring-3 speeds', zone: 'ring-3', severity: 'critical', urgency: 'Immediate', certainty: 'Observed' } as AlertDraft);
+      await waitFor(async () => (await tile()).state === 'ok' && (await tile()).open === 1, 'ok with an open alert');
+      assert.equal(await pageState(), 'ok');
+    });
+
     it('feeds the tool tile: degraded with its reason, and degraded when the source goes quiet', async () => {
       await load(modules, [
         { id: 'st', type: 'impetus-ui-status', tool: 'bacteria', roles: 'operator', silentAfter: 1, wires: [] },

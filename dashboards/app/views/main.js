@@ -7,7 +7,8 @@ import { fill, h, perFrame } from '../dom.js';
 import { ACTION_LABEL, ago, PRIORITIES, PRIORITY_LABEL, STATE_LABEL, STATES, toolName } from '../format.js';
 
 const FRESH_MS = 15000;
-const STATE_TEXT = { ok: 'OK', degraded: 'DEGRADED', alerting: 'ALERTING' };
+/** A tile's state is its tool's health, computed by the server (alert-index.ts); open alerts are shown beside it. */
+const STATE_TEXT = { ok: 'OK', degraded: 'DEGRADED', unknown: 'NO DATA' };
 
 export function mount(container, app) {
   app.setTitle('Alerts');
@@ -80,15 +81,16 @@ export function mount(container, app) {
     fill(tiles, app.tiles.map((t) => {
       const counts = f.exercise ? t.counts : t.actualCounts;
       const open = f.exercise ? t.open : t.actualOpen;
-      const state = open > 0 ? 'alerting' : t.health && t.health.state === 'degraded' ? 'degraded' : 'ok';
-      return h(`button.tile.state-${state}`, {
+      return h(`button.tile.state-${t.state}${open > 0 ? '.alerting' : ''}`, {
         type: 'button',
         'aria-pressed': String(f.tool === t.id),
         dataset: { tool: t.id },
         title: `${t.name}: show only its alerts`,
         onclick: () => { f.tool = f.tool === t.id ? '' : t.id; toolSelect.value = f.tool; render(); renderTiles(); },
       },
-      h('span.tile-head', h('span.tile-name', t.name), h(`span.state-badge.${state}`, STATE_TEXT[state])),
+      h('span.tile-head', h('span.tile-name', t.name), h('span.tile-badges',
+        open > 0 ? h('span.state-badge.open-alerts', { title: 'Unacknowledged alerts' }, `${open} OPEN`) : null,
+        h(`span.state-badge.${t.state}`, { title: 'Source health, as on the tool page' }, STATE_TEXT[t.state]))),
       h('span.tile-counts', PRIORITIES.map((p) => h(`span.count.${p.toLowerCase()}${counts[p] ? '' : '.zero'}`, { title: `${PRIORITY_LABEL[p]}: ${counts[p]} unresolved` }, h('b', String(counts[p])), ` ${p}`))),
       h('span.tile-foot', t.lastEventAt ? `Last event ${ago(t.lastEventAt)}` : 'No events yet', t.health && t.health.text ? ` · ${t.health.text}` : ''));
     }));

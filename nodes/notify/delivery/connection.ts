@@ -1,9 +1,11 @@
 import type { OutboxStore, Platform } from '../../platform';
+import { consoleOf } from '../../platform';
 import type { AccessPolicy, MappedUser } from './access';
 import type { ChatAction, ChatActionResult } from './actions';
 import { performChatAction } from './actions';
 import type { EngineLog, Outcome, Transport } from './engine';
 import { DeliveryEngine } from './engine';
+import type { NoticeAlert } from './notice';
 import { acquireOutbox } from './outbox';
 import type { RateLimit } from './token-bucket';
 
@@ -191,11 +193,27 @@ export class ChatConnection {
     return this.allowed.size === 0 || this.allowed.has(chat);
   }
 
+  /** The direct chats of the mapped users with one of these console roles (the notifier's unseenBy gate then applies). */
   chatsForRoles(roles: string[]): string[] {
     return this.policy
       .withRoles(roles)
       .map((u) => this.options.driver.directChat(u))
       .filter((c): c is string => c !== undefined);
+  }
+
+  /**
+   * The console user who would read this alert in this chat without seeing it in the console, or
+   * undefined when the chat may receive it. A mapped user's direct chat gets only what the
+   * console shows that user (ConsoleRuntime.mayView: the role view's tools and filters, the check
+   * of every console route); a group or channel has no console user and gets what its routing
+   * rule sends it. The console user is looked up on every delivery: the settings are the truth.
+   */
+  unseenBy(chat: string, alert: NoticeAlert): string | undefined {
+    const owner = this.policy.users.find((u) => this.options.driver.directChat(u) === chat);
+    if (!owner) return undefined;
+    const runtime = consoleOf(this.platform);
+    const user = runtime.user(owner.user);
+    return user && runtime.mayView(user, alert) ? undefined : owner.user;
   }
 
   /** Role check and platform action for a button, command or reaction. */

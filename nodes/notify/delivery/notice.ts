@@ -1,4 +1,4 @@
-import type { Alert, Geometry, Priority } from '../../platform';
+import type { Alert, Geometry, MessageStatus, Priority } from '../../platform';
 
 /**
  * What an outbox entry says about an alert: the fields a chat message shows, copied from the
@@ -15,7 +15,7 @@ export interface NoticeAlert {
   instruction?: string;
   priority: Priority;
   severity: string;
-  status: string;
+  status: MessageStatus;
   state: string;
   areaDesc?: string;
   zone?: string;

@@ -19,7 +19,10 @@ export interface RouteRule {
   /** With `escalated`: from which level on. Default 1. */
   minLevel?: number;
   chats?: string[];
-  /** Every mapped user whose console user has one of these roles gets the alert in a direct chat. */
+  /**
+   * Every mapped user whose console user has one of these roles, and whose role view shows the
+   * alert, gets it in a direct chat.
+   */
   roles?: string[];
 }
 

@@ -29,8 +29,15 @@ export interface ToolHealth {
 }
 
 export interface Tile extends ToolInfo {
-  /** alerting: an unacknowledged, unsilenced alert is open; degraded: its source is silent or failing. */
-  state: 'ok' | 'degraded' | 'alerting';
+  /**
+   * The tool's health, the one state of a tile, worked out here and only drawn by the console:
+   * the health its page's status panels show (the role's, the worst of them), so that a tile
+   * and its page never disagree. ok: its sources report ok; degraded: a source reports trouble
+   * or went quiet; unknown: nothing has reported (no status panel, or no report yet). Open
+   * alerts are counted beside it (`open`, `actualOpen`), never folded into it: a tool can be
+   * degraded and have open alerts, and the tile shows both.
+   */
+  state: 'ok' | 'degraded' | 'unknown';
   /** Unresolved alerts by priority, all statuses and Actual only (the console's Exercise toggle). */
   counts: Counts;
   actualCounts: Counts;
@@ -262,9 +269,12 @@ export class AlertIndex {
     const tiles = new Map<string, Tile>();
     for (const tool of tools) {
       if (!seesTool(view, tool)) continue;
-      const t: Tile = { ...toolInfo(tool), state: 'ok', counts: zeroCounts(), actualCounts: zeroCounts(), open: 0, actualOpen: 0 };
+      const t: Tile = { ...toolInfo(tool), state: 'unknown', counts: zeroCounts(), actualCounts: zeroCounts(), open: 0, actualOpen: 0 };
       const h = health.get(tool);
-      if (h) t.health = h;
+      if (h) {
+        t.health = h;
+        t.state = h.state;
+      }
       tiles.set(tool, t);
     }
     for (const b of this.buckets.values()) {
@@ -284,7 +294,6 @@ export class AlertIndex {
     }
     for (const t of tiles.values()) {
       if (t.health && (!t.lastEventAt || Date.parse(t.lastEventAt) < Date.parse(t.health.at))) t.lastEventAt = t.health.at;
-      t.state = t.open > 0 ? 'alerting' : t.health?.state === 'degraded' ? 'degraded' : 'ok';
     }
     return [...tiles.values()];
   }

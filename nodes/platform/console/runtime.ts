@@ -13,8 +13,8 @@ import { PanelRegistry } from './panels';
 import type { Session, SessionUser } from './sessions';
 import { SessionStore } from './sessions';
 import type { Role } from './settings';
-import type { View } from './views';
-import { checkAction, loadViews } from './views';
+import type { View, Visible } from './views';
+import { canSee, checkAction, loadViews } from './views';
 
 export class ConsoleRuntime {
   readonly views: ReadonlyMap<Role, View>;
@@ -53,6 +53,15 @@ export class ConsoleRuntime {
   user(username: string): SessionUser | undefined {
     const user = this.platform.settings.console.users.get(username);
     return user ? { username, name: user.name, role: user.role } : undefined;
+  }
+
+  /**
+   * Whether the console shows this alert to a console user (views.canSee, the rule of every
+   * route). The chat notifiers ask it before anything goes to a person's direct chat, so no
+   * chat message carries an alert its reader could not open in the console.
+   */
+  mayView(user: Pick<SessionUser, 'role'>, alert: Visible): boolean {
+    return canSee(this.viewOf(user.role), alert);
   }
 
   /**
