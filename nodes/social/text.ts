@@ -28,6 +28,8 @@ export function words(text: string): string[] {
 export function plainText(html: string): string {
   return html
     .replace(/<(script|style)\b[^>]*>[\s\S]*?<\/\1>/gi, ' ')
+    // Inline tags join what they wrap (Mastodon writes a hashtag as #<span>padova</span>); the others part words.
+    .replace(/<\/?(?:a|abbr|b|code|em|i|s|small|span|strong|u)\b[^>]*>/gi, '')
     .replace(/<[^>]*>/g, ' ')
     .replace(/&(#\d+|#x[0-9a-f]+|amp|lt|gt|quot|apos|nbsp);/gi, (m, e: string) => {
       const named: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'", nbsp: ' ' };
