@@ -150,6 +150,20 @@ describe('social sources: Mastodon', function () {
     assert.match(caught.map((c) => c.error.message).join(' | '), /stream dropped|closed the stream/, 'the drop is reported once');
   });
 
+  it('offline: the stream keeps retrying with a growing wait, its status red, and reports the problem once', async function () {
+    this.timeout(30_000);
+    await server.stop();
+    await load([...socialNodes, catchNode], flow({ mode: 'stream' }));
+    const caught = collect<{ error: { message: string } }>('caught');
+    const statuses: Array<{ fill?: string; text?: string }> = [];
+    node('m').on('call:status', (call: { args: Array<{ fill?: string; text?: string }> }) => statuses.push(call.args[0]));
+    // Tries at 0 s, 1 s and 3 s (waits of 1 s, then 2 s).
+    await waitFor(() => statuses.filter((st) => st.fill === 'red').length >= 3, 'three failed tries', 10_000);
+    assert.equal(caught.length, 1, 'one report for one problem');
+    assert.match(caught[0].error.message, /fetch failed|ECONNREFUSED/);
+    assert.equal(statuses.at(-1)?.fill, 'red', 'the status stays red between tries');
+  });
+
   it('refuses a hashtag timeline without a tag and a missing server at deploy', async () => {
     await load([...socialNodes, catchNode], flow({ tag: '' }));
     const error = nextError(node('m'));
