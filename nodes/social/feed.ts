@@ -4,78 +4,27 @@
  */
 import Parser from 'rss-parser';
 import type { Post } from './project';
-import { detectLanguage, retryAfterMs } from './source';
-import type { Cursor } from './source';
-
-export class FeedError extends Error {
-  constructor(
-    message: string,
-    /** How long the server asked us to wait (429/503 Retry-After). */
-    readonly retryAfter?: number,
-  ) {
-    super(message);
-    this.name = 'FeedError';
-  }
-}
-
-/** Feeds larger than this are refused: a feed is a page of recent items, not an archive. */
-export const MAX_FEED_BYTES = 5 * 1024 * 1024;
+import { getText, SourceError } from './http';
+import { detectLanguage } from './source';
+import type { Validators } from './source';
+import { plainText } from './text';
 
 const parser = new Parser();
 
-/** Tags and entities out, whitespace collapsed: what a reader sees. */
-export function plainText(html: string): string {
-  return html
-    .replace(/<(script|style)\b[^>]*>[\s\S]*?<\/\1>/gi, ' ')
-    .replace(/<[^>]*>/g, ' ')
-    .replace(/&(#\d+|#x[0-9a-f]+|amp|lt|gt|quot|apos|nbsp);/gi, (m, e: string) => {
-      const named: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'", nbsp: ' ' };
-      if (e[0] !== '#') return named[e.toLowerCase()] ?? m;
-      const code = e[1] === 'x' || e[1] === 'X' ? parseInt(e.slice(2), 16) : parseInt(e.slice(1), 10);
-      return code > 0 && code <= 0x10ffff ? String.fromCodePoint(code) : ' ';
-    })
-    .replace(/\s+/g, ' ')
-    .trim();
-}
-
 export interface FeedResult {
   posts: Post[];
-  cursor: Pick<Cursor, 'etag' | 'lastModified'>;
-  notModified: boolean;
+  cursor: Validators;
 }
 
-/** Fetches and parses a feed; throws FeedError with the status, the parser's complaint, or the wait asked for. */
-export async function readFeed(url: string, validators: Pick<Cursor, 'etag' | 'lastModified'>, options: { lang?: string; timeoutMs: number }): Promise<FeedResult> {
-  const headers: Record<string, string> = { accept: 'application/rss+xml, application/atom+xml, application/xml;q=0.9, */*;q=0.5', 'user-agent': 'node-red-contrib-impetus social' };
-  if (validators.etag) headers['if-none-match'] = validators.etag;
-  if (validators.lastModified) headers['if-modified-since'] = validators.lastModified;
-  let res: Response;
-  try {
-    res = await fetch(url, { headers, signal: AbortSignal.timeout(options.timeoutMs) });
-  } catch (err) {
-    throw new FeedError(`${url}: ${(err as Error).message}`);
-  }
-  if (res.status === 304) return { posts: [], cursor: validators, notModified: true };
-  if (res.status === 429 || res.status === 503) {
-    await res.body?.cancel();
-    throw new FeedError(`${url}: HTTP ${res.status}`, retryAfterMs(res.headers.get('retry-after')));
-  }
-  if (!res.ok) {
-    await res.body?.cancel();
-    throw new FeedError(`${url}: HTTP ${res.status}`);
-  }
-  const size = Number(res.headers.get('content-length') ?? 0);
-  if (size > MAX_FEED_BYTES) {
-    await res.body?.cancel();
-    throw new FeedError(`${url}: feed larger than ${MAX_FEED_BYTES} bytes`);
-  }
-  const body = await res.text();
-  if (body.length > MAX_FEED_BYTES) throw new FeedError(`${url}: feed larger than ${MAX_FEED_BYTES} bytes`);
+/** Fetches and parses a feed; throws SourceError with the status, the parser's complaint, or the wait asked for. */
+export async function readFeed(url: string, validators: Validators, options: { lang?: string; timeoutMs: number }): Promise<FeedResult> {
+  const got = await getText(url, validators, { accept: 'application/rss+xml, application/atom+xml, application/xml;q=0.9, */*;q=0.5', timeoutMs: options.timeoutMs });
+  if (got.body === undefined) return { posts: [], cursor: validators };
   let feed: Awaited<ReturnType<typeof parser.parseString>>;
   try {
-    feed = await parser.parseString(body);
+    feed = await parser.parseString(got.body);
   } catch (err) {
-    throw new FeedError(`${url}: not an RSS or Atom feed (${(err as Error).message.split('\n')[0]})`);
+    throw new SourceError(`${url}: not an RSS or Atom feed (${(err as Error).message.split('\n')[0]})`);
   }
   const host = new URL(url).host;
   const posts: Post[] = [];
@@ -94,5 +43,5 @@ export async function readFeed(url: string, validators: Pick<Cursor, 'etag' | 'l
       source: `rss:${host}`,
     });
   }
-  return { posts, cursor: { etag: res.headers.get('etag') ?? undefined, lastModified: res.headers.get('last-modified') ?? undefined }, notModified: false };
+  return { posts, cursor: got.validators };
 }

@@ -13,11 +13,20 @@ export function detectLanguage(text: string): string {
   return code === 'nb' || code === 'nn' ? 'no' : code || 'und';
 }
 
-/** The ids already emitted, the newest `limit` of them, and the feed's validators. */
-export interface Cursor {
-  seen: string[];
+/** A conditional GET's validators. */
+export interface Validators {
   etag?: string;
   lastModified?: string;
+}
+
+/** Where a source stands, beside the ids it emitted: validators, the newest remote id (Mastodon). */
+export interface CursorFields extends Validators {
+  sinceId?: string;
+}
+
+/** The ids already emitted, the newest `limit` of them, and where the source stands. */
+export interface Cursor extends CursorFields {
+  seen: string[];
 }
 
 export class SeenPosts {
@@ -75,4 +84,9 @@ export function retryAfterMs(header: string | null, now = Date.now()): number | 
 /** The wait before the next try after `failures` failures in a row: doubling from `base`, capped. */
 export function backoffMs(base: number, failures: number, cap = 30 * 60_000): number {
   return Math.min(cap, base * 2 ** Math.min(failures, 20));
+}
+
+/** Mastodon-style ids are decimal strings of growing length: compare by length, then text. */
+export function newerId(a: string | undefined, b: string): boolean {
+  return a === undefined || b.length > a.length || (b.length === a.length && b > a);
 }

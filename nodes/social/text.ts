@@ -23,3 +23,20 @@ const WORD = /[\p{L}\p{N}]+/gu;
 export function words(text: string): string[] {
   return fold(text).match(WORD) ?? [];
 }
+
+/** Tags and entities out, whitespace collapsed: what a reader sees. */
+export function plainText(html: string): string {
+  return html
+    .replace(/<(script|style)\b[^>]*>[\s\S]*?<\/\1>/gi, ' ')
+    // Inline tags join what they wrap (Mastodon writes a hashtag as #<span>padova</span>); the others part words.
+    .replace(/<\/?(?:a|abbr|b|code|em|i|s|small|span|strong|u)\b[^>]*>/gi, '')
+    .replace(/<[^>]*>/g, ' ')
+    .replace(/&(#\d+|#x[0-9a-f]+|amp|lt|gt|quot|apos|nbsp);/gi, (m, e: string) => {
+      const named: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'", nbsp: ' ' };
+      if (e[0] !== '#') return named[e.toLowerCase()] ?? m;
+      const code = e[1] === 'x' || e[1] === 'X' ? parseInt(e.slice(2), 16) : parseInt(e.slice(1), 10);
+      return code > 0 && code <= 0x10ffff ? String.fromCodePoint(code) : ' ';
+    })
+    .replace(/\s+/g, ' ')
+    .trim();
+}

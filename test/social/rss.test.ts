@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
-import * as http from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { plainText } from '../../nodes/social/feed';
+import type * as http from 'node:http';
+import { plainText } from '../../nodes/social/text';
 import { backoffMs, retryAfterMs } from '../../nodes/social/source';
+import { ScriptedServer } from '../support/fake-http';
 import { collect, helper, load, nextError, node, socialNodes, useRuntime, waitFor } from '../support/nodered';
 
 const catchNode = require('@node-red/nodes/core/common/25-catch.js');
@@ -15,25 +15,6 @@ function rss(items: Array<{ guid: string; title: string; body: string }>): strin
     .join('')}</channel></rss>`;
 }
 
-/** A feed server whose next answers a test scripts: a feed, a status with headers, or garbage. */
-class FeedServer {
-  readonly requests: http.IncomingHttpHeaders[] = [];
-  answers: Array<(res: http.ServerResponse, req: http.IncomingMessage) => void> = [];
-  private server = http.createServer((req, res) => {
-    this.requests.push(req.headers);
-    const next = this.answers.length > 1 ? this.answers.shift()! : this.answers[0];
-    next(res, req);
-  });
-  async start(): Promise<string> {
-    await new Promise<void>((r) => this.server.listen(0, '127.0.0.1', r));
-    return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}/feed.xml`;
-  }
-  stop(): Promise<void> {
-    this.server.closeAllConnections();
-    return new Promise((r) => this.server.close(() => r()));
-  }
-}
-
 const ITEMS = [
   { guid: 'a1', title: 'Corteo in piazza', body: '<p>Domani un <b>corteo</b> attraverserà la piazza &amp; il centro della città</p>' },
   { guid: 'a2', title: 'Traffic update', body: 'The ring road is closed near the central station this evening' },
@@ -41,11 +22,11 @@ const ITEMS = [
 
 describe('social sources: RSS/Atom', function () {
   useRuntime();
-  let server: FeedServer;
+  let server: ScriptedServer;
   let url: string;
   beforeEach(async () => {
-    server = new FeedServer();
-    url = await server.start();
+    server = new ScriptedServer();
+    url = await server.start('/feed.xml');
   });
   afterEach(() => server.stop());
 

@@ -1,8 +1,10 @@
 /**
- * Plumbing shared by the local stand-ins for Telegram and Rocket.Chat: body parsing (JSON,
- * form, multipart), the rate windows the services document, and fault injection.
+ * Plumbing shared by the local stand-ins for outside services (Telegram, Rocket.Chat, feeds, JSON
+ * APIs): body parsing (JSON, form, multipart), the rate windows the services document, fault
+ * injection, and a server whose answers a test scripts.
  */
-import type * as http from 'node:http';
+import * as http from 'node:http';
+import type { AddressInfo } from 'node:net';
 
 export interface UploadedFile {
   filename: string;
@@ -156,4 +158,23 @@ export function sendJson(res: http.ServerResponse, status: number, body: unknown
   const text = JSON.stringify(body);
   res.writeHead(status, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(text), ...headers });
   res.end(text);
+}
+
+/** A server whose next answers a test scripts (a body, a status with headers, garbage); the last answer repeats. */
+export class ScriptedServer {
+  readonly requests: http.IncomingHttpHeaders[] = [];
+  answers: Array<(res: http.ServerResponse, req: http.IncomingMessage) => void> = [];
+  private server = http.createServer((req, res) => {
+    this.requests.push(req.headers);
+    const next = this.answers.length > 1 ? this.answers.shift()! : this.answers[0];
+    next(res, req);
+  });
+  async start(path: string): Promise<string> {
+    await new Promise<void>((r) => this.server.listen(0, '127.0.0.1', r));
+    return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}${path}`;
+  }
+  stop(): Promise<void> {
+    this.server.closeAllConnections();
+    return new Promise((r) => this.server.close(() => r()));
+  }
 }

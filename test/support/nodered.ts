@@ -94,7 +94,7 @@ export const visionNodes = [
 export const sensorNodes = ['sensors/impetus-sensor-in', 'anomaly/impetus-anomaly', 'bacteria/impetus-bacteria', 'evacuation/impetus-evacuation'].map((file) => require(`../../nodes/${file}`));
 
 /** Social Media Detection: the project config node and the analysis. */
-export const socialNodes = ['impetus-social-project', 'impetus-social-analyse', 'impetus-social-rss', 'impetus-social-replay'].map((type) => require(`../../nodes/social/${type}`));
+export const socialNodes = ['impetus-social-project', 'impetus-social-analyse', 'impetus-social-rss', 'impetus-social-replay', 'impetus-social-json', 'impetus-social-mastodon-server', 'impetus-social-mastodon'].map((type) => require(`../../nodes/social/${type}`));
 
 /** Every node module of the package, for flows that mix them (examples, the demo). */
 export const allNodes = [
