@@ -532,6 +532,10 @@ async function main(): Promise<void> {
     const ratioTo = (ours: Rate | undefined, theirs: { perSecond: number } | undefined) => (ours && theirs ? (ours.perSecond / theirs.perSecond).toFixed(2) : 'n/a');
     console.log(`ratio ours/Alertmanager    new ${ratioTo(unique, peer?.unique)}, repeated ${ratioTo(dedup, peer?.repeated)}`);
     console.log(`ratio ours/SQLite floor    new ${ratioTo(unique, floor)}, repeated ${ratioTo(dedup, floor)}  (the floor is bare inserts of new alerts)`);
+    // On a busy machine wall-clock rates follow the share of the cores each process got; CPU per
+    // alert does not, so the same ratios are printed from it (their µs ÷ ours).
+    const byCpu = (ours: Rate | undefined, theirs: { cpuMicros: number } | undefined) => (ours && theirs ? (theirs.cpuMicros / ours.cpuMicros).toFixed(2) : 'n/a');
+    console.log(`  the same by CPU/alert    Alertmanager: new ${byCpu(unique, peer?.unique)}, repeated ${byCpu(dedup, peer?.repeated)}; floor: new ${byCpu(unique, floor)}, repeated ${byCpu(dedup, floor)}`);
     if (samples.length >= 2) {
       const warmIndex = Math.min(samples.length - 2, Math.max(0, Math.round((samples.length - 1) * options.memoryWarmupShare)));
       const base = samples[warmIndex];
