@@ -155,7 +155,7 @@ export interface Alert {
 
 /** What a tool hands to `impetus-alert`: the envelope minus everything the platform computes. */
 export type AlertDraft = Partial<
-  Omit<Alert, 'priority' | 'state' | 'ack' | 'resolved' | 'comments' | 'history' | 'count' | 'firstSeen' | 'lastSeen' | 'version' | 'previousId' | 'silenced' | 'escalation'>
+  Omit<Alert, 'priority' | 'state' | 'ack' | 'resolved' | 'comments' | 'history' | 'count' | 'occurrences' | 'firstSeen' | 'lastSeen' | 'version' | 'previousId' | 'silenced' | 'escalation'>
 >;
 
 export const LIFECYCLE_TYPES = [
