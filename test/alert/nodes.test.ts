@@ -83,7 +83,7 @@ describe('alert nodes', function () {
     assert.equal(second.outcome, 'deduplicated');
     assert.equal(second.payload.id, first.id);
     assert.equal(second.payload.count, 2);
-    assert.equal(second.payload.history.at(-1)?.action, 'occurred');
+    assert.deepEqual(second.payload.occurrences?.first.map((o) => o.n), [1, 2]);
 
     const resolved = nextMessage<Msg>(n.acted);
     n.act.receive({ action: 'resolve', alertId: first.id, actor: 'olga', reason: 'arrested' });

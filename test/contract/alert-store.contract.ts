@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { createHash, randomUUID } from 'node:crypto';
 import { buildAlert } from '../../nodes/platform/model/draft';
-import { acknowledge, escalate, markSilenced, recordOccurrence, reopen, resolve } from '../../nodes/platform/model/lifecycle';
+import { acknowledge, addComment, escalate, markSilenced, OCCURRENCE_SAMPLES, recordOccurrence, reopen, resolve } from '../../nodes/platform/model/lifecycle';
 import type { Alert, Silence } from '../../nodes/platform/model/types';
 import { Validators } from '../../nodes/platform/model/validate';
 import { ConflictError, DuplicateIdError, NotFoundError } from '../../nodes/platform/store/types';
@@ -118,7 +118,7 @@ export function alertStoreContract(name: string, factory: () => Promise<AlertSto
         assert.deepEqual(await store.get(c.id), result.alert);
       });
 
-      it('merges a repeat of an open alert: count, lastSeen, history and version advance', async function () {
+      it('merges a repeat of an open alert: count, lastSeen, occurrences and version advance, the audit log does not', async function () {
         const first = (await ingest(candidate({}, at(0)))).alert;
         const repeat = candidate({ headline: 'Second sighting' }, at(5));
         const result = await ingest(repeat);
@@ -129,11 +129,13 @@ export function alertStoreContract(name: string, factory: () => Promise<AlertSto
         assert.equal(result.alert.firstSeen, at(0));
         assert.equal(result.alert.lastSeen, at(5));
         assert.equal(result.alert.headline, 'Second sighting');
-        assert.deepEqual(result.alert.history.map((h) => [h.seq, h.action]), [[1, 'created'], [2, 'occurred']]);
+        assert.deepEqual(result.alert.history.map((h) => [h.seq, h.action]), [[1, 'created']]);
+        // The same source as the alert's is not repeated in each occurrence.
+        assert.deepEqual(result.alert.occurrences, { first: [{ n: 1, at: at(0) }, { n: 2, at: at(5) }], last: [] });
         valid(result.alert);
         assert.deepEqual(await store.get(first.id), result.alert);
         assert.equal(await store.get(repeat.id), undefined, 'the repeat must not be stored under its own id');
-        assert.equal((await store.history(first.id)).total, 2);
+        assert.equal((await store.history(first.id)).total, 1);
       });
 
       it('merges into an acknowledged alert, since only resolution closes it', async function () {
@@ -216,10 +218,36 @@ export function alertStoreContract(name: string, factory: () => Promise<AlertSto
           valid(alert);
           assert.equal(alert.count, 40);
           assert.equal(alert.version, 40, 'one version per write');
-          const log = await store.history(alert.id);
-          assert.equal(log.total, 40);
-          assert.deepEqual(log.entries.map((e) => e.seq), Array.from({ length: 40 }, (_, i) => i + 1));
+          assert.equal((await store.history(alert.id)).total, 1);
+          // Every occurrence counted once: the samples are distinct numbers, the last one is the total.
+          const samples = [...alert.occurrences!.first, ...alert.occurrences!.last].map((o) => o.n);
+          assert.deepEqual(samples, [...Array.from({ length: OCCURRENCE_SAMPLES }, (_, i) => i + 1), ...Array.from({ length: OCCURRENCE_SAMPLES }, (_, i) => 40 - OCCURRENCE_SAMPLES + 1 + i)]);
         }
+      });
+
+      it('a storm of one fingerprint at full speed leaves the alert and its log bounded, with exact counts', async function () {
+        const first = (await ingest(candidate({}, at(0)))).alert;
+        const storm = async (from: number, to: number) => {
+          const results = await Promise.all(Array.from({ length: to - from }, (_, i) => ingest(candidate({ source: { ref: 'cam-1', node: `n${from + i}` } }, at(from + i)))));
+          assert.ok(results.every((r) => r.outcome === 'deduplicated' && r.alert.id === first.id));
+        };
+        await storm(1, 100);
+        const early = (await store.get(first.id))!;
+        await storm(100, 600);
+        const late = (await store.get(first.id))!;
+        valid(late);
+        assert.equal(late.count, 600);
+        assert.equal(late.version, 600, 'one version per write');
+        assert.equal(late.lastSeen, at(599));
+        assert.deepEqual((await store.history(first.id)).entries.map((e) => e.action), ['created'], 'a repeat adds no audit-log row');
+        const n = (list: { n: number }[]) => list.map((o) => o.n);
+        assert.deepEqual(n(late.occurrences!.first), Array.from({ length: OCCURRENCE_SAMPLES }, (_, i) => i + 1));
+        assert.deepEqual(n(late.occurrences!.last), Array.from({ length: OCCURRENCE_SAMPLES }, (_, i) => 600 - OCCURRENCE_SAMPLES + 1 + i));
+        assert.deepEqual(late.occurrences!.first, early.occurrences!.first, 'the first occurrences are kept for good');
+        assert.equal(late.occurrences!.last.at(-1)?.source?.node, 'n599');
+        // Five times the repeats, the same size (give or take the digits of the larger numbers).
+        const size = (a: Alert) => JSON.stringify(a).length;
+        assert.ok(size(late) <= size(early) + 4 * OCCURRENCE_SAMPLES + 16, `document grew from ${size(early)} to ${size(late)} bytes`);
       });
 
       it('rejects only the ingest whose merge throws', async function () {
@@ -239,7 +267,8 @@ export function alertStoreContract(name: string, factory: () => Promise<AlertSto
         const stored = await store.get(first.id);
         assert.equal(stored?.count, 2);
         assert.equal(stored?.version, 2);
-        assert.equal((await store.history(first.id)).total, 2);
+        assert.equal(stored?.occurrences?.first.length, 2);
+        assert.equal((await store.history(first.id)).total, 1);
       });
     });
 
@@ -433,10 +462,9 @@ export function alertStoreContract(name: string, factory: () => Promise<AlertSto
         const window = harness.historyWindow;
         const total = window + 15;
         let alert = (await ingest(candidate({}, at(0)))).alert;
-        for (let i = 1; i < total; i++) alert = (await ingest(candidate({}, at(i)))).alert;
+        for (let i = 1; i < total; i++) alert = await save(addComment(alert, `note ${i}`, 'operator', at(i)));
 
         valid(alert);
-        assert.equal(alert.count, total);
         assert.equal(alert.history.length, window);
         assert.deepEqual(alert.history.map((h) => h.seq), Array.from({ length: window }, (_, i) => total - window + 1 + i));
         assert.deepEqual(await store.get(alert.id), alert);
@@ -445,7 +473,7 @@ export function alertStoreContract(name: string, factory: () => Promise<AlertSto
         assert.equal(log.total, total);
         assert.deepEqual(log.entries.map((e) => e.seq), Array.from({ length: total }, (_, i) => i + 1));
         assert.equal(log.entries[0].action, 'created');
-        assert.ok(log.entries.slice(1).every((e) => e.action === 'occurred'));
+        assert.ok(log.entries.slice(1).every((e) => e.action === 'commented'));
 
         const page = await store.history(alert.id, { limit: 5, offset: total - 3 });
         assert.equal(page.total, total);
@@ -682,7 +710,7 @@ export function alertStoreContract(name: string, factory: () => Promise<AlertSto
         store = await harness.reopen();
         assert.deepEqual(await store.get(first.id), acked);
         assert.deepEqual(await store.get(other.id), other);
-        assert.equal((await store.history(first.id)).total, 3);
+        assert.equal((await store.history(first.id)).total, 2);
         assert.ok((await store.getMedia(media.digest))?.data.equals(Buffer.from('evidence')));
         assert.deepEqual(await store.getSilence('s'), s);
         assert.equal((await store.query({})).total, 2);

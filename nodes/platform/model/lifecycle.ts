@@ -1,7 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { copyOwn } from './copy';
 import { priorityRank } from './priority';
-import type { Alert, HistoryAction, HistoryEntry, LifecycleType, Silence } from './types';
+import type { Alert, AlertSource, HistoryAction, HistoryEntry, LifecycleType, Occurrence, Silence } from './types';
+
+/**
+ * Occurrences an alert keeps at each end of its run of repeats: the first N (the creation
+ * included) and the last N, plus the total in `count`. A storm of one fingerprint therefore
+ * costs a bounded document and no audit-log rows, however long it lasts (docs/alert-storms.md).
+ */
+export const OCCURRENCE_SAMPLES = 10;
 
 export class TransitionError extends Error {
   readonly code = 'IMPETUS_FORBIDDEN_TRANSITION';
@@ -68,8 +75,23 @@ export function recordOccurrence(open: Alert, repeat: Alert, at: string): Alert 
   set('count', open.count + 1, false);
   set('lastSeen', at, false);
   const occurred = next as unknown as Alert;
-  occurred.history = append(open, at, 'occurred', undefined, { count: occurred.count, source: repeat.source });
+  // The source is kept only where it differs from the alert's: the usual repeat comes from the
+  // same node about the same ref, and the record then stays a few bytes an occurrence.
+  const latest: Occurrence = sameSource(open.source, repeat.source) ? { n: occurred.count, at } : { n: occurred.count, at, source: repeat.source };
+  occurred.occurrences = nextOccurrences(open, latest);
   return occurred;
+}
+
+function sameSource(a: AlertSource | undefined, b: AlertSource | undefined): boolean {
+  return a?.node === b?.node && a?.instance === b?.instance && a?.ref === b?.ref;
+}
+
+/** The compacted occurrence record after `latest`: first N kept for good, last N as a sliding window. */
+function nextOccurrences(open: Alert, latest: Occurrence): NonNullable<Alert['occurrences']> {
+  const first = open.occurrences?.first ?? [{ n: 1, at: open.firstSeen }];
+  if (latest.n <= OCCURRENCE_SAMPLES) return { first: [...first, latest], last: [] };
+  const last = open.occurrences?.last ?? [];
+  return { first, last: last.length < OCCURRENCE_SAMPLES ? [...last, latest] : [...last.slice(1), latest] };
 }
 
 export function acknowledge(alert: Alert, by: string, at: string, note?: string): Change {

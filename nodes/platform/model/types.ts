@@ -73,6 +73,13 @@ export const HISTORY_ACTIONS = [
 ] as const;
 export type HistoryAction = (typeof HISTORY_ACTIONS)[number];
 
+/** One occurrence of an alert: its number (1 = the draft that created it), when, and what reported it when that is not the alert's own source. */
+export interface Occurrence {
+  n: number;
+  at: string;
+  source?: AlertSource;
+}
+
 export interface HistoryEntry {
   /** 1-based position in the alert's append-only audit log. */
   seq: number;
@@ -129,6 +136,11 @@ export interface Alert {
   /** The most recent audit entries; the full log is in the store (AlertStore.history). */
   history: HistoryEntry[];
   count: number;
+  /**
+   * The repeats of this alert, compacted: the first OCCURRENCE_SAMPLES occurrences (the
+   * creation is n = 1) and the last ones; `count` is the total. Absent until the first repeat.
+   */
+  occurrences?: { first: Occurrence[]; last: Occurrence[] };
   firstSeen: string;
   lastSeen: string;
   fingerprint: string;
@@ -143,7 +155,7 @@ export interface Alert {
 
 /** What a tool hands to `impetus-alert`: the envelope minus everything the platform computes. */
 export type AlertDraft = Partial<
-  Omit<Alert, 'priority' | 'state' | 'ack' | 'resolved' | 'comments' | 'history' | 'count' | 'firstSeen' | 'lastSeen' | 'version' | 'previousId' | 'silenced' | 'escalation'>
+  Omit<Alert, 'priority' | 'state' | 'ack' | 'resolved' | 'comments' | 'history' | 'count' | 'occurrences' | 'firstSeen' | 'lastSeen' | 'version' | 'previousId' | 'silenced' | 'escalation'>
 >;
 
 export const LIFECYCLE_TYPES = [

@@ -302,7 +302,10 @@ export class SqliteAlertStore implements AlertStore {
         const existing = JSON.parse(open.doc) as Alert;
         const merged = merge(existing);
         if (merged?.id !== existing.id) throw new Error(`merge must keep the alert id ${existing.id}`);
-        return { alert: this.writeAlert({ ...merged, version: existing.version }, open), outcome: 'deduplicated' } satisfies IngestResult;
+        // The document holds the log's most recent entries, so its last seq is the stored maximum:
+        // a repeat, which adds no audit entry, then costs no lookup of the log.
+        const storedMax = existing.history?.[existing.history.length - 1]?.seq ?? 0;
+        return { alert: this.writeAlert({ ...merged, version: existing.version }, open, storedMax), outcome: 'deduplicated' } satisfies IngestResult;
       }
       if (s.getColumns.get(candidate.id)) throw new DuplicateIdError(candidate.id);
       const previous = s.latestByFingerprint.get(candidate.fingerprint);
@@ -568,7 +571,7 @@ export class SqliteAlertStore implements AlertStore {
    * (the caller has checked the version). The new part of its history goes to the audit log;
    * the document keeps the last `historyWindow` entries.
    */
-  private writeAlert(alert: Alert, current: AlertColumns | undefined): Alert {
+  private writeAlert(alert: Alert, current: AlertColumns | undefined, knownMax?: number): Alert {
     const s = this.stmts!;
     if (!Number.isInteger(alert.version) || alert.version < 0) throw new TypeError(`alert ${alert.id} has no valid version`);
     const history = Array.isArray(alert.history) ? alert.history : [];
@@ -611,7 +614,7 @@ export class SqliteAlertStore implements AlertStore {
       if (typeof resource.digest === 'string') s.linkMedia.run(resource.digest, stored.id);
     }
     // A new alert has no log yet: one lookup fewer on the path every new alert takes.
-    const storedMax = current ? (s.maxSeq.get(stored.id)?.seq ?? 0) : 0;
+    const storedMax = !current ? 0 : knownMax ?? (s.maxSeq.get(stored.id)?.seq ?? 0);
     for (const entry of history) {
       if (!Number.isInteger(entry?.seq)) throw new TypeError(`alert ${stored.id} has a history entry without an integer seq`);
       if (entry.seq > storedMax) s.insertHistory.run(stored.id, entry.seq, JSON.stringify(entry));

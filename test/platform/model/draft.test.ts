@@ -48,6 +48,7 @@ describe('alert drafts', () => {
   it('rejects fields the platform computes', () => {
     assert.throws(() => buildAlert({ tool: 't', event: 'e', priority: 'P1' }, ctx), /\/priority is computed by the platform/);
     assert.throws(() => buildAlert({ tool: 't', event: 'e', state: 'resolved' }, ctx), /\/state/);
+    assert.throws(() => buildAlert({ tool: 't', event: 'e', occurrences: { first: [], last: [] } }, ctx), /\/occurrences is computed/);
   });
 
   it('names the failing schema path when validation fails', () => {

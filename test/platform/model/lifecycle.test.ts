@@ -62,7 +62,7 @@ describe('alert lifecycle', () => {
     assert.equal(again.history.at(-1)?.action, 'reopened');
   });
 
-  it('records an occurrence: count, lastSeen, history, newest description, never a lower priority', () => {
+  it('records an occurrence: count, lastSeen, occurrences, newest description, never a lower priority', () => {
     const first = open();
     const repeat = buildAlert({ tool: 'firearm', event: 'Firearm detected', severity: 'low', zone: 'piazza', description: 'second sighting' }, { now: T1, id: 'a2' });
     const merged = recordOccurrence(first, repeat, T1);
@@ -72,7 +72,8 @@ describe('alert lifecycle', () => {
     assert.equal(merged.firstSeen, T0);
     assert.equal(merged.description, 'second sighting');
     assert.equal(merged.priority, first.priority);
-    assert.equal(merged.history.at(-1)?.action, 'occurred');
+    assert.deepEqual(merged.history, first.history, 'a repeat is no audit entry');
+    assert.deepEqual(merged.occurrences?.first.map((o) => o.n), [1, 2]);
     const worse = buildAlert({ tool: 'firearm', event: 'Firearm detected', severity: 'critical', zone: 'piazza' }, { now: T2, id: 'a3' });
     assert.equal(recordOccurrence(merged, worse, T2).priority, 'P1');
     validators.assert('alert', merged);

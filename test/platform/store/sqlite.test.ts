@@ -5,7 +5,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import Database from 'better-sqlite3';
 import { buildAlert } from '../../../nodes/platform/model/draft';
-import { acknowledge, recordOccurrence } from '../../../nodes/platform/model/lifecycle';
+import { acknowledge, addComment, recordOccurrence } from '../../../nodes/platform/model/lifecycle';
 import type { Alert } from '../../../nodes/platform/model/types';
 import { SqliteAlertStore } from '../../../nodes/platform/store/sqlite';
 import type { SqliteAlertStoreOptions } from '../../../nodes/platform/store/sqlite';
@@ -158,7 +158,7 @@ describe('SqliteAlertStore', function () {
   it('keeps 50 history entries in the document by default', async function () {
     const store = await track({ file: tempFile() });
     let alert = (await ingest(store, candidate())).alert;
-    for (let i = 1; i < 60; i++) alert = (await ingest(store, candidate('cam-1', new Date(Date.parse(now) + i * 1000).toISOString()))).alert;
+    for (let i = 1; i < 60; i++) alert = await store.replace(addComment(alert, `note ${i}`, 'operator', new Date(Date.parse(now) + i * 1000).toISOString()).alert);
     assert.equal(alert.history.length, 50);
     assert.equal(alert.history[0].seq, 11);
     assert.equal((await store.history(alert.id)).total, 60);
