@@ -154,6 +154,9 @@ describe('every node input survives hostile messages (issue 12)', function () {
         const target = key !== 'id' && typeof value === 'string' ? configTypeOf.get(value) : undefined;
         if (target) config[key] = ids.get(target);
       }
+      // The example replays its 27 minutes of posts at 60×, and a replay's message ends with its
+      // playback: as fast as the flow takes them here, so each message ends within the wait.
+      if (type === 'impetus-social-replay') config.speed = 0;
       flow.push({ ...config, id: `n-${type}`, z: 'f', x: 0, y: 0, autostart: false, wires: [] });
     }
     flow.push({ id: 'catch', type: 'catch', z: 'f', x: 0, y: 0, scope: null, uncaught: false, wires: [['sink']] });
