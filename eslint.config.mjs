@@ -41,7 +41,7 @@ export default tseslint.config(
       sourceType: 'module',
       globals: Object.fromEntries([
         'window', 'document', 'location', 'history', 'fetch', 'WebSocket', 'EventTarget', 'Event', 'CustomEvent', 'Node', 'URL',
-        'URLSearchParams', 'requestAnimationFrame', 'setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'AudioContext',
+        'URLSearchParams', 'requestAnimationFrame', 'cancelAnimationFrame', 'setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'AudioContext',
         'console', 'L', 'Chart',
       ].map((name) => [name, 'readonly'])),
     },

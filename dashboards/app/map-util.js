@@ -38,7 +38,14 @@ export function createMap(el, app, { interactive = true } = {}) {
   L.control.scale({ imperial: false }).addTo(map);
   if (cfg.center) map.setView(cfg.center, cfg.zoom || 14);
   else map.setView([0, 0], 2);
+  // A view may be left before the sites arrive: a layer added to the removed map would have its
+  // canvas renderer draw on a context Leaflet has already dropped ('clearRect' of undefined).
+  let removed = false;
+  map.on('unload', () => {
+    removed = true;
+  });
   map.sitesReady = loadSites().then((fc) => {
+    if (removed) return null;
     const layer = L.geoJSON(fc, {
       // Light enough to see on the offline grid and on tiles, under the alerts' colours.
       style: () => ({ color: '#b6c4d2', weight: 3, opacity: 0.9, fillColor: '#b6c4d2', fillOpacity: 0.12, dashArray: '6 4' }),

@@ -49,6 +49,9 @@ export = function (RED: NodeAPI): void {
       wake?.();
     };
 
+    // A playback may last hours: the close stops it first, since handleInput's close waits for
+    // the messages in progress (and calls its own onClose only after they end).
+    node.on('close', stop);
     handleInput(
       node,
       status,
@@ -100,7 +103,6 @@ export = function (RED: NodeAPI): void {
         if (errors.length) throw new Error(t('errors.lines', { count: errors.length, sent, detail: errors.slice(0, 3).join('; ') }));
         status.ok(t('status.done', { sent, file: path.basename(file) }));
       },
-      stop,
     );
   }
   RED.nodes.registerType('impetus-social-replay', SocialReplayNode);

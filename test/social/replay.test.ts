@@ -68,4 +68,17 @@ describe('social sources: replay', function () {
     await waitFor(() => caught.length === 1, 'the error');
     assert.match(caught[0].error!.message, /ENOENT/);
   });
+
+  it('closes at once while a playback is paused between posts', async () => {
+    const lines = Array.from({ length: 5 }, (_, i) => JSON.stringify({ id: i, text: `post ${i}`, lang: 'en', ts: 1772913600000 + i * 3_600_000 }));
+    fs.writeFileSync(path.join(dir(), 'hours.jsonl'), lines.join('\n'));
+    await load([...socialNodes, catchNode], flow({ file: 'hours.jsonl', speed: 1 }));
+    const out = collect<Msg>('out');
+    node('rp').receive({});
+    await waitFor(() => out.length >= 1, 'the first post');
+    // An hour to the next post: the close must not wait for it (Node-RED gives up after 15 s).
+    const closed = new Promise<void>((resolve) => (node('rp') as unknown as { close(removed: boolean): Promise<void> }).close(false).then(() => resolve()));
+    const timeout = new Promise<string>((resolve) => setTimeout(() => resolve('timeout'), 5000));
+    assert.notEqual(await Promise.race([closed, timeout]), 'timeout', 'closed before the next post');
+  });
 });

@@ -150,12 +150,13 @@ export function chartPanel(el, panel) {
     },
   });
 
-  let queued = false;
+  /** The frame a redraw waits for: cancelled when the chart goes, which must not draw after. */
+  let frame = 0;
+  let destroyed = false;
   function redraw() {
-    if (queued) return;
-    queued = true;
-    requestAnimationFrame(() => {
-      queued = false;
+    if (frame || destroyed) return;
+    frame = requestAnimationFrame(() => {
+      frame = 0;
       const next = datasets();
       chart.data.labels = next.labels;
       chart.data.datasets = next.datasets;
@@ -171,6 +172,9 @@ export function chartPanel(el, panel) {
       redraw();
     },
     destroy() {
+      destroyed = true;
+      cancelAnimationFrame(frame);
+      frame = 0;
       chart.destroy();
     },
   };

@@ -61,6 +61,8 @@ export function mount(container, app, id) {
   let alert = null;
   let history = [];
   let map = null;
+  /** Set once the view is left: an answer arriving later draws nothing (its map is removed). */
+  let left = false;
   let marker = null;
   /** Users and teams this role may assign to (GET assignees), once per page. */
   let assignees = null;
@@ -141,6 +143,7 @@ export function mount(container, app, id) {
 
   /** What someone is typing survives a live update of the page. */
   function render() {
+    if (left) return;
     const kept = new Map([...box.querySelectorAll('[data-keep]')].map((el) => [el.dataset.keep, el.value]));
     const focused = document.activeElement && document.activeElement.dataset ? document.activeElement.dataset.keep : undefined;
     draw();
@@ -230,6 +233,7 @@ export function mount(container, app, id) {
   clear(box).append(h('p.muted', 'Loading…'));
   load();
   return () => {
+    left = true;
     document.removeEventListener('keydown', onKey);
     app.alerts.removeEventListener('event', onEvent);
     app.alerts.removeEventListener('resync', reload);

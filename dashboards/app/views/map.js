@@ -21,7 +21,10 @@ export function mount(container, app) {
   let sites = null;
   let placed = [];
 
+  let left = false;
+
   function render() {
+    if (left) return; // the alerts arrived after the view was left: the map is gone
     const filters = { ...app.filters, state: ['open', 'acknowledged'], priority: [], tool: '', zone: '', text: '' };
     const { items } = app.alerts.select(filters, 5000);
     placed = items.filter((a) => a.point);
@@ -49,6 +52,7 @@ export function mount(container, app) {
   }
 
   map.sitesReady.then((layerOfSites) => {
+    if (!layerOfSites) return; // the view was left
     sites = layerOfSites;
     fill(jump, sites.getLayers().filter((l) => l.feature.properties && l.feature.properties.name).map((l) => h('button.secondary', {
       type: 'button', title: `Show ${l.feature.properties.name}`, onclick: () => map.fitBounds(l.getBounds ? l.getBounds().pad(0.2) : L.latLngBounds([l.getLatLng(), l.getLatLng()]), { maxZoom: 17 }),
@@ -63,6 +67,7 @@ export function mount(container, app) {
   app.alerts.addEventListener('resync', renderSoon);
   render();
   return () => {
+    left = true;
     app.alerts.removeEventListener('change', renderSoon);
     app.alerts.removeEventListener('resync', renderSoon);
     map.remove();

@@ -64,6 +64,8 @@ export function mount(container, app, page) {
   fill(container, h('div.section-head', h('h2', meta ? meta.title : page)), strip, grid);
   let panels = new Map();
   let map = null;
+  /** Set once the page is left: a load still in flight then builds nothing (no chart left drawing). */
+  let left = false;
 
   function destroy() {
     for (const p of panels.values()) p.destroy();
@@ -77,9 +79,11 @@ export function mount(container, app, page) {
     try {
       data = await api.get(`pages/${encodeURIComponent(page)}`);
     } catch (err) {
+      if (left) return;
       fill(grid, h('p.form-error', err.status === 404 ? 'This page has no panels for your role.' : err.message));
       return;
     }
+    if (left) return;
     destroy();
     fill(strip);
     fill(grid);
@@ -108,6 +112,7 @@ export function mount(container, app, page) {
   app.alerts.addEventListener('resync', load);
   load();
   return () => {
+    left = true;
     if (app.live) app.live.removeEventListener('panel', onPanel);
     app.alerts.removeEventListener('resync', load);
     destroy();

@@ -16,7 +16,8 @@ RED.nodes.registerType('impetus-social-project', {
       },
     },
     exclude: { value: '' },
-    minRelevance: { value: 0, validate: RED.validators.number() },
+    // '0', not 0: the "add new" config dialog leaves out falsy defaults and would show it empty.
+    minRelevance: { value: '0', validate: RED.validators.number() },
     outsideZones: { value: true },
     keepAuthors: { value: false },
     retentionHours: { value: 24, validate: RED.validators.number() },
