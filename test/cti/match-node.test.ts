@@ -136,5 +136,8 @@ describe('impetus-cti-match', function () {
     const stored = collect<Msg>('probe');
     (helper.getNode('ex-cti-i1') as unknown as { receive: (m: object) => void }).receive({});
     await waitFor(() => stored.length === 1, 'the example\'s look-alike alert');
+    (helper.getNode('ex-cti-i3') as unknown as { receive: (m: object) => void }).receive({});
+    await waitFor(() => stored.length === 3, 'the alerts of the shipped list: a combosquat and a DMZ address');
+    assert.deepEqual(stored.slice(1).map((m) => (m.payload.data as { match: { how: string } }).match.how).sort(), ['ip', 'lookalike']);
   });
 });

@@ -96,8 +96,8 @@ export const sensorNodes = ['sensors/impetus-sensor-in', 'anomaly/impetus-anomal
 /** Social Media Detection: the project config node and the analysis. */
 export const socialNodes = ['impetus-social-project', 'impetus-social-analyse', 'impetus-social-rss', 'impetus-social-replay'].map((type) => require(`../../nodes/social/${type}`));
 
-/** Cyber Threat Intelligence: the match against the asset register. */
-export const ctiNodes = ['impetus-cti-match'].map((type) => require(`../../nodes/cti/${type}`));
+/** Cyber Threat Intelligence: the match against the asset register and the feed. */
+export const ctiNodes = ['impetus-cti-match', 'impetus-cti-feed'].map((type) => require(`../../nodes/cti/${type}`));
 
 /** Every node module of the package, for flows that mix them (examples, the demo). */
 export const allNodes = [

@@ -1,0 +1,68 @@
+/**
+ * impetus-cti-feed: on each input (an inject on an interval schedules it), reads a STIX 2.1
+ * bundle or a plain indicator list from a file or an HTTP(S) URL as a stream, and sends the
+ * indicators in batches (msg.payload: indicators in the one shape), for impetus-cti-match.
+ */
+import type { Node, NodeAPI, NodeDef } from 'node-red';
+import { handleInput, refuseInput, StatusReporter, translator, userOrShippedFile } from '../platform/node-kit';
+import { openFeed, RateLimitedError, readFeed } from './feed';
+import type { FeedFormat } from './feed';
+import { parseTlp } from './indicator';
+
+interface FeedNodeDef extends NodeDef {
+  format?: FeedFormat;
+  /** A file path (relative to the user directory; else a file the package ships in examples/) or an http(s) URL. */
+  location?: string;
+  defaultTlp?: string;
+  batchSize?: number | string;
+  feedName?: string;
+}
+
+export = function (RED: NodeAPI): void {
+  function CtiFeedNode(this: Node, config: FeedNodeDef) {
+    RED.nodes.createNode(this, config);
+    const node = this;
+    const status = new StatusReporter(node);
+    const t = translator(RED, 'impetus-cti-feed', __dirname);
+    const format: FeedFormat = config.format === 'list' ? 'list' : 'stix';
+    const batchSize = Number(config.batchSize || 1000);
+    const defaultTlp = parseTlp(config.defaultTlp || (format === 'list' ? 'clear' : 'amber'));
+    const raw = (config.location ?? '').trim();
+    if (!raw) return refuseInput(node, status, new Error(t('errors.noLocation')));
+    if (!defaultTlp) return refuseInput(node, status, new Error(t('errors.tlp', { tlp: String(config.defaultTlp) })));
+    if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 100_000) return refuseInput(node, status, new Error(t('errors.batchSize')));
+    const location = /^https?:\/\//i.test(raw) ? raw : userOrShippedFile(raw, (RED.settings as { userDir?: string }).userDir);
+    const source = config.feedName || node.name || raw;
+    /** While the server asks us to wait, a read is refused without asking it again. */
+    let waitUntil = 0;
+    let reading = false;
+
+    handleInput(node, status, async (msg, send) => {
+      if (Date.now() < waitUntil) throw new Error(t('errors.waiting', { until: new Date(waitUntil).toISOString() }));
+      if (reading) throw new Error(t('errors.busy'));
+      reading = true;
+      let indicators = 0;
+      let errors = 0;
+      let batch = 0;
+      try {
+        status.ok(t('status.reading'));
+        const body = await openFeed(location);
+        const { objects } = await readFeed(body, format, { source, defaultTlp, batchSize }, async (n) => {
+          indicators += n.indicators.length;
+          errors += n.errors.length;
+          for (const e of n.errors.slice(0, 10)) node.warn(e);
+          if (n.indicators.length) send({ ...msg, topic: source, batch: batch++, payload: n.indicators });
+          // Node-RED delivers on the next turn: waiting one lets the matcher keep up, so batches do not pile up.
+          await new Promise((r) => setImmediate(r));
+        });
+        status.ok(t('status.done', { objects, indicators, errors }));
+      } catch (err) {
+        if (err instanceof RateLimitedError) waitUntil = err.until;
+        throw err;
+      } finally {
+        reading = false;
+      }
+    });
+  }
+  RED.nodes.registerType('impetus-cti-feed', CtiFeedNode);
+};
