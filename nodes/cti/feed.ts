@@ -7,7 +7,7 @@ import type { Readable } from 'node:stream';
 import { parser } from 'stream-json';
 import { pick } from 'stream-json/filters/Pick';
 import { streamArray } from 'stream-json/streamers/StreamArray';
-import { fromList, fromStixObjects } from './normalise';
+import { fromList, fromMispEvent, fromStixObjects } from './normalise';
 import type { Normalised, SourceOptions } from './normalise';
 
 /**
@@ -16,7 +16,7 @@ import type { Normalised, SourceOptions } from './normalise';
  * bundle never sits in memory whole. Each batch is handed on and awaited before the next is read.
  */
 
-export type FeedFormat = 'stix' | 'list';
+export type FeedFormat = 'stix' | 'list' | 'misp';
 
 /** The server asked us to wait (429, or 503 with Retry-After). */
 export class RateLimitedError extends Error {
@@ -103,4 +103,57 @@ export async function readFeed(body: Readable, format: FeedFormat, options: Sour
   }
   if (batch.length) await onBatch(fromStixObjects(batch, options));
   return { objects };
+}
+
+/** The whole body of a feed file (a MISP manifest or event) as JSON, with a clear error. */
+async function readJson(location: string): Promise<unknown> {
+  const body = await openFeed(location);
+  const chunks: Buffer[] = [];
+  for await (const chunk of body) chunks.push(chunk as Buffer);
+  try {
+    return JSON.parse(Buffer.concat(chunks).toString('utf8'));
+  } catch (err) {
+    throw new Error(`${location} is not JSON: ${(err as Error).message}`);
+  }
+}
+
+/** Event uuid → the event timestamp last read: what a MISP feed read skips next time. */
+export type MispCursor = Record<string, number>;
+
+/**
+ * A MISP feed (`manifest.json` beside one `<uuid>.json` per event): reads the events that are
+ * new or changed since `cursor`, one by one, hands each on and then records it in the cursor
+ * (which `onEvent`'s caller saves). An event that cannot be read is named in the errors and left
+ * out of the cursor, so the next read tries it again.
+ */
+export async function readMispFeed(base: string, cursor: MispCursor, options: SourceOptions, onEvent: (n: Normalised, uuid: string) => Promise<void>): Promise<{ events: number; errors: string[] }> {
+  const join = (name: string): string => (/^https?:\/\//i.test(base) ? new URL(name, base.endsWith('/') ? base : `${base}/`).toString() : `${base.replace(/\/$/, '')}/${name}`);
+  const manifest = await readJson(join('manifest.json'));
+  if (typeof manifest !== 'object' || manifest === null || Array.isArray(manifest)) throw new Error(`${join('manifest.json')} is not a MISP feed manifest (an object of events by uuid)`);
+  const errors: string[] = [];
+  let events = 0;
+  for (const [uuid, entry] of Object.entries(manifest)) {
+    const stamp = Number((entry as { timestamp?: unknown } | null)?.timestamp);
+    if (!/^[0-9a-f-]{36}$/i.test(uuid) || !Number.isFinite(stamp)) {
+      errors.push(`manifest: '${uuid.slice(0, 40)}' is not an event uuid with a timestamp`);
+      continue;
+    }
+    if ((cursor[uuid] ?? -Infinity) >= stamp) continue;
+    try {
+      const n = fromMispEventOrThrow(await readJson(join(`${uuid}.json`)), options);
+      await onEvent(n, uuid);
+      cursor[uuid] = stamp;
+      events++;
+    } catch (err) {
+      if (err instanceof RateLimitedError) throw err;
+      errors.push(`${uuid}: ${(err as Error).message}`);
+    }
+  }
+  return { events, errors };
+}
+
+function fromMispEventOrThrow(json: unknown, options: SourceOptions): Normalised {
+  const n = fromMispEvent(json, options);
+  if (!n.indicators.length && n.errors.length) throw new Error(n.errors[0]);
+  return n;
 }

@@ -5,8 +5,10 @@
  */
 import type { Node, NodeAPI, NodeDef } from 'node-red';
 import { handleInput, refuseInput, StatusReporter, translator, userOrShippedFile } from '../platform/node-kit';
-import { openFeed, RateLimitedError, readFeed } from './feed';
-import type { FeedFormat } from './feed';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { openFeed, RateLimitedError, readFeed, readMispFeed } from './feed';
+import type { FeedFormat, MispCursor } from './feed';
 import { parseTlp } from './indicator';
 
 interface FeedNodeDef extends NodeDef {
@@ -24,14 +26,30 @@ export = function (RED: NodeAPI): void {
     const node = this;
     const status = new StatusReporter(node);
     const t = translator(RED, 'impetus-cti-feed', __dirname);
-    const format: FeedFormat = config.format === 'list' ? 'list' : 'stix';
+    const format: FeedFormat = config.format === 'list' || config.format === 'misp' ? config.format : 'stix';
     const batchSize = Number(config.batchSize || 1000);
     const defaultTlp = parseTlp(config.defaultTlp || (format === 'list' ? 'clear' : 'amber'));
     const raw = (config.location ?? '').trim();
     if (!raw) return refuseInput(node, status, new Error(t('errors.noLocation')));
     if (!defaultTlp) return refuseInput(node, status, new Error(t('errors.tlp', { tlp: String(config.defaultTlp) })));
     if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 100_000) return refuseInput(node, status, new Error(t('errors.batchSize')));
-    const location = /^https?:\/\//i.test(raw) ? raw : userOrShippedFile(raw, (RED.settings as { userDir?: string }).userDir);
+    const userDir = (RED.settings as { userDir?: string }).userDir ?? process.cwd();
+    const location = /^https?:\/\//i.test(raw) ? raw : userOrShippedFile(raw, userDir);
+    // A MISP feed's cursor (event uuid → timestamp read) lives in a file, so a restart does not read the feed again.
+    const cursorFile = path.join(userDir, 'impetus-cti-cursors', `${node.id.replace(/[^\w.-]/g, '_')}.json`);
+    let cursor: MispCursor = {};
+    if (format === 'misp') {
+      try {
+        cursor = JSON.parse(fs.readFileSync(cursorFile, 'utf8')) as MispCursor;
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'ENOENT') node.warn(t('errors.cursor', { file: cursorFile, detail: (err as Error).message }));
+      }
+    }
+    const saveCursor = (): void => {
+      fs.mkdirSync(path.dirname(cursorFile), { recursive: true });
+      fs.writeFileSync(`${cursorFile}.tmp`, JSON.stringify(cursor));
+      fs.renameSync(`${cursorFile}.tmp`, cursorFile);
+    };
     const source = config.feedName || node.name || raw;
     /** While the server asks us to wait, a read is refused without asking it again. */
     let waitUntil = 0;
@@ -46,6 +64,17 @@ export = function (RED: NodeAPI): void {
       let batch = 0;
       try {
         status.ok(t('status.reading'));
+        if (format === 'misp') {
+          const { events, errors: bad } = await readMispFeed(location, cursor, { source, defaultTlp }, async (n, uuid) => {
+            indicators += n.indicators.length;
+            send({ ...msg, topic: source, batch: batch++, event: uuid, payload: n.indicators });
+            await new Promise((r) => setImmediate(r));
+          });
+          if (events) saveCursor();
+          status.ok(t('status.misp', { events, indicators, errors: bad.length }));
+          if (bad.length) throw new Error(t('errors.events', { count: bad.length, detail: bad.slice(0, 3).join('; ') }));
+          return;
+        }
         const body = await openFeed(location);
         const { objects } = await readFeed(body, format, { source, defaultTlp, batchSize }, async (n) => {
           indicators += n.indicators.length;

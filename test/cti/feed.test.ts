@@ -6,7 +6,7 @@ import * as v8 from 'node:v8';
 import * as vm from 'node:vm';
 import { openFeed, RateLimitedError, readFeed, retryAfter } from '../../nodes/cti/feed';
 import type { Indicator } from '../../nodes/cti/indicator';
-import { collect, ctiNodes, load, nextError, node, useRuntime, waitFor } from '../support/nodered';
+import { collect, ctiNodes, helper, load, nextError, node, useRuntime, waitFor } from '../support/nodered';
 
 const catchNode = require('@node-red/nodes/core/common/25-catch.js');
 
@@ -105,6 +105,11 @@ describe('CTI feeds: STIX bundles and lists streamed from files and HTTP', funct
         hits.push(req.url ?? '');
         if (req.url === '/bundle.json') {
           res.end(bundle([indicator(1), indicator(2, { revoked: true }), { type: 'identity', id: 'identity--1', name: 'CERT' }]));
+        } else if (req.url?.startsWith('/misp/')) {
+          const name = req.url.slice('/misp/'.length);
+          if (name === 'manifest.json') res.end(JSON.stringify(Object.fromEntries(Object.entries(misp).map(([u, e]) => [u, { info: 'x', timestamp: e.stamp }]))));
+          else if (misp[name.replace(/\.json$/, '')]) res.end(misp[name.replace(/\.json$/, '')].body);
+          else res.writeHead(404).end();
         } else if (req.url === '/limited') {
           res.writeHead(429, { 'retry-after': '3600' }).end();
         } else if (req.url === '/down') {
@@ -122,6 +127,43 @@ describe('CTI feeds: STIX bundles and lists streamed from files and HTTP', funct
       });
     });
     after((done) => { server.close(() => done()); });
+
+    const U1 = '11111111-1111-4111-8111-111111111111';
+    const U2 = '22222222-2222-4222-8222-222222222222';
+    const event = (uuid: string, value: string) => JSON.stringify({ Event: { uuid, info: 'feed event', Tag: [{ name: 'tlp:green' }], Attribute: [{ uuid: `${uuid.slice(0, 8)}-a`, type: 'domain', value, to_ids: true }] } });
+    const misp: Record<string, { stamp: number; body: string }> = {};
+
+    it('reads a MISP feed: new and changed events only, a broken one named and tried again, the cursor kept across a restart', async () => {
+      misp[U1] = { stamp: 100, body: event(U1, 'one.example.com') };
+      misp[U2] = { stamp: 100, body: '{"Event": {"uuid": ' };
+      const mispFlow = flow(`${base}/misp/`, { format: 'misp' });
+      await load([...ctiNodes, catchNode], mispFlow);
+      let out = collect<{ payload: Indicator[]; event: string }>('out');
+      let error = nextError(node('feed'));
+      node('feed').receive({});
+      assert.match(await error, new RegExp(`1 events could not be read .*${U2}: .*is not JSON`));
+      assert.deepEqual(out.map((m) => [m.event, m.payload[0].value, m.payload[0].tlp]), [[U1, 'one.example.com', 'green']]);
+
+      misp[U2].body = event(U2, 'two.example.com');
+      await helper.unload();
+      await load([...ctiNodes, catchNode], mispFlow);
+      out = collect<{ payload: Indicator[]; event: string }>('out');
+      const fetched = hits.length;
+      node('feed').receive({});
+      await waitFor(() => out.length === 1, 'the event that failed, read again');
+      assert.equal(out[0].event, U2, 'the cursor survived the restart: the first event was not sent again');
+      assert.ok(!hits.slice(fetched).includes(`/misp/${U1}.json`), 'nor fetched');
+
+      misp[U1] = { stamp: 200, body: event(U1, 'one-changed.example.com') };
+      node('feed').receive({});
+      await waitFor(() => out.length === 2, 'the changed event');
+      assert.equal(out[1].payload[0].value, 'one-changed.example.com');
+      error = nextError(node('feed'));
+      misp['not-a-uuid'] = { stamp: 1, body: '' };
+      node('feed').receive({});
+      assert.match(await error, /'not-a-uuid' is not an event uuid/);
+      delete misp['not-a-uuid'];
+    });
 
     const flow = (location: string, extra: Record<string, unknown> = {}) => [
       { id: 'f', type: 'tab' },
