@@ -65,12 +65,18 @@ export = function (RED: NodeAPI): void {
       try {
         status.ok(t('status.reading'));
         if (format === 'misp') {
-          const { events, errors: bad } = await readMispFeed(location, cursor, { source, defaultTlp }, async (n, uuid) => {
-            indicators += n.indicators.length;
-            send({ ...msg, topic: source, batch: batch++, event: uuid, payload: n.indicators });
-            await new Promise((r) => setImmediate(r));
-          });
-          if (events) saveCursor();
+          let read: Awaited<ReturnType<typeof readMispFeed>>;
+          try {
+            read = await readMispFeed(location, cursor, { source, defaultTlp }, async (n, uuid) => {
+              indicators += n.indicators.length;
+              send({ ...msg, topic: source, batch: batch++, event: uuid, payload: n.indicators });
+              await new Promise((r) => setImmediate(r));
+            });
+          } finally {
+            // Saved even when a 429 stops the read half-way: the events sent are not sent again.
+            saveCursor();
+          }
+          const { events, errors: bad } = read;
           status.ok(t('status.misp', { events, indicators, errors: bad.length }));
           if (bad.length) throw new Error(t('errors.events', { count: bad.length, detail: bad.slice(0, 3).join('; ') }));
           return;
