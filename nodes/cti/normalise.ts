@@ -141,9 +141,12 @@ export function fromMispEvent(input: unknown, options: SourceOptions): Normalise
  * A plain list: one domain, IP, CIDR, URL, e-mail address or hash a line; `#` starts a
  * comment. Lines that are none of these are errors naming the line.
  */
-export function fromList(text: string, options: SourceOptions & { confidence?: number }): Normalised {
+export function fromList(text: string, options: SourceOptions & { confidence?: number; firstLine?: number }): Normalised {
   const out: Normalised = { indicators: [], errors: [] };
-  text.split(/\r?\n/).forEach((raw, i) => {
+  // A streamed list comes in chunks of lines: refs keep the line numbers of the whole file.
+  const offset = (options.firstLine ?? 1) - 1;
+  text.split(/\r?\n/).forEach((raw, k) => {
+    const i = k + offset;
     const line = raw.replace(/#.*$/, '').trim();
     if (!line) return;
     const kind = guessKind(line);

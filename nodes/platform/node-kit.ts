@@ -194,7 +194,7 @@ export function handleInput(
 }
 
 // What nodes share that does not start the platform, so worker threads and CLIs may import it too.
-export { PACKAGE_ROOT, SCHEMA_DIR } from './paths';
+export { PACKAGE_ROOT, SCHEMA_DIR, userOrShippedFile } from './paths';
 export { serve, emit, WorkerRpc, RestartingRpc } from './worker-rpc';
 export type { Reply, RpcOptions, RestartOptions } from './worker-rpc';
 export { translator } from './i18n';

@@ -6,10 +6,9 @@
  *
  * Output: batches of posts, msg.payload = [post, …] (for impetus-social-analyse).
  */
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Node, NodeAPI, NodeDef } from 'node-red';
-import { handleInput, PACKAGE_ROOT, StatusReporter, translator } from '../platform/node-kit';
+import { handleInput, StatusReporter, translator, userOrShippedFile } from '../platform/node-kit';
 import type { Post } from './project';
 import { replayFile } from './replay';
 
@@ -17,13 +16,6 @@ interface ReplayNodeDef extends NodeDef {
   file?: string;
   format?: 'auto' | 'jsonl' | 'csv';
   speed?: string | number;
-}
-
-/** A file in the user directory, else one the package ships in examples/ (the example's posts). */
-function locate(name: string, userDir: string | undefined): string {
-  const own = path.resolve(userDir ?? process.cwd(), name);
-  const shipped = path.join(PACKAGE_ROOT, 'examples', path.basename(name));
-  return fs.existsSync(own) || !fs.existsSync(shipped) ? own : shipped;
 }
 
 /** Posts sent in one message at most. */
@@ -66,7 +58,7 @@ export = function (RED: NodeAPI): void {
         const mine = run;
         const name = typeof m.file === 'string' && m.file ? m.file : (config.file ?? '').trim();
         if (!name) throw new Error(t('errors.noFile'));
-        const file = locate(name, RED.settings.userDir as string | undefined);
+        const file = userOrShippedFile(name, RED.settings.userDir as string | undefined);
         const speed = Number(m.speed ?? config.speed ?? 60);
         if (!Number.isFinite(speed) || speed < 0) throw new Error(t('errors.speed', { speed: String(m.speed ?? config.speed) }));
         const errors: string[] = [];

@@ -96,6 +96,9 @@ export const sensorNodes = ['sensors/impetus-sensor-in', 'anomaly/impetus-anomal
 /** Social Media Detection: the project config node and the analysis. */
 export const socialNodes = ['impetus-social-project', 'impetus-social-analyse', 'impetus-social-rss', 'impetus-social-replay', 'impetus-social-json', 'impetus-social-mastodon-server', 'impetus-social-mastodon'].map((type) => require(`../../nodes/social/${type}`));
 
+/** Cyber Threat Intelligence: the match against the asset register and the feed. */
+export const ctiNodes = ['impetus-cti-match', 'impetus-cti-feed'].map((type) => require(`../../nodes/cti/${type}`));
+
 /** Every node module of the package, for flows that mix them (examples, the demo). */
 export const allNodes = [
   ...alertNodes,
@@ -109,6 +112,7 @@ export const allNodes = [
   require('../../nodes/notify/impetus-rocketchat'),
   require('../../nodes/notify/impetus-rocketchat-notify'),
   ...socialNodes,
+  ...ctiNodes,
   ...['common/20-inject', 'common/21-debug', 'common/25-catch', 'common/90-comment', 'function/15-change', 'function/10-function', 'function/10-switch', 'function/89-delay', 'function/89-trigger', 'network/21-httpin', 'network/21-httprequest', 'sequence/17-split']
     .map((file) => require(`@node-red/nodes/core/${file}.js`)),
 ];

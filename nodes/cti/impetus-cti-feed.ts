@@ -1,0 +1,103 @@
+/**
+ * impetus-cti-feed: on each input (an inject on an interval schedules it), reads a STIX 2.1
+ * bundle or a plain indicator list from a file or an HTTP(S) URL as a stream, and sends the
+ * indicators in batches (msg.payload: indicators in the one shape), for impetus-cti-match.
+ */
+import type { Node, NodeAPI, NodeDef } from 'node-red';
+import { handleInput, refuseInput, StatusReporter, translator, userOrShippedFile } from '../platform/node-kit';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { openFeed, RateLimitedError, readFeed, readMispFeed } from './feed';
+import type { FeedFormat, MispCursor } from './feed';
+import { parseTlp } from './indicator';
+
+interface FeedNodeDef extends NodeDef {
+  format?: FeedFormat;
+  /** A file path (relative to the user directory; else a file the package ships in examples/) or an http(s) URL. */
+  location?: string;
+  defaultTlp?: string;
+  batchSize?: number | string;
+  feedName?: string;
+}
+
+export = function (RED: NodeAPI): void {
+  function CtiFeedNode(this: Node, config: FeedNodeDef) {
+    RED.nodes.createNode(this, config);
+    const node = this;
+    const status = new StatusReporter(node);
+    const t = translator(RED, 'impetus-cti-feed', __dirname);
+    const format: FeedFormat = config.format === 'list' || config.format === 'misp' ? config.format : 'stix';
+    const batchSize = Number(config.batchSize || 1000);
+    const defaultTlp = parseTlp(config.defaultTlp || (format === 'list' ? 'clear' : 'amber'));
+    const raw = (config.location ?? '').trim();
+    if (!raw) return refuseInput(node, status, new Error(t('errors.noLocation')));
+    if (!defaultTlp) return refuseInput(node, status, new Error(t('errors.tlp', { tlp: String(config.defaultTlp) })));
+    if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 100_000) return refuseInput(node, status, new Error(t('errors.batchSize')));
+    const userDir = (RED.settings as { userDir?: string }).userDir ?? process.cwd();
+    const location = /^https?:\/\//i.test(raw) ? raw : userOrShippedFile(raw, userDir);
+    // A MISP feed's cursor (event uuid → timestamp read) lives in a file, so a restart does not read the feed again.
+    const cursorFile = path.join(userDir, 'impetus-cti-cursors', `${node.id.replace(/[^\w.-]/g, '_')}.json`);
+    let cursor: MispCursor = {};
+    if (format === 'misp') {
+      try {
+        cursor = JSON.parse(fs.readFileSync(cursorFile, 'utf8')) as MispCursor;
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'ENOENT') node.warn(t('errors.cursor', { file: cursorFile, detail: (err as Error).message }));
+      }
+    }
+    const saveCursor = (): void => {
+      fs.mkdirSync(path.dirname(cursorFile), { recursive: true });
+      fs.writeFileSync(`${cursorFile}.tmp`, JSON.stringify(cursor));
+      fs.renameSync(`${cursorFile}.tmp`, cursorFile);
+    };
+    const source = config.feedName || node.name || raw;
+    /** While the server asks us to wait, a read is refused without asking it again. */
+    let waitUntil = 0;
+    let reading = false;
+
+    handleInput(node, status, async (msg, send) => {
+      if (Date.now() < waitUntil) throw new Error(t('errors.waiting', { until: new Date(waitUntil).toISOString() }));
+      if (reading) throw new Error(t('errors.busy'));
+      reading = true;
+      let indicators = 0;
+      let errors = 0;
+      let batch = 0;
+      try {
+        status.ok(t('status.reading'));
+        if (format === 'misp') {
+          let read: Awaited<ReturnType<typeof readMispFeed>>;
+          try {
+            read = await readMispFeed(location, cursor, { source, defaultTlp }, async (n, uuid) => {
+              indicators += n.indicators.length;
+              send({ ...msg, topic: source, batch: batch++, event: uuid, payload: n.indicators });
+              await new Promise((r) => setImmediate(r));
+            });
+          } finally {
+            // Saved even when a 429 stops the read half-way: the events sent are not sent again.
+            saveCursor();
+          }
+          const { events, errors: bad } = read;
+          status.ok(t('status.misp', { events, indicators, errors: bad.length }));
+          if (bad.length) throw new Error(t('errors.events', { count: bad.length, detail: bad.slice(0, 3).join('; ') }));
+          return;
+        }
+        const body = await openFeed(location);
+        const { objects } = await readFeed(body, format, { source, defaultTlp, batchSize }, async (n) => {
+          indicators += n.indicators.length;
+          errors += n.errors.length;
+          for (const e of n.errors.slice(0, 10)) node.warn(e);
+          if (n.indicators.length) send({ ...msg, topic: source, batch: batch++, payload: n.indicators });
+          // Node-RED delivers on the next turn: waiting one lets the matcher keep up, so batches do not pile up.
+          await new Promise((r) => setImmediate(r));
+        });
+        status.ok(t('status.done', { objects, indicators, errors }));
+      } catch (err) {
+        if (err instanceof RateLimitedError) waitUntil = err.until;
+        throw err;
+      } finally {
+        reading = false;
+      }
+    });
+  }
+  RED.nodes.registerType('impetus-cti-feed', CtiFeedNode);
+};

@@ -1,0 +1,143 @@
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { Alert } from '../../nodes/platform';
+import { PACKAGE_ROOT } from '../../nodes/platform/node-kit';
+import { alertNodes, collect, ctiNodes, helper, load, nextError, node, useRuntime, waitFor } from '../support/nodered';
+
+const catchNode = require('@node-red/nodes/core/common/25-catch.js');
+const injectNode = require('@node-red/nodes/core/common/20-inject.js');
+const debugNode = require('@node-red/nodes/core/common/21-debug.js');
+
+type Msg = { payload: Record<string, unknown>; [k: string]: unknown };
+type FlowNode = Record<string, unknown> & { id: string; type: string };
+
+const example = (): FlowNode[] => JSON.parse(fs.readFileSync(path.join(PACKAGE_ROOT, 'examples', 'impetus-cti-match.json'), 'utf8')) as FlowNode[];
+const shipped = (id: string): FlowNode => example().find((n) => n.id === id)!;
+const injected = (id: string): unknown => JSON.parse(String(shipped(id).payload));
+
+/** The example's match node wired to helpers: drafts, stored alerts, withdrawals and resolved alerts. */
+function flow(config: Record<string, unknown> = {}): FlowNode[] {
+  return [
+    { id: 'f', type: 'tab', label: 'cti' },
+    { ...shipped('ex-cti-match'), z: 'f', id: 'm', ...config, wires: [['drafts', 'alert'], ['withdrawals', 'act']] },
+    { id: 'drafts', z: 'f', type: 'helper' },
+    { id: 'alert', z: 'f', type: 'impetus-alert', wires: [['stored']] },
+    { id: 'stored', z: 'f', type: 'helper' },
+    { id: 'withdrawals', z: 'f', type: 'helper' },
+    { id: 'act', z: 'f', type: 'impetus-alert-action', action: 'msg', wires: [['resolved']] },
+    { id: 'resolved', z: 'f', type: 'helper' },
+    { id: 'catcher', z: 'f', type: 'catch', scope: ['m'], uncaught: false, wires: [['caught']] },
+    { id: 'caught', z: 'f', type: 'helper' },
+  ];
+}
+
+const statuses = (id: string): Array<{ fill?: string; text?: string }> => {
+  const seen: Array<{ fill?: string; text?: string }> = [];
+  node(id).on('call:status', ((call: { args: Array<{ fill?: string; text?: string }> }) => seen.push(call.args[0])) as never);
+  return seen;
+};
+
+describe('impetus-cti-match', function () {
+  const userDir = useRuntime();
+
+  it('raises the example bundle\'s look-alike of the city portal, and resolves it when the source revokes the indicator', async () => {
+    await load([...alertNodes, ...ctiNodes, catchNode], flow());
+    const stored = collect<Msg>('stored');
+    const withdrawals = collect<Msg>('withdrawals');
+    const resolved = collect<Msg>('resolved');
+    node('m').receive({ payload: injected('ex-cti-i1') });
+    await waitFor(() => stored.length === 1, 'the look-alike alert stored');
+    const alert = stored[0].payload as unknown as Alert;
+    const data = alert.data as { match: { how: string; ofDomain: string }; asset: { id: string; criticality: string }; tlp: string; intel: { confidence: number } };
+    assert.equal(alert.tool, 'cti');
+    assert.equal(data.match.how, 'lookalike');
+    assert.equal(data.match.ofDomain, 'city-portal.eu');
+    assert.deepEqual([data.asset.id, data.asset.criticality, data.tlp, data.intel.confidence], ['portal', 'critical', 'amber', 80]);
+
+    node('m').receive({ payload: injected('ex-cti-i2') });
+    await waitFor(() => resolved.length === 1, 'the alert resolved through impetus-alert-action');
+    assert.equal(withdrawals[0].action, 'resolve');
+    assert.equal(withdrawals[0].alertId, alert.id);
+    const after = resolved[0].payload as unknown as Alert;
+    assert.equal(after.state, 'resolved');
+    assert.match(String(after.resolved?.reason), /withdrawn by national CERT \(example\): c1ty-portal\.eu/);
+    assert.equal(stored.length, 1, 'the revoked indicator raised nothing new');
+
+    // Withdrawn again: nothing open is left, so nothing goes out.
+    node('m').receive({ payload: injected('ex-cti-i2') });
+    await new Promise((r) => setTimeout(r, 300));
+    assert.equal(withdrawals.length, 1);
+  });
+
+  it('reads MISP events, indicators in the one shape and plain lists, and keeps allow-listed values out', async () => {
+    await load([...alertNodes, ...ctiNodes, catchNode], flow({
+      allowList: JSON.stringify([{ value: 'cityportal.eu', reason: 'our own redirect domain, registered 2019' }]),
+    }));
+    const drafts = collect<Msg>('drafts');
+    const seen = statuses('m');
+    const misp = { Event: { uuid: '5c1c1e0a-0000-4000-8000-000000000001', info: 'Credential dump', Tag: [{ name: 'tlp:red' }], Attribute: [
+      { uuid: 'a1', type: 'email-src', value: 'j.doe@city-portal.eu', to_ids: true },
+      { uuid: 'a2', type: 'domain', value: 'cityportal.eu', to_ids: true },
+    ] } };
+    node('m').receive({ payload: [misp, { kind: 'ip', value: '198.51.100.7', source: 'ISAC', tlp: 'TLP:GREEN', confidence: 90 }] });
+    node('m').receive({ payload: '# blocklist\ncity-portal.eu.login-check.com\nexample.org\n' });
+    await waitFor(() => drafts.length === 3, 'three drafts');
+    const hows = drafts.map((d) => (d.payload.data as { match: { how: string } }).match.how).sort();
+    assert.deepEqual(hows, ['email-domain', 'ip', 'lookalike']);
+    const leak = drafts.find((d) => (d.payload.data as { match: { how: string } }).match.how === 'email-domain')!;
+    assert.equal((leak.payload.data as { tlp: string }).tlp, 'red');
+    assert.ok(!drafts.some((d) => JSON.stringify(d.payload).includes('"cityportal.eu"')), 'the allow-listed omission is not raised');
+    await waitFor(() => /1 allowed/.test(String(seen.at(-1)?.text)), 'the allowed match counted in the status');
+  });
+
+  it('reads the register from a file under the user directory', async () => {
+    const register = JSON.parse(String(shipped('ex-cti-match').register)) as Record<string, unknown>;
+    fs.writeFileSync(path.join(userDir(), 'assets.json'), JSON.stringify(register));
+    await load([...alertNodes, ...ctiNodes, catchNode], flow({ registerFrom: 'file', registerFile: 'assets.json', register: '' }));
+    const drafts = collect<Msg>('drafts');
+    node('m').receive({ payload: { kind: 'domain', value: 'www.city-portal.eu' } });
+    await waitFor(() => drafts.length === 1, 'the subdomain draft');
+  });
+
+  it('passes what it can read, and fails the message naming each item it cannot', async () => {
+    await load([...alertNodes, ...ctiNodes, catchNode], flow());
+    const drafts = collect<Msg>('drafts');
+    const caught = collect<Msg>('caught');
+    const seen = statuses('m');
+    node('m').receive({ payload: [{ kind: 'domain', value: 'city-portal.eu' }, 42, { kind: 'domain', value: 'x.eu', tlp: 'purple' },
+      { type: 'indicator', id: 'indicator--1', pattern: "[domain-name:value = 'a'", pattern_type: 'stix' }] });
+    await waitFor(() => caught.length === 1, 'the failure caught');
+    assert.equal(drafts.length, 1);
+    const message = String((caught[0].error as { message: string }).message);
+    assert.match(message, /3 items could not be read/);
+    assert.match(message, /\[1\]: not a STIX object/);
+    assert.match(message, /\[2\]: tlp 'purple'/);
+    assert.ok(seen.some((s) => s.fill === 'red'), 'a red status');
+  });
+
+  for (const [what, config, expected] of [
+    ['a register that is not JSON', { register: '{"organisation": ' }, /asset register is not JSON/],
+    ['a register that breaks the schema', { register: JSON.stringify({ organisation: 'X', domains: [{ id: 'd', name: 'not a domain', criticality: 'high' }] }) }, /asset register: \/domains\/0/],
+    ['a missing register file', { registerFrom: 'file', registerFile: 'nowhere.json' }, /cannot read .*nowhere\.json/],
+    ['an allow-list entry without its reason', { allowList: '[{"value": "a.eu"}]' }, /allow-list \[0\]: reason is required/],
+  ] as const) {
+    it(`refuses ${what} with a red status, and fails every message with the error`, async () => {
+      await load([...alertNodes, ...ctiNodes, catchNode], flow(config));
+      const error = nextError(node('m'));
+      node('m').receive({ payload: { kind: 'domain', value: 'city-portal.eu' } });
+      assert.match(await error, expected);
+    });
+  }
+
+  it('the example flow runs as shipped', async () => {
+    const flowWithProbe = example().map((n) => (n.id === 'ex-cti-alert' ? { ...n, wires: [['probe']] } : n));
+    await load([...alertNodes, ...ctiNodes, injectNode, debugNode], [...flowWithProbe, { id: 'probe', z: 'ex-cti-tab', type: 'helper' }]);
+    const stored = collect<Msg>('probe');
+    (helper.getNode('ex-cti-i1') as unknown as { receive: (m: object) => void }).receive({});
+    await waitFor(() => stored.length === 1, 'the example\'s look-alike alert');
+    (helper.getNode('ex-cti-i3') as unknown as { receive: (m: object) => void }).receive({});
+    await waitFor(() => stored.length === 3, 'the alerts of the shipped list: a combosquat and a DMZ address');
+    assert.deepEqual(stored.slice(1).map((m) => (m.payload.data as { match: { how: string } }).match.how).sort(), ['ip', 'lookalike']);
+  });
+});
