@@ -58,6 +58,20 @@ const VALUES: Record<string, string> = {
   actionRoles: 'supervisor',
   allowedChats: '-100, -200',
   consoleUrl: 'https://soc.example/impetus',
+  'impetus-social-mastodon-server.streamingUrl': `${NOWHERE}/streaming`,
+  'impetus-social-json.url': `${NOWHERE}/posts.json`,
+  'impetus-social-json.itemsPath': '$.hits[*]',
+  'impetus-social-json.idPath': '$.objectID',
+  'impetus-social-json.textPath': '$.title',
+  'impetus-social-json.authorPath': '$.author',
+  'impetus-social-json.tsPath': '$.created_at',
+  'impetus-social-json.urlPath': '$.url',
+  'impetus-social-json.langPath': '$.lang',
+  'impetus-social-json.latPath': '$.geo.lat',
+  'impetus-social-json.lonPath': '$.geo.lon',
+  'impetus-cti-match.register': JSON.stringify({ organisation: 'Dialog City', owners: [{ id: 'it', name: 'IT' }], domains: [{ id: 'portal', name: 'dialog-city.eu', owner: 'it', criticality: 'high' }] }),
+  'impetus-cti-match.allowList': JSON.stringify([{ value: 'dialog-city.eu.example', reason: 'a partner test portal' }]),
+  'impetus-cti-match.minLookalikeScore': '0.8',
 };
 
 const LEGACY_MAPPING = JSON.stringify([{ telegram: 777, user: SYSTEM_TEST_USER.username, role: 'supervisor' }]);
