@@ -7,6 +7,17 @@ import { PRIORITIES, PRIORITY_COLOUR, PRIORITY_LABEL } from './format.js';
 
 let sites = null;
 
+// Leaflet 1.9's canvas renderer draws on an animation frame. A redraw that reaches a renderer
+// whose map was removed meanwhile (a live update or a zoom landing as the operator leaves the
+// alert page; seen about one run in four in the browser tests, never traced to one caller) finds
+// no canvas and throws "Cannot read properties of undefined (reading 'clearRect')". There is
+// nothing left to draw then, so skip it.
+const canvasRedraw = L.Canvas.prototype._redraw;
+L.Canvas.prototype._redraw = function () {
+  if (this._ctx) canvasRedraw.call(this);
+  else this._redrawRequest = null;
+};
+
 /** Leaflet puts string labels in with innerHTML; data from alerts and flows goes in as text nodes. */
 export function text(value) {
   return h('span', String(value));
