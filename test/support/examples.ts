@@ -51,8 +51,17 @@ export async function deployExamples(runtime: NodeRedProcess, examples: Map<stri
   assert.ok(res.status === 200 || res.status === 204, `deploy answered ${res.status}: ${res.text}`);
   await runtime.waitForLog(/\[info\] Started flows/, 60_000);
   await sleep(settleMs);
-  assert.deepEqual(logProblems(runtime.log.slice(before)), [], 'no error logged in the first seconds after deploying every example');
+  assert.deepEqual(logProblems(runtime.log.slice(before)).filter((line) => !offline(line)), [], 'no error logged in the first seconds after deploying every example');
   return flows;
+}
+
+/**
+ * The Mastodon and JSON-source examples read public servers (mastodon.social, Hacker News), which a
+ * closed test machine cannot reach: the one line each source logs per distinct problem, a network
+ * failure, is the example working as designed there. Any other error from them still fails.
+ */
+function offline(line: string): boolean {
+  return /\[impetus-social-(mastodon|json):[^\]]*\] .*(fetch failed|ENOTFOUND|EAI_AGAIN|ECONNREFUSED|ETIMEDOUT|timed out)/.test(line);
 }
 
 /** Presses an inject node's button, as the editor does. */
@@ -97,6 +106,6 @@ export async function exerciseExamples(runtime: NodeRedProcess, flows: FlowNode[
   await sleep(2000);
   // The firearm example hands its P1 to Telegram, which needs the user's bot token (its description
   // says so): that notice fails, rightly, with an error naming what is missing. Nothing else may.
-  const problems = logProblems(runtime.log.slice(before)).filter((line) => !/\[impetus-telegram-notify:[^\]]*\] (Error: )?no bot token: paste the token BotFather gave you/.test(line));
+  const problems = logProblems(runtime.log.slice(before)).filter((line) => !offline(line)).filter((line) => !/\[impetus-telegram-notify:[^\]]*\] (Error: )?no bot token: paste the token BotFather gave you/.test(line));
   assert.deepEqual(problems, [], 'no error logged while the examples run');
 }
