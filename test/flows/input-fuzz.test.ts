@@ -12,13 +12,16 @@ import { allNodes, helper, load, node, useRuntime } from '../support/nodered';
 
 const completeNode = require('@node-red/nodes/core/common/24-complete.js');
 
-/** A type's editor definition, where Node-RED learns whether it is a config node and has an input. */
-function editorOf(type: string, file: string): string {
-  return fs.readFileSync(path.join(PACKAGE_ROOT, file.replace(/^dist\//, '').replace(/[^/]+\.js$/, `editor/${type}.js`)), 'utf8');
+/**
+ * What a type's editor definition tells Node-RED: a config node, a node with an input, or a
+ * source that only emits (Node-RED's default is no input). Read from the editor, so a new node
+ * type is fuzzed without a list here.
+ */
+function kindOf(type: string, file: string): 'config' | 'input' | 'source' {
+  const editor = fs.readFileSync(path.join(PACKAGE_ROOT, file.replace(/^dist\//, '').replace(/[^/]+\.js$/, `editor/${type}.js`)), 'utf8');
+  if (/category:\s*'config'/.test(editor)) return 'config';
+  return /inputs:\s*1\b/.test(editor) ? 'input' : 'source';
 }
-const isConfigNode = (type: string, file: string) => /category:\s*'config'/.test(editorOf(type, file));
-/** Config nodes and sources that only emit have no input (Node-RED's default is none). */
-const hasInput = (type: string, file: string) => !isConfigNode(type, file) && /inputs:\s*1\b/.test(editorOf(type, file));
 
 /** The node holds a message until its broker acknowledges it (none here): ending is not expected, surviving is. */
 const HOLDS = new Set(['impetus-kafka-out']);
@@ -137,9 +140,9 @@ describe('every node input survives hostile messages (issue 12)', function () {
 
   it('ends every hostile message with done(err) or done(), and the runtime stays up', async function () {
     const configs = exampleConfigs();
-    const nodes = Object.entries(registeredNodes());
-    const types = nodes.filter(([type, file]) => hasInput(type, file)).map(([type]) => type);
-    const configTypes = new Set(nodes.filter(([type, file]) => isConfigNode(type, file)).map(([type]) => type));
+    const kinds = Object.entries(registeredNodes()).map(([type, file]) => [type, kindOf(type, file)] as const);
+    const types = kinds.filter(([, kind]) => kind === 'input').map(([type]) => type);
+    const configTypes = new Set(kinds.filter(([, kind]) => kind === 'config').map(([type]) => type));
     const configTypeOf = new Map(exampleNodes().filter((n) => configTypes.has(String(n.type))).map((n) => [String(n.id), String(n.type)]));
     const flow: Array<Record<string, unknown>> = [{ id: 'f', type: 'tab', label: 'fuzz' }];
     // Config nodes from the examples, at unreachable addresses; camera and chat connections stay idle.
