@@ -276,7 +276,7 @@ export class SeasonalBaseline {
     const eOwn = Math.min(ownError * ownError, cap);
     for (const [bin, weight] of [[this.j0, 1 - this.w1], [this.j1, this.w1]] as const) {
       if (weight === 0) continue;
-      const a = decay(dt * weight, BLEND_HALF_LIFE * this.binMs);
+      const a = decay(this.activeTime(dt, weight), BLEND_HALF_LIFE * this.binMs);
       if (w.visits[bin] === 0) {
         // First visit: start from the pooled error, with the unseen bin assumed worse.
         w.errPooled[bin] = ePooled;
@@ -295,9 +295,21 @@ export class SeasonalBaseline {
    */
   private binRate(visits: number, w: number, dt: number, halfLifeCycles: number, prior: number): number {
     if (w === 0) return 0;
-    const byTime = decay(dt * w, halfLifeCycles * this.binMs);
+    const byTime = decay(this.activeTime(dt, w), halfLifeCycles * this.binMs);
     const byCount = w / (visits + w + prior);
     return byTime > byCount ? byTime : byCount;
+  }
+
+  /**
+   * The time of a bin's activity that a sample with weight w on it stands for: its gap times w,
+   * but never more than the bin's width. A bin is active one width per cycle, so with rows
+   * further apart than a bin (daily prices, hourly counts) a row stands for the bin's whole
+   * activity of that cycle, not for a day of it: without the cap a daily series' bin followed
+   * the last row at a rate of 0.7 and its spread was yesterday's residual.
+   */
+  private activeTime(dt: number, w: number): number {
+    const t = dt * w;
+    return t < this.binMs ? t : this.binMs;
   }
 
   /** The time a sample stands for: its gap to the previous one, kept within 1/4…4 typical gaps. */

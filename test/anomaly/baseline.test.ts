@@ -110,6 +110,23 @@ describe('seasonal baseline', () => {
     assert.ok(Number.isFinite(z) && z > 3, `z = ${z}`);
   });
 
+  it('keeps a steady spread on daily rows, not the last residual (rows further apart than a bin)', () => {
+    // One row a day at midnight: each row is its time-of-day bin's whole activity of that day.
+    // When a row stood for a day of the bin's activity, the bin followed the last row at a rate
+    // of 0.7 and its spread was yesterday's residual: from 0.1 to 3 noise sd from day to day.
+    const b = new SeasonalBaseline(OPTIONS, new LocalTime('UTC'));
+    const rng = new Rng(9);
+    const scales: number[] = [];
+    for (let i = 0; i < 400; i++) {
+      b.step(START + i * 24 * HOUR, 100 + rng.normal());
+      if (i >= 200) scales.push(b.expectedScale);
+    }
+    scales.sort((x, y) => x - y);
+    const lo = scales[Math.floor(0.02 * scales.length)];
+    const hi = scales[Math.floor(0.98 * scales.length)];
+    assert.ok(lo > 0.6 && hi < 1.6, `spread from ${lo.toFixed(2)} to ${hi.toFixed(2)} (noise sd 1)`);
+  });
+
   it('restores from JSON and predicts bit-identically', () => {
     const a = new SeasonalBaseline(OPTIONS, new LocalTime('Europe/Oslo'));
     const rng = new Rng(6);
