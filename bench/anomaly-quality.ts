@@ -32,6 +32,7 @@ import { generate } from './anomaly-data';
 import type { AnomalyKind, Dataset } from './anomaly-data';
 import { loadReal, rankNormalise, evaluate, summarise, tuneThreshold } from './anomaly-real';
 import type { RealSeries, Summary } from './anomaly-real';
+import { Bocpd } from './bocpd';
 import { EwmaZScore } from './ewma';
 import { nabScore } from './nab';
 import type { Window } from './nab';
@@ -170,6 +171,11 @@ function ewmaScores(s: RealSeries, halfLifeRows: number): Float64Array {
   return Float64Array.from(s.ts, (_, r) => e.score(s.values.subarray(r * s.p, (r + 1) * s.p)));
 }
 
+function bocpdScores(s: RealSeries): Float64Array {
+  const b = new Bocpd(s.p);
+  return Float64Array.from(s.ts, (_, r) => b.score(s.values.subarray(r * s.p, (r + 1) * s.p)));
+}
+
 interface RealDetector {
   name: string;
   scores: Float64Array[];
@@ -204,6 +210,7 @@ function realReport(lines: string[], showHeldout: boolean): void {
     detectors.push({ name: 'RCF score, tuned threshold', scores: all.map((s) => rankNormalise(s.peers.rcf)) });
   }
   if (all.every((s) => s.peers.hst)) detectors.push({ name: 'Half-Space Trees, tuned threshold', scores: all.map((s) => rankNormalise(s.peers.hst)) });
+  detectors.push({ name: 'Bayesian online changepoint (BOCPD), tuned threshold', scores: all.map(bocpdScores) });
   const sources = [...new Set(all.map((s) => s.source))];
   const rows = detectors.map((d) => {
     const threshold = d.threshold ?? tuneThreshold(tuning, part(tuning, d.scores));
