@@ -21,6 +21,7 @@ export function mountVoice(app, channel, changed) {
   let toggle = window.matchMedia('(pointer: coarse)').matches || app.session.view.layout === 'compact';
   let asked = false;
   const recordings = new Map();
+  const timers = [];
 
   const status = h('p.voice-status', { 'aria-live': 'polite' });
   const people = h('ul.voice-people', { 'aria-label': 'In the voice channel' });
@@ -44,15 +45,21 @@ export function mountVoice(app, channel, changed) {
   talk.addEventListener('pointerdown', (e) => {
     if (e.button !== 0 || talk.disabled) return;
     e.preventDefault();
-    if (toggle) {
-      if (voice.speaking || asked) release();
-      else press();
-      return;
-    }
-    talk.setPointerCapture(e.pointerId);
-    press();
+    if (toggle && (voice.speaking || asked)) release();
+    else press();
   });
-  for (const type of ['pointerup', 'pointercancel', 'lostpointercapture']) talk.addEventListener(type, () => { if (!toggle && (asked || voice.speaking)) release(); });
+  // Released anywhere on the page: a live redraw of the alert may move the button under the
+  // finger, and a button-only pointerup (or pointer capture, lost with it) would miss the release.
+  const onUp = () => {
+    if (!toggle && (asked || voice.speaking)) release();
+  };
+  // A page that is hidden (screen locked, another app in front) stops talking, toggle or not.
+  const onHidden = () => {
+    if (document.hidden && (asked || voice.speaking)) release();
+  };
+  window.addEventListener('pointerup', onUp);
+  window.addEventListener('pointercancel', onUp);
+  document.addEventListener('visibilitychange', onHidden);
   // A long press on a phone must not open a menu or select text.
   talk.addEventListener('contextmenu', (e) => e.preventDefault());
 
@@ -103,7 +110,7 @@ export function mountVoice(app, channel, changed) {
     const { speaker, ended } = e.detail;
     if (speaker && speaker.peer === voice.self) asked = false;
     if (ended && ended.peer === voice.self && ended.reason !== 'released') {
-      app.toast(ended.reason === 'preempted' ? `${speaker ? who(speaker.user) : 'A supervisor'} took the channel` : ended.reason === 'timeout' ? 'Your transmission reached its time limit' : 'Your transmission ended', 'error');
+      app.toast(ended.reason === 'preempted' ? `${who(ended.by)} took the channel` : ended.reason === 'timeout' ? 'Your transmission reached its time limit' : 'Your transmission ended', 'error');
     }
     draw();
   });
@@ -123,6 +130,9 @@ export function mountVoice(app, channel, changed) {
       h('span.extra', seconds(r.durationMs)), h('audio', { controls: true, preload: 'none', src }));
     recordings.set(r.id, { at: r.startedAt, el });
     changed();
+    // Deleted on the runtime at its retention time: gone from the page then too.
+    const left = Date.parse(r.expiresAt) - Date.now();
+    if (left < 2 ** 31) timers.push(setTimeout(() => { recordings.delete(r.id); el.remove(); changed(); }, Math.max(0, left)));
   }
 
   api.get(`voice/${encodeURIComponent(channel)}/recordings`).then((list) => list.items.forEach(add)).catch(() => undefined);
@@ -132,8 +142,12 @@ export function mountVoice(app, channel, changed) {
     section,
     timeline: () => [...recordings.values()],
     unmount() {
+      timers.forEach(clearTimeout);
       document.removeEventListener('keydown', onKey);
       document.removeEventListener('keyup', onKey);
+      window.removeEventListener('pointerup', onUp);
+      window.removeEventListener('pointercancel', onUp);
+      document.removeEventListener('visibilitychange', onHidden);
       voice.close();
     },
   };

@@ -70,8 +70,8 @@ export function mount(container, app, id) {
   const box = h('div.detail');
   // Made once and moved into each render, so the map is not rebuilt when a comment arrives.
   const mapBox = h('div.detail-map', { 'aria-label': 'Location' });
-  // Push-to-talk with everyone on this alert; its recorded transmissions join the history.
-  const voice = app.session.voice ? mountVoice(app, `alert:${id}`, () => alert && render()) : null;
+  /** Push-to-talk with everyone on this alert, once the alert is known to be visible; its recordings join the history. */
+  let voice = null;
   fill(container, h('p.back', h('a', { href: '.', onclick: (e) => { e.preventDefault(); app.navigate(''); } }, '← Back to the queue')), box);
 
   async function load() {
@@ -79,6 +79,7 @@ export function mount(container, app, id) {
       const [a, h2] = await Promise.all([api.get(`alerts/${encodeURIComponent(id)}`), api.get(`alerts/${encodeURIComponent(id)}/history?limit=1000`)]);
       alert = a;
       history = h2.entries;
+      if (!voice && app.session.voice && !left) voice = mountVoice(app, `alert:${id}`, () => render());
       app.alerts.put(summaryOf(a));
       render();
     } catch (err) {

@@ -23,6 +23,9 @@ export interface RecordingMeta {
   bytes: number;
 }
 
+/** A recording as the routes list it: with the time it will be deleted, from today's retention. */
+export type ListedRecording = RecordingMeta & { expiresAt: string };
+
 export interface RecordingsOptions {
   dir: string;
   retentionMs: number;
@@ -64,7 +67,11 @@ export class VoiceRecordings {
     return Date.parse(meta.startedAt) + this.options.retentionMs <= this.clock();
   }
 
-  async save(meta: Omit<RecordingMeta, 'bytes'>, data: Buffer): Promise<RecordingMeta> {
+  private listed(meta: RecordingMeta): ListedRecording {
+    return { ...meta, expiresAt: new Date(Date.parse(meta.startedAt) + this.options.retentionMs).toISOString() };
+  }
+
+  async save(meta: Omit<RecordingMeta, 'bytes'>, data: Buffer): Promise<ListedRecording> {
     if (!ID.test(meta.id)) throw new Error(`bad recording id ${meta.id}`);
     const full: RecordingMeta = { ...meta, bytes: data.length };
     const folder = this.folder(meta.channel);
@@ -80,11 +87,11 @@ export class VoiceRecordings {
     } finally {
       await fs.promises.rm(tmp, { force: true });
     }
-    return full;
+    return this.listed(full);
   }
 
   /** The channel's recordings within retention, oldest first. */
-  async list(channel: string): Promise<RecordingMeta[]> {
+  async list(channel: string): Promise<ListedRecording[]> {
     const folder = this.folder(channel);
     let names: string[];
     try {
@@ -92,11 +99,11 @@ export class VoiceRecordings {
     } catch {
       return [];
     }
-    const items: RecordingMeta[] = [];
+    const items: ListedRecording[] = [];
     for (const name of names) {
       if (!name.endsWith('.rec')) continue;
       const meta = await this.header(path.join(folder, name)).catch(() => undefined);
-      if (meta && meta.channel === channel && !this.expired(meta)) items.push(meta);
+      if (meta && meta.channel === channel && !this.expired(meta)) items.push(this.listed(meta));
     }
     return items.sort((a, b) => a.startedAt.localeCompare(b.startedAt));
   }

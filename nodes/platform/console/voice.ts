@@ -18,7 +18,7 @@ import type { LiveSocket } from './hub';
 import type { Session, SessionUser } from './sessions';
 import type { View } from './views';
 import { parseChannel } from './voice-channels';
-import type { RecordingMeta } from './voice-recordings';
+import type { ListedRecording } from './voice-recordings';
 import { VoiceRecordings } from './voice-recordings';
 import type { IceServer, ResolvedVoiceSettings } from './voice-settings';
 
@@ -138,7 +138,7 @@ export class VoiceHub {
   }
 
   /** A transmission's recording is stored: everyone in the channel can play it now. */
-  recorded(recording: RecordingMeta): void {
+  recorded(recording: ListedRecording): void {
     const channel = this.channels.get(recording.channel);
     if (channel) this.broadcast(channel, { op: 'recorded', channel: recording.channel, recording });
   }
@@ -234,7 +234,7 @@ export class VoiceHub {
     const floor = channel.floor;
     if (floor?.participant === p) return this.send(member, { op: 'floor', channel: key, speaker: this.speaker(floor) });
     if (floor && !(p.priority && !floor.participant.priority)) return this.send(member, { op: 'denied', channel: key, reason: 'someone else is speaking', speaker: this.speaker(floor) });
-    if (floor) this.endFloor(key, 'preempted');
+    if (floor) this.endFloor(key, 'preempted', p.user);
     this.grant(key, channel, p);
   }
 
@@ -249,7 +249,8 @@ export class VoiceHub {
     this.broadcast(channel, { op: 'floor', channel: key, speaker: this.speaker(channel.floor) });
   }
 
-  private endFloor(key: string, reason: NonNullable<Transmission['endReason']>): void {
+  /** `by`: who took the floor, when preempted. */
+  private endFloor(key: string, reason: NonNullable<Transmission['endReason']>, by?: SessionUser): void {
     const channel = this.channels.get(key);
     const floor = channel?.floor;
     if (!channel || !floor) return;
@@ -258,7 +259,7 @@ export class VoiceHub {
     const t = floor.transmission;
     t.endedAt = this.clock();
     t.endReason = reason;
-    this.broadcast(channel, { op: 'floor', channel: key, speaker: null, ended: { transmission: t.id, peer: t.peer, user: publicUser(t.speaker), durationMs: t.endedAt - t.startedAt, reason } });
+    this.broadcast(channel, { op: 'floor', channel: key, speaker: null, ended: { transmission: t.id, peer: t.peer, user: publicUser(t.speaker), durationMs: t.endedAt - t.startedAt, reason, ...(by ? { by: publicUser(by) } : {}) } });
   }
 
   private speaker(floor: NonNullable<Channel['floor']>) {

@@ -25,7 +25,7 @@ interface VoiceMsg {
   data?: Record<string, unknown>;
   peers?: Array<{ peer: string; user: { username: string; role: string } }>;
   speaker?: { peer: string; user: { username: string }; transmission: string; priority: boolean } | null;
-  ended?: { transmission: string; peer: string; durationMs: number; reason: string };
+  ended?: { transmission: string; peer: string; durationMs: number; reason: string; by?: { username: string } };
   config?: { iceServers: Array<{ urls: string; username?: string; credential?: string }>; mayTalk: boolean; priority: boolean; maxTalkMs: number; recording: boolean };
   recording?: { id: string };
 }
@@ -183,6 +183,7 @@ describe('console voice: signalling and floor', function () {
     sven.send({ op: 'talk', channel });
     const cut = await olga.next('floor', (m) => m.speaker === null);
     assert.equal(cut.ended!.reason, 'preempted');
+    assert.equal(cut.ended!.by!.username, 'sven');
     const taken = await olga.next('floor', (m) => m.speaker?.user.username === 'sven');
     assert.equal(taken.speaker!.priority, true);
     olga.send({ op: 'talk', channel });
