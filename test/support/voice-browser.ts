@@ -13,11 +13,11 @@ import { freePort, NodeRedProcess, request, runtimeSettings, settingsModule, tem
 export const CHROMIUM = process.env.IMPETUS_CHROMIUM ?? '/usr/bin/chromium';
 export const VOICE_PASSWORD = 'voice-test-password';
 
-/** Headless Chromium with a fake microphone playing `wav` and a fake permission prompt that allows it. */
-export function voiceChromiumArgs(wav: string): string[] {
+/** Headless Chromium with a fake microphone (playing `wav`, else Chromium's beeps) and a permission prompt that allows it. */
+export function voiceChromiumArgs(wav?: string): string[] {
   return [
     '--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync',
-    '--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream', `--use-file-for-fake-audio-capture=${wav}`,
+    '--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream', ...(wav ? [`--use-file-for-fake-audio-capture=${wav}`] : []),
     // Remote audio plays without a click (a real user's "Join voice" click is that gesture).
     '--autoplay-policy=no-user-gesture-required',
     // Pages in the background (every participant but one) keep their timers at full rate.
