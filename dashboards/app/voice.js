@@ -199,7 +199,11 @@ export class VoiceChannel extends EventTarget {
   finishRecording(transmission) {
     const recorder = this.recorder;
     this.recorder = null;
-    if (!recorder || recorder.transmission !== transmission) return;
+    if (!recorder) return;
+    if (recorder.transmission !== transmission) {
+      recorder.stop();
+      return;
+    }
     recorder.onstop = async () => {
       const blob = new Blob(recorder.chunks, { type: recorder.mimeType });
       if (!blob.size) return;

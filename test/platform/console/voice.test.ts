@@ -12,7 +12,7 @@ import { platformFor } from '../../../nodes/platform';
 import type { Role } from '../../../nodes/platform';
 import { resolveVoiceSettings } from '../../../nodes/platform/console/voice-settings';
 import { alertNodes, api, currentRed, load, useRuntime, waitFor } from '../../support/nodered';
-import { LiveTestClient, consoleSettings, runtime, toolData } from '../../support/console';
+import { LiveTestClient, ROLES, consoleSettings, expectedVisible, packagedViews, raiseFixture, runtime, toolData } from '../../support/console';
 
 interface VoiceMsg {
   type: string;
@@ -80,16 +80,10 @@ async function raiseFirearm(): Promise<string> {
   return (await platformFor(currentRed()).alerts.raise(draft as never)).alert.id;
 }
 
-describe('console voice: signalling and floor', function () {
-  useRuntime(() => consoleSettings());
+/** Each test: the flow loaded, a firearm alert raised (its channel), and the clients it opened closed after it. */
+function withChannel(): { open: (role: Role, username?: string, sessionId?: string) => Promise<VoiceClient>; channel: () => string } {
   let channel = '';
   const clients: VoiceClient[] = [];
-  const open = async (role: Role, username?: string, sessionId?: string) => {
-    const c = await VoiceClient.open(role, username, sessionId);
-    clients.push(c);
-    return c;
-  };
-
   beforeEach(async () => {
     await load(alertNodes, flow);
     await runtime().ready;
@@ -97,6 +91,23 @@ describe('console voice: signalling and floor', function () {
   });
   afterEach(() => {
     for (const c of clients.splice(0)) c.close();
+  });
+  return {
+    channel: () => channel,
+    async open(role, username, sessionId) {
+      const c = await VoiceClient.open(role, username, sessionId);
+      clients.push(c);
+      return c;
+    },
+  };
+}
+
+describe('console voice: signalling and floor', function () {
+  useRuntime(() => consoleSettings());
+  const { open, channel: current } = withChannel();
+  let channel = '';
+  beforeEach(() => {
+    channel = current();
   });
 
   it('lets those who see the alert join, tells the others who came, and gives closed-network defaults', async () => {
@@ -127,6 +138,21 @@ describe('console voice: signalling and floor', function () {
     // Nor may it reach the channel's recordings.
     await api('cyber').get(`/impetus/api/voice/${encodeURIComponent(channel)}/recordings`).expect(404);
     await api('operator').get(`/impetus/api/voice/${encodeURIComponent(channel)}/recordings`).expect(200, { recording: false, items: [] });
+  });
+
+  it('every role against every alert: joins and recordings exactly where the console shows the alert', async () => {
+    const views = packagedViews();
+    const alerts = await raiseFixture();
+    for (const role of ROLES) {
+      const client = await open(role, `all-${role}`);
+      for (const alert of alerts) {
+        const expected = expectedVisible(views.get(role)!, alert);
+        const key = `alert:${alert.id}`;
+        assert.equal((await client.join(key)).op, expected ? 'joined' : 'refused', `${role} joining ${alert.tool} ${alert.priority} ${alert.status}`);
+        await api(role).get(`/impetus/api/voice/${encodeURIComponent(key)}/recordings`).expect(expected ? 200 : 404);
+      }
+      client.close();
+    }
   });
 
   it('relays offers, answers and candidates between participants of one channel only', async () => {
@@ -226,21 +252,14 @@ describe('console voice: TURN credentials and recordings', function () {
       maxTalkSeconds: 1,
     },
   }));
+  const { open, channel: current } = withChannel();
   let channel = '';
-  const clients: VoiceClient[] = [];
-
-  beforeEach(async () => {
-    await load(alertNodes, flow);
-    await runtime().ready;
-    channel = `alert:${await raiseFirearm()}`;
-  });
-  afterEach(() => {
-    for (const c of clients.splice(0)) c.close();
+  beforeEach(() => {
+    channel = current();
   });
 
   it('ends a transmission after maxTalkSeconds', async () => {
-    const olga = await VoiceClient.open('operator', 'olga');
-    clients.push(olga);
+    const olga = await open('operator', 'olga');
     assert.equal((await olga.join(channel)).config!.maxTalkMs, 1000);
     olga.send({ op: 'talk', channel });
     const ended = await olga.next('floor', (m) => m.speaker === null);
@@ -248,8 +267,7 @@ describe('console voice: TURN credentials and recordings', function () {
   });
 
   it('hands each user short-lived TURN credentials (TURN REST API), never the secret', async () => {
-    const olga = await VoiceClient.open('operator', 'olga');
-    clients.push(olga);
+    const olga = await open('operator', 'olga');
     const { config } = await olga.join(channel);
     const [turn, stun] = config!.iceServers;
     const [expiry, user] = turn.username!.split(':');
@@ -262,8 +280,7 @@ describe('console voice: TURN credentials and recordings', function () {
   });
 
   it('stores the speaker\'s recording of a transmission, lists and plays it, and deletes it after retention', async () => {
-    const [olga, fatima] = [await VoiceClient.open('operator', 'olga'), await VoiceClient.open('field', 'fatima')];
-    clients.push(olga, fatima);
+    const [olga, fatima] = [await open('operator', 'olga'), await open('field', 'fatima')];
     assert.equal((await olga.join(channel)).config!.recording, true);
     await fatima.join(channel);
     olga.send({ op: 'talk', channel });
