@@ -29,7 +29,7 @@ export function mountVoice(app, channel, changed) {
   const joinButton = h('button.secondary.voice-join', { type: 'button', onclick: () => (voice.state === 'left' || voice.state === 'refused' ? voice.join() : voice.leave()) });
   const mode = h('input', { type: 'checkbox', checked: toggle, onchange: () => { toggle = mode.checked; if (voice.speaking || asked) release(); draw(); } });
   const note = h('p.voice-note.muted');
-  const section = h('div.voice', { dataset: { channel } }, h('h3', 'Voice'), status, talk, h('div.voice-controls', joinButton, h('label.voice-mode', mode, ' Tap to talk')), people, note);
+  const section = h('div.voice', { dataset: { channel } }, status, talk, h('div.voice-controls', joinButton, h('label.voice-mode', mode, ' Tap to talk')), people, note);
 
   function press() {
     asked = true;

@@ -184,10 +184,13 @@ export function mount(container, app, id) {
       // The actions come first in the page's order, so that on a phone (one column) Acknowledge is
       // at the top; on a wide screen they head the side column.
       h('div.detail-grid',
-        h('section.actions', h('h2', 'Actions'), actions(), voice ? voice.section : null,
-          h('p.downloads', 'CAP 1.2: ',
-            h('a', { href: `api/alerts/${encodeURIComponent(a.id)}/cap.xml`, download: '' }, 'XML'), ' · ',
-            h('a', { href: `api/alerts/${encodeURIComponent(a.id)}/cap.json`, download: '' }, 'JSON'))),
+        h('div.detail-top',
+          h('section.actions', h('h2', 'Actions'), actions(),
+            h('p.downloads', 'CAP 1.2: ',
+              h('a', { href: `api/alerts/${encodeURIComponent(a.id)}/cap.xml`, download: '' }, 'XML'), ' · ',
+              h('a', { href: `api/alerts/${encodeURIComponent(a.id)}/cap.json`, download: '' }, 'JSON'))),
+          // Talking is not an action on the alert: read-only roles listen here too.
+          voice ? h('section.voice-section', h('h2', 'Voice'), voice.section) : null),
         h('div.detail-main',
           a.instruction ? h('section.instruction', h('h2', 'What to do'), h('p', a.instruction)) : null,
           a.description ? h('section', h('h2', 'Description'), h('p', a.description)) : null,
