@@ -4,6 +4,7 @@
 import { api } from './api.js';
 import { fill, h } from './dom.js';
 import { clock } from './format.js';
+import { unlockSound, voiceCue } from './sound.js';
 import { VoiceChannel } from './voice.js';
 
 const seconds = (ms) => `${(ms / 1000).toFixed(1)} s`;
@@ -26,7 +27,8 @@ export function mountVoice(app, channel, changed) {
   const status = h('p.voice-status', { 'aria-live': 'polite' });
   const people = h('ul.voice-people', { 'aria-label': 'In the voice channel' });
   const talk = h('button.voice-talk', { type: 'button', disabled: true });
-  const joinButton = h('button.secondary.voice-join', { type: 'button', onclick: () => (voice.state === 'left' || voice.state === 'refused' ? voice.join() : voice.leave()) });
+  // The join click is the gesture that lets the cues play.
+  const joinButton = h('button.secondary.voice-join', { type: 'button', onclick: () => { unlockSound(); if (voice.state === 'left' || voice.state === 'refused') voice.join(); else voice.leave(); } });
   const mode = h('input', { type: 'checkbox', checked: toggle, onchange: () => { toggle = mode.checked; if (voice.speaking || asked) release(); draw(); } });
   const note = h('p.voice-note.muted');
   const section = h('div.voice', { dataset: { channel } }, status, talk, h('div.voice-controls', joinButton, h('label.voice-mode', mode, ' Tap to talk')), people, note);
@@ -108,7 +110,10 @@ export function mountVoice(app, channel, changed) {
   voice.addEventListener('peers', draw);
   voice.addEventListener('floor', (e) => {
     const { speaker, ended } = e.detail;
-    if (speaker && speaker.peer === voice.self) asked = false;
+    if (speaker && speaker.peer === voice.self) {
+      asked = false;
+      voiceCue('permit');
+    } else if (!speaker && ended && ended.peer !== voice.self) voiceCue('clear');
     if (ended && ended.peer === voice.self && ended.reason !== 'released') {
       app.toast(ended.reason === 'preempted' ? `${who(ended.by)} took the channel` : ended.reason === 'timeout' ? 'Your transmission reached its time limit' : 'Your transmission ended', 'error');
     }
@@ -116,6 +121,7 @@ export function mountVoice(app, channel, changed) {
   });
   voice.addEventListener('denied', (e) => {
     asked = false;
+    voiceCue('busy');
     app.toast(e.detail.speaker ? `${who(e.detail.speaker.user)} is speaking: wait for the channel` : e.detail.reason, 'error');
     draw();
   });

@@ -10,7 +10,8 @@
  *  - the phone drops off the network and comes back: it rejoins and hears again;
  *  - each transmission is recorded by the speaker's browser, appears in the alert's history
  *    with speaker and duration, plays, and is gone after the retention time.
- * Every wait is a readiness bound, never an assertion on speed.
+ * Every wait is a readiness bound, never an assertion on speed. `npm run screenshots` keeps its
+ * picture of the phone in docs/screenshots/.
  */
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
@@ -42,6 +43,7 @@ describe('push-to-talk voice in the browser (Chromium)', function () {
   let rt: VoiceRuntime | undefined;
   let browser: Browser | undefined;
   let alertId = '';
+  let screenshots = '';
   const contexts: BrowserContext[] = [];
   const pageErrors: string[] = [];
   const pages: Record<string, Page> = {};
@@ -56,6 +58,8 @@ describe('push-to-talk voice in the browser (Chromium)', function () {
     const wav = path.join(rt.dir, 'speech.wav');
     writeSpeechWav(wav);
     browser = await chromium.launch({ executablePath: CHROMIUM, args: voiceChromiumArgs(wav) });
+    screenshots = process.env.IMPETUS_SCREENSHOTS ? path.resolve(process.env.IMPETUS_SCREENSHOTS) : path.join(rt.dir, 'screenshots');
+    fs.mkdirSync(screenshots, { recursive: true });
     alertId = await rt.raise({
       tool: 'firearm', event: 'Firearm detected', headline: 'Person with a rifle at the station entrance', severity: 'critical', urgency: 'Immediate', certainty: 'Observed',
       zone: 'station', source: { ref: 'cam-12' }, data: { camera: 'cam-12', frame: { width: 1920, height: 1080 }, detections: [{ className: 'rifle', score: 0.94, box: [812, 300, 990, 720] }] },
@@ -148,6 +152,9 @@ describe('push-to-talk voice in the browser (Chromium)', function () {
     await fatima.locator('.voice-status', { hasText: 'Olga Berg (operator) is speaking' }).waitFor();
     await fatima.locator('.voice-people li.speaking', { hasText: 'Olga Berg' }).waitFor();
     const level = await hears(fatima, 'olga');
+    // For the docs (`npm run screenshots`): the phone while the operator speaks.
+    await fatima.evaluate(() => window.scrollTo(0, 0));
+    await fatima.screenshot({ path: path.join(screenshots, 'voice-phone.png') });
     await olga.waitForTimeout(1500);
     await olga.mouse.up();
     await fatima.locator('.voice-status', { hasText: 'Channel clear' }).waitFor();
