@@ -43,6 +43,8 @@ export default tseslint.config(
         'window', 'document', 'location', 'history', 'fetch', 'WebSocket', 'EventTarget', 'Event', 'CustomEvent', 'Node', 'URL',
         'URLSearchParams', 'requestAnimationFrame', 'cancelAnimationFrame', 'setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'AudioContext',
         'console', 'L', 'Chart',
+        // Push-to-talk voice (voice.js).
+        'navigator', 'crypto', 'Blob', 'MediaRecorder', 'MediaStream', 'RTCPeerConnection',
       ].map((name) => [name, 'readonly'])),
     },
   },

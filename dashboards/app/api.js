@@ -22,11 +22,12 @@ export function setCsrf(token) {
 
 async function call(method, path, body) {
   const headers = { Accept: 'application/json' };
-  if (body !== undefined) headers['Content-Type'] = 'application/json';
+  const binary = body instanceof Blob;
+  if (body !== undefined) headers['Content-Type'] = binary ? body.type : 'application/json';
   if (method !== 'GET') headers['X-CSRF-Token'] = csrf;
   let res;
   try {
-    res = await fetch(`api/${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body), credentials: 'same-origin' });
+    res = await fetch(`api/${path}`, { method, headers, body: body === undefined || binary ? body : JSON.stringify(body), credentials: 'same-origin' });
   } catch {
     throw new ApiError(0, 'the console server cannot be reached');
   }
@@ -42,6 +43,8 @@ async function call(method, path, body) {
 export const api = {
   get: (path) => call('GET', path),
   post: (path, body) => call('POST', path, body ?? {}),
+  /** A binary body (a voice recording) with its own type; same session, CSRF token and errors as JSON. */
+  upload: (path, blob) => call('POST', path, blob),
 };
 
 export function query(params) {

@@ -74,9 +74,19 @@ export class Live extends EventTarget {
       case 'ping':
         if (msg.epoch === this.epoch) this.seq = Math.max(this.seq, msg.seq);
         break;
+      case 'voice':
+        this.dispatchEvent(new CustomEvent('voice', { detail: msg }));
+        break;
       default:
         break;
     }
+  }
+
+  /** Sends a message on the live socket (voice signalling); false when it is not connected. */
+  send(message) {
+    if (!this.ws || this.ws.readyState !== WebSocket.OPEN) return false;
+    this.ws.send(JSON.stringify(message));
+    return true;
   }
 
   stop() {

@@ -27,18 +27,37 @@ export function unlockSound() {
   }
 }
 
-export function alarm() {
+/** Plays [frequency, start, length] tones (seconds from now), each fading out. */
+function tones(list, type, level) {
   if (!ctx || ctx.state !== 'running') return;
   const start = ctx.currentTime;
-  for (let i = 0; i < 3; i += 1) {
+  for (const [frequency, at, length] of list) {
     const osc = ctx.createOscillator();
     const gain = ctx.createGain();
-    osc.type = 'square';
-    osc.frequency.value = i % 2 ? 660 : 880;
-    gain.gain.setValueAtTime(0.08, start + i * 0.22);
-    gain.gain.exponentialRampToValueAtTime(0.0001, start + i * 0.22 + 0.2);
+    osc.type = type;
+    osc.frequency.value = frequency;
+    gain.gain.setValueAtTime(level, start + at);
+    gain.gain.exponentialRampToValueAtTime(0.0001, start + at + length);
     osc.connect(gain).connect(ctx.destination);
-    osc.start(start + i * 0.22);
-    osc.stop(start + i * 0.22 + 0.21);
+    osc.start(start + at);
+    osc.stop(start + at + length + 0.01);
   }
+}
+
+export function alarm() {
+  tones([[880, 0, 0.2], [660, 0.22, 0.2], [880, 0.44, 0.2]], 'square', 0.08);
+}
+
+/**
+ * The cues radio users expect from push-to-talk: `permit` (the channel is yours, speak now),
+ * `busy` (someone else is speaking) and `clear` (a transmission ended: over).
+ */
+const VOICE_CUES = {
+  permit: [[1200, 0, 0.06], [1600, 0.08, 0.06]],
+  busy: [[330, 0, 0.12], [330, 0.18, 0.12]],
+  clear: [[900, 0, 0.05]],
+};
+
+export function voiceCue(kind) {
+  tones(VOICE_CUES[kind], 'sine', 0.12);
 }

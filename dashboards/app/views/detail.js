@@ -4,6 +4,7 @@ import { api } from '../api.js';
 import { clear, fill, h, perFrame } from '../dom.js';
 import { ACTION_LABEL, ago, clock, PRIORITY_LABEL, STATE_LABEL, toolName } from '../format.js';
 import { alertLayer, createMap } from '../map-util.js';
+import { mountVoice } from '../voice-panel.js';
 import { summaryOf } from './main.js';
 
 const HISTORY_LABEL = {
@@ -69,6 +70,8 @@ export function mount(container, app, id) {
   const box = h('div.detail');
   // Made once and moved into each render, so the map is not rebuilt when a comment arrives.
   const mapBox = h('div.detail-map', { 'aria-label': 'Location' });
+  /** Push-to-talk with everyone on this alert, once the alert is known to be visible; its recordings join the history. */
+  let voice = null;
   fill(container, h('p.back', h('a', { href: '.', onclick: (e) => { e.preventDefault(); app.navigate(''); } }, '← Back to the queue')), box);
 
   async function load() {
@@ -76,6 +79,7 @@ export function mount(container, app, id) {
       const [a, h2] = await Promise.all([api.get(`alerts/${encodeURIComponent(id)}`), api.get(`alerts/${encodeURIComponent(id)}/history?limit=1000`)]);
       alert = a;
       history = h2.entries;
+      if (!voice && app.session.voice && !left) voice = mountVoice(app, `alert:${id}`, () => render());
       app.alerts.put(summaryOf(a));
       render();
     } catch (err) {
@@ -141,6 +145,13 @@ export function mount(container, app, id) {
     ];
   }
 
+  /** The alert's history with the voice transmissions recorded on it, in time order. */
+  function timeline() {
+    const entries = history.map((e) => ({ at: e.at, el: historyEntry(e) }));
+    if (voice) entries.push(...voice.timeline());
+    return entries.sort((x, y) => Date.parse(x.at) - Date.parse(y.at)).map((e) => e.el);
+  }
+
   /** What someone is typing survives a live update of the page. */
   function render() {
     if (left) return;
@@ -173,16 +184,19 @@ export function mount(container, app, id) {
       // The actions come first in the page's order, so that on a phone (one column) Acknowledge is
       // at the top; on a wide screen they head the side column.
       h('div.detail-grid',
-        h('section.actions', h('h2', 'Actions'), actions(),
-          h('p.downloads', 'CAP 1.2: ',
-            h('a', { href: `api/alerts/${encodeURIComponent(a.id)}/cap.xml`, download: '' }, 'XML'), ' · ',
-            h('a', { href: `api/alerts/${encodeURIComponent(a.id)}/cap.json`, download: '' }, 'JSON'))),
+        h('div.detail-top',
+          h('section.actions', h('h2', 'Actions'), actions(),
+            h('p.downloads', 'CAP 1.2: ',
+              h('a', { href: `api/alerts/${encodeURIComponent(a.id)}/cap.xml`, download: '' }, 'XML'), ' · ',
+              h('a', { href: `api/alerts/${encodeURIComponent(a.id)}/cap.json`, download: '' }, 'JSON'))),
+          // Talking is not an action on the alert: read-only roles listen here too.
+          voice ? h('section.voice-section', h('h2', 'Voice'), voice.section) : null),
         h('div.detail-main',
           a.instruction ? h('section.instruction', h('h2', 'What to do'), h('p', a.instruction)) : null,
           a.description ? h('section', h('h2', 'Description'), h('p', a.description)) : null,
           h('section', h('h2', 'Tool data'), dataTable(a.data), images()),
           h('section', h('h2', 'Comments'), comments()),
-          h('section', h('h2', 'History'), h('ol.history', history.map(historyEntry)))),
+          h('section', h('h2', 'History'), h('ol.history', timeline()))),
         h('aside.detail-side',
           h('section', h('h2', 'Location'), a.location ? mapBox : h('p.muted', 'No location given.')),
           h('section.facts', h('h2', 'Classification'), h('table.kv', h('tbody',
@@ -238,5 +252,6 @@ export function mount(container, app, id) {
     app.alerts.removeEventListener('event', onEvent);
     app.alerts.removeEventListener('resync', reload);
     if (map) map.remove();
+    if (voice) voice.unmount();
   };
 }

@@ -9,6 +9,7 @@ export const SHORTCUTS = [
   ['x', 'Select or unselect the alert (queue)'],
   ['Shift + A', 'Acknowledge the selected alerts (queue)'],
   ['Escape', 'Back to the queue (alert page); close this help'],
+  ['Space', 'Hold to talk, once you joined an alert\'s voice channel (tap, in tap-to-talk mode)'],
   ['?', 'Show or hide this help'],
 ];
 

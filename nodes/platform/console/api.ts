@@ -8,6 +8,7 @@ import type { ConsoleRuntime } from './runtime';
 import { summarize } from './summary';
 import { PAGE_NAME } from './panels';
 import { TOOLS } from './tools';
+import { createVoiceRouter } from './voice-api';
 import { ActionRefusedError, canAct, canSee, hasPage, restrictQuery, seesEveryTool, seesTool } from './views';
 import type { View } from './views';
 import type { Role } from './settings';
@@ -162,6 +163,7 @@ export function createApiRouter(current: () => Platform | undefined, options: Ap
       map: { tileUrl: map.tileUrl, attribution: map.attribution, maxZoom: map.maxZoom, center: map.center, zoom: map.zoom },
       timeZone: runtime.platform.settings.console.timeZone,
       live: { path: `${options.basePath()}/ws`, epoch: runtime.hub.epoch },
+      voice: runtime.voice.settings.enabled,
     });
   });
 
@@ -316,6 +318,8 @@ export function createApiRouter(current: () => Platform | undefined, options: Ap
     panelAction(locals(res).runtime, locals(res).view, req);
     res.status(204).end();
   });
+
+  router.use('/voice', createVoiceRouter());
 
   router.use((_req, _res, next) => next(new HttpError(404, 'no such API route')));
 

@@ -10,8 +10,11 @@ import type WebSocket from 'ws';
 import { sameOrigin, sessionFrom } from './auth';
 import type { ConsoleRuntime } from './runtime';
 
-/** Clients send nothing but pongs; a large frame from one is refused by ws itself. */
-const MAX_CLIENT_FRAME = 4096;
+/**
+ * Clients send sync requests and voice signalling (an audio-only SDP offer is 2-6 KiB); a larger
+ * frame is refused by ws itself.
+ */
+const MAX_CLIENT_FRAME = 32 * 1024;
 const HEARTBEAT_MS = 30_000;
 
 function refuse(socket: Duplex, status: number, reason: string, message: string): void {
@@ -56,10 +59,11 @@ export function attachLiveSocket(server: Server, wsPath: () => string, runtime: 
       }, HEARTBEAT_MS);
       heartbeat.unref();
       ws.on('message', (data) => {
-        // The only message a client sends: "am I caught up?". Anything else is ignored.
+        // What a client sends: "am I caught up?" and voice signalling. Anything else is ignored.
         try {
           const msg = JSON.parse(String(data)) as { type?: unknown; id?: unknown };
           if (msg.type === 'sync' && typeof msg.id === 'string' && msg.id.length <= 64) live.hub.requestSync(client, msg.id);
+          else if (msg.type === 'voice') live.voice.receive(client, msg as Record<string, unknown>);
         } catch {
           // not JSON: ignored
         }
@@ -68,6 +72,7 @@ export function attachLiveSocket(server: Server, wsPath: () => string, runtime: 
       ws.on('close', () => {
         clearInterval(heartbeat);
         live.hub.disconnect(client);
+        live.voice.disconnect(client);
       });
     });
   });

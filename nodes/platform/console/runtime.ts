@@ -15,6 +15,8 @@ import { SessionStore } from './sessions';
 import type { Role } from './settings';
 import type { View, Visible } from './views';
 import { canSee, checkAction, loadViews } from './views';
+import { VoiceHub } from './voice';
+import { mayJoin } from './voice-channels';
 
 export class ConsoleRuntime {
   readonly views: ReadonlyMap<Role, View>;
@@ -23,6 +25,8 @@ export class ConsoleRuntime {
   readonly index: AlertIndex;
   readonly panels: PanelRegistry;
   readonly hub: LiveHub;
+  /** Push-to-talk channels: signalling, floor and recordings (voice.ts). */
+  readonly voice: VoiceHub;
   /** Resolves once the tiles' index is loaded (or failed to); for tests and the benchmark. */
   readonly ready: Promise<void>;
   private unsubscribe: (() => void) | undefined;
@@ -36,6 +40,7 @@ export class ConsoleRuntime {
     this.panels = new PanelRegistry((panel) => this.hub.panelChanged(panel.state.tile !== undefined));
     this.hub = new LiveHub({ index: this.index, panels: this.panels, views: this.views, alive: (s) => this.sessions.keepAlive(s) }, hubOptions);
     this.sessions.onEnd((session) => this.hub.endSession(session));
+    this.voice = new VoiceHub({ settings: settings.voice, access: (user, channel) => mayJoin(this, user, channel), log });
     this.ready = platform.ready.then(async () => {
       // Subscribed before loading: the index holds events that arrive during the load.
       this.unsubscribe = platform.bus.subscribe((event) => this.hub.publish(event));
@@ -88,6 +93,7 @@ export class ConsoleRuntime {
     this.unsubscribe?.();
     this.index.close();
     this.hub.close();
+    this.voice.close();
   }
 }
 

@@ -5,6 +5,8 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import type { ResolvedVoiceSettings, VoiceSettings } from './voice-settings';
+import { resolveVoiceSettings } from './voice-settings';
 
 export const ROLES = ['operator', 'supervisor', 'field', 'cyber', 'intel', 'manager', 'admin'] as const;
 export type Role = (typeof ROLES)[number];
@@ -68,6 +70,8 @@ export interface ConsoleSettings {
   map?: MapSettings;
   /** IANA time zone of the site (`Europe/Rome`): the console shows every time in it, 24-hour, with the zone. Default: the runtime's. */
   timeZone?: string;
+  /** Push-to-talk voice on alert pages: ICE servers, floor, recording (voice-settings.ts, docs/voice.md). */
+  voice?: VoiceSettings;
 }
 
 export interface ResolvedConsoleSettings {
@@ -83,6 +87,7 @@ export interface ResolvedConsoleSettings {
   viewsDir?: string;
   timeZone: string;
   map: { tileUrl: string; attribution: string; maxZoom: number; center?: [number, number]; zoom?: number; sites: GeoJsonFeatureCollection };
+  voice: ResolvedVoiceSettings;
 }
 
 const BCRYPT_HASH = /^\$2[aby]\$\d{2}\$[./A-Za-z0-9]{53}$/;
@@ -215,5 +220,6 @@ export function resolveConsoleSettings(raw: ConsoleSettings, base: string): Reso
     ...(dir ? { viewsDir: path.isAbsolute(dir) ? dir : path.join(base, dir) } : {}),
     map: resolveMap(raw.map, base),
     timeZone: resolveTimeZone(raw.timeZone),
+    voice: resolveVoiceSettings(raw.voice, base, ROLES),
   };
 }

@@ -1,0 +1,309 @@
+/**
+ * Push-to-talk latency and CPU: `npm run bench:voice [-- --sizes 2,3,4,6 | --bursts N | --cpu-seconds N]`.
+ *
+ * A real Node-RED runtime (child process) with the console, one alert, and N Chromium pages
+ * (one browser, one context each: N logged-in users) joined to the alert's voice channel: the
+ * console's own code, signalling through the runtime, a WebRTC mesh on loopback.
+ *
+ * - Mouth: each page's microphone is a WebAudio oscillator (getUserMedia replaced before the
+ *   console loads); a burst is a 1 kHz tone switched on for 200 ms; its time is taken when the
+ *   gain is switched.
+ * - Ear: every other page watches the audio it plays from each peer (an AnalyserNode on the
+ *   <audio> element's stream, polled every few ms) and takes the time the burst's first samples
+ *   arrive. Both times are wall-clock (performance.timeOrigin + now()) on one machine.
+ *   Resolution: the poll (about 4 ms) and the analyser's window (256 samples, 5.3 ms).
+ * - Side by side: the same burst through a bare pair of RTCPeerConnections inside one page (no
+ *   server, no mesh), before and after the sizes: WebRTC's own figure on this machine.
+ * - Floor grant: press to "speaking" in the speaker's page (pointerdown to the class change).
+ * - CPU: the browser's processes and the runtime's, from /proc, while one speaker talks
+ *   continuously; per participant = the browser's total / N.
+ * Sizes grow until the 90th percentile passes 150 ms (the target), or the list ends. Nothing is
+ * asserted; the exit code is non-zero only when the run itself breaks.
+ */
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import type { Browser, Page } from 'playwright-core';
+import { chromium } from 'playwright-core';
+import { CHROMIUM, startVoiceRuntime, voiceChromiumArgs, voiceLogin } from '../test/support/voice-browser';
+import type { VoiceRuntime } from '../test/support/voice-browser';
+import { readFlags } from './cli';
+
+const USAGE = `bench/voice.ts: push-to-talk mouth-to-ear latency and CPU per participant
+  --sizes 2,3,4,6     mesh sizes (participants) to measure, in order
+  --bursts N          tone bursts per size (default 12)
+  --cpu-seconds N     seconds of continuous talk for the CPU figure (default 5)
+`;
+const TARGET_MS = 150;
+const READY_MS = 120_000;
+
+/** Installed in every page before the console loads: the oscillator microphone, the burst, the detector, the bare loopback. */
+function benchAudio(): void {
+  const ctx = new AudioContext();
+  const osc = ctx.createOscillator();
+  osc.frequency.value = 1000;
+  const gain = ctx.createGain();
+  gain.gain.value = 0;
+  const dest = ctx.createMediaStreamDestination();
+  osc.connect(gain).connect(dest);
+  osc.start();
+  const now = () => performance.timeOrigin + performance.now();
+  const w = window as unknown as Record<string, unknown>;
+  navigator.mediaDevices.getUserMedia = async () => {
+    await ctx.resume();
+    return dest.stream;
+  };
+  w.benchBurst = (ms: number) => {
+    const t = ctx.currentTime;
+    gain.gain.setValueAtTime(0.5, t);
+    gain.gain.setValueAtTime(0, t + ms / 1000);
+    return now();
+  };
+  w.benchTone = (on: boolean) => gain.gain.setValueAtTime(on ? 0.5 : 0, ctx.currentTime);
+  const probeCtx = new AudioContext();
+  const probes = new Map<MediaStream, AnalyserNode>();
+  w.benchArm = async (timeoutMs: number) => {
+    await probeCtx.resume();
+    const analysers = Array.from(document.querySelectorAll('audio.voice-peer')).map((el) => (el as HTMLAudioElement).srcObject as MediaStream | null).filter((s): s is MediaStream => s !== null).map((stream) => {
+      let a = probes.get(stream);
+      if (!a) {
+        a = probeCtx.createAnalyser();
+        a.fftSize = 256;
+        probeCtx.createMediaStreamSource(stream).connect(a);
+        probes.set(stream, a);
+      }
+      return a;
+    });
+    const buf = new Float32Array(256);
+    const until = performance.now() + timeoutMs;
+    return new Promise<number | null>((resolve) => {
+      const tick = () => {
+        for (const a of analysers) {
+          a.getFloatTimeDomainData(buf);
+          for (const v of buf) if (Math.abs(v) > 0.05) return resolve(now());
+        }
+        if (performance.now() > until) return resolve(null);
+        setTimeout(tick, 1);
+      };
+      tick();
+    });
+  };
+  /** Two RTCPeerConnections in this page, the oscillator on one, the other played: WebRTC without us. */
+  w.benchLoopback = async () => {
+    await ctx.resume();
+    const a = new RTCPeerConnection();
+    const b = new RTCPeerConnection();
+    a.onicecandidate = (e) => e.candidate && b.addIceCandidate(e.candidate);
+    b.onicecandidate = (e) => e.candidate && a.addIceCandidate(e.candidate);
+    const played = new Promise<void>((resolve) => {
+      b.ontrack = (e) => {
+        const audio = document.createElement('audio');
+        audio.className = 'voice-peer';
+        audio.autoplay = true;
+        audio.srcObject = e.streams[0];
+        document.body.append(audio);
+        resolve();
+      };
+    });
+    for (const track of dest.stream.getAudioTracks()) a.addTrack(track, dest.stream);
+    await a.setLocalDescription(await a.createOffer());
+    await b.setRemoteDescription(a.localDescription!);
+    await b.setLocalDescription(await b.createAnswer());
+    await a.setRemoteDescription(b.localDescription!);
+    await played;
+    await new Promise<void>((resolve) => {
+      const check = () => (b.connectionState === 'connected' ? resolve() : setTimeout(check, 20));
+      check();
+    });
+  };
+  /** Press the talk button; resolves with the milliseconds until this page holds the floor. */
+  w.benchPress = () => new Promise<number>((resolve) => {
+    const button = document.querySelector('.voice-talk')!;
+    const t0 = performance.now();
+    const mo = new MutationObserver(() => {
+      if (button.classList.contains('speaking')) {
+        mo.disconnect();
+        resolve(performance.now() - t0);
+      }
+    });
+    mo.observe(button, { attributes: true });
+    button.dispatchEvent(new PointerEvent('pointerdown', { button: 0, bubbles: true }));
+  });
+  w.benchRelease = () => window.dispatchEvent(new PointerEvent('pointerup', { bubbles: true }));
+}
+
+/** Clock ticks (utime + stime) of a process and all its descendants. */
+function cpuTicks(root: number): number {
+  const stats = new Map<number, { ppid: number; ticks: number }>();
+  for (const name of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const text = fs.readFileSync(`/proc/${name}/stat`, 'utf8');
+      const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
+      stats.set(Number(name), { ppid: Number(fields[1]), ticks: Number(fields[11]) + Number(fields[12]) });
+    } catch {
+      // gone meanwhile
+    }
+  }
+  let total = 0;
+  const inTree = (pid: number): boolean => {
+    for (let p = pid, hops = 0; p > 1 && hops < 50; hops += 1) {
+      if (p === root) return true;
+      p = stats.get(p)?.ppid ?? 0;
+    }
+    return false;
+  };
+  for (const [pid, s] of stats) if (inTree(pid)) total += s.ticks;
+  return total;
+}
+
+const TICKS_PER_S = 100;
+
+/** The browser playwright launched: this process's child whose name starts with "chrom". */
+function browserPid(): number {
+  for (const name of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const text = fs.readFileSync(`/proc/${name}/stat`, 'utf8');
+      const comm = text.slice(text.indexOf('(') + 1, text.lastIndexOf(')'));
+      const ppid = Number(text.slice(text.lastIndexOf(')') + 2).split(' ')[1]);
+      if (ppid === process.pid && comm.startsWith('chrom')) return Number(name);
+    } catch {
+      // gone meanwhile
+    }
+  }
+  throw new Error('the browser process was not found');
+}
+
+function percentile(values: number[], p: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+}
+
+const median = (values: number[]) => percentile(values, 50);
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Bursts from `speaker`, heard by `listeners`: mouth-to-ear milliseconds (null: not heard within 2 s). */
+async function bursts(speaker: Page, listeners: Page[], count: number): Promise<{ ms: number[]; missed: number }> {
+  const ms: number[] = [];
+  let missed = 0;
+  for (let i = 0; i < count; i += 1) {
+    const armed = listeners.map((p) => p.evaluate((t) => (window as unknown as { benchArm: (t: number) => Promise<number | null> }).benchArm(t), 2000));
+    await sleep(100);
+    const t0 = await speaker.evaluate(() => (window as unknown as { benchBurst: (ms: number) => number }).benchBurst(200));
+    for (const t of await Promise.all(armed)) {
+      if (t === null) missed += 1;
+      else ms.push(t - t0);
+    }
+    await sleep(500);
+  }
+  return { ms, missed };
+}
+
+async function newPage(browser: Browser): Promise<Page> {
+  const context = await browser.newContext();
+  await context.addInitScript(benchAudio);
+  const page = await context.newPage();
+  page.setDefaultTimeout(60_000);
+  return page;
+}
+
+/** The side-by-side figure: the same bursts through two RTCPeerConnections in one page. */
+async function bareLoopback(browser: Browser, rt: VoiceRuntime, count: number): Promise<{ ms: number[]; missed: number }> {
+  const page = await newPage(browser);
+  try {
+    await page.goto(rt.base);
+    await page.evaluate(() => (window as unknown as { benchLoopback: () => Promise<void> }).benchLoopback());
+    await sleep(500);
+    return await bursts(page, [page], count);
+  } finally {
+    await page.context().close();
+  }
+}
+
+interface Row {
+  size: number;
+  p50: number;
+  p90: number;
+  max: number;
+  missed: number;
+  grantMs: number;
+  browserCpu: number;
+  runtimeCpu: number;
+}
+
+async function measureSize(browser: Browser, rt: VoiceRuntime, alertId: string, size: number, count: number, cpuSeconds: number): Promise<Row> {
+  const pages: Page[] = [];
+  try {
+    for (let i = 0; i < size; i += 1) {
+      const page = await newPage(browser);
+      pages.push(page);
+      await voiceLogin(page, rt.base, `u${i}`);
+      await page.goto(`${rt.base}alerts/${encodeURIComponent(alertId)}`);
+      await page.locator('.voice-join', { hasText: 'Join voice' }).click();
+      await page.locator('.voice-status', { hasText: 'Channel clear' }).waitFor();
+    }
+    for (const page of pages) {
+      await page.waitForFunction((n) => {
+        const items = Array.from(document.querySelectorAll<HTMLElement>('.voice-people li[data-state]'));
+        return items.length === n && items.every((li) => li.dataset.state === 'connected');
+      }, size - 1);
+    }
+    const [speaker, ...listeners] = pages;
+    const grantMs = await speaker.evaluate(() => (window as unknown as { benchPress: () => Promise<number> }).benchPress());
+    await sleep(500);
+    const { ms, missed } = await bursts(speaker, listeners, count);
+    // CPU while one speaks continuously to everyone.
+    await speaker.evaluate(() => (window as unknown as { benchTone: (on: boolean) => void }).benchTone(true));
+    await sleep(1000);
+    const pid = browserPid();
+    const b0 = cpuTicks(pid);
+    const r0 = cpuTicks(rt.runtime.child.pid!);
+    await sleep(cpuSeconds * 1000);
+    const browserCpu = ((cpuTicks(pid) - b0) / TICKS_PER_S / cpuSeconds) * 100;
+    const runtimeCpu = ((cpuTicks(rt.runtime.child.pid!) - r0) / TICKS_PER_S / cpuSeconds) * 100;
+    await speaker.evaluate(() => (window as unknown as { benchTone: (on: boolean) => void; benchRelease: () => void }).benchTone(false));
+    await speaker.evaluate(() => (window as unknown as { benchRelease: () => void }).benchRelease());
+    return { size, p50: median(ms), p90: percentile(ms, 90), max: Math.max(...ms), missed, grantMs, browserCpu, runtimeCpu };
+  } finally {
+    for (const page of pages) await page.context().close().catch(() => undefined);
+  }
+}
+
+async function main(): Promise<void> {
+  const flags = readFlags(process.argv.slice(2), USAGE, [], ['sizes', 'bursts', 'cpu-seconds']);
+  const sizes = String(flags.get('sizes') ?? '2,3,4,6').split(',').map(Number);
+  const count = Number(flags.get('bursts') ?? 12);
+  const cpuSeconds = Number(flags.get('cpu-seconds') ?? 5);
+  if (sizes.some((n) => !Number.isInteger(n) || n < 2 || n > 16) || !(count > 0) || !(cpuSeconds > 0)) throw new Error(USAGE);
+  const users = Object.fromEntries(Array.from({ length: Math.max(...sizes) }, (_, i) => [`u${i}`, ['operator', `User ${i}`] as [string, string]]));
+  const rt = await startVoiceRuntime(users, { maxParticipants: 16, maxTalkSeconds: 600 }, READY_MS);
+  const browser = await chromium.launch({ executablePath: CHROMIUM, args: voiceChromiumArgs() });
+  try {
+    const alertId = await rt.raise({ tool: 'bacteria', event: 'Bench', headline: 'Voice bench', severity: 'high', urgency: 'Expected', certainty: 'Observed', zone: 'bench' });
+    console.log(`machine: ${os.cpus().length} cores, load average ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}; Chromium ${browser.version()}`);
+
+    const before = await bareLoopback(browser, rt, count);
+    const base50 = median(before.ms);
+    console.log(`bare RTCPeerConnection pair in one page (no server), before: mouth-to-ear p50 ${base50.toFixed(1)} ms, p90 ${percentile(before.ms, 90).toFixed(1)} ms, ${before.missed} missed of ${count}`);
+
+    console.log('participants | mouth-to-ear p50 / p90 / max ms | vs bare p50 | missed | floor grant ms | browser CPU % (per participant) | runtime CPU %');
+    for (const size of sizes) {
+      const r = await measureSize(browser, rt, alertId, size, count, cpuSeconds);
+      const verdict = r.p90 < TARGET_MS ? 'under' : 'OVER';
+      console.log(`${String(r.size).padStart(12)} | ${r.p50.toFixed(1)} / ${r.p90.toFixed(1)} / ${r.max.toFixed(1)} | ×${(r.p50 / base50).toFixed(2)} | ${r.missed} of ${count * (size - 1)} | ${r.grantMs.toFixed(1)} | ${r.browserCpu.toFixed(0)} (${(r.browserCpu / size).toFixed(1)}) | ${r.runtimeCpu.toFixed(1)}   ${verdict} ${TARGET_MS} ms (p90)`);
+      if (r.p90 >= TARGET_MS) break;
+    }
+    const after = await bareLoopback(browser, rt, count);
+    console.log(`bare RTCPeerConnection pair, after: mouth-to-ear p50 ${median(after.ms).toFixed(1)} ms, p90 ${percentile(after.ms, 90).toFixed(1)} ms, ${after.missed} missed of ${count}`);
+    console.log(`load average after: ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}`);
+  } finally {
+    await browser.close();
+    await rt.runtime.stop();
+    fs.rmSync(rt.dir, { recursive: true, force: true });
+  }
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});

@@ -1,0 +1,340 @@
+/**
+ * Push-to-talk voice on the console's WebSocket, against a running runtime: who may join a
+ * channel, relaying of WebRTC signalling, floor control (one speaker, supervisor priority,
+ * release on leave and on time-out), reconnection, TURN credentials, and recordings (upload
+ * checks, playback, deletion after retention). The browser side is test/browser/voice.test.ts.
+ */
+import assert from 'node:assert/strict';
+import { createHmac } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { platformFor } from '../../../nodes/platform';
+import type { Role } from '../../../nodes/platform';
+import { resolveVoiceSettings } from '../../../nodes/platform/console/voice-settings';
+import { alertNodes, api, currentRed, load, useRuntime, waitFor } from '../../support/nodered';
+import { LiveTestClient, ROLES, consoleSettings, expectedVisible, packagedViews, raiseFixture, runtime, toolData } from '../../support/console';
+
+interface VoiceMsg {
+  type: string;
+  op: string;
+  channel: string;
+  peer?: string;
+  from?: string;
+  reason?: string;
+  message?: string;
+  data?: Record<string, unknown>;
+  peers?: Array<{ peer: string; user: { username: string; role: string } }>;
+  speaker?: { peer: string; user: { username: string }; transmission: string; priority: boolean } | null;
+  ended?: { transmission: string; peer: string; durationMs: number; reason: string; by?: { username: string } };
+  config?: { iceServers: Array<{ urls: string; username?: string; credential?: string }>; mayTalk: boolean; priority: boolean; maxTalkMs: number; recording: boolean };
+  recording?: { id: string };
+}
+
+/** A console on the live socket that speaks the voice protocol. */
+class VoiceClient {
+  peer = '';
+  private constructor(readonly live: LiveTestClient, readonly username: string, readonly sessionId: string) {}
+
+  /** A new login, or a second socket of the session `sessionId` (a page that reconnects). */
+  static async open(role: Role, username = `${role}-1`, sessionId?: string): Promise<VoiceClient> {
+    const rt = runtime();
+    const id = sessionId ?? rt.openSession({ username, name: `The ${username}`, role }).id;
+    const live = await LiveTestClient.open({ Cookie: `${rt.platform.settings.console.session.cookieName}=${id}` });
+    await live.next('hello');
+    return new VoiceClient(live, username, id);
+  }
+
+  get voice(): VoiceMsg[] {
+    return this.live.messages.filter((m) => m.type === 'voice') as unknown as VoiceMsg[];
+  }
+
+  send(message: Record<string, unknown>): void {
+    this.live.ws.send(JSON.stringify({ type: 'voice', ...message }));
+  }
+
+  /** The next voice message of this op after the `after`-th, and what matches. */
+  async next(op: string, match: (m: VoiceMsg) => boolean = () => true, after = 0): Promise<VoiceMsg> {
+    let found: VoiceMsg | undefined;
+    await waitFor(() => Boolean((found = this.voice.slice(after).find((m) => m.op === op && match(m)))), `${this.username}: voice ${op}`);
+    return found!;
+  }
+
+  async join(channel: string, instance = `page-${this.username}`): Promise<VoiceMsg> {
+    const before = this.voice.length;
+    this.send({ op: 'join', channel, instance });
+    await waitFor(() => this.voice.slice(before).some((m) => m.op === 'joined' || m.op === 'refused' || m.op === 'error'), `${this.username}: join answered`);
+    const answer = this.voice.slice(before).find((m) => m.op === 'joined' || m.op === 'refused' || m.op === 'error')!;
+    if (answer.op === 'joined') this.peer = answer.peer!;
+    return answer;
+  }
+
+  close(): void {
+    this.live.close();
+  }
+}
+
+const flow = [{ id: 'sink', type: 'impetus-alert', tool: 'firearm', wires: [[]] }];
+
+async function raiseFirearm(): Promise<string> {
+  const draft = { tool: 'firearm', event: 'Firearm detected', headline: 'rifle at the station', severity: 'critical', zone: 'station', data: toolData('firearm') };
+  return (await platformFor(currentRed()).alerts.raise(draft as never)).alert.id;
+}
+
+/** Each test: the flow loaded, a firearm alert raised (its channel), and the clients it opened closed after it. */
+function withChannel(): { open: (role: Role, username?: string, sessionId?: string) => Promise<VoiceClient>; channel: () => string } {
+  let channel = '';
+  const clients: VoiceClient[] = [];
+  beforeEach(async () => {
+    await load(alertNodes, flow);
+    await runtime().ready;
+    channel = `alert:${await raiseFirearm()}`;
+  });
+  afterEach(() => {
+    for (const c of clients.splice(0)) c.close();
+  });
+  return {
+    channel: () => channel,
+    async open(role, username, sessionId) {
+      const c = await VoiceClient.open(role, username, sessionId);
+      clients.push(c);
+      return c;
+    },
+  };
+}
+
+describe('console voice: signalling and floor', function () {
+  useRuntime(() => consoleSettings());
+  const { open, channel: current } = withChannel();
+  let channel = '';
+  beforeEach(() => {
+    channel = current();
+  });
+
+  it('lets those who see the alert join, tells the others who came, and gives closed-network defaults', async () => {
+    const olga = await open('operator', 'olga');
+    const fatima = await open('field', 'fatima');
+    const first = await olga.join(channel);
+    assert.equal(first.op, 'joined');
+    assert.deepEqual(first.peers, []);
+    assert.deepEqual(first.config, { iceServers: [], mayTalk: true, priority: false, maxTalkMs: 60_000, recording: false });
+    const second = await fatima.join(channel);
+    assert.deepEqual(second.peers!.map((p) => p.user.username), ['olga']);
+    const came = await olga.next('peer-joined');
+    assert.equal(came.peer, fatima.peer);
+    assert.deepEqual(runtime().voice.state(channel).peers.sort(), ['fatima', 'olga']);
+  });
+
+  it('refuses a role that may not see the alert, an unknown alert alike, and a malformed channel', async () => {
+    const cyber = await open('cyber', 'carl');
+    const refused = await cyber.join(channel);
+    assert.equal(refused.op, 'refused');
+    assert.match(refused.reason!, /may not join/);
+    const unknown = await cyber.join('alert:no-such-alert');
+    assert.equal(unknown.op, 'refused');
+    assert.equal(unknown.reason, refused.reason, 'a hidden alert and a missing one answer alike');
+    assert.equal((await cyber.join('alert:<script>')).op, 'error');
+    assert.equal((await cyber.join('radio:1')).op, 'error', 'a kind nobody handles');
+    assert.deepEqual(runtime().voice.state(channel).peers, []);
+    // Nor may it reach the channel's recordings.
+    await api('cyber').get(`/impetus/api/voice/${encodeURIComponent(channel)}/recordings`).expect(404);
+    await api('operator').get(`/impetus/api/voice/${encodeURIComponent(channel)}/recordings`).expect(200, { recording: false, items: [] });
+  });
+
+  it('every role against every alert: joins and recordings exactly where the console shows the alert', async () => {
+    const views = packagedViews();
+    const alerts = await raiseFixture();
+    for (const role of ROLES) {
+      const client = await open(role, `all-${role}`);
+      for (const alert of alerts) {
+        const expected = expectedVisible(views.get(role)!, alert);
+        const key = `alert:${alert.id}`;
+        assert.equal((await client.join(key)).op, expected ? 'joined' : 'refused', `${role} joining ${alert.tool} ${alert.priority} ${alert.status}`);
+        await api(role).get(`/impetus/api/voice/${encodeURIComponent(key)}/recordings`).expect(expected ? 200 : 404);
+      }
+      client.close();
+    }
+  });
+
+  it('relays offers, answers and candidates between participants of one channel only', async () => {
+    const [a, b, outsider] = [await open('operator', 'a'), await open('supervisor', 'b'), await open('operator', 'c')];
+    await a.join(channel);
+    await b.join(channel);
+    const description = { type: 'offer', sdp: 'v=0\r\n…' };
+    a.send({ op: 'signal', channel, to: b.peer, data: { description } });
+    const got = await b.next('signal');
+    assert.equal(got.from, a.peer);
+    assert.deepEqual(got.data, { description });
+    // Not a participant: nothing relayed.
+    outsider.send({ op: 'signal', channel, to: b.peer, data: { candidate: { candidate: 'x' } } });
+    await outsider.next('error', (m) => /not in this channel/.test(m.message!));
+    a.send({ op: 'signal', channel, to: 'nobody', data: {} });
+    await a.next('error');
+    await b.live.sync();
+    assert.equal(b.voice.filter((m) => m.op === 'signal').length, 1);
+  });
+
+  it('floor: one speaker at a time, shown to everyone; listen-only roles hold no floor', async () => {
+    const [olga, fatima, marco] = [await open('operator', 'olga'), await open('field', 'fatima'), await open('manager', 'marco')];
+    await olga.join(channel);
+    await fatima.join(channel);
+    const joined = await marco.join(channel);
+    assert.equal(joined.config!.mayTalk, false, 'the city manager listens');
+    olga.send({ op: 'talk', channel });
+    for (const c of [olga, fatima, marco]) {
+      const floor = await c.next('floor', (m) => Boolean(m.speaker));
+      assert.equal(floor.speaker!.user.username, 'olga');
+    }
+    fatima.send({ op: 'talk', channel });
+    const denied = await fatima.next('denied');
+    assert.equal(denied.speaker!.user.username, 'olga');
+    marco.send({ op: 'talk', channel });
+    assert.match((await marco.next('denied')).reason!, /listens only/);
+    // Fatima's release does nothing: she does not hold the floor.
+    fatima.send({ op: 'release', channel });
+    olga.send({ op: 'release', channel });
+    const ended = await fatima.next('floor', (m) => m.speaker === null);
+    assert.equal(ended.ended!.reason, 'released');
+    assert.equal(ended.ended!.peer, olga.peer);
+    assert.ok(ended.ended!.durationMs >= 0);
+    fatima.send({ op: 'talk', channel });
+    await olga.next('floor', (m) => m.speaker?.user.username === 'fatima');
+  });
+
+  it('the supervisor takes the floor from an operator, never the other way round', async () => {
+    const [olga, sven] = [await open('operator', 'olga'), await open('supervisor', 'sven')];
+    await olga.join(channel);
+    assert.equal((await sven.join(channel)).config!.priority, true);
+    olga.send({ op: 'talk', channel });
+    await sven.next('floor', (m) => m.speaker?.user.username === 'olga');
+    sven.send({ op: 'talk', channel });
+    const cut = await olga.next('floor', (m) => m.speaker === null);
+    assert.equal(cut.ended!.reason, 'preempted');
+    assert.equal(cut.ended!.by!.username, 'sven');
+    const taken = await olga.next('floor', (m) => m.speaker?.user.username === 'sven');
+    assert.equal(taken.speaker!.priority, true);
+    olga.send({ op: 'talk', channel });
+    assert.equal((await olga.next('denied')).speaker!.user.username, 'sven');
+  });
+
+  it('a speaker who disconnects gives the floor back; a reconnecting page replaces its old place', async () => {
+    const [olga, fatima] = [await open('operator', 'olga'), await open('field', 'fatima')];
+    await olga.join(channel);
+    await fatima.join(channel);
+    fatima.send({ op: 'talk', channel });
+    await olga.next('floor', (m) => Boolean(m.speaker));
+    fatima.close();
+    const ended = await olga.next('floor', (m) => m.speaker === null);
+    assert.equal(ended.ended!.reason, 'left');
+    await olga.next('peer-left', (m) => m.peer === fatima.peer);
+    // The same page (session and instance) joins again on a new socket while the old one is
+    // still open, as after a network drop that the server has not noticed yet.
+    const before = olga.voice.length;
+    const old = await open('field', 'fatima');
+    await old.join(channel, 'page-x');
+    const again = await open('field', 'fatima', old.sessionId);
+    await again.join(channel, 'page-x');
+    await olga.next('peer-left', (m) => m.peer === old.peer, before);
+    assert.deepEqual(runtime().voice.state(channel).peers.sort(), ['fatima', 'olga']);
+    // Another page of the same user (another instance) is a participant of its own.
+    const tab = await open('field', 'fatima', old.sessionId);
+    assert.equal((await tab.join(channel, 'page-y')).op, 'joined');
+    assert.equal(runtime().voice.state(channel).peers.length, 3);
+  });
+});
+
+describe('console voice: TURN credentials and recordings', function () {
+  const secret = 'a-shared-turn-secret-of-the-city';
+  const dirOf = useRuntime(() => consoleSettings({
+    voice: {
+      iceServers: [{ urls: 'turn:turn.city.example:3478?transport=udp' }, { urls: 'stun:stun.city.example:3478' }],
+      turnSecret: secret,
+      recording: { enabled: true, retentionHours: 3 / 3600 },
+      maxTalkSeconds: 1,
+    },
+  }));
+  const { open, channel: current } = withChannel();
+  let channel = '';
+  beforeEach(() => {
+    channel = current();
+  });
+
+  it('ends a transmission after maxTalkSeconds', async () => {
+    const olga = await open('operator', 'olga');
+    assert.equal((await olga.join(channel)).config!.maxTalkMs, 1000);
+    olga.send({ op: 'talk', channel });
+    const ended = await olga.next('floor', (m) => m.speaker === null);
+    assert.equal(ended.ended!.reason, 'timeout');
+  });
+
+  it('hands each user short-lived TURN credentials (TURN REST API), never the secret', async () => {
+    const olga = await open('operator', 'olga');
+    const { config } = await olga.join(channel);
+    const [turn, stun] = config!.iceServers;
+    const [expiry, user] = turn.username!.split(':');
+    assert.equal(user, 'olga');
+    const left = Number(expiry) * 1000 - Date.now();
+    assert.ok(left > 11 * 3_600_000 && left <= 12 * 3_600_000, `expires in ${left} ms`);
+    assert.equal(turn.credential, createHmac('sha1', secret).update(turn.username!).digest('base64'));
+    assert.deepEqual(stun, { urls: 'stun:stun.city.example:3478' }, 'STUN needs no credential');
+    assert.ok(!JSON.stringify(olga.voice).includes(secret));
+  });
+
+  it('stores the speaker\'s recording of a transmission, lists and plays it, and deletes it after retention', async () => {
+    const [olga, fatima] = [await open('operator', 'olga'), await open('field', 'fatima')];
+    assert.equal((await olga.join(channel)).config!.recording, true);
+    await fatima.join(channel);
+    olga.send({ op: 'talk', channel });
+    const granted = await olga.next('floor', (m) => Boolean(m.speaker));
+    const id = granted.speaker!.transmission;
+    olga.send({ op: 'release', channel });
+    const ended = await olga.next('floor', (m) => m.speaker === null);
+    const url = `/impetus/api/voice/${encodeURIComponent(channel)}/recordings/${id}`;
+    const audio = Buffer.from('\x1aE\xdf\xa3 pretend webm', 'binary');
+    // Someone else's transmission, a wrong type, an unknown transmission: refused.
+    const as = (username: string, role: Role) => {
+      const rt = runtime();
+      const s = rt.openSession({ username, name: `The ${username}`, role });
+      return { Cookie: `${rt.platform.settings.console.session.cookieName}=${s.id}`, 'X-CSRF-Token': s.csrf };
+    };
+    const post = (headers: Record<string, string>, type: string, target = url) => api().post(target).set(headers).set('Content-Type', type).send(audio);
+    await post(as('fatima', 'field'), 'audio/webm').expect(404);
+    await post(as('olga', 'operator'), 'text/plain').expect(415);
+    await post(as('olga', 'operator'), 'audio/webm', url.replace(id, '00000000-0000-0000-0000-000000000000')).expect(404);
+    const saved = await post(as('olga', 'operator'), 'audio/webm;codecs=opus').expect(201);
+    assert.equal(saved.body.speaker.username, 'olga');
+    assert.equal(saved.body.durationMs, ended.ended!.durationMs, 'the duration is the server\'s floor record');
+    await post(as('olga', 'operator'), 'audio/webm').expect(409);
+    // Everyone in the channel hears of it; anyone who may see the alert can list and play it.
+    assert.equal((await fatima.next('recorded')).recording!.id, id);
+    const list = await api('field').get(`/impetus/api/voice/${encodeURIComponent(channel)}/recordings`).expect(200);
+    assert.deepEqual(list.body.items.map((r: { id: string; speaker: { name: string } }) => [r.id, r.speaker.name]), [[id, 'The olga']]);
+    const played = await api('field').get(url).buffer(true).parse((res, cb) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => cb(null, Buffer.concat(chunks)));
+    }).expect(200).expect('Content-Type', 'audio/webm');
+    assert.deepEqual(played.body, audio);
+    await api('cyber').get(url).expect(404);
+    const files = () => fs.readdirSync(path.join(dirOf(), 'impetus-voice'), { recursive: true }).filter((f) => String(f).endsWith('.rec'));
+    assert.equal(files().length, 1);
+    // Past its retention (3 s here) it is neither served nor kept.
+    await waitFor(async () => (await runtime().voice.recordings!.sweep()) === 1 || files().length === 0, 'the sweep deletes the recording', 15_000);
+    assert.deepEqual(files(), []);
+    await api('field').get(url).expect(404);
+    await api('field').get(`/impetus/api/voice/${encodeURIComponent(channel)}/recordings`).expect(200, { recording: true, items: [] });
+  });
+});
+
+describe('console voice: settings', () => {
+  const roles = ['operator', 'supervisor', 'admin'];
+  it('defaults to a closed network and no recording', () => {
+    const s = resolveVoiceSettings(undefined, '/u', roles);
+    assert.deepEqual([s.enabled, s.iceServers, s.recording.enabled, s.recording.dir, s.maxTalkMs], [true, [], false, '/u/impetus-voice', 60_000]);
+  });
+  it('refuses wrong settings by name', () => {
+    assert.throws(() => resolveVoiceSettings({ iceServers: [{ urls: 'http://turn.example' }] }, '/u', roles), /voice\.iceServers\[0\]\.urls/);
+    assert.throws(() => resolveVoiceSettings({ turnSecret: 'short' }, '/u', roles), /voice\.turnSecret/);
+    assert.throws(() => resolveVoiceSettings({ priorityRoles: ['captain'] as never }, '/u', roles), /voice\.priorityRoles/);
+    assert.throws(() => resolveVoiceSettings({ recording: { retentionHours: 0 } }, '/u', roles), /voice\.recording\.retentionHours/);
+  });
+});

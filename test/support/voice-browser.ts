@@ -1,0 +1,160 @@
+/**
+ * Push-to-talk in real browsers, for test/browser/voice.test.ts and bench/voice.ts: a Node-RED
+ * runtime with console users and a route that raises an alert, Chromium with fake media devices
+ * fed from a generated WAV, and a probe that measures what each remote peer's audio carries
+ * (WebAudio AnalyserNode on the page's own <audio> elements).
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import bcrypt from 'bcryptjs';
+import type { Page } from 'playwright-core';
+import { freePort, NodeRedProcess, request, runtimeSettings, settingsModule, tempDir } from './node-red-process';
+
+export const CHROMIUM = process.env.IMPETUS_CHROMIUM ?? '/usr/bin/chromium';
+export const VOICE_PASSWORD = 'voice-test-password';
+
+/** Headless Chromium with a fake microphone (playing `wav`, else Chromium's beeps) and a permission prompt that allows it. */
+export function voiceChromiumArgs(wav?: string): string[] {
+  return [
+    '--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync',
+    '--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream', ...(wav ? [`--use-file-for-fake-audio-capture=${wav}`] : []),
+    // Remote audio plays without a click (a real user's "Join voice" click is that gesture).
+    '--autoplay-policy=no-user-gesture-required',
+    // Pages in the background (every participant but one) keep their timers at full rate.
+    '--disable-background-timer-throttling', '--disable-renderer-backgrounding', '--disable-backgrounding-occluded-windows',
+  ];
+}
+
+/**
+ * A speech-like test signal: syllables (150 ms on, 100 ms off) of changing pitch, so that noise
+ * suppression, which removes steady tones, leaves it alone. 16-bit mono PCM WAV, 48 kHz.
+ */
+export function writeSpeechWav(file: string, seconds = 4): void {
+  const rate = 48_000;
+  const n = rate * seconds;
+  const pcm = Buffer.alloc(n * 2);
+  const pitches = [220, 330, 277, 392, 247, 311];
+  let phase = 0;
+  for (let i = 0; i < n; i += 1) {
+    const t = i / rate;
+    const syllable = Math.floor(t / 0.25);
+    const inSyllable = t - syllable * 0.25;
+    const envelope = inSyllable < 0.15 ? Math.sin((Math.PI * inSyllable) / 0.15) : 0;
+    const f = pitches[syllable % pitches.length];
+    phase += (2 * Math.PI * f) / rate;
+    // A fundamental with two harmonics, as a voice has.
+    const v = 0.5 * envelope * (0.6 * Math.sin(phase) + 0.3 * Math.sin(2 * phase) + 0.1 * Math.sin(3 * phase));
+    pcm.writeInt16LE(Math.round(v * 32767), i * 2);
+  }
+  const header = Buffer.alloc(44);
+  header.write('RIFF', 0);
+  header.writeUInt32LE(36 + pcm.length, 4);
+  header.write('WAVE', 8);
+  header.write('fmt ', 12);
+  header.writeUInt32LE(16, 16);
+  header.writeUInt16LE(1, 20);
+  header.writeUInt16LE(1, 22);
+  header.writeUInt32LE(rate, 24);
+  header.writeUInt32LE(rate * 2, 28);
+  header.writeUInt16LE(2, 32);
+  header.writeUInt16LE(16, 34);
+  header.write('data', 36);
+  header.writeUInt32LE(pcm.length, 40);
+  fs.writeFileSync(file, Buffer.concat([header, pcm]));
+}
+
+export interface VoiceRuntime {
+  runtime: NodeRedProcess;
+  dir: string;
+  userDir: string;
+  port: number;
+  /** The console's URL, with a trailing slash. */
+  base: string;
+  /** Raises an alert through the flow's impetus-alert node; resolves with its id. */
+  raise(draft: Record<string, unknown>): Promise<string>;
+}
+
+/** Users: user name → [role, display name]. `voice` is the `impetus.voice` setting. */
+export async function startVoiceRuntime(users: Record<string, [string, string]>, voice: Record<string, unknown>, readyMs: number): Promise<VoiceRuntime> {
+  const dir = tempDir('impetus-voice-');
+  const userDir = path.join(dir, 'user');
+  fs.mkdirSync(userDir);
+  const flow = [
+    { id: 'vt', type: 'tab', label: 'voice test' },
+    { id: 'vt-in', type: 'http in', z: 'vt', name: '', url: '/test/raise', method: 'post', upload: false, swaggerDoc: '', x: 100, y: 60, wires: [['vt-alert']] },
+    { id: 'vt-alert', type: 'impetus-alert', z: 'vt', name: '', tool: '', x: 300, y: 60, wires: [['vt-out']] },
+    { id: 'vt-out', type: 'http response', z: 'vt', name: '', statusCode: '200', headers: {}, x: 500, y: 60, wires: [] },
+  ];
+  fs.writeFileSync(path.join(userDir, 'flows.json'), JSON.stringify(flow));
+  const hash = bcrypt.hashSync(VOICE_PASSWORD, 4);
+  const settings = path.join(dir, 'settings.js');
+  fs.writeFileSync(settings, settingsModule(runtimeSettings('voice-test', {
+    userDir,
+    impetus: { instance: 'voice-test', users: Object.fromEntries(Object.entries(users).map(([u, [role, name]]) => [u, { role, name, passwordHash: hash }])), voice },
+  })));
+  const port = await freePort();
+  const runtime = new NodeRedProcess({ userDir, port, settings, logFile: path.join(dir, 'node-red.log') });
+  await runtime.waitForLog(/\[info\] Started flows/, readyMs);
+  await runtime.waitForHttp('/impetus/api/session?probe', readyMs);
+  return {
+    runtime,
+    dir,
+    userDir,
+    port,
+    base: `http://127.0.0.1:${port}/impetus/`,
+    async raise(draft) {
+      const res = await request(port, 'POST', '/test/raise', { body: draft });
+      if (res.status !== 200) throw new Error(`raising the test alert: ${res.status} ${res.text}`);
+      return (JSON.parse(res.text) as { id: string }).id;
+    },
+  };
+}
+
+export async function voiceLogin(page: Page, base: string, username: string): Promise<void> {
+  await page.goto(base);
+  await page.fill('#login-user', username);
+  await page.fill('#login-password', VOICE_PASSWORD);
+  await page.click('form.login-card button[type=submit]');
+  await page.locator('.live-badge.live').waitFor();
+}
+
+/**
+ * The loudest RMS level (0..1) each remote peer's audio reached in the next `ms`, by the peer's
+ * user name, measured with an AnalyserNode on the stream the page plays.
+ */
+export async function receivedLevels(page: Page, ms = 600): Promise<Record<string, number>> {
+  return page.evaluate(async (windowMs) => {
+    type Probe = { analyser: AnalyserNode; stream: MediaStream };
+    const w = window as unknown as { impetusProbeContext?: AudioContext; impetusProbes?: Map<HTMLAudioElement, Probe> };
+    w.impetusProbeContext ??= new AudioContext();
+    w.impetusProbes ??= new Map();
+    const ctx = w.impetusProbeContext;
+    await ctx.resume();
+    const els = Array.from(document.querySelectorAll<HTMLAudioElement>('audio.voice-peer')).filter((a) => a.srcObject);
+    for (const el of els) {
+      const probe = w.impetusProbes.get(el);
+      if (probe && probe.stream === el.srcObject) continue;
+      const analyser = ctx.createAnalyser();
+      analyser.fftSize = 2048;
+      ctx.createMediaStreamSource(el.srcObject as MediaStream).connect(analyser);
+      w.impetusProbes.set(el, { analyser, stream: el.srcObject as MediaStream });
+    }
+    const best: Record<string, number> = {};
+    const data = new Float32Array(2048);
+    const until = performance.now() + windowMs;
+    while (performance.now() < until) {
+      for (const el of els) {
+        w.impetusProbes.get(el)!.analyser.getFloatTimeDomainData(data);
+        let sum = 0;
+        for (const v of data) sum += v * v;
+        const rms = Math.sqrt(sum / data.length);
+        const who = el.dataset.user!;
+        best[who] = Math.max(best[who] ?? 0, rms);
+      }
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    return best;
+  }, ms);
+}
+
+export { tempDir };
