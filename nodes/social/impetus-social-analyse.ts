@@ -3,13 +3,20 @@
  * matched against the project, scored (sentiment, irony, threat, each explained) and watched
  * for alerts.
  *
- * Outputs: 1 analysed posts (one message per matched post), 2 alert drafts (for impetus-alert).
+ * Outputs: 1 analysed posts (one message per matched post), 2 alert drafts (for impetus-alert),
+ * and for the console's tool page: 3 posts per window with the usual band and anomalies marked,
+ * 4 sentiment per window with its baseline and shifts marked (both for impetus-ui-chart), 5 the
+ * most notable posts with their explanations (for impetus-ui-table).
  */
-import type { Node, NodeAPI, NodeDef, NodeMessageInFlow } from 'node-red';
+import type { Node, NodeAPI, NodeDef, NodeMessage, NodeMessageInFlow } from 'node-red';
 import { handleInput, refuseInput, StatusReporter, translator } from '../platform/node-kit';
+import { nodeStateFile, SavedState } from '../anomaly/persist';
+import { StateError } from '../anomaly/state-codec';
 import { analyse } from './analyse';
 import type { SocialProjectNode } from './settings';
 import { SocialMonitor } from './monitor';
+import type { WindowSummary } from './monitor';
+import { NotablePosts, sentimentPoints, volumePoints } from './panels';
 import { toPost } from './post';
 
 interface AnalyseNodeDef extends NodeDef {
@@ -18,6 +25,13 @@ interface AnalyseNodeDef extends NodeDef {
 
 /** Posts in one message at most: a bigger batch is a flow mistake, refused whole. */
 const MAX_BATCH = 10_000;
+/** Rows of the notable-posts table. */
+const NOTABLE_ROWS = 20;
+const STATE_VERSION = 1;
+/** The monitor's learning is saved this often while posts come, and on close. */
+const SAVE_EVERY_MS = 60_000;
+
+type Out = Array<NodeMessage | null>;
 
 export = function (RED: NodeAPI): void {
   function SocialAnalyseNode(this: Node, config: AnalyseNodeDef) {
@@ -29,20 +43,43 @@ export = function (RED: NodeAPI): void {
     if (!projectNode) return refuseInput(node, status, new Error(t('errors.noProject')));
     if (!projectNode.resolved) return refuseInput(node, status, new Error(t('errors.badProject', { detail: projectNode.problem?.message ?? '?' })));
     const resolved = projectNode.resolved;
+    const project = resolved.name;
+    // Closed windows of the message being handled, sent after its posts (the monitor tells them while observing).
+    let windows: Array<{ summary: WindowSummary; exercise: boolean }> = [];
     const monitors = new Map<boolean, SocialMonitor>();
     const monitorFor = (exercise: boolean) => {
       let m = monitors.get(exercise);
       if (!m) {
-        m = new SocialMonitor({ ...resolved.monitor, sourceNode: node.id, exercise });
+        m = new SocialMonitor({ ...resolved.monitor, sourceNode: node.id, exercise, onWindow: (summary) => windows.push({ summary, exercise }) });
         monitors.set(exercise, m);
       }
       return m;
     };
+    const notable = new NotablePosts(NOTABLE_ROWS, resolved.monitor.retentionMs);
+    // The real stream's learning survives restarts and redeploys (<userDir>/impetus-state/social-<id>.json);
+    // an exercise's does not: exercises replay their posts, which a kept window would take for late ones.
+    const saved = new SavedState(
+      nodeStateFile(RED.settings.userDir as string | undefined, 'social', node.id),
+      STATE_VERSION,
+      { warn: (m) => node.warn(m), log: (m) => node.log(m) },
+      (state) => {
+        try {
+          monitorFor(false).restore(state.monitor);
+        } catch (err) {
+          if (!(err instanceof StateError)) throw err;
+          monitors.delete(false);
+          node.warn(t('warn.stateReset', { detail: err.message }));
+        }
+      },
+      () => (monitors.has(false) ? { monitor: monitors.get(false)!.toJSON() } : {}),
+      SAVE_EVERY_MS,
+    );
     let seen = 0;
     let matched = 0;
     let alerts = 0;
 
     handleInput(node, status, async (raw, send) => {
+      await saved.loaded;
       const msg = raw as NodeMessageInFlow & { exercise?: boolean; status?: unknown };
       const items = Array.isArray(msg.payload) ? msg.payload : [msg.payload];
       if (items.length > MAX_BATCH) throw new Error(t('errors.tooMany', { max: MAX_BATCH }));
@@ -50,6 +87,7 @@ export = function (RED: NodeAPI): void {
       const mark = exercise ? { exercise: true, status: 'Exercise' } : {};
       const errors: string[] = [];
       const now = Date.now();
+      let notableChanged = notable.prune(now);
       items.forEach((item, i) => {
         try {
           const post = toPost(item, now);
@@ -59,18 +97,27 @@ export = function (RED: NodeAPI): void {
           matched++;
           const drafts = monitorFor(exercise).observe(a, now);
           alerts += drafts.length;
-          send([{ ...mark, topic: resolved.name, payload: a }, null]);
-          for (const d of drafts) send([null, { ...mark, topic: resolved.name, payload: d }]);
+          notableChanged = notable.offer(a, now) || notableChanged;
+          send([{ ...mark, topic: project, payload: a }, null]);
+          for (const d of drafts) send([null, { ...mark, topic: project, payload: d }]);
         } catch (err) {
           errors.push(`${Array.isArray(msg.payload) ? `[${i}]` : 'payload'}: ${(err as Error).message}`);
         }
       });
+      for (const { summary, exercise: ex } of windows) {
+        const m = ex ? { exercise: true, status: 'Exercise' } : {};
+        const sentiment = sentimentPoints(summary, project);
+        send([null, null, { ...m, topic: project, payload: volumePoints(summary, project) }, sentiment.length ? { ...m, topic: project, payload: sentiment } : null] as Out);
+      }
+      windows = [];
+      if (!exercise) saved.changed();
+      if (notableChanged) send([null, null, null, null, { topic: project, payload: notable.rows(project) }]);
       const text = () => t('status.counts', { seen, matched, alerts });
       if (alerts) status.warnLazy(text);
       else status.okLazy(text);
       // The good posts of a batch went on; the message fails for the others, so a Catch sees them.
       if (errors.length) throw new Error(t('errors.rejected', { count: errors.length, total: items.length, detail: errors.slice(0, 3).join('; ') }));
-    });
+    }, () => saved.close());
   }
   RED.nodes.registerType('impetus-social-analyse', SocialAnalyseNode);
 };

@@ -6,7 +6,9 @@
  * the retention time, and only in memory.
  */
 import { resolveConfig } from '../anomaly/config';
+import type { DetectorConfig } from '../anomaly/config';
 import { AnomalyDetector } from '../anomaly/detector';
+import { record, StateError } from '../anomaly/state-codec';
 import type { Analysis, ThreatSeverity } from './analyse';
 
 export interface MonitorOptions {
@@ -26,6 +28,26 @@ export interface MonitorOptions {
   /** Node id, named in the drafts' source. */
   sourceNode?: string;
   exercise?: boolean;
+  /** Told of every closed window, empty ones included: the console's volume and sentiment charts. */
+  onWindow?: (summary: WindowSummary) => void;
+}
+
+/** One closed window as the console charts it. */
+export interface WindowSummary {
+  start: number;
+  posts: number;
+  /** The detector's usual count for this window, and its band (expected ± 3 robust spreads, at least 0); absent while it warms up. */
+  expected?: number;
+  low?: number;
+  high?: number;
+  /** The window is the onset of an upward volume anomaly (a volume alert). */
+  anomaly: boolean;
+  /** Mean irony-adjusted sentiment of the window's scored posts; null without any. */
+  sentiment: number | null;
+  /** The running baseline before this window; absent until a window had minPosts scored posts. */
+  baseline?: number;
+  /** The window's sentiment fell sentimentDrop below the baseline (a sentiment alert). */
+  shift: boolean;
 }
 
 const SEVERITY_RANK: Record<ThreatSeverity, number> = { low: 1, medium: 2, high: 3, critical: 4 };
@@ -36,6 +58,8 @@ const MAX_RETAINED = 10_000;
 const MAX_GAP_WINDOWS = 7 * 24 * 4;
 /** Weight of a new window in the sentiment baseline. */
 const BASELINE_ALPHA = 0.1;
+/** The chart band: expected ± this many robust spreads, as the anomaly node draws it. */
+const BAND = 3;
 
 export type Draft = Record<string, unknown>;
 
@@ -68,8 +92,25 @@ interface Window {
   top: Analysis[];
 }
 
+/**
+ * What survives a restart: the volume detector's learning (its usual counts by time of week and
+ * its calibrated threshold), the sentiment baseline and the open window's counts. Not the posts:
+ * they stay in memory only, for the retention time, so a window open at the restart raises its
+ * alerts with the top posts seen since.
+ */
+export interface MonitorState {
+  windowMinutes: number;
+  timeZone: string;
+  detector: object;
+  baseline?: number;
+  window?: { start: number; count: number; sentimentSum: number; scored: number };
+}
+
+const finite = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
+
 export class SocialMonitor {
-  private readonly detector: AnomalyDetector;
+  private readonly config: DetectorConfig;
+  private detector: AnomalyDetector;
   private readonly windowMs: number;
   private window?: Window;
   private baseline?: number;
@@ -78,8 +119,44 @@ export class SocialMonitor {
   constructor(private readonly o: MonitorOptions) {
     if (![15, 20, 30, 60].includes(o.windowMinutes)) throw new RangeError(`windowMinutes must be 15, 20, 30 or 60, got ${o.windowMinutes}`);
     this.windowMs = o.windowMinutes * 60_000;
-    this.detector = new AnomalyDetector(resolveConfig({ seasonality: 'week', binMinutes: o.windowMinutes, timeZone: o.timeZone, stuckDetection: false, ...o.detector }));
+    this.config = resolveConfig({ seasonality: 'week', binMinutes: o.windowMinutes, timeZone: o.timeZone, stuckDetection: false, ...o.detector });
+    this.detector = new AnomalyDetector(this.config);
     this.detector.variable('posts');
+  }
+
+  toJSON(): MonitorState {
+    const w = this.window;
+    return {
+      windowMinutes: this.o.windowMinutes,
+      timeZone: this.o.timeZone,
+      detector: this.detector.toJSON(),
+      ...(this.baseline !== undefined ? { baseline: this.baseline } : {}),
+      ...(w ? { window: { start: w.start, count: w.count, sentimentSum: w.sentimentSum, scored: w.scored } } : {}),
+    };
+  }
+
+  /**
+   * Takes up the learning of `toJSON()`, so a restart neither warms up and calibrates again (days
+   * without volume alerts) nor starts the sentiment baseline afresh. Throws StateError, leaving
+   * this monitor as it was, when the state is not of this project's window and time zone.
+   */
+  restore(raw: unknown): void {
+    const s = record(raw, 'monitor');
+    if (s.windowMinutes !== this.o.windowMinutes || s.timeZone !== this.o.timeZone) {
+      throw new StateError(`saved for ${String(s.windowMinutes)}-minute windows in ${String(s.timeZone)}, now ${this.o.windowMinutes} in ${this.o.timeZone}`);
+    }
+    if (s.baseline !== undefined && !finite(s.baseline)) throw new StateError('baseline must be a number');
+    let window: Window | undefined;
+    if (s.window !== undefined) {
+      const w = record(s.window, 'window');
+      if (![w.start, w.count, w.sentimentSum, w.scored].every(finite) || (w.start as number) % this.windowMs !== 0) throw new StateError('window must hold a window start and finite counts');
+      window = { start: w.start as number, count: w.count as number, sentimentSum: w.sentimentSum as number, scored: w.scored as number, top: [] };
+    }
+    const detector = AnomalyDetector.fromJSON(s.detector, this.config);
+    if (detector.names.length !== 1 || detector.names[0] !== 'posts') throw new StateError('the detector must watch one variable, posts');
+    this.detector = detector;
+    this.baseline = s.baseline as number | undefined;
+    this.window = window;
   }
 
   /** Posts kept within the retention time, newest last. */
@@ -123,7 +200,11 @@ export class SocialMonitor {
     const w = this.window!;
     drafts.push(...this.closeWindow(w));
     const gap = Math.min(MAX_GAP_WINDOWS, Math.round((start - w.start) / this.windowMs) - 1);
-    for (let k = 1; k <= gap; k++) this.detector.step(w.start + k * this.windowMs, [0]);
+    for (let k = 1; k <= gap; k++) {
+      const at = w.start + k * this.windowMs;
+      this.detector.step(at, [0]);
+      this.tell(at, 0, false, null, false);
+    }
     return drafts;
   }
 
@@ -131,13 +212,31 @@ export class SocialMonitor {
     const drafts: Draft[] = [];
     const r = this.detector.step(w.start, [w.count], true);
     const c = r.contributors?.[0];
-    if (r.onset && c && c.direction === 'up') drafts.push(this.volumeDraft(w, c.observed, c.expected));
+    const anomaly = Boolean(r.onset && c && c.direction === 'up');
+    if (anomaly) drafts.push(this.volumeDraft(w, c!.observed, c!.expected));
+    const before = this.baseline;
+    let shift = false;
     if (w.scored >= this.o.minPosts) {
       const mean = w.sentimentSum / w.scored;
-      if (this.baseline !== undefined && this.baseline - mean >= this.o.sentimentDrop) drafts.push(this.sentimentDraft(w, mean, this.baseline));
+      shift = this.baseline !== undefined && this.baseline - mean >= this.o.sentimentDrop;
+      if (shift) drafts.push(this.sentimentDraft(w, mean, this.baseline!));
       this.baseline = this.baseline === undefined ? mean : this.baseline + BASELINE_ALPHA * (mean - this.baseline);
     }
+    this.tell(w.start, w.count, anomaly, w.scored ? w.sentimentSum / w.scored : null, shift, before);
     return drafts;
+  }
+
+  private tell(start: number, posts: number, anomaly: boolean, sentiment: number | null, shift: boolean, baseline = this.baseline): void {
+    if (!this.o.onWindow) return;
+    const summary: WindowSummary = { start, posts, anomaly, sentiment, shift };
+    const b = this.detector.band(0);
+    if (Number.isFinite(b.expected) && Number.isFinite(b.scale)) {
+      summary.expected = b.expected;
+      summary.low = Math.max(0, b.expected - BAND * b.scale);
+      summary.high = b.expected + BAND * b.scale;
+    }
+    if (baseline !== undefined) summary.baseline = baseline;
+    this.o.onWindow(summary);
   }
 
   private common(event: string, headline: string, severity: string, top: Analysis[], data: Record<string, unknown>, occurredAt: number): Draft {

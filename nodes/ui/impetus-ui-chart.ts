@@ -41,6 +41,7 @@ function samples(msg: ChartMessage, fallbackSeries: string, now: number): ChartS
         sample.low = o.low;
         sample.high = o.high;
       }
+      if (o.mark === true) sample.mark = true;
       return sample;
     }
     throw new TypeError(`msg.payload must be a number, { y, x, low, high } or an array of them; got ${Array.isArray(p) ? 'a nested array' : typeof p}`);

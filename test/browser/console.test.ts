@@ -6,7 +6,9 @@
  *  - a supervisor, in a second browser session, sees the ack and the comment arrive live;
  *  - the city manager cannot act;
  *  - the field view on a phone-size screen;
- *  - the firearm page with the square camera's last detection and its snapshot.
+ *  - the firearm page with the square camera's last detection and its snapshot;
+ *  - the intelligence analyst's social page: volume and sentiment per window with the anomaly
+ *    and the shift marked, the threat and ironic posts with why, authors pseudonymised.
  * It also takes the README's screenshots: into docs/screenshots/ with `npm run screenshots`, else
  * into the test's temporary folder, so a test run leaves the checkout as it was. Every wait is a readiness bound
  * on a selector, never an assertion on speed.
@@ -81,13 +83,20 @@ function testFlow(): object[] {
     { id: 'bt-cam-start', type: 'change', z: 'bt', name: '', rules: [{ t: 'set', p: 'payload', pt: 'msg', to: 'start', tot: 'str' }], x: 300, y: 180, wires: [['demo-cam']] },
     ...camera,
     ...consolePages,
+    // The demo's social project: a fortnight of simulated posts into the social page's charts and
+    // table; its drafts stay off the queue the other tests count.
+    ...demo.filter((n) => n.id.startsWith('demo-social') && n.id !== 'demo-social-alert').map((n) => ({
+      ...n,
+      ...(n.z ? { z: 'bt' } : {}),
+      ...(n.id === 'demo-social' ? { wires: [[], [], ['demo-social-volume'], ['demo-social-sentiment'], ['demo-social-table']] } : {}),
+    })),
   ];
 }
 
 function browserSettings(userDir: string): string {
   const hash = bcrypt.hashSync(PASSWORD, 4);
   const users = Object.fromEntries([
-    ['olga', 'operator', 'Olga Berg'], ['sven', 'supervisor', 'Sven Dahl'], ['marco', 'manager', 'Marco Bianchi'], ['fatima', 'field', 'Fatima Conte'],
+    ['olga', 'operator', 'Olga Berg'], ['sven', 'supervisor', 'Sven Dahl'], ['marco', 'manager', 'Marco Bianchi'], ['fatima', 'field', 'Fatima Conte'], ['ines', 'intel', 'Ines Rota'],
   ].map(([username, role, name]) => [username, { role, name, passwordHash: hash }]));
   return settingsModule(runtimeSettings('browser-test', {
     userDir,
@@ -521,5 +530,48 @@ describe('console in the browser (Chromium)', function () {
     await snapshot.click();
     await operator.locator('.detail-head h1').waitFor();
     await operator.locator('.images img').waitFor();
+  });
+  it('intel: the social page charts posts and sentiment per window, the anomaly and the shift marked, and lists threat and ironic posts with why, authors pseudonymised', async () => {
+    const analyst = await open();
+    await login(analyst, 'ines');
+    await analyst.click('nav.tool-nav a[data-rel="pages/social"]');
+    const threatRow = analyst.locator('section.panel.table tbody tr', { hasText: 'coltello' });
+    await threatRow.waitFor({ timeout: 60_000 });
+    const cells = await threatRow.locator('td').allTextContents();
+    // Columns: posted, kind, post, author, threat, irony, sentiment, why.
+    assert.match(cells[0], SITE_TIME, 'the post time in the site\'s zone');
+    assert.equal(cells[1], 'threat (high)');
+    assert.match(cells[3], /^anon-[0-9a-f]{12}$/, 'the author pseudonymised, as stored');
+    assert.ok(Number(cells[4]) >= 0.7);
+    assert.match(cells[7], /^threat 0\.\d\d: weapon: coltell/, 'why: the threat cues first');
+    assert.match(cells[7], /places piazza dei signori/);
+    const rows = await analyst.locator('section.panel.table tbody tr').evaluateAll((trs) => trs.map((tr) => Array.from(tr.querySelectorAll('td'), (td) => td.textContent ?? '')));
+    assert.ok(rows.length >= 3, `the day's notable posts: ${rows.length}`);
+    assert.equal(rows[0][1], 'threat (high)', 'the strongest first');
+    assert.ok(rows.some((r) => r[1] === 'irony' && /irony 0\.\d\d: hashtag #/.test(r[7])), 'an ironic complaint with its cue');
+    assert.ok(rows.every((r) => /^anon-/.test(r[3])), 'no author name on the page');
+    // The charts, read from chart.js: the anomaly mark sits on the burst, above the usual band.
+    const drawn = await analyst.waitForFunction(() => {
+      type Set = { label: string; data: Array<{ x: number; y: number | null }>; _data?: Array<{ x: number; y: number | null }> };
+      const chart = (window as unknown as { Chart: { instances: Record<string, { data: { datasets: Set[] } }> } }).Chart;
+      const sets = Object.values(chart.instances).flatMap((c) => c.data.datasets);
+      // The points given, not the few hundred the decimation plugin draws.
+      const find = (label: string) => {
+        const d = sets.find((s) => s.label === label);
+        return d && { data: d._data ?? d.data };
+      };
+      const mark = find('anomaly (padova-centro)');
+      const posts = find('posts (padova-centro)');
+      const high = find('posts (padova-centro) band');
+      const shift = find('shift (padova-centro)');
+      const sentiment = find('sentiment (padova-centro)');
+      if (!mark?.data.length || !posts || posts.data.length < 500 || !high || !shift?.data.length || !sentiment) return null;
+      const at = mark.data[0].x;
+      return { mark: mark.data[0].y, band: high.data.find((p) => p.x === at)?.y, windows: posts.data.filter((p) => p.y !== null).length, shift: shift.data[0].y, sentiment: sentiment.data.length };
+    }, undefined, { timeout: 60_000 }).then((h) => h.jsonValue()) as { mark: number; band: number; windows: number; shift: number; sentiment: number };
+    assert.ok(drawn.mark > drawn.band, `the anomaly (${drawn.mark} posts) is above the usual band (${drawn.band})`);
+    assert.ok(drawn.windows >= 1000, `eleven days of 15-minute windows: ${drawn.windows}`);
+    assert.ok(drawn.shift < 0, `the shift mark at the burst's negative sentiment: ${drawn.shift}`);
+    await picture(analyst, 'social-page.png');
   });
 });

@@ -3,6 +3,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Alert } from '../../nodes/platform';
 import { PACKAGE_ROOT } from '../../nodes/platform/node-kit';
+import { Rng } from '../../bench/random';
 import { alertNodes, collect, helper, load, nextError, node, socialNodes, useRuntime, waitFor } from '../support/nodered';
 
 const catchNode = require('@node-red/nodes/core/common/25-catch.js');
@@ -37,7 +38,7 @@ function flow(project: Record<string, unknown> = {}) {
 const threat = { id: 't1', text: 'Vi skal sprenge Oslo S i kveld, ta med våpen. Nå er det nok!', lang: 'nb', author: 'kari.nordmann', ts: '2026-03-02T18:00:00Z', url: 'https://social.example/@k/1', source: 'test' };
 
 describe('impetus-social-analyse', function () {
-  useRuntime();
+  const dir = useRuntime();
 
   it('analyses posts and turns a threat into a stored social alert with a pseudonymised author and its explanation', async () => {
     await load([...alertNodes, ...socialNodes, catchNode], flow());
@@ -78,6 +79,81 @@ describe('impetus-social-analyse', function () {
     assert.match(err, /\[2\]: a post must be an object/);
     assert.equal(posts.length, 1);
     assert.match((posts[0].payload as { post: { text: string } }).post.text, /\ufffd/, 'a lone surrogate is replaced');
+  });
+
+  it('feeds the console: posts and sentiment per closed window for charts, notable posts with their explanation for a table', async () => {
+    const wired = flow({ windowMinutes: 15 }).map((n) => (n.id === 'an' ? { ...n, wires: [['posts'], ['alert'], ['volume'], ['sentiment'], ['notable']] } : n));
+    await load([...alertNodes, ...socialNodes, catchNode], [...wired, ...['volume', 'sentiment', 'notable'].map((id) => ({ id, z: 'f', type: 'helper' }))]);
+    const volume = collect<Msg>('volume');
+    const sentiment = collect<Msg>('sentiment');
+    const notable = collect<Msg>('notable');
+    const now = Date.now();
+    const start = Math.floor(now / 900_000) * 900_000 - 2 * 900_000;
+    const post = (id: string, text: string, ts: number) => ({ id, text, lang: 'en', author: 'kari.nordmann', ts, url: `https://social.example/${id}`, source: 'test' });
+    // Two posts in one window, none in the next, one in the third: the first two windows close.
+    node('an').receive({ payload: [post('a', 'Lovely concert by the station', start + 1000), post('b', 'Great, stuck at the station again. Just perfect 🙄 #not', start + 2000)] });
+    node('an').receive({ payload: { ...threat, ts: start + 2 * 900_000 + 1000 } });
+    await waitFor(() => volume.length === 2 && notable.length === 2, 'two closed windows and two changes of the notable posts');
+    assert.deepEqual(volume.map((m) => (m.payload as unknown as Array<{ series: string; x: number; y: number }>).map((p) => [p.series, p.x, p.y])), [
+      [['posts (oslo-s)', start, 2]],
+      [['posts (oslo-s)', start + 900_000, 0]],
+    ]);
+    assert.equal(volume[0].topic, 'oslo-s');
+    assert.equal(sentiment.length, 1, 'only the window with scored posts has a sentiment');
+    assert.equal((sentiment[0].payload as unknown as Array<{ series: string }>)[0].series, 'sentiment (oslo-s)');
+    const rows = notable[1].payload as unknown as Array<{ id: string; author: string; kind: string; why: string }>;
+    assert.deepEqual(rows.map((r) => r.id), ['oslo-s/b', 'oslo-s/t1'], 'the threat last, so the table shows it first');
+    assert.ok(rows.every((r) => /^anon-[0-9a-f]{12}$/.test(r.author)), 'authors pseudonymised');
+    assert.match(rows[1].why, /threat \d\.\d\d: violence: spreng/);
+    assert.match(rows[0].why, /irony/);
+  });
+
+  it('keeps the volume and sentiment learning across a restart: a burst right after it is an alert, without eleven days of warm-up again', async () => {
+    const W = 900_000;
+    const start = Math.floor(Date.now() / W) * W - 1060 * W;
+    const rng = new Rng(15);
+    const posts = (from: number, to: number) => {
+      const out: object[] = [];
+      for (let w = from; w < to; w++) {
+        const n = 4 + rng.int(4);
+        for (let k = 0; k < n; k++) out.push({ id: `p${w}-${k}`, text: 'Nice concert by the station', lang: 'en', author: 'a', ts: start + w * W + k * 1000, url: '', source: 'test' });
+      }
+      return out;
+    };
+    const burst = (w: number) => [...Array.from({ length: 60 }, (_, k) => ({ id: `b${k}`, text: 'Horrible chaos at the station, terrible, awful', lang: 'en', author: 'a', ts: start + w * W + k * 1000, url: '', source: 'test' })),
+      { id: 'after', text: 'Nice concert by the station', lang: 'en', author: 'a', ts: start + (w + 1) * W, url: '', source: 'test' }];
+    const feed = async (items: object[]) => {
+      for (let i = 0; i < items.length; i += 2000) node('an').receive({ payload: items.slice(i, i + 2000) });
+    };
+    const volumeAlerts = (stored: Msg[]) => stored.filter((m) => (m.payload.data as { kind: string }).kind === 'volume');
+    const settle = async (seen: Msg[], count: number) => waitFor(() => seen.length >= count, 'the posts analysed', 20_000);
+
+    await load([...alertNodes, ...socialNodes, catchNode], flow({ windowMinutes: 15 }));
+    let seen = collect<Msg>('posts');
+    const history = posts(0, 1056);
+    await feed(history);
+    await settle(seen, history.length);
+    await helper.unload();
+    const state = path.join(dir(), 'impetus-state', 'social-an.json');
+    assert.ok(fs.existsSync(state), 'saved when the flow stopped');
+    assert.ok(!fs.readFileSync(state, 'utf8').includes('concert'), 'no post text in the saved state');
+
+    await load([...alertNodes, ...socialNodes, catchNode], flow({ windowMinutes: 15 }));
+    seen = collect<Msg>('posts');
+    let stored = collect<Msg>('stored');
+    await feed(burst(1056));
+    await waitFor(() => volumeAlerts(stored).length === 1, 'the volume alert after the restart', 20_000);
+    assert.match(String(volumeAlerts(stored)[0].payload.headline), /^oslo-s: 60 posts in 15 min, \d+\.\d× the usual/);
+    await helper.unload();
+
+    // The same burst on a node that lost its learning: it warms up again and stays silent.
+    fs.rmSync(state);
+    await load([...alertNodes, ...socialNodes, catchNode], flow({ windowMinutes: 15 }));
+    seen = collect<Msg>('posts');
+    stored = collect<Msg>('stored');
+    await feed(burst(1056));
+    await settle(seen, 61);
+    assert.deepEqual(volumeAlerts(stored), [], 'without the saved learning the burst passes unseen');
   });
 
   it('refuses every message when the project query is malformed, pointing at the column', async () => {

@@ -67,6 +67,23 @@ describe('dashboard nodes', function () {
       assert.deepEqual((panel.data.series as Array<{ points: unknown[] }>)[0].points.length, 1);
     });
 
+    it('draws a series as marks once a sample says so, in the page and in live updates', async () => {
+      await load(modules, flow);
+      const operator = await LiveTestClient.as('operator');
+      node('chart').receive({ payload: [{ series: 'posts', x: 1000, y: 4 }, { series: 'posts', x: 2000, y: 40 }, { series: 'anomaly', x: 2000, y: 40, mark: true }] });
+      await waitFor(async () => ((await page('operator', 'bacteria'))[0].data.series as unknown[]).length === 2, 'two series');
+      const [panel] = await page('operator', 'bacteria');
+      assert.deepEqual(panel.data.series, [{ name: 'posts', points: [[1000, 4], [2000, 40]] }, { name: 'anomaly', points: [[2000, 40]], mark: true }]);
+      await waitFor(() => operator.messages.some((m) => m.panels?.some((p) => p.id === 'chart')), 'the chart update');
+      const update = operator.messages.flatMap((m) => m.panels ?? []).find((p) => p.id === 'chart')!.update as { points: unknown[][]; marks?: string[] };
+      assert.deepEqual(update.marks, ['anomaly'], 'the live update names the new marked series');
+      node('chart').receive({ payload: { series: 'anomaly', x: 3000, y: 41, mark: true } });
+      await waitFor(() => operator.messages.flatMap((m) => m.panels ?? []).filter((p) => p.id === 'chart').length === 2, 'the second update');
+      const second = operator.messages.flatMap((m) => m.panels ?? []).filter((p) => p.id === 'chart')[1].update as { marks?: string[] };
+      assert.equal(second.marks, undefined, 'named once');
+      operator.close();
+    });
+
     it('replaces bar sets and pushes chart updates live, only to roles that may see them', async () => {
       await load(modules, flow);
       const operator = await LiveTestClient.as('operator');

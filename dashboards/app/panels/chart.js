@@ -42,6 +42,8 @@ export function chartPanel(el, panel) {
   el.append(h('div.chart-box', canvas));
   /** name → { line: [{x, y}], low: [{x, y}], high: [{x, y}] } */
   const series = new Map();
+  /** Series drawn as marks (points, no line): anomalies, shifts. */
+  const marks = new Set();
   let bars = [];
   let axes = new Map();
   let spansDays = false;
@@ -66,8 +68,12 @@ export function chartPanel(el, panel) {
 
   function load(data) {
     series.clear();
+    marks.clear();
     bars = data && data.bars ? data.bars : [];
-    for (const s of (data && data.series) || []) for (const p of s.points) push(s.name, p);
+    for (const s of (data && data.series) || []) {
+      if (s.mark) marks.add(s.name);
+      for (const p of s.points) push(s.name, p);
+    }
   }
 
   function datasets() {
@@ -95,7 +101,8 @@ export function chartPanel(el, panel) {
         sets.push({ label: `${name} band low`, data: withGaps(low), yAxisID, borderWidth: 0, pointRadius: 0, fill: false, band: true });
         sets.push({ label: `${name} band`, data: withGaps(s.high), yAxisID, borderWidth: 0, pointRadius: 0, fill: '-1', backgroundColor: `${colour}33`, band: true });
       }
-      sets.push({ label: name, data: withGaps(s.line), yAxisID, borderColor: colour, backgroundColor: colour, borderWidth: 2, pointRadius: 0, tension: 0, spanGaps: false });
+      if (marks.has(name)) sets.push({ label: name, data: s.line, yAxisID, showLine: false, pointStyle: 'triangle', pointRadius: 7, pointHoverRadius: 9, borderColor: '#e5484d', backgroundColor: '#e5484d', mark: true });
+      else sets.push({ label: name, data: withGaps(s.line), yAxisID, borderColor: colour, backgroundColor: colour, borderWidth: 2, pointRadius: 0, tension: 0, spanGaps: false });
     });
     if (Number.isFinite(minX)) {
       for (const t of o.thresholds) sets.push({ label: t.label, data: [{ x: minX, y: t.value }, { x: maxX, y: t.value }], yAxisID: axes.get(series.keys().next().value), borderColor: '#e5484d', borderDash: [6, 4], borderWidth: 2, pointRadius: 0 });
@@ -168,7 +175,10 @@ export function chartPanel(el, panel) {
   return {
     update(update) {
       if (update.reset) load(update.reset);
-      else for (const [name, ...point] of update.points || []) push(name, point);
+      else {
+        for (const name of update.marks || []) marks.add(name);
+        for (const [name, ...point] of update.points || []) push(name, point);
+      }
       redraw();
     },
     destroy() {

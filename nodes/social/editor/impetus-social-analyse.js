@@ -6,7 +6,7 @@ RED.nodes.registerType('impetus-social-analyse', {
     project: { value: '', type: 'impetus-social-project', required: true },
   },
   inputs: 1,
-  outputs: 2,
+  outputs: 5,
   icon: 'social.svg',
   paletteLabel: 'social analyse',
   label: function () {
@@ -17,6 +17,6 @@ RED.nodes.registerType('impetus-social-analyse', {
     return this.name ? 'node_label_italic' : '';
   },
   outputLabels: function (i) {
-    return this._('impetus-social-analyse.outputs.' + ['posts', 'alerts'][i]);
+    return this._('impetus-social-analyse.outputs.' + ['posts', 'alerts', 'volume', 'sentiment', 'notable'][i]);
   },
 });

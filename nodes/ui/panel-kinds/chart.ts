@@ -55,12 +55,17 @@ export interface ChartSample {
   y: number;
   low?: number;
   high?: number;
+  /** Draw the series as marks (points, no line): anomalies, shifts, events on another series. */
+  mark?: boolean;
 }
 
 const SERIES_NAME_MAX = 64;
 
 export class ChartState implements PanelState {
   private readonly series = new Map<string, SeriesRing>();
+  /** Series drawn as marks; a series becomes one with its first marked sample. */
+  private readonly marks = new Set<string>();
+  private newMarks: string[] = [];
   private bars = new Map<string, Record<string, number>>();
   private pending: Array<[string, ...number[]]> = [];
   private reset = false;
@@ -85,6 +90,10 @@ export class ChartState implements PanelState {
     let ring = this.series.get(series);
     if (!ring) this.series.set(series, (ring = new SeriesRing(this.options.maxPoints)));
     ring.push(x, y, hasBand ? sample.low! : NaN, hasBand ? sample.high! : NaN);
+    if (sample.mark && !this.marks.has(series)) {
+      this.marks.add(series);
+      this.newMarks.push(series);
+    }
     if (this.reset) return;
     this.pending.push([series, ...pointOf(x, y, hasBand ? sample.low! : NaN, hasBand ? sample.high! : NaN)]);
     // A burst between two flushes larger than the whole buffer: send the buffer instead.
@@ -110,6 +119,8 @@ export class ChartState implements PanelState {
 
   clear(): void {
     this.series.clear();
+    this.marks.clear();
+    this.newMarks = [];
     this.bars.clear();
     this.pending = [];
     this.reset = true;
@@ -117,18 +128,22 @@ export class ChartState implements PanelState {
 
   snapshot(): unknown {
     if (this.options.type === 'bar') return { bars: [...this.bars.entries()].map(([name, values]) => ({ name, values })) };
-    return { series: [...this.series.entries()].map(([name, ring]) => ({ name, points: ring.points() })) };
+    return { series: [...this.series.entries()].map(([name, ring]) => ({ name, points: ring.points(), ...(this.marks.has(name) ? { mark: true } : {}) })) };
   }
 
   takeUpdate(): unknown {
     if (this.reset) {
       this.reset = false;
       this.pending = [];
+      this.newMarks = [];
       return { reset: this.snapshot() };
     }
     if (!this.pending.length) return undefined;
     const points = this.pending;
     this.pending = [];
-    return { points };
+    if (!this.newMarks.length) return { points };
+    const marks = this.newMarks;
+    this.newMarks = [];
+    return { points, marks };
   }
 }
