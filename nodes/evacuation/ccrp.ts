@@ -75,6 +75,11 @@ export interface RoutingResult {
   stranded: Map<number, number>;
   /** People placed per step and edge: the most on each edge in any one step. */
   peakEdgeLoad: Float64Array;
+  /** People starting along each edge at each step, step-major: `people[step · edges + e]`, steps 0 … rows − 1. */
+  flow: { rows: number; edges: number; people: Float64Array };
+  /** Searches run and nodes settled in all of them (the cost of the routing, for the bench). */
+  searches: number;
+  settled: number;
 }
 
 const EPS = 1e-9;
@@ -88,113 +93,135 @@ export const MAX_STEPS = 1_000_000;
  */
 const BATCH_SLACK = 1;
 
-/** A binary min-heap of (key, value) in two parallel arrays. */
-class Heap {
-  private keys: number[] = [];
-  private vals: number[] = [];
-  get size(): number {
-    return this.keys.length;
-  }
+/**
+ * A monotone bucket queue (Dial's algorithm) of nodes keyed by whole steps. Every key here is
+ * a step count and no search pushes a key below the last one popped, so push and pop are O(1)
+ * where a binary heap paid a logarithm: with 10,000 sources at step 0 the heap's sifting was
+ * most of each CCRP search. Buckets are singly linked lists in typed arrays; a bucket from an
+ * earlier search is recognised as empty by its generation stamp, so clearing is O(1) too.
+ */
+class Buckets {
+  private head = new Int32Array(256);
+  private stamp = new Int32Array(256);
+  private gen = 1;
+  private node = new Int32Array(1024);
+  private link = new Int32Array(1024);
+  private count = 0;
+  private cur = 0;
+  size = 0;
+  /** The key of the node the last pop returned. */
+  topKey = 0;
   clear(): void {
-    this.keys.length = 0;
-    this.vals.length = 0;
+    this.gen++;
+    this.count = 0;
+    this.cur = 0;
+    this.size = 0;
   }
   push(key: number, val: number): void {
-    const k = this.keys;
-    const v = this.vals;
-    let i = k.length;
-    k.push(key);
-    v.push(val);
-    while (i > 0) {
-      const p = (i - 1) >> 1;
-      if (k[p] <= key) break;
-      k[i] = k[p];
-      v[i] = v[p];
-      i = p;
+    if (key >= this.head.length) {
+      const size = Math.max(key + 1, this.head.length * 2);
+      const head = new Int32Array(size);
+      head.set(this.head);
+      const stamp = new Int32Array(size);
+      stamp.set(this.stamp);
+      this.head = head;
+      this.stamp = stamp;
     }
-    k[i] = key;
-    v[i] = val;
+    if (this.count === this.node.length) {
+      const node = new Int32Array(this.count * 2);
+      node.set(this.node);
+      const link = new Int32Array(this.count * 2);
+      link.set(this.link);
+      this.node = node;
+      this.link = link;
+    }
+    const c = this.count++;
+    this.node[c] = val;
+    this.link[c] = this.stamp[key] === this.gen ? this.head[key] : -1;
+    this.stamp[key] = this.gen;
+    this.head[key] = c;
+    this.size++;
   }
-  /** Removes the smallest; its key is then in `topKey`. */
-  topKey = 0;
+  /** Removes a node with the smallest key; its key is then in `topKey`. */
   pop(): number {
-    const k = this.keys;
-    const v = this.vals;
-    const key = k[0];
-    const val = v[0];
-    const lastK = k.pop() as number;
-    const lastV = v.pop() as number;
-    const n = k.length;
-    if (n) {
-      let i = 0;
-      for (;;) {
-        const l = 2 * i + 1;
-        if (l >= n) break;
-        const r = l + 1;
-        const c = r < n && k[r] < k[l] ? r : l;
-        if (k[c] >= lastK) break;
-        k[i] = k[c];
-        v[i] = v[c];
-        i = c;
-      }
-      k[i] = lastK;
-      v[i] = lastV;
-    }
-    this.topKey = key;
-    return val;
+    const head = this.head;
+    const stamp = this.stamp;
+    let k = this.cur;
+    while (stamp[k] !== this.gen || head[k] < 0) k++;
+    this.cur = k;
+    const c = head[k];
+    head[k] = this.link[c];
+    this.size--;
+    this.topKey = k;
+    return this.node[c];
   }
 }
 
 /**
- * Reservations per edge and step, allocated for an edge the first time it is used. Beside the
- * people reserved, each edge keeps a "next step that may have room" pointer per step (a
- * disjoint-set forest with path compression): a full step points past itself, so finding the
- * first free step skips a long queue of full steps in near-constant time instead of walking it.
+ * Reservations per edge and step. Beside the people reserved, each edge keeps a "next step that
+ * may have room" pointer per step (a disjoint-set forest with path compression): a full step
+ * points past itself, so finding the first free step skips a long queue of full steps in
+ * near-constant time instead of walking it. Both tables are laid out step-major (row = step,
+ * column = edge) in one typed array each: a search asks about all the edges of a node at the
+ * same step, which are neighbours in the graph's rows and so share cache lines — with one array
+ * per edge each of those questions was a cache miss, and they were most of a search's time.
+ * Rows are added as later steps are reserved.
  */
 class Reservations {
-  private used: Array<Float64Array | undefined>;
-  private next: Array<Int32Array | undefined>;
+  private readonly edges: number;
+  private rows = 0;
+  private used = new Float64Array(0);
+  private next = new Int32Array(0);
   readonly peak: Float64Array;
-  constructor(private readonly cap: Float64Array) {
-    this.used = new Array(cap.length);
-    this.next = new Array(cap.length);
+  constructor(private readonly cap: Float64Array, expectedSteps = 0) {
+    this.edges = cap.length;
     this.peak = new Float64Array(cap.length);
+    if (expectedSteps > 0) this.grow(expectedSteps);
   }
   free(e: number, step: number): number {
-    const u = this.used[e];
-    return this.cap[e] - (u && step < u.length ? u[step] : 0);
+    return this.cap[e] - (step < this.rows ? this.used[step * this.edges + e] : 0);
   }
   /** First step at or after `step` with room on edge e. */
   firstFree(e: number, step: number): number {
-    const n = this.next[e];
-    if (!n) return step;
+    const rows = this.rows;
+    if (step >= rows) return step;
+    const n = this.next;
+    const width = this.edges;
     let root = step;
-    while (root < n.length && n[root] !== root) root = n[root];
-    for (let s = step; s < n.length && s !== root; ) {
-      const after = n[s];
-      n[s] = root;
-      s = after;
+    while (root < rows) {
+      const after = n[root * width + e];
+      if (after === root) break;
+      root = after;
+    }
+    for (let s = step; s < rows && s !== root; ) {
+      const i = s * width + e;
+      s = n[i];
+      n[i] = root;
     }
     return root;
   }
   take(e: number, step: number, people: number): void {
-    let u = this.used[e];
-    let n = this.next[e];
-    if (!u || !n || step >= u.length) {
-      const size = Math.max(64, (step + 1) * 2);
-      const grownU = new Float64Array(size);
-      const grownN = new Int32Array(size);
-      // Pointers past the old end now point at a real step, still the first that may have room.
-      for (let s = 0; s < size; s++) grownN[s] = n && s < n.length ? n[s] : s;
-      if (u) grownU.set(u);
-      u = grownU;
-      n = grownN;
-      this.used[e] = u;
-      this.next[e] = n;
-    }
-    u[step] += people;
-    if (u[step] > this.peak[e]) this.peak[e] = u[step];
-    if (u[step] >= this.cap[e] - EPS) n[step] = step + 1;
+    if (step >= this.rows) this.grow(step + 1);
+    const i = step * this.edges + e;
+    this.used[i] += people;
+    if (this.used[i] > this.peak[e]) this.peak[e] = this.used[i];
+    if (this.used[i] >= this.cap[e] - EPS) this.next[i] = step + 1;
+  }
+  table(): RoutingResult['flow'] {
+    return { rows: this.rows, edges: this.edges, people: this.used };
+  }
+  private grow(rows: number): void {
+    const size = Math.max(rows, Math.ceil(this.rows * 1.5), 16);
+    const used = new Float64Array(size * this.edges);
+    used.set(this.used);
+    const next = new Int32Array(size * this.edges);
+    next.set(this.next);
+    // A new step is free until reserved; pointers past the old last row now point at a real
+    // step, still the first that may have room.
+    for (let s = this.rows; s < size; s++) next.fill(s, s * this.edges, (s + 1) * this.edges);
+    this.used = used;
+    this.next = next;
+    this.rows = size;
   }
 }
 
@@ -212,7 +239,11 @@ export function reachesExit(g: FlowGraph): Uint8Array {
   return ok;
 }
 
-export function ccrp(g: FlowGraph, options: { batch?: boolean } = {}): RoutingResult {
+/**
+ * `expectedSteps`: the plan's likely length (e.g. a little over its lower bound), so the
+ * reservation tables are sized once instead of grown step by step.
+ */
+export function ccrp(g: FlowGraph, options: { batch?: boolean; expectedSteps?: number } = {}): RoutingResult {
   const supply = Float64Array.from(g.supply);
   const ok = reachesExit(g);
   const stranded = new Map<number, number>();
@@ -225,36 +256,50 @@ export function ccrp(g: FlowGraph, options: { batch?: boolean } = {}): RoutingRe
       supply[v] = 0;
     } else sources.push(v);
   }
-  const res = new Reservations(g.cap);
+  const res = new Reservations(g.cap, options.expectedSteps);
   const best = new Float64Array(g.nodes).fill(Infinity);
   const predEdge = new Int32Array(g.nodes).fill(-1);
   const predDep = new Int32Array(g.nodes);
   const predNode = new Int32Array(g.nodes);
   const touched: number[] = [];
-  const heap = new Heap();
+  const queue = new Buckets();
   const routes: Route[] = [];
   let lastArrival = 0;
+  let searches = 0;
+  let settled = 0;
 
   while (sources.length) {
+    searches++;
     for (const v of touched) {
       best[v] = Infinity;
       predEdge[v] = -1;
     }
     touched.length = 0;
-    heap.clear();
+    queue.clear();
     for (const s of sources) {
       best[s] = 0;
       touched.push(s);
-      heap.push(0, s);
+    }
+    // Only a source next to a node without people can start anything new: from one whose
+    // neighbours all hold people every edge leads to a label of 0 already. With every area
+    // occupied at first, that leaves the edge of the emptied region, not the whole graph.
+    for (const s of sources) {
+      for (let e = g.first[s]; e < g.first[s + 1]; e++) {
+        if (supply[g.to[e]] <= EPS) {
+          queue.push(0, s);
+          break;
+        }
+      }
     }
     // Plain CCRP stops at the first exit settled. Batched, the search runs on to every exit
     // settled within BATCH_SLACK steps of the first, and each gives a route (the earliest
     // arrival there from any source): one search routes up to one group per exit.
     const reached: number[] = [];
-    while (heap.size) {
-      const u = heap.pop();
-      const t = heap.topKey;
+    while (queue.size) {
+      const u = queue.pop();
+      const t = queue.topKey;
       if (t > best[u]) continue;
+      settled++;
       if (reached.length && t > best[reached[0]] + BATCH_SLACK) break;
       if (g.exit[u]) {
         reached.push(u);
@@ -263,6 +308,9 @@ export function ccrp(g: FlowGraph, options: { batch?: boolean } = {}): RoutingRe
       }
       for (let e = g.first[u]; e < g.first[u + 1]; e++) {
         const v = g.to[e];
+        // No wait can make this edge better than walking it now: skip the reservation look-up
+        // (most edges out of a source lead to another source, already at step 0).
+        if (t + g.steps[e] >= best[v]) continue;
         const dep = res.firstFree(e, t);
         const arr = dep + g.steps[e];
         if (arr < best[v]) {
@@ -271,7 +319,7 @@ export function ccrp(g: FlowGraph, options: { batch?: boolean } = {}): RoutingRe
           predEdge[v] = e;
           predDep[v] = dep;
           predNode[v] = u;
-          heap.push(arr, v);
+          queue.push(arr, v);
         }
       }
     }
@@ -309,7 +357,7 @@ export function ccrp(g: FlowGraph, options: { batch?: boolean } = {}): RoutingRe
     }
     sources = sources.filter((s) => supply[s] > EPS);
   }
-  return { routes, lastArrival, stranded, peakEdgeLoad: res.peak };
+  return { routes, lastArrival, stranded, peakEdgeLoad: res.peak, flow: res.table(), searches, settled };
 }
 
 /**
@@ -321,16 +369,16 @@ export function shortestPathTimes(g: FlowGraph): Float64Array {
   const into: Array<Array<[number, number]>> = Array.from({ length: g.nodes }, () => []);
   for (let u = 0; u < g.nodes; u++) for (let e = g.first[u]; e < g.first[u + 1]; e++) into[g.to[e]].push([u, g.steps[e]]);
   const dist = new Float64Array(g.nodes).fill(Infinity);
-  const heap = new Heap();
-  for (let v = 0; v < g.nodes; v++) if (g.exit[v]) { dist[v] = 0; heap.push(0, v); }
-  while (heap.size) {
-    const v = heap.pop();
-    const d = heap.topKey;
+  const queue = new Buckets();
+  for (let v = 0; v < g.nodes; v++) if (g.exit[v]) { dist[v] = 0; queue.push(0, v); }
+  while (queue.size) {
+    const v = queue.pop();
+    const d = queue.topKey;
     if (d > dist[v]) continue;
     for (const [u, w] of into[v]) {
       if (d + w < dist[u]) {
         dist[u] = d + w;
-        heap.push(d + w, u);
+        queue.push(d + w, u);
       }
     }
   }
@@ -347,24 +395,24 @@ export function lowerBound(g: FlowGraph, dist: Float64Array = shortestPathTimes(
   let far = 0;
   let total = 0;
   const reach = new Float64Array(g.nodes).fill(Infinity);
-  const heap = new Heap();
+  const queue = new Buckets();
   for (let v = 0; v < g.nodes; v++) {
     if (g.supply[v] <= EPS || g.exit[v] || dist[v] === Infinity) continue;
     far = Math.max(far, dist[v]);
     total += g.supply[v];
     reach[v] = 0;
-    heap.push(0, v);
+    queue.push(0, v);
   }
   if (!total) return 0;
-  while (heap.size) {
-    const u = heap.pop();
-    const d = heap.topKey;
+  while (queue.size) {
+    const u = queue.pop();
+    const d = queue.topKey;
     if (d > reach[u]) continue;
     for (let e = g.first[u]; e < g.first[u + 1]; e++) {
       const v = g.to[e];
       if (d + g.steps[e] < reach[v]) {
         reach[v] = d + g.steps[e];
-        heap.push(reach[v], v);
+        queue.push(reach[v], v);
       }
     }
   }
