@@ -62,3 +62,13 @@ export function perFrame(fn) {
     });
   };
 }
+
+/**
+ * The TLP 2.0 label of a marked alert, in FIRST's colours (RED, AMBER, GREEN on black; CLEAR
+ * white), or null for an unmarked one. The server has already hidden what the user may not see.
+ */
+export function tlpTag(tlp) {
+  if (!tlp) return null;
+  const label = `TLP:${tlp.toUpperCase()}`;
+  return h(`span.tlp-tag.tlp-${tlp.replace('+', '-')}`, { title: `${label}: who may learn of this alert` }, label);
+}

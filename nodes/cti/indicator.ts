@@ -1,3 +1,5 @@
+import { stricterTlp, TLPS } from '../platform/node-kit';
+import type { Tlp } from '../platform/node-kit';
 import { parseRange } from './assets';
 import { compilePattern, parseTimestamp } from './stix-pattern';
 import type { Comparison, Observation } from './stix-pattern';
@@ -11,8 +13,8 @@ import type { Comparison, Observation } from './stix-pattern';
  */
 
 export type IndicatorKind = 'domain' | 'ip' | 'url' | 'email' | 'hash' | 'pattern' | 'text';
-/** TLP 2.0 names; TLP 1.0 WHITE is read as CLEAR. */
-export type Tlp = 'clear' | 'green' | 'amber' | 'amber+strict' | 'red';
+/** TLP 2.0 names, the platform's alert marking; TLP 1.0 WHITE is read as CLEAR. */
+export type { Tlp };
 
 export interface Provenance {
   /** The feed: a TAXII collection, a MISP feed, a file. */
@@ -59,18 +61,11 @@ const TLP_BY_MARKING: Record<string, Tlp> = {
   'marking-definition--e828b379-4e03-4974-9ac4-e53a884c97c1': 'red',
 };
 
-const TLP_ORDER: Tlp[] = ['clear', 'green', 'amber', 'amber+strict', 'red'];
-
 /** A TLP name in any of its spellings (`TLP:WHITE`, `tlp:amber+strict`, `RED`), or undefined. */
 export function parseTlp(text: string): Tlp | undefined {
   const t = text.trim().toLowerCase().replace(/^tlp:\s*/, '').replace(/\s+/g, '');
   if (t === 'white') return 'clear';
-  return (TLP_ORDER as string[]).includes(t) ? (t as Tlp) : undefined;
-}
-
-/** The stricter of two TLPs (a value marked twice travels as the stricter says). */
-export function stricterTlp(a: Tlp, b: Tlp): Tlp {
-  return TLP_ORDER.indexOf(a) >= TLP_ORDER.indexOf(b) ? a : b;
+  return (TLPS as readonly string[]).includes(t) ? (t as Tlp) : undefined;
 }
 
 /** TLP of a STIX object from its markings; marking-definition objects seen in the feed count too. */

@@ -168,6 +168,8 @@ export function matchToDraft(m: CtiMatch, options: DraftOptions): AlertDraft {
     urgency: expired ? 'Past' : 'Expected',
     certainty: certaintyOf(i.confidence),
     status: options.exercise ? 'Exercise' : 'Actual',
+    // The platform's marking, from the intelligence's: the console, notifiers and exports enforce it.
+    tlp: i.tlp,
     source: { ref: `${i.id}|${m.asset.id}` },
     instruction: ACTIONS[m.how].join('. ') + '.',
     data: {
@@ -175,7 +177,6 @@ export function matchToDraft(m: CtiMatch, options: DraftOptions): AlertDraft {
       intel: intelContext(i),
       asset: { kind: m.asset.kind, id: m.asset.id, label: m.asset.label, criticality: m.asset.criticality, ...(m.asset.owner ? { owner: m.asset.owner } : {}) },
       match: { how: m.how, strength: m.strength, ...(m.lookalike ? { lookalikeKind: m.lookalike.kind, ofDomain: m.lookalike.ofDomain } : {}) },
-      tlp: i.tlp,
       actions: ACTIONS[m.how],
     },
   };

@@ -1,4 +1,5 @@
-import { fromStixIndicator, guessKind, markingTlp, parseTlp, stricterTlp } from './indicator';
+import { stricterTlp } from '../platform/node-kit';
+import { fromStixIndicator, guessKind, markingTlp, parseTlp } from './indicator';
 import type { Indicator, IndicatorKind, Tlp } from './indicator';
 
 /**

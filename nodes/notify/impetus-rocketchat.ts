@@ -150,7 +150,7 @@ export = function (RED: NodeAPI): void {
         close: () => http.close(),
       };
 
-      current.connection = new Connection({ channel, platform, policy, allowedChats: parseChatList(config.allowedChats), driver, log });
+      current.connection = new Connection({ channel, platform, policy, allowedChats: parseChatList(config.allowedChats), amberChats: parseChatList(config.amberChats), driver, log });
       node.connection = current.connection;
     } catch (err) {
       node.configError = err as Error;

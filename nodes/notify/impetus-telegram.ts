@@ -135,6 +135,7 @@ export = function (RED: NodeAPI): void {
         platform,
         policy,
         allowedChats: parseChatList(config.allowedChats),
+        amberChats: parseChatList(config.amberChats),
         driver,
         log,
       });

@@ -222,7 +222,8 @@ export class AlertService {
    */
   private assertCapExports(alert: Alert): void {
     try {
-      alertToCapXml(alert, { sender: this.options.sender ?? 'impetus' });
+      // The cap block is checked here; a TLP:RED marking, which no export carries, is not its fault.
+      alertToCapXml({ ...alert, tlp: undefined }, { sender: this.options.sender ?? 'impetus' });
     } catch (err) {
       throw new ValidationError('alert', [
         { instancePath: '/cap', schemaPath: '#/cap', keyword: 'cap', params: {}, message: `cannot be exported as CAP: ${(err as Error).message}` } as never,

@@ -32,6 +32,8 @@ export type { DraftDefaults } from './model/draft';
 export { computePriority } from './model/priority';
 export { fingerprint, DEFAULT_FINGERPRINT_KEYS } from './model/fingerprint';
 export { TransitionError } from './model/lifecycle';
+// TLP 2.0 markings (the order and labels also come through ./node-kit) and the refusal every export makes for TLP:RED.
+export { tlpOf, assertExportable, TlpExportError } from './model/tlp';
 
 // Store and bus contracts (the adapters are chosen by the settings, in adapters.ts).
 export type { AlertStore, AlertQuery, Page, IngestResult, OutboxStore, OutboxEntry, OutboxEnqueue, DeliveryRef } from './store/types';

@@ -201,3 +201,6 @@ export { translator } from './i18n';
 export { checkValue, DEFAULT_MESSAGE_LIMITS, DEFAULT_ALERT_DATA_LIMITS } from './limits';
 export type { ValueLimits, LimitBreach } from './limits';
 export type { Translate } from './i18n';
+// TLP 2.0 markings, for nodes that read or set them (a draft's `tlp`) without starting the platform.
+export { TLPS, isTlp, tlpRank, stricterTlp, tlpLabel } from './model/tlp';
+export type { Tlp } from './model/tlp';

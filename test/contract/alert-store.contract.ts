@@ -667,6 +667,37 @@ export function alertStoreContract(name: string, factory: () => Promise<AlertSto
       });
     });
 
+    describe('TLP markings', function () {
+      it('selects by marking (no marking is clear), counts by marking, and a repeat makes an open alert stricter, never laxer, in its log', async function () {
+        const none = (await ingest(candidate({ source: { ref: 't0' } }))).alert;
+        const green = (await ingest(candidate({ source: { ref: 't1' }, tlp: 'green' }))).alert;
+        const amber = (await ingest(candidate({ source: { ref: 't2' }, tlp: 'amber' }))).alert;
+        const red = (await ingest(candidate({ source: { ref: 't3' }, tlp: 'red' }))).alert;
+        assert.equal(none.tlp, undefined);
+        assert.deepEqual(red.history[0].details, { tlp: 'red' }, 'the creation records its marking');
+        const ids = async (tlp: Parameters<AlertStore['query']>[0]['tlp']) => (await store.query({ tlp })).items.map((a) => a.id).sort();
+        assert.deepEqual(await ids(['clear']), [none.id]);
+        assert.deepEqual(await ids(['clear', 'green', 'amber']), [none.id, green.id, amber.id].sort());
+        assert.deepEqual(await ids(['red']), [red.id]);
+        assert.deepEqual(await ids([]), [], 'an empty list selects nothing');
+        await assert.rejects(store.query({ tlp: ['purple' as never] }), /unknown TLP marking purple/);
+
+        // A repeat under RED restricts the amber alert from now on; a later CLEAR repeat does not open it up.
+        const raised = (await ingest(candidate({ source: { ref: 't2' }, tlp: 'red' }, at(1)))).alert;
+        assert.equal(raised.id, amber.id);
+        assert.equal(raised.tlp, 'red');
+        const again = (await ingest(candidate({ source: { ref: 't2' } }, at(2)))).alert;
+        assert.equal(again.tlp, 'red', 'never laxer while open');
+        const log = (await store.history(amber.id)).entries.map((e) => [e.action, e.details]);
+        assert.deepEqual(log, [['created', { tlp: 'amber' }], ['marked', { tlp: { from: 'amber', to: 'red' } }]]);
+        assert.deepEqual(await ids(['red']), [amber.id, red.id].sort());
+        valid(again);
+
+        const counts = (await store.openCounts()).map((c) => [c.tlp ?? 'clear', c.n]).sort();
+        assert.deepEqual(counts, [['clear', 1], ['green', 1], ['red', 2]]);
+      });
+    });
+
     describe('openCounts', function () {
       it('counts unresolved alerts grouped by tool, priority, status, zone, state and silence', async function () {
         assert.deepEqual(await store.openCounts(), []);

@@ -49,11 +49,11 @@ describe('impetus-cti-match', function () {
     node('m').receive({ payload: injected('ex-cti-i1') });
     await waitFor(() => stored.length === 1, 'the look-alike alert stored');
     const alert = stored[0].payload as unknown as Alert;
-    const data = alert.data as { match: { how: string; ofDomain: string }; asset: { id: string; criticality: string }; tlp: string; intel: { confidence: number } };
+    const data = alert.data as { match: { how: string; ofDomain: string }; asset: { id: string; criticality: string }; intel: { confidence: number; tlp: string } };
     assert.equal(alert.tool, 'cti');
     assert.equal(data.match.how, 'lookalike');
     assert.equal(data.match.ofDomain, 'city-portal.eu');
-    assert.deepEqual([data.asset.id, data.asset.criticality, data.tlp, data.intel.confidence], ['portal', 'critical', 'amber', 80]);
+    assert.deepEqual([data.asset.id, data.asset.criticality, alert.tlp, data.intel.tlp, data.intel.confidence], ['portal', 'critical', 'amber', 'amber', 80]);
 
     node('m').receive({ payload: injected('ex-cti-i2') });
     await waitFor(() => resolved.length === 1, 'the alert resolved through impetus-alert-action');
@@ -86,7 +86,7 @@ describe('impetus-cti-match', function () {
     const hows = drafts.map((d) => (d.payload.data as { match: { how: string } }).match.how).sort();
     assert.deepEqual(hows, ['email-domain', 'ip', 'lookalike']);
     const leak = drafts.find((d) => (d.payload.data as { match: { how: string } }).match.how === 'email-domain')!;
-    assert.equal((leak.payload.data as { tlp: string }).tlp, 'red');
+    assert.equal((leak.payload as { tlp?: string }).tlp, 'red', 'the intelligence\'s TLP:RED is the alert\'s marking');
     assert.ok(!drafts.some((d) => JSON.stringify(d.payload).includes('"cityportal.eu"')), 'the allow-listed omission is not raised');
     await waitFor(() => /1 allowed/.test(String(seen.at(-1)?.text)), 'the allowed match counted in the status');
   });

@@ -178,7 +178,7 @@ describe('CTI normalisation and matching', () => {
     }
     const web = matchToDraft(found[2], { now: NOW });
     assert.equal(web.severity, 'critical');
-    assert.equal((web.data as { tlp: string }).tlp, 'red');
+    assert.equal(web.tlp, 'red');
     const look = matchToDraft(found[0], { now: NOW });
     assert.equal(look.event, 'Look-alike domain');
     assert.equal(look.severity, 'high', 'a combosquat (0.7) is a step below the critical asset');

@@ -1,7 +1,7 @@
 // One alert: what happened, what to do, the tool's data and images, where (map), the shared
 // comments and the history, all live; and the actions the role may take.
 import { api } from '../api.js';
-import { clear, fill, h, perFrame } from '../dom.js';
+import { clear, fill, h, perFrame, tlpTag } from '../dom.js';
 import { ACTION_LABEL, ago, clock, PRIORITY_LABEL, STATE_LABEL, toolName } from '../format.js';
 import { alertLayer, createMap } from '../map-util.js';
 import { mountVoice } from '../voice-panel.js';
@@ -9,8 +9,11 @@ import { summaryOf } from './main.js';
 
 const HISTORY_LABEL = {
   created: 'Raised', occurred: 'Occurred again', acknowledged: 'Acknowledged', assigned: 'Assigned', commented: 'Commented',
-  resolved: 'Resolved', reopened: 'Reopened', escalated: 'Escalated', silenced: 'Silenced',
+  resolved: 'Resolved', reopened: 'Reopened', escalated: 'Escalated', silenced: 'Silenced', marked: 'Marking made stricter',
 };
+
+/** `created` records the marking it was raised under; `marked` a stricter one from a repeat. */
+const tlpText = (t) => (typeof t === 'string' ? `TLP:${t.toUpperCase()}` : t && t.to ? `TLP:${t.from.toUpperCase()} → TLP:${t.to.toUpperCase()}` : '');
 
 const scalar = (v) => v === null || typeof v !== 'object';
 
@@ -54,7 +57,7 @@ function dataTable(data) {
 
 function historyEntry(e) {
   const d = e.details || {};
-  const extra = d.comment ? `“${d.comment.text}”` : d.reason ? `“${d.reason}”` : d.assignee ? `to ${d.assignee}` : d.level ? `level ${d.level}` : d.note ? `“${d.note}”` : '';
+  const extra = d.comment ? `“${d.comment.text}”` : d.reason ? `“${d.reason}”` : d.assignee ? `to ${d.assignee}` : d.level ? `level ${d.level}` : d.note ? `“${d.note}”` : tlpText(d.tlp);
   return h('li', h('time.when', { dateTime: e.at }, clock(e.at)), h('span.what', HISTORY_LABEL[e.action] || e.action), e.by ? h('span.who', e.by) : null, extra ? h('span.extra', extra) : null);
 }
 
@@ -173,6 +176,7 @@ export function mount(container, app, id) {
         h('div',
           h('h1', a.headline),
           h('p.meta',
+            tlpTag(a.tlp),
             h(`span.state.${a.state}`, STATE_LABEL[a.state]),
             h('span', toolName(app.session.tools, a.tool)),
             h('span', a.event),

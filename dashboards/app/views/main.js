@@ -3,7 +3,7 @@
 // alerts at once, and keyboard shortcuts (views/help.js lists them).
 import { SORTS } from '../alerts.js';
 import { api } from '../api.js';
-import { fill, h, perFrame } from '../dom.js';
+import { fill, h, perFrame, tlpTag } from '../dom.js';
 import { ACTION_LABEL, ago, PRIORITIES, PRIORITY_LABEL, STATE_LABEL, STATES, toolName } from '../format.js';
 
 const FRESH_MS = 15000;
@@ -141,6 +141,7 @@ export function mount(container, app) {
     h('div.row-body',
       h('div.headline', a.headline),
       h('div.meta',
+        tlpTag(a.tlp),
         h('span.tool', toolName(app.session.tools, a.tool)),
         a.areaDesc || a.zone ? h('span', a.areaDesc || a.zone) : null,
         h('span', { title: a.lastSeen }, ago(a.lastSeen)),
@@ -245,7 +246,7 @@ export function mount(container, app) {
 export function summaryOf(alert) {
   return {
     id: alert.id, tool: alert.tool, event: alert.event, headline: alert.headline, severity: alert.severity, priority: alert.priority,
-    status: alert.status, state: alert.state, zone: alert.zone, areaDesc: alert.areaDesc, description: alert.description,
+    status: alert.status, state: alert.state, zone: alert.zone, tlp: alert.tlp, areaDesc: alert.areaDesc, description: alert.description,
     point: alert.location && alert.location.type === 'Point' ? alert.location.coordinates.slice(0, 2) : undefined,
     occurredAt: alert.occurredAt, firstSeen: alert.firstSeen, lastSeen: alert.lastSeen, count: alert.count, assignee: alert.assignee,
     ack: alert.ack && { by: alert.ack.by, at: alert.ack.at }, resolved: alert.resolved, silenced: Boolean(alert.silenced),

@@ -14,6 +14,8 @@ export type UpdateMode = 'polling' | 'webhook' | 'none';
 export interface ChatSettingsDef extends NodeDef {
   updates?: UpdateMode;
   allowedChats?: string;
+  /** Group chats or channels marked for TLP:AMBER alerts (comma separated). */
+  amberChats?: string;
   /** The chat account → console user mapping (JSON text). */
   chatUsers?: string;
   /**

@@ -33,6 +33,8 @@ export interface ChatConnectionOptions {
   policy: AccessPolicy;
   /** Chats messages may go to and actions may come from; empty allows every chat. */
   allowedChats: string[];
+  /** Group chats and channels marked for TLP:AMBER (their members are all cleared for it); none by default. */
+  amberChats?: string[];
   driver: ConnectionDriver;
   log: EngineLog;
   /** Grace for requests on the wire when the connection closes. Default 5 s, well inside Node-RED's 15 s. */
@@ -51,6 +53,7 @@ export class ChatConnection {
   readonly policy: AccessPolicy;
   readonly log: EngineLog;
   private readonly allowed: Set<string>;
+  private readonly amber: Set<string>;
   private engine?: DeliveryEngine;
   private starting?: Promise<DeliveryEngine>;
   private releaseOutbox?: () => Promise<void>;
@@ -70,6 +73,7 @@ export class ChatConnection {
     this.policy = options.policy;
     this.log = options.log;
     this.allowed = new Set(options.allowedChats);
+    this.amber = new Set(options.amberChats ?? []);
   }
 
   get service(): string {
@@ -202,18 +206,25 @@ export class ChatConnection {
   }
 
   /**
-   * The console user who would read this alert in this chat without seeing it in the console, or
-   * undefined when the chat may receive it. A mapped user's direct chat gets only what the
-   * console shows that user (ConsoleRuntime.mayView: the role view's tools and filters, the check
-   * of every console route); a group or channel has no console user and gets what its routing
-   * rule sends it. The console user is looked up on every delivery: the settings are the truth.
+   * Why this chat may not receive this alert, or undefined when it may. TLP:RED never leaves the
+   * console through a chat. A mapped user's direct chat gets only what the console shows that
+   * user (ConsoleRuntime.mayView: the role view's tools and filters and the user's TLP clearance,
+   * the check of every console route). A group or channel has no console user: it gets no
+   * TLP:AMBER+STRICT, TLP:AMBER only when it is marked for it (`amberChats`), and otherwise what
+   * its routing rule sends it. The console user is looked up on every delivery: the settings are
+   * the truth.
    */
-  unseenBy(chat: string, alert: NoticeAlert): string | undefined {
+  refusal(chat: string, alert: NoticeAlert): string | undefined {
+    if (alert.tlp === 'red') return `TLP:RED is not sent to chats (chat ${chat})`;
     const owner = this.policy.users.find((u) => this.options.driver.directChat(u) === chat);
-    if (!owner) return undefined;
+    if (!owner) {
+      if (alert.tlp === 'amber+strict') return `TLP:AMBER+STRICT is not sent to group chats (chat ${chat})`;
+      if (alert.tlp === 'amber' && !this.amber.has(chat)) return `TLP:AMBER is sent only to group chats marked for it (chat ${chat})`;
+      return undefined;
+    }
     const runtime = consoleOf(this.platform);
     const user = runtime.user(owner.user);
-    return user && runtime.mayView(user, alert) ? undefined : owner.user;
+    return user && runtime.mayView(user, alert) ? undefined : `the console does not show this alert to ${owner.user} (chat ${chat})`;
   }
 
   /** Role check and platform action for a button, command or reaction. */

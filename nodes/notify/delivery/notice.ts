@@ -1,4 +1,4 @@
-import type { Alert, Geometry, MessageStatus, Priority } from '../../platform';
+import type { Alert, Geometry, MessageStatus, Priority, Tlp } from '../../platform';
 
 /**
  * What an outbox entry says about an alert: the fields a chat message shows, copied from the
@@ -19,6 +19,8 @@ export interface NoticeAlert {
   state: string;
   areaDesc?: string;
   zone?: string;
+  /** The TLP marking: the connection's gate reads it, and the card shows it. */
+  tlp?: Tlp;
   /** [longitude, latitude] of the location, or of its centre for lines and areas. */
   point?: [number, number];
   occurredAt: string;
@@ -118,6 +120,7 @@ export function noticeAlert(alert: Alert): NoticeAlert {
   if (alert.description) n.description = cut(alert.description, MAX_DESCRIPTION);
   if (alert.instruction) n.instruction = cut(alert.instruction, MAX_DESCRIPTION);
   if (alert.areaDesc) n.areaDesc = alert.areaDesc;
+  if (alert.tlp) n.tlp = alert.tlp;
   if (alert.zone) n.zone = alert.zone;
   const point = centre(alert.location);
   if (point) n.point = point;

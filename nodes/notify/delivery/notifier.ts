@@ -81,8 +81,9 @@ export function startNotifier(RED: NodeAPI, node: Node, config: NotifierDef, typ
   /** Queues the notice for (chat, key), unless a newer snapshot of the alert is already queued there. */
   const enqueue = async (chat: string, key: string, notice: AlertNotice): Promise<boolean> => {
     // The one gate of every card (a rule's chats or roles, msg.chats, the edit of a card already
-    // sent, an escalation): a person's direct chat gets the alert only while their console user sees it.
-    if (connection!.unseenBy(chat, notice.alert) !== undefined) return false;
+    // sent, an escalation): a person's direct chat gets the alert only while their console user
+    // sees it, and a group chat only what its TLP marking allows.
+    if (connection!.refusal(chat, notice.alert) !== undefined) return false;
     const queued = pendingFor(notice.alert.id).find((e) => e.chat === chat && e.key === key);
     const queuedVersion = (queued?.payload as unknown as AlertNotice | undefined)?.alert?.version ?? -1;
     if (queuedVersion > notice.alert.version) return false;
@@ -128,9 +129,10 @@ export function startNotifier(RED: NodeAPI, node: Node, config: NotifierDef, typ
       chats = chats.filter((c) => connection!.chatAllowed(c));
     }
     if (chosen) {
-      // A share from the SOC to a person who could not open the alert in the console is a mistake in the flow.
-      const unseen = chosen.map((c) => [c, connection!.unseenBy(c, alert)]).filter(([, user]) => user !== undefined);
-      if (unseen.length) throw new Error(`not sent: the console does not show this alert to ${unseen.map(([c, user]) => `${user} (chat ${c})`).join(', ')}`);
+      // A share from the SOC to a person who could not open the alert in the console, or to a
+      // group its marking keeps it from, is a mistake in the flow.
+      const refused = chosen.map((c) => connection!.refusal(c, alert)).filter((why) => why !== undefined);
+      if (refused.length) throw new Error(`not sent: ${refused.join('; ')}`);
     }
     let queued = 0;
     for (const chat of chats) {

@@ -1,3 +1,4 @@
+import { tlpLabel } from '../../platform';
 import { shortId } from '../delivery/ids';
 import type { AlertNotice, NoticeAlert } from '../delivery/notice';
 import { consoleLink, formatTime, stateLine } from '../delivery/present';
@@ -40,6 +41,8 @@ export function renderMessage(notice: AlertNotice, options: RocketChatRenderOpti
   const a = notice.alert;
   const time = (iso: string) => formatTime(iso, options.timeZone);
   const head: string[] = [];
+  // FIRST's TLP 2.0: the label comes first, before anything it covers.
+  if (a.tlp) head.push(`*${tlpLabel(a.tlp)}*`);
   if (a.status !== 'Actual') head.push(`🧪 *${a.status.toUpperCase()}* — not a real alert`);
   const escalation = notice.escalation ?? (a.state === 'open' ? a.escalationLevel : undefined);
   if (escalation) head.push(`⏫ *ESCALATED* (level ${escalation}): nobody has acknowledged it yet`);

@@ -1,3 +1,4 @@
+import { tlpLabel } from '../../platform';
 import { shortId } from '../delivery/ids';
 import type { AlertNotice, NoticeAlert } from '../delivery/notice';
 import { consoleLink, formatTime, stateLine } from '../delivery/present';
@@ -95,6 +96,8 @@ export function renderCard(notice: AlertNotice, options: TelegramRenderOptions =
   const a = notice.alert;
   const time = (iso: string) => escapeHtml(formatTime(iso, options.timeZone));
   const lines: string[] = [];
+  // FIRST's TLP 2.0: the label comes first, before anything it covers.
+  if (a.tlp) lines.push(`<b>${escapeHtml(tlpLabel(a.tlp))}</b>`);
   if (a.status !== 'Actual') lines.push(`🧪 <b>${escapeHtml(a.status.toUpperCase())}</b> — not a real alert`);
   const escalation = notice.escalation ?? (a.state === 'open' ? a.escalationLevel : undefined);
   if (escalation) lines.push(`⏫ <b>ESCALATED</b> (level ${escalation}): nobody has acknowledged it yet`);

@@ -2,7 +2,7 @@
  * In-memory counts of unresolved alerts for the status tiles. Counting in the store on every
  * change would cost dozens of COUNT queries a second under load; instead the index is loaded
  * once and kept current from lifecycle events, grouped into buckets (tool × priority × status ×
- * zone × acknowledged × silenced) so that a role's tiles are a short loop over the buckets with
+ * zone × TLP × acknowledged × silenced) so that a role's tiles are a short loop over the buckets with
  * the same visibility rule as everything else.
  *
  * Keeping counts exact from events needs each alert's last known bucket, which costs memory per
@@ -133,8 +133,8 @@ export class AlertIndex {
   }
 
   private visibility(alert: Visible): { vis: Visible; visKey: string } {
-    const vis: Visible = { tool: alert.tool, priority: alert.priority, status: alert.status, zone: alert.zone };
-    return { vis, visKey: `${vis.tool}\u0000${vis.priority}\u0000${vis.status}\u0000${vis.zone ?? ''}` };
+    const vis: Visible = { tool: alert.tool, priority: alert.priority, status: alert.status, zone: alert.zone, tlp: alert.tlp };
+    return { vis, visKey: `${vis.tool}\u0000${vis.priority}\u0000${vis.status}\u0000${vis.zone ?? ''}\u0000${vis.tlp ?? ''}` };
   }
 
   private noteLatest(alert: AlertSummary): string {

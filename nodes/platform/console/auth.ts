@@ -91,7 +91,7 @@ export function requireSession(req: Request, res: Response, next: NextFunction):
   const session = sessionFrom(req, runtime);
   if (!session) return next(new HttpError(401, 'login required'));
   res.locals.session = session;
-  res.locals.view = runtime.viewOf(session.user.role);
+  res.locals.view = runtime.viewFor(session.user);
   next();
 }
 
@@ -151,7 +151,7 @@ export async function login(req: Request, res: Response, cookiePath: string): Pr
   if (previous) runtime.sessions.destroy(previous);
   const session = runtime.sessions.create({ username, name: user.name, role: user.role });
   res.setHeader('Set-Cookie', cookieHeader(settings.session.cookieName, session.id, cookiePath, Math.floor(settings.session.absoluteMs / 1000), secure(req, settings.session)));
-  res.json(sessionBody(session, runtime.viewOf(user.role)));
+  res.json(sessionBody(session, runtime.viewFor(session.user)));
 }
 
 export function logout(req: Request, res: Response, cookiePath: string): void {

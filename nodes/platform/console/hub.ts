@@ -103,7 +103,8 @@ export class LiveClient {
 export interface HubDeps {
   index: AlertIndex;
   panels: PanelRegistry;
-  views: ReadonlyMap<Role, View>;
+  /** The view a session's user works in (their role's, with their TLP clearance). */
+  viewFor: (user: Session['user']) => View;
   /** Whether a connected session is still valid; called periodically, it also keeps an open console's session alive. */
   alive: (session: Session) => boolean;
 }
@@ -178,8 +179,7 @@ export class LiveHub {
    * (another epoch), the client is told to resync instead.
    */
   connect(socket: LiveSocket, session: Session, since?: { epoch?: string; seq?: number }): LiveClient {
-    const view = this.deps.views.get(session.user.role);
-    if (!view) throw new Error(`no view for role ${session.user.role}`);
+    const view = this.deps.viewFor(session.user);
     const client = new LiveClient(socket, session, view);
     this.clients.add(client);
     // Events after flushedSeq are still pending: the next flush brings them, so hello and the
@@ -240,12 +240,13 @@ export class LiveHub {
     const panelUpdates = this.deps.panels.takeUpdates();
     if (!this.clients.size) return;
     // Built and encoded once per role: each client of the role gets the same bytes.
-    const frames = new Map<Role, Buffer | null>();
+    // Keyed by the view object: users of one role with another TLP clearance get their own frame.
+    const frames = new Map<View, Buffer | null>();
     for (const client of this.clients) {
-      let frame = frames.get(client.role);
+      let frame = frames.get(client.view);
       if (frame === undefined) {
         frame = this.frameFor(client.view, items, panelUpdates);
-        frames.set(client.role, frame);
+        frames.set(client.view, frame);
       }
       if (frame) this.deliver(client, frame);
       if (client.syncId !== undefined) {
@@ -343,10 +344,10 @@ export class LiveHub {
     if (this.summaryDirty && now - this.lastSummary >= this.options.summaryMs) {
       this.summaryDirty = false;
       this.lastSummary = now;
-      const frames = new Map<Role, Buffer>();
+      const frames = new Map<View, Buffer>();
       for (const client of this.clients) {
-        let frame = frames.get(client.role);
-        if (!frame) frames.set(client.role, (frame = Buffer.from(this.summaryFrame(client.view))));
+        let frame = frames.get(client.view);
+        if (!frame) frames.set(client.view, (frame = Buffer.from(this.summaryFrame(client.view))));
         this.deliver(client, frame);
         this.pump(client);
       }

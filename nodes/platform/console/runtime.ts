@@ -14,7 +14,7 @@ import type { Session, SessionUser } from './sessions';
 import { SessionStore } from './sessions';
 import type { Role } from './settings';
 import type { View, Visible } from './views';
-import { canSee, checkAction, loadViews } from './views';
+import { canSee, checkAction, clearanceOf, loadViews } from './views';
 import { VoiceHub } from './voice';
 import { mayJoin } from './voice-channels';
 
@@ -38,7 +38,7 @@ export class ConsoleRuntime {
     this.sessions = new SessionStore({ idleMs: settings.session.idleMs, absoluteMs: settings.session.absoluteMs, maxSessions: settings.session.maxSessions });
     this.throttle = new LoginThrottle(settings.session.backoff);
     this.panels = new PanelRegistry((panel) => this.hub.panelChanged(panel.state.tile !== undefined));
-    this.hub = new LiveHub({ index: this.index, panels: this.panels, views: this.views, alive: (s) => this.sessions.keepAlive(s) }, hubOptions);
+    this.hub = new LiveHub({ index: this.index, panels: this.panels, viewFor: (user) => this.viewFor(user), alive: (s) => this.sessions.keepAlive(s) }, hubOptions);
     this.sessions.onEnd((session) => this.hub.endSession(session));
     this.voice = new VoiceHub({ settings: settings.voice, access: (user, channel) => mayJoin(this, user, channel), log });
     this.ready = platform.ready.then(async () => {
@@ -54,6 +54,23 @@ export class ConsoleRuntime {
     return view;
   }
 
+  private readonly clearedViews = new Map<string, View>();
+
+  /**
+   * The view a console user works in: their role's, with their own TLP clearance when the
+   * settings give them one. Users of one role and clearance share one view object, so the live
+   * hub still builds one frame for all of them.
+   */
+  viewFor(user: Pick<SessionUser, 'username' | 'role'>): View {
+    const view = this.viewOf(user.role);
+    const tlp = this.platform.settings.console.users.get(user.username)?.tlp;
+    if (tlp === undefined || tlp === clearanceOf(view)) return view;
+    const key = `${user.role}\u0000${tlp}`;
+    let cleared = this.clearedViews.get(key);
+    if (!cleared) this.clearedViews.set(key, (cleared = { ...view, tlp }));
+    return cleared;
+  }
+
   /** The console user of that name as the settings define it; undefined when there is none. */
   user(username: string): SessionUser | undefined {
     const user = this.platform.settings.console.users.get(username);
@@ -62,11 +79,11 @@ export class ConsoleRuntime {
 
   /**
    * Whether the console shows this alert to a console user (views.canSee, the rule of every
-   * route). The chat notifiers ask it before anything goes to a person's direct chat, so no
-   * chat message carries an alert its reader could not open in the console.
+   * route, TLP clearance included). The chat notifiers ask it before anything goes to a person's
+   * direct chat, so no chat message carries an alert its reader could not open in the console.
    */
-  mayView(user: Pick<SessionUser, 'role'>, alert: Visible): boolean {
-    return canSee(this.viewOf(user.role), alert);
+  mayView(user: Pick<SessionUser, 'username' | 'role'>, alert: Visible): boolean {
+    return canSee(this.viewFor(user), alert);
   }
 
   /**
@@ -76,7 +93,7 @@ export class ConsoleRuntime {
    * so a chat account can never do more than its console user could in the console.
    */
   async act(user: Pick<SessionUser, 'username' | 'role'>, request: Omit<ActionRequest, 'by'>): Promise<Alert> {
-    checkAction(this.viewOf(user.role), await this.platform.store.get(request.alertId), request.alertId, request.action);
+    checkAction(this.viewFor(user), await this.platform.store.get(request.alertId), request.alertId, request.action);
     return this.platform.alerts.act({ ...request, by: user.username });
   }
 
@@ -85,7 +102,7 @@ export class ConsoleRuntime {
    * authenticate users themselves. Never reachable over HTTP.
    */
   openSession(user: SessionUser): Session {
-    this.viewOf(user.role);
+    this.viewFor(user);
     return this.sessions.create(user);
   }
 

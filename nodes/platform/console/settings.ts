@@ -7,6 +7,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { ResolvedVoiceSettings, VoiceSettings } from './voice-settings';
 import { resolveVoiceSettings } from './voice-settings';
+import type { Tlp } from '../model/tlp';
+import { isTlp, TLPS } from '../model/tlp';
 
 export const ROLES = ['operator', 'supervisor', 'field', 'cyber', 'intel', 'manager', 'admin'] as const;
 export type Role = (typeof ROLES)[number];
@@ -17,6 +19,12 @@ export interface ConsoleUser {
   role: Role;
   /** bcrypt hash (`npm run hash-password`); never the password itself. */
   passwordHash: string;
+  /**
+   * The most restricted TLP marking this user is cleared for, in place of the role view's
+   * (`tlp` in dashboards/<role>.json): a TLP:RED recipient in another role, or a cyber trainee
+   * kept to AMBER.
+   */
+  tlp?: Tlp;
 }
 
 export interface SessionSettings {
@@ -75,7 +83,7 @@ export interface ConsoleSettings {
 }
 
 export interface ResolvedConsoleSettings {
-  users: ReadonlyMap<string, Required<Pick<ConsoleUser, 'role' | 'passwordHash'>> & { name: string }>;
+  users: ReadonlyMap<string, Required<Pick<ConsoleUser, 'role' | 'passwordHash'>> & { name: string; tlp?: Tlp }>;
   session: {
     idleMs: number;
     absoluteMs: number;
@@ -105,7 +113,7 @@ function number(value: unknown, name: string, fallback: number, min: number, max
 }
 
 function resolveUsers(raw: ConsoleSettings['users']): ResolvedConsoleSettings['users'] {
-  const users = new Map<string, { role: Role; passwordHash: string; name: string }>();
+  const users = new Map<string, { role: Role; passwordHash: string; name: string; tlp?: Tlp }>();
   if (raw === undefined) return users;
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) fail('users must be an object of user name → { role, passwordHash }');
   for (const [username, user] of Object.entries(raw)) {
@@ -116,7 +124,8 @@ function resolveUsers(raw: ConsoleSettings['users']): ResolvedConsoleSettings['u
       fail(`users.${username}.passwordHash must be a bcrypt hash (make one with npm run hash-password)`);
     }
     if (user.name !== undefined && (typeof user.name !== 'string' || user.name.length > 100)) fail(`users.${username}.name must be a string of at most 100 characters`);
-    users.set(username, { role: user.role, passwordHash: user.passwordHash, name: user.name ?? username });
+    if (user.tlp !== undefined && !isTlp(user.tlp)) fail(`users.${username}.tlp must be one of ${TLPS.join(', ')}`);
+    users.set(username, { role: user.role, passwordHash: user.passwordHash, name: user.name ?? username, ...(user.tlp !== undefined ? { tlp: user.tlp } : {}) });
   }
   return users;
 }

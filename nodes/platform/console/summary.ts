@@ -16,6 +16,8 @@ export interface AlertSummary {
   status: Alert['status'];
   state: Alert['state'];
   zone?: string;
+  /** The TLP marking (visibility depends on it; the queue shows it as a badge); absent is clear. */
+  tlp?: Alert['tlp'];
   areaDesc?: string;
   description?: string;
   /** [longitude, latitude] of a marker for the location (its centre for lines and areas). */
@@ -83,6 +85,7 @@ export function summarize(alert: Alert): AlertSummary {
     version: alert.version,
   };
   if (alert.zone !== undefined) s.zone = alert.zone;
+  if (alert.tlp !== undefined) s.tlp = alert.tlp;
   if (alert.areaDesc !== undefined) s.areaDesc = alert.areaDesc;
   // Kept short but present: the queue's text filter searches it, as the store's text search does.
   if (alert.description !== undefined) s.description = alert.description.length > MAX_DESCRIPTION ? `${alert.description.slice(0, MAX_DESCRIPTION - 1)}…` : alert.description;

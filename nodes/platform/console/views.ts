@@ -6,7 +6,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { ActionName } from '../alert-service';
-import type { Alert, AlertState, MessageStatus, Priority } from '../model/types';
+import type { Alert, AlertState, MessageStatus, Priority, Tlp } from '../model/types';
+import { tlpRank, tlpsUpTo } from '../model/tlp';
 import type { Validators } from '../model/validate';
 import { PACKAGE_ROOT } from '../paths';
 import type { AlertQuery } from '../store/types';
@@ -27,10 +28,25 @@ export interface View {
   layout?: 'desktop' | 'compact';
   /** Site names (map.sites features) the role works on: its maps open there. */
   sites?: string[];
+  /**
+   * The most restricted TLP marking the role is cleared for (DEFAULT_CLEARANCE when left out); a
+   * console user's own `tlp` setting replaces it for that user (ConsoleRuntime.viewFor).
+   */
+  tlp?: Tlp;
 }
 
+/**
+ * A view without a `tlp`: cleared up to TLP:AMBER. AMBER+STRICT and RED need a view (or a
+ * user) that names them, so a view written before markings existed shows neither.
+ */
+export const DEFAULT_CLEARANCE: Tlp = 'amber';
+
 /** The fields visibility depends on; a slim alert has them as well as a full one. */
-export type Visible = Pick<Alert, 'tool' | 'status' | 'priority'> & { zone?: string };
+export type Visible = Pick<Alert, 'tool' | 'status' | 'priority'> & { zone?: string; tlp?: Tlp };
+
+export function clearanceOf(view: View): Tlp {
+  return view.tlp ?? DEFAULT_CLEARANCE;
+}
 
 function readView(file: string, validators: Validators): View {
   let view: View;
@@ -87,6 +103,7 @@ export function seesEveryTool(view: View): boolean {
 /** The one rule that decides whether an alert exists for a role, over HTTP and WebSocket alike. */
 export function canSee(view: View, alert: Visible): boolean {
   if (!seesTool(view, alert.tool)) return false;
+  if (tlpRank(alert.tlp) > tlpRank(clearanceOf(view))) return false;
   const f = view.filters;
   if (!f) return true;
   if (f.status && !f.status.includes(alert.status)) return false;
@@ -147,5 +164,6 @@ export function restrictQuery(view: View, query: AlertQuery): AlertQuery {
     status: intersect(query.status, view.filters?.status),
     priority: intersect(query.priority, view.filters?.priority),
     zone: intersect(query.zone, view.filters?.zone),
+    tlp: intersect(query.tlp, clearanceOf(view) === 'red' ? undefined : tlpsUpTo(clearanceOf(view))),
   };
 }

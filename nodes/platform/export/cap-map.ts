@@ -1,3 +1,4 @@
+import { assertExportable, tlpLabel } from '../model/tlp';
 import type { Alert } from '../model/types';
 import { Validators } from '../model/validate';
 import { capToGeometry, geometryToCap } from './cap-geo';
@@ -115,6 +116,16 @@ function buildInfo(alert: Alert, ri: CapInfoResidual, native: boolean, opts: Ale
   });
 }
 
+/**
+ * CAP's `restriction` is the rule for limiting distribution: a marked alert's TLP label leads it
+ * (`TLP:AMBER+STRICT; IMPETUS operators and authorised responders`), as CAP profiles for
+ * restricted exchange do. The exact marking travels in the `impetus:tlp` parameter too.
+ */
+function restrictionFor(alert: Alert, opts: AlertToCapOptions): string {
+  const text = opts.restriction ?? DEFAULT_RESTRICTION;
+  return alert.tlp ? `${tlpLabel(alert.tlp)}; ${text}` : text;
+}
+
 function buildCap(alert: Alert, opts: AlertToCapOptions, forceInfo: boolean): CapAlert {
   const r: CapResidual = (alert.cap as CapResidual | undefined) ?? {};
   const native = alert.cap === undefined;
@@ -131,7 +142,7 @@ function buildCap(alert: Alert, opts: AlertToCapOptions, forceInfo: boolean): Ca
     msgType: r.msgType ?? 'Alert',
     source: r.source,
     scope,
-    restriction: native && scope === 'Restricted' ? xmlText(opts.restriction ?? DEFAULT_RESTRICTION) : r.restriction,
+    restriction: native && scope === 'Restricted' ? xmlText(restrictionFor(alert, opts)) : r.restriction,
     addresses: native && opts.addresses !== undefined ? xmlText(opts.addresses) : r.addresses,
     code: r.code,
     note: r.note,
@@ -155,7 +166,7 @@ const ENVELOPE_KEYS = [
   'id', 'tool', 'source', 'event', 'headline', 'description', 'instruction', 'category', 'severity', 'urgency', 'certainty',
   'priority', 'status', 'location', 'areaDesc', 'zone', 'occurredAt', 'expires', 'resources', 'data', 'state', 'ack',
   'resolved', 'assignee', 'comments', 'history', 'count', 'occurrences', 'firstSeen', 'lastSeen', 'fingerprint', 'version', 'previousId',
-  'silenced', 'escalation', 'cap',
+  'silenced', 'escalation', 'cap', 'tlp',
 ] as const satisfies readonly (keyof Alert)[];
 const ENVELOPE_KEY_SET: ReadonlySet<string> = new Set(ENVELOPE_KEYS);
 
@@ -190,8 +201,12 @@ function guarded(build: () => CapAlert): CapAlert {
   }
 }
 
-/** The CAP 1.2 message for an alert. Reading it back with `capToAlert` gives the same alert. */
+/**
+ * The CAP 1.2 message for an alert. Reading it back with `capToAlert` gives the same alert.
+ * Throws TlpExportError for a TLP:RED alert: it never leaves the platform.
+ */
 export function alertToCap(alert: Alert, opts: AlertToCapOptions): CapAlert {
+  assertExportable(alert);
   assertSender(opts?.sender);
   let cap = guarded(() => buildCap(alert, opts, false));
   let parameters = parametersFor(alert, cap);

@@ -1,3 +1,4 @@
+import { assertExportable, tlpLabel } from '../model/tlp';
 import type { Alert, Category, Geometry, Severity } from '../model/types';
 import { alertUrl } from './links';
 import { epochMs, utcIso } from './time';
@@ -45,6 +46,8 @@ export interface FiwareAlertKeyValues {
   dataProvider?: string;
   seeAlso?: string[];
   data?: Record<string, unknown>;
+  /** The alert's TLP marking as FIRST writes it (`TLP:AMBER`), when it has one: the receiving platform must honour it. */
+  tlp?: string;
   '@context'?: readonly string[];
 }
 
@@ -126,8 +129,9 @@ function earliest(a: string | undefined, b: string | undefined): string | undefi
   return epochMs(a) <= epochMs(b) ? a : b;
 }
 
-/** NGSI-LD key-values form, shaped like the model's example.jsonld. */
+/** NGSI-LD key-values form, shaped like the model's example.jsonld. Throws TlpExportError for a TLP:RED alert. */
 export function alertToFiwareKeyValues(alert: Alert, opts: FiwareOptions = {}): FiwareAlertKeyValues {
+  assertExportable(alert);
   const entity: FiwareAlertKeyValues = {
     id: fiwareEntityId(alert.id),
     type: 'Alert',
@@ -152,6 +156,7 @@ export function alertToFiwareKeyValues(alert: Alert, opts: FiwareOptions = {}): 
   const links = alert.resources.map((r) => r.uri).filter((uri): uri is string => uri !== undefined && URI.test(uri));
   if (links.length) entity.seeAlso = links;
   if (alert.data) entity.data = alert.data;
+  if (alert.tlp) entity.tlp = tlpLabel(alert.tlp);
   if (opts.context !== false) entity['@context'] = FIWARE_ALERT_CONTEXT;
   return entity;
 }

@@ -99,7 +99,8 @@ export function buildAlert(draft: unknown, ctx: DraftContext): Alert {
   alert.resources = d.resources ?? [];
   alert.state = 'open';
   alert.comments = [];
-  alert.history = [{ seq: 1, at: ctx.now, action: 'created' }];
+  // The marking the alert was created under is part of its audit log (a repeat that makes it stricter adds `marked`).
+  alert.history = [d.tlp !== undefined ? { seq: 1, at: ctx.now, action: 'created', details: { tlp: d.tlp } } : { seq: 1, at: ctx.now, action: 'created' }];
   alert.count = 1;
   alert.firstSeen = ctx.now;
   alert.lastSeen = ctx.now;

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { copyOwn } from './copy';
 import { priorityRank } from './priority';
+import { stricterTlp, tlpOf, tlpRank } from './tlp';
 import type { Alert, AlertSource, HistoryAction, HistoryEntry, LifecycleType, Occurrence, Silence } from './types';
 
 /**
@@ -48,7 +49,9 @@ function requireText(value: unknown, what: string): string {
 
 /**
  * A repeat of an open alert: one more occurrence. The newest draft's descriptive fields win,
- * since they describe the situation now, but priority never drops while the alert is open.
+ * since they describe the situation now, but priority never drops while the alert is open, and
+ * neither does its TLP marking: a repeat under a stricter marking restricts the alert from now on
+ * (a `marked` audit entry), one under a laxer marking does not open it up.
  */
 export function recordOccurrence(open: Alert, repeat: Alert, at: string): Alert {
   const keepOldPriority = priorityRank(open.priority) < priorityRank(repeat.priority);
@@ -74,6 +77,11 @@ export function recordOccurrence(open: Alert, repeat: Alert, at: string): Alert 
   set('data', repeat.data ?? open.data, true);
   set('count', open.count + 1, false);
   set('lastSeen', at, false);
+  if (tlpRank(repeat.tlp) > tlpRank(open.tlp)) {
+    const tlp = stricterTlp(open.tlp, repeat.tlp);
+    set('tlp', tlp, false);
+    set('history', append(open, at, 'marked', undefined, { tlp: { from: tlpOf(open), to: tlp } }), false);
+  }
   const occurred = next as unknown as Alert;
   // The source is kept only where it differs from the alert's: the usual repeat comes from the
   // same node about the same ref, and the record then stays a few bytes an occurrence.

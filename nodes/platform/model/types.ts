@@ -1,3 +1,5 @@
+import type { Tlp } from './tlp';
+
 /**
  * The alert envelope shared by every IMPETUS tool. `schemas/alert.schema.json` is the
  * normative definition; these types mirror it for the compiler.
@@ -21,6 +23,8 @@ export type Category = (typeof CATEGORIES)[number];
 export type MessageStatus = (typeof STATUSES)[number];
 export type AlertState = (typeof STATES)[number];
 export type Priority = (typeof PRIORITIES)[number];
+export { TLPS, DEFAULT_TLP } from './tlp';
+export type { Tlp } from './tlp';
 
 export type Position = number[];
 export type Geometry =
@@ -69,7 +73,7 @@ export interface Comment extends Actor {
 }
 
 export const HISTORY_ACTIONS = [
-  'created', 'occurred', 'acknowledged', 'assigned', 'commented', 'resolved', 'reopened', 'escalated', 'silenced',
+  'created', 'occurred', 'acknowledged', 'assigned', 'commented', 'resolved', 'reopened', 'escalated', 'silenced', 'marked',
 ] as const;
 export type HistoryAction = (typeof HISTORY_ACTIONS)[number];
 
@@ -128,6 +132,12 @@ export interface Alert {
   expires?: string;
   resources: Resource[];
   data?: Record<string, unknown>;
+  /**
+   * Traffic Light Protocol 2.0 marking (model/tlp.ts): who may learn of the alert. A draft may
+   * set it; absent is TLP:CLEAR. While the alert is open a repeat can make it stricter, never
+   * laxer (audited as `marked`).
+   */
+  tlp?: Tlp;
   state: AlertState;
   ack?: Ack;
   resolved?: Resolution;

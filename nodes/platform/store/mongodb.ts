@@ -5,7 +5,7 @@ import { priorityRank } from '../model/priority';
 import type { Alert, HistoryEntry, Priority, Silence } from '../model/types';
 import { clampInt, dateMs, DEFAULT_ESCALATION_LIMIT, DEFAULT_HISTORY_LIMIT, DEFAULT_HISTORY_WINDOW, DEFAULT_QUERY_LIMIT, MAX_HISTORY_LIMIT, MAX_QUERY_LIMIT, toMs } from './args';
 import { isDuplicateKey } from './mongodb-errors';
-import { ConflictError, DuplicateIdError, NotFoundError, openCount } from './types';
+import { checkTlps, ConflictError, DuplicateIdError, NotFoundError, openCount } from './types';
 import type { AlertQuery, AlertStore, HistoryPage, IngestResult, MediaRef, MergeOccurrence, OpenCount, Page, PurgeResult } from './types';
 
 export interface MongoAlertStoreOptions {
@@ -54,6 +54,8 @@ interface AlertRow {
   severity: string;
   status: string;
   zone: string | null;
+  /** Absent on rows written before markings existed, and null: both are TLP:CLEAR. */
+  tlp?: string | null;
   lastSeen: number;
   resolvedAt: number | null;
   escNext: number | null;
@@ -262,6 +264,12 @@ export class MongoAlertStore implements AlertStore {
       anyOf('severity', q.severity);
       anyOf('status', q.status);
       anyOf('zone', q.zone);
+      if (q.tlp !== undefined) {
+        const tlps: Array<string | null> = checkTlps(q.tlp);
+        // `$in` with null also selects rows without the field: both are TLP:CLEAR.
+        if (tlps.includes('clear')) tlps.push(null);
+        filter.tlp = { $in: tlps };
+      }
       const seen: Record<string, number> = {};
       if (q.from !== undefined) seen.$gte = toMs(q.from, 'from');
       if (q.to !== undefined) seen.$lt = toMs(q.to, 'to');
@@ -320,20 +328,21 @@ export class MongoAlertStore implements AlertStore {
     return this.op(async () => {
       // Grouped by silence id rather than by a computed "silenced" flag: FerretDB 1.x groups by
       // fields but not by every expression; the few silences fold together here.
-      type Key = { tool: string; prio: number; status: string; zone: string | null; state: string; silenceId: string | null };
+      type Key = { tool: string; prio: number; status: string; zone: string | null; tlp?: string | null; state: string; silenceId: string | null };
       const rows = await this.alerts
         .aggregate<{ _id: Key; n: number }>([
           { $match: { state: { $ne: 'resolved' } } },
-          { $group: { _id: { tool: '$tool', prio: '$prio', status: '$status', zone: '$zone', state: '$state', silenceId: '$silenceId' }, n: { $sum: 1 } } },
+          { $group: { _id: { tool: '$tool', prio: '$prio', status: '$status', zone: '$zone', tlp: '$tlp', state: '$state', silenceId: '$silenceId' }, n: { $sum: 1 } } },
         ])
         .toArray();
       const groups = new Map<string, OpenCount>();
       for (const { _id: k, n } of rows) {
         const silenced = k.silenceId !== null && k.silenceId !== undefined;
-        const key = JSON.stringify([k.tool, k.prio, k.status, k.zone ?? null, k.state, silenced]);
+        const tlp = k.tlp ?? 'clear';
+        const key = JSON.stringify([k.tool, k.prio, k.status, k.zone ?? null, tlp, k.state, silenced]);
         const known = groups.get(key);
         if (known) known.n += n;
-        else groups.set(key, openCount(k.tool, `P${k.prio}` as Priority, k.status, k.zone, k.state, silenced, n));
+        else groups.set(key, openCount(k.tool, `P${k.prio}` as Priority, k.status, k.zone, k.state, silenced, n, tlp));
       }
       return [...groups.values()];
     });
@@ -578,6 +587,7 @@ export class MongoAlertStore implements AlertStore {
       severity: stored.severity,
       status: stored.status,
       zone: stored.zone ?? null,
+      tlp: stored.tlp ?? null,
       lastSeen: toMs(stored.lastSeen, `alert ${stored.id} lastSeen`),
       resolvedAt: stored.state === 'resolved' && stored.resolved ? toMs(stored.resolved.at, `alert ${stored.id} resolved.at`) : null,
       escNext: stored.escalation?.nextAt !== undefined ? toMs(stored.escalation.nextAt, `alert ${stored.id} escalation.nextAt`) : null,

@@ -162,6 +162,18 @@ export const MIGRATIONS: readonly Migration[] = [
       `);
     },
   },
+  {
+    version: 5,
+    description: 'TLP marking of alerts',
+    up(db) {
+      // NULL is TLP:CLEAR (an alert without a marking). Not indexed: a handful of values, read
+      // only as a filter beside the indexed ones.
+      db.exec(`
+        ALTER TABLE alerts ADD COLUMN tlp TEXT;
+        UPDATE alerts SET tlp = json_extract(doc, '$.tlp') WHERE json_extract(doc, '$.tlp') IS NOT NULL;
+      `);
+    },
+  },
 ];
 
 /** Raised when a database was written by a newer release than this one. */

@@ -11,7 +11,7 @@ import { BackgroundConnection } from './sqlite-background';
 import { MIGRATIONS, migrate } from './sqlite-migrations';
 import type { OpenCountRow } from './sqlite-queries';
 import { OPEN_COUNTS_SQL } from './sqlite-queries';
-import { ConflictError, DuplicateIdError, NotFoundError, openCount } from './types';
+import { checkTlps, ConflictError, DuplicateIdError, NotFoundError, openCount } from './types';
 import type { AlertQuery, AlertStore, HistoryPage, IngestResult, MediaRef, MergeOccurrence, OpenCount, Page, PurgeResult } from './types';
 
 export interface SqliteAlertStoreOptions {
@@ -53,7 +53,7 @@ type Statements = ReturnType<typeof prepareStatements>;
 
 /** The columns derived from an alert document, besides `id` and `doc`. */
 const ALERT_COLUMNS = [
-  'fingerprint', 'tool', 'state', 'priority', 'severity', 'status', 'zone', 'first_seen', 'last_seen',
+  'fingerprint', 'tool', 'state', 'priority', 'severity', 'status', 'zone', 'tlp', 'first_seen', 'last_seen',
   'resolved_at', 'escalation_next', 'silence_id', 'version', 'search',
 ] as const;
 type AlertColumns = Record<(typeof ALERT_COLUMNS)[number], string | number | null>;
@@ -76,9 +76,9 @@ function prepareStatements(db: Database.Database) {
       'SELECT id FROM alerts WHERE fingerprint = ? ORDER BY rowid DESC LIMIT 1',
     ),
     insertAlert: db.prepare(`
-      INSERT INTO alerts (id, fingerprint, tool, state, priority, severity, status, zone, first_seen, last_seen,
+      INSERT INTO alerts (id, fingerprint, tool, state, priority, severity, status, zone, tlp, first_seen, last_seen,
         resolved_at, escalation_next, silence_id, version, search, doc)
-      VALUES (@id, @fingerprint, @tool, @state, @priority, @severity, @status, @zone, @first_seen, @last_seen,
+      VALUES (@id, @fingerprint, @tool, @state, @priority, @severity, @status, @zone, @tlp, @first_seen, @last_seen,
         @resolved_at, @escalation_next, @silence_id, @version, @search, @doc)`),
     maxSeq: db.prepare<[string], { seq: number | null }>('SELECT max(seq) AS seq FROM history WHERE alert_id = ?'),
     insertHistory: db.prepare<[string, number, string]>('INSERT INTO history (alert_id, seq, entry) VALUES (?, ?, ?)'),
@@ -408,6 +408,12 @@ export class SqliteAlertStore implements AlertStore {
     anyOf('severity', q.severity);
     anyOf('status', q.status);
     anyOf('zone', q.zone);
+    if (q.tlp !== undefined) {
+      // A row without a marking is TLP:CLEAR.
+      const tlps = checkTlps(q.tlp);
+      where.push(tlps.length ? `coalesce(tlp, 'clear') IN (${tlps.map(() => '?').join(', ')})` : '0');
+      params.push(...tlps);
+    }
     if (q.from !== undefined) {
       where.push('last_seen >= ?');
       params.push(toMs(q.from, 'from'));
@@ -477,7 +483,7 @@ export class SqliteAlertStore implements AlertStore {
   async openCounts(): Promise<OpenCount[]> {
     const s = this.ready();
     const rows = this.background ? await this.background.read<OpenCountRow>('openCounts') : s.openCounts.all();
-    return rows.map((r) => openCount(r.tool, `P${r.priority}` as Priority, r.status, r.zone, r.state, r.silenced === 1, r.n));
+    return rows.map((r) => openCount(r.tool, `P${r.priority}` as Priority, r.status, r.zone, r.state, r.silenced === 1, r.n, r.tlp));
   }
 
   // ---- internals ----
@@ -590,6 +596,7 @@ export class SqliteAlertStore implements AlertStore {
       severity: stored.severity,
       status: stored.status,
       zone: stored.zone ?? null,
+      tlp: stored.tlp ?? null,
       first_seen: toMs(stored.firstSeen, `alert ${stored.id} firstSeen`),
       last_seen: toMs(stored.lastSeen, `alert ${stored.id} lastSeen`),
       resolved_at: stored.state === 'resolved' && stored.resolved ? toMs(stored.resolved.at, `alert ${stored.id} resolved.at`) : null,

@@ -1,4 +1,5 @@
-import type { Alert, AlertState, HistoryEntry, MessageStatus, Priority, Severity, Silence } from '../model/types';
+import type { Alert, AlertState, HistoryEntry, MessageStatus, Priority, Severity, Silence, Tlp } from '../model/types';
+import { isTlp } from '../model/tlp';
 
 export interface AlertQuery {
   state?: AlertState | AlertState[];
@@ -9,6 +10,8 @@ export interface AlertQuery {
   severity?: Severity | Severity[];
   status?: MessageStatus | MessageStatus[];
   zone?: string | string[];
+  /** TLP markings selected; an alert without a marking is `clear`. A viewer's clearance narrows every query to it. */
+  tlp?: Tlp[];
   /** Inclusive lower bound on `lastSeen` (ISO 8601). */
   from?: string;
   /** Exclusive upper bound on `lastSeen` (ISO 8601). */
@@ -141,6 +144,8 @@ export interface OpenCount {
   priority: Priority;
   status: Alert['status'];
   zone?: string;
+  /** Left out for TLP:CLEAR. */
+  tlp?: Tlp;
   state: 'open' | 'acknowledged';
   silenced: boolean;
   n: number;
@@ -256,9 +261,17 @@ export interface OutboxStore {
   setCursor(name: string, value: string, now: number): Promise<void>;
 }
 
-/** An OpenCount from a store's grouped row; the zone is left out when there is none. */
-export function openCount(tool: string, priority: Priority, status: string, zone: string | null | undefined, state: string, silenced: boolean, n: number): OpenCount {
+/** An OpenCount from a store's grouped row; the zone and a TLP:CLEAR marking are left out. */
+export function openCount(tool: string, priority: Priority, status: string, zone: string | null | undefined, state: string, silenced: boolean, n: number, tlp?: string | null): OpenCount {
   const count: OpenCount = { tool, priority, status: status as OpenCount['status'], state: state as OpenCount['state'], silenced, n };
   if (zone !== null && zone !== undefined) count.zone = zone;
+  if (tlp !== null && tlp !== undefined && tlp !== 'clear') count.tlp = tlp as Tlp;
   return count;
+}
+
+/** The `tlp` of a query, checked: a list of TLP 2.0 markings. */
+export function checkTlps(value: unknown): Tlp[] {
+  const list = Array.isArray(value) ? value : [value];
+  for (const v of list) if (!isTlp(v)) throw new TypeError(`unknown TLP marking ${String(v)}`);
+  return list as Tlp[];
 }

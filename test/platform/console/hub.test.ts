@@ -54,7 +54,7 @@ describe('live hub', function () {
 
   beforeEach(() => {
     now = 0;
-    hub = new LiveHub({ index: new AlertIndex(), panels: new PanelRegistry(), views, alive: () => true }, {
+    hub = new LiveHub({ index: new AlertIndex(), panels: new PanelRegistry(), viewFor: (user) => views.get(user.role)!, alive: () => true }, {
       flushMs: 1_000_000, summaryMs: 1_000_000, maxQueueFrames: 3, maxQueueBytes: 1e9, highWaterBytes: 100, stallMs: 5000, pingMs: 1e9, clock: () => now,
     });
   });
@@ -127,7 +127,7 @@ describe('live hub', function () {
   });
 
   it('replays from the ring after `since`, filtered by role, and resyncs when the ring has moved on', () => {
-    const small = new LiveHub({ index: new AlertIndex(), panels: new PanelRegistry(), views, alive: () => true }, { ringSize: 4, flushMs: 1e6, summaryMs: 1e6, pingMs: 1e9 });
+    const small = new LiveHub({ index: new AlertIndex(), panels: new PanelRegistry(), viewFor: (user) => views.get(user.role)!, alive: () => true }, { ringSize: 4, flushMs: 1e6, summaryMs: 1e6, pingMs: 1e9 });
     try {
       for (let i = 1; i <= 6; i += 1) small.publish(event(i, i % 2 ? 'firearm' : 'cti'));
       small.flush();

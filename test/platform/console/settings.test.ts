@@ -110,12 +110,18 @@ describe('role views', () => {
     const view: View = { role: 'field', title: 'f', tools: ['firearm', 'bacteria'], pages: ['main'], actions: [], filters: { priority: ['P1', 'P2'] } };
     assert.deepEqual(restrictQuery(view, {}).tool, ['firearm', 'bacteria']);
     assert.deepEqual(restrictQuery(view, { tool: 'cti' }).tool, []);
-    assert.deepEqual(restrictQuery(view, { tool: ['cti', 'firearm'], priority: 'P4' }), { tool: ['firearm'], priority: [], status: undefined, zone: undefined });
+    const amberAndBelow = ['clear', 'green', 'amber'];
+    assert.deepEqual(restrictQuery(view, { tool: ['cti', 'firearm'], priority: 'P4' }), { tool: ['firearm'], priority: [], status: undefined, zone: undefined, tlp: amberAndBelow });
+    // A view without a clearance sees up to AMBER; asking for RED selects nothing; a RED clearance adds no filter.
+    assert.deepEqual(restrictQuery(view, { tlp: ['red'] }).tlp, []);
+    assert.equal(restrictQuery({ ...view, tlp: 'red' }, {}).tlp, undefined);
+    assert.equal(canSee(view, { tool: 'firearm', priority: 'P1', status: 'Actual', tlp: 'amber+strict' }), false);
+    assert.equal(canSee({ ...view, tlp: 'amber+strict' }, { tool: 'firearm', priority: 'P1', status: 'Actual', tlp: 'amber+strict' }), true);
     assert.equal(canSee(view, { tool: 'firearm', priority: 'P3', status: 'Actual' }), false);
     assert.equal(canSee(view, { tool: 'firearm', priority: 'P2', status: 'Exercise' }), true);
     // Every tool but workload: no tool list, workload left out, and never widened by asking for it.
     const most: View = { role: 'manager', title: 'm', tools: ['*', '!workload'], pages: ['main'], actions: [] };
-    assert.deepEqual(restrictQuery(most, {}), { tool: undefined, notTool: ['workload'], status: undefined, priority: undefined, zone: undefined });
+    assert.deepEqual(restrictQuery(most, {}), { tool: undefined, notTool: ['workload'], status: undefined, priority: undefined, zone: undefined, tlp: amberAndBelow });
     assert.deepEqual(restrictQuery(most, { tool: 'workload' }).notTool, ['workload']);
     assert.equal(canSee(most, { tool: 'plugin-tool', priority: 'P4', status: 'Actual' }), true);
     assert.equal(canSee(most, { tool: 'workload', priority: 'P1', status: 'Actual' }), false);

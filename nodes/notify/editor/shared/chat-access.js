@@ -7,6 +7,7 @@
  */
 var CHAT_ACCESS_DEFAULTS = {
   allowedChats: { value: '' },
+  amberChats: { value: '' },
   chatUsers: { value: '[]', validate: jsonArray },
   consoleUrl: { value: '' },
   timeZone: { value: 'UTC' },
