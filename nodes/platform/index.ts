@@ -27,7 +27,9 @@ export { DEFAULT_RULES, DEFAULT_INHIBIT, checkRule, resolveIncidentSettings } fr
 export type { IncidentSettingsInput } from './incidents/rules';
 export { PLAYBOOKS, playbookFor, incidentType } from './incidents/playbooks';
 export { incidentPriority } from './incidents/model';
-export type { ImpetusSettings, EscalationPolicy } from './settings';
+export type { ImpetusSettings, EscalationPolicy, ResolvedSettings } from './settings';
+// For embedders and benchmarks that run a Platform without Node-RED (new Platform(resolveSettings(…), log, clock)).
+export { resolveSettings } from './settings';
 export type { SilenceRequest } from './silences';
 // For settings files: the editor and admin API locked (adminAuth from the console's admins, same-origin JSON only).
 export { lockEditor } from './editor-lock';

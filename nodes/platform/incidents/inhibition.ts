@@ -13,8 +13,8 @@ import type { Incident, InhibitRule } from './types';
 const SOURCE_TTL_MS = 1000;
 
 export function sensorOf(alert: Pick<Alert, 'data' | 'source'>): string | undefined {
-  const sensor = alert.data?.sensor;
-  return typeof sensor === 'string' && sensor ? sensor : alert.source.ref;
+  for (const sensor of [alert.data?.sensorId, alert.data?.sensor]) if (typeof sensor === 'string' && sensor) return sensor;
+  return alert.source.ref;
 }
 
 function cached<T>(read: () => Promise<T>, clock: () => number): { get(): Promise<T>; clear(): void } {
@@ -44,8 +44,11 @@ export class Inhibitor {
   constructor(private rules: readonly InhibitRule[], incidentStore: IncidentStore, alertStore: AlertStore, private readonly clock: () => number) {
     // Open incidents high enough to mute anything: P3 and P4 incidents never inhibit.
     this.incidents = cached(async () => (await incidentStore.queryIncidents({ state: ['open', 'acknowledged'], limit: 1000 })).items.filter((i) => priorityRank(i.priority) <= 2), clock);
-    const tools = [...new Set(rules.flatMap((r) => (r.source.tool ? [r.source.tool] : [])))];
-    this.alerts = cached(async () => (tools.length ? (await alertStore.query({ state: ['open', 'acknowledged'], tool: tools, limit: 1000 })).items : []), clock);
+    // Availability alerts can come from any tool (impetus-sensor-in files them under the tool the
+    // sensor feeds): the open alerts are read once a second at most and filtered here.
+    const alertRules = rules.filter((r) => r.equal === 'sensor');
+    const tools = alertRules.every((r) => r.source.tool) ? [...new Set(alertRules.map((r) => r.source.tool!))] : undefined;
+    this.alerts = cached(async () => (alertRules.length ? (await alertStore.query({ state: ['open', 'acknowledged'], tool: tools, sort: 'recent', limit: 1000 })).items.filter((a) => alertRules.some((r) => this.isSource(r, a))) : []), clock);
   }
 
   /** Forgets what was read, after this runtime changed an incident or an alert that may mute. */
@@ -61,10 +64,11 @@ export class Inhibitor {
     return re;
   }
 
-  /** Whether `alert` itself is a source of `rule` (an availability alert never mutes itself). */
-  private isSource(rule: InhibitRule, alert: Pick<Alert, 'tool' | 'event'>): boolean {
+  /** Whether `alert` itself is a source of an alert rule (an availability alert never mutes itself). */
+  private isSource(rule: InhibitRule, alert: Pick<Alert, 'tool' | 'event' | 'data'>): boolean {
+    if (rule.source.tool && rule.source.tool !== alert.tool) return false;
     const re = this.pattern(rule);
-    return (!rule.source.tool || rule.source.tool === alert.tool) && (!re || re.test(alert.event));
+    return (rule.source.kind !== undefined && alert.data?.kind === rule.source.kind) || !!re?.test(alert.event) || (!rule.source.kind && !re);
   }
 
   /** Why this alert is muted now, if it is. */

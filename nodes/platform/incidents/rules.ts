@@ -31,8 +31,9 @@ export const DEFAULT_INHIBIT: readonly InhibitRule[] = [
     reason: 'an open P1 armed-threat incident in the same zone',
   },
   {
+    // What impetus-sensor-in raises for a quiet sensor (data.kind), and availability alerts of other tools by their event.
     id: 'sensor-unavailable',
-    source: { tool: 'workload', event: 'availability|unavailable|offline|no data' },
+    source: { kind: 'sensor-availability', event: 'sensor quiet|availability|unavailable|offline' },
     target: {},
     equal: 'sensor',
     reason: 'its sensor is reported unavailable',
@@ -95,7 +96,7 @@ function checkInhibit(raw: unknown): InhibitRule {
       fail(`inhibit.${r.id}.source.event is not a valid pattern: ${(err as Error).message}`);
     }
   }
-  if (!source.incidentTypes && !source.tool && !source.event) fail(`inhibit.${r.id}.source must name incident types, a tool or an event`);
+  if (!source.incidentTypes && !source.tool && !source.kind && !source.event) fail(`inhibit.${r.id}.source must name incident types, a tool, a kind or an event`);
   return { id: r.id, source: { ...source }, target: { ...(r.target ?? {}) }, equal: r.equal, reason: typeof r.reason === 'string' && r.reason ? r.reason : r.id };
 }
 

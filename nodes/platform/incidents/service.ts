@@ -114,7 +114,8 @@ export class IncidentService implements AlertHooks {
       try {
         const joined = await this.join(alert, candidates);
         if (joined) return await this.grouped(alert, joined, undefined);
-        const opener = candidates.find((c) => c.opens);
+        // A muted alert joins an incident but opens none: what mutes it is the item to act on.
+        const opener = alert.muted ? undefined : candidates.find((c) => c.opens);
         if (!opener) return alert;
         const opened = await this.openFor(alert, opener.rule);
         if (opened) return await this.grouped(alert, opened, undefined);

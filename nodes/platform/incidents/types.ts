@@ -103,11 +103,14 @@ export interface IncidentRule {
 
 export interface InhibitRule {
   id: string;
-  /** What mutes: an open incident of these types at or above `minPriority`, or an open alert whose event matches `event`. */
-  source: { incidentTypes?: string[]; minPriority?: Priority; tool?: string; event?: string };
+  /**
+   * What mutes: an open incident of these types at or above `minPriority`; or an open alert of
+   * `tool` (any tool when absent) whose `data.kind` is `kind` or whose event matches `event`.
+   */
+  source: { incidentTypes?: string[]; minPriority?: Priority; tool?: string; kind?: string; event?: string };
   /** What is muted: alerts of these tools below the source's priority. */
   target: { tools?: string[] };
-  /** `zone`: same zone; `sensor`: the target's `source.ref` is the source alert's sensor (`data.sensor` or `source.ref`). */
+  /** `zone`: same zone; `sensor`: the target's `source.ref` is the source alert's sensor (`data.sensorId`, `data.sensor` or its `source.ref`). */
   equal: 'zone' | 'sensor';
   reason: string;
 }

@@ -102,7 +102,7 @@ describe('incidents: grouping alerts of every tool', function () {
   it('keeps other places, other windows, exercises and cyber alerts apart', async function () {
     const square = await raise('firearm');
     const park = await raise('anomaly', { zone: 'park', source: { ref: 'p-1' } }, 1);
-    const later = await raise('anomaly', { source: { ref: 'counter-9' } }, 45);
+    const later = await raise('firearm', { source: { ref: 'cam-9' } }, 45);
     const drill = await raise('firearm', { status: 'Exercise', source: { ref: 'cam-x' } }, 1);
     const cyber = await raise('ctdr', {}, 1);
     const incidents = new Set([square, park, later, drill, cyber].map((a) => a.incidentId));
@@ -236,7 +236,8 @@ describe('incidents: grouping alerts of every tool', function () {
   });
 
   it('mutes a sensor\'s detector alerts while the sensor is reported unavailable', async function () {
-    await raise('workload', { event: 'Sensor availability', headline: 'Camera 9 offline', data: { ...toolData('workload'), sensor: 'cam-9' } as never, source: { ref: 'cam-9' } });
+    // As impetus-sensor-in files it: under the tool the sensor feeds, data.kind sensor-availability.
+    await raise('anomaly', { event: 'Sensor quiet', headline: 'Sensor cam-9 quiet for 5 min', severity: 'low', zone: 'bridge', data: { kind: 'sensor-availability', sensorId: 'cam-9', quietSeconds: 300 }, source: { ref: 'cam-9' } });
     now += 2000;
     const fromCam9 = await raise('anomaly', { zone: 'bridge', source: { ref: 'cam-9' } }, 0.1);
     assert.equal(fromCam9.muted?.rule, 'sensor-unavailable');
