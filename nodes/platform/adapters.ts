@@ -10,10 +10,12 @@ import type { EventBus } from './bus/types';
 import type { LifecycleEvent } from './model/types';
 import type { ResolvedSettings } from './settings';
 import { MongoAlertStore } from './store/mongodb';
+import { MongoIncidentStore } from './store/mongodb-incidents';
 import { MongoOutboxStore } from './store/mongodb-outbox';
 import { SqliteAlertStore } from './store/sqlite';
+import { SqliteIncidentStore } from './store/sqlite-incidents';
 import { SqliteOutboxStore } from './store/sqlite-outbox';
-import type { AlertStore, OutboxStore } from './store/types';
+import type { AlertStore, IncidentStore, OutboxStore } from './store/types';
 
 export interface AdapterLog {
   info(message: string): void;
@@ -25,6 +27,8 @@ export interface StoreAdapters {
   store: AlertStore;
   /** A new, unopened outbox in the store's database; whoever opens it closes it. */
   createOutbox(): OutboxStore;
+  /** The incidents, in the store's database; opened after the store, closed before it. */
+  incidents: IncidentStore;
 }
 
 /** The alert store `settings.store.type` names, and how to make its outbox. */
@@ -32,22 +36,17 @@ export function createStore(settings: ResolvedSettings, log: AdapterLog): StoreA
   const { store } = settings;
   const mongodb = store.mongodb;
   if (store.type === 'mongodb' && mongodb) {
+    const client = { url: mongodb.url, database: mongodb.database, credentials: mongodb.credentials, collectionPrefix: mongodb.collectionPrefix, serverSelectionTimeoutMs: mongodb.serverSelectionTimeoutMs };
     return {
       store: new MongoAlertStore({ ...mongodb, historyWindow: store.historyWindow }),
+      incidents: new MongoIncidentStore(client),
       // Its own client: the outbox may outlive or precede the store's connection pool.
-      createOutbox: () =>
-        new MongoOutboxStore({
-          url: mongodb.url,
-          database: mongodb.database,
-          credentials: mongodb.credentials,
-          collectionPrefix: mongodb.collectionPrefix,
-          serverSelectionTimeoutMs: mongodb.serverSelectionTimeoutMs,
-        }),
+      createOutbox: () => new MongoOutboxStore(client),
     };
   }
   const sqlite = new SqliteAlertStore({ file: store.file, synchronous: store.synchronous, historyWindow: store.historyWindow, log: (message) => log.warn(message) });
   // The same connection and group commit as the alerts: an outbox write is as durable as an alert.
-  return { store: sqlite, createOutbox: () => new SqliteOutboxStore(sqlite) };
+  return { store: sqlite, createOutbox: () => new SqliteOutboxStore(sqlite), incidents: new SqliteIncidentStore(sqlite) };
 }
 
 /** The event bus `settings.bus.type` names. */

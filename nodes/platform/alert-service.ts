@@ -7,7 +7,7 @@ import { alertToCapXml } from './export/cap';
 import { uuid7 } from './model/uuid7';
 import type { Change } from './model/lifecycle';
 import { acknowledge, addComment, assign, escalate, markSilenced, recordOccurrence, reopen, resolve } from './model/lifecycle';
-import type { Alert, LifecycleEvent, LifecycleType, Silence } from './model/types';
+import type { Alert, HistoryAction, LifecycleEvent, LifecycleType, MuteMark, Silence } from './model/types';
 import type { Validators } from './model/validate';
 import { ValidationError } from './model/validate';
 import type { EscalationPolicy } from './settings';
@@ -48,6 +48,21 @@ export interface ActionRequest {
   /** Reason (resolve, reopen), comment text (comment), note (acknowledge). */
   text?: string;
   assignee?: string;
+  /** The incident the action was taken on: recorded in the member's audit entry (`details.via`). */
+  via?: string;
+}
+
+/**
+ * What the incident service (incidents/service.ts) adds to the alert path. Every hook runs after
+ * the alert is stored: a failing hook is logged and never loses or refuses an alert.
+ */
+export interface AlertHooks {
+  /** Why a new alert is muted (inhibition), if it is; asked before it is stored. */
+  mute(candidate: Alert): Promise<MuteMark | undefined>;
+  /** A new alert was stored: group it. Returns the alert as it now is. */
+  created(alert: Alert): Promise<Alert>;
+  /** An alert changed (a repeat, an action not taken through its incident): its incident follows. */
+  changed(alert: Alert): Promise<void>;
 }
 
 const MAX_CAS_ATTEMPTS = 5;
@@ -80,6 +95,7 @@ function checkDraftData(draft: unknown, limits: ValueLimits): void {
 export class AlertService {
   private readonly clock: Clock;
   private readonly log: (message: string) => void;
+  private hooks: AlertHooks | undefined;
 
   constructor(
     readonly store: AlertStore,
@@ -94,6 +110,11 @@ export class AlertService {
 
   get instance(): string {
     return this.options.instance;
+  }
+
+  /** Set once by the platform, when incidents are enabled. */
+  setHooks(hooks: AlertHooks): void {
+    this.hooks = hooks;
   }
 
   /** Validates and stores a draft; resolves once the write is durable. */
@@ -114,7 +135,9 @@ export class AlertService {
     if (candidate.cap !== undefined) this.assertCapExports(candidate);
 
     const silence = this.silences.match(candidate, now);
+    const mute = silence ? undefined : await this.muteFor(candidate);
     if (silence) candidate = markSilenced(candidate, silence, at);
+    else if (mute) candidate = markMuted(candidate, mute);
     else candidate = this.scheduleEscalation(candidate, now);
 
     let newlySilenced = false;
@@ -127,14 +150,37 @@ export class AlertService {
       } else if (!silence && open.silenced) {
         delete next.silenced;
       }
+      // A repeat that became P1 is never muted; otherwise the mute stays until its source is gone.
+      if (next.muted && next.priority === 'P1') next = unmuted(next, at);
       return next;
     });
-    const alert = result.alert;
+    let alert = result.alert;
+    // Grouped before it is announced: the `created` event already names the incident, and a
+    // console or notifier gets one event for a new alert, not two.
+    if (this.hooks) {
+      try {
+        if (result.outcome === 'created') alert = await this.hooks.created(alert);
+        else if (alert.incidentId) await this.hooks.changed(alert);
+      } catch (err) {
+        this.log(`grouping alert ${alert.id} into an incident failed: ${(err as Error).message}`);
+      }
+    }
     await this.announce(result.outcome === 'created' ? 'created' : 'updated', alert, undefined, { count: alert.count });
     if (alert.silenced && (result.outcome === 'created' || newlySilenced)) {
       await this.announce('silenced', alert, alert.silenced.silenceId, { silenceId: alert.silenced.silenceId, reason: alert.silenced.reason });
     }
-    return result;
+    if (alert.muted && result.outcome === 'created') await this.announce('muted', alert, undefined, { ...alert.muted });
+    return { ...result, alert };
+  }
+
+  private async muteFor(candidate: Alert): Promise<MuteMark | undefined> {
+    if (!this.hooks || candidate.priority === 'P1') return undefined;
+    try {
+      return await this.hooks.mute(candidate);
+    } catch (err) {
+      this.log(`inhibition check of a ${candidate.tool} alert failed (not muted): ${(err as Error).message}`);
+      return undefined;
+    }
   }
 
   async act(request: ActionRequest): Promise<Alert> {
@@ -142,7 +188,7 @@ export class AlertService {
     if (typeof request.alertId !== 'string' || !request.alertId) throw new TypeError('an action needs the alert id');
     if (typeof request.by !== 'string' || !request.by.trim()) throw new TypeError('an action needs the user who takes it');
     const by = request.by.trim();
-    return this.mutate(request.alertId, (alert, now) => {
+    const change = (alert: Alert, now: number): Change => {
       const at = new Date(now).toISOString();
       switch (request.action) {
         case 'acknowledge':
@@ -154,10 +200,45 @@ export class AlertService {
         case 'resolve':
           return resolve(alert, request.text ?? '', by, at);
         case 'reopen': {
-          const change = reopen(alert, by, at, request.text);
-          return { ...change, alert: this.scheduleEscalation(change.alert, now) };
+          const reopened = reopen(alert, by, at, request.text);
+          return { ...reopened, alert: this.scheduleEscalation(reopened.alert, now) };
         }
       }
+    };
+    const via = request.via;
+    if (via === undefined) return this.mutate(request.alertId, change);
+    // Taken on the incident: the member's audit says so, and the incident updates itself once for all members.
+    return this.mutate(request.alertId, (alert, now) => {
+      const result = change(alert, now);
+      const history = [...result.alert.history];
+      const last = history[history.length - 1];
+      history[history.length - 1] = { ...last, details: { ...last.details, via } };
+      return { ...result, alert: { ...result.alert, history }, details: { ...result.details, via } };
+    }, false);
+  }
+
+  /**
+   * Puts an alert into an incident or takes it out (`incidentId` undefined), with an audit entry;
+   * for the incident service, which has already updated the incident.
+   */
+  async setIncident(alertId: string, incidentId: string | undefined, by: string | undefined, details: Record<string, unknown>, announce = true): Promise<Alert> {
+    return this.mutate(alertId, (alert, now) => {
+      if (alert.incidentId === incidentId) return undefined;
+      const at = new Date(now).toISOString();
+      const next: Alert = { ...alert, history: appendEntry(alert, at, incidentId ? 'grouped' : 'ungrouped', by, { ...details, incidentId: incidentId ?? alert.incidentId }) };
+      if (incidentId) next.incidentId = incidentId;
+      else delete next.incidentId;
+      return { alert: next, type: 'grouped', actor: by, details: { incidentId: incidentId ?? null, from: alert.incidentId ?? null } };
+    }, false, announce);
+  }
+
+  /** Mutes an open alert below P1 (inhibition), or lifts its mute (`mark` undefined). */
+  async setMuted(alertId: string, mark: MuteMark | undefined): Promise<Alert> {
+    return this.mutate(alertId, (alert, now) => {
+      if (mark && (alert.muted || alert.priority === 'P1' || alert.state === 'resolved')) return undefined;
+      if (!mark && !alert.muted) return undefined;
+      const next = mark ? markMuted(alert, mark) : unmuted(alert, new Date(now).toISOString());
+      return { alert: next, type: 'muted', details: mark ? { ...mark } : { unmuted: true } };
     });
   }
 
@@ -241,19 +322,24 @@ export class AlertService {
    * Read, change, compare-and-set, retried when another writer got there first. `change`
    * may return undefined to leave the alert as it is.
    */
-  private async mutate(id: string, change: (alert: Alert, now: number) => Change | undefined): Promise<Alert> {
+  private async mutate(id: string, change: (alert: Alert, now: number) => Change | undefined, tellIncident = true, announce = true): Promise<Alert> {
     for (let attempt = 1; ; attempt += 1) {
       const current = await this.store.get(id);
       if (!current) throw new NotFoundError(id);
       const result = change(current, this.clock());
       if (!result) return current;
+      let stored: Alert;
       try {
-        const stored = await this.store.replace(result.alert);
-        await this.announce(result.type, stored, result.actor, result.details);
-        return stored;
+        stored = await this.store.replace(result.alert);
       } catch (err) {
         if (!(err instanceof ConflictError) || attempt >= MAX_CAS_ATTEMPTS) throw err;
+        continue;
       }
+      if (announce) await this.announce(result.type, stored, result.actor, result.details);
+      if (tellIncident && stored.incidentId && this.hooks) {
+        await this.hooks.changed(stored).catch((err) => this.log(`incident ${stored.incidentId} not updated for alert ${stored.id}: ${(err as Error).message}`));
+      }
+      return stored;
     }
   }
 
@@ -268,4 +354,23 @@ export class AlertService {
       this.log(`lifecycle event ${type} for alert ${alert.id} not published: ${(err as Error).message}`);
     }
   }
+}
+
+function appendEntry(alert: Alert, at: string, action: HistoryAction, by: string | undefined, details: Record<string, unknown>): Alert['history'] {
+  const entry: Alert['history'][number] = { seq: (alert.history[alert.history.length - 1]?.seq ?? 0) + 1, at, action, details };
+  if (by !== undefined) entry.by = by;
+  return [...alert.history, entry];
+}
+
+/** Muted alerts are not escalated: the alert that mutes them is the one to act on. */
+function markMuted(alert: Alert, mark: MuteMark): Alert {
+  const next: Alert = { ...alert, muted: mark, history: appendEntry(alert, mark.at, 'muted', undefined, { by: mark.by, rule: mark.rule, reason: mark.reason }) };
+  delete next.escalation;
+  return next;
+}
+
+function unmuted(alert: Alert, at: string): Alert {
+  const next: Alert = { ...alert, history: appendEntry(alert, at, 'unmuted', undefined, { by: alert.muted?.by }) };
+  delete next.muted;
+  return next;
 }

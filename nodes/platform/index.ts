@@ -18,8 +18,18 @@ export { platformFor, closePlatforms } from './lifetime';
 export { Platform } from './platform';
 export type { PlatformLog } from './platform';
 export { AlertService, ACTIONS } from './alert-service';
-export type { ActionName, ActionRequest, RaiseOptions } from './alert-service';
-export type { ImpetusSettings, EscalationPolicy } from './settings';
+export type { ActionName, ActionRequest, RaiseOptions, AlertHooks } from './alert-service';
+// Incidents: alerts of every tool grouped by place and time, inhibition, playbooks (platform.incidents).
+export { IncidentService } from './incidents/service';
+export type { IncidentActionRequest, IncidentActionResult, MemberOutcome } from './incidents/service';
+export type { Incident, IncidentMember, IncidentRule, InhibitRule, IncidentSettings, PlaybookStep, IncidentHistoryEntry } from './incidents/types';
+export { DEFAULT_RULES, DEFAULT_INHIBIT, checkRule, resolveIncidentSettings } from './incidents/rules';
+export type { IncidentSettingsInput } from './incidents/rules';
+export { PLAYBOOKS, playbookFor, incidentType } from './incidents/playbooks';
+export { incidentPriority } from './incidents/model';
+export type { ImpetusSettings, EscalationPolicy, ResolvedSettings } from './settings';
+// For embedders and benchmarks that run a Platform without Node-RED (new Platform(resolveSettings(…), log, clock)).
+export { resolveSettings } from './settings';
 export type { SilenceRequest } from './silences';
 // For settings files: the editor and admin API locked (adminAuth from the console's admins, same-origin JSON only).
 export { lockEditor } from './editor-lock';
@@ -36,8 +46,8 @@ export { TransitionError } from './model/lifecycle';
 export { tlpOf, assertExportable, TlpExportError } from './model/tlp';
 
 // Store and bus contracts (the adapters are chosen by the settings, in adapters.ts).
-export type { AlertStore, AlertQuery, Page, IngestResult, OutboxStore, OutboxEntry, OutboxEnqueue, DeliveryRef } from './store/types';
-export { ConflictError, DuplicateIdError, NotFoundError } from './store/types';
+export type { AlertStore, AlertQuery, Page, IngestResult, OutboxStore, OutboxEntry, OutboxEnqueue, DeliveryRef, IncidentStore, IncidentQuery } from './store/types';
+export { ConflictError, DuplicateIdError, NotFoundError, IncidentKeyTakenError } from './store/types';
 export type { EventBus, EventHandler } from './bus/types';
 
 // The Kafka client the Kafka bus and the kafka nodes share: kafkajs stays behind this one module.

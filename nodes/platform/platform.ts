@@ -3,10 +3,11 @@ import { createBus, createStore } from './adapters';
 import { AlertService } from './alert-service';
 import type { Clock } from './alert-service';
 import type { EventBus } from './bus/types';
+import { IncidentService } from './incidents/service';
 import { Validators } from './model/validate';
 import type { ResolvedSettings } from './settings';
 import { SilenceRegistry } from './silences';
-import type { AlertStore, OutboxStore } from './store/types';
+import type { AlertStore, IncidentStore, OutboxStore } from './store/types';
 
 export type PlatformLog = AdapterLog;
 
@@ -21,6 +22,9 @@ export class Platform {
   readonly store: AlertStore;
   readonly bus: EventBus;
   readonly alerts: AlertService;
+  /** Grouping into incidents, inhibition, and actions on incidents (docs/incidents.md). */
+  readonly incidents: IncidentService;
+  private readonly incidentStore: IncidentStore;
   readonly ready: Promise<void>;
   private readonly outbox: () => OutboxStore;
   private timers: NodeJS.Timeout[] = [];
@@ -32,8 +36,9 @@ export class Platform {
 
   constructor(readonly settings: ResolvedSettings, private readonly log: PlatformLog, clock?: Clock) {
     this.validators = new Validators();
-    const { store, createOutbox } = createStore(settings, log);
+    const { store, createOutbox, incidents } = createStore(settings, log);
     this.store = store;
+    this.incidentStore = incidents;
     this.outbox = createOutbox;
     this.bus = createBus(settings, log);
     const silences = new SilenceRegistry(this.store);
@@ -46,6 +51,8 @@ export class Platform {
       clock,
       log: (message) => log.warn(message),
     });
+    this.incidents = new IncidentService(incidents, this.alerts, settings.incidents, { clock, log: (message) => log.warn(message) });
+    if (settings.incidents.enabled) this.alerts.setHooks(this.incidents);
     this.ready = this.start(silences, clock ?? Date.now);
     // A failed start is reported by every node that awaits `ready`; this keeps it from being unhandled.
     this.ready.catch((err) => log.error(`IMPETUS platform failed to start: ${(err as Error).message}`));
@@ -53,6 +60,7 @@ export class Platform {
 
   private async start(silences: SilenceRegistry, clock: Clock): Promise<void> {
     await this.store.open();
+    await this.incidentStore.open();
     await this.bus.open();
     await silences.load(clock());
     if (this.closing) return;
@@ -61,7 +69,8 @@ export class Platform {
       const purge = async () => {
         const before = new Date(clock() - this.settings.retention.resolvedDays * 86_400_000);
         const purged = await this.store.purge(before);
-        if (purged.alerts || purged.media) this.log.info(`retention: purged ${purged.alerts} resolved alerts and ${purged.media} media items`);
+        const incidents = await this.incidentStore.purgeIncidents(before);
+        if (purged.alerts || purged.media || incidents) this.log.info(`retention: purged ${purged.alerts} resolved alerts, ${incidents} resolved incidents and ${purged.media} media items`);
       };
       this.every(this.settings.retention.intervalMinutes * 60_000, purge);
       await purge();
@@ -145,6 +154,7 @@ export class Platform {
     this.timers = [];
     await this.ready.catch(() => undefined);
     await this.bus.close().catch((err) => this.log.warn(`closing the event bus failed: ${(err as Error).message}`));
+    await this.incidentStore.close().catch((err) => this.log.warn(`closing the incident store failed: ${(err as Error).message}`));
     await this.store.close();
   }
 }

@@ -5,6 +5,9 @@ import type { Priority } from './model/types';
 import type { ValueLimits } from './limits';
 import { DEFAULT_ALERT_DATA_LIMITS, DEFAULT_MESSAGE_LIMITS } from './limits';
 import type { ConsoleSettings, ResolvedConsoleSettings } from './console/settings';
+import type { IncidentSettingsInput } from './incidents/rules';
+import { resolveIncidentSettings } from './incidents/rules';
+import type { IncidentSettings } from './incidents/types';
 import { resolveConsoleSettings } from './console/settings';
 import type { KafkaBusSettings, MongoStoreSettings, ResolvedKafkaBus, ResolvedMongoStore } from './scale-settings';
 import { resolveKafkaBus, resolveMongoStore } from './scale-settings';
@@ -54,6 +57,8 @@ export interface ImpetusSettings extends ConsoleSettings {
    * `alertData` for an alert's `data`. Each of `maxDepth`, `maxBytes`, `maxValues` may be set alone.
    */
   limits?: { message?: Partial<ValueLimits>; alertData?: Partial<ValueLimits> };
+  /** Grouping into incidents and inhibition (docs/incidents.md); on by default with rules for the eight tools. */
+  incidents?: IncidentSettingsInput;
 }
 
 export interface ResolvedSettings {
@@ -66,6 +71,7 @@ export interface ResolvedSettings {
   escalation: { policy: EscalationPolicy; tickSeconds: number };
   fingerprintKeys: string[];
   limits: { message: ValueLimits; alertData: ValueLimits };
+  incidents: IncidentSettings;
   console: ResolvedConsoleSettings;
 }
 
@@ -133,6 +139,7 @@ export function resolveSettings(raw: ImpetusSettings | undefined, userDir: strin
       message: limits(s.limits?.message, 'message', DEFAULT_MESSAGE_LIMITS),
       alertData: limits(s.limits?.alertData, 'alertData', DEFAULT_ALERT_DATA_LIMITS),
     },
+    incidents: resolveIncidentSettings(s.incidents),
     console: resolveConsoleSettings(s, base),
   };
 }

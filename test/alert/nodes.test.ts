@@ -50,7 +50,8 @@ describe('alert nodes', function () {
     assert.equal(msg.outcome, 'created');
     assert.equal(msg.payload.tool, 'firearm', 'node default fills the tool');
     assert.equal(msg.payload.priority, 'P1');
-    assert.equal(msg.payload.version, 1);
+    assert.equal(msg.payload.version, 2, 'stored, then grouped into its incident (one write each)');
+    assert.ok(msg.payload.incidentId, 'in an incident');
     assert.equal(msg.payload.source.node, 'alert');
   });
 
@@ -154,7 +155,7 @@ describe('alert nodes', function () {
     ]);
     const res = await api().get(`/impetus/api/alerts/${alert.id}`).expect(200);
     assert.deepEqual(res.body.history.map((h: { action: string; by?: string }) => `${h.action}:${h.by ?? ''}`), [
-      'created:', 'acknowledged:olga', 'assigned:olga', 'commented:sam', 'resolved:olga', 'reopened:olga',
+      'created:', 'grouped:', 'acknowledged:olga', 'assigned:olga', 'commented:sam', 'resolved:olga', 'reopened:olga',
     ]);
   });
 

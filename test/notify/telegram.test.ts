@@ -403,6 +403,18 @@ describe('Telegram notifier (against the local Bot API server)', function () {
     assert.equal(fake.messages.filter((m) => m.kind === 'text').length, 2, 'nothing about the silenced alert');
   });
 
+  it('never sends a card for a muted alert (its sensor is reported quiet)', async () => {
+    await start({ rules: [{ chats: ['100'] }] });
+    await raise({ event: 'Sensor quiet', headline: 'Sensor cnt-7 quiet for 5 min', severity: 'low', zone: 'depot', source: { ref: 'cnt-7' }, data: { kind: 'sensor-availability', sensorId: 'cnt-7' } });
+    await waitFor(() => cards('100').length === 1, 'the quiet-sensor card');
+    const muted = await raise({ event: 'Counter flat-lined', severity: 'medium', zone: 'depot', source: { ref: 'cnt-7' } });
+    assert.equal(muted.muted?.rule, 'sensor-unavailable');
+    await raise({ event: 'Counter flat-lined', severity: 'medium', zone: 'depot', source: { ref: 'cnt-8' } });
+    await waitFor(() => cards('100').length === 2, 'the card of the other sensor');
+    await new Promise((r) => setTimeout(r, 300));
+    assert.equal(fake.messages.filter((m) => m.kind === 'text').length, 2, 'nothing about the muted alert');
+  });
+
   it('edits rather than resends on repeats, and sends escalations to the escalation chat', async () => {
     const platform = await start({ rules: [{ chats: ['100'] }, { escalated: true, chats: ['-900'] }] });
     const alert = await raise({ event: 'Firearm detected', zone: 'station', source: { ref: 'cam-1' } });

@@ -1,5 +1,5 @@
 var LISTS = {
-  events: ['created', 'updated', 'acknowledged', 'assigned', 'commented', 'resolved', 'reopened', 'escalated', 'silenced'],
+  events: ['created', 'updated', 'acknowledged', 'assigned', 'commented', 'resolved', 'reopened', 'escalated', 'silenced', 'grouped', 'muted'],
   severities: ['critical', 'high', 'medium', 'low', 'info'],
   priorities: ['P1', 'P2', 'P3', 'P4'],
   states: ['open', 'acknowledged', 'resolved'],

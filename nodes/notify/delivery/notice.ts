@@ -30,6 +30,8 @@ export interface NoticeAlert {
   ack?: { by: string; at: string };
   resolved?: { by: string; at: string; reason: string };
   silenced?: { reason: string };
+  /** Muted by an inhibition rule (an open incident, a quiet sensor): not sent on its own. */
+  muted?: { by: string; reason: string };
   escalationLevel?: number;
   photo?: MediaPointer;
   video?: MediaPointer;
@@ -128,6 +130,7 @@ export function noticeAlert(alert: Alert): NoticeAlert {
   if (alert.ack) n.ack = { by: alert.ack.by, at: alert.ack.at };
   if (alert.resolved) n.resolved = { by: alert.resolved.by, at: alert.resolved.at, reason: alert.resolved.reason };
   if (alert.silenced) n.silenced = { reason: alert.silenced.reason };
+  if (alert.muted) n.muted = { by: alert.muted.by, reason: alert.muted.reason };
   if (alert.escalation && alert.escalation.level > 0) n.escalationLevel = alert.escalation.level;
   const photo = firstMedia(alert, 'image/');
   if (photo) n.photo = photo;

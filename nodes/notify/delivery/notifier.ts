@@ -117,6 +117,11 @@ export function startNotifier(RED: NodeAPI, node: Node, config: NotifierDef, typ
       status.warn(t('silenced'));
       return;
     }
+    // Inhibited (docs/incidents.md): what mutes it is the card that goes out.
+    if (alert.muted) {
+      status.warn(t('muted'));
+      return;
+    }
     const chosen = explicitChats(msg.chats);
     let chats = chosen ?? route(alert, rules, (roles) => connection!.chatsForRoles(roles), level);
     const refused = chats.filter((c) => !connection!.chatAllowed(c));
@@ -207,7 +212,7 @@ export function startNotifier(RED: NodeAPI, node: Node, config: NotifierDef, typ
     for (const { chat, key } of targets.values()) {
       await enqueue(chat, key, { kind: 'alert', alert: snapshot, media: { photo: false, location: false, video: false } });
     }
-    if (event.type === 'escalated' && !alert.silenced) {
+    if (event.type === 'escalated' && !alert.silenced && !alert.muted) {
       const level = Number(event.details?.level ?? alert.escalation?.level ?? 1);
       for (const chat of route(snapshot, rules, (roles) => connection.chatsForRoles(roles), level)) {
         if (!connection.chatAllowed(chat)) continue;

@@ -3,6 +3,7 @@ import type { NextFunction, Request, RequestHandler, Response, Router } from 'ex
 import { ACTIONS } from '../alert-service';
 import type { ActionName } from '../alert-service';
 import { HttpError, allow, locals, login, logout, requireCsrf, requireSession, sessionBody, sessionFrom } from './auth';
+import { addIncidentRoutes } from './incidents';
 import { consoleOf } from './runtime';
 import type { ConsoleRuntime } from './runtime';
 import { summarize } from './summary';
@@ -320,6 +321,7 @@ export function createApiRouter(current: () => Platform | undefined, options: Ap
   });
 
   router.use('/voice', createVoiceRouter());
+  addIncidentRoutes(router, withPlatform, readsAlerts);
 
   router.use((_req, _res, next) => next(new HttpError(404, 'no such API route')));
 

@@ -166,7 +166,7 @@ const ENVELOPE_KEYS = [
   'id', 'tool', 'source', 'event', 'headline', 'description', 'instruction', 'category', 'severity', 'urgency', 'certainty',
   'priority', 'status', 'location', 'areaDesc', 'zone', 'occurredAt', 'expires', 'resources', 'data', 'state', 'ack',
   'resolved', 'assignee', 'comments', 'history', 'count', 'occurrences', 'firstSeen', 'lastSeen', 'fingerprint', 'version', 'previousId',
-  'silenced', 'escalation', 'cap', 'tlp',
+  'silenced', 'escalation', 'cap', 'tlp', 'incidentId', 'muted',
 ] as const satisfies readonly (keyof Alert)[];
 const ENVELOPE_KEY_SET: ReadonlySet<string> = new Set(ENVELOPE_KEYS);
 

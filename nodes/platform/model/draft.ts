@@ -27,7 +27,7 @@ export interface DraftContext {
 }
 
 /** Fields only the platform may set; a draft that carries them is rejected rather than silently overridden. */
-const COMPUTED = ['priority', 'state', 'ack', 'resolved', 'comments', 'history', 'count', 'occurrences', 'firstSeen', 'lastSeen', 'version', 'previousId', 'silenced', 'escalation'] as const;
+const COMPUTED = ['priority', 'state', 'ack', 'resolved', 'comments', 'history', 'count', 'occurrences', 'firstSeen', 'lastSeen', 'version', 'previousId', 'silenced', 'escalation', 'incidentId', 'muted'] as const;
 
 /** A draft's own fingerprint key counts only together with its tool. */
 const SCOPED_KEYS = ['tool', 'key'] as const;

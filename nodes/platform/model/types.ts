@@ -74,6 +74,7 @@ export interface Comment extends Actor {
 
 export const HISTORY_ACTIONS = [
   'created', 'occurred', 'acknowledged', 'assigned', 'commented', 'resolved', 'reopened', 'escalated', 'silenced', 'marked',
+  'grouped', 'ungrouped', 'muted', 'unmuted',
 ] as const;
 export type HistoryAction = (typeof HISTORY_ACTIONS)[number];
 
@@ -95,6 +96,19 @@ export interface HistoryEntry {
 
 export interface SilenceMark {
   silenceId: string;
+  reason: string;
+  at: string;
+}
+
+/**
+ * Why an alert is muted by an inhibition rule (Alertmanager's sense): an open P1 incident or a
+ * sensor-availability alert makes it redundant. It stays stored and listed; P1 alerts are never muted.
+ */
+export interface MuteMark {
+  /** `incident:<id>` or `alert:<id>`: what mutes it. */
+  by: string;
+  /** The inhibition rule that applied. */
+  rule: string;
   reason: string;
   at: string;
 }
@@ -161,15 +175,19 @@ export interface Alert {
   silenced?: SilenceMark;
   escalation?: EscalationState;
   cap?: CapExtension;
+  /** The incident this alert belongs to (nodes/platform/incidents). */
+  incidentId?: string;
+  muted?: MuteMark;
 }
 
 /** What a tool hands to `impetus-alert`: the envelope minus everything the platform computes. */
 export type AlertDraft = Partial<
-  Omit<Alert, 'priority' | 'state' | 'ack' | 'resolved' | 'comments' | 'history' | 'count' | 'occurrences' | 'firstSeen' | 'lastSeen' | 'version' | 'previousId' | 'silenced' | 'escalation'>
+  Omit<Alert, 'priority' | 'state' | 'ack' | 'resolved' | 'comments' | 'history' | 'count' | 'occurrences' | 'firstSeen' | 'lastSeen' | 'version' | 'previousId' | 'silenced' | 'escalation' | 'incidentId' | 'muted'>
 >;
 
 export const LIFECYCLE_TYPES = [
   'created', 'updated', 'acknowledged', 'assigned', 'commented', 'resolved', 'reopened', 'escalated', 'silenced',
+  'grouped', 'muted',
 ] as const;
 export type LifecycleType = (typeof LIFECYCLE_TYPES)[number];
 

@@ -174,6 +174,29 @@ export const MIGRATIONS: readonly Migration[] = [
       `);
     },
   },
+  {
+    version: 6,
+    description: 'incidents',
+    up(db) {
+      db.exec(`
+        -- open_key is the incident's key while it accepts members, else NULL: the unique index
+        -- admits one accepting incident per key, whichever runtime writes it.
+        CREATE TABLE incidents (
+          id TEXT PRIMARY KEY NOT NULL,
+          open_key TEXT UNIQUE,
+          state TEXT NOT NULL,
+          status TEXT NOT NULL,
+          priority INTEGER NOT NULL,
+          last_seen INTEGER NOT NULL,
+          resolved_at INTEGER,
+          version INTEGER NOT NULL,
+          doc TEXT NOT NULL
+        );
+        CREATE INDEX incidents_state ON incidents (state, priority, last_seen);
+        CREATE INDEX incidents_resolved ON incidents (resolved_at) WHERE resolved_at IS NOT NULL;
+      `);
+    },
+  },
 ];
 
 /** Raised when a database was written by a newer release than this one. */

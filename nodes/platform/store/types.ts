@@ -1,3 +1,4 @@
+import type { Incident } from '../incidents/types';
 import type { Alert, AlertState, HistoryEntry, MessageStatus, Priority, Severity, Silence, Tlp } from '../model/types';
 import { isTlp } from '../model/tlp';
 
@@ -149,6 +150,51 @@ export interface OpenCount {
   state: 'open' | 'acknowledged';
   silenced: boolean;
   n: number;
+}
+
+// ---- incidents ----
+
+export interface IncidentQuery {
+  state?: AlertState | AlertState[];
+  status?: MessageStatus | MessageStatus[];
+  /** Only incidents that still take new members by rule (true) or only those that do not (false). */
+  accepting?: boolean;
+  /** Inclusive lower bound on `lastSeen` (ISO 8601). */
+  since?: string;
+  /** Priority first (P1, then newest lastSeen), the default; or newest lastSeen first. */
+  sort?: 'priority' | 'recent';
+  limit?: number;
+  offset?: number;
+}
+
+/** Another accepting incident already holds the key (IncidentStore.createIncident). */
+export class IncidentKeyTakenError extends Error {
+  readonly code = 'IMPETUS_INCIDENT_KEY_TAKEN';
+  constructor(readonly key: string) {
+    super(`an accepting incident already holds the key ${key}`);
+    this.name = 'IncidentKeyTakenError';
+  }
+}
+
+/**
+ * Incidents, beside the alerts in the same database (test/contract/incident-store.contract.ts).
+ * While an incident is `accepting`, no other accepting incident may have its `key`: that unique
+ * constraint is what makes two runtimes open one incident for one event, not two.
+ */
+export interface IncidentStore {
+  readonly kind: string;
+  open(): Promise<void>;
+  close(): Promise<void>;
+  /** Stores a new incident as version 1. DuplicateIdError for a taken id; IncidentKeyTakenError when its key is held. */
+  createIncident(incident: Incident): Promise<Incident>;
+  getIncident(id: string): Promise<Incident | undefined>;
+  /** The accepting incident holding `key`, if any. */
+  incidentByKey(key: string): Promise<Incident | undefined>;
+  /** Compare-and-set on `version`, as AlertStore.replace; IncidentKeyTakenError when it would accept under a held key. */
+  replaceIncident(incident: Incident): Promise<Incident>;
+  queryIncidents(query: IncidentQuery): Promise<Page<Incident>>;
+  /** Deletes incidents resolved before `resolvedBefore`; returns how many. */
+  purgeIncidents(resolvedBefore: Date): Promise<number>;
 }
 
 // ---- notification outbox ----

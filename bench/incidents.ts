@@ -1,0 +1,182 @@
+/**
+ * Incidents against per-alert handling: `npm run bench:incidents [-- --seed N]`.
+ *
+ * Two platforms side by side in one process (each its own SQLite file, the same clock moved by
+ * the replay): one with incidents off (today's per-alert behaviour), one with the default rules.
+ * Both take the same drafts in the same order, for two scenarios: the demo exercise's alert
+ * drafts (flows/demo-exercise.json) and a generated 24-hour city day (bench/incidents-day.ts).
+ * Printed per scenario:
+ *  - drafts in, alerts stored (after deduplication);
+ *  - items in the operator's queue: alerts (per-alert) against incidents plus alerts in none
+ *    (grouped), muted alerts counted apart;
+ *  - cards a chat notifier sends, one per queue item (muted alerts get none);
+ *  - operator actions to clear the queue, taken for real: acknowledge and resolve per item, and a
+ *    resolve per muted alert; the run checks that no alert is left unresolved afterwards;
+ *  - P1 alerts, and how many of them are hidden (muted, or in an incident that is not P1): the goal is 0;
+ *  - the ratio per-alert ÷ grouped (goal ≥ 5×).
+ * A benchmark, not a test: it exits non-zero only when the run itself breaks.
+ */
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import type { Alert, AlertDraft } from '../nodes/platform';
+import { PACKAGE_ROOT, Platform, resolveSettings } from '../nodes/platform';
+import type { ImpetusSettings } from '../nodes/platform';
+import { readFlags } from './cli';
+import type { TimedDraft } from './incidents-day';
+import { cityDay } from './incidents-day';
+
+const quiet = { info: () => undefined, warn: (m: string) => console.warn(`  warn: ${m}`), error: (m: string) => console.error(`  error: ${m}`) };
+const DAY0 = Date.parse('2025-12-05T00:00:00.000Z');
+
+interface Figures {
+  drafts: number;
+  alerts: number;
+  items: number;
+  incidents: number;
+  standalone: number;
+  muted: number;
+  cards: number;
+  actions: number;
+  p1: number;
+  p1Hidden: number;
+  leftOpen: number;
+  /** Generated event → the queue items (incident ids, or alert ids of alerts in none) its alerts ended up in. */
+  itemsByEvent: Map<string, Set<string>>;
+  alertsByEvent: Map<string, Set<string>>;
+}
+
+function demoDrafts(): TimedDraft[] {
+  const scenario = JSON.parse(fs.readFileSync(path.join(PACKAGE_ROOT, 'flows', 'demo-exercise.json'), 'utf8')) as {
+    events: Array<{ at: string; output: string; payload: unknown }>;
+  };
+  const seconds = (iso: string) => Number(/^PT(\d+(?:\.\d+)?)S$/.exec(iso)?.[1] ?? NaN) * 1000;
+  return scenario.events
+    .filter((e) => e.output === 'alerts' && e.payload && typeof e.payload === 'object')
+    .map((e) => ({ at: seconds(e.at), draft: { status: 'Exercise', ...(e.payload as AlertDraft) }, event: 'demo' }));
+}
+
+async function allAlerts(platform: Platform): Promise<Alert[]> {
+  const out: Alert[] = [];
+  for (let offset = 0; ; offset += 1000) {
+    const page = await platform.store.query({ limit: 1000, offset, sort: 'recent' });
+    out.push(...page.items);
+    if (offset + 1000 >= page.total) return out;
+  }
+}
+
+async function run(name: string, drafts: TimedDraft[], incidents: boolean, dir: string): Promise<Figures> {
+  let now = DAY0;
+  const settings: ImpetusSettings = {
+    instance: `bench-${name}`,
+    store: { file: path.join(dir, `${name}-${incidents ? 'incidents' : 'alerts'}.db`), synchronous: 'normal' },
+    retention: { resolvedDays: 0 },
+    incidents: { enabled: incidents },
+  };
+  const platform = new Platform(resolveSettings(settings, dir), quiet, () => now);
+  await platform.ready;
+  try {
+    const eventOf = new Map<string, string>();
+    for (const d of drafts) {
+      now = DAY0 + d.at;
+      eventOf.set((await platform.alerts.raise(d.draft)).alert.id, d.event);
+    }
+    const alerts = await allAlerts(platform);
+    const itemsByEvent = new Map<string, Set<string>>();
+    const alertsByEvent = new Map<string, Set<string>>();
+    for (const a of alerts) {
+      const event = eventOf.get(a.id) ?? 'unknown';
+      if (!itemsByEvent.has(event)) itemsByEvent.set(event, new Set());
+      if (!alertsByEvent.has(event)) alertsByEvent.set(event, new Set());
+      if (!a.muted || a.incidentId) itemsByEvent.get(event)!.add(incidents ? a.incidentId ?? a.id : a.id);
+      alertsByEvent.get(event)!.add(a.id);
+    }
+    const open = await platform.incidents.query({ limit: 1000 });
+    const standalone = alerts.filter((a) => !a.incidentId && !a.muted);
+    const mutedAlone = alerts.filter((a) => !a.incidentId && a.muted);
+    const items = incidents ? open.total + standalone.length : alerts.length;
+    const byId = new Map(open.items.map((i) => [i.id, i]));
+    const p1 = alerts.filter((a) => a.priority === 'P1');
+    const p1Hidden = p1.filter((a) => a.muted || (a.incidentId !== undefined && byId.get(a.incidentId)?.priority !== 'P1')).length;
+
+    // Clear the queue as an operator would: acknowledge, then resolve, each item.
+    now += 60_000;
+    let actions = 0;
+    const clear = async (act: () => Promise<unknown>) => {
+      actions += 1;
+      await act();
+    };
+    if (incidents) {
+      for (const incident of open.items) {
+        if (incident.state === 'open') await clear(() => platform.incidents.act({ action: 'acknowledge', incidentId: incident.id, by: 'bench' }));
+        if (incident.state !== 'resolved') await clear(() => platform.incidents.act({ action: 'resolve', incidentId: incident.id, by: 'bench', text: 'handled' }));
+      }
+    }
+    for (const alert of incidents ? [...standalone, ...mutedAlone] : alerts) {
+      const current = (await platform.store.get(alert.id))!;
+      if (current.state === 'open' && !current.muted) await clear(() => platform.alerts.act({ action: 'acknowledge', alertId: alert.id, by: 'bench' }));
+      if (current.state !== 'resolved') await clear(() => platform.alerts.act({ action: 'resolve', alertId: alert.id, by: 'bench', text: 'handled' }));
+    }
+    const leftOpen = (await platform.store.query({ state: ['open', 'acknowledged'], limit: 0 })).total;
+    return {
+      drafts: drafts.length, alerts: alerts.length, items, incidents: incidents ? open.total : 0, standalone: incidents ? standalone.length : alerts.length,
+      muted: alerts.filter((a) => a.muted).length, cards: items, actions, p1: p1.length, p1Hidden, leftOpen, itemsByEvent, alertsByEvent,
+    };
+  } finally {
+    await platform.close();
+  }
+}
+
+function report(name: string, before: Figures, after: Figures): boolean {
+  const ratio = (a: number, b: number) => (b ? (a / b).toFixed(1) : '∞');
+  console.log(`\n${name}`);
+  console.log(`  drafts in                      ${before.drafts}`);
+  console.log(`  alerts stored (after dedup)    ${before.alerts}   (grouped run: ${after.alerts})`);
+  console.log(`  P1 alerts                      ${after.p1}, hidden with incidents: ${after.p1Hidden}`);
+  console.log('                                 per-alert   incidents   ratio');
+  console.log(`  queue items                    ${String(before.items).padStart(9)}   ${String(after.items).padStart(9)}   ${ratio(before.items, after.items)}×   (${after.incidents} incidents + ${after.standalone} alerts in none; ${after.muted} muted alerts)`);
+  console.log(`  chat cards                     ${String(before.cards).padStart(9)}   ${String(after.cards).padStart(9)}   ${ratio(before.cards, after.cards)}×`);
+  console.log(`  actions to clear the queue     ${String(before.actions).padStart(9)}   ${String(after.actions).padStart(9)}   ${ratio(before.actions, after.actions)}×`);
+  console.log(`  alerts left unresolved         ${String(before.leftOpen).padStart(9)}   ${String(after.leftOpen).padStart(9)}`);
+  // Where the items come from: each generated event (one item each is the ideal) and the noise.
+  const events = [...after.alertsByEvent.keys()].filter((e) => e !== 'noise').sort();
+  if (events.length > 1) {
+    const split = events.filter((e) => after.itemsByEvent.get(e)!.size > 1);
+    const owner = new Map<string, string[]>();
+    for (const e of events) for (const item of after.itemsByEvent.get(e)!) owner.set(item, [...(owner.get(item) ?? []), e]);
+    const mixed = [...owner.values()].filter((es) => es.length > 1);
+    const eventAlerts = events.reduce((n, e) => n + after.alertsByEvent.get(e)!.size, 0);
+    const eventItems = new Set(events.flatMap((e) => [...after.itemsByEvent.get(e)!])).size;
+    console.log(`  real events                    ${events.length}: ${eventAlerts} alerts → ${eventItems} items (${ratio(eventAlerts, eventItems)}×); split into several items: ${split.join(', ') || 'none'}; items mixing events: ${mixed.map((m) => m.join('+')).join(', ') || 'none'}`);
+    const noise = after.alertsByEvent.get('noise')?.size ?? 0;
+    const noiseItems = after.itemsByEvent.get('noise')?.size ?? 0;
+    console.log(`  noise                          ${noise} alerts → ${noiseItems} items (isolated alerts stay one item each; noise joining an event's incident counts there)`);
+  }
+  const ok = before.items / Math.max(1, after.items) >= 5 && after.p1Hidden === 0;
+  console.log(`  goal (≥5× fewer items, no P1 hidden): ${ok ? 'met' : 'NOT met'}`);
+  return before.leftOpen === 0 && after.leftOpen === 0;
+}
+
+async function main(): Promise<void> {
+  const flags = readFlags(process.argv.slice(2), 'usage: npm run bench:incidents [-- --seed N]\n', [], ['seed']);
+  const seed = Number(flags.get('seed') ?? 20251205);
+  if (!Number.isInteger(seed)) throw new Error('--seed must be an integer');
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'impetus-bench-incidents-'));
+  try {
+    let cleared = true;
+    for (const [name, drafts] of [['demo exercise (alert drafts of flows/demo-exercise.json)', demoDrafts()], [`generated city day (seed ${seed})`, cityDay(seed)]] as const) {
+      const key = name.startsWith('demo') ? 'demo' : 'day';
+      const before = await run(key, drafts, false, dir);
+      const after = await run(key, drafts, true, dir);
+      cleared = report(name, before, after) && cleared;
+    }
+    if (!cleared) throw new Error('the queue was not cleared by the actions taken');
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});

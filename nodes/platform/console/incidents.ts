@@ -1,0 +1,155 @@
+/**
+ * The console's incident routes (docs/incidents.md): the queue's incidents, one incident's page
+ * (its members' alerts, timeline and playbook), actions on an incident, playbook ticks and moves
+ * of an alert into or out of an incident. Role views apply to members: a role sees an incident
+ * when it may see one of its members, and then only those members; an action on the incident
+ * acts on those members only, each through ConsoleRuntime.act, the check of every alert route.
+ */
+import type { Request, RequestHandler, Response, Router } from 'express';
+import { ACTIONS } from '../alert-service';
+import type { ActionName } from '../alert-service';
+import { restrictIncident } from '../incidents/model';
+import type { IncidentActionResult } from '../incidents/service';
+import type { Incident, IncidentMember } from '../incidents/types';
+import type { Alert } from '../model/types';
+import { STATES, STATUSES } from '../model/types';
+import type { Platform } from '../platform';
+import type { IncidentQuery } from '../store/types';
+import { HttpError, allow, locals } from './auth';
+import type { ConsoleRuntime } from './runtime';
+import type { SessionUser } from './sessions';
+import { canAct, canSee } from './views';
+import type { View } from './views';
+
+type Handler = (platform: Platform, req: Request, res: Response) => Promise<void>;
+
+/** Incidents the queue reads at most at once; the queue pages through what the role sees. */
+const SCAN_LIMIT = 1000;
+
+function memberVisible(view: View, incident: Incident): (m: IncidentMember) => boolean {
+  return (m) => canSee(view, { tool: m.tool, priority: m.priority, status: incident.status, zone: m.zone });
+}
+
+/** The incident as this role sees it, or undefined when it sees none of its members. */
+export function incidentFor(view: View, incident: Incident | undefined): Incident | undefined {
+  if (!incident) return undefined;
+  const seen = restrictIncident(incident, memberVisible(view, incident));
+  return seen.members.length ? seen : undefined;
+}
+
+function listParam(value: unknown, name: string, allowed: readonly string[]): string[] | undefined {
+  if (value === undefined) return undefined;
+  const items = String(value).split(',').map((v) => v.trim()).filter(Boolean);
+  for (const item of items) if (!allowed.includes(item)) throw new HttpError(400, `${name} must be one of ${allowed.join(', ')}`);
+  return items;
+}
+
+function page(value: unknown, name: string, fallback: number, max: number): number {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > max) throw new HttpError(400, `${name} must be an integer from 0 to ${max}`);
+  return n;
+}
+
+function jsonBody(req: Request): Record<string, unknown> {
+  if (!req.is('application/json')) throw new HttpError(415, 'send the request as application/json');
+  const body = req.body as unknown;
+  if (body === null || typeof body !== 'object' || Array.isArray(body)) throw new HttpError(400, 'the body must be a JSON object');
+  return body as Record<string, unknown>;
+}
+
+function optionalText(body: Record<string, unknown>, field: string): string | undefined {
+  const v = body[field];
+  if (v !== undefined && (typeof v !== 'string' || v.length > 4000)) throw new HttpError(400, `${field} must be a string of at most 4000 characters`);
+  return v as string | undefined;
+}
+
+/**
+ * An action on an incident as a console user: the incident must have a member the user sees and
+ * the role must allow the action; only the members the user sees are acted on, each through
+ * ConsoleRuntime.act (view and role checked again per member) with `via` naming the incident.
+ */
+export async function actOnIncident(
+  runtime: ConsoleRuntime,
+  user: Pick<SessionUser, 'username' | 'role'>,
+  request: { incidentId: string; action: ActionName; text?: string; assignee?: string },
+): Promise<IncidentActionResult> {
+  const view = runtime.viewOf(user.role);
+  const seen = incidentFor(view, await runtime.platform.incidents.get(request.incidentId));
+  if (!seen) throw new HttpError(404, `unknown incident ${request.incidentId}`);
+  if (!canAct(view, request.action)) throw new HttpError(403, `the ${view.role} role may not ${request.action} incidents`);
+  const result = await runtime.platform.incidents.act(
+    { ...request, by: user.username },
+    ({ by: _by, ...member }) => runtime.act(user, member),
+    new Set(seen.members.map((m) => m.alertId)),
+  );
+  return { ...result, incident: incidentFor(view, result.incident) ?? seen };
+}
+
+/** Adds the incident routes to the console's API router (api.ts), behind its session and CSRF checks. */
+export function addIncidentRoutes(router: Router, withPlatform: (handler: Handler) => RequestHandler, readsAlerts: RequestHandler): void {
+  async function visible(platform: Platform, view: View, id: string): Promise<Incident> {
+    const seen = incidentFor(view, await platform.incidents.get(id));
+    if (!seen) throw new HttpError(404, `unknown incident ${id}`);
+    return seen;
+  }
+
+  router.get('/incidents', readsAlerts, withPlatform(async (platform, req, res) => {
+    const { view } = locals(res);
+    const query: IncidentQuery = {
+      state: listParam(req.query.state, 'state', STATES) as IncidentQuery['state'],
+      status: listParam(req.query.status, 'status', STATUSES) as IncidentQuery['status'],
+      sort: req.query.sort === 'recent' ? 'recent' : 'priority',
+      limit: SCAN_LIMIT,
+    };
+    const limit = page(req.query.limit, 'limit', 50, 1000);
+    const offset = page(req.query.offset, 'offset', 0, Number.MAX_SAFE_INTEGER);
+    const all = (await platform.incidents.query(query)).items.flatMap((i) => incidentFor(view, i) ?? []);
+    res.json({ items: all.slice(offset, offset + limit), total: all.length, limit, offset });
+  }));
+
+  router.get('/incidents/:id', readsAlerts, withPlatform(async (platform, req, res) => {
+    const { view } = locals(res);
+    const incident = await visible(platform, view, req.params.id);
+    // The members' own alerts, for their tool data, map positions and audit.
+    const alerts: Alert[] = [];
+    for (const m of incident.members) {
+      const alert = await platform.store.get(m.alertId);
+      if (alert && canSee(view, alert)) alerts.push(alert);
+    }
+    res.json({ incident, alerts });
+  }));
+
+  router.post('/incidents/:id/actions', readsAlerts, withPlatform(async (_platform, req, res) => {
+    const { runtime, session } = locals(res);
+    const body = jsonBody(req);
+    if (typeof body.action !== 'string' || !ACTIONS.includes(body.action as ActionName)) throw new HttpError(400, `action must be one of ${ACTIONS.join(', ')}`);
+    res.json(await actOnIncident(runtime, session.user, {
+      incidentId: req.params.id, action: body.action as ActionName, text: optionalText(body, 'text'), assignee: optionalText(body, 'assignee'),
+    }));
+  }));
+
+  const ticks = allow((view) => canAct(view, 'acknowledge'), 'this role may not work through playbooks');
+  router.post('/incidents/:id/playbook/:step', readsAlerts, ticks, withPlatform(async (platform, req, res) => {
+    const { view, session } = locals(res);
+    await visible(platform, view, req.params.id);
+    const body = jsonBody(req);
+    if (typeof body.done !== 'boolean') throw new HttpError(400, 'done must be true or false');
+    const incident = await platform.incidents.tick({ incidentId: req.params.id, step: req.params.step, done: body.done, by: session.user.username });
+    res.json(incidentFor(view, incident));
+  }));
+
+  // Moving alerts between incidents is triage: the roles that may assign may do it.
+  const moves = allow((view) => canAct(view, 'assign'), 'this role may not move alerts between incidents');
+  router.post('/alerts/:id/incident', readsAlerts, moves, withPlatform(async (platform, req, res) => {
+    const { view, session } = locals(res);
+    const alert = await platform.store.get(req.params.id);
+    if (!alert || !canSee(view, alert)) throw new HttpError(404, `unknown alert ${req.params.id}`);
+    const body = jsonBody(req);
+    const target = body.incidentId;
+    if (target !== null && typeof target !== 'string') throw new HttpError(400, 'incidentId must be an incident id, or null to take the alert out of its incident');
+    if (typeof target === 'string') await visible(platform, view, target);
+    const moved = await platform.incidents.move({ alertId: alert.id, incidentId: target ?? undefined, by: session.user.username, reason: optionalText(body, 'reason') });
+    res.json({ alert: moved.alert, from: incidentFor(view, moved.from), to: incidentFor(view, moved.to) });
+  }));
+}

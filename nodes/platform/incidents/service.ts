@@ -1,0 +1,323 @@
+/**
+ * The incident service: groups each new alert into an incident by the rules, keeps each
+ * incident's member snapshots, priority and title up to date, and turns an action on an
+ * incident into the same action on its members, through the AlertService like every other
+ * operator action. The store is the arbiter between runtimes: an incident is written with
+ * compare-and-set, and only one accepting incident may hold a key (IncidentStore).
+ */
+import type { ActionName, ActionRequest, AlertHooks, AlertService } from '../alert-service';
+import { ACTIONS } from '../alert-service';
+import { TransitionError } from '../model/lifecycle';
+import { uuid7 } from '../model/uuid7';
+import type { Alert, AlertState, MuteMark } from '../model/types';
+import type { IncidentQuery, IncidentStore, Page } from '../store/types';
+import { ConflictError, IncidentKeyTakenError, NotFoundError } from '../store/types';
+import { Inhibitor } from './inhibition';
+import {
+  acknowledgeIncident, addMember, assignIncident, closeToNew, commentIncident, openIncident, refreshMember, removeMember, reopenIncident,
+  resolveIncident, tickStep,
+} from './model';
+import { incidentKey, rulesFor, samePlace } from './rules';
+import type { Incident, IncidentRule, IncidentSettings } from './types';
+
+const MAX_ATTEMPTS = 8;
+/** A repeat moves the incident's lastSeen (which keeps it accepting) at most this often: a storm of one alert is not a storm of incident writes. */
+const LAST_SEEN_STEP_MS = 60_000;
+
+export interface IncidentActionRequest {
+  action: ActionName;
+  incidentId: string;
+  by: string;
+  /** Reason (resolve, reopen), comment text (comment), note (acknowledge). */
+  text?: string;
+  assignee?: string;
+}
+
+export interface MemberOutcome {
+  alertId: string;
+  status: 'done' | 'skipped' | 'failed';
+  error?: string;
+}
+
+export interface IncidentActionResult {
+  incident: Incident;
+  members: MemberOutcome[];
+}
+
+/** Acts on one member; the console passes its own, which checks the user's role and view (ConsoleRuntime.act). */
+export type MemberAct = (request: ActionRequest) => Promise<Alert>;
+
+/** The member states an incident action applies to; members in other states are skipped. */
+const APPLIES: Record<ActionName, AlertState[]> = {
+  acknowledge: ['open'],
+  assign: ['open', 'acknowledged'],
+  resolve: ['open', 'acknowledged'],
+  reopen: ['resolved'],
+  comment: [],
+};
+
+export interface IncidentServiceOptions {
+  clock?: () => number;
+  log?: (message: string) => void;
+}
+
+export class IncidentService implements AlertHooks {
+  readonly inhibitor: Inhibitor;
+  private rules: IncidentRule[];
+  private readonly clock: () => number;
+  private readonly log: (message: string) => void;
+
+  constructor(readonly store: IncidentStore, private readonly alerts: AlertService, readonly settings: IncidentSettings, options: IncidentServiceOptions = {}) {
+    this.rules = [...settings.rules];
+    this.clock = options.clock ?? Date.now;
+    this.log = options.log ?? (() => undefined);
+    this.inhibitor = new Inhibitor(settings.inhibit, store, alerts.store, this.clock);
+  }
+
+  /** The grouping rules in force: the settings', or those an impetus-incident-rules node set. */
+  get currentRules(): readonly IncidentRule[] {
+    return this.rules;
+  }
+
+  setRules(rules: readonly IncidentRule[] | undefined): void {
+    this.rules = [...(rules ?? this.settings.rules)];
+  }
+
+  private ruleOf(incident: Pick<Incident, 'rule'>): IncidentRule | undefined {
+    return this.rules.find((r) => r.id === incident.rule) ?? this.settings.rules.find((r) => r.id === incident.rule);
+  }
+
+  private now(): string {
+    return new Date(this.clock()).toISOString();
+  }
+
+  get(id: string): Promise<Incident | undefined> {
+    return this.store.getIncident(id);
+  }
+
+  query(query: IncidentQuery): Promise<Page<Incident>> {
+    return this.store.queryIncidents(query);
+  }
+
+  // ---- hooks of the alert path ----
+
+  mute(candidate: Alert): Promise<MuteMark | undefined> {
+    return this.inhibitor.muteFor(candidate);
+  }
+
+  /** Groups a new alert: into an accepting incident of a rule its tool takes part in, or a new one. */
+  async created(alert: Alert): Promise<Alert> {
+    if (alert.state === 'resolved' || alert.incidentId) return alert;
+    const candidates = rulesFor(alert.tool, this.rules);
+    if (!candidates.length) return alert;
+    for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
+      try {
+        const joined = await this.join(alert, candidates);
+        if (joined) return await this.grouped(alert, joined, undefined);
+        // A muted alert joins an incident but opens none: what mutes it is the item to act on.
+        const opener = alert.muted ? undefined : candidates.find((c) => c.opens);
+        if (!opener) return alert;
+        const opened = await this.openFor(alert, opener.rule);
+        if (opened) return await this.grouped(alert, opened, undefined);
+        return alert;
+      } catch (err) {
+        if (!(err instanceof ConflictError || err instanceof IncidentKeyTakenError) || attempt === MAX_ATTEMPTS) throw err;
+      }
+    }
+    return alert;
+  }
+
+  /** The accepting incident the alert joins, written with it as a member; undefined when none fits. */
+  private async join(alert: Alert, candidates: ReturnType<typeof rulesFor>): Promise<Incident | undefined> {
+    const now = this.clock();
+    const longest = Math.max(...candidates.map((c) => c.rule.windowMinutes));
+    const open = await this.store.queryIncidents({ accepting: true, state: ['open', 'acknowledged'], status: alert.status, since: new Date(now - longest * 60_000).toISOString(), sort: 'priority', limit: 200 });
+    for (const incident of open.items) {
+      const c = candidates.find((x) => x.rule.id === incident.rule);
+      if (!c || incident.removed.includes(alert.id) || incident.members.length >= this.settings.maxMembers) continue;
+      if (now - Date.parse(incident.lastSeen) > c.rule.windowMinutes * 60_000) continue;
+      if (!samePlace(incident, alert, c.rule)) continue;
+      return this.store.replaceIncident(addMember(incident, alert, c.rule, this.now()));
+    }
+    return undefined;
+  }
+
+  /**
+   * Opens an incident for the alert. When another accepting incident holds the key (another
+   * runtime opened it a moment ago, or an older one whose window passed), the alert joins it or
+   * closes the old one to new members and tries again.
+   */
+  private async openFor(alert: Alert, rule: IncidentRule): Promise<Incident | undefined> {
+    const key = incidentKey(alert, rule);
+    const at = this.now();
+    try {
+      return await this.store.createIncident(openIncident(rule, alert, { id: `inc-${uuid7(this.clock())}`, key, at }));
+    } catch (err) {
+      if (!(err instanceof IncidentKeyTakenError)) throw err;
+    }
+    const holder = await this.store.incidentByKey(key);
+    if (!holder) throw new IncidentKeyTakenError(key); // released meanwhile: the caller tries again
+    const stale = this.clock() - Date.parse(holder.lastSeen) > rule.windowMinutes * 60_000 || holder.members.length >= this.settings.maxMembers;
+    if (stale) {
+      await this.store.replaceIncident(closeToNew(holder, at, holder.members.length >= this.settings.maxMembers ? 'member limit reached' : 'grouping window passed'));
+      throw new IncidentKeyTakenError(key);
+    }
+    if (holder.removed.includes(alert.id)) return undefined;
+    return this.store.replaceIncident(addMember(holder, alert, rule, at));
+  }
+
+  /** Marks the alert as the incident's member, then mutes what the incident now inhibits. */
+  private async grouped(alert: Alert, incident: Incident, by: string | undefined, details: Record<string, unknown> = {}): Promise<Alert> {
+    // A new alert's `created` event follows and names the incident; a move is announced as `grouped`.
+    const marked = await this.alerts.setIncident(alert.id, incident.id, by, { ...details, incidentId: incident.id }, by !== undefined);
+    this.inhibitor.invalidate();
+    await this.muteOpen(incident);
+    return marked;
+  }
+
+  /** A new P1 armed-threat incident also mutes the lower alerts already open in its zone, as a new silence does. */
+  private async muteOpen(incident: Incident): Promise<void> {
+    for (const rule of this.inhibitor.zoneRulesFor(incident)) {
+      const page = await this.alerts.store.query({ state: ['open', 'acknowledged'], zone: incident.zone, status: incident.status, tool: rule.target.tools, limit: 500 });
+      for (const alert of page.items) {
+        if (alert.muted || alert.priority === 'P1' || alert.priority <= incident.priority) continue;
+        await this.alerts.setMuted(alert.id, { by: `incident:${incident.id}`, rule: rule.id, reason: rule.reason, at: this.now() })
+          .catch((err) => this.log(`muting alert ${alert.id} failed: ${(err as Error).message}`));
+      }
+    }
+  }
+
+  /** A member changed (repeat, action, mute): its snapshot follows, and an incident whose members are all resolved resolves. */
+  async changed(alert: Alert): Promise<void> {
+    if (!alert.incidentId) return;
+    await this.update(alert.incidentId, (incident) => {
+      const member = incident.members.find((m) => m.alertId === alert.id);
+      if (!member) return undefined;
+      const repeatOnly = member.state === alert.state && member.priority === alert.priority && member.headline === alert.headline && member.mutedBy === alert.muted?.by;
+      if (repeatOnly && Date.parse(alert.lastSeen) - Date.parse(incident.lastSeen) < LAST_SEEN_STEP_MS) return undefined;
+      let next = refreshMember(incident, alert, this.ruleOf(incident));
+      if (next && next.state !== 'resolved' && next.members.length && next.members.every((m) => m.state === 'resolved')) {
+        next = resolveIncident(next, 'every member alert is resolved', 'impetus', this.now());
+      }
+      return next;
+    });
+  }
+
+  // ---- operator actions ----
+
+  /**
+   * An action on the incident and on each of its members it applies to (acknowledge: the open
+   * ones; resolve: the unresolved ones…), each member through `actOnMember` with `via` naming the
+   * incident. `only` limits the members to those the acting user may see. A comment stays on the
+   * incident. The incident's own audit gets one entry.
+   */
+  async act(request: IncidentActionRequest, actOnMember: MemberAct = (r) => this.alerts.act(r), only?: ReadonlySet<string>): Promise<IncidentActionResult> {
+    if (!ACTIONS.includes(request.action)) throw new TypeError(`unknown action ${String(request.action)} (use ${ACTIONS.join(', ')})`);
+    if (typeof request.by !== 'string' || !request.by.trim()) throw new TypeError('an action needs the user who takes it');
+    const by = request.by.trim();
+    const apply = (incident: Incident): Incident => {
+      const at = this.now();
+      switch (request.action) {
+        case 'acknowledge':
+          return acknowledgeIncident(incident, by, at, request.text);
+        case 'assign':
+          return assignIncident(incident, request.assignee ?? '', by, at);
+        case 'comment':
+          return commentIncident(incident, request.text ?? '', by, at);
+        case 'resolve':
+          return resolveIncident(incident, request.text ?? '', by, at);
+        case 'reopen':
+          return reopenIncident(incident, by, at, request.text);
+      }
+    };
+    const before = await this.store.getIncident(request.incidentId);
+    if (!before) throw new NotFoundError(request.incidentId);
+    apply(before); // refuses a transition the incident cannot take before any member is touched
+    const members: MemberOutcome[] = [];
+    for (const member of before.members) {
+      if (only && !only.has(member.alertId)) continue;
+      if (!APPLIES[request.action].includes(member.state)) {
+        members.push({ alertId: member.alertId, status: 'skipped' });
+        continue;
+      }
+      try {
+        await actOnMember({ action: request.action, alertId: member.alertId, by, text: request.text, assignee: request.assignee, via: before.id });
+        members.push({ alertId: member.alertId, status: 'done' });
+      } catch (err) {
+        members.push({ alertId: member.alertId, status: 'failed', error: (err as Error).message });
+      }
+    }
+    const incident = await this.update(request.incidentId, async (current) => {
+      let next = current;
+      for (const m of current.members) {
+        if (!members.some((o) => o.alertId === m.alertId && o.status === 'done')) continue;
+        const alert = await this.alerts.store.get(m.alertId);
+        if (alert) next = refreshMember(next, alert, this.ruleOf(next)) ?? next;
+      }
+      try {
+        return apply(next);
+      } catch (err) {
+        // Another operator took the same step meanwhile: the members are still brought up to date.
+        if (err instanceof TransitionError) return next === current ? undefined : next;
+        throw err;
+      }
+    });
+    this.inhibitor.invalidate();
+    return { incident, members };
+  }
+
+  /**
+   * Moves an alert into an incident (`incidentId`) or out of its incident (undefined), as an
+   * operator: both incidents and the alert record it. An alert moved out is never put back by a rule.
+   */
+  async move(request: { alertId: string; incidentId?: string; by: string; reason?: string }): Promise<{ alert: Alert; from?: Incident; to?: Incident }> {
+    const by = request.by?.trim();
+    if (!by) throw new TypeError('a move needs the user who makes it');
+    const alert = await this.alerts.store.get(request.alertId);
+    if (!alert) throw new NotFoundError(request.alertId);
+    if (alert.incidentId === request.incidentId) return { alert };
+    let to: Incident | undefined;
+    if (request.incidentId !== undefined) {
+      const target = await this.store.getIncident(request.incidentId);
+      if (!target) throw new NotFoundError(request.incidentId);
+      if (target.state === 'resolved') throw new TransitionError(target.id, 'move an alert into', target.state);
+      if (target.status !== alert.status) throw new TypeError(`a ${alert.status} alert cannot join a ${target.status} incident`);
+    }
+    let from: Incident | undefined;
+    if (alert.incidentId) {
+      from = await this.update(alert.incidentId, (incident) =>
+        incident.members.some((m) => m.alertId === alert.id) ? removeMember(incident, alert.id, this.ruleOf(incident), this.now(), by, request.reason) : undefined);
+    }
+    if (request.incidentId !== undefined) {
+      to = await this.update(request.incidentId, (incident) => addMember(incident, alert, this.ruleOf(incident), this.now(), by));
+    }
+    const details: Record<string, unknown> = { moved: true };
+    if (request.reason) details.reason = request.reason;
+    if (alert.incidentId) details.from = alert.incidentId;
+    const moved = to ? await this.grouped(alert, to, by, details) : await this.alerts.setIncident(alert.id, undefined, by, details);
+    return { alert: moved, from, to };
+  }
+
+  /** Ticks (or unticks) a playbook step; the tick is audited on the incident. */
+  async tick(request: { incidentId: string; step: string; done: boolean; by: string }): Promise<Incident> {
+    const by = request.by?.trim();
+    if (!by) throw new TypeError('a tick needs the user who makes it');
+    if (typeof request.done !== 'boolean') throw new TypeError('done must be true or false');
+    return this.update(request.incidentId, (incident) => tickStep(incident, request.step, request.done, by, this.now()));
+  }
+
+  /** Read, change, compare-and-set, retried when another writer (or runtime) got there first. */
+  private async update(id: string, change: (incident: Incident) => Incident | undefined | Promise<Incident | undefined>): Promise<Incident> {
+    for (let attempt = 1; ; attempt++) {
+      const current = await this.store.getIncident(id);
+      if (!current) throw new NotFoundError(id);
+      const next = await change(current);
+      if (!next || next === current) return current;
+      try {
+        return await this.store.replaceIncident(next);
+      } catch (err) {
+        if (!(err instanceof ConflictError) || attempt >= MAX_ATTEMPTS) throw err;
+      }
+    }
+  }
+}

@@ -1,0 +1,204 @@
+import type { Collection, Filter } from 'mongodb';
+import { MongoClient } from 'mongodb';
+import type { Incident } from '../incidents/types';
+import { priorityRank } from '../model/priority';
+import { clampInt, dateMs, DEFAULT_QUERY_LIMIT, MAX_QUERY_LIMIT, toMs } from './args';
+import { isDuplicateKey } from './mongodb-errors';
+import { ConflictError, DuplicateIdError, IncidentKeyTakenError, NotFoundError } from './types';
+import type { IncidentQuery, IncidentStore, Page } from './types';
+
+export interface MongoIncidentStoreOptions {
+  url: string;
+  database: string;
+  credentials?: { username: string; password: string };
+  /** The alert store's prefix: the incident collections sit beside its collections. Default `impetus_`. */
+  collectionPrefix?: string;
+  serverSelectionTimeoutMs?: number;
+}
+
+interface Row {
+  _id: string;
+  /** The key while accepting, `~<id>` otherwise: its unique index admits one accepting incident per key. */
+  openKey: string;
+  state: string;
+  status: string;
+  prio: number;
+  lastSeen: number;
+  resolvedAt: number | null;
+  version: number;
+  doc: string;
+}
+
+/** The right to write version v of an incident (`<id>@<v>`); inserting it is the compare-and-set (see mongodb.ts). */
+interface ClaimRow {
+  _id: string;
+  at: number;
+}
+
+/** A claim this old whose version never landed belongs to a writer that died; the next writer takes it over. */
+const CLAIM_LEASE_MS = 30_000;
+
+function toRow(incident: Incident): Row {
+  if (typeof incident?.id !== 'string' || !incident.id) throw new TypeError('an incident needs an id');
+  if (!Number.isInteger(incident.version) || incident.version < 0) throw new TypeError(`incident ${incident.id} has no valid version`);
+  const stored: Incident = { ...incident, version: incident.version + 1 };
+  return {
+    _id: stored.id,
+    openKey: stored.accepting ? stored.key : `~${stored.id}`,
+    state: stored.state,
+    status: stored.status,
+    prio: priorityRank(stored.priority),
+    lastSeen: toMs(stored.lastSeen, `incident ${stored.id} lastSeen`),
+    resolvedAt: stored.state === 'resolved' && stored.resolved ? toMs(stored.resolved.at, `incident ${stored.id} resolved.at`) : null,
+    version: stored.version,
+    doc: JSON.stringify(stored),
+  };
+}
+
+/**
+ * Incidents beside the MongoDB alert store, in the same database, with its own client (as the
+ * outbox). Atomicity comes from unique inserts, which FerretDB 1.x makes atomic where it does not
+ * make filtered updates so: the `openKey` index arbitrates between runtimes opening an incident
+ * for the same event, and a version claim guards every replace.
+ */
+export class MongoIncidentStore implements IncidentStore {
+  readonly kind = 'mongodb';
+  private client?: MongoClient;
+  private rows!: Collection<Row>;
+  private claims!: Collection<ClaimRow>;
+  private phase: 'new' | 'open' | 'closed' = 'new';
+
+  constructor(private readonly options: MongoIncidentStoreOptions) {
+    if (typeof options?.url !== 'string' || !/^mongodb(\+srv)?:\/\//.test(options.url)) throw new TypeError('MongoIncidentStore needs a mongodb:// URL');
+    if (typeof options.database !== 'string' || options.database === '') throw new TypeError('MongoIncidentStore needs a database name');
+  }
+
+  async open(): Promise<void> {
+    if (this.phase === 'open') return;
+    if (this.phase === 'closed') throw new Error('incident store is closed');
+    const { credentials } = this.options;
+    const client = new MongoClient(this.options.url, {
+      serverSelectionTimeoutMS: this.options.serverSelectionTimeoutMs ?? 5000,
+      writeConcern: { w: 'majority' },
+      ...(credentials ? { auth: { username: credentials.username, password: credentials.password } } : {}),
+    });
+    await client.connect();
+    const db = client.db(this.options.database);
+    const prefix = this.options.collectionPrefix ?? 'impetus_';
+    this.rows = db.collection<Row>(`${prefix}incidents`);
+    this.claims = db.collection<ClaimRow>(`${prefix}incident_claims`);
+    try {
+      await this.rows.createIndex({ openKey: 1 }, { unique: true, name: 'open_key' });
+      await this.rows.createIndex({ state: 1, prio: 1, lastSeen: -1 }, { name: 'state_prio_seen' });
+      await this.rows.createIndex({ resolvedAt: 1 }, { name: 'resolved' });
+    } catch (err) {
+      await client.close();
+      throw err;
+    }
+    this.client = client;
+    this.phase = 'open';
+  }
+
+  async close(): Promise<void> {
+    const client = this.client;
+    this.phase = 'closed';
+    this.client = undefined;
+    await client?.close();
+  }
+
+  private ready(): void {
+    if (this.phase !== 'open') throw new Error(this.phase === 'new' ? 'incident store is not open' : 'incident store is closed');
+  }
+
+  async createIncident(incident: Incident): Promise<Incident> {
+    this.ready();
+    const row = toRow(incident);
+    try {
+      await this.rows.insertOne(row);
+    } catch (err) {
+      if (!isDuplicateKey(err)) throw err;
+      if (await this.rows.findOne({ _id: row._id }, { projection: { _id: 1 } })) throw new DuplicateIdError(row._id);
+      throw new IncidentKeyTakenError(incident.key);
+    }
+    return JSON.parse(row.doc) as Incident;
+  }
+
+  async replaceIncident(incident: Incident): Promise<Incident> {
+    this.ready();
+    const row = toRow(incident);
+    const current = await this.rows.findOne({ _id: row._id }, { projection: { version: 1 } });
+    if (!current) throw new NotFoundError(row._id);
+    if (current.version !== incident.version) throw new ConflictError(row._id, incident.version, current.version);
+    await this.claim(row._id, row.version, incident.version);
+    try {
+      await this.rows.replaceOne({ _id: row._id }, row);
+    } catch (err) {
+      // The version was not written: give the claim back so the next writer is not held up.
+      await this.claims.deleteOne({ _id: `${row._id}@${row.version}` });
+      if (isDuplicateKey(err)) throw new IncidentKeyTakenError(incident.key);
+      throw err;
+    }
+    await this.claims.deleteOne({ _id: `${row._id}@${row.version - 1}` }).catch(() => undefined);
+    return JSON.parse(row.doc) as Incident;
+  }
+
+  private async claim(id: string, version: number, expected: number): Promise<void> {
+    const claimId = `${id}@${version}`;
+    try {
+      await this.claims.insertOne({ _id: claimId, at: Date.now() });
+      return;
+    } catch (err) {
+      if (!isDuplicateKey(err)) throw err;
+    }
+    const held = await this.claims.findOne({ _id: claimId });
+    const row = await this.rows.findOne({ _id: id }, { projection: { version: 1 } });
+    // A claim whose version never landed and is past its lease: its writer died, take it over.
+    if (held && row?.version === expected && Date.now() - held.at > CLAIM_LEASE_MS) {
+      await this.claims.deleteOne({ _id: claimId, at: held.at });
+      return this.claim(id, version, expected);
+    }
+    throw new ConflictError(id, expected, row?.version ?? expected + 1);
+  }
+
+  async getIncident(id: string): Promise<Incident | undefined> {
+    this.ready();
+    const row = await this.rows.findOne({ _id: id }, { projection: { doc: 1 } });
+    return row ? (JSON.parse(row.doc) as Incident) : undefined;
+  }
+
+  async incidentByKey(key: string): Promise<Incident | undefined> {
+    this.ready();
+    const row = await this.rows.findOne({ openKey: key }, { projection: { doc: 1 } });
+    return row ? (JSON.parse(row.doc) as Incident) : undefined;
+  }
+
+  async queryIncidents(query: IncidentQuery): Promise<Page<Incident>> {
+    this.ready();
+    const q = query ?? {};
+    const filter: Filter<Row> = {};
+    if (q.state !== undefined) filter.state = { $in: ([] as string[]).concat(q.state) };
+    if (q.status !== undefined) filter.status = { $in: ([] as string[]).concat(q.status) };
+    if (q.accepting !== undefined) filter.openKey = q.accepting ? { $not: /^~/ } : { $regex: '^~' };
+    if (q.since !== undefined) filter.lastSeen = { $gte: toMs(q.since, 'since') };
+    const sort = q.sort ?? 'priority';
+    if (sort !== 'priority' && sort !== 'recent') throw new TypeError(`unknown sort ${String(sort)}`);
+    const limit = clampInt(q.limit, DEFAULT_QUERY_LIMIT, 0, MAX_QUERY_LIMIT, 'limit');
+    const offset = clampInt(q.offset, 0, 0, Number.MAX_SAFE_INTEGER, 'offset');
+    const total = await this.rows.countDocuments(filter);
+    const rows = limit === 0 || offset >= total
+      ? []
+      : await this.rows.find(filter, { projection: { doc: 1 } }).sort(sort === 'priority' ? { prio: 1, lastSeen: -1, _id: -1 } : { lastSeen: -1, _id: -1 }).skip(offset).limit(limit).toArray();
+    return { items: rows.map((r) => JSON.parse(r.doc) as Incident), total, limit, offset };
+  }
+
+  async purgeIncidents(resolvedBefore: Date): Promise<number> {
+    this.ready();
+    const cutoff = dateMs(resolvedBefore, 'resolvedBefore');
+    const doomed = await this.rows.find({ state: 'resolved', resolvedAt: { $lt: cutoff } }, { projection: { _id: 1 } }).toArray();
+    if (!doomed.length) return 0;
+    const ids = doomed.map((r) => r._id);
+    const n = (await this.rows.deleteMany({ _id: { $in: ids }, state: 'resolved' })).deletedCount;
+    await this.claims.deleteMany({ _id: { $regex: `^(${ids.map((id) => id.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|')})@` } });
+    return n;
+  }
+}
