@@ -225,6 +225,17 @@ class Reservations {
   }
 }
 
+/** The tails of the edges into each node, in compressed rows: `from[first[v]] … from[first[v + 1] − 1]`. */
+function edgesInto(g: FlowGraph): { first: Int32Array; from: Int32Array } {
+  const first = new Int32Array(g.nodes + 1);
+  for (let e = 0; e < g.to.length; e++) first[g.to[e] + 1]++;
+  for (let v = 0; v < g.nodes; v++) first[v + 1] += first[v];
+  const at = first.slice(0, g.nodes);
+  const from = new Int32Array(g.to.length);
+  for (let u = 0; u < g.nodes; u++) for (let e = g.first[u]; e < g.first[u + 1]; e++) from[at[g.to[e]]++] = u;
+  return { first, from };
+}
+
 /** Nodes that can reach an exit, by a search backwards from the exits. */
 export function reachesExit(g: FlowGraph): Uint8Array {
   const into: number[][] = Array.from({ length: g.nodes }, () => []);
@@ -247,7 +258,7 @@ export function ccrp(g: FlowGraph, options: { batch?: boolean; expectedSteps?: n
   const supply = Float64Array.from(g.supply);
   const ok = reachesExit(g);
   const stranded = new Map<number, number>();
-  let sources: number[] = [];
+  const sources: number[] = [];
   for (let v = 0; v < g.nodes; v++) {
     if (supply[v] <= EPS) continue;
     if (g.exit[v]) supply[v] = 0;
@@ -256,6 +267,35 @@ export function ccrp(g: FlowGraph, options: { batch?: boolean; expectedSteps?: n
       supply[v] = 0;
     } else sources.push(v);
   }
+  let remaining = sources.length;
+  // A source's label is always 0, so only a source next to a node without people can start
+  // anything new: from one whose neighbours all hold people every edge leads to a label of 0
+  // already. With every area occupied at first, that is the edge of the emptied region, not the
+  // whole graph. The frontier only grows (people only leave), so it is kept, not recomputed.
+  const into = edgesInto(g);
+  const isFrontier = new Uint8Array(g.nodes);
+  let frontier: number[] = [];
+  const joinFrontier = (s: number) => {
+    if (isFrontier[s] || supply[s] <= EPS) return;
+    isFrontier[s] = 1;
+    frontier.push(s);
+  };
+  for (const s of sources) {
+    for (let e = g.first[s]; e < g.first[s + 1]; e++) {
+      if (supply[g.to[e]] <= EPS) {
+        joinFrontier(s);
+        break;
+      }
+    }
+  }
+  /** People leave a source; once it is empty, the sources with an edge into it reach the frontier. */
+  const drain = (source: number, people: number) => {
+    supply[source] -= people;
+    if (supply[source] > EPS) return;
+    supply[source] = 0;
+    remaining--;
+    for (let k = into.first[source]; k < into.first[source + 1]; k++) joinFrontier(into.from[k]);
+  };
   const res = new Reservations(g.cap, options.expectedSteps);
   const best = new Float64Array(g.nodes).fill(Infinity);
   const predEdge = new Int32Array(g.nodes).fill(-1);
@@ -268,7 +308,7 @@ export function ccrp(g: FlowGraph, options: { batch?: boolean; expectedSteps?: n
   let searches = 0;
   let settled = 0;
 
-  while (sources.length) {
+  while (remaining > 0) {
     searches++;
     for (const v of touched) {
       best[v] = Infinity;
@@ -276,20 +316,11 @@ export function ccrp(g: FlowGraph, options: { batch?: boolean; expectedSteps?: n
     }
     touched.length = 0;
     queue.clear();
-    for (const s of sources) {
+    frontier = frontier.filter((s) => supply[s] > EPS);
+    for (const s of frontier) {
       best[s] = 0;
       touched.push(s);
-    }
-    // Only a source next to a node without people can start anything new: from one whose
-    // neighbours all hold people every edge leads to a label of 0 already. With every area
-    // occupied at first, that leaves the edge of the emptied region, not the whole graph.
-    for (const s of sources) {
-      for (let e = g.first[s]; e < g.first[s + 1]; e++) {
-        if (supply[g.to[e]] <= EPS) {
-          queue.push(0, s);
-          break;
-        }
-      }
+      queue.push(0, s);
     }
     // Plain CCRP stops at the first exit settled. Batched, the search runs on to every exit
     // settled within BATCH_SLACK steps of the first, and each gives a route (the earliest
@@ -308,9 +339,9 @@ export function ccrp(g: FlowGraph, options: { batch?: boolean; expectedSteps?: n
       }
       for (let e = g.first[u]; e < g.first[u + 1]; e++) {
         const v = g.to[e];
-        // No wait can make this edge better than walking it now: skip the reservation look-up
-        // (most edges out of a source lead to another source, already at step 0).
-        if (t + g.steps[e] >= best[v]) continue;
+        // A source keeps its label of 0; and where no wait can make this edge better than
+        // walking it now, the reservation look-up is skipped.
+        if (supply[v] > EPS || t + g.steps[e] >= best[v]) continue;
         const dep = res.firstFree(e, t);
         const arr = dep + g.steps[e];
         if (arr < best[v]) {
@@ -345,7 +376,7 @@ export function ccrp(g: FlowGraph, options: { batch?: boolean; expectedSteps?: n
         for (let i = 0; i < edges.length; i++) people = Math.min(people, res.free(edges[i], depart[i] + shift));
         if (people <= EPS) break;
         for (let i = 0; i < edges.length; i++) res.take(edges[i], depart[i] + shift, people);
-        supply[source] -= people;
+        drain(source, people);
         const arrive = best[exit] + shift;
         routes.push({ path, edges, depart: shift ? depart.map((d) => d + shift) : depart, arrive, people });
         if (arrive > lastArrival) lastArrival = arrive;
@@ -353,9 +384,7 @@ export function ccrp(g: FlowGraph, options: { batch?: boolean; expectedSteps?: n
         if (!options.batch || supply[source] <= EPS) break;
         shift++;
       }
-      if (supply[source] <= EPS) supply[source] = 0;
     }
-    sources = sources.filter((s) => supply[s] > EPS);
   }
   return { routes, lastArrival, stranded, peakEdgeLoad: res.peak, flow: res.table(), searches, settled };
 }
