@@ -85,6 +85,12 @@ export interface RoutingResult {
 const EPS = 1e-9;
 /** No evacuation plan runs past this many steps (11.5 days of 1 s steps): the site's widths are wrong. */
 export const MAX_STEPS = 1_000_000;
+/**
+ * Most cells (steps × edges) of the reservation tables, 12 bytes each: about 400 MB. Tables for
+ * every edge at every step are what make the search fast, so a very long plan on a very big
+ * graph stops here with a clear error, not by exhausting the machine's memory.
+ */
+const MAX_TABLE = 1 << 25;
 
 /**
  * Batched CCRP also routes, from the same search, exits reached up to this many steps after
@@ -176,7 +182,7 @@ class Reservations {
   constructor(private readonly cap: Float64Array, expectedSteps = 0) {
     this.edges = cap.length;
     this.peak = new Float64Array(cap.length);
-    if (expectedSteps > 0) this.grow(expectedSteps);
+    if (expectedSteps > 0) this.grow(Math.min(expectedSteps, Math.floor(MAX_TABLE / Math.max(1, cap.length))));
   }
   free(e: number, step: number): number {
     return this.cap[e] - (step < this.rows ? this.used[step * this.edges + e] : 0);
@@ -211,7 +217,10 @@ class Reservations {
     return { rows: this.rows, edges: this.edges, people: this.used };
   }
   private grow(rows: number): void {
-    const size = Math.max(rows, Math.ceil(this.rows * 1.5), 16);
+    if (rows * this.edges > MAX_TABLE) {
+      throw new RangeError(`the evacuation would take more than ${Math.floor(MAX_TABLE / this.edges)} steps on this graph of ${this.edges} edges: use longer time steps, or check the widths of the site (a door of a few centimetres?)`);
+    }
+    const size = Math.min(Math.max(rows, Math.ceil(this.rows * 1.5), 16), Math.max(rows, Math.floor(MAX_TABLE / this.edges)));
     const used = new Float64Array(size * this.edges);
     used.set(this.used);
     const next = new Int32Array(size * this.edges);
