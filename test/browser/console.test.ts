@@ -503,6 +503,16 @@ describe('console in the browser (Chromium)', function () {
     assert.equal(await legendBox.evaluate((d: HTMLDetailsElement) => d.open), false, 'folded on a phone');
     assert.ok((await legendBox.boundingBox())!.height < 50, 'a folded legend is one line');
     await field.locator('.site-label', { hasText: 'Padova station' }).waitFor();
+
+    // The evacuation page on the phone: the route to take per area, the plan on the map, nothing to block.
+    await field.click('nav.tool-nav a[data-rel="pages/evacuation"]');
+    const wayOut = field.locator('section.panel.table', { has: field.locator('h3', { hasText: 'Which way out' }) });
+    await wayOut.locator('td', { hasText: 'Piazza dei Signori' }).first().waitFor();
+    await field.locator('.panel-map').waitFor();
+    assert.equal(await field.locator('.map-action-dot').count(), 0, 'a field responder sees the exits but cannot block them');
+    const evacWide = await field.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    assert.ok(evacWide <= 0, `the evacuation page fits a phone (${evacWide}px too wide)`);
+    await picture(field, 'field-evacuation.png');
   });
 
   it('operator: the role\'s sound applies after a reload; when the browser blocks it, the console says so until a click', async () => {
