@@ -148,7 +148,7 @@ export class LiveEvacuation {
   change(c: WhatIf, exercise: boolean, by?: string): PlanOutput {
     this.known([...(c.close ?? []), ...(c.open ?? [])]);
     if (c.add) this.checkAdd(c.add);
-    this.changes = [...this.changes, { at: new Date().toISOString(), action: 'change' as const, ...c, ...(by ? { by } : {}) }].slice(-MAX_CHANGES);
+    this.record('change', Date.now(), by, c);
     for (const id of c.close ?? []) this.closed.add(id);
     for (const id of c.open ?? []) this.closed.delete(id);
     for (const [area, n] of Object.entries(c.add ?? {})) this.added.set(area, (this.added.get(area) ?? 0) + n);
@@ -167,14 +167,15 @@ export class LiveEvacuation {
 
   /** The evacuation is ordered now: later plans report its progress against the people inside now. */
   start(now: number, exercise = false, by?: string): PlanOutput {
+    // A plan now gives the crowd and the time that later plans' progress is measured against.
     const out = this.planNow(exercise);
     this.started = { at: now, people: out.plan.people, plannedSeconds: out.plan.rset?.totalSeconds };
     this.record('start', now, by);
     return this.planNow(exercise);
   }
 
-  private record(action: 'start' | 'end', now: number, by?: string): void {
-    this.changes = [...this.changes, { at: new Date(now).toISOString(), action, ...(by ? { by } : {}) }].slice(-MAX_CHANGES);
+  private record(action: ChangeRecord['action'], now: number, by?: string, change: WhatIf = {}): void {
+    this.changes = [...this.changes, { at: new Date(now).toISOString(), action, ...change, ...(by ? { by } : {}) }].slice(-MAX_CHANGES);
   }
 
   /** The evacuation is over (or called off): plans stop reporting progress. */
