@@ -5,7 +5,7 @@ import { fill, h } from '../dom.js';
 import { createMap, escapeHtml, text } from '../map-util.js';
 import { chartPanel } from '../panels/chart.js';
 import { statusPanel } from '../panels/status.js';
-import { tablePanel } from '../panels/table.js';
+import { mayPress, tablePanel } from '../panels/table.js';
 
 const KINDS = { chart: chartPanel, status: statusPanel, table: tablePanel };
 
@@ -13,8 +13,7 @@ const KINDS = { chart: chartPanel, status: statusPanel, table: tablePanel };
 function offered(panel, feature, app) {
   const o = panel.options;
   const props = (feature && feature.properties) || {};
-  const mayAct = o.actions && o.actions.length > 0 && app.session.view.actions.length > 0 && (app.session.user.role === 'admin' || o.actionRoles.includes(app.session.user.role));
-  if (!mayAct || props.id === undefined || !Array.isArray(props.actions)) return [];
+  if (!o.actions || !mayPress(app, o) || props.id === undefined || !Array.isArray(props.actions)) return [];
   return o.actions.filter((a) => props.actions.includes(a.name));
 }
 
