@@ -43,6 +43,40 @@ def t_junction():
     return geo, [box(0.2, 10.2, 9, 11.8), box(13, 10.2, 21.8, 11.8)], {"stem": box(10, 0, 12, 0.5)}
 
 
+def padova(people):
+    """Piazza dei Signori from flows/sites/padova-piazza-dei-signori.geojson, projected to metres
+    (equirectangular about the square): the two halves of the square, each street or passage as a
+    strip of its width along its line, each exit as the last 2 m of its street. The crowd fills
+    both halves in proportion to their area. Oslo City Hall has no JuPedSim case: its file holds
+    the geometry of the main hall only (the galleries and stairs have no outline to walk)."""
+    import math
+    import pathlib
+    from shapely.geometry import LineString, Point, shape
+    from shapely.ops import transform
+    site = json.loads((pathlib.Path(__file__).resolve().parents[2] / "flows" / "sites" / "padova-piazza-dei-signori.geojson").read_text())
+    feats = site["features"]
+    lon0, lat0 = feats[0]["geometry"]["coordinates"][0][0]
+    kx, ky = 111320.0 * math.cos(math.radians(lat0)), 110540.0
+    metres = lambda g: transform(lambda x, y, z=None: ((x - lon0) * kx, (y - lat0) * ky), g)
+    areas = {f["properties"]["id"]: metres(shape(f["geometry"])) for f in feats if f["properties"].get("kind") == "area"}
+    points = {f["properties"]["id"]: metres(shape(f["geometry"])) for f in feats if f["properties"].get("kind") == "exit"}
+    parts = list(areas.values())
+    exits = {}
+    for f in feats:
+        p = f["properties"]
+        if f["geometry"]["type"] != "LineString" or p.get("to") not in points:
+            continue
+        line = metres(shape(f["geometry"]))
+        width = float(p.get("widthM", 3))
+        parts.append(line.buffer(width / 2, cap_style=2))
+        end = points[p["to"]]
+        exits[p["to"]] = end.buffer(2.0).intersection(line.buffer(width / 2, cap_style=2))
+    geometry = unary_union(parts).buffer(0.01).buffer(-0.01)
+    total = sum(a.area for a in areas.values())
+    spawn = [(a.buffer(-0.5), round(people * a.area / total)) for a in areas.values()]
+    return geometry, spawn, exits
+
+
 def run(geometry, spawn, exits, n, seed):
     sim = jps.Simulation(model=jps.CollisionFreeSpeedModel(), geometry=geometry, dt=DT)
     stage = {name: sim.add_exit_stage(poly) for name, poly in exits.items()}
@@ -50,7 +84,8 @@ def run(geometry, spawn, exits, n, seed):
     areas = spawn if isinstance(spawn, list) else [spawn]
     positions = []
     for i, a in enumerate(areas):
-        k = n // len(areas) + (1 if i < n % len(areas) else 0)
+        # (polygon, people) where the crowd is split unevenly, else an even split.
+        a, k = a if isinstance(a, tuple) else (a, n // len(areas) + (1 if i < n % len(areas) else 0))
         positions += jps.distribute_by_number(polygon=a, number_of_agents=k, distance_to_agents=0.4, distance_to_polygon=0.15, seed=seed + i)
     load = {name: 0 for name in exits}
     for p in positions:
@@ -71,6 +106,9 @@ CASES = {
     "room-2-exits-one-closed-200": (lambda: room_with_doors(["east"]), 200),
     "bottleneck-corridor-60": (bottleneck_corridor, 60),
     "t-junction-100": (t_junction, 100),
+    # The demo square at 0.1 p/m² (the bench's what-if crowd of 0.8 p/m², 3,694 people, takes
+    # JuPedSim far longer than the bench can wait on the shared machine).
+    "padova-500": (lambda: padova(500), 500),
 }
 
 

@@ -85,6 +85,12 @@ export interface RoutingResult {
 const EPS = 1e-9;
 /** No evacuation plan runs past this many steps (11.5 days of 1 s steps): the site's widths are wrong. */
 export const MAX_STEPS = 1_000_000;
+/**
+ * Most cells (steps × edges) of the reservation tables, 12 bytes each: about 400 MB. Tables for
+ * every edge at every step are what make the search fast, so a very long plan on a very big
+ * graph stops here with a clear error, not by exhausting the machine's memory.
+ */
+const MAX_TABLE = 1 << 25;
 
 /**
  * Batched CCRP also routes, from the same search, exits reached up to this many steps after
@@ -176,7 +182,7 @@ class Reservations {
   constructor(private readonly cap: Float64Array, expectedSteps = 0) {
     this.edges = cap.length;
     this.peak = new Float64Array(cap.length);
-    if (expectedSteps > 0) this.grow(expectedSteps);
+    if (expectedSteps > 0) this.grow(Math.min(expectedSteps, Math.floor(MAX_TABLE / Math.max(1, cap.length))));
   }
   free(e: number, step: number): number {
     return this.cap[e] - (step < this.rows ? this.used[step * this.edges + e] : 0);
@@ -211,7 +217,10 @@ class Reservations {
     return { rows: this.rows, edges: this.edges, people: this.used };
   }
   private grow(rows: number): void {
-    const size = Math.max(rows, Math.ceil(this.rows * 1.5), 16);
+    if (rows * this.edges > MAX_TABLE) {
+      throw new RangeError(`the evacuation would take more than ${Math.floor(MAX_TABLE / this.edges)} steps on this graph of ${this.edges} edges: use longer time steps, or check the widths of the site (a door of a few centimetres?)`);
+    }
+    const size = Math.min(Math.max(rows, Math.ceil(this.rows * 1.5), 16), Math.max(rows, Math.floor(MAX_TABLE / this.edges)));
     const used = new Float64Array(size * this.edges);
     used.set(this.used);
     const next = new Int32Array(size * this.edges);
@@ -223,6 +232,17 @@ class Reservations {
     this.next = next;
     this.rows = size;
   }
+}
+
+/** The tails of the edges into each node, in compressed rows: `from[first[v]] … from[first[v + 1] − 1]`. */
+function edgesInto(g: FlowGraph): { first: Int32Array; from: Int32Array } {
+  const first = new Int32Array(g.nodes + 1);
+  for (let e = 0; e < g.to.length; e++) first[g.to[e] + 1]++;
+  for (let v = 0; v < g.nodes; v++) first[v + 1] += first[v];
+  const at = first.slice(0, g.nodes);
+  const from = new Int32Array(g.to.length);
+  for (let u = 0; u < g.nodes; u++) for (let e = g.first[u]; e < g.first[u + 1]; e++) from[at[g.to[e]]++] = u;
+  return { first, from };
 }
 
 /** Nodes that can reach an exit, by a search backwards from the exits. */
@@ -247,7 +267,7 @@ export function ccrp(g: FlowGraph, options: { batch?: boolean; expectedSteps?: n
   const supply = Float64Array.from(g.supply);
   const ok = reachesExit(g);
   const stranded = new Map<number, number>();
-  let sources: number[] = [];
+  const sources: number[] = [];
   for (let v = 0; v < g.nodes; v++) {
     if (supply[v] <= EPS) continue;
     if (g.exit[v]) supply[v] = 0;
@@ -256,6 +276,35 @@ export function ccrp(g: FlowGraph, options: { batch?: boolean; expectedSteps?: n
       supply[v] = 0;
     } else sources.push(v);
   }
+  let remaining = sources.length;
+  // A source's label is always 0, so only a source next to a node without people can start
+  // anything new: from one whose neighbours all hold people every edge leads to a label of 0
+  // already. With every area occupied at first, that is the edge of the emptied region, not the
+  // whole graph. The frontier only grows (people only leave), so it is kept, not recomputed.
+  const into = edgesInto(g);
+  const isFrontier = new Uint8Array(g.nodes);
+  let frontier: number[] = [];
+  const joinFrontier = (s: number) => {
+    if (isFrontier[s] || supply[s] <= EPS) return;
+    isFrontier[s] = 1;
+    frontier.push(s);
+  };
+  for (const s of sources) {
+    for (let e = g.first[s]; e < g.first[s + 1]; e++) {
+      if (supply[g.to[e]] <= EPS) {
+        joinFrontier(s);
+        break;
+      }
+    }
+  }
+  /** People leave a source; once it is empty, the sources with an edge into it reach the frontier. */
+  const drain = (source: number, people: number) => {
+    supply[source] -= people;
+    if (supply[source] > EPS) return;
+    supply[source] = 0;
+    remaining--;
+    for (let k = into.first[source]; k < into.first[source + 1]; k++) joinFrontier(into.from[k]);
+  };
   const res = new Reservations(g.cap, options.expectedSteps);
   const best = new Float64Array(g.nodes).fill(Infinity);
   const predEdge = new Int32Array(g.nodes).fill(-1);
@@ -268,7 +317,7 @@ export function ccrp(g: FlowGraph, options: { batch?: boolean; expectedSteps?: n
   let searches = 0;
   let settled = 0;
 
-  while (sources.length) {
+  while (remaining > 0) {
     searches++;
     for (const v of touched) {
       best[v] = Infinity;
@@ -276,20 +325,11 @@ export function ccrp(g: FlowGraph, options: { batch?: boolean; expectedSteps?: n
     }
     touched.length = 0;
     queue.clear();
-    for (const s of sources) {
+    frontier = frontier.filter((s) => supply[s] > EPS);
+    for (const s of frontier) {
       best[s] = 0;
       touched.push(s);
-    }
-    // Only a source next to a node without people can start anything new: from one whose
-    // neighbours all hold people every edge leads to a label of 0 already. With every area
-    // occupied at first, that leaves the edge of the emptied region, not the whole graph.
-    for (const s of sources) {
-      for (let e = g.first[s]; e < g.first[s + 1]; e++) {
-        if (supply[g.to[e]] <= EPS) {
-          queue.push(0, s);
-          break;
-        }
-      }
+      queue.push(0, s);
     }
     // Plain CCRP stops at the first exit settled. Batched, the search runs on to every exit
     // settled within BATCH_SLACK steps of the first, and each gives a route (the earliest
@@ -308,9 +348,9 @@ export function ccrp(g: FlowGraph, options: { batch?: boolean; expectedSteps?: n
       }
       for (let e = g.first[u]; e < g.first[u + 1]; e++) {
         const v = g.to[e];
-        // No wait can make this edge better than walking it now: skip the reservation look-up
-        // (most edges out of a source lead to another source, already at step 0).
-        if (t + g.steps[e] >= best[v]) continue;
+        // A source keeps its label of 0; and where no wait can make this edge better than
+        // walking it now, the reservation look-up is skipped.
+        if (supply[v] > EPS || t + g.steps[e] >= best[v]) continue;
         const dep = res.firstFree(e, t);
         const arr = dep + g.steps[e];
         if (arr < best[v]) {
@@ -345,7 +385,7 @@ export function ccrp(g: FlowGraph, options: { batch?: boolean; expectedSteps?: n
         for (let i = 0; i < edges.length; i++) people = Math.min(people, res.free(edges[i], depart[i] + shift));
         if (people <= EPS) break;
         for (let i = 0; i < edges.length; i++) res.take(edges[i], depart[i] + shift, people);
-        supply[source] -= people;
+        drain(source, people);
         const arrive = best[exit] + shift;
         routes.push({ path, edges, depart: shift ? depart.map((d) => d + shift) : depart, arrive, people });
         if (arrive > lastArrival) lastArrival = arrive;
@@ -353,9 +393,7 @@ export function ccrp(g: FlowGraph, options: { batch?: boolean; expectedSteps?: n
         if (!options.batch || supply[source] <= EPS) break;
         shift++;
       }
-      if (supply[source] <= EPS) supply[source] = 0;
     }
-    sources = sources.filter((s) => supply[s] > EPS);
   }
   return { routes, lastArrival, stranded, peakEdgeLoad: res.peak, flow: res.table(), searches, settled };
 }

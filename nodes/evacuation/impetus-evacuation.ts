@@ -5,7 +5,13 @@
  * and the gateway to keep free for emergency services.
  *
  * Outputs: 1 the plan, 2 alert drafts (for impetus-alert), 3 the plan as GeoJSON (for
- * impetus-ui-map-layer), 4 tool state and pre-simulation progress (for impetus-ui-status).
+ * impetus-ui-map-layer), 4 tool state, evacuation progress and pre-simulation progress (for
+ * impetus-ui-status), 5 time to clear per exit (for a bar impetus-ui-chart), 6 where each
+ * area goes (rows for impetus-ui-table, the field responders' view).
+ *
+ * An exit clicked on the console map comes back from impetus-ui-map-layer as msg.action
+ * close/open with msg.key and msg.user: a real change, re-planned at once, with who made it in
+ * the plan's `changes` and the Node-RED log.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -16,6 +22,7 @@ import { integerSetting, isExercise } from '../sensors/node-support';
 import { isObject } from '../sensors/reading';
 import { LiveEvacuation } from './live';
 import type { PlanOutput, WhatIf } from './live';
+import { clearTimes, routeRows } from './outputs';
 import type { CounterReading } from './occupancy';
 import { loadSiteFile, parseSite } from './site';
 import type { Site } from './site';
@@ -80,7 +87,21 @@ function minuteOfDay(text: string | undefined): number | undefined {
   return Number(m[1]) * 60 + Number(m[2]);
 }
 
-const ACTIONS = new Set(['close', 'open', 'add', 'whatIf', 'plan', 'presimulate']);
+const ACTIONS = new Set(['close', 'open', 'add', 'whatIf', 'plan', 'presimulate', 'start', 'end']);
+const OUTPUTS = 6;
+
+/** A message for one output of six. */
+function on(output: number, msg: NodeMessage): Array<NodeMessage | null> {
+  const out: Array<NodeMessage | null> = new Array(OUTPUTS).fill(null);
+  out[output - 1] = msg;
+  return out;
+}
+
+/** Who pressed a console button (msg.user from impetus-ui-map-layer or -table), for the audit trail. */
+function userOf(msg: { user?: unknown }): string | undefined {
+  const u = msg.user as { username?: unknown; role?: unknown } | undefined;
+  return u && typeof u.username === 'string' ? `${u.username}${typeof u.role === 'string' ? ` (${u.role})` : ''}` : undefined;
+}
 
 export = function (RED: NodeAPI): void {
   function ImpetusEvacuationNode(this: Node, config: EvacuationNodeDef) {
@@ -130,12 +151,18 @@ export = function (RED: NodeAPI): void {
 
     function publish(out: PlanOutput, send: Send, exercise = false): void {
       const mark = exercise ? { exercise: true, status: 'Exercise' } : {};
-      send([{ ...mark, topic: `evacuation/${out.plan.whatIf ? 'what-if' : 'plan'}`, payload: out.plan }, null, { topic: live.siteId, payload: out.map }, null]);
-      for (const d of out.drafts) send([null, { ...mark, topic: live.siteId, payload: d }, null, null]);
-      if (!out.plan.whatIf) {
+      const p = out.plan;
+      const plan = on(1, { ...mark, topic: `evacuation/${p.whatIf ? 'what-if' : 'plan'}`, payload: p });
+      plan[2] = { topic: live.siteId, payload: out.map };
+      plan[4] = { topic: p.whatIf ? t('chart.whatIf') : t('chart.clear'), payload: clearTimes(live.currentSite, p) };
+      plan[5] = { topic: live.siteId, payload: routeRows(live.currentSite, p) };
+      send(plan);
+      for (const d of out.drafts) send(on(2, { ...mark, topic: live.siteId, payload: d }));
+      if (!p.whatIf) {
         showStatus(out);
-        const degraded = out.plan.noExit.length > 0 || out.plan.occupancy.some((a) => a.silent);
-        send([null, null, null, { topic: 'evacuation', payload: { state: degraded ? 'degraded' : 'ok', text: out.plan.guideline } }]);
+        const degraded = p.noExit.length > 0 || p.occupancy.some((a) => a.silent);
+        const progress = p.progress ? ` ${t('status.progress', { inside: p.progress.peopleInside, start: p.progress.peopleAtStart, out: Math.round(p.progress.out * 100), minutes: Math.floor(p.progress.elapsedSeconds / 60) })}` : '';
+        send(on(4, { topic: 'evacuation', payload: { state: degraded ? 'degraded' : 'ok', text: `${p.guideline ?? ''}${progress}`.trim(), ...(p.progress ? { progress: p.progress } : {}) } }));
       }
     }
 
@@ -143,7 +170,7 @@ export = function (RED: NodeAPI): void {
       live
         .presimulate((done, total) => {
           status.warn(t('status.presimulating', { done, total }));
-          node.send([null, null, null, { topic: 'evacuation/progress', payload: { state: 'ok', text: t('status.presimulating', { done, total }), done, total } }]);
+          node.send(on(4, { topic: 'evacuation/progress', payload: { state: 'ok', text: t('status.presimulating', { done, total }), done, total } }));
         })
         .then((library) => status.ok(t('status.library', { count: library.length })))
         .catch((err: Error) => {
@@ -158,8 +185,15 @@ export = function (RED: NodeAPI): void {
       node,
       status,
       async (raw, send) => {
-        const msg = raw as NodeMessage & { site?: unknown; exercise?: boolean; status?: unknown };
+        const msg = raw as NodeMessage & { site?: unknown; exercise?: boolean; status?: unknown; action?: unknown; key?: unknown; user?: unknown };
         const exercise = isExercise(msg);
+        // An exit clicked on the console map (impetus-ui-map-layer with actions close/open).
+        if ((msg.action === 'close' || msg.action === 'open') && typeof msg.key === 'string') {
+          const by = userOf(msg);
+          const out = live.change({ [msg.action]: [msg.key] }, exercise, by);
+          node.log(`${msg.action === 'close' ? 'closed' : 'opened'} ${msg.key} on ${live.siteId}${by ? ` by ${by}` : ''}: evacuation ${out.plan.rset ? `${Math.round(out.plan.rset.totalSeconds)} s` : 'impossible for some'}`);
+          return publish(out, send, exercise);
+        }
         if (msg.site !== undefined) {
           live.replaceSite(parseSite(msg.site));
           publish(live.planNow(exercise), send, exercise);
@@ -173,6 +207,8 @@ export = function (RED: NodeAPI): void {
           const ids = Array.isArray(change.ids) ? change.ids.map(String) : [];
           if (action === 'presimulate') return presimulate();
           if (action === 'plan') return publish(live.planNow(exercise), send, exercise);
+          if (action === 'start') return publish(live.start(Date.now(), exercise, userOf(msg)), send, exercise);
+          if (action === 'end') return publish(live.end(Date.now(), exercise, userOf(msg)), send, exercise);
           if (action === 'whatIf') return publish(live.whatIf({ close: change.close, open: change.open, add: change.add }), send);
           if (action === 'close') return publish(live.change({ close: ids.length ? ids : change.close }, exercise), send, exercise);
           if (action === 'open') return publish(live.change({ open: ids.length ? ids : change.open }, exercise), send, exercise);

@@ -34,8 +34,29 @@ export interface WhatIf {
   add?: Record<string, number>;
 }
 
+/** One operator change, for the audit trail the plan carries. */
+export interface ChangeRecord extends WhatIf {
+  at: string;
+  /** change: closures or people (in the WhatIf fields); start and end: of the evacuation. */
+  action: 'change' | 'start' | 'end';
+  /** Who made it (the console user), when known. */
+  by?: string;
+}
+
+/** An evacuation under way: since when, with how many people then, how many are still inside. */
+export interface Progress {
+  startedAt: string;
+  elapsedSeconds: number;
+  peopleAtStart: number;
+  peopleInside: number;
+  /** Share of the people at the start who are out, 0–1. */
+  out: number;
+  /** Evacuation time the plan at the start gave. */
+  plannedSeconds?: number;
+}
+
 export interface PlanOutput {
-  plan: Plan & { whatIf?: WhatIf; occupancy: AreaOccupancy[]; confidence: number; guideline?: string; scenarioGuideline?: Guideline };
+  plan: Plan & { whatIf?: WhatIf; occupancy: AreaOccupancy[]; confidence: number; guideline?: string; scenarioGuideline?: Guideline; changes: ChangeRecord[]; progress?: Progress };
   drafts: AlertDraft[];
   /** The evacuation time or risk is above the limits, or someone has no way out. */
   overLimits: boolean;
@@ -44,6 +65,8 @@ export interface PlanOutput {
 
 /** Most people a message may add to one area: more is a typing error, not a crowd. */
 const MAX_ADD = 1_000_000;
+/** Operator changes the plan carries (the newest). */
+const MAX_CHANGES = 20;
 
 export class LiveEvacuation {
   private tracker: OccupancyTracker;
@@ -56,6 +79,8 @@ export class LiveEvacuation {
   private stopped = false;
   /** Whether the last counts came from an exercise: the debounced plan's drafts say so too. */
   private exercise = false;
+  private changes: ChangeRecord[] = [];
+  private started: { at: number; people: number; plannedSeconds?: number } | undefined;
 
   constructor(
     private site: Site,
@@ -73,6 +98,10 @@ export class LiveEvacuation {
 
   get siteId(): string {
     return this.site.siteId;
+  }
+
+  get currentSite(): Site {
+    return this.site;
   }
 
   /** A new site: counts, closures and the library start afresh. */
@@ -116,9 +145,10 @@ export class LiveEvacuation {
   }
 
   /** Live closures and added people: real changes, re-planned at once. */
-  change(c: WhatIf, exercise: boolean): PlanOutput {
+  change(c: WhatIf, exercise: boolean, by?: string): PlanOutput {
     this.known([...(c.close ?? []), ...(c.open ?? [])]);
     if (c.add) this.checkAdd(c.add);
+    this.record('change', Date.now(), by, c);
     for (const id of c.close ?? []) this.closed.add(id);
     for (const id of c.open ?? []) this.closed.delete(id);
     for (const [area, n] of Object.entries(c.add ?? {})) this.added.set(area, (this.added.get(area) ?? 0) + n);
@@ -133,6 +163,26 @@ export class LiveEvacuation {
     for (const id of w.close ?? []) closed.add(id);
     for (const id of w.open ?? []) closed.delete(id);
     return this.plan(closed, w.add ?? {}, { whatIf: w, exercise: false });
+  }
+
+  /** The evacuation is ordered now: later plans report its progress against the people inside now. */
+  start(now: number, exercise = false, by?: string): PlanOutput {
+    // A plan now gives the crowd and the time that later plans' progress is measured against.
+    const out = this.planNow(exercise);
+    this.started = { at: now, people: out.plan.people, plannedSeconds: out.plan.rset?.totalSeconds };
+    this.record('start', now, by);
+    return this.planNow(exercise);
+  }
+
+  private record(action: ChangeRecord['action'], now: number, by?: string, change: WhatIf = {}): void {
+    this.changes = [...this.changes, { at: new Date(now).toISOString(), action, ...change, ...(by ? { by } : {}) }].slice(-MAX_CHANGES);
+  }
+
+  /** The evacuation is over (or called off): plans stop reporting progress. */
+  end(now: number, exercise = false, by?: string): PlanOutput {
+    this.started = undefined;
+    this.record('end', now, by);
+    return this.planNow(exercise);
   }
 
   planNow(exercise = false): PlanOutput {
@@ -172,7 +222,11 @@ export class LiveEvacuation {
     const plan = planEvacuation(this.site, { profile: this.settings.profile, occupancy: occ.people, closed });
     const scenario = matchGuideline(this.library, closed, plan.people);
     const guideline = guidelineText(this.site, plan);
-    const out: PlanOutput['plan'] = { ...plan, occupancy: occ.areas, confidence: occ.confidence, guideline, ...(scenario ? { scenarioGuideline: scenario } : {}), ...(opts.whatIf ? { whatIf: opts.whatIf } : {}) };
+    const out: PlanOutput['plan'] = { ...plan, occupancy: occ.areas, confidence: occ.confidence, guideline, changes: this.changes, ...(scenario ? { scenarioGuideline: scenario } : {}), ...(opts.whatIf ? { whatIf: opts.whatIf } : {}) };
+    if (this.started) {
+      const s = this.started;
+      out.progress = { startedAt: new Date(s.at).toISOString(), elapsedSeconds: Math.round((Date.now() - s.at) / 1000), peopleAtStart: s.people, peopleInside: plan.people, out: s.people ? Math.round(Math.max(0, Math.min(1, 1 - plan.people / s.people)) * 1000) / 1000 : 1, ...(s.plannedSeconds !== undefined ? { plannedSeconds: s.plannedSeconds } : {}) };
+    }
     let drafts: AlertDraft[] = [];
     const limitSeconds = this.settings.limitSeconds ?? this.site.limits?.evacuationSeconds ?? 600;
     const maxRisk = this.settings.maxRisk ?? this.site.limits?.risk ?? 60;

@@ -108,13 +108,40 @@ export function planMap(site: Site, plan: Plan, maxRoutes = 20): { type: 'Featur
     if (coords.length < 2) continue;
     features.push({ type: 'Feature', geometry: { type: 'LineString', coordinates: coords }, properties: { name: `${route.people} people from ${nameOf(site, route.from)} to ${nameOf(site, route.exitId)}`, kind: 'route', color: '#2166ac' } });
   }
+  // The way in for emergency services, from the gateway to the incident area.
+  const approach = (plan.gateway?.approach ?? []).map((id) => where.get(id)).filter((p): p is Position => p !== undefined);
+  if (plan.gateway && approach.length >= 2) {
+    features.push({ type: 'Feature', geometry: { type: 'LineString', coordinates: approach }, properties: { name: `Emergency services: in through ${nameOf(site, plan.gateway.exitId)}, keep this way free`, kind: 'approach', color: '#7b3294' } });
+  }
   const closed = new Set(plan.closed);
   for (const x of site.exits) {
     if (!x.geometry) continue;
     const gateway = plan.gateway?.exitId === x.id;
     const load = plan.exits.find((e) => e.exitId === x.id);
     const state = closed.has(x.id) ? 'closed' : gateway ? 'gateway' : 'open';
-    features.push({ type: 'Feature', geometry: x.geometry, properties: { name: `${x.name ?? x.id}: ${state === 'closed' ? 'CLOSED' : `${load?.people ?? 0} people`}${gateway ? ' · keep free for emergency services' : ''}`, kind: 'exit', id: x.id, state, color: state === 'closed' ? '#000000' : gateway ? '#7b3294' : '#1a9850' } });
+    // `actions`: what a click on the exit offers in the console (impetus-ui-map-layer with actions close/open).
+    features.push({ type: 'Feature', geometry: x.geometry, properties: { name: `${x.name ?? x.id}: ${state === 'closed' ? 'CLOSED' : `${load?.people ?? 0} people`}${gateway ? ' · keep free for emergency services' : ''}`, kind: 'exit', id: x.id, state, actions: [state === 'closed' ? 'open' : 'close'], color: state === 'closed' ? '#000000' : gateway ? '#7b3294' : '#1a9850' } });
   }
   return { type: 'FeatureCollection', features };
+}
+
+/** Time to clear per exit, for a bar chart (impetus-ui-chart, bar): exit name → seconds after the alarm (closed exits 0). */
+export function clearTimes(site: Site, plan: Plan): Record<string, number> {
+  const premovement = plan.rset?.premovementSeconds ?? 0;
+  const bars: Record<string, number> = {};
+  for (const x of plan.exits) bars[nameOf(site, x.exitId)] = x.people > 0 ? premovement + x.lastArrivalSeconds : 0;
+  return bars;
+}
+
+/** Where the people of each area should go, one row per area (its busiest route), for a table on the field responders' phones. */
+export function routeRows(site: Site, plan: Plan): Array<{ area: string; exit: string; via: string; people: number; clearSeconds: number | null }> {
+  const rows = new Map<string, { area: string; exit: string; via: string; people: number; clearSeconds: number | null }>();
+  const clear = new Map(plan.areas.map((a) => [a.areaId, a.clearSeconds]));
+  for (const r of plan.routes) {
+    if (rows.has(r.from)) continue; // routes come busiest first
+    const via = r.via.slice(1, -1).filter((_, i) => i % 2 === 0).map((id) => nameOf(site, id));
+    rows.set(r.from, { area: nameOf(site, r.from), exit: nameOf(site, r.exitId), via: via.join(' → ') || 'direct', people: r.people, clearSeconds: clear.get(r.from) ?? null });
+  }
+  for (const n of plan.noExit) rows.set(n.areaId, { area: nameOf(site, n.areaId), exit: 'NO WAY OUT', via: '', people: n.people, clearSeconds: null });
+  return [...rows.values()];
 }

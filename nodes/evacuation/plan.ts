@@ -240,11 +240,14 @@ function describePlan(site: Site, net: Network, routing: RoutingResult, profile:
   const routes = new Map<string, RouteResult>();
   const routeOf = new Map<number[], RouteResult>();
   let last: RoutingResult['routes'][number] | undefined;
+  const walk = (r: RoutingResult['routes'][number]) => r.edges.reduce((sum, e) => sum + g.steps[e], 0);
   for (const r of routing.routes) {
     const exitId = net.ids[r.path[r.path.length - 1]];
     exitPeople.set(exitId, (exitPeople.get(exitId) ?? 0) + r.people);
     exitLast.set(exitId, Math.max(exitLast.get(exitId) ?? 0, r.arrive));
-    if (!last || r.arrive > last.arrive) last = r;
+    // The last group out; among groups arriving in the same last step (ties, broken by the
+    // search's order), the one that walks longest, so the RSET split does not hang on the order.
+    if (!last || r.arrive > last.arrive || (r.arrive === last.arrive && walk(r) > walk(last))) last = r;
     // A batched route is reused at later steps with the same edge list: name it once. Routes
     // of different searches along the same edges are one route.
     let route = routeOf.get(r.edges);
@@ -308,7 +311,7 @@ function describePlan(site: Site, net: Network, routing: RoutingResult, profile:
   const premovement = site.premovementSeconds ?? DEFAULT_PREMOVEMENT_S;
   let rset: Plan['rset'];
   if (!noExit.length) {
-    const travel = last ? last.edges.reduce((s, e) => s + g.steps[e], 0) * dt : 0;
+    const travel = last ? walk(last) * dt : 0;
     const movement = routing.lastArrival * dt;
     rset = { totalSeconds: premovement + movement, premovementSeconds: premovement, travelSeconds: travel, queuingSeconds: movement - travel };
   }

@@ -9,6 +9,7 @@
  *  - the firearm page with the square camera's last detection and its snapshot;
  *  - the intelligence analyst's social page: volume and sentiment per window with the anomaly
  *    and the shift marked, the threat and ironic posts with why, authors pseudonymised.
+ *  - the evacuation page: an operator blocks an exit on the map and the new plan appears.
  * It also takes the README's screenshots: into docs/screenshots/ with `npm run screenshots`, else
  * into the test's temporary folder, so a test run leaves the checkout as it was. Every wait is a readiness bound
  * on a selector, never an assertion on speed.
@@ -71,6 +72,13 @@ function testFlow(): object[] {
     ...(n.id === 'demo-cam' ? { autostart: false, fps: 10 } : {}),
     ...(n.id === 'demo-firearm-alert' ? { wires: [[]] } : {}),
   }));
+  // The demo's evacuation of Piazza dei Signori with its console page (map with exits to block,
+  // time to clear per exit, where each area goes, status); its alerts stay out of the queue's counts.
+  const evacuation = demo.filter((n) => n.id.startsWith('demo-evac') && n.id !== 'demo-evac-close').map((n) => ({
+    ...n,
+    z: 'bt',
+    ...(n.id === 'demo-evac' ? { wires: (n as unknown as { wires: string[][] }).wires.map((w) => w.filter((t) => t !== 'demo-alert')) } : {}),
+  }));
   return [
     { id: 'bt', type: 'tab', label: 'browser test' },
     { id: 'bt-in', type: 'http in', z: 'bt', name: '', url: '/test/scenario', method: 'post', upload: false, swaggerDoc: '', x: 100, y: 60, wires: [['bt-prep', 'bt-ok']] },
@@ -82,6 +90,7 @@ function testFlow(): object[] {
     { id: 'bt-cam-in', type: 'http in', z: 'bt', name: '', url: '/test/camera', method: 'post', upload: false, swaggerDoc: '', x: 100, y: 180, wires: [['bt-cam-start', 'bt-ok']] },
     { id: 'bt-cam-start', type: 'change', z: 'bt', name: '', rules: [{ t: 'set', p: 'payload', pt: 'msg', to: 'start', tot: 'str' }], x: 300, y: 180, wires: [['demo-cam']] },
     ...camera,
+    ...evacuation,
     ...consolePages,
     // The demo's social project: a fortnight of simulated posts into the social page's charts and
     // table; its drafts stay off the queue the other tests count.
@@ -427,15 +436,46 @@ describe('console in the browser (Chromium)', function () {
 
   it('operator: a tool page generated from the dashboard nodes, live', async () => {
     await operator.click('nav.tool-nav a[data-rel="pages/evacuation"]');
-    await operator.locator('section.panel.status .state-badge.ok').waitFor();
-    await operator.locator('.panel-map[data-features="5"]').waitFor();
+    await operator.locator('section.panel.status .state-badge.ok').first().waitFor();
+    const manin = operator.locator('.map-action-dot[data-feature="exit-manin"]');
+    await operator.locator('.map-action-dot[data-feature="exit-manin"][data-state="open"]').waitFor();
     await operator.locator('section.panel.chart canvas').waitFor();
-    // Let the simulated series gather a few points before the picture.
-    await operator.waitForFunction(() => {
-      const chart = (window as unknown as { Chart: { instances: Record<string, { data: { datasets: Array<{ data: unknown[] }> } }> } }).Chart;
-      return Object.values(chart.instances).some((c) => c.data.datasets.some((d) => d.data.length >= 3));
-    }, undefined, { timeout: 60_000 });
+    const table = operator.locator('section.panel.table', { has: operator.locator('h3', { hasText: 'Which way out' }) });
+    await table.locator('td', { hasText: 'Via Manin' }).first().waitFor();
     await picture(operator, 'tool-page.png');
+
+    // The attacker is at Via Manin: click the exit on the map, Block, and the new plan arrives
+    // live (the exit drawn closed, nobody sent there any more), through the node, as olga.
+    await mark(operator);
+    await manin.click();
+    await operator.locator('.map-actions button[data-action="close"]', { hasText: 'Block' }).click();
+    await operator.locator('.map-action-dot[data-feature="exit-manin"][data-state="closed"]').waitFor();
+    await table.locator('tbody tr').first().waitFor();
+    await operator.waitForFunction(() => Array.from(document.querySelectorAll('section.panel.table td') as unknown as ArrayLike<{ textContent: string | null }>).every((td) => !/Via Manin/.test(td.textContent ?? '')));
+    assert.ok(await stillSameDocument(operator), 'the re-plan arrived live');
+    await picture(operator, 'evacuation-blocked.png');
+    // And back: Unblock.
+    await manin.click();
+    await operator.locator('.map-actions button[data-action="open"]', { hasText: 'Unblock' }).click();
+    await operator.locator('.map-action-dot[data-feature="exit-manin"][data-state="open"]').waitFor();
+
+    // The city manager sees the plan but has no exit to click (read-only view), nor through the API.
+    const manager = await open();
+    await login(manager, 'marco');
+    await manager.locator('nav.tool-nav a[data-rel="pages/evacuation"]').click();
+    await manager.locator('section.panel.chart canvas').waitFor();
+    await manager.locator('section.panel.table td', { hasText: 'Piazza' }).first().waitFor();
+    assert.equal(await manager.locator('.map-action-dot').count(), 0, 'no exit to click for a read-only view');
+    const refused = await manager.evaluate(async () => {
+      const session = await (await fetch('api/session')).json();
+      const res = await fetch('api/panels/demo-evac-map/actions', { method: 'POST', headers: { 'Content-Type': 'application/json', 'X-CSRF-Token': session.csrf }, body: JSON.stringify({ action: 'close', key: 'exit-manin' }) });
+      return res.status;
+    });
+    assert.equal(refused, 403);
+    // That refusal is the one error this step provoked on purpose.
+    const provoked = pageErrors.findIndex((e) => /status of 403/.test(e));
+    assert.ok(provoked >= 0, 'the browser saw the 403');
+    pageErrors.splice(provoked, 1);
     await operator.click('nav.tool-nav a[data-rel="pages/firearm"]');
     await operator.locator('section.panel.table td', { hasText: 'cam-12' }).waitFor();
   });
@@ -472,6 +512,16 @@ describe('console in the browser (Chromium)', function () {
     assert.equal(await legendBox.evaluate((d: HTMLDetailsElement) => d.open), false, 'folded on a phone');
     assert.ok((await legendBox.boundingBox())!.height < 50, 'a folded legend is one line');
     await field.locator('.site-label', { hasText: 'Padova station' }).waitFor();
+
+    // The evacuation page on the phone: the route to take per area, the plan on the map, nothing to block.
+    await field.click('nav.tool-nav a[data-rel="pages/evacuation"]');
+    const wayOut = field.locator('section.panel.table', { has: field.locator('h3', { hasText: 'Which way out' }) });
+    await wayOut.locator('td', { hasText: 'Piazza dei Signori' }).first().waitFor();
+    await field.locator('.panel-map').waitFor();
+    assert.equal(await field.locator('.map-action-dot').count(), 0, 'a field responder sees the exits but cannot block them');
+    const evacWide = await field.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    assert.ok(evacWide <= 0, `the evacuation page fits a phone (${evacWide}px too wide)`);
+    await picture(field, 'field-evacuation.png');
   });
 
   it('operator: the role\'s sound applies after a reload; when the browser blocks it, the console says so until a click', async () => {

@@ -24,8 +24,10 @@ type PlanPayload = {
 function flow(config: Record<string, unknown> = {}) {
   return [
     { id: 'f', type: 'tab', label: 'evacuation' },
-    { id: 'ev', z: 'f', type: 'impetus-evacuation', siteFile: 'padova-piazza-dei-signori.geojson', debounce: 0, timeZone: 'Europe/Rome', ...config, wires: [['plans'], ['alert'], ['maps'], ['state']] },
+    { id: 'ev', z: 'f', type: 'impetus-evacuation', siteFile: 'padova-piazza-dei-signori.geojson', debounce: 0, timeZone: 'Europe/Rome', ...config, wires: [['plans'], ['alert'], ['maps'], ['state'], ['clear'], ['routes']] },
     { id: 'plans', z: 'f', type: 'helper' },
+    { id: 'clear', z: 'f', type: 'helper' },
+    { id: 'routes', z: 'f', type: 'helper' },
     { id: 'maps', z: 'f', type: 'helper' },
     { id: 'state', z: 'f', type: 'helper' },
     { id: 'alert', z: 'f', type: 'impetus-alert', wires: [['stored']] },
@@ -66,7 +68,7 @@ describe('impetus-evacuation', function () {
     assertFinite(plan, 'plan');
     const fc = maps[0].payload as { type: string; features: Array<{ properties: { kind: string; color?: string } }> };
     assert.equal(fc.type, 'FeatureCollection');
-    assert.deepEqual([...new Set(fc.features.map((f) => f.properties.kind))].sort(), ['area', 'exit', 'route']);
+    assert.deepEqual([...new Set(fc.features.map((f) => f.properties.kind))].sort(), ['approach', 'area', 'exit', 'route']);
     assert.equal(state.at(-1)?.payload.state, 'ok');
   });
 
@@ -168,6 +170,60 @@ describe('impetus-evacuation', function () {
     const plan = plans[1].payload as unknown as PlanPayload;
     assert.match(plan.scenarioGuideline?.text ?? '', /^Via Manin, east closed, 1000 people: evacuate via /);
     assert.ok(plan.planMs < 1000, `re-plan took ${plan.planMs} ms`);
+  });
+
+  it('an exit clicked on the console map closes at once, audited; time to clear per exit and where each area goes', async () => {
+    await load(nodes, flow());
+    const plans = collect('plans');
+    const maps = collect('maps');
+    const clear = collect('clear');
+    const routes = collect('routes');
+    node('ev').receive(counts(1800, 1200));
+    await waitFor(() => plans.length === 1, 'the plan');
+    type Feature = { properties: { kind: string; id?: string; state?: string; actions?: string[] } };
+    const exitOf = (i: number, id: string) => (maps[i].payload as unknown as { features: Feature[] }).features.find((f) => f.properties.kind === 'exit' && f.properties.id === id);
+    assert.deepEqual(exitOf(0, 'exit-manin')?.properties.actions, ['close']);
+    const before = clear[0].payload as unknown as Record<string, number>;
+    assert.equal(clear[0].topic, 'time to clear (s)');
+    const first = plans[0].payload as unknown as PlanPayload;
+    assert.equal(Math.max(...Object.values(before)), first.rset?.totalSeconds);
+    // What impetus-ui-map-layer sends when an operator presses Block on the exit.
+    node('ev').receive({ topic: 'close', action: 'close', key: 'exit-manin', payload: exitOf(0, 'exit-manin')?.properties, user: { username: 'op1', name: 'Operator One', role: 'operator' } });
+    await waitFor(() => plans.length === 2, 'the new plan');
+    const plan = plans[1].payload as unknown as PlanPayload & { changes: Array<{ action: string; close?: string[]; by?: string }> };
+    assert.deepEqual(plan.closed, ['exit-manin']);
+    assert.deepEqual(plan.changes.at(-1), { ...plan.changes.at(-1), action: 'change', close: ['exit-manin'], by: 'op1 (operator)' });
+    assert.equal(exitOf(1, 'exit-manin')?.properties.state, 'closed');
+    assert.deepEqual(exitOf(1, 'exit-manin')?.properties.actions, ['open']);
+    const after = clear[1].payload as unknown as Record<string, number>;
+    const manin = Object.keys(after).find((k) => /Manin/.test(k)) as string;
+    assert.ok(before[manin] > 0 && after[manin] === 0, JSON.stringify({ before, after }));
+    // One row per area, each with an open exit.
+    const rows = routes[1].payload as unknown as Array<{ area: string; exit: string; people: number }>;
+    assert.ok(rows.length >= 2 && rows.every((r) => r.exit && !/Manin/.test(r.exit)), JSON.stringify(rows));
+    // Unblock from the map: open again.
+    node('ev').receive({ topic: 'open', action: 'open', key: 'exit-manin', user: { username: 'sup', name: 'Sup', role: 'supervisor' } });
+    await waitFor(() => plans.length === 3, 'the plan after unblocking');
+    assert.deepEqual((plans[2].payload as unknown as PlanPayload).closed, []);
+  });
+
+  it('an evacuation under way reports its progress as the counts fall', async () => {
+    await load(nodes, flow());
+    const plans = collect('plans');
+    const state = collect('state');
+    node('ev').receive(counts(1800, 1200));
+    await waitFor(() => plans.length === 1, 'the plan');
+    node('ev').receive({ payload: { action: 'start' } });
+    await waitFor(() => plans.length === 2, 'the plan at the start');
+    node('ev').receive(counts(600, 300));
+    await waitFor(() => plans.length === 3, 'the plan as people leave');
+    const progress = (plans[2].payload as unknown as { progress: { peopleAtStart: number; peopleInside: number; out: number; plannedSeconds: number } }).progress;
+    assert.deepEqual({ start: progress.peopleAtStart, inside: progress.peopleInside, out: progress.out }, { start: 3000, inside: 900, out: 0.7 });
+    assert.equal(progress.plannedSeconds, (plans[1].payload as unknown as PlanPayload).rset?.totalSeconds);
+    assert.match(String(state.at(-1)?.payload.text), /900 of 3000 people still inside \(70 % out\)/);
+    node('ev').receive({ payload: { action: 'end' } });
+    await waitFor(() => plans.length === 4, 'the plan after the end');
+    assert.equal((plans[3].payload as unknown as { progress?: unknown }).progress, undefined);
   });
 
   it('line counters: in − out per area, with the counter mapping', async () => {

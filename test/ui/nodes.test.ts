@@ -250,6 +250,37 @@ describe('dashboard nodes', function () {
       assert.equal(((await page('field', 'evacuation'))[0].data.features as unknown[]).length, 1);
       await api('operator').get('/impetus/api/pages/evacuation').expect(404);
     });
+
+    it('a feature that offers actions sends the press with who pressed it; other roles, features and actions are refused', async () => {
+      await load(modules, [
+        { id: 'exits', type: 'impetus-ui-map-layer', page: 'evacuation', title: 'exits', roles: 'operator,supervisor,field,manager', actions: 'close:Block\nopen:Unblock', actionRoles: 'operator,supervisor', wires: [['pressed']] },
+        { id: 'pressed', type: 'helper' },
+        ...catchAll(['exits']),
+      ]);
+      const point = (id: string, actions?: string[]) => ({ type: 'Feature', properties: { id, name: id, ...(actions ? { actions } : {}) }, geometry: { type: 'Point', coordinates: [11.876, 45.407] } });
+      node('exits').receive({ payload: { type: 'FeatureCollection', features: [point('exit-manin', ['close']), point('fountain')] } });
+      await waitFor(async () => ((await page('operator', 'evacuation'))[0].data.features as unknown[]).length === 2, 'two features');
+      assert.deepEqual((await page('operator', 'evacuation'))[0].options.actions, [{ name: 'close', label: 'Block' }, { name: 'open', label: 'Unblock' }]);
+      const pressed = nextMessage<{ topic: string; action: string; key: string; payload: { id: string }; user: { username: string; role: string } }>(node('pressed'));
+      await api('supervisor').post('/impetus/api/panels/exits/actions').send({ action: 'close', key: 'exit-manin' }).expect(204);
+      const msg = await pressed;
+      assert.deepEqual({ topic: msg.topic, action: msg.action, key: msg.key, id: msg.payload.id, user: msg.user.username }, { topic: 'close', action: 'close', key: 'exit-manin', id: 'exit-manin', user: 'test-supervisor' });
+      const post = (role: Parameters<typeof api>[0], body: object) => api(role).post('/impetus/api/panels/exits/actions').send(body);
+      // field sees the layer but may not act; the manager's view is read-only; intel is not named.
+      for (const role of ['field', 'manager'] as const) assert.match((await post(role, { action: 'close', key: 'exit-manin' }).expect(403)).body.error, /may not act on this panel/);
+      await post('intel', { action: 'close', key: 'exit-manin' }).expect(404);
+      // A feature without actions, or one not on the layer, cannot be acted on; nor an action the layer does not offer.
+      await post('operator', { action: 'close', key: 'fountain' }).expect(404);
+      await post('operator', { action: 'close', key: 'exit-sauro' }).expect(404);
+      await post('operator', { action: 'demolish', key: 'exit-manin' }).expect(400);
+    });
+
+    it('a layer without actions has none to press', async () => {
+      await load(modules, [{ id: 'plain', type: 'impetus-ui-map-layer', page: 'evacuation', title: 'plain', roles: 'operator', wires: [[]] }, ...catchAll(['plain'])]);
+      node('plain').receive({ payload: { type: 'Feature', properties: { id: 'x', actions: ['close'] }, geometry: { type: 'Point', coordinates: [11.876, 45.407] } } });
+      await waitFor(async () => ((await page('operator', 'evacuation'))[0].data.features as unknown[]).length === 1, 'one feature');
+      assert.match((await api('operator').post('/impetus/api/panels/plain/actions').send({ action: 'close', key: 'x' }).expect(400)).body.error, /no row actions/);
+    });
   });
 
   it('reports a bad page or role at deploy and fails its messages with the reason', async () => {

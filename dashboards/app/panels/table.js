@@ -16,9 +16,14 @@ function thumbnail(ref, column, app) {
     h('img', { src: `api/${alert}/media/${encodeURIComponent(ref.digest)}`, alt: ref.description || column.label, loading: 'lazy' }));
 }
 
+/** Whether this user may press a panel's buttons (table rows, map features); the server checks again. */
+export function mayPress(app, options) {
+  return options.actions.length > 0 && app.session.view.actions.length > 0 && (app.session.user.role === 'admin' || options.actionRoles.includes(app.session.user.role));
+}
+
 export function tablePanel(el, panel, app) {
   const o = panel.options;
-  const mayAct = o.actions.length > 0 && app.session.view.actions.length > 0 && (app.session.user.role === 'admin' || o.actionRoles.includes(app.session.user.role));
+  const mayAct = mayPress(app, o);
   const body = h('tbody');
   el.append(h('div.table-wrap', h('table.data-table',
     h('thead', h('tr', o.columns.map((c) => h('th', { scope: 'col' }, c.label)), mayAct ? h('th', { scope: 'col' }, 'Actions') : null)),

@@ -5,9 +5,27 @@ import { fill, h } from '../dom.js';
 import { createMap, escapeHtml, text } from '../map-util.js';
 import { chartPanel } from '../panels/chart.js';
 import { statusPanel } from '../panels/status.js';
-import { tablePanel } from '../panels/table.js';
+import { mayPress, tablePanel } from '../panels/table.js';
 
 const KINDS = { chart: chartPanel, status: statusPanel, table: tablePanel };
+
+/** The layer's feature actions this feature offers and this user may press (the server checks again). */
+function offered(panel, feature, app) {
+  const o = panel.options;
+  const props = (feature && feature.properties) || {};
+  if (!o.actions || !mayPress(app, o) || props.id === undefined || !Array.isArray(props.actions)) return [];
+  return o.actions.filter((a) => props.actions.includes(a.name));
+}
+
+/** A clickable point (a marker element, so it takes focus and Enter like a button) in the feature's colour. */
+function actionMarker(latlng, colour, feature, label) {
+  const dot = document.createElement('span');
+  dot.className = 'map-action-dot';
+  dot.style.background = colour;
+  dot.dataset.feature = String(feature.properties.id);
+  dot.dataset.state = String(feature.properties.state || '');
+  return L.marker(latlng, { icon: L.divIcon({ className: 'map-action', html: dot, iconSize: [20, 20] }), keyboard: true, title: String(label || feature.properties.id), alt: String(label || feature.properties.id) });
+}
 
 /** Every map-layer panel of a page goes on one map, with a switch per layer. */
 function mapPanel(el, layers, app) {
@@ -28,19 +46,35 @@ function mapPanel(el, layers, app) {
       const own = f && f.properties && f.properties.color;
       return typeof own === 'string' && /^#[0-9a-fA-F]{3,8}$/.test(own) ? own : panel.options.color;
     };
+    const labelOf = (f) => { const props = f.properties || {}; return props.name || props.title || props.label; };
     const layer = L.geoJSON(data, {
       style: (f) => ({ color: colourOf(f), weight: 4, opacity: 0.9, fillOpacity: 0.2 }),
-      pointToLayer: (f, latlng) => L.circleMarker(latlng, { radius: 7, color: '#fff', weight: 2, fillColor: colourOf(f), fillOpacity: 0.95 }),
+      pointToLayer: (f, latlng) => (offered(panel, f, app).length ? actionMarker(latlng, colourOf(f), f, labelOf(f))
+        : L.circleMarker(latlng, { radius: 7, color: '#fff', weight: 2, fillColor: colourOf(f), fillOpacity: 0.95 })),
       onEachFeature: (f, l) => {
-        const props = f.properties || {};
-        const label = props.name || props.title || props.label;
+        const label = labelOf(f);
         if (label) l.bindTooltip(text(label));
+        const actions = offered(panel, f, app);
+        // A click opens the feature's buttons (an evacuation exit: Block or Unblock); what the node
+        // does with the press comes back as a new layer.
+        if (actions.length) l.bindPopup(() => h('div.map-actions', h('p', label ? text(label) : String(f.properties.id)), h('div.row-buttons', actions.map((a) => h('button', { type: 'button', dataset: { action: a.name }, onclick: (e) => act(panel, f, a, e.currentTarget) }, a.label)))));
       },
     }).addTo(map);
     byId.set(panel.id, layer);
     box.dataset.features = String([...byId.values()].reduce((n, l) => n + l.getLayers().length, 0));
     control.addOverlay(layer, escapeHtml(panel.title));
     fit();
+  }
+  async function act(panel, feature, action, button) {
+    button.disabled = true;
+    try {
+      await api.post(`panels/${encodeURIComponent(panel.id)}/actions`, { action: action.name, key: String(feature.properties.id) });
+      map.closePopup();
+      app.toast(`${action.label}: sent`);
+    } catch (err) {
+      app.toast(err.message, 'error');
+      button.disabled = false;
+    }
   }
   /** Once, to everything the page's layers hold; later updates leave the operator's view alone. */
   function fit() {

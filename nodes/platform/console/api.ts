@@ -343,7 +343,7 @@ export function createApiRouter(current: () => Platform | undefined, options: Ap
   return router;
 }
 
-/** A row action on an impetus-ui-table: the role must see the panel, may act, and be named by the node. */
+/** A row action on an impetus-ui-table, or a feature action on an impetus-ui-map-layer: the role must see the panel, may act, and be named by the node. */
 function panelAction(runtime: ConsoleRuntime, view: View, req: Request): void {
   const panel = runtime.panels.get(req.params.id);
   if (!panel || !runtime.panels.visible(panel, view)) throw new HttpError(404, 'unknown panel');
@@ -354,7 +354,7 @@ function panelAction(runtime: ConsoleRuntime, view: View, req: Request): void {
   const { actions, roles: actionRoles } = rows;
   if (typeof body?.action !== 'string' || !actions.some((a) => a.name === body.action)) throw new HttpError(400, `action must be one of ${actions.map((a) => a.name).join(', ')}`);
   if (typeof body.key !== 'string' && typeof body.key !== 'number') throw new HttpError(400, 'key must name a row');
-  if (!view.actions.length || !(view.role === 'admin' || actionRoles.includes(view.role))) throw new HttpError(403, `the ${view.role} role may not act on this table`);
+  if (!view.actions.length || !(view.role === 'admin' || actionRoles.includes(view.role))) throw new HttpError(403, `the ${view.role} role may not act on this panel`);
   const key = String(body.key);
   if (!rows.hasRow(key)) throw new HttpError(404, `no row ${key}`);
   panel.onAction(body.action, key, locals(req.res!).session.user);

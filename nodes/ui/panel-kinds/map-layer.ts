@@ -1,5 +1,10 @@
-/** Map-layer panel state: one GeoJSON FeatureCollection (routes, sensor positions…) that each message replaces. */
-import type { GeoJsonFeatureCollection, PanelState } from '../../platform';
+/**
+ * Map-layer panel state: one GeoJSON FeatureCollection (routes, sensor positions…) that each
+ * message replaces. With actions, a feature that names them in `properties.actions` (and has a
+ * `properties.id`) offers them as buttons when clicked, like a table's row buttons: the click
+ * comes back to the node's output with who clicked (an evacuation exit to block, for one).
+ */
+import type { GeoJsonFeatureCollection, PanelState, Role, RowActions } from '../../platform';
 import { checkFeatureCollection } from '../../platform';
 
 const MAX_LAYER_BYTES = 1024 * 1024;
@@ -8,7 +13,20 @@ export class MapLayerState implements PanelState {
   private data: GeoJsonFeatureCollection = { type: 'FeatureCollection', features: [] };
   private changed = false;
 
-  constructor(readonly options: { color: string; name: string } & Record<string, unknown>) {}
+  readonly rowActions?: RowActions;
+
+  constructor(readonly options: { color: string; name: string; actions: Array<{ name: string; label: string }>; actionRoles: Role[] } & Record<string, unknown>) {
+    if (options.actions.length) this.rowActions = { actions: options.actions, roles: options.actionRoles, hasRow: (key) => this.feature(key) !== undefined };
+  }
+
+  /** The properties of the feature with this id that offers actions. */
+  feature(id: string): Record<string, unknown> | undefined {
+    for (const f of this.data.features) {
+      const props = (f as { properties?: Record<string, unknown> | null }).properties;
+      if (props && String(props.id) === id && Array.isArray(props.actions) && props.actions.length) return props;
+    }
+    return undefined;
+  }
 
   set(value: unknown): void {
     const fc = (value as { type?: string })?.type === 'Feature'
