@@ -11,6 +11,7 @@ import * as path from 'node:path';
 import { platformFor } from '../../../nodes/platform';
 import type { Role } from '../../../nodes/platform';
 import { resolveVoiceSettings } from '../../../nodes/platform/console/voice-settings';
+import { Rng } from '../../../bench/random';
 import { alertNodes, api, currentRed, load, useRuntime, waitFor } from '../../support/nodered';
 import { LiveTestClient, ROLES, consoleSettings, expectedVisible, packagedViews, raiseFixture, runtime, toolData } from '../../support/console';
 
@@ -155,6 +156,36 @@ describe('console voice: signalling and floor', function () {
     }
   });
 
+  it('fuzz: 2,000 malformed voice messages never break the runtime, the socket or the channel', async () => {
+    const rng = new Rng(23);
+    const pick = <T>(xs: T[]): T => xs[Math.floor(rng.next() * xs.length)];
+    const values = (): unknown[] => [undefined, null, 0, -1, 1e308, NaN, '', 'x'.repeat(300), true, [], {}, { __proto__: { op: 'join' } }, [channel], channel, `${channel}\n`, 'alert:', 'alert:a,b', 'constructor:x', '__proto__:x'];
+    const fuzzer = await open('operator', 'fuzz');
+    const olga = await open('operator', 'olga');
+    await olga.join(channel);
+    for (let i = 0; i < 2000; i += 1) {
+      const message: Record<string, unknown> = { op: pick(['join', 'leave', 'signal', 'talk', 'release', 'hello', '', 7, null]) };
+      for (const key of ['channel', 'instance', 'to', 'data']) if (rng.next() < 0.7) message[key] = pick(values());
+      if (rng.next() < 0.3) message.data = { description: pick(values()), candidate: pick(values()) };
+      fuzzer.send(message);
+      if (i % 300 === 0) await fuzzer.live.sync();
+    }
+    // Raw frames too: not JSON, JSON that is not an object, a frame over the limit.
+    fuzzer.live.ws.send('{"type":"voice"');
+    fuzzer.live.ws.send('null');
+    fuzzer.live.ws.send('[1,2]');
+    await fuzzer.live.sync();
+    // A rate limit stopped the flood; the runtime, the channel and other sockets still work.
+    await waitFor(() => fuzzer.voice.some((m) => /too many voice messages/.test(m.message ?? '')), 'the rate limit');
+    const big = await open('operator', 'big');
+    big.live.ws.send(JSON.stringify({ type: 'voice', op: 'signal', channel, to: 'x', data: { sdp: 'x'.repeat(40 * 1024) } }));
+    assert.equal((await big.live.closed).code, 1009, 'a frame over 32 KiB closes that socket (ws: message too big)');
+    olga.send({ op: 'talk', channel });
+    await olga.next('floor', (m) => m.speaker?.user.username === 'olga');
+    const other = await open('field', 'fatima');
+    assert.equal((await other.join(channel)).op, 'joined');
+  });
+
   it('relays offers, answers and candidates between participants of one channel only', async () => {
     const [a, b, outsider] = [await open('operator', 'a'), await open('supervisor', 'b'), await open('operator', 'c')];
     await a.join(channel);
@@ -248,7 +279,7 @@ describe('console voice: TURN credentials and recordings', function () {
     voice: {
       iceServers: [{ urls: 'turn:turn.city.example:3478?transport=udp' }, { urls: 'stun:stun.city.example:3478' }],
       turnSecret: secret,
-      recording: { enabled: true, retentionHours: 3 / 3600 },
+      recording: { enabled: true, retentionHours: 3 / 3600, maxBytes: 1024 },
       maxTalkSeconds: 1,
     },
   }));
@@ -300,6 +331,7 @@ describe('console voice: TURN credentials and recordings', function () {
     await post(as('fatima', 'field'), 'audio/webm').expect(404);
     await post(as('olga', 'operator'), 'text/plain').expect(415);
     await post(as('olga', 'operator'), 'audio/webm', url.replace(id, '00000000-0000-0000-0000-000000000000')).expect(404);
+    await api().post(url).set(as('olga', 'operator')).set('Content-Type', 'audio/webm').send(Buffer.alloc(2048)).expect(413);
     const saved = await post(as('olga', 'operator'), 'audio/webm;codecs=opus').expect(201);
     assert.equal(saved.body.speaker.username, 'olga');
     assert.equal(saved.body.durationMs, ended.ended!.durationMs, 'the duration is the server\'s floor record');
