@@ -26,7 +26,7 @@ export interface GraphReport {
   findings: number;
   reached: string[];
   unzoned: string[];
-  paths: Array<{ goal: string; hosts: string[]; likelihood: number; steps: string[]; cut: boolean }>;
+  paths: Array<{ goal: string; hosts: string[]; likelihood: number; steps: string[]; cut: boolean; chain: string }>;
   pathsTruncated: boolean;
   countermeasures: Array<{ rank: number; id: string; kind: string; label: string; cost: number; pathsCut: number; riskCut: number; goalsProtected: number; inCut: boolean }>;
   cut: { ids: string[]; labels: string[]; cost: number; method: string; uncuttable: string[]; gap?: Analysis['gap'] };
@@ -90,8 +90,10 @@ export class CtdrEngine {
     const cutLeaves = new Set(a.cut.chosen.flatMap((c) => c.leaves));
     const edges = new Map<string, { from: string; to: string; via: string; cut: boolean }>();
     const entries = new Set<string>();
+    const chains: string[] = [];
     for (const p of a.paths) {
       let from = '';
+      let chain = '';
       // A cut leaf anywhere between two compromises (the firewall permission, the service, the vulnerability) cuts that edge.
       let cutSince = false;
       for (const r of p.rules) {
@@ -101,15 +103,19 @@ export class CtdrEngine {
         if (rule.name === 'attackerLocated') {
           from = fact.slice('foothold('.length, -1);
           entries.add(from);
+          chain = from;
         }
         if (!fact.startsWith('execCode(') || !rule.host || rule.host === from) continue;
         const key = `${from}->${rule.host}`;
         const prev = edges.get(key);
         const via = rule.leaves.map((l) => g.leaves[l].vuln).filter(Boolean).join(', ') || rule.name;
         edges.set(key, { from, to: rule.host, via: prev?.via ?? via, cut: (prev?.cut ?? false) || cutSince });
+        // The step the chosen cut breaks is drawn ✂: the path as an operator reads it.
+        chain += `${cutSince ? ' ✂→ ' : ' → '}${rule.host}`;
         from = rule.host;
         cutSince = false;
       }
+      chains.push(chain);
     }
     const nodes = [...[...entries].map((z) => ({ id: z, zone: z, crownJewel: false, entry: true })), ...[...g.hosts.values()].map((h) => ({ id: h.id, zone: h.zone, crownJewel: h.crownJewel === true }))];
     return {
@@ -117,7 +123,8 @@ export class CtdrEngine {
       findings: this.vulns.size,
       reached: a.reached,
       unzoned: this.unzoned,
-      paths: a.paths.slice(0, 50).map((p) => ({
+      paths: a.paths.slice(0, 50).map((p, i) => ({
+        chain: chains[i],
         goal: p.goal, hosts: p.hosts, likelihood: Math.round(p.likelihood * 1000) / 1000,
         steps: p.rules.map((r) => g.rules[r]).filter((r) => r.name !== 'rootIsUser').map((r) => `${r.name}: ${g.facts[r.head]}`),
         cut: p.leaves.some((l) => cutLeaves.has(l)),
