@@ -156,7 +156,11 @@ export = function (RED: NodeAPI): void {
       const report = engine?.analyse();
       if (report) node.send([null, { topic: 'ctdr-graph', payload: report }, null]);
       showCounts();
-    }).catch(() => undefined);
+    }, () => undefined /* reported above */).catch((err: Error) => {
+      // A network description that names a host or zone the register lacks: said at deploy, and again at each scan's end.
+      status.error(err.message);
+      node.error(err.message);
+    });
   }
   RED.nodes.registerType('impetus-ctdr', CtdrNode);
 };
