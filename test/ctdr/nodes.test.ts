@@ -127,6 +127,15 @@ describe('impetus-ctdr nodes', function () {
     assert.match(String((caught2[0].error as { message: string }).message), /criticality/);
   });
 
+  it('says at deploy when the network description names a host the register lacks', async () => {
+    const network = { zones: ['internet', 'dmz'], entryZones: ['internet'], firewall: [{ from: 'internet', to: 'mail-server', protocol: 'tcp', ports: [25] }] };
+    await load([...alertNodes, ...ctdrNodes, catchNode], flow({ networkFrom: 'json', network: JSON.stringify(network) }));
+    node('c').receive({ topic: 'ctdr-analyse' });
+    const caught = collect<Msg>('caught');
+    await waitFor(() => caught.length === 1, 'the analysis refused');
+    assert.match(String((caught[0].error as { message: string }).message), /'mail-server' is neither a zone nor a host/);
+  });
+
   it('impetus-ctdr-scan fails a truncated report after sending what it read', async () => {
     const text = fs.readFileSync(path.join(PACKAGE_ROOT, 'examples', 'ctdr-city.nessus'), 'utf8');
     fs.writeFileSync(path.join(userDir(), 'cut.nessus'), text.slice(0, Math.floor(text.length * 0.6)));
