@@ -94,15 +94,25 @@ export function scoreCvss(input: string): CvssScore {
   return { version, vector, score, base, severity: severityOfScore(score), ...(s.exploitability !== undefined ? { exploitability: s.exploitability } : {}) };
 }
 
+/** Scores of vectors seen, bounded: a scan repeats a few thousand distinct vectors over many hosts. */
+const cache = new Map<string, CvssScore | null>();
+const CACHE_SIZE = 50_000;
+
 /** The best vector a finding has, newest version first; undefined when none scores. */
 export function bestScore(cvss: { v2?: string; v3?: string; v4?: string }): CvssScore | undefined {
   for (const v of [cvss.v4, cvss.v3, cvss.v2]) {
     if (!v) continue;
-    try {
-      return scoreCvss(v);
-    } catch {
-      // a scanner's malformed vector falls back to the next version
+    let s = cache.get(v);
+    if (s === undefined) {
+      try {
+        s = scoreCvss(v);
+      } catch {
+        s = null; // a scanner's malformed vector falls back to the next version
+      }
+      if (cache.size >= CACHE_SIZE) cache.clear();
+      cache.set(v, s);
     }
+    if (s) return s;
   }
   return undefined;
 }

@@ -245,6 +245,6 @@ class AnyReportHandler implements XmlHandler {
 }
 
 /** Reads a Nessus v2 or OpenVAS report, calling onFinding for each finding in document order. */
-export async function readScanReport(source: AsyncIterable<Buffer | string>, onFinding: (f: Finding) => void, limits?: Partial<XmlLimits>): Promise<void> {
+export async function readScanReport(source: AsyncIterable<Buffer | string> | Iterable<Buffer | string>, onFinding: (f: Finding) => void, limits?: Partial<XmlLimits>): Promise<void> {
   await readXml(source, new AnyReportHandler(onFinding), limits);
 }

@@ -76,6 +76,8 @@ export class VulnIndex {
   private readonly byHost = new Map<string, ScoredFinding[]>();
   /** Addresses some scan covered: an IDS event on one of them can be judged. */
   readonly scanned = new Set<string>();
+  /** The scan that last reported each address: a new scan of a host replaces what the last one found. */
+  private readonly scanOf = new Map<string, string>();
 
   constructor(private enrichment: Enrichment = { epss: new Map(), kev: new Map() }) {}
 
@@ -92,17 +94,21 @@ export class VulnIndex {
     return { ...f, ...(score ? { score } : {}), ...(epss !== undefined ? { epss } : {}), kev, likelihood: likelihoodOf(f, score, epss, kev) };
   }
 
-  /** Starts a new scan of these addresses: their earlier findings are dropped. */
-  rescan(ips: Iterable<string>): void {
+  private rescan(ips: Iterable<string>): void {
     for (const ip of ips) {
       for (const f of this.byHost.get(ip) ?? []) this.byPort.delete(key(ip, f.protocol, f.port));
       this.byHost.delete(ip);
     }
   }
 
-  add(f: Finding): void {
+  /** Adds a finding; the first finding of a new scan (`scan` id) for an address drops what earlier scans found there. */
+  add(f: Finding, scan = ''): void {
     const ip = f.host.ip;
     if (!ip) return;
+    if (this.scanOf.get(ip) !== scan) {
+      this.rescan([ip]);
+      this.scanOf.set(ip, scan);
+    }
     this.scanned.add(ip);
     const s = this.scored(f);
     const k = key(ip, f.protocol, f.port);

@@ -138,7 +138,7 @@ export class XmlReader {
 }
 
 /** Reads a stream through an XmlReader; resolves when the document ends well-formed. */
-export async function readXml(source: AsyncIterable<Buffer | string>, handler: XmlHandler, limits?: Partial<XmlLimits>): Promise<void> {
+export async function readXml(source: AsyncIterable<Buffer | string> | Iterable<Buffer | string>, handler: XmlHandler, limits?: Partial<XmlLimits>): Promise<void> {
   const reader = new XmlReader(handler, limits);
   for await (const chunk of source) reader.write(chunk);
   reader.end();

@@ -85,26 +85,29 @@ describe('ctdr attack graph', () => {
   });
 
   it('exact, greedy and brute force agree in cost on random small networks, and greedy is never cheaper than exact', function () {
-    this.timeout(60_000);
-    let gaps = 0;
-    for (let seed = 1; seed <= 12; seed++) {
-      const g = buildGraph(syntheticNetwork({ hosts: 6, zones: 3, seed }));
+    this.timeout(120_000);
+    let compared = 0;
+    for (let seed = 1; seed <= 200 && compared < 8; seed++) {
+      const g = buildGraph(syntheticNetwork({ hosts: 6, zones: 3, seed, vulnRate: 0.8 }));
       const cms = countermeasures(g);
-      const exact = exactCut(g, cms);
-      const greedy = greedyCut(g, cms);
       let brute;
       try {
-        brute = bruteForceCut(g, cms, 18);
+        brute = bruteForceCut(g, cms, 16);
       } catch {
         continue; // too many countermeasures for the baseline on this seed
       }
+      if (brute.cost === 0) continue; // no crown jewel reached: nothing to compare
+      compared++;
+      const exact = exactCut(g, cms);
+      const greedy = greedyCut(g, cms);
       assert.equal(exact.method, 'exact');
       assert.equal(exact.cost, brute.cost, `seed ${seed}: exact ${exact.cost} vs brute force ${brute.cost}`);
       assert.ok(greedy.cost >= exact.cost - 1e-9, `seed ${seed}`);
-      if (greedy.cost > exact.cost) gaps++;
-      const after = derive(g, (() => { const off = new Uint8Array(g.leaves.length); for (const c of exact.chosen) for (const l of c.leaves) off[l] = 1; return off; })());
+      const off = new Uint8Array(g.leaves.length);
+      for (const c of exact.chosen) for (const l of c.leaves) off[l] = 1;
+      const after = derive(g, off);
       for (const goal of g.goals) if (!exact.uncuttable.includes(g.facts[goal.fact])) assert.equal(after.derived[goal.fact], 0, `seed ${seed}: ${g.facts[goal.fact]} still reached after the cut`);
     }
-    assert.ok(gaps >= 0);
+    assert.ok(compared >= 5, `only ${compared} networks compared`);
   });
 });

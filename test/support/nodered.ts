@@ -99,6 +99,9 @@ export const socialNodes = ['impetus-social-project', 'impetus-social-analyse', 
 /** Cyber Threat Intelligence: the match against the asset register and the feed. */
 export const ctiNodes = ['impetus-cti-match', 'impetus-cti-feed'].map((type) => require(`../../nodes/cti/${type}`));
 
+/** Cyber Threat Detection & Response: scan reports, Suricata EVE and the correlation with its attack graph. */
+export const ctdrNodes = ['impetus-ctdr-scan', 'impetus-ctdr-eve', 'impetus-ctdr'].map((type) => require(`../../nodes/ctdr/${type}`));
+
 /** Every node module of the package, for flows that mix them (examples, the demo). */
 export const allNodes = [
   ...alertNodes,
@@ -113,6 +116,7 @@ export const allNodes = [
   require('../../nodes/notify/impetus-rocketchat-notify'),
   ...socialNodes,
   ...ctiNodes,
+  ...ctdrNodes,
   ...['common/20-inject', 'common/21-debug', 'common/25-catch', 'common/90-comment', 'function/15-change', 'function/10-function', 'function/10-switch', 'function/89-delay', 'function/89-trigger', 'network/21-httpin', 'network/21-httprequest', 'sequence/17-split']
     .map((file) => require(`@node-red/nodes/core/${file}.js`)),
 ];

@@ -6,8 +6,9 @@
  * - exact: the minimum-cost cut by branch and bound over proofs (an implicit hitting set: take a
  *   proof that still reaches a goal, branch on each countermeasure that breaks it, excluding the
  *   ones tried in earlier branches); exact when it finishes within its budget, and says so;
- * - greedy: the countermeasure that breaks the most goal-weighted proofs per unit of cost, until
- *   no goal is reached; linear derivations, for large networks;
+ * - greedy: among the countermeasures that break the most goal-weighted proofs per unit of cost,
+ *   the one that protects the most crown-jewel weight per unit of cost, until no goal is reached;
+ *   a few dozen linear derivations a step, for large networks;
  * - bruteForce: every subset by size, the baseline the bench checks both against.
  */
 import { attackPaths, derive, firstProof } from './derive';
@@ -144,6 +145,9 @@ function uncuttableGoals(ctx: CutContext): Set<number> {
   return out;
 }
 
+/** Candidates whose real effect (crown jewels protected) the greedy step measures with a derivation each. */
+const GREEDY_LOOKAHEAD = 40;
+
 export function greedyCut(g: AttackGraph, cms: Countermeasure[]): Cut {
   const ctx = new CutContext(g, cms);
   const skip = uncuttableGoals(ctx);
@@ -152,10 +156,25 @@ export function greedyCut(g: AttackGraph, cms: Countermeasure[]): Cut {
     const d = ctx.derive(chosen);
     const alive = ctx.reached(d).filter((goal) => !skip.has(goal.fact));
     if (!alive.length) break;
+    const aliveWeight = alive.reduce((s, goal) => s + goal.weight, 0);
+    // First estimate: goal-weighted proofs each countermeasure breaks, per unit of cost.
     const gain = new Float64Array(cms.length);
     for (const goal of alive) for (const c of ctx.breakers(firstProof(g, d, goal.fact))) gain[c] += goal.weight;
-    let best = -1;
-    for (let c = 0; c < cms.length; c++) if (gain[c] > 0 && (best < 0 || gain[c] / cms[c].cost > gain[best] / cms[best].cost)) best = c;
+    const ranked = [...gain.keys()].filter((c) => gain[c] > 0).sort((a, b) => gain[b] / cms[b].cost - gain[a] / cms[a].cost);
+    // Then the real effect of the best few: the weight of crown jewels no longer reached. A cut
+    // at a choke point (the entry's firewall) protects every jewel at once although it breaks
+    // only one proof of each, which the estimate alone misses.
+    let best = ranked[0];
+    let bestScore = -1;
+    for (const c of ranked.slice(0, GREEDY_LOOKAHEAD)) {
+      const after = ctx.derive([...chosen, c]);
+      const protectedWeight = aliveWeight - alive.filter((goal) => after.derived[goal.fact]).reduce((s, goal) => s + goal.weight, 0);
+      const score = (protectedWeight + gain[c] * 1e-6) / cms[c].cost;
+      if (score > bestScore) {
+        best = c;
+        bestScore = score;
+      }
+    }
     chosen.push(best);
   }
   return finish(ctx, chosen, [...skip].map((f) => g.facts[f]), 'greedy');

@@ -11,6 +11,8 @@ export interface SyntheticOptions {
   /** Zones besides the Internet (the first is the DMZ). */
   zones: number;
   seed: number;
+  /** Chance that a service has a remote vulnerability (0.35 unless set). */
+  vulnRate?: number;
 }
 
 const SERVICES: NetService[] = [
@@ -34,7 +36,7 @@ export function syntheticNetwork(o: SyntheticOptions): Network {
     const services = [...new Set(Array.from({ length: 1 + Math.floor(rnd() * 3) }, () => pick(SERVICES)))];
     const vulns: NetVuln[] = [];
     for (const s of services) {
-      if (rnd() < 0.35) vulns.push({ id: `CVE-2024-${cve++}`, port: s.port, protocol: s.protocol, kind: 'remote', gives: rnd() < 0.2 ? 'root' : 'user', likelihood: 0.05 + rnd() * 0.9 });
+      if (rnd() < (o.vulnRate ?? 0.35)) vulns.push({ id: `CVE-2024-${cve++}`, port: s.port, protocol: s.protocol, kind: 'remote', gives: rnd() < 0.2 ? 'root' : 'user', likelihood: 0.05 + rnd() * 0.9 });
     }
     if (rnd() < 0.3) vulns.push({ id: `CVE-2024-${cve++}`, kind: 'local', gives: 'root', likelihood: 0.3 + rnd() * 0.6 });
     if (rnd() < 0.1) vulns.push({ id: `CVE-2024-${cve++}`, kind: 'client', gives: 'user', likelihood: 0.1 + rnd() * 0.5 });
