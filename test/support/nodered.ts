@@ -99,6 +99,8 @@ export const socialNodes = ['impetus-social-project', 'impetus-social-analyse', 
 /** Cyber Threat Intelligence: the match against the asset register and the feed. */
 export const ctiNodes = ['impetus-cti-match', 'impetus-cti-feed'].map((type) => require(`../../nodes/cti/${type}`));
 
+export const workloadNodes = ['impetus-biosignal-replay', 'impetus-workload'].map((type) => require(`../../nodes/workload/${type}`));
+
 /** Every node module of the package, for flows that mix them (examples, the demo). */
 export const allNodes = [
   ...alertNodes,
@@ -113,6 +115,7 @@ export const allNodes = [
   require('../../nodes/notify/impetus-rocketchat-notify'),
   ...socialNodes,
   ...ctiNodes,
+  ...workloadNodes,
   ...['common/20-inject', 'common/21-debug', 'common/25-catch', 'common/90-comment', 'function/15-change', 'function/10-function', 'function/10-switch', 'function/89-delay', 'function/89-trigger', 'network/21-httpin', 'network/21-httprequest', 'sequence/17-split']
     .map((file) => require(`@node-red/nodes/core/${file}.js`)),
 ];
