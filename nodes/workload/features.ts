@@ -73,6 +73,8 @@ export class OperatorSignals {
   battery?: number;
   /** Epoch ms of the newest data of any kind (for "no data" alerts). */
   lastData = 0;
+  /** Epoch ms of the first sample from this device: estimates wait until a whole window is there. */
+  started = NaN;
   private sampled = new Map<string, SampledBuffer>();
   private beats: Array<{ t: number; rr: number }> = [];
   private hr: Array<{ t: number; bpm: number }> = [];
@@ -91,7 +93,9 @@ export class OperatorSignals {
       this.beats = [];
       this.hr = [];
       this.contact = undefined;
+      this.started = NaN;
     }
+    if (Number.isNaN(this.started)) this.started = chunk.t0;
     if (chunk.contact !== undefined) this.contact = chunk.contact;
     if (chunk.battery !== undefined) this.battery = chunk.battery;
     for (const c of chunk.channels) {

@@ -26,8 +26,8 @@ function kindOf(type: string, file: string): 'config' | 'input' | 'source' {
 /** The node holds a message until its broker acknowledges it (none here): ending is not expected, surviving is. */
 const HOLDS = new Set(['impetus-kafka-out']);
 
-/** Settings that make a node end its messages within the wait: the replay plays its example file at once, not over 27 s. */
-const QUICK: Record<string, Record<string, unknown>> = { 'impetus-social-replay': { speed: 0 } };
+/** Settings that make a node end its messages within the wait: the replays play their example files at once, not over minutes. */
+const QUICK: Record<string, Record<string, unknown>> = { 'impetus-social-replay': { speed: 0 }, 'impetus-biosignal-replay': { speed: 0 } };
 
 function registeredNodes(): Record<string, string> {
   const pkg = JSON.parse(fs.readFileSync(path.join(PACKAGE_ROOT, 'package.json'), 'utf8')) as { 'node-red': { nodes: Record<string, string> } };

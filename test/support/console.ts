@@ -57,6 +57,7 @@ const validators = new Validators();
 /** Data for tools whose payload schema requires fields; tools whose schema requires none get {}. */
 const KNOWN_DATA: Record<string, Record<string, unknown>> = {
   firearm: { camera: 'cam-1', frame: { width: 1920, height: 1080 }, detections: [{ className: 'handgun', score: 0.9, box: [10, 10, 60, 120] }] },
+  workload: { kind: 'workload', operator: 'op-1', state: 'high', index: 0.8 },
 };
 
 /**

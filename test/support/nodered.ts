@@ -102,6 +102,9 @@ export const ctiNodes = ['impetus-cti-match', 'impetus-cti-feed'].map((type) => 
 /** Cyber Threat Detection & Response: scan reports, Suricata EVE and the correlation with its attack graph. */
 export const ctdrNodes = ['impetus-ctdr-scan', 'impetus-ctdr-eve', 'impetus-ctdr'].map((type) => require(`../../nodes/ctdr/${type}`));
 
+/** Workload Monitoring: bio-signal replay and the workload estimate. */
+export const workloadNodes = ['impetus-biosignal-replay', 'impetus-workload'].map((type) => require(`../../nodes/workload/${type}`));
+
 /** Every node module of the package, for flows that mix them (examples, the demo). */
 export const allNodes = [
   ...alertNodes,
@@ -117,6 +120,7 @@ export const allNodes = [
   ...socialNodes,
   ...ctiNodes,
   ...ctdrNodes,
+  ...workloadNodes,
   ...['common/20-inject', 'common/21-debug', 'common/25-catch', 'common/90-comment', 'function/15-change', 'function/10-function', 'function/10-switch', 'function/89-delay', 'function/89-trigger', 'network/21-httpin', 'network/21-httprequest', 'sequence/17-split']
     .map((file) => require(`@node-red/nodes/core/${file}.js`)),
 ];

@@ -26,7 +26,7 @@ describe('console roles: what each role sees and does', function () {
 
   it('states the intent of the packaged views', () => {
     const tools = (role: Role) => views.get(role)!.tools;
-    assert.ok(!tools('operator').includes('workload') && !tools('manager').includes('workload'), 'operator bio-signals only for supervisors');
+    assert.ok(['operator', 'manager', 'admin', 'field', 'cyber', 'intel'].every((r) => !expectedVisible(views.get(r as Role)!, { tool: 'workload', priority: 'P1', status: 'Actual', zone: 'soc' })), 'operator bio-signals only for supervisors');
     // The manager sees every tool but workload, so a tool installed later shows up in its view too.
     assert.deepEqual(tools('manager'), ['*', '!workload']);
     assert.ok(!tools('field').some((t) => t === 'cti' || t === 'ctdr' || t === 'social'), 'no cyber or social alerts on a responder\'s phone');
@@ -184,19 +184,20 @@ describe('console roles: what each role sees and does', function () {
     it(`${role}: the WebSocket pushes exactly the alerts its view allows`, async () => {
       const view = views.get(role)!;
       const client = await LiveTestClient.as(role);
-      const admin = await LiveTestClient.as('admin');
+      // The control client: the supervisor sees every alert (the admin sees all but workload).
+      const admin = await LiveTestClient.as('supervisor');
       const fresh = await raiseFixture();
       await client.sync();
       await admin.sync();
       const got = new Set(client.events.map((e) => e.alert.id));
       const want = new Set(fresh.filter((a) => expectedVisible(view, a)).map((a) => a.id));
       assert.deepEqual([...got].sort(), [...want].sort(), `${role} live events`);
-      assert.equal(new Set(admin.events.map((e) => e.alert.id)).size, fresh.length, 'the admin control client got everything');
+      assert.equal(new Set(admin.events.map((e) => e.alert.id)).size, fresh.length, 'the supervisor control client got everything');
       for (const e of client.events) assert.ok(expectedVisible(view, e.alert as never), `${role} got ${e.alert.tool}`);
       // Lifecycle changes by someone else reach the role only for alerts it sees.
       const hiddenOne = fresh.find((a) => !expectedVisible(view, a));
       if (hiddenOne) {
-        await api('admin').post(`/impetus/api/alerts/${hiddenOne.id}/actions`).send({ action: 'comment', text: 'secret' }).expect(200);
+        await api('supervisor').post(`/impetus/api/alerts/${hiddenOne.id}/actions`).send({ action: 'comment', text: 'secret' }).expect(200);
         await client.sync();
         assert.ok(!client.events.some((e) => e.alert.id === hiddenOne.id), `${role} must not hear of a comment on a hidden alert`);
       }
