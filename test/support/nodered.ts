@@ -97,7 +97,7 @@ export const sensorNodes = ['sensors/impetus-sensor-in', 'anomaly/impetus-anomal
 export const socialNodes = ['impetus-social-project', 'impetus-social-analyse', 'impetus-social-rss', 'impetus-social-replay', 'impetus-social-json', 'impetus-social-mastodon-server', 'impetus-social-mastodon'].map((type) => require(`../../nodes/social/${type}`));
 
 /** Cyber Threat Intelligence: the match against the asset register and the feed. */
-export const ctiNodes = ['impetus-cti-match', 'impetus-cti-feed'].map((type) => require(`../../nodes/cti/${type}`));
+export const ctiNodes = ['impetus-cti-match', 'impetus-cti-feed', 'impetus-cti-taxii-server', 'impetus-cti-taxii'].map((type) => require(`../../nodes/cti/${type}`));
 
 /** Every node module of the package, for flows that mix them (examples, the demo). */
 export const allNodes = [
