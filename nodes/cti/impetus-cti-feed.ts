@@ -5,8 +5,7 @@
  */
 import type { Node, NodeAPI, NodeDef } from 'node-red';
 import { handleInput, refuseInput, StatusReporter, translator, userOrShippedFile } from '../platform/node-kit';
-import * as fs from 'node:fs';
-import * as path from 'node:path';
+import { CursorFile } from './cursor-file';
 import { openFeed, RateLimitedError, readFeed, readMispFeed } from './feed';
 import type { FeedFormat, MispCursor } from './feed';
 import { parseTlp } from './indicator';
@@ -36,20 +35,9 @@ export = function (RED: NodeAPI): void {
     const userDir = (RED.settings as { userDir?: string }).userDir ?? process.cwd();
     const location = /^https?:\/\//i.test(raw) ? raw : userOrShippedFile(raw, userDir);
     // A MISP feed's cursor (event uuid → timestamp read) lives in a file, so a restart does not read the feed again.
-    const cursorFile = path.join(userDir, 'impetus-cti-cursors', `${node.id.replace(/[^\w.-]/g, '_')}.json`);
-    let cursor: MispCursor = {};
-    if (format === 'misp') {
-      try {
-        cursor = JSON.parse(fs.readFileSync(cursorFile, 'utf8')) as MispCursor;
-      } catch (err) {
-        if ((err as NodeJS.ErrnoException).code !== 'ENOENT') node.warn(t('errors.cursor', { file: cursorFile, detail: (err as Error).message }));
-      }
-    }
-    const saveCursor = (): void => {
-      fs.mkdirSync(path.dirname(cursorFile), { recursive: true });
-      fs.writeFileSync(`${cursorFile}.tmp`, JSON.stringify(cursor));
-      fs.renameSync(`${cursorFile}.tmp`, cursorFile);
-    };
+    const cursorFile = new CursorFile<MispCursor>(userDir, node.id);
+    const cursor: MispCursor = format === 'misp' ? cursorFile.load({}, (detail) => node.warn(t('errors.cursor', { file: cursorFile.file, detail }))) : {};
+    const saveCursor = (): void => cursorFile.save(cursor);
     const source = config.feedName || node.name || raw;
     /** While the server asks us to wait, a read is refused without asking it again. */
     let waitUntil = 0;

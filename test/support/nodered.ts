@@ -97,7 +97,7 @@ export const sensorNodes = ['sensors/impetus-sensor-in', 'anomaly/impetus-anomal
 export const socialNodes = ['impetus-social-project', 'impetus-social-analyse', 'impetus-social-rss', 'impetus-social-replay', 'impetus-social-json', 'impetus-social-mastodon-server', 'impetus-social-mastodon'].map((type) => require(`../../nodes/social/${type}`));
 
 /** Cyber Threat Intelligence: the match against the asset register and the feed. */
-export const ctiNodes = ['impetus-cti-match', 'impetus-cti-feed'].map((type) => require(`../../nodes/cti/${type}`));
+export const ctiNodes = ['impetus-cti-match', 'impetus-cti-feed', 'impetus-cti-taxii-server', 'impetus-cti-taxii'].map((type) => require(`../../nodes/cti/${type}`));
 
 /** Cyber Threat Detection & Response: scan reports, Suricata EVE and the correlation with its attack graph. */
 export const ctdrNodes = ['impetus-ctdr-scan', 'impetus-ctdr-eve', 'impetus-ctdr'].map((type) => require(`../../nodes/ctdr/${type}`));
