@@ -88,6 +88,7 @@ function ringOf(polygon: unknown, name: string): Array<[number, number]> {
 }
 
 function holdsPhrase(post: PostWords, phrase: string[]): boolean {
+  if (!post.has(phrase[0])) return false;
   for (const i of post.positions(phrase[0]) ?? []) {
     let k = 1;
     while (k < phrase.length && post.list[i + k] === phrase[k]) k++;

@@ -199,28 +199,46 @@ function positional(n: QueryNode): boolean {
   return n.kind === 'word' || n.kind === 'prefix' || n.kind === 'phrase' || n.kind === 'near';
 }
 
-/** Prefixes up to this length are looked up in a set; longer ones scan the words. */
-const MAX_INDEXED_PREFIX = 12;
+/** The first index of a sorted array whose string is not below `key`. */
+function lowerBound(sorted: string[], key: string): number {
+  let lo = 0;
+  let hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (sorted[mid] < key) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
 
 /** The words of one post, with where each occurs, built once and shared by every test of the query. */
 export class PostWords {
   readonly list: string[];
   private index?: Map<string, number[]>;
-  private starts?: Set<string>;
+  private sorted?: string[];
+  private set?: Set<string>;
   constructor(list: string[]) {
     this.list = list;
   }
   static of(text: string): PostWords {
     return new PostWords(words(text));
   }
-  /** Whether a word starts with `prefix`: a set of every word's beginnings, built once per post and shared by all queries. */
+  /**
+   * Whether a word starts with `prefix`: a binary search in the post's words sorted once per post
+   * and shared by all queries (the set of every word's beginnings it replaces cost a string per
+   * beginning, the largest share of the garbage per post).
+   */
   hasPrefix(prefix: string): boolean {
-    if (prefix.length > MAX_INDEXED_PREFIX) return this.list.some((w) => w.startsWith(prefix));
-    if (!this.starts) {
-      this.starts = new Set();
-      for (const w of this.list) for (let k = 1; k <= Math.min(w.length, MAX_INDEXED_PREFIX); k++) this.starts.add(w.slice(0, k));
-    }
-    return this.starts.has(prefix);
+    const sorted = this.sortedWords();
+    const i = lowerBound(sorted, prefix);
+    return i < sorted.length && sorted[i].startsWith(prefix);
+  }
+  /** Whether the post has the word: a set, cheaper to build than the positions of every word, which few tests need. */
+  has(word: string): boolean {
+    return (this.set ??= new Set(this.list)).has(word);
+  }
+  private sortedWords(): string[] {
+    return (this.sorted ??= this.list.slice().sort());
   }
   positions(word: string): number[] | undefined {
     if (!this.index) {
@@ -252,12 +270,12 @@ export interface CompiledQuery {
 /** Parses and compiles a query; throws QuerySyntaxError for a malformed one. */
 export function compileQuery(source: string): CompiledQuery {
   const tree = parseQuery(source);
-  const positives: Array<{ label: string; found: (p: PostWords) => boolean }> = [];
+  const positives: Term[] = [];
 
   function spans(n: QueryNode): Spans {
     switch (n.kind) {
       case 'word':
-        return (p) => (p.positions(n.word) ?? []).map((i) => [i, i]);
+        return (p) => (p.has(n.word) ? p.positions(n.word)!.map((i): [number, number] => [i, i]) : []);
       case 'prefix':
         return (p) => {
           const out: Array<[number, number]> = [];
@@ -269,6 +287,8 @@ export function compileQuery(source: string): CompiledQuery {
       case 'phrase':
         return (p) => {
           const out: Array<[number, number]> = [];
+          // Most posts lack the first word: the search needs no index of positions.
+          if (!p.has(n.words[0])) return out;
           for (const i of p.positions(n.words[0]) ?? []) {
             let ok = true;
             for (let k = 1; k < n.words.length && ok; k++) ok = p.list[i + k] === n.words[k];
@@ -301,20 +321,20 @@ export function compileQuery(source: string): CompiledQuery {
   function compile(n: QueryNode, negated: boolean): (p: PostWords) => boolean {
     switch (n.kind) {
       case 'word': {
-        const f = (p: PostWords) => p.positions(n.word) !== undefined;
-        if (!negated) positives.push({ label: n.word, found: f });
+        const f = (p: PostWords) => p.has(n.word);
+        if (!negated) positives.push({ label: n.word, found: f, word: n.word });
         return f;
       }
       case 'prefix': {
         const f = (p: PostWords) => p.hasPrefix(n.prefix);
-        if (!negated) positives.push({ label: `${n.prefix}*`, found: f });
+        if (!negated) positives.push({ label: `${n.prefix}*`, found: f, prefix: n.prefix });
         return f;
       }
       case 'phrase':
       case 'near': {
         const s = spans(n);
         const f = (p: PostWords) => s(p).length > 0;
-        if (!negated) positives.push({ label: describe(n), found: f });
+        if (!negated) positives.push({ label: describe(n), found: f, ...(n.kind === 'phrase' ? { first: n.words[0] } : {}) });
         return f;
       }
       case 'and': {
@@ -333,12 +353,99 @@ export function compileQuery(source: string): CompiledQuery {
   }
 
   const test = compile(tree, false);
-  return {
-    source,
-    tree,
-    test,
-    terms: positives.length,
-    hits: (p) => positives.filter((t) => t.found(p)).map((t) => t.label),
+  return { source, tree, test, terms: positives.length, hits: hitFinder(positives) };
+}
+
+/** A positive term of a query, with what lets hitFinder find it without testing it: its word, prefix or first word. */
+interface Term {
+  label: string;
+  found: (p: PostWords) => boolean;
+  word?: string;
+  prefix?: string;
+  /** A phrase's first word: tested only in posts that have it. */
+  first?: string;
+}
+
+interface TrieNode {
+  next: Map<number, TrieNode>;
+  /** Terms that are this whole word. */
+  words?: number[];
+  /** Prefix terms that end here: every word through this node has them. */
+  prefixes?: number[];
+}
+
+/**
+ * The query's positive terms found in a post. Word and prefix terms sit in a trie that each post
+ * word walks once, character by character, so the cost follows the post's length, not the
+ * query's: the cue lexicons hold hundreds of terms, a post a few dozen words. A phrase is tested
+ * only in a post that has its first word; NEAR terms (few) in every post.
+ */
+function hitFinder(positives: Term[]): (p: PostWords) => string[] {
+  const root: TrieNode = { next: new Map() };
+  const byFirst = new Map<string, number[]>();
+  const others: number[] = [];
+  positives.forEach((t, i) => {
+    if (t.first !== undefined) {
+      const at = byFirst.get(t.first);
+      if (at) at.push(i);
+      else byFirst.set(t.first, [i]);
+      return;
+    }
+    const key = t.word ?? t.prefix;
+    if (key === undefined) {
+      others.push(i);
+      return;
+    }
+    let node = root;
+    for (let k = 0; k < key.length; k++) {
+      const c = key.charCodeAt(k);
+      let child = node.next.get(c);
+      if (!child) node.next.set(c, (child = { next: new Map() }));
+      node = child;
+    }
+    if (t.word !== undefined) (node.words ??= []).push(i);
+    else (node.prefixes ??= []).push(i);
+  });
+  // One call at a time (JavaScript runs one), so one buffer serves them all.
+  const found = new Uint8Array(positives.length);
+  return (p) => {
+    let any = false;
+    for (const w of p.list) {
+      let node: TrieNode | undefined = root;
+      for (let k = 0; k < w.length && node; k++) {
+        node = node.next.get(w.charCodeAt(k));
+        if (node?.prefixes) for (const i of node.prefixes) found[i] = 1;
+        any ||= node?.prefixes !== undefined;
+      }
+      if (node?.words) {
+        for (const i of node.words) found[i] = 1;
+        any = true;
+      }
+      const phrases = byFirst.get(w);
+      if (phrases) {
+        for (const i of phrases) {
+          if (!found[i] && positives[i].found(p)) {
+            found[i] = 1;
+            any = true;
+          }
+        }
+      }
+    }
+    for (const i of others) {
+      if (positives[i].found(p)) {
+        found[i] = 1;
+        any = true;
+      }
+    }
+    if (!any) return [];
+    const out: string[] = [];
+    for (let i = 0; i < found.length; i++) {
+      if (found[i]) {
+        out.push(positives[i].label);
+        found[i] = 0;
+      }
+    }
+    return out;
   };
 }
 

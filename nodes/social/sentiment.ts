@@ -11,7 +11,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { PACKAGE_ROOT } from '../platform/node-kit';
-import { fold } from './text';
+import { fold, isAscii } from './text';
 
 const B_INCR = 0.293;
 const B_DECR = -0.293;
@@ -103,6 +103,37 @@ function round(x: number, digits: number): number {
   return Math.round(x * f) / f;
 }
 
+/**
+ * As VADER: each emoji (one code point) becomes its description, spaced from what precedes.
+ * Copies the runs between emoji at once: most posts have none, and a character-by-character
+ * copy was the scorer's largest cost.
+ */
+function emojiToText(input: string, emojiText: ReadonlyMap<string, string>): string {
+  let out = '';
+  let run = 0;
+  let prevSpace = true;
+  for (let i = 0; i < input.length; ) {
+    if (input.charCodeAt(i) <= 127) {
+      i++;
+      continue;
+    }
+    const len = input.codePointAt(i)! > 0xffff ? 2 : 1;
+    const d = emojiText.get(input.slice(i, i + len));
+    if (d !== undefined) {
+      if (run < i) {
+        out += input.slice(run, i);
+        prevSpace = input.charCodeAt(i - 1) === 32;
+      }
+      if (!prevSpace) out += ' ';
+      out += d;
+      prevSpace = false;
+      run = i + len;
+    }
+    i += len;
+  }
+  return run === 0 ? input : out + input.slice(run);
+}
+
 export class SentimentScorer {
   constructor(private readonly L: Language) {}
 
@@ -113,7 +144,8 @@ export class SentimentScorer {
   /** A lower-case token's lexicon valence (folded as a fallback outside English). */
   valence(lower: string): number | undefined {
     const v = this.L.lexicon.get(lower);
-    return v !== undefined || this.L.englishRules ? v : this.L.lexicon.get(fold(lower));
+    // An ASCII word in lower case is already folded: no second look-up (most words of a post).
+    return v !== undefined || this.L.englishRules || isAscii(lower) ? v : this.L.lexicon.get(fold(lower));
   }
 
   private negated(lower: string): boolean {
@@ -124,22 +156,8 @@ export class SentimentScorer {
   score(input: string): SentimentScore {
     const L = this.L;
     let text = '';
-    if (L.emojiText) {
-      // As VADER: each emoji (one code point) becomes its description, spaced from what precedes.
-      let prevSpace = true;
-      for (const ch of input) {
-        const d = ch.length > 1 || ch.charCodeAt(0) > 127 ? L.emojiText.get(ch) : undefined;
-        if (d !== undefined) {
-          if (!prevSpace) text += ' ';
-          text += d;
-          prevSpace = false;
-        } else {
-          text += ch;
-          prevSpace = ch === ' ';
-        }
-      }
-      text = text.trim();
-    } else {
+    if (L.emojiText) text = emojiToText(input, L.emojiText).trim();
+    else {
       text = input.replace(/\p{Extended_Pictographic}/gu, ' $& ').trim();
     }
     const w = text.split(/\s+/).filter(Boolean).map(stripPunct);

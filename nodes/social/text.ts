@@ -7,12 +7,16 @@
 const EXTRA_FOLDS: Record<string, string> = { ø: 'o', æ: 'ae', œ: 'oe', ß: 'ss', đ: 'd', ł: 'l', ı: 'i' };
 const EXTRA_RE = /[øæœßđłı]/g;
 const MARKS = /\p{M}+/gu;
-// eslint-disable-next-line no-control-regex -- ASCII fast path: nothing to fold but the case
-const PLAIN_ASCII = /^[\x00-\x7f]*$/;
+
+/** Whether a text is all ASCII: then folding it is only lower-casing. */
+export function isAscii(text: string): boolean {
+  for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) > 127) return false;
+  return true;
+}
 
 /** Lower case without accents: "Città" → "citta", "Bjørvika" → "bjorvika", "ÅPEN" → "apen". */
 export function fold(text: string): string {
-  if (PLAIN_ASCII.test(text)) return text.toLowerCase();
+  if (isAscii(text)) return text.toLowerCase();
   return text.toLowerCase().normalize('NFD').replace(MARKS, '').replace(EXTRA_RE, (c) => EXTRA_FOLDS[c]);
 }
 

@@ -17,6 +17,14 @@ describe('social sentiment', () => {
     }
   });
 
+  it('reads an emoji as its description, spaced from a word it touches, as VADER does', () => {
+    const en = scorerFor('en')!;
+    for (const [emoji, text] of [['so good😀', 'so good grinning face'], ['😀😀 ok', 'grinning face grinning face ok'], ['Ciao 😀 a tutti', 'Ciao grinning face a tutti']]) {
+      assert.equal(en.score(emoji).compound, en.score(text).compound, emoji);
+      assert.deepEqual(en.score(emoji).terms.map((t) => t.term), en.score(text).terms.map((t) => t.term), emoji);
+    }
+  });
+
   it('explains a score with the terms and rules that moved it', () => {
     const s = scorerFor('en')!.score('The plot was good, but the dialog is NOT great!!');
     const great = s.terms.find((t) => t.term === 'great');
