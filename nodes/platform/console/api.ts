@@ -318,7 +318,7 @@ export function createApiRouter(current: () => Platform | undefined, options: Ap
     res.status(204).end();
   });
 
-  addIncidentRoutes(router, withPlatform, readsAlerts);
+  addIncidentRoutes(router, withPlatform, readsAlerts, options.basePath);
 
   router.use((_req, _res, next) => next(new HttpError(404, 'no such API route')));
 
