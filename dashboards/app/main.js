@@ -10,6 +10,7 @@ import { helpOpen, toggleHelp } from './views/help.js';
 import { showLogin } from './views/login.js';
 import * as mainPage from './views/main.js';
 import * as detailPage from './views/detail.js';
+import * as incidentPage from './views/incident.js';
 import * as mapPage from './views/map.js';
 import * as toolPage from './views/page.js';
 
@@ -35,6 +36,7 @@ const app = {
 const ROUTES = [
   [/^$/, mainPage],
   [/^alerts\/([^/]+)$/, detailPage],
+  [/^incidents\/([^/]+)$/, incidentPage],
   [/^map$/, mapPage],
   [/^pages\/([a-z0-9-]+)$/, toolPage],
 ];
@@ -80,7 +82,7 @@ function navigate(rel, replace = false) {
 }
 
 function markNav(rel) {
-  for (const a of [...shell.nav.querySelectorAll('a'), ...shell.tools.querySelectorAll('a')]) a.classList.toggle('active', a.dataset.rel === rel || (a.dataset.rel === '' && rel.startsWith('alerts/')));
+  for (const a of [...shell.nav.querySelectorAll('a'), ...shell.tools.querySelectorAll('a')]) a.classList.toggle('active', a.dataset.rel === rel || (a.dataset.rel === '' && (rel.startsWith('alerts/') || rel.startsWith('incidents/'))));
 }
 
 function link(label, rel, extra = {}) {

@@ -72,6 +72,7 @@ export type { Session, SessionUser } from './console/sessions';
 export { alertToCap, capToAlert, capToXml, xmlToCap, capToJson, jsonToCap, alertToCapXml, capXmlToAlert, CapError } from './export/cap';
 export { alertToFiware, alertToFiwareKeyValues, alertToFiwareNgsiLd, FIWARE_REPRESENTATIONS } from './export/fiware';
 export type { FiwareRepresentation, FiwareOptions } from './export/fiware';
+export { incidentToCap, incidentToCapXml, incidentToFiware } from './export/incident';
 
 // Node conventions, also reachable without the platform through ./node-kit.
 export * from './node-kit';

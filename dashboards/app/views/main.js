@@ -5,6 +5,7 @@ import { SORTS } from '../alerts.js';
 import { api } from '../api.js';
 import { fill, h, perFrame, tlpTag } from '../dom.js';
 import { ACTION_LABEL, ago, PRIORITIES, PRIORITY_LABEL, STATE_LABEL, STATES, toolName } from '../format.js';
+import { incidents, queueRows } from '../incident-queue.js';
 
 const FRESH_MS = 15000;
 /** A tile's state is its tool's health, computed by the server (alert-index.ts); open alerts are shown beside it. */
@@ -149,6 +150,7 @@ export function mount(container, app) {
         a.comments ? h('span', `${a.comments} comment${a.comments === 1 ? '' : 's'}`) : null,
         a.status !== 'Actual' ? h('span.exercise-tag', a.status.toUpperCase()) : null,
         a.silenced ? h('span.muted-tag', 'SILENCED') : null,
+        a.mutedBy ? h('span.muted-tag', { title: `Muted by ${a.mutedBy}` }, 'MUTED') : null,
         a.escalationLevel ? h('span.escalated-tag', `ESCALATED ${a.escalationLevel}`) : null)),
     h('div.row-state',
       h(`span.state.${a.state}`, STATE_LABEL[a.state]),
@@ -171,7 +173,7 @@ export function mount(container, app) {
     const focused = document.activeElement && document.activeElement.closest && document.activeElement.closest('.alert-row');
     const focusedId = focused && list.contains(focused) ? focused.dataset.id : undefined;
     for (const id of selected) if (!app.alerts.byId.has(id) || app.alerts.byId.get(id).state !== 'open') selected.delete(id);
-    fill(list, items.length ? items.map(row) : h('p.empty', 'No alerts match these filters.'));
+    fill(list, items.length ? queueRows(items, row, app) : h('p.empty', 'No alerts match these filters.'));
     if (focusedId) {
       const again = [...list.children].find((el) => el.dataset.id === focusedId);
       if (again) again.focus({ preventScroll: true });
@@ -221,12 +223,15 @@ export function mount(container, app) {
   const renderSoon = perFrame(render);
   const onEvent = (e) => {
     if (e.detail.type === 'created' && e.detail.isNew) fresh.set(e.detail.alert.id, Date.now());
+    if (e.detail.alert.incidentId) incidents.soon();
   };
   const onTiles = perFrame(renderTiles);
   app.alerts.addEventListener('change', renderSoon);
   app.alerts.addEventListener('event', onEvent);
   app.alerts.addEventListener('tiles', onTiles);
   app.alerts.addEventListener('resync', renderSoon);
+  incidents.addEventListener('change', renderSoon);
+  incidents.refresh().catch((err) => app.toast(err.message, 'error'));
   // Ages ("3 min ago") and the fresh highlight move on even when nothing arrives.
   const ticker = setInterval(() => { render(); renderTiles(); }, 15000);
   document.addEventListener('keydown', onKey);
@@ -239,6 +244,7 @@ export function mount(container, app) {
     app.alerts.removeEventListener('event', onEvent);
     app.alerts.removeEventListener('tiles', onTiles);
     app.alerts.removeEventListener('resync', renderSoon);
+    incidents.removeEventListener('change', renderSoon);
   };
 }
 
@@ -251,5 +257,6 @@ export function summaryOf(alert) {
     occurredAt: alert.occurredAt, firstSeen: alert.firstSeen, lastSeen: alert.lastSeen, count: alert.count, assignee: alert.assignee,
     ack: alert.ack && { by: alert.ack.by, at: alert.ack.at }, resolved: alert.resolved, silenced: Boolean(alert.silenced),
     escalationLevel: alert.escalation && alert.escalation.level, comments: alert.comments.length, version: alert.version,
+    incidentId: alert.incidentId, mutedBy: alert.muted && alert.muted.by,
   };
 }

@@ -321,7 +321,7 @@ export function createApiRouter(current: () => Platform | undefined, options: Ap
   });
 
   router.use('/voice', createVoiceRouter());
-  addIncidentRoutes(router, withPlatform, readsAlerts);
+  addIncidentRoutes(router, withPlatform, readsAlerts, options.basePath);
 
   router.use((_req, _res, next) => next(new HttpError(404, 'no such API route')));
 

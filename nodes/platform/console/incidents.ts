@@ -7,6 +7,10 @@
  */
 import type { Request, RequestHandler, Response, Router } from 'express';
 import { ACTIONS } from '../alert-service';
+import { FIWARE_REPRESENTATIONS } from '../export/fiware';
+import type { FiwareRepresentation } from '../export/fiware';
+import { incidentToCap, incidentToCapXml, incidentToFiware } from '../export/incident';
+import { capToJson } from '../export/cap-model';
 import type { ActionName } from '../alert-service';
 import { restrictIncident } from '../incidents/model';
 import type { IncidentActionResult } from '../incidents/service';
@@ -87,7 +91,7 @@ export async function actOnIncident(
 }
 
 /** Adds the incident routes to the console's API router (api.ts), behind its session and CSRF checks. */
-export function addIncidentRoutes(router: Router, withPlatform: (handler: Handler) => RequestHandler, readsAlerts: RequestHandler): void {
+export function addIncidentRoutes(router: Router, withPlatform: (handler: Handler) => RequestHandler, readsAlerts: RequestHandler, basePath: () => string): void {
   async function visible(platform: Platform, view: View, id: string): Promise<Incident> {
     const seen = incidentFor(view, await platform.incidents.get(id));
     if (!seen) throw new HttpError(404, `unknown incident ${id}`);
@@ -108,16 +112,41 @@ export function addIncidentRoutes(router: Router, withPlatform: (handler: Handle
     res.json({ items: all.slice(offset, offset + limit), total: all.length, limit, offset });
   }));
 
-  router.get('/incidents/:id', readsAlerts, withPlatform(async (platform, req, res) => {
-    const { view } = locals(res);
-    const incident = await visible(platform, view, req.params.id);
-    // The members' own alerts, for their tool data, map positions and audit.
+  /** The members' own alerts this role sees, for their tool data, map positions, audit and exports. */
+  async function memberAlerts(platform: Platform, view: View, incident: Incident): Promise<Alert[]> {
     const alerts: Alert[] = [];
     for (const m of incident.members) {
       const alert = await platform.store.get(m.alertId);
       if (alert && canSee(view, alert)) alerts.push(alert);
     }
-    res.json({ incident, alerts });
+    return alerts;
+  }
+
+  router.get('/incidents/:id', readsAlerts, withPlatform(async (platform, req, res) => {
+    const { view } = locals(res);
+    const incident = await visible(platform, view, req.params.id);
+    res.json({ incident, alerts: await memberAlerts(platform, view, incident) });
+  }));
+
+  // CAP 1.2: Alert for a new incident, Update (with references to the members' messages) after, Cancel once resolved.
+  router.get('/incidents/:id/cap.:format(xml|json)', readsAlerts, withPlatform(async (platform, req, res) => {
+    const { view } = locals(res);
+    const incident = await visible(platform, view, req.params.id);
+    const members = await memberAlerts(platform, view, incident);
+    const opts = { sender: platform.settings.sender, consoleUrl: `${req.protocol}://${req.get('host')}${basePath()}` };
+    const xml = req.params.format === 'xml';
+    const body = xml ? incidentToCapXml(incident, members, opts) : capToJson(incidentToCap(incident, members, opts), 2);
+    res.type(xml ? 'application/cap+xml' : 'application/json').attachment(`impetus-${incident.id}-v${incident.version}.cap.${req.params.format}`).send(body);
+  }));
+
+  router.get('/incidents/:id/fiware.json', readsAlerts, withPlatform(async (platform, req, res) => {
+    const { view } = locals(res);
+    const incident = await visible(platform, view, req.params.id);
+    const representation = req.query.options === undefined ? 'normalized' : String(req.query.options);
+    if (!(FIWARE_REPRESENTATIONS as readonly string[]).includes(representation)) throw new HttpError(400, `options must be ${FIWARE_REPRESENTATIONS.join(' or ')}`);
+    const context = req.query.context !== 'none';
+    const entity = incidentToFiware(incident, await memberAlerts(platform, view, incident), representation as FiwareRepresentation, { consoleUrl: `${req.protocol}://${req.get('host')}${basePath()}`, context });
+    res.type(context ? 'application/ld+json' : 'application/json').send(JSON.stringify(entity, null, 2));
   }));
 
   router.post('/incidents/:id/actions', readsAlerts, withPlatform(async (_platform, req, res) => {

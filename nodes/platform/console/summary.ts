@@ -31,6 +31,10 @@ export interface AlertSummary {
   resolved?: { by: string; at: string; reason: string };
   silenced?: boolean;
   escalationLevel?: number;
+  /** The incident it belongs to: the queue shows it under that incident. */
+  incidentId?: string;
+  /** What mutes it (`incident:<id>`, `alert:<id>`). */
+  mutedBy?: string;
   comments: number;
   version: number;
 }
@@ -96,5 +100,7 @@ export function summarize(alert: Alert): AlertSummary {
   if (alert.resolved) s.resolved = { by: alert.resolved.by, at: alert.resolved.at, reason: alert.resolved.reason };
   if (alert.silenced) s.silenced = true;
   if (alert.escalation?.level) s.escalationLevel = alert.escalation.level;
+  if (alert.incidentId) s.incidentId = alert.incidentId;
+  if (alert.muted) s.mutedBy = alert.muted.by;
   return s;
 }

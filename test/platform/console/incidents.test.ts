@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import type { Alert, Incident } from '../../../nodes/platform';
-import { platformFor } from '../../../nodes/platform';
+import { platformFor, xmlToCap } from '../../../nodes/platform';
 import { alertNodes, api, currentRed, load, useRuntime } from '../../support/nodered';
 import { ROLES, consoleSettings, expectedVisible, packagedViews, toolData } from '../../support/console';
 import type { Role } from '../../support/console';
@@ -90,6 +90,31 @@ describe('console incidents: what each role sees and does', function () {
       if (move.status === 200) assert.equal(move.body.alert.incidentId, undefined);
     });
   }
+
+  it('exports the incident as CAP 1.2 (Update with references to its members, Cancel once resolved) and as a FIWARE entity, as the role sees it', async () => {
+    const id = shooting[0].incidentId!;
+    const res = await api('admin').get(`/impetus/api/incidents/${id}/cap.xml`).expect(200);
+    assert.match(String(res.headers['content-type']), /xml/);
+    const cap = xmlToCap(res.text);
+    assert.equal(cap.msgType, 'Update', 'the incident grew after its first version');
+    assert.equal(cap.incidents, id);
+    const refs = cap.references!.split(' ').map((r) => r.split(',')[1]);
+    assert.deepEqual(refs, [id, ...shooting.map((a) => a.id)]);
+    assert.match(cap.info![0].headline!, /^Firearm detected/);
+    // The field role does not see social or workload alerts: neither do its CAP references.
+    const field = xmlToCap((await api('field').get(`/impetus/api/incidents/${id}/cap.xml`).expect(200)).text);
+    assert.deepEqual(field.references!.split(' ').map((r) => r.split(',')[1]).sort(), [id, ...seen('field', shooting)].sort());
+    await api('admin').post(`/impetus/api/incidents/${id}/actions`).send({ action: 'resolve', text: 'suspect arrested' }).expect(200);
+    const cancel = xmlToCap((await api('admin').get(`/impetus/api/incidents/${id}/cap.xml`).expect(200)).text);
+    assert.equal(cancel.msgType, 'Cancel');
+    assert.equal(cancel.note, 'suspect arrested');
+    const json = JSON.parse((await api('admin').get(`/impetus/api/incidents/${id}/cap.json`).expect(200)).text) as { msgType: string };
+    assert.equal(json.msgType, 'Cancel');
+    const entity = JSON.parse((await api('admin').get(`/impetus/api/incidents/${id}/fiware.json?options=keyValues`).expect(200)).text) as { type: string; data: { members: string[] }; name: string };
+    assert.equal(entity.type, 'Alert');
+    assert.equal(entity.data.members.length, shooting.length);
+    await api('cyber').get(`/impetus/api/incidents/${id}/cap.xml`).expect(404);
+  });
 
   it('refuses bad requests clearly', async () => {
     const id = shooting[0].incidentId!;
