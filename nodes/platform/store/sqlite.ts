@@ -205,6 +205,15 @@ function jsonCopy(value: unknown): unknown {
   }
 }
 
+/** Whether two versions of an alert reference the same stored media: a repeat then leaves the links alone. */
+function sameDigests(a: Alert, b: Alert): boolean {
+  const x = a.resources ?? [];
+  const y = b.resources ?? [];
+  if (x.length !== y.length) return false;
+  for (let i = 0; i < x.length; i++) if (x[i].digest !== y[i].digest) return false;
+  return true;
+}
+
 /**
  * The embedded AlertStore.
  *
@@ -367,7 +376,7 @@ export class SqliteAlertStore implements AlertStore {
     // The document holds the log's most recent entries, so its last seq is the stored maximum:
     // a repeat, which adds no audit entry, then costs no lookup of the log.
     const storedMax = existing.history?.[existing.history.length - 1]?.seq ?? 0;
-    const alert = this.writeAlert({ ...merged, version: existing.version }, columns, storedMax, true);
+    const alert = this.writeAlert({ ...merged, version: existing.version }, columns, storedMax, true, sameDigests(existing, merged));
     return alert && { alert, outcome: 'deduplicated' };
   }
 
@@ -640,7 +649,7 @@ export class SqliteAlertStore implements AlertStore {
    * the document keeps the last `historyWindow` entries. A `repeat` is written only over
    * `alert.version` and cached; undefined when the row is no longer at that version.
    */
-  private writeAlert(alert: Alert, current: AlertColumns | undefined, knownMax?: number, repeat = false): Alert | undefined {
+  private writeAlert(alert: Alert, current: AlertColumns | undefined, knownMax?: number, repeat = false, sameMedia = false): Alert | undefined {
     const s = this.stmts!;
     if (!Number.isInteger(alert.version) || alert.version < 0) throw new TypeError(`alert ${alert.id} has no valid version`);
     const history = Array.isArray(alert.history) ? alert.history : [];
@@ -677,12 +686,14 @@ export class SqliteAlertStore implements AlertStore {
       const changed = ALERT_COLUMNS.filter((c) => row[c] !== current[c]);
       const sql = `UPDATE alerts SET ${changed.map((c) => `${c} = @${c}`).join(', ')}, doc = @doc WHERE id = @id AND version = @expected`;
       if (this.statement(sql).run(row).changes !== 1) return undefined;
-      s.unlinkMedia.run(stored.id);
+      if (!sameMedia) s.unlinkMedia.run(stored.id);
     } else {
       s.insertAlert.run(row);
     }
-    for (const resource of stored.resources ?? []) {
-      if (typeof resource.digest === 'string') s.linkMedia.run(resource.digest, stored.id);
+    if (!sameMedia) {
+      for (const resource of stored.resources ?? []) {
+        if (typeof resource.digest === 'string') s.linkMedia.run(resource.digest, stored.id);
+      }
     }
     // A new alert has no log yet: one lookup fewer on the path every new alert takes.
     const storedMax = !current ? 0 : knownMax ?? (s.maxSeq.get(stored.id)?.seq ?? 0);
