@@ -150,37 +150,11 @@ function searchText(alert: Alert): string {
 }
 
 /**
- * Whether `JSON.parse(JSON.stringify(value))` would deep-equal `value`: only plain objects,
- * arrays, strings, booleans, null and finite numbers, no undefined properties.
+ * `value` itself (or, with `copy`, a deep copy of it) when `JSON.parse(JSON.stringify(value))`
+ * would deep-equal it: only plain objects, arrays, strings, booleans, null and finite numbers,
+ * no undefined properties. Undefined otherwise. The copy is cheaper than parsing the stored text.
  */
-function isJsonClean(value: unknown): boolean {
-  if (value === null) return true;
-  switch (typeof value) {
-    case 'string':
-    case 'boolean':
-      return true;
-    case 'number':
-      return Number.isFinite(value) && !Object.is(value, -0);
-    case 'object': {
-      if (Array.isArray(value)) {
-        for (let i = 0; i < value.length; i++) if (!isJsonClean(value[i])) return false;
-        return true;
-      }
-      const proto = Object.getPrototypeOf(value);
-      if ((proto !== Object.prototype && proto !== null) || 'toJSON' in value) return false;
-      for (const key in value) if (!isJsonClean((value as Record<string, unknown>)[key])) return false;
-      return true;
-    }
-    default:
-      return false;
-  }
-}
-
-/**
- * A deep copy of `value` equal to `JSON.parse(JSON.stringify(value))`, or undefined when JSON
- * would drop or change something (see isJsonClean). Cheaper than parsing the stored text.
- */
-function jsonCopy(value: unknown): unknown {
+function jsonClean(value: unknown, copy: boolean): unknown {
   if (value === null) return null;
   switch (typeof value) {
     case 'string':
@@ -190,14 +164,22 @@ function jsonCopy(value: unknown): unknown {
       return Number.isFinite(value) && !Object.is(value, -0) ? value : undefined;
     case 'object': {
       if (Array.isArray(value)) {
-        const out = new Array<unknown>(value.length);
-        for (let i = 0; i < value.length; i++) if ((out[i] = jsonCopy(value[i])) === undefined) return undefined;
+        const out = copy ? new Array<unknown>(value.length) : value;
+        for (let i = 0; i < value.length; i++) {
+          const item = jsonClean(value[i], copy);
+          if (item === undefined) return undefined;
+          if (copy) out[i] = item;
+        }
         return out;
       }
       const proto = Object.getPrototypeOf(value);
       if ((proto !== Object.prototype && proto !== null) || 'toJSON' in value) return undefined;
-      const out: Record<string, unknown> = {};
-      for (const key in value) if ((out[key] = jsonCopy((value as Record<string, unknown>)[key])) === undefined) return undefined;
+      const out: Record<string, unknown> = copy ? {} : (value as Record<string, unknown>);
+      for (const key in value) {
+        const item = jsonClean((value as Record<string, unknown>)[key], copy);
+        if (item === undefined) return undefined;
+        if (copy) out[key] = item;
+      }
       return out;
     }
     default:
@@ -705,8 +687,8 @@ export class SqliteAlertStore implements AlertStore {
     // but doubles the JSON work of a repeat, the hot path; a walk proves it is not needed in the
     // usual case, where the alert holds nothing JSON would drop or change. A repeat's walk also
     // copies, for the cache: callers may change what they get, the cache must not change.
-    if (!repeat) return isJsonClean(stored) ? stored : (JSON.parse(doc) as Alert);
-    const copy = jsonCopy(stored) as Alert | undefined;
+    if (!repeat) return jsonClean(stored, false) ? stored : (JSON.parse(doc) as Alert);
+    const copy = jsonClean(stored, true) as Alert | undefined;
     if (!copy) return JSON.parse(doc) as Alert;
     row.doc = '';
     this.openCache.delete(stored.fingerprint);
