@@ -57,6 +57,8 @@ interface Options {
   /** The Alertmanager binary fed the same alerts in the same run; undefined skips it. */
   alertmanager?: string;
   alertmanagerPort: number;
+  /** Group alerts into incidents, as production does by default; off measures the alert path alone. */
+  incidents: boolean;
 }
 
 const USAGE = `usage: node --expose-gc dist/bench/alert-throughput.js [options]
@@ -72,10 +74,12 @@ const USAGE = `usage: node --expose-gc dist/bench/alert-throughput.js [options]
   --alertmanager PATH  the peer's binary (default ${DEFAULT_ALERTMANAGER}, built by
                        bench/alertmanager/setup.sh; 'none' skips it; env BENCH_ALERTMANAGER)
   --am-port N          its loopback port (default ${DEFAULT_ALERTMANAGER_PORT}; env BENCH_AM_PORT)
+  --incidents          group alerts into incidents as production does (default off: the alert
+                       path alone, which is what Alertmanager's ingest is compared with)
 `;
 
 function parseOptions(argv: string[]): Options {
-  const flags = readFlags(argv, USAGE, ['quick', 'keep'], ['alerts', 'warmup', 'memory', 'sample-every', 'window', 'tmp', 'only', 'alertmanager', 'am-port']);
+  const flags = readFlags(argv, USAGE, ['quick', 'keep', 'incidents'], ['alerts', 'warmup', 'memory', 'sample-every', 'window', 'tmp', 'only', 'alertmanager', 'am-port']);
 
   const quick = flags.get('quick') === true || process.env.BENCH_QUICK === '1';
   const count = (name: string, env: string, fallback: number, min = 1): number => {
@@ -105,6 +109,7 @@ function parseOptions(argv: string[]): Options {
     tmp,
     keep: flags.get('keep') === true,
     only,
+    incidents: flags.get('incidents') === true,
   };
 }
 
@@ -189,7 +194,11 @@ async function startRuntime(options: Options): Promise<Runtime> {
       httpNodeRoot: '/',
       disableEditor: true,
       // As in production (settings.ts): durable commits, one fsync per group commit.
-      impetus: { store: { type: 'sqlite', file: dbFile, synchronous: 'full' }, bus: { type: 'memory' } },
+      impetus: {
+        store: { type: 'sqlite', file: dbFile, synchronous: 'full' },
+        bus: { type: 'memory' },
+        incidents: { enabled: options.incidents },
+      },
     }),
   );
   app.use('/admin', RED.httpAdmin);
@@ -436,7 +445,7 @@ async function main(): Promise<void> {
   process.once('SIGTERM', onSignal);
   try {
     rt = await startRuntime(options);
-    console.log(`  store: ${rt.dbFile} (SQLite, synchronous=full)`);
+    console.log(`  store: ${rt.dbFile} (SQLite, synchronous=full); incident grouping ${options.incidents ? 'on' : 'off (--incidents turns it on)'}`);
 
     // Warm-up: JIT, the SQLite file and its caches, Node-RED's routing.
     console.log('\nwarm-up');

@@ -1,7 +1,7 @@
 import type { Node, NodeAPI, NodeDef, NodeMessageInFlow } from 'node-red';
-import type { DraftDefaults } from '../platform';
+import type { Alert, DraftDefaults } from '../platform';
 import { DEFAULT_FINGERPRINT_KEYS, platformFor } from '../platform';
-import { handleInput, StatusReporter } from '../platform/node-kit';
+import { handleInput, StatusReporter, translator } from '../platform/node-kit';
 
 interface AlertNodeDef extends NodeDef, Omit<DraftDefaults, 'status'> {
   fingerprintKeys?: string;
@@ -15,6 +15,12 @@ interface AlertNodeDef extends NodeDef, Omit<DraftDefaults, 'status'> {
   status?: unknown;
 }
 
+/** A draft of an array that was refused: its index in the array and why. */
+interface BatchError {
+  index: number;
+  message: string;
+}
+
 /** Turns "tool, event , zone" into keys; empty means the runtime default. */
 function parseKeys(text: string | undefined): string[] | undefined {
   const keys = (text ?? '').split(',').map((k) => k.trim()).filter(Boolean);
@@ -26,6 +32,7 @@ export = function (RED: NodeAPI): void {
     RED.nodes.createNode(this, config);
     const node = this;
     const status = new StatusReporter(node);
+    const t = translator(RED, 'impetus-alert', __dirname);
     const platform = platformFor(RED);
     let stored = 0;
     const defaults: DraftDefaults = {};
@@ -44,18 +51,66 @@ export = function (RED: NodeAPI): void {
 
     handleInput(node, status, async (msg, send) => {
       await platform.ready;
-      const { alert, outcome } = await platform.alerts.raise(msg.payload, { defaults, sourceNode: node.id, fingerprintKeys });
-      stored += 1;
-      const text = () => RED._(`impetus-alert.status.${outcome}`, { priority: alert.priority, tool: alert.tool, count: alert.count, stored });
-      if (alert.silenced) status.warnLazy(text);
-      else status.okLazy(text);
+      const raise = (draft: unknown) => platform.alerts.raise(draft, { defaults, sourceNode: node.id, fingerprintKeys });
       // The input message is reused rather than cloned: the payload is replaced wholesale.
-      const out = msg as NodeMessageInFlow & { outcome?: string; alertId?: string };
+      const out = msg as NodeMessageInFlow & { outcome?: string | string[]; alertId?: string; alertIds?: string[]; errors?: BatchError[] };
+      if (Array.isArray(msg.payload)) {
+        await raiseBatch(msg.payload, raise, out, send);
+        return;
+      }
+      const { alert, outcome } = await raise(msg.payload);
+      stored += 1;
+      showStored(alert, outcome);
       out.payload = alert;
       out.outcome = outcome;
       out.alertId = alert.id;
       send(out);
     }, platform.hold());
+
+    function showStored(alert: Alert, outcome: string): void {
+      const text = () => RED._(`impetus-alert.status.${outcome}`, { priority: alert.priority, tool: alert.tool, count: alert.count, stored });
+      if (alert.silenced) status.warnLazy(text);
+      else status.okLazy(text);
+    }
+
+    /**
+     * Every draft of the array is raised at once, so their writes share one group commit (one
+     * transaction and one fsync for up to 1,000 drafts), each under its own savepoint: a refused
+     * draft fails alone and the others are stored and sent in one message, in their order.
+     */
+    async function raiseBatch(
+      drafts: unknown[],
+      raise: (draft: unknown) => Promise<{ alert: Alert; outcome: string }>,
+      out: NodeMessageInFlow & { outcome?: string | string[]; alertIds?: string[]; errors?: BatchError[] },
+      send: (msg: NodeMessageInFlow) => void,
+    ): Promise<void> {
+      if (drafts.length === 0) throw new Error(t('errors.emptyBatch'));
+      const results = await Promise.allSettled(drafts.map(raise));
+      const alerts: Alert[] = [];
+      const outcomes: string[] = [];
+      const errors: BatchError[] = [];
+      results.forEach((result, index) => {
+        if (result.status === 'fulfilled') {
+          alerts.push(result.value.alert);
+          outcomes.push(result.value.outcome);
+        } else {
+          errors.push({ index, message: (result.reason as Error)?.message ?? String(result.reason) });
+        }
+      });
+      stored += alerts.length;
+      if (alerts.length) {
+        showStored(alerts[alerts.length - 1], outcomes[outcomes.length - 1]);
+        out.payload = alerts;
+        out.outcome = outcomes;
+        out.alertIds = alerts.map((a) => a.id);
+        if (errors.length) out.errors = errors;
+        send(out);
+      }
+      if (errors.length) {
+        const shown = errors.slice(0, 3).map((e) => `[${e.index}] ${e.message}`).join('; ');
+        throw new Error(t('errors.batch', { failed: errors.length, total: drafts.length, errors: shown }));
+      }
+    }
   }
   RED.nodes.registerType('impetus-alert', ImpetusAlertNode);
 };

@@ -110,6 +110,35 @@ describe('alert nodes', function () {
     assert.equal(await storedCount(), 0);
   });
 
+  it('raises an array of drafts in one message: a refused draft fails alone, the rest are stored and sent in order', async () => {
+    const n = await loadAll();
+    const received = nextMessage<{ payload: Alert[]; outcome: string[]; alertIds: string[]; errors?: Array<{ index: number; message: string }> }>(n.out);
+    const error = nextError(n.alert);
+    const drafts = [
+      { event: 'Firearm detected', zone: 'piazza', source: { ref: 'cam-1' } },
+      { event: 'x', severity: 'apocalyptic' },
+      { event: 'Firearm detected', zone: 'piazza', source: { ref: 'cam-2' } },
+      { event: 'Firearm detected', zone: 'piazza', source: { ref: 'cam-1' } },
+    ];
+    n.alert.receive({ payload: drafts });
+    const msg = await received;
+    assert.deepEqual(msg.outcome, ['created', 'created', 'deduplicated']);
+    assert.deepEqual(msg.payload.map((a) => a.source.ref), ['cam-1', 'cam-2', 'cam-1']);
+    assert.equal(msg.payload[2].count, 2, 'a repeat within the batch is merged into the alert the batch created');
+    assert.deepEqual(msg.alertIds, msg.payload.map((a) => a.id));
+    assert.equal(msg.errors?.length, 1);
+    assert.equal(msg.errors?.[0].index, 1);
+    assert.match(await error, /1 of 4 drafts refused .*\[1\] .*\/severity/);
+    assert.equal(await storedCount(), 2);
+  });
+
+  it('refuses an empty array of drafts', async () => {
+    const n = await loadAll();
+    const error = nextError(n.alert);
+    n.alert.receive({ payload: [] });
+    assert.match(await error, /empty array/);
+  });
+
   for (const [name, payload] of [
     ['a string', 'not an alert'],
     ['a buffer', Buffer.alloc(1024 * 1024)],

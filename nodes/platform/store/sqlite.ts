@@ -51,6 +51,14 @@ type Settled = { ok: true; value: unknown } | { ok: false; error: unknown };
 
 type Statements = ReturnType<typeof prepareStatements>;
 
+/** An open alert as this store last wrote it: a private copy nobody else holds, and its row's columns. */
+interface CachedOpen {
+  alert: Alert;
+  columns: AlertColumns;
+}
+/** Fingerprints whose open alert is cached; a storm has a few, so the oldest entry simply goes. */
+const OPEN_CACHE_SIZE = 4096;
+
 /** The columns derived from an alert document, besides `id` and `doc`. */
 const ALERT_COLUMNS = [
   'fingerprint', 'tool', 'state', 'priority', 'severity', 'status', 'zone', 'tlp', 'first_seen', 'last_seen',
@@ -142,30 +150,50 @@ function searchText(alert: Alert): string {
 }
 
 /**
- * Whether `JSON.parse(JSON.stringify(value))` would deep-equal `value`: only plain objects,
- * arrays, strings, booleans, null and finite numbers, no undefined properties.
+ * `value` itself (or, with `copy`, a deep copy of it) when `JSON.parse(JSON.stringify(value))`
+ * would deep-equal it: only plain objects, arrays, strings, booleans, null and finite numbers,
+ * no undefined properties. Undefined otherwise. The copy is cheaper than parsing the stored text.
  */
-function isJsonClean(value: unknown): boolean {
-  if (value === null) return true;
+function jsonClean(value: unknown, copy: boolean): unknown {
+  if (value === null) return null;
   switch (typeof value) {
     case 'string':
     case 'boolean':
-      return true;
+      return value;
     case 'number':
-      return Number.isFinite(value) && !Object.is(value, -0);
+      return Number.isFinite(value) && !Object.is(value, -0) ? value : undefined;
     case 'object': {
       if (Array.isArray(value)) {
-        for (let i = 0; i < value.length; i++) if (!isJsonClean(value[i])) return false;
-        return true;
+        const out = copy ? new Array<unknown>(value.length) : value;
+        for (let i = 0; i < value.length; i++) {
+          const item = jsonClean(value[i], copy);
+          if (item === undefined) return undefined;
+          if (copy) out[i] = item;
+        }
+        return out;
       }
       const proto = Object.getPrototypeOf(value);
-      if ((proto !== Object.prototype && proto !== null) || 'toJSON' in value) return false;
-      for (const key in value) if (!isJsonClean((value as Record<string, unknown>)[key])) return false;
-      return true;
+      if ((proto !== Object.prototype && proto !== null) || 'toJSON' in value) return undefined;
+      const out: Record<string, unknown> = copy ? {} : (value as Record<string, unknown>);
+      for (const key in value) {
+        const item = jsonClean((value as Record<string, unknown>)[key], copy);
+        if (item === undefined) return undefined;
+        if (copy) out[key] = item;
+      }
+      return out;
     }
     default:
-      return false;
+      return undefined;
   }
+}
+
+/** Whether two versions of an alert reference the same stored media: a repeat then leaves the links alone. */
+function sameDigests(a: Alert, b: Alert): boolean {
+  const x = a.resources ?? [];
+  const y = b.resources ?? [];
+  if (x.length !== y.length) return false;
+  for (let i = 0; i < x.length; i++) if (x[i].digest !== y[i].digest) return false;
+  return true;
 }
 
 /**
@@ -196,6 +224,8 @@ export class SqliteAlertStore implements AlertStore {
   private queue: PendingWrite[] = [];
   private flushScheduled = false;
   private readonly queryCache = new Map<string, Database.Statement>();
+  /** Open alerts of recent repeats by fingerprint, as last written by this store: see ingest(). */
+  private readonly openCache = new Map<string, CachedOpen>();
 
   constructor(options: SqliteAlertStoreOptions) {
     if (typeof options?.file !== 'string' || options.file.trim() === '') throw new TypeError('SqliteAlertStore needs a file path');
@@ -269,6 +299,7 @@ export class SqliteAlertStore implements AlertStore {
     this.background = undefined;
     while (this.queue.length) this.runBatch(this.queue.splice(0, MAX_BATCH));
     this.queryCache.clear();
+    this.openCache.clear();
     this.db?.close();
     this.db = undefined;
     this.stmts = undefined;
@@ -297,21 +328,38 @@ export class SqliteAlertStore implements AlertStore {
   ingest(candidate: Alert, merge: MergeOccurrence): Promise<IngestResult> {
     return this.write(() => {
       const s = this.stmts!;
+      // A storm repeats a few fingerprints: their open alert is kept here as last written, and
+      // the UPDATE's version condition is the check that nobody (another runtime on the same
+      // file included) wrote it since. A miss costs the read below, never a wrong write.
+      const cached = this.openCache.get(candidate.fingerprint);
+      if (cached) {
+        const repeated = this.repeat(cached.alert, cached.columns, merge);
+        if (repeated) return repeated;
+        this.openCache.delete(candidate.fingerprint);
+      }
       const open = s.openByFingerprint.get(candidate.fingerprint);
       if (open) {
-        const existing = JSON.parse(open.doc) as Alert;
-        const merged = merge(existing);
-        if (merged?.id !== existing.id) throw new Error(`merge must keep the alert id ${existing.id}`);
-        // The document holds the log's most recent entries, so its last seq is the stored maximum:
-        // a repeat, which adds no audit entry, then costs no lookup of the log.
-        const storedMax = existing.history?.[existing.history.length - 1]?.seq ?? 0;
-        return { alert: this.writeAlert({ ...merged, version: existing.version }, open, storedMax), outcome: 'deduplicated' } satisfies IngestResult;
+        const repeated = this.repeat(JSON.parse(open.doc) as Alert, open, merge);
+        // Inside this write transaction nobody else writes: the row read above is current.
+        if (!repeated) throw new Error(`the open alert of fingerprint ${String(open.fingerprint)} changed under a write transaction`);
+        return repeated;
       }
       if (s.getColumns.get(candidate.id)) throw new DuplicateIdError(candidate.id);
       const previous = s.latestByFingerprint.get(candidate.fingerprint);
       const next = previous ? { ...candidate, previousId: previous.id } : candidate;
-      return { alert: this.writeAlert(next, undefined), outcome: 'created' } satisfies IngestResult;
+      return { alert: this.writeAlert(next, undefined)!, outcome: 'created' } satisfies IngestResult;
     });
+  }
+
+  /** Merges a repeat into `existing`, stored as `columns`; undefined when the row is no longer that version. */
+  private repeat(existing: Alert, columns: AlertColumns, merge: MergeOccurrence): IngestResult | undefined {
+    const merged = merge(existing);
+    if (merged?.id !== existing.id) throw new Error(`merge must keep the alert id ${existing.id}`);
+    // The document holds the log's most recent entries, so its last seq is the stored maximum:
+    // a repeat, which adds no audit entry, then costs no lookup of the log.
+    const storedMax = existing.history?.[existing.history.length - 1]?.seq ?? 0;
+    const alert = this.writeAlert({ ...merged, version: existing.version }, columns, storedMax, true, sameDigests(existing, merged));
+    return alert && { alert, outcome: 'deduplicated' };
   }
 
   replace(alert: Alert): Promise<Alert> {
@@ -319,7 +367,9 @@ export class SqliteAlertStore implements AlertStore {
       const current = this.stmts!.getColumns.get(alert.id);
       if (!current) throw new NotFoundError(alert.id);
       if (current.version !== alert.version) throw new ConflictError(alert.id, alert.version, current.version as number);
-      return this.writeAlert(alert, current);
+      // An action or a lifecycle change: the next repeat reads the row again.
+      this.openCache.delete(current.fingerprint as string);
+      return this.writeAlert(alert, current)!;
     });
   }
 
@@ -546,6 +596,8 @@ export class SqliteAlertStore implements AlertStore {
         s.release.run();
         settled.push({ ok: true, value });
       } catch (err) {
+        // What the cache holds may be a rolled-back write; the rows are re-read.
+        this.openCache.clear();
         try {
           if (!db.inTransaction) throw err;
           s.rollbackTo.run();
@@ -565,6 +617,7 @@ export class SqliteAlertStore implements AlertStore {
     try {
       s.commit.run();
     } catch (err) {
+      this.openCache.clear();
       if (db.inTransaction) s.rollback.run();
       for (const op of batch) op.reject(err);
       return;
@@ -575,9 +628,10 @@ export class SqliteAlertStore implements AlertStore {
   /**
    * Stores `alert` as version `alert.version + 1`, over the row `current` when the alert exists
    * (the caller has checked the version). The new part of its history goes to the audit log;
-   * the document keeps the last `historyWindow` entries.
+   * the document keeps the last `historyWindow` entries. A `repeat` is written only over
+   * `alert.version` and cached; undefined when the row is no longer at that version.
    */
-  private writeAlert(alert: Alert, current: AlertColumns | undefined, knownMax?: number): Alert {
+  private writeAlert(alert: Alert, current: AlertColumns | undefined, knownMax?: number, repeat = false, sameMedia = false): Alert | undefined {
     const s = this.stmts!;
     if (!Number.isInteger(alert.version) || alert.version < 0) throw new TypeError(`alert ${alert.id} has no valid version`);
     const history = Array.isArray(alert.history) ? alert.history : [];
@@ -587,8 +641,9 @@ export class SqliteAlertStore implements AlertStore {
       history: history.length > this.historyWindow ? history.slice(-this.historyWindow) : history,
     };
     const doc = JSON.stringify(stored);
-    const row: AlertColumns & { id: string; doc: string } = {
+    const row: AlertColumns & { id: string; doc: string; expected: number } = {
       id: stored.id,
+      expected: alert.version,
       fingerprint: stored.fingerprint,
       tool: stored.tool,
       state: stored.state,
@@ -611,14 +666,16 @@ export class SqliteAlertStore implements AlertStore {
       // SQLite rewrites every index that covers a column named in SET, changed or not; naming
       // only the changed columns keeps a repeat (new lastSeen, version and doc) to two indexes.
       const changed = ALERT_COLUMNS.filter((c) => row[c] !== current[c]);
-      const sql = `UPDATE alerts SET ${changed.map((c) => `${c} = @${c}`).join(', ')}, doc = @doc WHERE id = @id`;
-      this.statement(sql).run(row);
-      s.unlinkMedia.run(stored.id);
+      const sql = `UPDATE alerts SET ${changed.map((c) => `${c} = @${c}`).join(', ')}, doc = @doc WHERE id = @id AND version = @expected`;
+      if (this.statement(sql).run(row).changes !== 1) return undefined;
+      if (!sameMedia) s.unlinkMedia.run(stored.id);
     } else {
       s.insertAlert.run(row);
     }
-    for (const resource of stored.resources ?? []) {
-      if (typeof resource.digest === 'string') s.linkMedia.run(resource.digest, stored.id);
+    if (!sameMedia) {
+      for (const resource of stored.resources ?? []) {
+        if (typeof resource.digest === 'string') s.linkMedia.run(resource.digest, stored.id);
+      }
     }
     // A new alert has no log yet: one lookup fewer on the path every new alert takes.
     const storedMax = !current ? 0 : knownMax ?? (s.maxSeq.get(stored.id)?.seq ?? 0);
@@ -628,7 +685,15 @@ export class SqliteAlertStore implements AlertStore {
     }
     // Callers get exactly what get() would return. Re-parsing the document would guarantee that
     // but doubles the JSON work of a repeat, the hot path; a walk proves it is not needed in the
-    // usual case, where the alert holds nothing JSON would drop or change.
-    return isJsonClean(stored) ? stored : (JSON.parse(doc) as Alert);
+    // usual case, where the alert holds nothing JSON would drop or change. A repeat's walk also
+    // copies, for the cache: callers may change what they get, the cache must not change.
+    if (!repeat) return jsonClean(stored, false) ? stored : (JSON.parse(doc) as Alert);
+    const copy = jsonClean(stored, true) as Alert | undefined;
+    if (!copy) return JSON.parse(doc) as Alert;
+    row.doc = '';
+    this.openCache.delete(stored.fingerprint);
+    if (this.openCache.size >= OPEN_CACHE_SIZE) this.openCache.delete(this.openCache.keys().next().value!);
+    this.openCache.set(stored.fingerprint, { alert: copy, columns: row });
+    return stored;
   }
 }

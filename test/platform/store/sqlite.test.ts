@@ -143,6 +143,57 @@ describe('SqliteAlertStore', function () {
     assert.equal((await reopened.get(created.id))?.state, 'acknowledged');
   });
 
+  describe('repeats from the cache of open alerts', function () {
+    it('sees what another runtime wrote on the same file: its repeats, its actions, its resolve', async function () {
+      const file = tempFile();
+      const a = await track({ file });
+      const b = await track({ file });
+      const first = (await ingest(a, candidate())).alert;
+      await ingest(a, candidate()); // a now holds the open alert in its cache
+      await ingest(b, candidate());
+      assert.equal((await ingest(a, candidate())).alert.count, 4, 'b\'s repeat counted, not overwritten');
+      const stored = (await b.get(first.id))!;
+      await b.replace(acknowledge(stored, 'olga', now).alert);
+      const afterAck = (await ingest(a, candidate())).alert;
+      assert.equal(afterAck.state, 'acknowledged', 'the ack by b is kept');
+      assert.equal(afterAck.count, 5);
+      assert.equal(afterAck.version, stored.version + 2);
+      const resolved = (await b.get(first.id))!;
+      await b.replace({ ...resolved, state: 'resolved', resolved: { at: now, by: 'olga', reason: 'done' } });
+      const next = await ingest(a, candidate());
+      assert.equal(next.outcome, 'created', 'a resolved alert is not repeated from the cache');
+      assert.equal(next.alert.previousId, first.id);
+    });
+
+    it('hands out objects the cache does not share: changing one changes no later write', async function () {
+      const store = await track({ file: tempFile() });
+      await ingest(store, candidate());
+      const repeated = (await ingest(store, candidate())).alert;
+      repeated.history.push({ seq: 99, at: now, action: 'commented' });
+      repeated.occurrences!.first.length = 0;
+      (repeated as { headline: string }).headline = 'changed by a flow';
+      const next = (await ingest(store, candidate())).alert;
+      assert.equal(next.history.length, 1);
+      assert.deepEqual(next.occurrences!.first.map((o) => o.n), [1, 2, 3]);
+      assert.deepEqual(next, await store.get(next.id));
+    });
+
+    it('drops the cache when a write in the batch fails, and repeats stay exact', async function () {
+      const store = await track({ file: tempFile() });
+      const created = (await ingest(store, candidate())).alert;
+      await ingest(store, candidate());
+      const outcomes = await Promise.allSettled([
+        ingest(store, candidate()),
+        store.replace({ ...created, priority: 'P9' as never }),
+        ingest(store, candidate()),
+      ]);
+      assert.deepEqual(outcomes.map((o) => o.status), ['fulfilled', 'rejected', 'fulfilled']);
+      const last = (await ingest(store, candidate())).alert;
+      assert.equal(last.count, 5);
+      assert.deepEqual(last, await store.get(last.id));
+    });
+  });
+
   it('rolls back a failed write completely, history included', async function () {
     const store = await track({ file: tempFile() });
     const created = (await ingest(store, candidate())).alert;
