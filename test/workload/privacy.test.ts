@@ -59,7 +59,7 @@ describe('workload privacy: the supervisor only', function () {
       for (const a of alerts) {
         for (const route of ['', '/history', '/cap.xml', '/cap.json', '/fiware.json']) await agent.get(`/impetus/api/alerts/${a.id}${route}`).expect(404);
         await agent.post(`/impetus/api/alerts/${a.id}/actions`).send({ action: 'comment', text: 'x' }).expect((res) => assert.ok([403, 404].includes(res.status), `${res.status}`));
-        assert.equal(consoleOf(platformFor(currentRed())).mayView({ role }, a), false, 'no chat delivery to this role');
+        assert.equal(consoleOf(platformFor(currentRed())).mayView({ username: `probe-${role}`, role }, a), false, 'no chat delivery to this role');
       }
       const summary = (await agent.get('/impetus/api/summary').expect(200)).body as { tiles: Array<{ id: string }> };
       assert.ok(!summary.tiles.some((t) => t.id === 'workload'));
