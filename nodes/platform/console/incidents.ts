@@ -31,7 +31,7 @@ type Handler = (platform: Platform, req: Request, res: Response) => Promise<void
 const SCAN_LIMIT = 1000;
 
 function memberVisible(view: View, incident: Incident): (m: IncidentMember) => boolean {
-  return (m) => canSee(view, { tool: m.tool, priority: m.priority, status: incident.status, zone: m.zone });
+  return (m) => canSee(view, { tool: m.tool, priority: m.priority, status: incident.status, zone: m.zone, tlp: m.tlp });
 }
 
 /** The incident as this role sees it, or undefined when it sees none of its members. */
@@ -78,7 +78,7 @@ export async function actOnIncident(
   user: Pick<SessionUser, 'username' | 'role'>,
   request: { incidentId: string; action: ActionName; text?: string; assignee?: string },
 ): Promise<IncidentActionResult> {
-  const view = runtime.viewOf(user.role);
+  const view = runtime.viewFor(user);
   const seen = incidentFor(view, await runtime.platform.incidents.get(request.incidentId));
   if (!seen) throw new HttpError(404, `unknown incident ${request.incidentId}`);
   if (!canAct(view, request.action)) throw new HttpError(403, `the ${view.role} role may not ${request.action} incidents`);

@@ -17,6 +17,8 @@ export function memberOf(alert: Alert, joinedAt: string, by?: string): IncidentM
     state: alert.state, occurredAt: alert.occurredAt, joinedAt,
   };
   if (alert.zone !== undefined) m.zone = alert.zone;
+  // Carried so that role views filter members by their marking without reading each alert.
+  if (alert.tlp !== undefined) m.tlp = alert.tlp;
   if (alert.areaDesc !== undefined) m.areaDesc = alert.areaDesc;
   const point = pointOf(alert.location);
   if (point) m.point = point;

@@ -3,7 +3,7 @@
  * (docs/incidents.md). An incident is its own record beside the alerts, in the same store; each
  * member alert names it in `incidentId`.
  */
-import type { Ack, AlertState, Comment, MessageStatus, Priority, Resolution } from '../model/types';
+import type { Ack, AlertState, Comment, MessageStatus, Priority, Resolution, Tlp } from '../model/types';
 
 /** One member as the incident shows it: enough to draw the queue row, the timeline and the map. */
 export interface IncidentMember {
@@ -14,6 +14,8 @@ export interface IncidentMember {
   priority: Priority;
   state: AlertState;
   zone?: string;
+  /** The member's TLP marking (absent: CLEAR); a viewer not cleared for it does not see the member. */
+  tlp?: Tlp;
   areaDesc?: string;
   /** [longitude, latitude] of the member's location (its first position). */
   point?: [number, number];

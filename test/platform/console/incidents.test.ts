@@ -93,7 +93,8 @@ describe('console incidents: what each role sees and does', function () {
 
   it('exports the incident as CAP 1.2 (Update with references to its members, Cancel once resolved) and as a FIWARE entity, as the role sees it', async () => {
     const id = shooting[0].incidentId!;
-    const res = await api('admin').get(`/impetus/api/incidents/${id}/cap.xml`).expect(200);
+    // The supervisor sees every member (workload included; the admin does not).
+    const res = await api('supervisor').get(`/impetus/api/incidents/${id}/cap.xml`).expect(200);
     assert.match(String(res.headers['content-type']), /xml/);
     const cap = xmlToCap(res.text);
     assert.equal(cap.msgType, 'Update', 'the incident grew after its first version');
@@ -104,13 +105,13 @@ describe('console incidents: what each role sees and does', function () {
     // The field role does not see social or workload alerts: neither do its CAP references.
     const field = xmlToCap((await api('field').get(`/impetus/api/incidents/${id}/cap.xml`).expect(200)).text);
     assert.deepEqual(field.references!.split(' ').map((r) => r.split(',')[1]).sort(), [id, ...seen('field', shooting)].sort());
-    await api('admin').post(`/impetus/api/incidents/${id}/actions`).send({ action: 'resolve', text: 'suspect arrested' }).expect(200);
-    const cancel = xmlToCap((await api('admin').get(`/impetus/api/incidents/${id}/cap.xml`).expect(200)).text);
+    await api('supervisor').post(`/impetus/api/incidents/${id}/actions`).send({ action: 'resolve', text: 'suspect arrested' }).expect(200);
+    const cancel = xmlToCap((await api('supervisor').get(`/impetus/api/incidents/${id}/cap.xml`).expect(200)).text);
     assert.equal(cancel.msgType, 'Cancel');
     assert.equal(cancel.note, 'suspect arrested');
-    const json = JSON.parse((await api('admin').get(`/impetus/api/incidents/${id}/cap.json`).expect(200)).text) as { msgType: string };
+    const json = JSON.parse((await api('supervisor').get(`/impetus/api/incidents/${id}/cap.json`).expect(200)).text) as { msgType: string };
     assert.equal(json.msgType, 'Cancel');
-    const entity = JSON.parse((await api('admin').get(`/impetus/api/incidents/${id}/fiware.json?options=keyValues`).expect(200)).text) as { type: string; data: { members: string[] }; name: string };
+    const entity = JSON.parse((await api('supervisor').get(`/impetus/api/incidents/${id}/fiware.json?options=keyValues`).expect(200)).text) as { type: string; data: { members: string[] }; name: string };
     assert.equal(entity.type, 'Alert');
     assert.equal(entity.data.members.length, shooting.length);
     await api('cyber').get(`/impetus/api/incidents/${id}/cap.xml`).expect(404);
