@@ -22,7 +22,7 @@ describe('the demo flow', function () {
     await load(allNodes, fast);
     let alerts: Alert[] = [];
     await waitFor(async () => {
-      alerts = (await api().get('/impetus/api/alerts?limit=100').expect(200)).body.items;
+      alerts = (await api('supervisor').get('/impetus/api/alerts?limit=100').expect(200)).body.items;
       const fromDetectors = ['demo-anomaly', 'demo-bacteria'].every((id) => alerts.some((a) => a.source.node === id));
       return fromDetectors && alerts.reduce((sum, a) => sum + a.count, 0) >= firstMinute;
     }, 'the first minute of the exercise', 30_000);
@@ -56,10 +56,10 @@ describe('the demo flow', function () {
     await load(allNodes, fast);
     const camera: Array<{ text?: string }> = [];
     node('demo-cam').on('call:status', ((call: { args: [{ text?: string }] }) => camera.push(call.args[0])) as never);
-    const open = async () => (await api().get('/impetus/api/alerts?state=open,acknowledged&limit=100').expect(200)).body.items as Alert[];
+    const open = async () => (await api('supervisor').get('/impetus/api/alerts?state=open,acknowledged&limit=100').expect(200)).body.items as Alert[];
     await waitFor(() => camera.some((st) => /stopped/.test(String(st.text))), 'the camera to stop at the end of its pass', 60_000);
     assert.ok((await open()).length > 0, 'the exercise and the camera raised alerts');
-    const csrfAgent = api();
+    const csrfAgent = api('supervisor');
     for (const alert of await open()) {
       await csrfAgent.post(`/impetus/api/alerts/${alert.id}/actions`).send({ action: 'resolve', text: 'drill over' }).expect(200);
     }
