@@ -4,7 +4,7 @@
  */
 import type { Node, NodeAPI, NodeDef } from 'node-red';
 import type { PanelDef, PanelKind, PanelState, Role, RowAction } from '../platform';
-import { consoleOf, PAGE_NAME, platformFor, ROLES } from '../platform';
+import { consoleOf, isTlp, PAGE_NAME, platformFor, ROLES } from '../platform';
 
 export interface PanelNodeDef extends NodeDef {
   page?: string;
@@ -12,6 +12,8 @@ export interface PanelNodeDef extends NodeDef {
   /** Roles that may see the panel, as the editor stores them (an array) or a comma list. */
   roles?: string[] | string;
   order?: number | string;
+  /** The most restricted TLP marking the panel shows; empty: clear. */
+  tlp?: string;
 }
 
 export function roleList(value: unknown, what: string): Role[] {
@@ -34,7 +36,9 @@ export function panelDef(node: Node, config: PanelNodeDef, kind: PanelKind, page
   if (!PAGE_NAME.test(p)) throw new Error(`page must be lower-case letters, digits and - (a tool key such as firearm, or a page name), got "${p}"`);
   const roles = roleList(config.roles, 'roles');
   if (!roles.length) throw new Error('choose at least one role that may see this panel');
-  return { id: node.id, kind, page: p, title: (config.title || config.name || kind).slice(0, 100), roles, order: integer(config.order, 'order', 0, -1000, 1000) };
+  const tlp = config.tlp || undefined;
+  if (tlp !== undefined && !isTlp(tlp)) throw new Error(`tlp must be clear, green, amber, amber+strict or red, got "${tlp}"`);
+  return { id: node.id, kind, page: p, title: (config.title || config.name || kind).slice(0, 100), roles, order: integer(config.order, 'order', 0, -1000, 1000), ...(tlp ? { tlp } : {}) };
 }
 
 export interface AttachedPanel {

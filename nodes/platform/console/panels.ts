@@ -4,12 +4,14 @@
  * collects what changed at every flush and sends it to the clients allowed to see it. State is
  * bounded by construction (ring buffers, row and size caps), whatever a flow sends.
  */
+import type { Tlp } from '../model/tlp';
+import { tlpRank } from '../model/tlp';
 import type { ToolHealth } from './alert-index';
 import type { Role } from './settings';
 import type { SessionUser } from './sessions';
 import { TOOL_IDS, toolInfo } from './tools';
 import type { View } from './views';
-import { seesToolPage } from './views';
+import { clearanceOf, seesToolPage } from './views';
 
 export type PanelKind = 'chart' | 'status' | 'table' | 'map-layer';
 
@@ -22,6 +24,11 @@ export interface PanelDef {
   roles: Role[];
   /** Position on the page; lower first, then by title. */
   order: number;
+  /**
+   * The most restricted TLP marking of what the panel shows (a table of CTI matches): only
+   * viewers cleared for it see the panel, whatever its roles say. Absent: clear.
+   */
+  tlp?: Tlp;
 }
 
 /**
@@ -114,7 +121,8 @@ export class PanelRegistry {
 
   /** The role must be named by the node (admin sees all) and the view must open the page. */
   visible(panel: Panel, view: View): boolean {
-    return (view.role === 'admin' || panel.def.roles.includes(view.role)) && seesToolPage(view, panel.def.page, TOOL_IDS);
+    return (view.role === 'admin' || panel.def.roles.includes(view.role)) && seesToolPage(view, panel.def.page, TOOL_IDS)
+      && tlpRank(panel.def.tlp) <= tlpRank(clearanceOf(view));
   }
 
   pages(view: View): Array<{ page: string; title: string; panels: number }> {

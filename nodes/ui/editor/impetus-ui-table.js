@@ -9,6 +9,7 @@ RED.nodes.registerType('impetus-ui-table', {
     actions: { value: '' },
     actionRoles: { value: 'operator,supervisor,admin' },
     maxRows: { value: 200, validate: RED.validators.number(true) },
+    tlp: { value: '' },
   }),
   inputs: 1,
   outputs: 1,

@@ -14,7 +14,7 @@ import { consoleOf, platformFor, TLPS } from '../../../nodes/platform';
 import { resolveConsoleSettings } from '../../../nodes/platform/console/settings';
 import type { Role } from '../../support/console';
 import { consoleSettings, LiveTestClient, packagedViews, ROLES, toolData, usersWithRoles } from '../../support/console';
-import { alertNodes, currentRed, load, useRuntime } from '../../support/nodered';
+import { alertNodes, currentRed, helper, load, uiNodes, useRuntime } from '../../support/nodered';
 
 const views = packagedViews();
 const flow = [{ id: 'sink', type: 'impetus-alert', tool: 'cti', wires: [[]] }];
@@ -187,6 +187,22 @@ describe('console TLP: what each role and named user sees of marked alerts', fun
     // Incident grouping ('grouped') may come between; the marking's own entries are what is checked.
     const marking = history.filter((e) => e.action === 'created' || e.action === 'marked');
     assert.deepEqual(marking.map((e) => [e.action, e.details]), [['created', { tlp: 'amber' }], ['marked', { tlp: { from: 'amber', to: 'red' } }]]);
+  });
+
+  it('shows a panel marked TLP:RED only to viewers cleared for RED, whatever its roles say', async () => {
+    const table = (title: string, tlp: string) => ({ id: `panel-${tlp}`, type: 'impetus-ui-table', page: 'cti', title, roles: 'cyber,intel,supervisor,manager', tlp, columns: 'asset:Asset', key: 'asset', actionRoles: '', wires: [[]] });
+    await helper.unload();
+    await load([...alertNodes, ...uiNodes], [...flow, table('cti-amber', 'amber'), table('cti-red', 'red')]);
+    for (const viewer of VIEWERS) {
+      const res = await agent(viewer).get('/impetus/api/pages/cti');
+      const titles = res.status === 200 ? (res.body.panels as Array<{ title: string }>).map((p) => p.title).sort() : [];
+      const view = views.get(viewer.role)!;
+      const cleared = (viewer.tlp ?? view.tlp ?? 'amber') === 'red';
+      const byRole = viewer.role === 'admin' || ['cyber', 'intel', 'supervisor', 'manager'].includes(viewer.role);
+      const onPage = byRole && (view.pages.includes('tool:*') || view.pages.includes('tool:cti')) && expectedVisible(viewer, { tool: 'cti' });
+      const want = onPage ? (cleared ? ['cti-amber', 'cti-red'] : ['cti-amber']) : [];
+      assert.deepEqual(titles, want, `${viewer.username}: the panels of the CTI page`);
+    }
   });
 
   it('refuses a draft with a marking that is not TLP 2.0, and a user setting that is not one', async () => {
