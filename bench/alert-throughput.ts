@@ -59,6 +59,8 @@ interface Options {
   alertmanagerPort: number;
   /** Group alerts into incidents, as production does by default; off measures the alert path alone. */
   incidents: boolean;
+  /** Drafts per message in the batched variants (an array in msg.payload); 0 skips them. */
+  batch: number;
 }
 
 const USAGE = `usage: node --expose-gc dist/bench/alert-throughput.js [options]
@@ -74,12 +76,13 @@ const USAGE = `usage: node --expose-gc dist/bench/alert-throughput.js [options]
   --alertmanager PATH  the peer's binary (default ${DEFAULT_ALERTMANAGER}, built by
                        bench/alertmanager/setup.sh; 'none' skips it; env BENCH_ALERTMANAGER)
   --am-port N          its loopback port (default ${DEFAULT_ALERTMANAGER_PORT}; env BENCH_AM_PORT)
+  --batch N            drafts per message in the batched variants (default 100; 0 skips them)
   --incidents          group alerts into incidents as production does (default off: the alert
                        path alone, which is what Alertmanager's ingest is compared with)
 `;
 
 function parseOptions(argv: string[]): Options {
-  const flags = readFlags(argv, USAGE, ['quick', 'keep', 'incidents'], ['alerts', 'warmup', 'memory', 'sample-every', 'window', 'tmp', 'only', 'alertmanager', 'am-port']);
+  const flags = readFlags(argv, USAGE, ['quick', 'keep', 'incidents'], ['alerts', 'warmup', 'memory', 'sample-every', 'window', 'tmp', 'only', 'alertmanager', 'am-port', 'batch']);
 
   const quick = flags.get('quick') === true || process.env.BENCH_QUICK === '1';
   const count = (name: string, env: string, fallback: number, min = 1): number => {
@@ -110,6 +113,7 @@ function parseOptions(argv: string[]): Options {
     keep: flags.get('keep') === true,
     only,
     incidents: flags.get('incidents') === true,
+    batch: count('batch', 'BENCH_BATCH', 100, 0),
   };
 }
 
@@ -349,6 +353,26 @@ async function measure(label: string, target: FlowNode, count: number, make: Mak
   return rate;
 }
 
+/**
+ * The same drafts, `size` to a message (an array in msg.payload), with about `window` drafts in
+ * flight; the rate and CPU are per alert.
+ */
+async function measureBatched(label: string, target: FlowNode, count: number, size: number, make: MakeMsg, options: Options): Promise<Rate> {
+  const batched: MakeMsg = (i) => ({ payload: Array.from({ length: size }, (_, k) => (make(i * size + k) as { payload: unknown }).payload) });
+  const messages = Math.max(1, Math.round(count / size));
+  gc();
+  const cpu = process.cpuUsage();
+  const ms = await drive(target, messages, batched, Math.max(1, Math.round(options.window / size)));
+  const used = process.cpuUsage(cpu);
+  const alerts = messages * size;
+  const rate = { count: alerts, ms, perSecond: (alerts / ms) * 1000, cpuMicros: (used.user + used.system) / alerts };
+  console.log(
+    `  ${label.padEnd(30)} ${fmt(alerts).padStart(9)} alerts in ${(ms / 1000).toFixed(2).padStart(7)} s = ${fmt(rate.perSecond).padStart(8)} /s` +
+      `  (${rate.cpuMicros.toFixed(1).padStart(6)} µs CPU/alert)`,
+  );
+  return rate;
+}
+
 // ---- the peer --------------------------------------------------------------------------------------
 
 interface PeerRun {
@@ -465,6 +489,10 @@ async function main(): Promise<void> {
       console.log(`  ${'SQLite floor (bare inserts)'.padEnd(30)} ${fmt(floor.alerts).padStart(9)} rows at ${fmt(floor.perSecond).padStart(8)} /s  (${floor.cpuMicros.toFixed(1).padStart(6)} µs CPU/alert)`);
     }
     const dedup = options.only === 'unique' ? undefined : await measure('impetus-alert, dedup (10 fp)', rt.alert, options.alerts, dedupMsgs('d'), options);
+    const batchLabel = (what: string) => `impetus-alert, ${what}, ${options.batch}/msg`;
+    const batched = options.batch > 0 && !options.only;
+    const uniqueBatched = batched ? await measureBatched(batchLabel('unique'), rt.alert, options.alerts, options.batch, uniqueMsgs('ub'), options) : undefined;
+    const dedupBatched = batched ? await measureBatched(batchLabel('dedup'), rt.alert, options.alerts, options.batch, dedupMsgs('db'), options) : undefined;
     const peer = await measurePeer(rt.dir, options);
     const change2 = await measure('change node (after)', rt.change, options.alerts, changeMsgs('c2'), options);
     const changeRate = (change1.perSecond + change2.perSecond) / 2;
@@ -541,6 +569,11 @@ async function main(): Promise<void> {
     const ratioTo = (ours: Rate | undefined, theirs: { perSecond: number } | undefined) => (ours && theirs ? (ours.perSecond / theirs.perSecond).toFixed(2) : 'n/a');
     console.log(`ratio ours/Alertmanager    new ${ratioTo(unique, peer?.unique)}, repeated ${ratioTo(dedup, peer?.repeated)}`);
     console.log(`ratio ours/SQLite floor    new ${ratioTo(unique, floor)}, repeated ${ratioTo(dedup, floor)}  (the floor is bare inserts of new alerts)`);
+    if (uniqueBatched && dedupBatched) {
+      const per = (r: Rate) => `${fmt(r.perSecond)}  (${r.cpuMicros.toFixed(1)} µs CPU/alert)`;
+      console.log(`batched, ${options.batch} per msg     new ${per(uniqueBatched)}; repeated ${per(dedupBatched)}`);
+      console.log(`  ratio ours/Alertmanager  new ${ratioTo(uniqueBatched, peer?.unique)}, repeated ${ratioTo(dedupBatched, peer?.repeated)}; ours/floor new ${ratioTo(uniqueBatched, floor)}, repeated ${ratioTo(dedupBatched, floor)}`);
+    }
     // On a busy machine wall-clock rates follow the share of the cores each process got; CPU per
     // alert does not, so the same ratios are printed from it (their µs ÷ ours).
     const byCpu = (ours: Rate | undefined, theirs: { cpuMicros: number } | undefined) => (ours && theirs ? (theirs.cpuMicros / ours.cpuMicros).toFixed(2) : 'n/a');

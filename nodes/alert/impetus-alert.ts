@@ -15,6 +15,9 @@ interface AlertNodeDef extends NodeDef, Omit<DraftDefaults, 'status'> {
   status?: unknown;
 }
 
+/** Drafts in one message at most: each is raised at once, so the bound is on memory and on the event loop. */
+const MAX_BATCH_DRAFTS = 10_000;
+
 /** A draft of an array that was refused: its index in the array and why. */
 interface BatchError {
   index: number;
@@ -85,6 +88,7 @@ export = function (RED: NodeAPI): void {
       send: (msg: NodeMessageInFlow) => void,
     ): Promise<void> {
       if (drafts.length === 0) throw new Error(t('errors.emptyBatch'));
+      if (drafts.length > MAX_BATCH_DRAFTS) throw new Error(t('errors.batchTooLong', { count: drafts.length, max: MAX_BATCH_DRAFTS }));
       const results = await Promise.allSettled(drafts.map(raise));
       const alerts: Alert[] = [];
       const outcomes: string[] = [];

@@ -132,11 +132,15 @@ describe('alert nodes', function () {
     assert.equal(await storedCount(), 2);
   });
 
-  it('refuses an empty array of drafts', async () => {
+  it('refuses an empty array of drafts, and one too long to raise at once, storing nothing', async () => {
     const n = await loadAll();
-    const error = nextError(n.alert);
+    let error = nextError(n.alert);
     n.alert.receive({ payload: [] });
     assert.match(await error, /empty array/);
+    error = nextError(n.alert);
+    n.alert.receive({ payload: Array.from({ length: 10_001 }, (_, i) => ({ event: 'x', source: { ref: `r${i}` } })) });
+    assert.match(await error, /10001 drafts, more than 10000 in one message/);
+    assert.equal(await storedCount(), 0);
   });
 
   for (const [name, payload] of [
