@@ -9,6 +9,7 @@
  */
 import * as fs from 'node:fs';
 import * as ort from 'onnxruntime-node';
+import { readOnnxMetadata } from '../vision/onnx-metadata';
 import { words } from './text';
 
 /** Hashed feature buckets. */
@@ -71,7 +72,7 @@ export class TextClassifier {
   /** Loads a model file; refuses one made for another tokenizer or feature count. */
   static async load(file: string): Promise<TextClassifier> {
     const session = await ort.InferenceSession.create(new Uint8Array(fs.readFileSync(file)), { interOpNumThreads: 1, intraOpNumThreads: 1, executionMode: 'sequential' });
-    const meta = readMetadata(fs.readFileSync(file));
+    const meta = readOnnxMetadata(fs.readFileSync(file));
     if (meta.tokenizer !== TOKENIZER || Number(meta.features) !== FEATURES) {
       await session.release();
       throw new Error(`${file} was made for tokenizer ${meta.tokenizer ?? '?'} with ${meta.features ?? '?'} features; this release has ${TOKENIZER} with ${FEATURES}`);
@@ -100,51 +101,4 @@ export class TextClassifier {
   close(): Promise<void> {
     return this.session.release();
   }
-}
-
-/**
- * The model's metadata_props (ModelProto field 14: StringStringEntryProto {key = 1, value = 2}),
- * read from the protobuf directly: onnxruntime-node does not expose them.
- */
-export function readMetadata(bytes: Uint8Array): Record<string, string> {
-  const out: Record<string, string> = {};
-  let pos = 0;
-  const varint = (): number => {
-    let v = 0;
-    let shift = 0;
-    for (;;) {
-      if (pos >= bytes.length) throw new Error('truncated model file');
-      const b = bytes[pos++];
-      v += (b & 0x7f) * 2 ** shift;
-      if (b < 0x80) return v;
-      shift += 7;
-    }
-  };
-  const text = (start: number, end: number) => Buffer.from(bytes.buffer, bytes.byteOffset + start, end - start).toString('utf8');
-  while (pos < bytes.length) {
-    const key = varint();
-    const field = Math.floor(key / 8);
-    const wire = key & 7;
-    if (wire === 0) varint();
-    else if (wire === 1) pos += 8;
-    else if (wire === 5) pos += 4;
-    else if (wire === 2) {
-      const len = varint();
-      const end = pos + len;
-      if (field === 14) {
-        let k = '';
-        let v = '';
-        while (pos < end) {
-          const inner = varint();
-          const l = varint();
-          if (inner >> 3 === 1) k = text(pos, pos + l);
-          else if (inner >> 3 === 2) v = text(pos, pos + l);
-          pos += l;
-        }
-        out[k] = v;
-      }
-      pos = end;
-    } else throw new Error(`unreadable model file (wire type ${wire})`);
-  }
-  return out;
 }

@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { bucket, FEATURES, featurize, readMetadata, TextClassifier, tokens, TOKENIZER } from '../../nodes/social/classifier';
+import { bucket, FEATURES, featurize, TextClassifier, tokens, TOKENIZER } from '../../nodes/social/classifier';
+import { readOnnxMetadata } from '../../nodes/vision/onnx-metadata';
 import { PACKAGE_ROOT } from '../../nodes/platform/node-kit';
 
 const MODEL = path.join(PACKAGE_ROOT, 'models', 'social', 'social-text.onnx');
@@ -25,7 +26,7 @@ describe('social text classifier', () => {
   });
 
   it('runs the shipped model with onnxruntime-node: irony and threat probabilities per post', async () => {
-    const meta = readMetadata(fs.readFileSync(MODEL));
+    const meta = readOnnxMetadata(fs.readFileSync(MODEL));
     assert.equal(meta.tokenizer, TOKENIZER);
     assert.equal(meta.labels, 'irony,threat');
     assert.match(meta.trained_on, /families \(A\)/);
