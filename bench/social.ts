@@ -3,12 +3,18 @@
  *  1. quality on the labelled set (bench/social-data.ts): sentiment, irony and threat in en/it/no,
  *     precision, recall and F1 per label and language, ours against a keyword-only baseline,
  *     the tuning part (template family A) and the held-out part (family B) apart;
- *  2. speed: posts/s through match + analyse (nodes/social/analyse.ts) on one core;
+ *     and, for irony and threat, the learned ONNX classifier (models/social/social-text.onnx,
+ *     trained on family A only) in the same run;
+ *  2. speed: posts/s through match + analyse (nodes/social/analyse.ts) on one core, with and
+ *     without the classifier;
  *  3. memory: heap over a long stream through match + analyse + the per-project monitor.
  *
  *   npm run bench:social [-- --posts 1000000 --speed-seconds 5]
  */
 import { analyse, scorePost } from '../nodes/social/analyse';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { TextClassifier } from '../nodes/social/classifier';
 import { threatTerms } from '../nodes/social/cues';
 import { scorerFor } from '../nodes/social/languages';
 import { SocialMonitor } from '../nodes/social/monitor';
@@ -16,6 +22,7 @@ import { Project } from '../nodes/social/project';
 import type { Post } from '../nodes/social/project';
 import { PostWords } from '../nodes/social/query';
 import { words } from '../nodes/social/text';
+import { PACKAGE_ROOT } from '../nodes/platform/node-kit';
 import { readFlags } from './cli';
 import { labelledSet } from './social-data';
 import type { LabelledPost } from './social-data';
@@ -67,8 +74,21 @@ function prf(truth: boolean[], pred: boolean[]): Prf {
 
 const fmt = (x: Prf) => `${x.p.toFixed(2)} ${x.r.toFixed(2)} ${x.f1.toFixed(2)}`;
 
-function quality(): void {
-  const set = labelledSet();
+const MODEL = path.join(PACKAGE_ROOT, 'models', 'social', 'social-text.onnx');
+/** The classifier's probability from which a post has the label. */
+const LEARNED_BOUND = 0.5;
+
+type Learned = Map<LabelledPost, Record<string, number>>;
+
+async function learnedScores(set: LabelledPost[]): Promise<Learned | undefined> {
+  if (!fs.existsSync(MODEL)) return undefined;
+  const classifier = await TextClassifier.load(MODEL);
+  const scores = await classifier.classify(set);
+  await classifier.close();
+  return new Map(set.map((p, i) => [p, scores[i]]));
+}
+
+function quality(set: LabelledPost[], learned: Learned | undefined): void {
   console.log(`1. Quality: ${set.length} labelled posts (${set.filter((p) => p.heldOut).length} held out), P R F1 per label; ours vs keyword-only baseline\n`);
   const labels: Array<[string, (x: { sentiment: string; ironic: boolean; threat: boolean }) => boolean]> = [
     ['sentiment=positive', (x) => x.sentiment === 'positive'],
@@ -79,7 +99,7 @@ function quality(): void {
   ];
   for (const part of ['tuning (A)', 'held out (B)'] as const) {
     console.log(`${part}`);
-    console.log(`${'lang'.padEnd(5)}${'label'.padEnd(20)}${'n'.padStart(4)}   ${'ours P R F1'.padEnd(16)} ${'keywords P R F1'}`);
+    console.log(`${'lang'.padEnd(5)}${'label'.padEnd(20)}${'n'.padStart(4)}   ${'ours P R F1'.padEnd(16)} ${'keywords P R F1'.padEnd(16)} ${learned ? 'onnx P R F1' : ''}`);
     for (const lang of ['en', 'it', 'no'] as const) {
       const rows = set.filter((p) => p.lang === lang && p.heldOut === (part === 'held out (B)'));
       const o = rows.map(ours);
@@ -88,7 +108,9 @@ function quality(): void {
         const truth = rows.map(f);
         const a = prf(truth, o.map(f));
         const b = prf(truth, k.map(f));
-        console.log(`${lang.padEnd(5)}${name.padEnd(20)}${String(a.support).padStart(4)}   ${fmt(a).padEnd(16)} ${fmt(b)}${a.f1 > b.f1 ? '' : a.f1 === b.f1 ? '  =' : '  ✗ baseline better'}`);
+        const key = name === 'irony' ? 'irony' : name === 'threat' ? 'threat' : undefined;
+        const c = learned && key ? prf(truth, rows.map((p) => learned.get(p)![key] >= LEARNED_BOUND)) : undefined;
+        console.log(`${lang.padEnd(5)}${name.padEnd(20)}${String(a.support).padStart(4)}   ${fmt(a).padEnd(16)} ${fmt(b).padEnd(16)} ${c ? fmt(c) : '    '}${a.f1 > b.f1 ? '' : a.f1 === b.f1 ? '  =' : '  ✗ baseline better'}`);
       }
     }
     console.log('');
@@ -144,6 +166,26 @@ function speed(seconds: number): void {
   console.log(`   keyword-only baseline in the same run, alternating rounds: ${Math.round(baseline).toLocaleString('en-US')} posts/s (no match); ours ÷ baseline = ${(rate / baseline).toFixed(2)}`);
 }
 
+/** Match + analyse + the ONNX classifier on the matched posts, in batches of 500 as a node would. */
+async function speedLearned(seconds: number): Promise<void> {
+  if (!fs.existsSync(MODEL)) return;
+  const classifier = await TextClassifier.load(MODEL);
+  const posts = stream(10_000);
+  let n = 0;
+  let elapsed = 0;
+  const t0 = process.hrtime.bigint();
+  while (elapsed < seconds) {
+    for (let i = 0; i < posts.length; i += 500) {
+      const matched = posts.slice(i, i + 500).filter((p) => analyse(PROJECT, p, { pseudonymSecret: 'k' })).map((p) => ({ text: p.text, lang: p.lang }));
+      await classifier.classify(matched);
+    }
+    n += posts.length;
+    elapsed = Number(process.hrtime.bigint() - t0) / 1e9;
+  }
+  await classifier.close();
+  console.log(`   with the ONNX classifier (onnxruntime-node, one thread, batches of 500): ${Math.round(n / elapsed).toLocaleString('en-US')} posts/s`);
+}
+
 function memory(total: number): void {
   const gc = (globalThis as { gc?: () => void }).gc;
   if (!gc) {
@@ -169,12 +211,15 @@ function memory(total: number): void {
   console.log(`3. Memory over ${total.toLocaleString('en-US')} posts (match + analyse + monitor, 1 h retention at 20 posts/s): heap after GC ${samples.map((m) => m.toFixed(0)).join(' → ')} MiB; growth after the first tenth ${(last - first).toFixed(1)} MiB; ${drafts} drafts`);
 }
 
-function main(): void {
+async function main(): Promise<void> {
   const flags = readFlags(process.argv.slice(2), USAGE, [], ['posts', 'speed-seconds']);
-  quality();
-  speed(Number(flags.get('speed-seconds') ?? 5));
+  const set = labelledSet();
+  quality(set, await learnedScores(set));
+  const seconds = Number(flags.get('speed-seconds') ?? 5);
+  speed(seconds);
+  await speedLearned(seconds);
   const total = Number(flags.get('posts') ?? 1_000_000);
   if (total > 0) memory(total);
 }
 
-main();
+void main();
