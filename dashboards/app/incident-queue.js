@@ -38,6 +38,26 @@ class IncidentCache extends EventTarget {
 
 export const incidents = new IncidentCache();
 
+const GROUP_KEY = 'impetus.queue.incidents';
+
+/** Whether the queue folds alerts into their incidents: on unless this browser's user turned it off. */
+export function groupsIncidents() {
+  return window.localStorage.getItem(GROUP_KEY) !== 'off';
+}
+
+/** The queue's "Group by incident" switch; the choice is remembered in this browser. */
+export function groupSwitch(filters, onChange) {
+  const box = h('input', {
+    type: 'checkbox', id: 'incidents-toggle', checked: filters.incidents,
+    onchange: () => {
+      filters.incidents = box.checked;
+      window.localStorage.setItem(GROUP_KEY, box.checked ? 'on' : 'off');
+      onChange();
+    },
+  });
+  return h('label.switch', { for: 'incidents-toggle', title: 'Fold the alerts of one incident under one row' }, box, h('span', 'Group by incident'));
+}
+
 /** POSTs an action on an incident; answers the incident as this role sees it. */
 export async function actOnIncident(id, action, body = {}) {
   const result = await api.post(`incidents/${encodeURIComponent(id)}/actions`, { action, ...body });
@@ -91,15 +111,16 @@ function incidentRow(incident, shown, app) {
 
 /**
  * The queue's rows in its order: an incident's row where its first listed alert would be, its
- * alerts under it when expanded; alerts in no incident (or in one this page has not read yet)
- * as they are.
+ * alerts under it when expanded; alerts in no incident, in an incident of one alert, or in one
+ * this page has not read yet, as they are.
  */
 export function queueRows(items, row, app) {
   const rows = [];
   const placed = new Set();
   for (const a of items) {
     const incident = a.incidentId && incidents.byId.get(a.incidentId);
-    if (!incident) {
+    // An incident of one alert is just that alert: its own row, nothing folded.
+    if (!incident || incident.members.length < 2) {
       rows.push(row(a));
       continue;
     }

@@ -5,6 +5,7 @@ import { AlertList } from './alerts.js';
 import { fill, h } from './dom.js';
 import { Live } from './live.js';
 import { setTimeZone } from './format.js';
+import { groupsIncidents } from './incident-queue.js';
 import { alarm, onSoundState, soundState, unlockSound } from './sound.js';
 import { helpOpen, toggleHelp } from './views/help.js';
 import { showLogin } from './views/login.js';
@@ -216,7 +217,7 @@ async function start(session) {
   const chosen = window.localStorage.getItem(`impetus.sound.${session.user.username}`);
   app.sound = chosen === null ? d.sound !== false : chosen === 'true';
   if (app.sound) unlockSound();
-  app.filters = { state: d.state || ['open', 'acknowledged'], priority: [], tool: '', zone: '', text: '', exercise: d.exercise !== false, sort: 'priority' };
+  app.filters = { state: d.state || ['open', 'acknowledged'], priority: [], tool: '', zone: '', text: '', exercise: d.exercise !== false, sort: 'priority', incidents: groupsIncidents() };
   app.alerts.clear();
   app.alerts.toolNames = new Map(session.tools.map((t) => [t.id, t.name]));
   buildShell();

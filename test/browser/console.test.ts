@@ -165,6 +165,8 @@ describe('console in the browser (Chromium)', function () {
   async function open(viewport = DESKTOP, extra: Parameters<Browser['newContext']>[0] = {}): Promise<Page> {
     const context = await browser!.newContext({ viewport, ...extra });
     contexts.push(context);
+    // The queue's alerts one row each, as these tests were written; the incidents test turns grouping on.
+    await context.addInitScript(() => window.localStorage.setItem('impetus.queue.incidents', window.localStorage.getItem('impetus.queue.incidents') ?? 'off'));
     const page = await context.newPage();
     page.setDefaultTimeout(STEP_MS);
     page.on('console', (m) => {
@@ -346,6 +348,27 @@ describe('console in the browser (Chromium)', function () {
     await operator.locator('.detail-head h1', { hasText: QUEUE_HEADLINES[2] }).waitFor();
     await operator.keyboard.press('Escape');
     await row(operator, 'metro hall').waitFor();
+  });
+
+  it('operator: groups the queue by incident, expands one, and works its playbook on the incident page', async () => {
+    await operator.check('#incidents-toggle');
+    // The three depot alerts (two samplers and a counter, one zone, within seconds) are one incident.
+    const incident = operator.locator('.incident-row', { hasText: '3 alerts' });
+    await incident.waitFor();
+    assert.match((await incident.locator('.meta').textContent())!, /Bacteria Detector, Urban Anomaly Detector|Urban Anomaly Detector, Bacteria Detector/);
+    assert.equal(await row(operator, QUEUE_HEADLINES[0]).count(), 0, 'its alerts are folded under it');
+    await incident.locator('button.expand').click();
+    for (const headline of QUEUE_HEADLINES) await operator.locator('.incident-member .alert-row', { hasText: headline }).waitFor();
+    await incident.locator('.headline').click();
+    await operator.locator('.detail-head h1', { hasText: 'INCIDENT' }).waitFor();
+    for (const headline of QUEUE_HEADLINES) await operator.locator('article.member', { hasText: headline }).waitFor();
+    const step = operator.locator('ol.playbook input[type=checkbox]').first();
+    await step.check();
+    await operator.locator('.timeline li', { hasText: 'Playbook' }).waitFor();
+    await operator.locator('.timeline li', { hasText: 'Grouped' }).first().waitFor();
+    await operator.click('nav.main-nav a[data-rel=""]');
+    await operator.uncheck('#incidents-toggle');
+    await row(operator, QUEUE_HEADLINES[0]).waitFor();
   });
 
   it('operator: charts do not mislead: a count\'s band stays at or above zero, other scales get their own axis, gaps stay gaps, axes carry units and dates', async () => {

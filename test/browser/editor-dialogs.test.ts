@@ -72,6 +72,7 @@ const VALUES: Record<string, string> = {
   'impetus-cti-match.register': JSON.stringify({ organisation: 'Dialog City', owners: [{ id: 'it', name: 'IT' }], domains: [{ id: 'portal', name: 'dialog-city.eu', owner: 'it', criticality: 'high' }] }),
   'impetus-cti-match.allowList': JSON.stringify([{ value: 'dialog-city.eu.example', reason: 'a partner test portal' }]),
   'impetus-cti-match.minLookalikeScore': '0.8',
+  'impetus-incident-rules.rules': JSON.stringify([{ id: 'dialog', tools: ['firearm', 'anomaly'], windowMinutes: 10, distanceMeters: 200 }]),
 };
 
 const LEGACY_MAPPING = JSON.stringify([{ telegram: 777, user: SYSTEM_TEST_USER.username, role: 'supervisor' }]);

@@ -51,6 +51,7 @@ export const alertNodes = [
   require('../../nodes/alert/impetus-alert-events'),
   require('../../nodes/alert/impetus-alert-action'),
   require('../../nodes/alert/impetus-silence'),
+  require('../../nodes/alert/impetus-incident-rules'),
   require('../../nodes/alert/impetus-fiware'),
 ];
 

@@ -5,7 +5,7 @@ import { SORTS } from '../alerts.js';
 import { api } from '../api.js';
 import { fill, h, perFrame, tlpTag } from '../dom.js';
 import { ACTION_LABEL, ago, PRIORITIES, PRIORITY_LABEL, STATE_LABEL, STATES, toolName } from '../format.js';
-import { incidents, queueRows } from '../incident-queue.js';
+import { groupSwitch, incidents, queueRows } from '../incident-queue.js';
 
 const FRESH_MS = 15000;
 /** A tile's state is its tool's health, computed by the server (alert-index.ts); open alerts are shown beside it. */
@@ -67,6 +67,7 @@ export function mount(container, app) {
     toggles(PRIORITIES, f.priority, 'Priority', () => render()),
     toggles(STATES, f.state, 'State', () => { refetch(); render(); }),
     h('label.switch', { for: 'exercise-toggle' }, exercise, h('span', 'Exercise alerts')),
+    groupSwitch(f, () => render()),
     mayAck ? h('label.switch.select-all', { for: 'select-all' }, selectAll, h('span', 'Select all open')) : null,
     count,
     h('span.shortcut-hint.muted', 'Press ? for keyboard shortcuts'),
@@ -173,7 +174,7 @@ export function mount(container, app) {
     const focused = document.activeElement && document.activeElement.closest && document.activeElement.closest('.alert-row');
     const focusedId = focused && list.contains(focused) ? focused.dataset.id : undefined;
     for (const id of selected) if (!app.alerts.byId.has(id) || app.alerts.byId.get(id).state !== 'open') selected.delete(id);
-    fill(list, items.length ? queueRows(items, row, app) : h('p.empty', 'No alerts match these filters.'));
+    fill(list, items.length ? (f.incidents ? queueRows(items, row, app) : items.map(row)) : h('p.empty', 'No alerts match these filters.'));
     if (focusedId) {
       const again = [...list.children].find((el) => el.dataset.id === focusedId);
       if (again) again.focus({ preventScroll: true });
