@@ -6,13 +6,11 @@
  */
 import type { Alert } from '../platform';
 import type { CtiContext } from './draft';
-import { isTlp } from './draft';
 
 interface CtiData {
   indicator?: { value?: string };
   asset?: { id?: string };
   intel?: { actors?: string[] };
-  tlp?: string;
 }
 
 export class CtiLink {
@@ -66,6 +64,6 @@ function contextOf(a: Alert, names: CtiContext['names']): CtiContext {
     ...(d.indicator?.value ? { indicator: d.indicator.value } : {}),
     ...(d.asset?.id ? { asset: d.asset.id } : {}),
     ...(d.intel?.actors?.length ? { actors: d.intel.actors.slice(0, 8) } : {}),
-    ...(isTlp(d.tlp) ? { tlp: d.tlp } : {}),
+    ...(a.tlp ? { tlp: a.tlp } : {}),
   };
 }

@@ -4,28 +4,11 @@
  * alerts that name the same host or attacker.
  */
 import type { AlertDraft, Severity } from '../platform';
+import type { Tlp } from '../platform/node-kit';
+import { stricterTlp } from '../platform/node-kit';
 import type { Verdict } from './correlate';
 import type { Analysis, RankedCountermeasure } from './graph/cut';
 import type { AttackGraph } from './graph/model';
-
-export type Tlp = 'clear' | 'green' | 'amber' | 'amber+strict' | 'red';
-const TLP_ORDER: Tlp[] = ['clear', 'green', 'amber', 'amber+strict', 'red'];
-
-/**
- * The one place a CTDR draft gets its TLP marking. Today it travels in `data.tlp`, as CTI's
- * drafts carry it; when the platform gains its own TLP field, only this function changes.
- */
-export function markTlp(draft: AlertDraft, tlp: Tlp): AlertDraft {
-  return { ...draft, data: { ...(draft.data as Record<string, unknown>), tlp } };
-}
-
-export function stricter(a: Tlp, b: Tlp): Tlp {
-  return TLP_ORDER.indexOf(a) >= TLP_ORDER.indexOf(b) ? a : b;
-}
-
-export function isTlp(v: unknown): v is Tlp {
-  return typeof v === 'string' && (TLP_ORDER as string[]).includes(v);
-}
 
 /** What CTI knows about the host or the attacker (open CTI alerts, read through the store). */
 export interface CtiContext {
@@ -80,7 +63,8 @@ export function verdictToDraft(v: Verdict, ctx: DraftContext): AlertDraft {
   const headline = compromised
     ? `${name} likely compromised after ${v.after?.signature ?? 'an exploitation attempt'}`
     : `Exploitation attempt on ${name}:${v.port}${cves.length ? ` (${cves.slice(0, 3).join(', ')})` : ''}: ${e.alert?.signature ?? ''}`;
-  const tlp = ctx.cti.reduce<Tlp>((t, c) => (c.tlp ? stricter(t, c.tlp) : t), ctx.tlp);
+  // The stricter of the node's marking and every linked CTI alert's: what CTI may not show, CTDR may not either.
+  const tlp = ctx.cti.reduce<Tlp>((t, c) => stricterTlp(t, c.tlp), ctx.tlp);
   const draft: AlertDraft = {
     tool: 'ctdr',
     event: compromised ? 'Likely compromised' : 'Exploitation attempt',
@@ -94,6 +78,7 @@ export function verdictToDraft(v: Verdict, ctx: DraftContext): AlertDraft {
     // One alert per host and attack (dedup counts the repeats): an attacker's retries do not flood the queue.
     source: { ref: `${v.host?.id ?? v.ip}|${compromised ? 'compromised' : cves[0] ?? `sid:${e.alert?.signatureId ?? 0}`}` },
     ...(countermeasures.length ? { instruction: countermeasures.slice(0, 3).map((c) => c.label).join('. ') + '.' } : {}),
+    tlp,
     data: {
       host: v.host ? { id: v.host.id, label: v.host.label, ip: v.ip, criticality: v.host.criticality, crownJewel: v.host.crownJewel, ...(v.host.zone ? { zone: v.host.zone } : {}), ...(v.host.owner ? { owner: v.host.owner } : {}) } : { ip: v.ip },
       port: v.port,
@@ -115,5 +100,5 @@ export function verdictToDraft(v: Verdict, ctx: DraftContext): AlertDraft {
       cti: ctx.cti.slice(0, 10),
     },
   };
-  return markTlp(draft, tlp);
+  return draft;
 }

@@ -10,10 +10,10 @@
 import * as fs from 'node:fs';
 import type { Node, NodeAPI, NodeDef, NodeMessageInFlow } from 'node-red';
 import { platformFor } from '../platform';
-import { handleInput, refuseInput, StatusReporter, translator, userOrShippedFile } from '../platform/node-kit';
+import { handleInput, isTlp, refuseInput, StatusReporter, translator, userOrShippedFile } from '../platform/node-kit';
+import type { Tlp } from '../platform/node-kit';
 import { CtiLink } from './cti-link';
-import { isTlp, verdictToDraft } from './draft';
-import type { Tlp } from './draft';
+import { verdictToDraft } from './draft';
 import { loadEnrichment } from './enrich';
 import type { Enrichment } from './enrich';
 import { CtdrEngine } from './engine';

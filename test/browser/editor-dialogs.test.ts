@@ -73,6 +73,12 @@ const VALUES: Record<string, string> = {
   'impetus-cti-match.allowList': JSON.stringify([{ value: 'dialog-city.eu.example', reason: 'a partner test portal' }]),
   'impetus-cti-match.minLookalikeScore': '0.8',
   'impetus-incident-rules.rules': JSON.stringify([{ id: 'dialog', tools: ['firearm', 'anomaly'], windowMinutes: 10, distanceMeters: 200 }]),
+
+  'impetus-ctdr.register': JSON.stringify({ organisation: 'Dialog City', hosts: [{ id: 'web', ips: ['10.9.0.1'], zone: 'dmz', criticality: 'high', crownJewel: true }] }),
+  'impetus-ctdr.network': JSON.stringify({ zones: ['internet', 'dmz'], entryZones: ['internet'], firewall: [{ from: 'internet', to: 'dmz', protocol: 'tcp', ports: [443] }] }),
+  'impetus-ctdr-eve.port': '0',
+  'impetus-ctdr-eve.bind': '127.0.0.1',
+  'impetus-ctdr-eve.types': 'alert',
 };
 
 const LEGACY_MAPPING = JSON.stringify([{ telegram: 777, user: SYSTEM_TEST_USER.username, role: 'supervisor' }]);

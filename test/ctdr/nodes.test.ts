@@ -69,7 +69,7 @@ describe('impetus-ctdr nodes', function () {
     const attempt = stored[0].payload as Alert;
     const data = attempt.data as {
       host: { id: string }; attacker: { ip: string }; port: number; vulnerabilities: Array<{ cvss: { score: number } }>;
-      paths: Array<{ hosts: string[] }>; countermeasures: unknown[]; tlp: string;
+      paths: Array<{ hosts: string[] }>; countermeasures: unknown[];
     };
     assert.equal(attempt.tool, 'ctdr');
     assert.equal(attempt.event, 'Exploitation attempt');
@@ -80,7 +80,7 @@ describe('impetus-ctdr nodes', function () {
     assert.deepEqual(data.paths[0].hosts, ['portal-web', 'app-server', 'traffic-scada']);
     assert.ok(data.countermeasures.length >= 1 && data.countermeasures.length <= 5);
     assert.ok(attempt.instruction && attempt.instruction.length > 0);
-    assert.equal(data.tlp, 'amber');
+    assert.equal(attempt.tlp, 'amber');
     assert.match(String(suppressed[0].reason), /not vulnerable to CVE-2021-34473/);
 
     node('c').receive({ payload: injected('ex-ctdr-callback') });
@@ -98,17 +98,19 @@ describe('impetus-ctdr nodes', function () {
     await platform.ready;
     await platform.alerts.raise({
       tool: 'cti', event: 'Threat intelligence match', headline: '198.51.100.10 names www.city-portal.eu', category: 'Security', severity: 'high', urgency: 'Expected', certainty: 'Likely',
-      data: { indicator: { id: 'indicator--1', kind: 'ip', value: '198.51.100.10' }, intel: { source: 'CERT feed', confidence: 80, actors: ['APT-Demo'] }, asset: { kind: 'host', id: 'portal-web', label: 'www.city-portal.eu', criticality: 'high' }, match: { how: 'ip', strength: 1 }, tlp: 'red' },
+      data: { indicator: { id: 'indicator--1', kind: 'ip', value: '198.51.100.10' }, intel: { source: 'CERT feed', confidence: 80, actors: ['APT-Demo'] }, asset: { kind: 'host', id: 'portal-web', label: 'www.city-portal.eu', criticality: 'high' }, match: { how: 'ip', strength: 1 } },
+      tlp: 'red',
     });
     const { stored } = await scanned();
     node('c').receive({ payload: (injected('ex-ctdr-attempt') as unknown[])[0] });
     await waitFor(() => stored.length === 1, 'the attempt');
     const a = stored[0].payload as Alert;
-    const data = a.data as { cti: Array<{ names: string; actors: string[] }>; tlp: string };
+    const data = a.data as { cti: Array<{ names: string; actors: string[]; tlp?: string }> };
     assert.equal(a.severity, 'critical', 'high, one step up for the CTI match');
     assert.equal(a.urgency, 'Immediate');
     assert.deepEqual([data.cti.length, data.cti[0].names, data.cti[0].actors], [1, 'host', ['APT-Demo']]);
-    assert.equal(data.tlp, 'red');
+    assert.equal(a.tlp, 'red', 'the CTI alert is RED, so the CTDR alert is too');
+    assert.equal(data.cti[0].tlp, 'red');
   });
 
   it('names a bad EVE record and still judges the good ones', async () => {
