@@ -69,7 +69,7 @@ describe('ctdr engine', () => {
   it('links CTI alerts by asset and indicator, and asks the store once per period', async () => {
     let asked = 0;
     let now = 0;
-    const cti = (id: string, asset: string, value: string): Alert => ({ id, headline: `${value} names ${asset}`, data: { indicator: { value }, asset: { id: asset }, intel: { actors: ['X'] }, tlp: 'green' } }) as unknown as Alert;
+    const cti = (id: string, asset: string, value: string): Alert => ({ id, headline: `${value} names ${asset}`, data: { indicator: { value }, asset: { id: asset }, intel: { actors: ['X'] } }, tlp: 'green' }) as unknown as Alert;
     const link = new CtiLink(async () => { asked++; return [cti('a1', 'web', '10.0.0.1'), cti('a2', 'range-1', '1.2.3.4')]; }, 15_000, () => now);
     const related = await link.related('web', '10.0.0.1', '1.2.3.4');
     assert.deepEqual(related.map((r) => [r.alertId, r.names, r.tlp]), [['a1', 'host', 'green'], ['a2', 'attacker', 'green']]);
