@@ -66,6 +66,8 @@ export class IncidentService implements AlertHooks {
   private rules: IncidentRule[];
   private readonly clock: () => number;
   private readonly log: (message: string) => void;
+  /** The tail of each key's grouping chain in this runtime; removed when it settles. */
+  private readonly grouping = new Map<string, Promise<void>>();
 
   constructor(readonly store: IncidentStore, private readonly alerts: AlertService, readonly settings: IncidentSettings, options: IncidentServiceOptions = {}) {
     this.rules = [...settings.rules];
@@ -105,11 +107,28 @@ export class IncidentService implements AlertHooks {
     return this.inhibitor.muteFor(candidate);
   }
 
-  /** Groups a new alert: into an accepting incident of a rule its tool takes part in, or a new one. */
-  async created(alert: Alert): Promise<Alert> {
-    if (alert.state === 'resolved' || alert.incidentId) return alert;
+  /**
+   * Groups a new alert: into an accepting incident of a rule its tool takes part in, or a new one.
+   * Within this runtime, alerts of one place are grouped one after another (a promise chain per
+   * key): a storm of concurrent raises into one incident would otherwise read the same version
+   * and lose the compare-and-set to each other, retrying each time. Compare-and-set still
+   * arbitrates between runtimes.
+   */
+  created(alert: Alert): Promise<Alert> {
+    if (alert.state === 'resolved' || alert.incidentId) return Promise.resolve(alert);
     const candidates = rulesFor(alert.tool, this.rules);
-    if (!candidates.length) return alert;
+    if (!candidates.length) return Promise.resolve(alert);
+    const key = incidentKey(alert, candidates[0].rule);
+    const run = (this.grouping.get(key) ?? Promise.resolve()).then(() => this.group(alert, candidates));
+    const tail = run.then(() => undefined, () => undefined);
+    this.grouping.set(key, tail);
+    void tail.then(() => {
+      if (this.grouping.get(key) === tail) this.grouping.delete(key);
+    });
+    return run;
+  }
+
+  private async group(alert: Alert, candidates: ReturnType<typeof rulesFor>): Promise<Alert> {
     for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
       try {
         const joined = await this.join(alert, candidates);
@@ -130,16 +149,28 @@ export class IncidentService implements AlertHooks {
   /** The accepting incident the alert joins, written with it as a member; undefined when none fits. */
   private async join(alert: Alert, candidates: ReturnType<typeof rulesFor>): Promise<Incident | undefined> {
     const now = this.clock();
+    // The incident holding the alert's own key is the one a storm joins: one indexed read instead
+    // of reading every accepting incident (each up to maxMembers members) for every new alert.
+    for (const c of candidates) {
+      const holder = await this.store.incidentByKey(incidentKey(alert, c.rule));
+      if (holder && this.fits(holder, alert, c.rule, now)) return this.store.replaceIncident(addMember(holder, alert, c.rule, this.now()));
+    }
     const longest = Math.max(...candidates.map((c) => c.rule.windowMinutes));
     const open = await this.store.queryIncidents({ accepting: true, state: ['open', 'acknowledged'], status: alert.status, since: new Date(now - longest * 60_000).toISOString(), sort: 'priority', limit: 200 });
     for (const incident of open.items) {
       const c = candidates.find((x) => x.rule.id === incident.rule);
-      if (!c || incident.removed.includes(alert.id) || incident.members.length >= this.settings.maxMembers) continue;
-      if (now - Date.parse(incident.lastSeen) > c.rule.windowMinutes * 60_000) continue;
-      if (!samePlace(incident, alert, c.rule)) continue;
+      if (!c || !this.fits(incident, alert, c.rule, now)) continue;
       return this.store.replaceIncident(addMember(incident, alert, c.rule, this.now()));
     }
     return undefined;
+  }
+
+  /** Whether the accepting incident takes the alert by the rule: room, window and place. */
+  private fits(incident: Incident, alert: Alert, rule: IncidentRule, now: number): boolean {
+    if (incident.state === 'resolved' || incident.status !== alert.status || incident.rule !== rule.id) return false;
+    if (incident.removed.includes(alert.id) || incident.members.length >= this.settings.maxMembers) return false;
+    if (now - Date.parse(incident.lastSeen) > rule.windowMinutes * 60_000) return false;
+    return samePlace(incident, alert, rule);
   }
 
   /**

@@ -245,6 +245,40 @@ describe('incidents: grouping alerts of every tool', function () {
     assert.equal(fromCam8.muted, undefined);
   });
 
+  it('groups a storm of 2,000 concurrent alerts with a constant number of store calls per alert and bounded incidents', async function () {
+    this.timeout(60_000);
+    // What is counted is store calls, not commits: no fsync per group commit here.
+    await platform.close();
+    platform = await start({ store: { file: path.join(dir, 'alerts.db'), synchronous: 'normal' } });
+    const store = platform.incidents.store;
+    const calls: Record<string, number> = {};
+    for (const name of ['createIncident', 'replaceIncident', 'queryIncidents', 'incidentByKey', 'getIncident'] as const) {
+      const original = store[name].bind(store) as (...args: unknown[]) => Promise<unknown>;
+      calls[name] = 0;
+      (store as unknown as Record<string, unknown>)[name] = (...args: unknown[]) => {
+        calls[name]++;
+        return original(...args);
+      };
+    }
+    const n = 2_000;
+    const max = platform.incidents.settings.maxMembers;
+    // A camera seeing a rifle in every frame, each with its own fingerprint, all raised at once.
+    const alerts = await Promise.all(Array.from({ length: n }, (_, i) => raise('firearm', { source: { ref: `cam-${i}` }, headline: `Rifle in frame ${i}` })));
+    const ids = new Set(alerts.map((a) => a.incidentId));
+    assert.ok(!ids.has(undefined), 'every alert is grouped');
+    const incidents = await Promise.all([...ids].map((id) => platform.incidents.get(id!)));
+    assert.equal(incidents.reduce((sum, i) => sum + i!.members.length, 0), n, 'every alert is a member of exactly one incident');
+    assert.equal(ids.size, Math.ceil(n / max), 'full incidents close to new members and the next one opens');
+    for (const incident of incidents) {
+      assert.ok(incident!.members.length <= max, 'members bounded by maxMembers');
+      assert.ok(incident!.history.length <= max + 2, 'history bounded with the members');
+    }
+    // Without conflicts each alert costs one write (its join); each incident adds its creation and its close.
+    assert.ok(calls.createIncident + calls.replaceIncident <= n + 2 * ids.size, `writes ${calls.createIncident + calls.replaceIncident} for ${n} alerts`);
+    assert.ok(calls.queryIncidents <= 2 * ids.size, `scans ${calls.queryIncidents} for ${ids.size} incidents: joining reads the key's holder, not every open incident`);
+    assert.ok(calls.incidentByKey <= 3 * n, `key reads ${calls.incidentByKey}`);
+  });
+
   it('takes its rules from the settings', async function () {
     await platform.close();
     platform = await start({ incidents: { rules: [{ id: 'cams', tools: ['firearm'], windowMinutes: 5, distanceMeters: 0 }], inhibit: [] } });
