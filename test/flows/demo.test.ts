@@ -14,18 +14,20 @@ describe('the demo flow', function () {
     const flow = JSON.parse(fs.readFileSync(path.join(PACKAGE_ROOT, 'flows', 'demo.json'), 'utf8')) as Array<Record<string, unknown>>;
     const exercise = JSON.parse(fs.readFileSync(path.join(PACKAGE_ROOT, 'flows', 'demo-exercise.json'), 'utf8')) as { events: Array<{ at: string; output: string }> };
     // Alerts the timeline sends itself, plus the two the detectors raise from its sensor events:
-    // the Ring 2 night-time anomaly and the metro-hall bacteria plate.
+    // the Ring 2 night-time anomaly and the metro-hall bacteria plate. The overloaded operator's
+    // alert comes from the workload monitor fed by the replayed headband, later in the exercise.
     const firstMinute = exercise.events.filter((e) => e.output === 'alerts' && /^PT(\d+)S$/.test(e.at) && Number(/^PT(\d+)S$/.exec(e.at)![1]) < 60).length + 2;
     // Scenario time runs 100 times faster here, and replays run as fast as they can: the
     // timeline and the data decide what comes, not the clock.
-    const fast = flow.map((n) => (n.type === 'impetus-scenario' ? { ...n, speed: 100 } : n.type === 'impetus-sensor-in' ? { ...n, replaySpeed: 0 } : n));
+    const fast = flow.map((n) => (n.type === 'impetus-scenario' ? { ...n, speed: 100 } : n.type === 'impetus-sensor-in' ? { ...n, replaySpeed: 0 }
+      : n.type === 'impetus-biosignal-replay' ? { ...n, speed: 0 } : n));
     await load(allNodes, fast);
     let alerts: Alert[] = [];
     await waitFor(async () => {
       alerts = (await api('supervisor').get('/impetus/api/alerts?limit=100').expect(200)).body.items;
-      const fromDetectors = ['demo-anomaly', 'demo-bacteria'].every((id) => alerts.some((a) => a.source.node === id));
+      const fromDetectors = ['demo-anomaly', 'demo-bacteria', 'demo-wl-alert'].every((id) => alerts.some((a) => a.source.node === id));
       return fromDetectors && alerts.reduce((sum, a) => sum + a.count, 0) >= firstMinute;
-    }, 'the first minute of the exercise', 30_000);
+    }, 'the first minute of the exercise and the replayed overload', 60_000);
     assert.ok(new Set(alerts.map((a) => a.tool)).size >= 4, `tools: ${alerts.map((a) => a.tool)}`);
     assert.ok(new Set(alerts.map((a) => a.priority)).size >= 3, `priorities: ${alerts.map((a) => a.priority)}`);
     assert.ok(alerts.every((a) => a.status === 'Exercise'));
@@ -40,6 +42,12 @@ describe('the demo flow', function () {
     assert.ok(bacteria, 'the bacteria detector raised the metro-hall alert');
     assert.equal(bacteria.event, 'Airborne bacteria above threshold');
     assert.equal(bacteria.priority, 'P2');
+    const workload = alerts.find((a) => a.source.node === 'demo-wl-alert');
+    assert.ok(workload, 'the workload monitor raised the overloaded operator');
+    const { operator, state } = workload.data as { operator: string; state: string };
+    assert.deepEqual([operator, state], ['op-2', 'high']);
+    const operatorView = (await api('operator').get('/impetus/api/alerts?limit=100').expect(200)).body.items as Alert[];
+    assert.ok(!operatorView.some((a) => a.tool === 'workload'), 'the operator role does not see workload alerts');
   });
 
   it('goes quiet: once its alerts are resolved, none comes back before the next pass of the exercise', async () => {

@@ -1,12 +1,17 @@
 /**
  * The bio-signal parsers: EDF/EDF+ (strict header, streaming, truncation), Bluetooth heart-rate
- * bytes (0x2A37), JSON samples from a bridge; each fuzzed: bad input is a clear error, never a
- * crash or a hang.
+ * bytes (0x2A37), JSON samples from a bridge, CSV replay; each fuzzed: bad input is a clear error,
+ * never a crash or a hang.
  */
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { Rng } from '../../bench/random';
 import { EdfError, EdfReader, parseHeader, writeEdf } from '../../nodes/workload/edf';
 import { BleDecodeError, decodeHeartRate, encodeHeartRate } from '../../nodes/workload/ble-hr';
+import { csvChunks } from '../../nodes/workload/replay';
+import type { Chunk } from '../../nodes/workload/samples';
 import { parseSamples, regionOf, SampleError } from '../../nodes/workload/samples';
 
 const START = new Date(Date.UTC(2026, 11, 5, 21, 3, 4));
@@ -167,6 +172,75 @@ describe('workload sources', () => {
 
     it('knows frontal and parietal electrodes', () => {
       assert.deepEqual(['Fp1', 'AF7', 'EEG Fz', 'TP9', 'Pz', 'O1', 'C3'].map(regionOf), ['frontal', 'frontal', 'frontal', 'parietal', 'parietal', 'other', 'other']);
+    });
+  });
+
+  describe('CSV replay', () => {
+    let dir: string;
+    before(() => (dir = fs.mkdtempSync(path.join(os.tmpdir(), 'impetus-csv-'))));
+    after(() => fs.rmSync(dir, { recursive: true, force: true }));
+    const target = { operator: 'op-7', device: 'band-7', start: START.getTime() };
+    const write = (name: string, text: string) => {
+      fs.writeFileSync(path.join(dir, name), text);
+      return path.join(dir, name);
+    };
+    const replay = async (file: string, rate?: number) => {
+      const chunks: Chunk[] = [];
+      for await (const c of csvChunks(file, target, rate)) chunks.push(c);
+      return chunks;
+    };
+    const rows = (seconds: number, rate: number, from = 12.5) =>
+      Array.from({ length: seconds * rate }, (_, i) => `${(from + i / rate).toFixed(6)},${(10 * Math.sin(i / 5)).toFixed(3)},${i === 7 ? 'NaN' : Math.cos(i / 3).toFixed(3)},${i}`);
+
+    it('yields a chunk per second, timed from the first row, the rate read from the time column', async () => {
+      const file = write('ok.csv', ['time,AF7,PPG,marker', ...rows(3, 128)].join('\r\n') + '\r\n');
+      const chunks = await replay(file);
+      assert.deepEqual(chunks.map((c) => c.t0 - START.getTime()), [0, 1000, 2000]);
+      for (const c of chunks) {
+        assert.equal(c.operator, 'op-7');
+        assert.equal(c.device, 'band-7');
+        // The marker column is no signal and is left out; each kept channel has the second's samples.
+        assert.deepEqual(c.channels.map((ch) => [ch.name, ch.kind, Math.round(ch.rate), ch.values.length]), [['AF7', 'eeg', 128, 128], ['PPG', 'ppg', 128, 128]]);
+      }
+      assert.equal(chunks[0].channels[0].values[5], Number((10 * Math.sin(1)).toFixed(3)));
+      assert.ok(Number.isNaN(chunks[0].channels[1].values[7]), 'a NaN cell stays NaN, for the quality checks to mark');
+    });
+
+    it('takes a stated rate over the time column, and ends with the last part-second', async () => {
+      const file = write('semi.csv', ['timestamp;EEG Fz', ...rows(2, 64).map((r) => r.split(',').slice(0, 2).join(';')), '200.0;1'].join('\n'));
+      const chunks = await replay(file, 64);
+      assert.deepEqual(chunks.map((c) => c.channels[0].values.length), [64, 64, 1]);
+      assert.equal(chunks[0].channels[0].rate, 64);
+    });
+
+    it('says what is wrong with a bad file, naming the line', async () => {
+      const cases: Array<[string, RegExp]> = [
+        ['', /is empty/],
+        ['AF7,PPG\n1,2\n', /first column must be the time/],
+        ['time,marker\n0,1\n', /no EEG, PPG or ECG column/],
+        ['time,AF7\n0,1\n0.01,2,3\n', /:3: 3 values, the header has 2/],
+        ['time,AF7\n0,1\nlater,2\n', /:3: the time "later" is not a number/],
+        ['time,AF7\n0,1\n1,2\n', /sampling rate of the EEG must be/],
+      ];
+      for (const [i, [text, message]] of cases.entries()) {
+        await assert.rejects(replay(write(`bad-${i}.csv`, text)), (err: Error) => err instanceof SampleError && message.test(err.message), `${JSON.stringify(text)}`);
+      }
+    });
+
+    it('survives 300 mutated files: a SampleError or chunks, nothing else', async () => {
+      const rng = new Rng(19);
+      const good = ['time,AF7,PPG,marker', ...rows(2, 128)].join('\n');
+      const file = path.join(dir, 'fuzz.csv');
+      for (let i = 0; i < 300; i++) {
+        const bytes = Buffer.from(good);
+        for (let k = 0; k < 1 + rng.int(20); k++) bytes[rng.int(bytes.length)] = rng.int(256);
+        fs.writeFileSync(file, bytes.subarray(0, rng.int(bytes.length + 1)));
+        try {
+          for (const c of await replay(file)) assert.ok(Number.isFinite(c.t0));
+        } catch (err) {
+          assert.ok(err instanceof SampleError, `mutation ${i}: ${String(err)}`);
+        }
+      }
     });
   });
 });
