@@ -9,8 +9,9 @@ import * as path from 'node:path';
 export class CursorFile<T> {
   readonly file: string;
 
-  constructor(userDir: string, nodeId: string) {
-    this.file = path.join(userDir, 'impetus-cti-cursors', `${nodeId.replace(/[^\w.-]/g, '_')}.json`);
+  /** `folder`: under the user directory; the source nodes' cursors by default. */
+  constructor(userDir: string, nodeId: string, folder = 'impetus-cti-cursors') {
+    this.file = path.join(userDir, folder, `${nodeId.replace(/[^\w.-]/g, '_')}.json`);
   }
 
   /** The saved cursor; `empty` when there is none, and also (after `warn`) when it cannot be read. */

@@ -5,6 +5,10 @@
  * Outputs: 1 alert drafts (for impetus-alert); 2 withdrawals: for an indicator that was revoked,
  * deleted or expired, one message per open CTI alert it raised, `{action: 'resolve', alertId,
  * actor, reason, payload: alert}`, for impetus-alert-action (set to "from msg.action").
+ *
+ * A message `{action: 'allow', alertId, actor, reason}` (the console's "false positive") adds the
+ * alert's indicator and asset to the allow-list, kept in `impetus-cti-allow/<node id>.json` under
+ * the user directory, so that the pair is not raised again, even after a restart.
  */
 import * as path from 'node:path';
 import type { Node, NodeAPI, NodeDef, NodeMessageInFlow } from 'node-red';
@@ -12,6 +16,8 @@ import { platformFor } from '../platform';
 import type { Alert } from '../platform';
 import { handleInput, refuseInput, StatusReporter, translator } from '../platform/node-kit';
 import { AllowList } from './allow-list';
+import type { AllowEntry } from './allow-list';
+import { CursorFile } from './cursor-file';
 import { AssetIndex, loadRegister, validateRegister } from './assets';
 import type { AssetRegister } from './assets';
 import { parseTlp } from './indicator';
@@ -52,6 +58,10 @@ export = function (RED: NodeAPI): void {
     const t = translator(RED, 'impetus-cti-match', __dirname);
     let register: AssetRegister;
     let allow: AllowList;
+    const userDir = (RED.settings as { userDir?: string }).userDir ?? process.cwd();
+    /** The entries added from the console, on top of the configured ones. */
+    const added = new CursorFile<AllowEntry[]>(userDir, node.id, 'impetus-cti-allow');
+    let fromConsole: AllowEntry[] = [];
     let matcher: CtiMatcher;
     const minScore = config.minLookalikeScore === undefined || config.minLookalikeScore === '' ? 0.7 : Number(config.minLookalikeScore);
     const defaultTlp = parseTlp(config.defaultTlp || 'amber');
@@ -60,14 +70,15 @@ export = function (RED: NodeAPI): void {
       if (!defaultTlp) throw new Error(t('errors.tlp', { tlp: String(config.defaultTlp) }));
       if (config.registerFrom === 'file') {
         if (!config.registerFile) throw new Error(t('errors.noFile'));
-        const userDir = (RED.settings as { userDir?: string }).userDir ?? process.cwd();
         register = loadRegister(path.resolve(userDir, config.registerFile));
       } else {
         const json = parseJson(config.register, 'the asset register');
         if (json === undefined) throw new Error(t('errors.noRegister'));
         register = validateRegister(json);
       }
-      allow = new AllowList(parseJson(config.allowList, 'the allow-list'));
+      const configured = parseJson(config.allowList, 'the allow-list');
+      fromConsole = added.load([], (d) => node.warn(t('errors.allowFile', { detail: d })));
+      allow = new AllowList(Array.isArray(configured) ? [...configured, ...fromConsole] : configured ?? fromConsole);
       matcher = new CtiMatcher(new AssetIndex(register), { minLookalikeScore: minScore });
     } catch (err) {
       return refuseInput(node, status, err);
@@ -87,8 +98,23 @@ export = function (RED: NodeAPI): void {
       return page.items.filter((a) => a.source?.ref === ref);
     }
 
+    /** A false positive marked in the console: its indicator and asset are allowed from now on, audited. */
+    async function allowFromAlert(msg: { alertId?: unknown; actor?: unknown; reason?: unknown }): Promise<void> {
+      if (typeof msg.alertId !== 'string' || typeof msg.reason !== 'string' || !msg.reason.trim() || typeof msg.actor !== 'string' || !msg.actor) throw new Error(t('errors.allowMsg'));
+      await platform.ready;
+      const alert = await platform.store.get(msg.alertId);
+      const data = alert?.data as { indicator?: { value?: unknown }; asset?: { id?: unknown } } | undefined;
+      if (!alert || alert.tool !== 'cti' || typeof data?.indicator?.value !== 'string' || typeof data.asset?.id !== 'string') throw new Error(t('errors.allowAlert', { alertId: msg.alertId }));
+      const entry: AllowEntry = { value: data.indicator.value, asset: data.asset.id, reason: msg.reason, by: msg.actor, at: new Date().toISOString(), alertId: alert.id };
+      if (!allow.add(entry)) return;
+      fromConsole.push(entry);
+      added.save(fromConsole);
+      node.log(t('allowAdded', { value: entry.value, asset: data.asset.id, by: msg.actor, reason: entry.reason, alertId: alert.id }));
+    }
+
     handleInput(node, status, async (raw, send) => {
-      const msg = raw as NodeMessageInFlow & { exercise?: boolean; status?: unknown };
+      const msg = raw as NodeMessageInFlow & { exercise?: boolean; status?: unknown; action?: unknown };
+      if (msg.action === 'allow') return allowFromAlert(msg as { alertId?: unknown; actor?: unknown; reason?: unknown });
       if (Array.isArray(msg.payload) && msg.payload.length > MAX_ITEMS) throw new Error(t('errors.tooMany', { max: MAX_ITEMS }));
       const exercise = msg.exercise === true || msg.status === 'Exercise';
       const mark = exercise ? { exercise: true, status: 'Exercise' } : {};

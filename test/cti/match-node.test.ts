@@ -3,6 +3,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Alert } from '../../nodes/platform';
 import { PACKAGE_ROOT } from '../../nodes/platform/node-kit';
+import { closePlatforms } from '../../nodes/platform';
 import { alertNodes, collect, ctiNodes, helper, load, nextError, node, useRuntime, waitFor } from '../support/nodered';
 
 const catchNode = require('@node-red/nodes/core/common/25-catch.js');
@@ -89,6 +90,46 @@ describe('impetus-cti-match', function () {
     assert.equal((leak.payload as { tlp?: string }).tlp, 'red', 'the intelligence\'s TLP:RED is the alert\'s marking');
     assert.ok(!drafts.some((d) => JSON.stringify(d.payload).includes('"cityportal.eu"')), 'the allow-listed omission is not raised');
     await waitFor(() => /1 allowed/.test(String(seen.at(-1)?.text)), 'the allowed match counted in the status');
+  });
+
+  it('a false positive from the console allows the indicator on that asset, audited, and kept across a restart', async () => {
+    await load([...alertNodes, ...ctiNodes, catchNode], flow());
+    const drafts = collect<Msg>('drafts');
+    const stored = collect<Msg>('stored');
+    const caught = collect<Msg>('caught');
+    const logged: string[] = [];
+    node('m').on('call:log', ((call: { args: unknown[] }) => logged.push(String(call.args[0]))) as never);
+    node('m').receive({ payload: injected('ex-cti-i1') });
+    await waitFor(() => stored.length === 1, 'the look-alike alert stored');
+    const alert = stored[0].payload as unknown as Alert;
+
+    // What the demo's "False positive" button sends: the resolution to impetus-alert-action, the allow to the match.
+    const reason = 'False positive: c1ty-portal.eu is our own typo domain (console)';
+    node('act').receive({ action: 'resolve', alertId: alert.id, actor: 'cyber-ana', reason });
+    node('m').receive({ action: 'allow', alertId: alert.id, actor: 'cyber-ana', reason });
+    const file = path.join(userDir(), 'impetus-cti-allow', 'm.json');
+    await waitFor(() => fs.existsSync(file), 'the allow-list entry persisted');
+    const [entry] = JSON.parse(fs.readFileSync(file, 'utf8')) as Array<Record<string, unknown>>;
+    assert.deepEqual([entry.value, entry.asset, entry.reason, entry.by, entry.alertId], ['c1ty-portal.eu', 'portal', reason, 'cyber-ana', alert.id]);
+    assert.ok(logged.some((l) => l.includes('cyber-ana') && l.includes(reason)), 'who and why in the log');
+    node('m').receive({ payload: injected('ex-cti-i1') });
+    await new Promise((r) => setTimeout(r, 300));
+    assert.equal(drafts.length, 1, 'the same indicator on the same asset is not raised again');
+
+    // A message that names no CTI alert fails, for a Catch node.
+    node('m').receive({ action: 'allow', alertId: 'nope', actor: 'cyber-ana', reason });
+    await waitFor(() => caught.length === 1, 'an unknown alert refused');
+    assert.match(String((caught[0].error as { message: string }).message), /nope is not a CTI alert/);
+
+    // After a restart the entry still holds.
+    await helper.unload();
+    await closePlatforms();
+    await load([...alertNodes, ...ctiNodes, catchNode], flow());
+    const again = collect<Msg>('drafts');
+    const seen = statuses('m');
+    node('m').receive({ payload: injected('ex-cti-i1') });
+    await waitFor(() => /1 allowed/.test(String(seen.at(-1)?.text)), 'the match allowed after the restart');
+    assert.equal(again.length, 0);
   });
 
   it('reads the register from a file under the user directory', async () => {

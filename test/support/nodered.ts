@@ -122,7 +122,7 @@ export const allNodes = [
   ...ctiNodes,
   ...ctdrNodes,
   ...workloadNodes,
-  ...['common/20-inject', 'common/21-debug', 'common/25-catch', 'common/90-comment', 'function/15-change', 'function/10-function', 'function/10-switch', 'function/89-delay', 'function/89-trigger', 'network/21-httpin', 'network/21-httprequest', 'sequence/17-split']
+  ...['common/20-inject', 'common/21-debug', 'common/25-catch', 'common/60-link', 'common/90-comment', 'function/15-change', 'function/10-function', 'function/10-switch', 'function/89-delay', 'function/89-trigger', 'network/21-httpin', 'network/21-httprequest', 'sequence/17-split']
     .map((file) => require(`@node-red/nodes/core/${file}.js`)),
 ];
 
