@@ -1,4 +1,4 @@
-// The voice block of an alert page: join or leave, who is in, who speaks, the push-to-talk
+// The voice block of an alert or incident page: join or leave, who is in, who speaks, the push-to-talk
 // button (press and hold; a tap toggles it on phones) and the recorded transmissions, which the
 // page shows in its history.
 import { api } from './api.js';
@@ -12,7 +12,7 @@ const who = (user) => `${user.name} (${user.role})`;
 
 /**
  * @param app the console app (session, live, toast)
- * @param channel the channel key, `alert:<id>`
+ * @param channel the channel key, `alert:<id>` or `incident:<id>`
  * @param changed called when the recordings change, so the page redraws its history
  * @returns {{ section: Element, timeline: () => Array<{at: string, el: Element}>, unmount: () => void }}
  */
@@ -95,7 +95,7 @@ export function mountVoice(app, channel, changed) {
           : asked ? 'Waiting for the channel…'
             : `${toggle ? 'Tap' : 'Hold'} to talk${config.priority ? ' (priority)' : ''}`;
     status.textContent = {
-      joining: 'Joining…', reconnecting: 'Connection lost: rejoining…', refused: 'You cannot join this channel.', left: 'Talk with everyone on this alert.',
+      joining: 'Joining…', reconnecting: 'Connection lost: rejoining…', refused: 'You cannot join this channel.', left: `Talk with everyone on this ${channel.split(':')[0]}.`,
     }[voice.state] || (speaker ? (voice.speaking ? 'You are speaking' : `${who(speaker.user)} is speaking`) : 'Channel clear');
     status.classList.toggle('on-air', Boolean(speaker));
     const you = app.session.user;

@@ -9,7 +9,9 @@
  *  - a cyber specialist, whose view does not hold the alert, cannot join;
  *  - the phone drops off the network and comes back: it rejoins and hears again;
  *  - each transmission is recorded by the speaker's browser, appears in the alert's history
- *    with speaker and duration, plays, and is gone after the retention time.
+ *    with speaker and duration, plays, and is gone after the retention time;
+ *  - on the page of the alert's incident, two participants talk on its `incident:<id>` channel
+ *    and the transmission appears in the incident's timeline with speaker and duration.
  * Every wait is a readiness bound, never an assertion on speed. `npm run screenshots` keeps its
  * picture of the phone in docs/screenshots/.
  */
@@ -82,8 +84,8 @@ describe('push-to-talk voice in the browser (Chromium)', function () {
     assert.deepEqual(unexpected, [], 'no errors in the browser console');
   });
 
-  /** A logged-in page on the alert; `phone`: a touch screen, where push-to-talk is a toggle. */
-  async function openAlert(username: string, phone = false, visible = true): Promise<Page> {
+  /** A logged-in page on the alert (or at `at`); `phone`: a touch screen, where push-to-talk is a toggle. */
+  async function openAlert(username: string, phone = false, visible = true, at = `alerts/${encodeURIComponent(alertId)}`): Promise<Page> {
     const context = await browser!.newContext(phone ? { viewport: { width: 390, height: 844 }, hasTouch: true, isMobile: true } : { viewport: { width: 1366, height: 900 } });
     contexts.push(context);
     const page = await context.newPage();
@@ -105,7 +107,7 @@ describe('push-to-talk voice in the browser (Chromium)', function () {
       (window as unknown as { impetusDropLive: () => void }).impetusDropLive = () => sockets.forEach((ws) => ws.close());
     });
     await voiceLogin(page, rt!.base, username);
-    await page.goto(`${rt!.base}alerts/${encodeURIComponent(alertId)}`);
+    await page.goto(`${rt!.base}${at}`);
     if (visible) await page.locator('.detail-head h1').waitFor();
     pages[username] = page;
     return page;
@@ -278,5 +280,30 @@ describe('push-to-talk voice in the browser (Chromium)', function () {
     // That 404 was the test's own request.
     const recording = src.split('/').pop()!;
     pageErrors.splice(0, pageErrors.length, ...pageErrors.filter((e) => !e.includes(recording)));
+  });
+
+  it('on the incident page: two participants talk, and the transmission joins the incident\'s timeline with speaker and duration', async () => {
+    const probe = pages.olga ?? await openAlert('olga');
+    const incidentId = await probe.evaluate(async (id) => (await (await fetch(`api/alerts/${encodeURIComponent(id)}`)).json()).incidentId as string | undefined, alertId);
+    assert.ok(incidentId, 'the firearm alert opened an incident');
+    const at = `incidents/${encodeURIComponent(incidentId)}`;
+    const olga = await openAlert('olga', false, true, at);
+    const fatima = await openAlert('fatima', true, true, at);
+    await olga.locator('.voice-status', { hasText: 'Talk with everyone on this incident.' }).waitFor();
+    await join(olga);
+    await join(fatima);
+    await waitForPeers(olga, 1);
+    await waitForPeers(fatima, 1);
+    await olga.locator('.voice-talk').hover();
+    await olga.mouse.down();
+    await fatima.locator('.voice-status', { hasText: 'Olga Berg (operator) is speaking' }).waitFor();
+    await hears(fatima, 'olga');
+    await olga.waitForTimeout(1200);
+    await olga.mouse.up();
+    await fatima.locator('.voice-status', { hasText: 'Channel clear' }).waitFor();
+    const entry = fatima.locator('.timeline li.voice-entry', { hasText: 'Olga Berg (operator)' }).first();
+    await entry.waitFor();
+    const seconds = Number(/([\d.]+) s/.exec((await entry.locator('.extra').textContent())!)![1]);
+    assert.ok(seconds >= 1 && seconds < 10, `Olga held the floor for about a second or more: ${seconds} s`);
   });
 });

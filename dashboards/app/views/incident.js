@@ -6,6 +6,7 @@ import { clear, fill, h, perFrame } from '../dom.js';
 import { ACTION_LABEL, ago, clock, PRIORITY_LABEL, STATE_LABEL, toolName } from '../format.js';
 import { actOnIncident, incidents } from '../incident-queue.js';
 import { alertLayer, createMap } from '../map-util.js';
+import { mountVoice } from '../voice-panel.js';
 import { summaryOf } from './main.js';
 
 const INCIDENT_LABEL = {
@@ -28,6 +29,8 @@ export function mount(container, app, id) {
   let map = null;
   let layer = null;
   let left = false;
+  /** Push-to-talk with everyone on this incident, once it is known to be visible; its recordings join the timeline. */
+  let voice = null;
   const box = h('div.detail.incident');
   const mapBox = h('div.detail-map', { 'aria-label': 'Members on the map' });
   fill(container, h('p.back', h('a', { href: '.', onclick: (e) => { e.preventDefault(); app.navigate(''); } }, '← Back to the queue')), box);
@@ -37,6 +40,7 @@ export function mount(container, app, id) {
       const page = await api.get(`incidents/${encodeURIComponent(id)}`);
       incident = page.incident;
       alerts = page.alerts;
+      if (!voice && app.session.voice && !left) voice = mountVoice(app, `incident:${id}`, () => render());
       for (const a of alerts) app.alerts.put(summaryOf(a));
       render();
     } catch (err) {
@@ -102,13 +106,14 @@ export function mount(container, app, id) {
       s.done ? h('span.muted', ` — ${s.done.by}, ${clock(s.done.at)}`) : null)));
   }
 
-  /** Every member's audit and the incident's own, in time order, each line naming its tool. */
+  /** Every member's audit, the incident's own and its voice transmissions, in time order, each line naming its tool. */
   function timeline() {
     const lines = [
       ...incident.history.map((e) => ({ at: e.at, tool: 'incident', what: INCIDENT_LABEL[e.action] || e.action, by: e.by, extra: detailText(e.details) })),
       ...alerts.flatMap((a) => a.history.map((e) => ({ at: e.at, tool: toolName(app.session.tools, a.tool), what: `${ALERT_LABEL[e.action] || e.action}: ${a.headline}`, by: e.by, extra: detailText(e.details) }))),
-    ].sort((x, y) => x.at.localeCompare(y.at));
-    return h('ol.history.timeline', lines.map((l) => h('li', h('time.when', { dateTime: l.at }, clock(l.at)), h('span.tool', l.tool), h('span.what', l.what), l.by ? h('span.who', l.by) : null, l.extra ? h('span.extra', l.extra) : null)));
+    ].map((l) => ({ at: l.at, el: h('li', h('time.when', { dateTime: l.at }, clock(l.at)), h('span.tool', l.tool), h('span.what', l.what), l.by ? h('span.who', l.by) : null, l.extra ? h('span.extra', l.extra) : null) }));
+    if (voice) lines.push(...voice.timeline());
+    return h('ol.history.timeline', lines.sort((x, y) => Date.parse(x.at) - Date.parse(y.at)).map((l) => l.el));
   }
 
   function comments() {
@@ -151,7 +156,8 @@ export function mount(container, app, id) {
           h('p', i.summary))),
       h('div.detail-grid',
         h('section.actions', h('h2', 'Actions'), actions(),
-          h('p.downloads', 'CAP 1.2: ', h('a', { href: `api/incidents/${encodeURIComponent(i.id)}/cap.xml`, download: '' }, 'XML'))),
+          h('p.downloads', 'CAP 1.2: ', h('a', { href: `api/incidents/${encodeURIComponent(i.id)}/cap.xml`, download: '' }, 'XML')),
+          voice ? h('section.voice-section', h('h2', 'Voice'), voice.section) : null),
         h('div.detail-main',
           h('section', h('h2', 'Playbook'), playbook()),
           h('section', h('h2', 'Alerts'), alerts.map(member)),
@@ -190,5 +196,6 @@ export function mount(container, app, id) {
     app.alerts.removeEventListener('event', onEvent);
     app.alerts.removeEventListener('resync', reload);
     if (map) map.remove();
+    if (voice) voice.unmount();
   };
 }

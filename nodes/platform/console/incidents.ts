@@ -12,14 +12,17 @@ import type { FiwareRepresentation } from '../export/fiware';
 import { incidentToCap, incidentToCapXml, incidentToFiware } from '../export/incident';
 import { capToJson } from '../export/cap-model';
 import type { ActionName } from '../alert-service';
-import { restrictIncident } from '../incidents/model';
 import type { IncidentActionResult } from '../incidents/service';
-import type { Incident, IncidentMember } from '../incidents/types';
+import type { Incident } from '../incidents/types';
 import type { Alert } from '../model/types';
 import { STATES, STATUSES } from '../model/types';
 import type { Platform } from '../platform';
 import type { IncidentQuery } from '../store/types';
 import { HttpError, allow, locals } from './auth';
+import { incidentFor } from './incident-view';
+
+// Still offered here, where the incident routes' users have found it.
+export { incidentFor };
 import type { ConsoleRuntime } from './runtime';
 import type { SessionUser } from './sessions';
 import { canAct, canSee } from './views';
@@ -29,17 +32,6 @@ type Handler = (platform: Platform, req: Request, res: Response) => Promise<void
 
 /** Incidents the queue reads at most at once; the queue pages through what the role sees. */
 const SCAN_LIMIT = 1000;
-
-function memberVisible(view: View, incident: Incident): (m: IncidentMember) => boolean {
-  return (m) => canSee(view, { tool: m.tool, priority: m.priority, status: incident.status, zone: m.zone, tlp: m.tlp });
-}
-
-/** The incident as this role sees it, or undefined when it sees none of its members. */
-export function incidentFor(view: View, incident: Incident | undefined): Incident | undefined {
-  if (!incident) return undefined;
-  const seen = restrictIncident(incident, memberVisible(view, incident));
-  return seen.members.length ? seen : undefined;
-}
 
 function listParam(value: unknown, name: string, allowed: readonly string[]): string[] | undefined {
   if (value === undefined) return undefined;

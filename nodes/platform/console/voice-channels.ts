@@ -1,17 +1,24 @@
 /**
- * Voice channel keys: `<kind>:<id>`, today `alert:<alert id>`. Who may join a channel is decided
- * here, in one place, by the rule of the thing the channel belongs to: for an alert, whether the
- * console shows that alert to the user (ConsoleRuntime.mayView, the rule of every route). A new
- * kind (an incident) is one more entry in KINDS.
+ * Voice channel keys: `<kind>:<id>`, `alert:<alert id>` or `incident:<incident id>`. Who may join
+ * a channel is decided here, in one place, by the rule of the thing the channel belongs to: for an
+ * alert, whether the console shows that alert to the user (ConsoleRuntime.mayView, the rule of
+ * every route); for an incident, whether the user sees at least one of its members (incidentFor,
+ * the rule of the incident routes). A new kind is one more entry in KINDS.
  */
+import type { Incident } from '../incidents/types';
 import type { Alert } from '../model/types';
+import { incidentFor } from './incident-view';
 import type { SessionUser } from './sessions';
-import type { Visible } from './views';
+import type { View, Visible } from './views';
 
 /** What the access rules need of the console runtime (kept structural: the runtime imports this file's users). */
 export interface ChannelContext {
-  platform: { store: { get(id: string): Promise<Alert | undefined> } };
+  platform: {
+    store: { get(id: string): Promise<Alert | undefined> };
+    incidents: { get(id: string): Promise<Incident | undefined> };
+  };
   mayView(user: Pick<SessionUser, 'role'>, alert: Visible): boolean;
+  viewFor(user: Pick<SessionUser, 'username' | 'role'>): View;
 }
 
 type KindAccess = (context: ChannelContext, user: SessionUser, id: string) => Promise<boolean>;
@@ -21,9 +28,10 @@ const KINDS: Record<string, KindAccess> = {
     const alert = await context.platform.store.get(id);
     return alert !== undefined && context.mayView(user, alert);
   },
+  incident: async (context, user, id) => incidentFor(context.viewFor(user), await context.platform.incidents.get(id)) !== undefined,
 };
 
-// The id part takes what an alert id may hold (schemas/alert.schema.json: no space, comma, < or &),
+// The id part takes what an alert or incident id may hold (schemas/alert.schema.json: no space, comma, < or &),
 // printable ASCII only.
 const KEY = /^([a-z]{1,20}):([!-~]{1,200})$/;
 const NOT_IN_ID = /[,<&]/;

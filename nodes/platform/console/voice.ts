@@ -4,8 +4,8 @@
  *
  * - Messages travel on the console's live WebSocket (live-socket.ts) as `{type: 'voice', op, …}`,
  *   so they carry the session of its handshake: no second login, no second socket.
- * - Joining a channel is checked by voice-channels.ts (today: the alert must be in the user's
- *   view); a refused join learns nothing about the channel.
+ * - Joining a channel is checked by voice-channels.ts (the alert, or one member of the incident,
+ *   must be in the user's view); a refused join learns nothing about the channel.
  * - Offers, answers and ICE candidates are relayed only between participants of one channel,
  *   as opaque objects; the server never sees audio.
  * - The floor: one speaker at a time per channel, granted here and nowhere else. A browser

@@ -176,7 +176,7 @@ describe('console login and sessions', function () {
     assert.match(page.text, /<base href="\/impetus\/">/);
     assert.match(String(page.headers['content-security-policy']), /script-src 'self'/);
     assert.equal(page.headers['x-frame-options'], 'DENY');
-    for (const route of ['/impetus/alerts/abc', '/impetus/map', '/impetus/pages/firearm']) await httpNode().get(route).expect(200);
+    for (const route of ['/impetus/alerts/abc', '/impetus/incidents/inc-1', '/impetus/map', '/impetus/pages/firearm']) await httpNode().get(route).expect(200);
     await httpNode().get('/impetus/vendor/leaflet/leaflet.js').expect(200);
     await httpNode().get('/impetus/vendor/chart.js/chart.umd.js').expect(200);
     await httpNode().get('/impetus/vendor/leaflet.markercluster/leaflet.markercluster.js').expect(200);

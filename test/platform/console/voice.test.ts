@@ -9,7 +9,7 @@ import { createHmac } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { platformFor } from '../../../nodes/platform';
-import type { Role } from '../../../nodes/platform';
+import type { Alert, Role } from '../../../nodes/platform';
 import { resolveVoiceSettings } from '../../../nodes/platform/console/voice-settings';
 import { Rng } from '../../../bench/random';
 import { alertNodes, api, currentRed, load, useRuntime, waitFor } from '../../support/nodered';
@@ -270,6 +270,69 @@ describe('console voice: signalling and floor', function () {
     const tab = await open('field', 'fatima', old.sessionId);
     assert.equal((await tab.join(channel, 'page-y')).op, 'joined');
     assert.equal(runtime().voice.state(channel).peers.length, 3);
+  });
+});
+
+describe('console voice: incident channels', function () {
+  useRuntime(() => consoleSettings());
+  const views = packagedViews();
+  const clients: VoiceClient[] = [];
+  let members: Alert[];
+  let key = '';
+
+  // One incident whose members each role sees differently: the shooting in incidents.test.ts.
+  beforeEach(async () => {
+    await load(alertNodes, flow);
+    const platform = platformFor(currentRed());
+    await platform.ready;
+    const raise = async (draft: Record<string, unknown>) => (await platform.alerts.raise({ data: toolData(draft.tool as string), zone: 'square', ...draft } as never)).alert;
+    members = [
+      await raise({ tool: 'firearm', event: 'Firearm detected', headline: 'Handgun on camera 4', severity: 'critical', source: { ref: 'cam-4' } }),
+      await raise({ tool: 'anomaly', event: 'Crowd-flow anomaly', headline: 'People running', severity: 'critical', source: { ref: 'c-2' } }),
+      await raise({ tool: 'social', event: 'Online threat', headline: 'Threatening posts', severity: 'high', source: { ref: 'p-1' } }),
+      await raise({ tool: 'workload', event: 'Operator overloaded', headline: 'Operator 2 overloaded', severity: 'medium', zone: undefined }),
+    ];
+    assert.equal(new Set(members.map((a) => a.incidentId)).size, 1, 'one incident');
+    key = `incident:${members[0].incidentId}`;
+  });
+  afterEach(() => {
+    for (const c of clients.splice(0)) c.close();
+  });
+  const open = async (role: Role, username: string): Promise<VoiceClient> => {
+    const c = await VoiceClient.open(role, username);
+    clients.push(c);
+    return c;
+  };
+  const seen = (role: Role) => members.filter((a) => expectedVisible(views.get(role)!, a));
+
+  it('every role: joins and reaches the recordings exactly when it sees a member', async () => {
+    const outcomes = new Set<boolean>();
+    for (const role of ROLES) {
+      const expected = seen(role).length > 0;
+      outcomes.add(expected);
+      const client = await open(role, `inc-${role}`);
+      const answer = await client.join(key);
+      assert.equal(answer.op, expected ? 'joined' : 'refused', `${role} joining an incident where it sees ${seen(role).length} of ${members.length} members`);
+      await api(role).get(`/impetus/api/voice/${encodeURIComponent(key)}/recordings`).expect(expected ? 200 : 404);
+    }
+    assert.deepEqual([...outcomes].sort(), [false, true], 'some role is refused and some joins');
+    const unknown = await (await open('admin', 'nobody')).join('incident:no-such-incident');
+    assert.equal(unknown.op, 'refused', 'a missing incident is refused as a hidden one');
+  });
+
+  it('asks again at each press: once the members a role sees leave the incident, its voice goes too', async () => {
+    const role = ROLES.find((r) => seen(r).length > 0 && seen(r).length < members.length);
+    assert.ok(role, 'a role that sees some members but not all');
+    const client = await open(role, 'partial');
+    assert.equal((await client.join(key)).op, 'joined');
+    const platform = platformFor(currentRed());
+    for (const a of seen(role)) await platform.incidents.move({ alertId: a.id, by: 'test', reason: 'unrelated' });
+    await api(role).get(`/impetus/api/voice/${encodeURIComponent(key)}/recordings`).expect(404);
+    const before = client.voice.length;
+    client.send({ op: 'talk', channel: key });
+    const refused = await client.next('refused', () => true, before);
+    assert.match(refused.reason!, /may no longer join/);
+    assert.ok(!runtime().voice.state(key).peers.includes('partial'));
   });
 });
 
