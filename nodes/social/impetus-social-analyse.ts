@@ -122,10 +122,19 @@ export = function (RED: NodeAPI): void {
           errors.push(`${Array.isArray(msg.payload) ? `[${i}]` : 'payload'}: ${(err as Error).message}`);
         }
       });
-      const probs = model ? await model.classify(analysed.map((a) => ({ text: a.post.text.slice(0, MAX_ANALYSED_CHARS), lang: a.post.lang }))) : [];
+      // A model that fails on this batch fails the message, after its posts went on with the rules' verdict.
+      let probs: Array<Record<string, number>> | undefined;
+      let classifyProblem: Error | undefined;
+      if (model) {
+        try {
+          probs = await model.classify(analysed.map((a) => ({ text: a.post.text.slice(0, MAX_ANALYSED_CHARS), lang: a.post.lang })));
+        } catch (err) {
+          classifyProblem = new Error(t('errors.classifier', { detail: (err as Error).message }));
+        }
+      }
       const use = { threat: config.classifierThreat === true };
       analysed.forEach((rules, i) => {
-        const a = model ? applyClassifier(rules, probs[i], use) : rules;
+        const a = probs ? applyClassifier(rules, probs[i], use) : rules;
         matched++;
         const drafts = monitorFor(exercise).observe(a, now);
         alerts += drafts.length;
@@ -142,7 +151,7 @@ export = function (RED: NodeAPI): void {
       if (!exercise) saved.changed();
       if (notableChanged) send([null, null, null, null, { topic: project, payload: notable.rows(project) }]);
       const text = () => t('status.counts', { seen, matched, alerts });
-      if (classifierProblem) throw classifierProblem;
+      if (classifierProblem ?? classifyProblem) throw (classifierProblem ?? classifyProblem)!;
       if (alerts) status.warnLazy(text);
       else status.okLazy(text);
       // The good posts of a batch went on; the message fails for the others, so a Catch sees them.

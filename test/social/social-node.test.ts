@@ -110,6 +110,17 @@ describe('impetus-social-analyse', function () {
       assert.ok(t.explanation.classifier!.some((c) => /^threat /.test(c)));
     });
 
+    it('on with Threat score: the threat probability raises a lower rule-based threat score', async () => {
+      await load([...alertNodes, ...socialNodes, catchNode], analyseWith({ classifier: true, classifierThreat: true }));
+      const posts = collect<Msg>('posts');
+      node('an').receive({ payload: ironic });
+      await waitFor(() => posts.length === 1, 'the analysed post');
+      const a = posts[0].payload as unknown as Analysed;
+      const said = /^threat (0\.\d+) \(raised the threat score\)$/.exec(a.explanation.classifier![1]);
+      assert.ok(said, a.explanation.classifier!.join('; '));
+      assert.equal(a.threat.score, Number(said[1]));
+    });
+
     for (const [name, prepare, why] of [
       ['missing', () => undefined, /ENOENT|no such file/i],
       ['made for another tokenizer', (file: string) => {
