@@ -99,6 +99,7 @@ export = function (RED: NodeAPI): void {
           return undefined;
         })
       : Promise.resolve(undefined);
+    let classifying: Promise<void> = Promise.resolve();
 
     handleInput(node, status, async (raw, send) => {
       await saved.loaded;
@@ -126,8 +127,11 @@ export = function (RED: NodeAPI): void {
       let probs: Array<Record<string, number>> | undefined;
       let classifyProblem: Error | undefined;
       if (model) {
+        // One batch at a time, in arrival order, so the monitor observes messages in the order they came.
+        const scored = classifying.then(() => model.classify(analysed.map((a) => ({ text: a.post.text.slice(0, MAX_ANALYSED_CHARS), lang: a.post.lang }))));
+        classifying = scored.then(() => undefined, () => undefined);
         try {
-          probs = await model.classify(analysed.map((a) => ({ text: a.post.text.slice(0, MAX_ANALYSED_CHARS), lang: a.post.lang })));
+          probs = await scored;
         } catch (err) {
           classifyProblem = new Error(t('errors.classifier', { detail: (err as Error).message }));
         }
