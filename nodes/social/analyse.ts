@@ -35,6 +35,8 @@ export interface Analysis {
     irony: string[];
     threat: string[];
     notes: string[];
+    /** Present only when the node runs the learned classifier: its probabilities and what they changed. */
+    classifier?: string[];
   };
 }
 
@@ -111,4 +113,39 @@ export function scorePost(text: string, lang: string, postWords: PostWords, plac
       notes,
     },
   };
+}
+
+/** How the learned classifier's probabilities join the rules' verdict. */
+export interface ClassifierUse {
+  /** Let the threat probability raise the threat score (off: the rules are better on threats, docs/social.md). */
+  threat: boolean;
+}
+
+/**
+ * Joins the classifier's probabilities to a rule-based analysis: an irony probability at the irony
+ * bound makes the post ironic (the rules miss irony without cues); the threat probability raises
+ * the threat score only when configured. Either way the explanation says what the classifier said.
+ */
+export function applyClassifier(a: Analysis, probs: Record<string, number>, use: ClassifierUse): Analysis {
+  const said: string[] = [];
+  let { irony, threat, sentiment } = a;
+  const pIrony = probs.irony;
+  if (pIrony !== undefined) {
+    if (pIrony >= IRONY_BOUND && !irony.ironic) {
+      irony = { score: Math.max(irony.score, pIrony), ironic: true };
+      if (sentiment) {
+        const adjusted = sentiment.compound > 0 ? -sentiment.compound : sentiment.compound;
+        sentiment = { ...sentiment, adjusted, label: labelOf(adjusted) };
+      }
+      said.push(`irony ${pIrony} (made the post ironic)`);
+    } else said.push(`irony ${pIrony}`);
+  }
+  const pThreat = probs.threat;
+  if (pThreat !== undefined) {
+    if (use.threat && pThreat > threat.score) {
+      threat = { score: pThreat, severity: threatSeverity(pThreat) };
+      said.push(`threat ${pThreat} (raised the threat score)`);
+    } else said.push(`threat ${pThreat}${use.threat ? '' : ' (not used for the score)'}`);
+  }
+  return { ...a, irony, threat, sentiment, explanation: { ...a.explanation, classifier: said } };
 }

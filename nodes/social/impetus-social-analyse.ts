@@ -8,11 +8,14 @@
  * 4 sentiment per window with its baseline and shifts marked (both for impetus-ui-chart), 5 the
  * most notable posts with their explanations (for impetus-ui-table).
  */
+import * as path from 'node:path';
 import type { Node, NodeAPI, NodeDef, NodeMessage, NodeMessageInFlow } from 'node-red';
-import { handleInput, refuseInput, StatusReporter, translator } from '../platform/node-kit';
+import { handleInput, PACKAGE_ROOT, refuseInput, StatusReporter, translator } from '../platform/node-kit';
 import { nodeStateFile, SavedState } from '../anomaly/persist';
 import { StateError } from '../anomaly/state-codec';
-import { analyse } from './analyse';
+import { analyse, applyClassifier, MAX_ANALYSED_CHARS } from './analyse';
+import type { Analysis } from './analyse';
+import { TextClassifier } from './classifier';
 import type { SocialProjectNode } from './settings';
 import { SocialMonitor } from './monitor';
 import type { WindowSummary } from './monitor';
@@ -21,7 +24,15 @@ import { toPost } from './post';
 
 interface AnalyseNodeDef extends NodeDef {
   project?: string;
+  /** Run the learned irony/threat classifier beside the rules. */
+  classifier?: boolean;
+  /** Its model file, relative to the user directory; blank: the shipped one. */
+  classifierModel?: string;
+  /** Let its threat probability raise the threat score. */
+  classifierThreat?: boolean;
 }
+
+const SHIPPED_CLASSIFIER = path.join(PACKAGE_ROOT, 'models', 'social', 'social-text.onnx');
 
 /** Posts in one message at most: a bigger batch is a flow mistake, refused whole. */
 const MAX_BATCH = 10_000;
@@ -77,9 +88,22 @@ export = function (RED: NodeAPI): void {
     let seen = 0;
     let matched = 0;
     let alerts = 0;
+    // The classifier loads once, in the background; a model that cannot load turns the status red and
+    // fails each message with the reason, while its posts still go through the rules (nothing is lost).
+    let classifierProblem: Error | undefined;
+    const classifier: Promise<TextClassifier | undefined> = config.classifier
+      ? TextClassifier.load(config.classifierModel ? path.resolve((RED.settings.userDir as string | undefined) ?? process.cwd(), config.classifierModel) : SHIPPED_CLASSIFIER).catch((err: Error) => {
+          classifierProblem = new Error(t('errors.classifier', { detail: err.message }));
+          status.error(classifierProblem.message);
+          node.error(classifierProblem.message);
+          return undefined;
+        })
+      : Promise.resolve(undefined);
+    let classifying: Promise<void> = Promise.resolve();
 
     handleInput(node, status, async (raw, send) => {
       await saved.loaded;
+      const model = await classifier;
       const msg = raw as NodeMessageInFlow & { exercise?: boolean; status?: unknown };
       const items = Array.isArray(msg.payload) ? msg.payload : [msg.payload];
       if (items.length > MAX_BATCH) throw new Error(t('errors.tooMany', { max: MAX_BATCH }));
@@ -88,21 +112,39 @@ export = function (RED: NodeAPI): void {
       const errors: string[] = [];
       const now = Date.now();
       let notableChanged = notable.prune(now);
+      const analysed: Analysis[] = [];
       items.forEach((item, i) => {
         try {
           const post = toPost(item, now);
           seen++;
           const a = analyse(resolved.project, post, { pseudonymSecret: resolved.pseudonymSecret });
-          if (!a) return;
-          matched++;
-          const drafts = monitorFor(exercise).observe(a, now);
-          alerts += drafts.length;
-          notableChanged = notable.offer(a, now) || notableChanged;
-          send([{ ...mark, topic: project, payload: a }, null]);
-          for (const d of drafts) send([null, { ...mark, topic: project, payload: d }]);
+          if (a) analysed.push(a);
         } catch (err) {
           errors.push(`${Array.isArray(msg.payload) ? `[${i}]` : 'payload'}: ${(err as Error).message}`);
         }
+      });
+      // A model that fails on this batch fails the message, after its posts went on with the rules' verdict.
+      let probs: Array<Record<string, number>> | undefined;
+      let classifyProblem: Error | undefined;
+      if (model) {
+        // One batch at a time, in arrival order, so the monitor observes messages in the order they came.
+        const scored = classifying.then(() => model.classify(analysed.map((a) => ({ text: a.post.text.slice(0, MAX_ANALYSED_CHARS), lang: a.post.lang }))));
+        classifying = scored.then(() => undefined, () => undefined);
+        try {
+          probs = await scored;
+        } catch (err) {
+          classifyProblem = new Error(t('errors.classifier', { detail: (err as Error).message }));
+        }
+      }
+      const use = { threat: config.classifierThreat === true };
+      analysed.forEach((rules, i) => {
+        const a = probs ? applyClassifier(rules, probs[i], use) : rules;
+        matched++;
+        const drafts = monitorFor(exercise).observe(a, now);
+        alerts += drafts.length;
+        notableChanged = notable.offer(a, now) || notableChanged;
+        send([{ ...mark, topic: project, payload: a }, null]);
+        for (const d of drafts) send([null, { ...mark, topic: project, payload: d }]);
       });
       for (const { summary, exercise: ex } of windows) {
         const m = ex ? { exercise: true, status: 'Exercise' } : {};
@@ -113,11 +155,14 @@ export = function (RED: NodeAPI): void {
       if (!exercise) saved.changed();
       if (notableChanged) send([null, null, null, null, { topic: project, payload: notable.rows(project) }]);
       const text = () => t('status.counts', { seen, matched, alerts });
+      if (classifierProblem ?? classifyProblem) throw (classifierProblem ?? classifyProblem)!;
       if (alerts) status.warnLazy(text);
       else status.okLazy(text);
       // The good posts of a batch went on; the message fails for the others, so a Catch sees them.
       if (errors.length) throw new Error(t('errors.rejected', { count: errors.length, total: items.length, detail: errors.slice(0, 3).join('; ') }));
-    }, () => saved.close());
+    }, async () => {
+      await Promise.all([saved.close(), classifier.then((c) => c?.close())]);
+    });
   }
   RED.nodes.registerType('impetus-social-analyse', SocialAnalyseNode);
 };

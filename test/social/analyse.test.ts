@@ -3,7 +3,7 @@ import Ajv2020 from 'ajv/dist/2020';
 import addFormats from 'ajv-formats';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { analyse, pseudonym, threatSeverity } from '../../nodes/social/analyse';
+import { analyse, applyClassifier, pseudonym, threatSeverity } from '../../nodes/social/analyse';
 import type { Analysis } from '../../nodes/social/analyse';
 import { SocialMonitor } from '../../nodes/social/monitor';
 import { Project } from '../../nodes/social/project';
@@ -56,6 +56,23 @@ describe('social analysis', () => {
     }
     const sincere = analyse(project, post('What a lovely concert at the station', 'en'), {})!;
     assert.ok(!sincere.irony.ironic, sincere.explanation.irony.join('; '));
+  });
+
+  it('joins the classifier: irony at the bound makes a positive post ironic and negative, threat counts only when asked', () => {
+    const rules = analyse(project, post('What a lovely concert at the station', 'en'), {})!;
+    assert.ok(rules.sentiment!.compound > 0 && !rules.irony.ironic);
+    const ironic = applyClassifier(rules, { irony: 0.8, threat: 0.95 }, { threat: false });
+    assert.deepEqual(ironic.irony, { score: 0.8, ironic: true });
+    assert.equal(ironic.sentiment!.adjusted, -rules.sentiment!.compound);
+    assert.equal(ironic.sentiment!.label, 'negative');
+    assert.deepEqual(ironic.threat, rules.threat);
+    assert.deepEqual(ironic.explanation.classifier, ['irony 0.8 (made the post ironic)', 'threat 0.95 (not used for the score)']);
+    const sincere = applyClassifier(rules, { irony: 0.2, threat: 0.95 }, { threat: true });
+    assert.deepEqual(sincere.irony, rules.irony);
+    assert.deepEqual(sincere.sentiment, rules.sentiment);
+    assert.deepEqual(sincere.threat, { score: 0.95, severity: 'critical' });
+    assert.deepEqual(sincere.explanation.classifier, ['irony 0.2', 'threat 0.95 (raised the threat score)']);
+    assert.ok(!('classifier' in rules.explanation), 'the rules\' analysis is left as it was');
   });
 
   it('finds threats in Italian and Norwegian, and not in everyday talk about the same places', () => {

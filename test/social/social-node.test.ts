@@ -81,6 +81,70 @@ describe('impetus-social-analyse', function () {
     assert.match((posts[0].payload as { post: { text: string } }).post.text, /\ufffd/, 'a lone surrogate is replaced');
   });
 
+  describe('with the learned classifier', () => {
+    // The rules find no irony cue here (no #not, no emoji, no quotes); the shipped model does.
+    const ironic = { id: 'i1', text: 'Oh wonderful, the station is closed again', lang: 'en', author: 'b', ts: '2026-03-02T18:00:00Z', url: 'https://social.example/@b/1', source: 'test' };
+    const analyseWith = (options: Record<string, unknown>) => flow().map((n) => (n.id === 'an' ? { ...n, ...options } : n));
+    type Analysed = { irony: { ironic: boolean; score: number }; threat: { score: number }; explanation: { irony: string[]; classifier?: string[] } };
+
+    it('off (the default): the rules alone, and no classifier in the explanation', async () => {
+      await load([...alertNodes, ...socialNodes, catchNode], flow());
+      const posts = collect<Msg>('posts');
+      node('an').receive({ payload: ironic });
+      await waitFor(() => posts.length === 1, 'the analysed post');
+      const a = posts[0].payload as unknown as Analysed;
+      assert.equal(a.irony.ironic, false, 'the rules miss this one');
+      assert.ok(!('classifier' in a.explanation));
+    });
+
+    it('on: flags an ironic post the rules miss, and the explanation names the classifier and its probabilities', async () => {
+      await load([...alertNodes, ...socialNodes, catchNode], analyseWith({ classifier: true }));
+      const posts = collect<Msg>('posts');
+      node('an').receive({ payload: [ironic, threat] });
+      await waitFor(() => posts.length === 2, 'the analysed posts');
+      const [a, t] = posts.map((m) => m.payload as unknown as Analysed);
+      assert.equal(a.irony.ironic, true);
+      assert.match(a.explanation.classifier![0], /^irony 0\.\d+ \(made the post ironic\)$/);
+      assert.match(a.explanation.classifier![1], /^threat 0\.\d+ \(not used for the score\)$/);
+      // Threat stays the rules' unless configured: the same score as with the option off.
+      assert.ok(t.explanation.classifier!.some((c) => /^threat /.test(c)));
+    });
+
+    it('on with Threat score: the threat probability raises a lower rule-based threat score', async () => {
+      await load([...alertNodes, ...socialNodes, catchNode], analyseWith({ classifier: true, classifierThreat: true }));
+      const posts = collect<Msg>('posts');
+      node('an').receive({ payload: ironic });
+      await waitFor(() => posts.length === 1, 'the analysed post');
+      const a = posts[0].payload as unknown as Analysed;
+      const said = /^threat (0\.\d+) \(raised the threat score\)$/.exec(a.explanation.classifier![1]);
+      assert.ok(said, a.explanation.classifier!.join('; '));
+      assert.equal(a.threat.score, Number(said[1]));
+    });
+
+    for (const [name, prepare, why] of [
+      ['missing', () => undefined, /ENOENT|no such file/i],
+      ['made for another tokenizer', (file: string) => {
+        const bytes = fs.readFileSync(path.join(PACKAGE_ROOT, 'models', 'social', 'social-text.onnx'));
+        bytes.write('impetus-social-hash-v0', bytes.indexOf(Buffer.from('impetus-social-hash-v1')));
+        fs.writeFileSync(file, bytes);
+      }, /made for tokenizer impetus-social-hash-v0/],
+    ] as const) {
+      it(`a model file ${name}: red status and a clear error per message, the posts still analysed by the rules`, async () => {
+        prepare(path.join(dir(), 'model.onnx'));
+        await load([...alertNodes, ...socialNodes, catchNode], analyseWith({ classifier: true, classifierModel: 'model.onnx' }));
+        const posts = collect<Msg>('posts');
+        const caught = collect<Msg>('caught');
+        node('an').receive({ payload: ironic });
+        node('an').receive({ payload: threat });
+        await waitFor(() => caught.length === 2 && posts.length === 2, 'both messages failed, both posts analysed');
+        const err = (caught[0].error as { message: string }).message;
+        assert.match(err, /the text classifier cannot be used \(posts analysed by the rules only\)/);
+        assert.match(err, why);
+        assert.ok(!('classifier' in (posts[0].payload as unknown as Analysed).explanation));
+      });
+    }
+  });
+
   it('feeds the console: posts and sentiment per closed window for charts, notable posts with their explanation for a table', async () => {
     const wired = flow({ windowMinutes: 15 }).map((n) => (n.id === 'an' ? { ...n, wires: [['posts'], ['alert'], ['volume'], ['sentiment'], ['notable']] } : n));
     await load([...alertNodes, ...socialNodes, catchNode], [...wired, ...['volume', 'sentiment', 'notable'].map((id) => ({ id, z: 'f', type: 'helper' }))]);

@@ -4,6 +4,9 @@ RED.nodes.registerType('impetus-social-analyse', {
   defaults: {
     name: { value: '' },
     project: { value: '', type: 'impetus-social-project', required: true },
+    classifier: { value: false },
+    classifierModel: { value: '' },
+    classifierThreat: { value: false },
   },
   inputs: 1,
   outputs: 5,
