@@ -72,6 +72,9 @@ const VALUES: Record<string, string> = {
   'impetus-cti-match.register': JSON.stringify({ organisation: 'Dialog City', owners: [{ id: 'it', name: 'IT' }], domains: [{ id: 'portal', name: 'dialog-city.eu', owner: 'it', criticality: 'high' }] }),
   'impetus-cti-match.allowList': JSON.stringify([{ value: 'dialog-city.eu.example', reason: 'a partner test portal' }]),
   'impetus-cti-match.minLookalikeScore': '0.8',
+  'impetus-cti-taxii-server.url': `${NOWHERE}/taxii2/`,
+  'impetus-workload.eegRate': '250',
+  'impetus-workload.ppgRate': '128',
   'impetus-incident-rules.rules': JSON.stringify([{ id: 'dialog', tools: ['firearm', 'anomaly'], windowMinutes: 10, distanceMeters: 200 }]),
 
   'impetus-ctdr.register': JSON.stringify({ organisation: 'Dialog City', hosts: [{ id: 'web', ips: ['10.9.0.1'], zone: 'dmz', criticality: 'high', crownJewel: true }] }),
