@@ -1,5 +1,6 @@
-import type { Collection, Filter } from 'mongodb';
-import { MongoClient } from 'mongodb';
+import type { Collection, Filter, MongoClient } from 'mongodb';
+import type { MongoBesideOptions } from './mongodb-beside';
+import { checkMongoOptions, connectBeside } from './mongodb-beside';
 import type { Incident } from '../incidents/types';
 import { priorityRank } from '../model/priority';
 import { clampInt, dateMs, DEFAULT_QUERY_LIMIT, MAX_QUERY_LIMIT, toMs } from './args';
@@ -7,14 +8,7 @@ import { isDuplicateKey } from './mongodb-errors';
 import { ConflictError, DuplicateIdError, IncidentKeyTakenError, NotFoundError } from './types';
 import type { IncidentQuery, IncidentStore, Page } from './types';
 
-export interface MongoIncidentStoreOptions {
-  url: string;
-  database: string;
-  credentials?: { username: string; password: string };
-  /** The alert store's prefix: the incident collections sit beside its collections. Default `impetus_`. */
-  collectionPrefix?: string;
-  serverSelectionTimeoutMs?: number;
-}
+export type MongoIncidentStoreOptions = MongoBesideOptions;
 
 interface Row {
   _id: string;
@@ -69,22 +63,13 @@ export class MongoIncidentStore implements IncidentStore {
   private phase: 'new' | 'open' | 'closed' = 'new';
 
   constructor(private readonly options: MongoIncidentStoreOptions) {
-    if (typeof options?.url !== 'string' || !/^mongodb(\+srv)?:\/\//.test(options.url)) throw new TypeError('MongoIncidentStore needs a mongodb:// URL');
-    if (typeof options.database !== 'string' || options.database === '') throw new TypeError('MongoIncidentStore needs a database name');
+    checkMongoOptions(options, 'MongoIncidentStore');
   }
 
   async open(): Promise<void> {
     if (this.phase === 'open') return;
     if (this.phase === 'closed') throw new Error('incident store is closed');
-    const { credentials } = this.options;
-    const client = new MongoClient(this.options.url, {
-      serverSelectionTimeoutMS: this.options.serverSelectionTimeoutMs ?? 5000,
-      writeConcern: { w: 'majority' },
-      ...(credentials ? { auth: { username: credentials.username, password: credentials.password } } : {}),
-    });
-    await client.connect();
-    const db = client.db(this.options.database);
-    const prefix = this.options.collectionPrefix ?? 'impetus_';
+    const { client, db, prefix } = await connectBeside(this.options, { writeConcern: { w: 'majority' } });
     this.rows = db.collection<Row>(`${prefix}incidents`);
     this.claims = db.collection<ClaimRow>(`${prefix}incident_claims`);
     try {

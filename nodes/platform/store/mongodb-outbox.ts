@@ -1,20 +1,14 @@
 import { randomUUID } from 'node:crypto';
-import type { Collection } from 'mongodb';
-import { MongoClient } from 'mongodb';
+import type { Collection, MongoClient } from 'mongodb';
+import type { MongoBesideOptions } from './mongodb-beside';
+import { checkMongoOptions, connectBeside } from './mongodb-beside';
 import { isDuplicateKey } from './mongodb-errors';
 import { checkEnqueue } from './outbox-check';
 import { toEntry, toRef, toRefFields } from './outbox-rows';
 import type { EntryFields, RefFields } from './outbox-rows';
 import type { DeliveryRef, OutboxEnqueue, OutboxEntry, OutboxPurgeResult, OutboxStore } from './types';
 
-export interface MongoOutboxStoreOptions {
-  url: string;
-  database: string;
-  credentials?: { username: string; password: string };
-  /** The alert store's prefix: the outbox collections sit beside its collections. Default `impetus_`. */
-  collectionPrefix?: string;
-  serverSelectionTimeoutMs?: number;
-}
+export type MongoOutboxStoreOptions = MongoBesideOptions;
 
 interface EntryRow extends EntryFields {
   _id: string;
@@ -61,21 +55,13 @@ export class MongoOutboxStore implements OutboxStore {
   private phase: 'new' | 'open' | 'closed' = 'new';
 
   constructor(private readonly options: MongoOutboxStoreOptions) {
-    if (typeof options?.url !== 'string' || !/^mongodb(\+srv)?:\/\//.test(options.url)) throw new TypeError('MongoOutboxStore needs a mongodb:// URL');
-    if (typeof options.database !== 'string' || options.database === '') throw new TypeError('MongoOutboxStore needs a database name');
+    checkMongoOptions(options, 'MongoOutboxStore');
   }
 
   async open(): Promise<void> {
     if (this.phase === 'open') return;
     if (this.phase === 'closed') throw new Error('outbox store is closed');
-    const { credentials } = this.options;
-    const client = new MongoClient(this.options.url, {
-      serverSelectionTimeoutMS: this.options.serverSelectionTimeoutMs ?? 5000,
-      ...(credentials ? { auth: { username: credentials.username, password: credentials.password } } : {}),
-    });
-    await client.connect();
-    const db = client.db(this.options.database);
-    const prefix = this.options.collectionPrefix ?? 'impetus_';
+    const { client, db, prefix } = await connectBeside(this.options);
     this.entries = db.collection<EntryRow>(`${prefix}notify_outbox`);
     this.refs = db.collection<RefRow>(`${prefix}notify_refs`);
     this.cursors = db.collection<CursorRow>(`${prefix}notify_cursors`);

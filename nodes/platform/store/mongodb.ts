@@ -5,6 +5,7 @@ import { priorityRank } from '../model/priority';
 import type { Alert, HistoryEntry, Priority, Silence } from '../model/types';
 import { clampInt, dateMs, DEFAULT_ESCALATION_LIMIT, DEFAULT_HISTORY_LIMIT, DEFAULT_HISTORY_WINDOW, DEFAULT_QUERY_LIMIT, MAX_HISTORY_LIMIT, MAX_QUERY_LIMIT, toMs } from './args';
 import { isDuplicateKey } from './mongodb-errors';
+import { checkMongoOptions } from './mongodb-beside';
 import { checkTlps, ConflictError, DuplicateIdError, NotFoundError, openCount } from './types';
 import type { AlertQuery, AlertStore, HistoryPage, IngestResult, MediaRef, MergeOccurrence, OpenCount, Page, PurgeResult } from './types';
 
@@ -158,8 +159,7 @@ export class MongoAlertStore implements AlertStore {
   private lastIns = 0;
 
   constructor(private readonly options: MongoAlertStoreOptions) {
-    if (typeof options?.url !== 'string' || !/^mongodb(\+srv)?:\/\//.test(options.url)) throw new TypeError('MongoAlertStore needs a mongodb:// URL');
-    if (typeof options.database !== 'string' || options.database === '') throw new TypeError('MongoAlertStore needs a database name');
+    checkMongoOptions(options, 'MongoAlertStore');
     const window = options.historyWindow ?? DEFAULT_HISTORY_WINDOW;
     if (!Number.isInteger(window) || window < 1) throw new TypeError('historyWindow must be a positive integer');
     this.historyWindow = window;
