@@ -190,11 +190,15 @@ export class Spot {
         above += 1;
       }
     }
-    if (!above) return;
-    const scale = sum / Math.max(1, above - this.initCensored);
-    const estimate = t + scale * Math.log(above / values.length / this.options.q);
-    const margin = scale * Math.LN10 * Math.max(0, 1 - values.length / this.options.initSamples);
-    this.threshold = Math.max(-Math.log(this.options.q), estimate) + margin;
+    const exact = above - this.initCensored;
+    if (!above || exact < 1) return;
+    // Posterior predictive of an exponential tail whose rate is known only from `exact` excesses
+    // (a Gamma posterior): P(Y > y) = (1 + y / Σ)^−k, a Lomax. Its quantile is stricter than
+    // the plug-in σ̂·ln(1/p) by as much as the few excesses leave the scale uncertain, and meets it
+    // as they grow.
+    const p = (this.options.q * values.length) / above;
+    const estimate = t + sum * (Math.pow(1 / p, 1 / exact) - 1);
+    this.threshold = Math.max(-Math.log(this.options.q), estimate);
   }
 
   private calibrate(): void {

@@ -83,6 +83,35 @@ describe('SPOT', () => {
     });
   }
 
+  /**
+   * While calibrating, the threshold comes from a few excesses over the batch's 90 % quantile.
+   * On the surprise of a calibrated model (exponential) it should flag close to the target
+   * share, not far below it (the plug-in scale plus a fixed margin flagged 0.47 of it, missing
+   * real changes on short series) and not above it. 300 streams of 1,000 values give ~255
+   * expected alarms after the first 150 values: ±0.2 of the ratio is over three binomial
+   * standard deviations.
+   */
+  it('flags close to the target share of exponential surprises while calibrating', function () {
+    this.timeout(30_000);
+    const q = 1e-3;
+    let alarms = 0;
+    let n = 0;
+    for (let s = 0; s < 300; s++) {
+      const spot = new Spot({ ...options(q), initSamples: 1000, prior: -Math.log(q) + Math.LN10 });
+      const rng = new Rng(100 + s);
+      for (let i = 0; i < 999; i++) {
+        const alarm = spot.step(rng.exponential());
+        if (i >= 150) {
+          n += 1;
+          if (alarm) alarms += 1;
+        }
+      }
+      assert.equal(spot.calibrated, false);
+    }
+    const ratio = alarms / (q * n);
+    assert.ok(ratio > 0.6 && ratio < 1.05, `${alarms} alarms for ${(q * n).toFixed(0)} expected (ratio ${ratio.toFixed(2)})`);
+  });
+
   it('uses the prior threshold, then one from the values seen, then the fit, eased in without a step down', () => {
     const spot = new Spot({ ...options(1e-3), prior: 5, initSamples: 100 });
     assert.equal(spot.step(6), true, 'above the prior');
