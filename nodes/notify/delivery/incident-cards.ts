@@ -15,6 +15,16 @@ export interface GroupTiming {
 
 export const DEFAULT_GROUP_TIMING: GroupTiming = { waitMs: 30_000, intervalMs: 60_000 };
 
+/**
+ * The card an alert goes out on: its incident's (one per incident and chat) when it is in one and
+ * incident cards are on, else its own; none for a muted or silenced alert. The notifier decides
+ * with it, and bench/incidents counts the cards with it.
+ */
+export function cardFor(alert: { id: string; incidentId?: string; muted?: unknown; silenced?: unknown }, incidentCards: boolean): string | undefined {
+  if (alert.muted || alert.silenced) return undefined;
+  return incidentCards && alert.incidentId ? incidentKey(alert.incidentId) : alert.id;
+}
+
 /** Seconds from an editor field, checked: a number from 0 to a day. */
 export function groupSeconds(value: unknown, fallback: number, what: string): number {
   if (value === undefined || value === null || value === '') return fallback;

@@ -4,9 +4,9 @@ import type { Done } from '../../platform/node-kit';
 import { fail, onInput, StatusReporter } from '../../platform/node-kit';
 import type { ChatConnection } from './connection';
 import type { DeliveryEngine, Outcome } from './engine';
-import { DEFAULT_GROUP_TIMING, groupSeconds, IncidentCards } from './incident-cards';
+import { cardFor, DEFAULT_GROUP_TIMING, groupSeconds, IncidentCards } from './incident-cards';
 import type { AlertNotice, MediaOptions, NoticeAlert } from './notice';
-import { assertAlert, noticeAlert, priorityRank } from './notice';
+import { assertAlert, isIncidentKey, noticeAlert, priorityRank } from './notice';
 import type { RouteRule } from './routing';
 import { parseRules, route } from './routing';
 
@@ -154,8 +154,8 @@ export function startNotifier(RED: NodeAPI, node: Node, config: NotifierDef, typ
     }
     // A member of an incident goes out as the incident's card in the chats it is routed to; a
     // one-click share (msg.chats) and an escalation stay about the alert itself.
-    const incidentId = msg.payload.incidentId;
-    const incident = cards && incidentId && !chosen && level === undefined ? await connection!.platform.incidents.get(incidentId) : undefined;
+    const onIncidentCard = !chosen && level === undefined && isIncidentKey(cardFor(msg.payload, cards !== undefined) ?? '');
+    const incident = onIncidentCard ? await connection!.platform.incidents.get(msg.payload.incidentId!) : undefined;
     if (incident) {
       const queued = await cards!.queue(incident, chats, alert.priority === 'P1' && alert.state !== 'resolved');
       counts.queued += queued;
