@@ -9,7 +9,10 @@
  *  - drafts in, alerts stored (after deduplication);
  *  - items in the operator's queue: alerts (per-alert) against incidents plus alerts in none
  *    (grouped), muted alerts counted apart;
- *  - cards a chat notifier sends, one per queue item (muted alerts get none);
+ *  - cards a chat notifier sends to a group chat that every alert is routed to: which card each
+ *    alert goes out on is decided by the notifier's own rule (nodes/notify/delivery/incident-cards.ts
+ *    cardFor): one per alert (per-alert run, and the grouped run as the notifiers were before they
+ *    sent incident cards) against one per incident plus one per alert in none (muted alerts get none);
  *  - operator actions to clear the queue, taken for real: acknowledge and resolve per item, and a
  *    resolve per muted alert; the run checks that no alert is left unresolved afterwards;
  *  - P1 alerts, and how many of them are hidden (muted, or in an incident that is not P1): the goal is 0;
@@ -22,6 +25,7 @@ import * as path from 'node:path';
 import type { Alert, AlertDraft } from '../nodes/platform';
 import { PACKAGE_ROOT, Platform, resolveSettings } from '../nodes/platform';
 import type { ImpetusSettings } from '../nodes/platform';
+import { cardFor } from '../nodes/notify/delivery/incident-cards';
 import { readFlags } from './cli';
 import type { TimedDraft } from './incidents-day';
 import { cityDay } from './incidents-day';
@@ -37,6 +41,8 @@ interface Figures {
   standalone: number;
   muted: number;
   cards: number;
+  /** The grouped run's alerts, one card each: the notifiers before incident cards. */
+  alertCards: number;
   actions: number;
   p1: number;
   p1Hidden: number;
@@ -96,6 +102,8 @@ async function run(name: string, drafts: TimedDraft[], incidents: boolean, dir: 
     const mutedAlone = alerts.filter((a) => !a.incidentId && a.muted);
     const items = incidents ? open.total + standalone.length : alerts.length;
     const byId = new Map(open.items.map((i) => [i.id, i]));
+    const cards = new Set(alerts.map((a) => cardFor(a, incidents)).filter((k) => k !== undefined)).size;
+    const alertCards = new Set(alerts.map((a) => cardFor(a, false)).filter((k) => k !== undefined)).size;
     const p1 = alerts.filter((a) => a.priority === 'P1');
     const p1Hidden = p1.filter((a) => a.muted || (a.incidentId !== undefined && byId.get(a.incidentId)?.priority !== 'P1')).length;
 
@@ -120,7 +128,7 @@ async function run(name: string, drafts: TimedDraft[], incidents: boolean, dir: 
     const leftOpen = (await platform.store.query({ state: ['open', 'acknowledged'], limit: 0 })).total;
     return {
       drafts: drafts.length, alerts: alerts.length, items, incidents: incidents ? open.total : 0, standalone: incidents ? standalone.length : alerts.length,
-      muted: alerts.filter((a) => a.muted).length, cards: items, actions, p1: p1.length, p1Hidden, leftOpen, itemsByEvent, alertsByEvent,
+      muted: alerts.filter((a) => a.muted).length, cards, alertCards, actions, p1: p1.length, p1Hidden, leftOpen, itemsByEvent, alertsByEvent,
     };
   } finally {
     await platform.close();
@@ -135,7 +143,7 @@ function report(name: string, before: Figures, after: Figures): boolean {
   console.log(`  P1 alerts                      ${after.p1}, hidden with incidents: ${after.p1Hidden}`);
   console.log('                                 per-alert   incidents   ratio');
   console.log(`  queue items                    ${String(before.items).padStart(9)}   ${String(after.items).padStart(9)}   ${ratio(before.items, after.items)}×   (${after.incidents} incidents + ${after.standalone} alerts in none; ${after.muted} muted alerts)`);
-  console.log(`  chat cards                     ${String(before.cards).padStart(9)}   ${String(after.cards).padStart(9)}   ${ratio(before.cards, after.cards)}×`);
+  console.log(`  chat cards                     ${String(before.cards).padStart(9)}   ${String(after.cards).padStart(9)}   ${ratio(before.cards, after.cards)}×   (grouped run with one card per alert, as before incident cards: ${after.alertCards})`);
   console.log(`  actions to clear the queue     ${String(before.actions).padStart(9)}   ${String(after.actions).padStart(9)}   ${ratio(before.actions, after.actions)}×`);
   console.log(`  alerts left unresolved         ${String(before.leftOpen).padStart(9)}   ${String(after.leftOpen).padStart(9)}`);
   // Where the items come from: each generated event (one item each is the ideal) and the noise.

@@ -26,7 +26,7 @@ export type { Incident, IncidentMember, IncidentRule, InhibitRule, IncidentSetti
 export { DEFAULT_RULES, DEFAULT_INHIBIT, checkRule, resolveIncidentSettings } from './incidents/rules';
 export type { IncidentSettingsInput } from './incidents/rules';
 export { PLAYBOOKS, playbookFor, incidentType } from './incidents/playbooks';
-export { incidentPriority } from './incidents/model';
+export { incidentPriority, restrictIncident } from './incidents/model';
 export type { ImpetusSettings, EscalationPolicy, ResolvedSettings } from './settings';
 // For embedders and benchmarks that run a Platform without Node-RED (new Platform(resolveSettings(…), log, clock)).
 export { resolveSettings } from './settings';
@@ -59,6 +59,8 @@ export type {
 
 // The operator console, and the panels dashboard nodes put on its pages.
 export { consoleOf, ConsoleRuntime } from './console';
+// An action on an incident as a console user (its view and role), for the chat notifiers' buttons.
+export { actOnIncident } from './console/incidents';
 // The one check of an operator action (view and role), thrown by ConsoleRuntime.act: chat actions use it as the HTTP API does.
 export { ActionRefusedError } from './console/views';
 export { PAGE_NAME } from './console/panels';

@@ -47,7 +47,7 @@ function flow(config: Record<string, unknown>, notifyType: string, chat: string,
     config,
     { id: 'f1', type: 'tab', label: 'roles' },
     { id: 'alert', type: 'impetus-alert', z: 'f1', tool: '', wires: [['notify']] },
-    { id: 'notify', type: notifyType, z: 'f1', connection: config.id, rules: JSON.stringify(rules), photo: false, location: false, video: false, wires: [['reports']] },
+    { id: 'notify', type: notifyType, z: 'f1', connection: config.id, rules: JSON.stringify(rules), photo: false, location: false, video: false, incidentCards: false, wires: [['reports']] },
     { id: 'reports', type: 'helper', z: 'f1' },
   ];
 }

@@ -27,7 +27,7 @@ function flow(config: Record<string, unknown>, notifyType: string, groups: strin
   return [
     config,
     { id: 'f1', type: 'tab', label: 'tlp' },
-    { id: 'notify', type: notifyType, z: 'f1', connection: config.id, rules: JSON.stringify(rules), photo: false, location: false, video: false, wires: [['reports']] },
+    { id: 'notify', type: notifyType, z: 'f1', connection: config.id, rules: JSON.stringify(rules), photo: false, location: false, video: false, incidentCards: false, wires: [['reports']] },
     { id: 'reports', type: 'helper', z: 'f1' },
   ];
 }

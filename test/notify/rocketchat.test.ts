@@ -49,7 +49,7 @@ describe('Rocket.Chat notifier (against the local REST server)', function () {
       },
       { id: 'f1', type: 'tab', label: 'notify' },
       { id: 'alert', type: 'impetus-alert', z: 'f1', tool: 'bacteria', wires: [['notify']] },
-      { id: 'notify', type: 'impetus-rocketchat-notify', z: 'f1', connection: 'rc', rules: JSON.stringify([{ chats }]), photo: true, location: true, video: false, wires: [['reports']] },
+      { id: 'notify', type: 'impetus-rocketchat-notify', z: 'f1', connection: 'rc', rules: JSON.stringify([{ chats }]), photo: true, location: true, video: false, incidentCards: false, wires: [['reports']] },
       { id: 'reports', type: 'helper', z: 'f1' },
       { id: 'catcher', type: 'catch', z: 'f1', scope: ['notify'], uncaught: false, wires: [['caught']] },
       { id: 'caught', type: 'helper', z: 'f1' },

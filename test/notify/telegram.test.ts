@@ -60,6 +60,8 @@ describe('Telegram notifier (against the local Bot API server)', function () {
         photo: true,
         location: true,
         video: options.video ?? false,
+        // Per-alert cards: incident cards are test/notify/incident-cards.test.ts.
+        incidentCards: false,
         wires: [['reports']],
       },
       { id: 'reports', type: 'helper', z: 'f1' },

@@ -101,6 +101,13 @@ export class FakeRocketChat {
     return undefined;
   }
 
+  /** A user deletes a message: chat.update of it then fails as the server's does. */
+  deleteMessage(messageId: string): void {
+    const i = this.messages.findIndex((m) => m._id === messageId);
+    if (i < 0) throw new Error(`no message ${messageId}`);
+    this.messages.splice(i, 1);
+  }
+
   messagesIn(rid: string): RcStored[] {
     return this.messages.filter((m) => m.rid === rid);
   }

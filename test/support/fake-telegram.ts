@@ -189,6 +189,13 @@ export class FakeTelegram {
     this.faults.add(rule);
   }
 
+  /** A user deletes a message from the chat: later edits of it get "message to edit not found". */
+  deleteMessage(chat: string, messageId: number): void {
+    const i = this.messages.findIndex((m) => m.chat === chat && m.message_id === messageId);
+    if (i < 0) throw new Error(`no message ${messageId} in chat ${chat}`);
+    this.messages.splice(i, 1);
+  }
+
   messagesIn(chat: string): TgMessage[] {
     return this.messages.filter((m) => m.chat === chat);
   }

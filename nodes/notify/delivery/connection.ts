@@ -214,7 +214,7 @@ export class ChatConnection {
    * its routing rule sends it. The console user is looked up on every delivery: the settings are
    * the truth.
    */
-  refusal(chat: string, alert: NoticeAlert): string | undefined {
+  refusal(chat: string, alert: Pick<NoticeAlert, 'tool' | 'priority' | 'status' | 'zone' | 'tlp'>): string | undefined {
     if (alert.tlp === 'red') return `TLP:RED is not sent to chats (chat ${chat})`;
     const owner = this.policy.users.find((u) => this.options.driver.directChat(u) === chat);
     if (!owner) {

@@ -93,8 +93,21 @@ class ChatQueue {
 
   constructor(readonly id: string, readonly buckets: TokenBucket[]) {}
 
-  head(): OutboxEntry | undefined {
-    return this.urgent[0] ?? this.normal[0];
+  /**
+   * The first entry in lane order that no group wait holds back, and when the earliest held
+   * one comes due. A held entry is stepped over, not waited on: an incident card gathering
+   * members must not hold up the chat's other cards.
+   */
+  next(now: number, holdOf: (entry: OutboxEntry) => number): { entry?: OutboxEntry; wake: number } {
+    let wake = Infinity;
+    for (const lane of [this.urgent, this.normal]) {
+      for (const entry of lane) {
+        const hold = holdOf(entry);
+        if (hold <= now) return { entry, wake };
+        wake = Math.min(wake, hold);
+      }
+    }
+    return { wake };
   }
 
   get size(): number {
@@ -154,6 +167,12 @@ export class DeliveryEngine extends EventEmitter {
   private readonly global: TokenBucket;
   private readonly chats = new Map<string, ChatQueue>();
   private readonly byId = new Map<string, OutboxEntry>();
+  /**
+   * Until when an entry is held back by its notifier's group wait or interval (incident cards).
+   * In memory only: after a restart what is pending goes out at once, as back-off waits do.
+   */
+  private readonly holds = new Map<string, number>();
+  private readonly holdOf = (entry: OutboxEntry): number => this.holds.get(entry.id) ?? 0;
   private waiters: Waiter[] = [];
   private readonly jobs = new Set<Promise<void>>();
   private readonly abort = new AbortController();
@@ -206,8 +225,12 @@ export class DeliveryEngine extends EventEmitter {
     return this.started;
   }
 
-  /** Durably queues (or coalesces) a notification; resolves once it is in the outbox. */
-  async enqueue(request: OutboxEnqueue): Promise<{ entry: OutboxEntry; coalesced: boolean }> {
+  /**
+   * Durably queues (or coalesces) a notification; resolves once it is in the outbox. `holdUntil`
+   * keeps a new entry back until then (a group wait); on a coalesce it can only bring the
+   * entry's hold forward (a P1 member does not wait), never add or lengthen one.
+   */
+  async enqueue(request: OutboxEnqueue, options: { holdUntil?: number } = {}): Promise<{ entry: OutboxEntry; coalesced: boolean }> {
     if (this.phase === 'stopped') throw new StoppedError();
     await this.start();
     const result = await this.outbox.enqueue(request, this.clock.now());
@@ -224,8 +247,11 @@ export class DeliveryEngine extends EventEmitter {
         known.priority = result.entry.priority;
         chat.insert(known);
       }
+      const held = this.holds.get(known.id);
+      if (held !== undefined && options.holdUntil !== undefined && options.holdUntil < held) this.holds.set(known.id, options.holdUntil);
     } else {
       this.track(result.entry);
+      if (options.holdUntil !== undefined && options.holdUntil > this.clock.now()) this.holds.set(result.entry.id, options.holdUntil);
     }
     this.schedulePump();
     return result;
@@ -339,6 +365,7 @@ export class DeliveryEngine extends EventEmitter {
 
   private untrack(entry: OutboxEntry): void {
     this.byId.delete(entry.id);
+    this.holds.delete(entry.id);
     this.chats.get(entry.chat)?.remove(entry);
   }
 
@@ -381,26 +408,27 @@ export class DeliveryEngine extends EventEmitter {
     // Start a delivery in every idle chat whose head is due: P1 heads first, then the oldest.
     if (!paused) {
       let inFlight = 0;
-      const ready: ChatQueue[] = [];
+      const ready: Array<[ChatQueue, OutboxEntry]> = [];
       for (const chat of this.chats.values()) {
         if (chat.busy) {
           inFlight++;
           continue;
         }
-        const head = chat.head();
+        const { entry: head, wake: held } = chat.next(now, this.holdOf);
+        wake = Math.min(wake, held);
         if (!head) {
           this.forgetIfIdle(chat);
           continue;
         }
         const due = Math.max(head.notBefore, chat.blockedUntil);
         if (due > now) wake = Math.min(wake, due);
-        else ready.push(chat);
+        else ready.push([chat, head]);
       }
-      ready.sort((a, b) => order(a.head()!, b.head()!));
-      for (const chat of ready) {
+      ready.sort((a, b) => order(a[1], b[1]));
+      for (const [chat, head] of ready) {
         if (inFlight >= this.maxInFlight) break;
         inFlight++;
-        this.run(chat, chat.head()!);
+        this.run(chat, head);
       }
     }
 

@@ -9,7 +9,16 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
  */
 export function shortId(alertId: string): string {
   if (UUID.test(alertId)) return Buffer.from(alertId.replace(/-/g, ''), 'hex').toString('base64url');
+  // Incident ids are `inc-<UUID>`: `i` and the UUID's 22 characters, reversible as well.
+  if (alertId.startsWith('inc-') && UUID.test(alertId.slice(4))) return `i${shortId(alertId.slice(4))}`;
   return `h${createHash('sha256').update(alertId).digest('base64url').slice(0, 20)}`;
+}
+
+/** The incident id an `i` + 22-character short id stands for, or undefined when it is not one. */
+export function incidentIdFromShort(token: string): string | undefined {
+  if (!/^i[A-Za-z0-9_-]{22}$/.test(token)) return undefined;
+  const id = alertIdFromShort(token.slice(1));
+  return id && `inc-${id}`;
 }
 
 /** The alert id a 22-character short id stands for, or undefined when it is not one. */

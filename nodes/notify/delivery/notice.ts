@@ -1,4 +1,4 @@
-import type { Alert, Geometry, MessageStatus, Priority, Tlp } from '../../platform';
+import type { Alert, Geometry, Incident, IncidentMember, MessageStatus, Priority, Tlp } from '../../platform';
 
 /**
  * What an outbox entry says about an alert: the fields a chat message shows, copied from the
@@ -66,7 +66,64 @@ export interface TextNotice {
   replyTo?: string;
 }
 
-export type Notice = AlertNotice | TextNotice;
+/** One member line of an incident card. */
+export interface NoticeMember {
+  alertId: string;
+  tool: string;
+  headline: string;
+  priority: Priority;
+  state: string;
+  areaDesc?: string;
+}
+
+/**
+ * What an incident card shows in one chat: the incident as that chat may see it, i.e. only the
+ * members its readers may see (TLP, the console view of a person's chat), with title, summary
+ * and priority built from those members alone.
+ */
+export interface NoticeIncident {
+  id: string;
+  version: number;
+  title: string;
+  summary: string;
+  priority: Priority;
+  status: MessageStatus;
+  state: string;
+  /** The strictest marking among the members shown: the card carries its label. */
+  tlp?: Tlp;
+  areaDesc?: string;
+  zone?: string;
+  point?: [number, number];
+  firstSeen: string;
+  lastSeen: string;
+  assignee?: string;
+  ack?: { by: string; at: string };
+  resolved?: { by: string; at: string; reason: string };
+  /** The members shown, most urgent first, at most MAX_CARD_MEMBERS. */
+  members: NoticeMember[];
+  /** Members shown in the count but not listed (beyond MAX_CARD_MEMBERS). */
+  more: number;
+}
+
+/** An incident card: one per incident and chat, edited as members arrive and as it is acted on. */
+export interface IncidentNotice {
+  kind: 'incident';
+  incident: NoticeIncident;
+}
+
+export type Notice = AlertNotice | TextNotice | IncidentNotice;
+
+/** Members listed on a card; the rest are counted ("+ 12 more"), the console has them all. */
+export const MAX_CARD_MEMBERS = 10;
+
+/** The outbox key and delivery ref key of an incident's card in a chat. */
+export function incidentKey(incidentId: string): string {
+  return `inc:${incidentId}`;
+}
+
+export function isIncidentKey(key: string): boolean {
+  return key.startsWith('inc:');
+}
 
 /** Longer descriptions are cut: a chat is not the place for a report, the console link is. */
 export const MAX_DESCRIPTION = 3000;
@@ -156,4 +213,46 @@ export function assertAlert(value: unknown): asserts value is Alert {
 
 export function priorityRank(priority: Priority): number {
   return PRIORITIES.indexOf(priority) + 1;
+}
+
+const TLP_ORDER: Tlp[] = ['clear', 'green', 'amber', 'amber+strict', 'red'];
+
+/**
+ * The card of `incident` built from `shown`, the members one chat may see (already filtered by
+ * the caller: TLP, the reader's console view, no muted ones). The title and summary come from
+ * `restricted` (the incident rebuilt from those members); the priority is the incident's when
+ * every member is shown, else the highest shown member's, so that a hidden member's priority
+ * does not show through.
+ */
+export function noticeIncident(incident: Incident, restricted: Pick<Incident, 'title' | 'summary'>, shown: IncidentMember[]): NoticeIncident {
+  const sorted = [...shown].sort((a, b) => priorityRank(a.priority) - priorityRank(b.priority) || a.occurredAt.localeCompare(b.occurredAt));
+  const all = shown.length === incident.members.length;
+  const n: NoticeIncident = {
+    id: incident.id,
+    version: incident.version,
+    title: cut(restricted.title, 300),
+    summary: cut(restricted.summary, MAX_DESCRIPTION),
+    priority: all ? incident.priority : sorted[0].priority,
+    status: incident.status,
+    state: incident.state,
+    firstSeen: incident.firstSeen,
+    lastSeen: incident.lastSeen,
+    members: sorted.slice(0, MAX_CARD_MEMBERS).map((m) => {
+      const member: NoticeMember = { alertId: m.alertId, tool: m.tool, headline: cut(m.headline || m.event, 300), priority: m.priority, state: m.state };
+      if (m.areaDesc) member.areaDesc = m.areaDesc;
+      return member;
+    }),
+    more: Math.max(0, sorted.length - MAX_CARD_MEMBERS),
+  };
+  const tlp = shown.reduce<Tlp | undefined>((worst, m) => (m.tlp && TLP_ORDER.indexOf(m.tlp) > TLP_ORDER.indexOf(worst ?? 'clear') ? m.tlp : worst), undefined);
+  if (tlp) n.tlp = tlp;
+  // The place too comes from what is shown: the incident's is its first located member's.
+  const placed = all ? incident : { areaDesc: sorted.find((m) => m.areaDesc)?.areaDesc, zone: sorted.find((m) => m.zone)?.zone, center: sorted.find((m) => m.point)?.point };
+  if (placed.areaDesc) n.areaDesc = placed.areaDesc;
+  if (placed.zone) n.zone = placed.zone;
+  if (placed.center) n.point = placed.center;
+  if (incident.assignee) n.assignee = incident.assignee;
+  if (incident.ack) n.ack = { by: incident.ack.by, at: incident.ack.at };
+  if (incident.resolved) n.resolved = { by: incident.resolved.by, at: incident.resolved.at, reason: incident.resolved.reason };
+  return n;
 }

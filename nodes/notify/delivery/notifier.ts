@@ -4,8 +4,9 @@ import type { Done } from '../../platform/node-kit';
 import { fail, onInput, StatusReporter } from '../../platform/node-kit';
 import type { ChatConnection } from './connection';
 import type { DeliveryEngine, Outcome } from './engine';
+import { cardFor, DEFAULT_GROUP_TIMING, groupSeconds, IncidentCards } from './incident-cards';
 import type { AlertNotice, MediaOptions, NoticeAlert } from './notice';
-import { assertAlert, noticeAlert, priorityRank } from './notice';
+import { assertAlert, isIncidentKey, noticeAlert, priorityRank } from './notice';
 import type { RouteRule } from './routing';
 import { parseRules, route } from './routing';
 
@@ -22,6 +23,12 @@ export interface NotifierDef extends NodeDef {
   photo?: boolean;
   location?: boolean;
   video?: boolean;
+  /** One card per incident (default) rather than one per member alert. */
+  incidentCards?: boolean;
+  /** Seconds the first card of an incident waits for more members; default 30. */
+  groupWait?: number | string;
+  /** Seconds between edits of an incident card at most; default 60. */
+  groupInterval?: number | string;
 }
 
 type NotifyMessage = NodeMessageInFlow & { chats?: unknown; event?: { type?: unknown; details?: { level?: unknown } } };
@@ -45,10 +52,16 @@ export function startNotifier(RED: NodeAPI, node: Node, config: NotifierDef, typ
 
   let rules: RouteRule[] = [];
   let setupError: Error | undefined;
+  let cards: IncidentCards | undefined;
   try {
     if (!configNode || (!configNode.configError && !configNode.connection)) throw new Error(`no ${type.replace(/^impetus-|-notify$/g, '')} connection is configured`);
     if (configNode.configError) throw configNode.configError;
     rules = parseRules(config.rules);
+    const timing = {
+      waitMs: groupSeconds(config.groupWait, DEFAULT_GROUP_TIMING.waitMs, 'the group wait'),
+      intervalMs: groupSeconds(config.groupInterval, DEFAULT_GROUP_TIMING.intervalMs, 'the group interval'),
+    };
+    if (config.incidentCards !== false) cards = new IncidentCards(connection!, () => engine, node.id, timing);
   } catch (err) {
     setupError = err as Error;
     // Logged once as a warning (an imported example has no credentials yet); the status stays red
@@ -139,6 +152,17 @@ export function startNotifier(RED: NodeAPI, node: Node, config: NotifierDef, typ
       const refused = chosen.map((c) => connection!.refusal(c, alert)).filter((why) => why !== undefined);
       if (refused.length) throw new Error(`not sent: ${refused.join('; ')}`);
     }
+    // A member of an incident goes out as the incident's card in the chats it is routed to; a
+    // one-click share (msg.chats) and an escalation stay about the alert itself.
+    const onIncidentCard = !chosen && level === undefined && isIncidentKey(cardFor(msg.payload, cards !== undefined) ?? '');
+    const incident = onIncidentCard ? await connection!.platform.incidents.get(msg.payload.incidentId!) : undefined;
+    if (incident) {
+      const queued = await cards!.queue(incident, chats, alert.priority === 'P1' && alert.state !== 'resolved');
+      counts.queued += queued;
+      if (chats.length === 0) status.warn(t('noRoute'));
+      else status.ok(t('queued', { queued, pending: countPending(), sent: counts.sent }));
+      return;
+    }
     let queued = 0;
     for (const chat of chats) {
       const key = level !== undefined ? `esc:${alert.id}:${level}` : alert.id;
@@ -200,8 +224,18 @@ export function startNotifier(RED: NodeAPI, node: Node, config: NotifierDef, typ
     else status.ok(t('sent', { sent: counts.sent, pending: countPending() }));
   });
 
+  // A member's change made by another runtime reaches this one only as the member's event.
+  const refreshIncidents = async (event: LifecycleEvent) => {
+    const ids = new Set([event.alert.incidentId, event.type === 'grouped' ? event.details?.from : undefined].filter((id): id is string => typeof id === 'string'));
+    for (const id of ids) {
+      const incident = await connection!.platform.incidents.get(id);
+      if (incident) await cards!.refresh(incident);
+    }
+  };
+
   // Lifecycle events: edit the cards this node sent, and route escalations.
   const onEvent = async (event: LifecycleEvent) => {
+    if (cards && engine && (REFRESHING.has(event.type) || event.type === 'grouped')) await refreshIncidents(event);
     if (!REFRESHING.has(event.type) || !engine || !connection?.outbox) return;
     const alert: Alert = event.alert;
     const snapshot = noticeAlert(alert);
@@ -227,10 +261,17 @@ export function startNotifier(RED: NodeAPI, node: Node, config: NotifierDef, typ
         // One at a time, in bus order: a later event's snapshot is queued after an earlier one's.
         events = events.then(() => onEvent(event)).catch((err) => node.warn(`could not update the cards of alert ${event.alertId}: ${(err as Error).message}`));
       });
+  // The incident's own changes (an action on it, a member in or out, a tick) in this runtime.
+  const offIncidents = cards
+    ? connection!.platform.incidents.onChange((incident) => {
+        events = events.then(() => (engine ? cards!.refresh(incident) : undefined)).catch((err) => node.warn(`could not update the card of incident ${incident.id}: ${(err as Error).message}`));
+      })
+    : undefined;
 
   // Inputs in progress finish queuing before the connection is let go, so nothing accepted is dropped.
   node.on('close', (_removed: boolean, done: () => void) => {
     offBus?.();
+    offIncidents?.();
     Promise.allSettled([...inputs, events])
       .then(() => (setupError ? undefined : connection!.detach()))
       .catch(() => undefined)

@@ -25,10 +25,10 @@ export function formatTime(iso: string, timeZone = 'UTC'): string {
   return `${p.year}-${p.month}-${p.day} ${p.hour}:${p.minute} ${p.timeZoneName}`;
 }
 
-/** The alert's page in the operator console, when the console's public URL is configured. */
-export function consoleLink(consoleUrl: string | undefined, alertId: string): string | undefined {
+/** The alert's (or the incident's) page in the operator console, when the console's public URL is configured. */
+export function consoleLink(consoleUrl: string | undefined, id: string, page: 'alerts' | 'incidents' = 'alerts'): string | undefined {
   if (!consoleUrl) return undefined;
-  return `${consoleUrl.replace(/\/+$/, '')}/alerts/${encodeURIComponent(alertId)}`;
+  return `${consoleUrl.replace(/\/+$/, '')}/${page}/${encodeURIComponent(id)}`;
 }
 
 /** Only http(s) URLs: a chat client opens the link, so no other scheme may come from configuration. */
@@ -49,7 +49,7 @@ export interface StateLine {
 }
 
 /** Who acknowledged or resolved the alert and when: the line an edit adds to a card. */
-export function stateLine(a: NoticeAlert, timeZone?: string): StateLine | undefined {
+export function stateLine(a: Pick<NoticeAlert, 'state' | 'resolved' | 'ack' | 'assignee' | 'silenced'>, timeZone?: string): StateLine | undefined {
   if (a.state === 'resolved' && a.resolved) {
     return { icon: '✔️', parts: [{ text: 'Resolved by ' }, { text: a.resolved.by, strong: true }, { text: ` at ${formatTime(a.resolved.at, timeZone)}: ${a.resolved.reason}` }] };
   }
@@ -60,4 +60,9 @@ export function stateLine(a: NoticeAlert, timeZone?: string): StateLine | undefi
   if (a.silenced) return { icon: '🔕', parts: [{ text: `Silenced: ${a.silenced.reason}` }] };
   if (a.assignee) return { icon: '👤', parts: [{ text: `Assigned to ${a.assignee}` }] };
   return undefined;
+}
+
+/** `6 alerts from 5 tools` on an incident card: the members it shows, counted. */
+export function memberCount(members: number, tools: number): string {
+  return `${members} ${members === 1 ? 'alert' : 'alerts'} from ${tools} ${tools === 1 ? 'tool' : 'tools'}`;
 }

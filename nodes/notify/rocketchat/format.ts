@@ -1,7 +1,7 @@
 import { tlpLabel } from '../../platform';
 import { shortId } from '../delivery/ids';
-import type { AlertNotice, NoticeAlert } from '../delivery/notice';
-import { consoleLink, formatTime, stateLine } from '../delivery/present';
+import type { AlertNotice, IncidentNotice, NoticeAlert } from '../delivery/notice';
+import { consoleLink, formatTime, memberCount, stateLine } from '../delivery/present';
 
 export interface RocketChatRenderOptions {
   consoleUrl?: string;
@@ -71,15 +71,57 @@ export function renderMessage(notice: AlertNotice, options: RocketChatRenderOpti
   const link = consoleLink(options.consoleUrl, a.id);
   if (link) attachment.title_link = link;
   if (body) attachment.text = body;
-  const token = commandToken(a.id);
-  const actions: NonNullable<Attachment['actions']> = [];
-  if (a.state === 'open') actions.push({ type: 'button', text: '✅ Acknowledge', msg: `ack ${token}`, msg_in_chat_window: true, msg_processing_type: 'sendMessage' });
-  if (a.state === 'open' || a.state === 'acknowledged') actions.push({ type: 'button', text: '✔️ Resolve', msg: `resolve ${token} `, msg_in_chat_window: true, msg_processing_type: 'sendMessage' });
+  const actions = buttons(a.state, commandToken(a.id));
   if (actions.length) {
     attachment.actions = actions;
     attachment.button_alignment = 'horizontal';
   }
   head.push(`_Reply in the thread_ \`ack\` _or_ \`resolve <reason>\`_, or react_ :white_check_mark: _(acknowledge) or_ :checkered_flag: _(resolve)._`);
+  return { text: head.join('\n'), attachments: [attachment] };
+}
+
+/** The Acknowledge and Resolve buttons: each posts the command with the card's token for the user to send. */
+function buttons(state: string, token: string): NonNullable<Attachment['actions']> {
+  const actions: NonNullable<Attachment['actions']> = [];
+  if (state === 'open') actions.push({ type: 'button', text: '✅ Acknowledge', msg: `ack ${token}`, msg_in_chat_window: true, msg_processing_type: 'sendMessage' });
+  if (state === 'open' || state === 'acknowledged') actions.push({ type: 'button', text: '✔️ Resolve', msg: `resolve ${token} `, msg_in_chat_window: true, msg_processing_type: 'sendMessage' });
+  return actions;
+}
+
+/**
+ * An incident's message: the text holds the head and the member lines (chat.update changes only
+ * the text, and members arrive after the first post); the attachment the place and the buttons,
+ * which act on the incident.
+ */
+export function renderIncidentMessage(notice: IncidentNotice, options: RocketChatRenderOptions = {}): RenderedMessage {
+  const inc = notice.incident;
+  const time = (iso: string) => formatTime(iso, options.timeZone);
+  const head: string[] = [];
+  if (inc.tlp) head.push(`*${tlpLabel(inc.tlp)}*`);
+  if (inc.status !== 'Actual') head.push(`🧪 *${inc.status.toUpperCase()}* — not a real incident`);
+  const tools = new Set(inc.members.map((m) => m.tool)).size;
+  head.push(`*${inc.priority}* · *INCIDENT* · ${memberCount(inc.members.length + inc.more, tools)}${inc.more ? '+' : ''} · ${defuse(inc.title)}`);
+  const state = stateLine(inc, options.timeZone);
+  if (state) head.push(`${state.icon} ${state.parts.map((p) => (p.strong ? `*${defuse(p.text)}*` : defuse(p.text))).join('')}`);
+  for (const m of inc.members) head.push(`• *${m.priority}* ${defuse(m.tool)}: ${defuse(m.headline)}${m.state === 'open' ? '' : ` _(${m.state})_`}`);
+  if (inc.more) head.push(`… and ${inc.more} more in the console`);
+  head.push(`_Reply in the thread_ \`ack\` _or_ \`resolve <reason>\`_, or react_ :white_check_mark: _(acknowledge) or_ :checkered_flag: _(resolve): it acts on the whole incident._`);
+  const fields: Attachment['fields'] = [];
+  const place = [inc.areaDesc, inc.zone ? `zone ${inc.zone}` : undefined].filter(Boolean).join(' · ');
+  if (place) fields.push({ short: true, title: 'Place', value: defuse(place) });
+  if (inc.point) {
+    const [lon, lat] = inc.point;
+    fields.push({ short: true, title: 'Location', value: `[${lat.toFixed(5)}, ${lon.toFixed(5)}](https://www.openstreetmap.org/?mlat=${lat}&mlon=${lon}#map=18/${lat}/${lon})` });
+  }
+  fields.push({ short: true, title: 'Since', value: time(inc.firstSeen) });
+  const attachment: Attachment = { color: PRIORITY_COLOURS[inc.priority] ?? '#cbced1', title: defuse(inc.title), fields, ts: inc.firstSeen };
+  const link = consoleLink(options.consoleUrl, inc.id, 'incidents');
+  if (link) attachment.title_link = link;
+  const actions = buttons(inc.state, commandToken(inc.id));
+  if (actions.length) {
+    attachment.actions = actions;
+    attachment.button_alignment = 'horizontal';
+  }
   return { text: head.join('\n'), attachments: [attachment] };
 }
 
@@ -94,6 +136,6 @@ export function parseCommand(text: unknown): { action: 'acknowledge' | 'resolve'
   if (!m) return undefined;
   const action = m[1].toLowerCase().startsWith('ack') ? 'acknowledge' : 'resolve';
   const rest = m[2].trim();
-  const t = /^([A-Za-z0-9_-]{22}|h[A-Za-z0-9_-]{20})(?:\s+|$)(.*)$/s.exec(rest);
+  const t = /^([A-Za-z0-9_-]{22}|h[A-Za-z0-9_-]{20}|i[A-Za-z0-9_-]{22})(?:\s+|$)(.*)$/s.exec(rest);
   return t ? { action, token: t[1], rest: t[2].trim() } : { action, rest };
 }

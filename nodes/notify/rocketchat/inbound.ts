@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { ChatConnection } from '../delivery/connection';
 import type { EngineLog } from '../delivery/engine';
-import { alertIdFromShort } from '../delivery/ids';
+import { alertIdFromShort, incidentIdFromShort } from '../delivery/ids';
+import { isIncidentKey } from '../delivery/notice';
 import type { RocketChatApi } from './api';
 import { parseCommand } from './format';
 
@@ -76,7 +77,7 @@ export class RocketChatInbound {
     let alertId: string | undefined;
     let thread = m.tmid;
     if (m.tmid) alertId = (await outbox.refByMessage(this.connection.channel, chat, m.tmid))?.alertId;
-    if (!alertId && command.token) alertId = alertIdFromShort(command.token);
+    if (!alertId && command.token) alertId = alertIdFromShort(command.token) ?? incidentIdFromShort(command.token);
     if (!alertId) {
       this.log.warn(`Rocket.Chat: ${command.action} from ${identity.username ?? identity.id} in ${chat} names no alert card`);
       await this.reply(chat, thread, 'Which alert? Reply in the thread of its card, or use the card\'s buttons.');
@@ -90,7 +91,7 @@ export class RocketChatInbound {
       return;
     }
     thread ??= card.messageId;
-    const result = await this.connection.act({ action: command.action, alertId, identity, chat, reason: command.rest });
+    const result = await this.connection.act({ action: command.action, alertId, incident: isIncidentKey(card.key), identity, chat, reason: command.rest });
     await this.reply(chat, thread, result.ok ? `${command.action === 'acknowledge' ? '✅ Acknowledged' : '✔️ Resolved'} by ${result.user.user}.` : result.message);
   }
 
@@ -104,7 +105,7 @@ export class RocketChatInbound {
       if (!action || !Array.isArray(detail?.usernames)) continue;
       for (const username of detail.usernames) {
         if (typeof username !== 'string' || !this.remember(`react:${m._id}:${emoji}:${username}`)) continue;
-        const result = await this.connection.act({ action, alertId: card.alertId, identity: { id: await this.accountOf(username), username }, chat });
+        const result = await this.connection.act({ action, alertId: card.alertId, incident: isIncidentKey(card.key), identity: { id: await this.accountOf(username), username }, chat });
         if (result.ok || result.refused) await this.reply(chat, m._id, result.ok ? `${action === 'acknowledge' ? '✅ Acknowledged' : '✔️ Resolved'} by ${result.user.user}.` : `@${username}: ${result.message}`);
       }
     }

@@ -6,7 +6,8 @@ import type { RateLimit } from '../delivery/token-bucket';
 import type { RocketChatApi } from './api';
 import { RocketChatApiError } from './api';
 import type { RocketChatRenderOptions } from './format';
-import { defuse, mediaDescription, renderMessage } from './format';
+import type { RenderedMessage } from './format';
+import { defuse, mediaDescription, renderIncidentMessage, renderMessage } from './format';
 
 export interface RocketChatLimits {
   global: RateLimit;
@@ -87,22 +88,40 @@ export class RocketChatTransport implements Transport {
       this.options.onRoom(sent.message.rid, entry.chat);
       return;
     }
-    if (notice?.kind !== 'alert' || !notice.alert) throw new RocketChatApiError('permanent', 'deliver', 'outbox entry holds no alert notice', {});
     const shown = ctx.ref?.data as Shown | undefined;
-    if (shown?.complete) await this.edit(entry, notice, shown, ctx);
-    else await this.send(entry, notice, shown, ctx);
+    if (notice?.kind === 'incident' && notice.incident) {
+      // No media on an incident card; deleted from the room, it is posted again (a new member is news).
+      const message = renderIncidentMessage(notice, this.options.render);
+      let previous = shown;
+      if (shown?.complete) {
+        if ((await this.edit(message, notice.incident.version, shown, ctx)) !== 'gone') return;
+        // Recorded before posting, so that a retry (a 429 on the way) posts rather than updates again.
+        previous = { version: shown.version };
+        await ctx.saveRef({ data: { ...previous } });
+      }
+      await this.send(entry, message, notice.incident.version, undefined, previous, ctx);
+      return;
+    }
+    if (notice?.kind !== 'alert' || !notice.alert) throw new RocketChatApiError('permanent', 'deliver', 'outbox entry holds no alert notice', {});
+    const message = renderMessage(notice, this.options.render);
+    if (!shown?.complete) await this.send(entry, message, notice.alert.version, notice, shown, ctx);
+    else if ((await this.edit(message, notice.alert.version, shown, ctx)) === 'gone') this.options.log.warn(`card of alert ${entry.alertId} in ${entry.chat} is gone; not edited`);
   }
 
-  private async send(entry: OutboxEntry, notice: AlertNotice, previous: Shown | undefined, ctx: DeliveryContext): Promise<void> {
+  private async send(entry: OutboxEntry, message: RenderedMessage, version: number, notice: AlertNotice | undefined, previous: Shown | undefined, ctx: DeliveryContext): Promise<void> {
     const { api } = this.options;
-    const shown: Shown = previous ? { ...previous } : { version: notice.alert.version };
+    const shown: Shown = previous ? { ...previous } : { version };
     const save = () => ctx.saveRef({ messageId: shown.card, data: { ...shown } });
     if (!shown.card) {
-      const message = renderMessage(notice, this.options.render);
       const sent = await ctx.request(() => api.post<PostAnswer>('chat.postMessage', { ...target(entry.chat), text: message.text, attachments: message.attachments }, ctx.signal));
-      Object.assign(shown, { card: sent.message._id, rid: sent.message.rid, hash: hash(message.text), version: notice.alert.version });
+      Object.assign(shown, { card: sent.message._id, rid: sent.message.rid, hash: hash(message.text), version });
       this.options.onRoom(sent.message.rid, entry.chat);
       await save();
+    }
+    if (!notice) {
+      Object.assign(shown, { photo: 'skipped', video: 'skipped', complete: true });
+      await save();
+      return;
     }
     const a = notice.alert;
     if (shown.photo === undefined) {
@@ -133,23 +152,21 @@ export class RocketChatTransport implements Transport {
     return uploaded.file._id;
   }
 
-  private async edit(entry: OutboxEntry, notice: AlertNotice, shown: Shown, ctx: DeliveryContext): Promise<void> {
-    if (notice.alert.version < shown.version) return;
-    const message = renderMessage(notice, this.options.render);
+  /** Brings the card's text up to date with chat.update; 'gone' when the room no longer has it. */
+  private async edit(message: RenderedMessage, version: number, shown: Shown, ctx: DeliveryContext): Promise<'edited' | 'gone'> {
+    if (version < shown.version) return 'edited';
     const h = hash(message.text);
     if (h === shown.hash) {
-      if (notice.alert.version !== shown.version) await ctx.saveRef({ messageId: shown.card, data: { ...shown, version: notice.alert.version } });
-      return;
+      if (version !== shown.version) await ctx.saveRef({ messageId: shown.card, data: { ...shown, version } });
+      return 'edited';
     }
     try {
       await ctx.request(() => this.options.api.post('chat.update', { roomId: shown.rid, msgId: shown.card, text: message.text }, ctx.signal));
     } catch (err) {
-      if (err instanceof RocketChatApiError && err.kind === 'permanent' && /not found|invalid-message|error-message/i.test(`${err.message} ${err.errorType}`)) {
-        this.options.log.warn(`card of alert ${entry.alertId} in ${entry.chat} is gone; not edited`);
-        return;
-      }
+      if (err instanceof RocketChatApiError && err.kind === 'permanent' && /not found|invalid-message|error-message/i.test(`${err.message} ${err.errorType}`)) return 'gone';
       throw err;
     }
-    await ctx.saveRef({ messageId: shown.card, data: { ...shown, hash: h, version: notice.alert.version } });
+    await ctx.saveRef({ messageId: shown.card, data: { ...shown, hash: h, version } });
+    return 'edited';
   }
 }

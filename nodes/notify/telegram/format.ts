@@ -1,7 +1,7 @@
 import { tlpLabel } from '../../platform';
 import { shortId } from '../delivery/ids';
-import type { AlertNotice, NoticeAlert } from '../delivery/notice';
-import { consoleLink, formatTime, stateLine } from '../delivery/present';
+import type { AlertNotice, IncidentNotice, NoticeAlert } from '../delivery/notice';
+import { consoleLink, formatTime, memberCount, stateLine } from '../delivery/present';
 
 /** Bot API limits, in characters after entity parsing; measured here on the HTML, which is never shorter. */
 export const MAX_TEXT = 4096;
@@ -116,7 +116,36 @@ export function renderCard(notice: AlertNotice, options: TelegramRenderOptions =
   return { parts: pack(lines), keyboard: keyboardFor(a) };
 }
 
-export function keyboardFor(a: NoticeAlert): InlineButton[][] {
+/**
+ * An incident's card: its priority, title and place, one line per member the chat may see (most
+ * urgent first), the state line and the console link; the buttons act on the incident.
+ */
+export function renderIncidentCard(notice: IncidentNotice, options: TelegramRenderOptions = {}): RenderedCard {
+  const inc = notice.incident;
+  const time = (iso: string) => escapeHtml(formatTime(iso, options.timeZone));
+  const lines: string[] = [];
+  if (inc.tlp) lines.push(`<b>${escapeHtml(tlpLabel(inc.tlp))}</b>`);
+  if (inc.status !== 'Actual') lines.push(`🧪 <b>${escapeHtml(inc.status.toUpperCase())}</b> — not a real incident`);
+  const shown = inc.members.length + inc.more;
+  const tools = new Set(inc.members.map((m) => m.tool)).size;
+  lines.push(`${ICONS[inc.priority] ?? '⚪'} <b>${escapeHtml(inc.priority)}</b> · <b>INCIDENT</b> · ${escapeHtml(memberCount(shown, tools))}${inc.more ? '+' : ''}`);
+  lines.push(...longField(inc.title, (h) => `<b>${h}</b>`, 7));
+  const place = [inc.areaDesc, inc.zone ? `zone ${inc.zone}` : undefined].filter(Boolean).join(' · ');
+  if (place) lines.push(`📍 ${escapeHtml(fitPlain(place, 500))}`);
+  lines.push(`🕒 ${time(inc.firstSeen)}${inc.lastSeen !== inc.firstSeen ? ` – ${time(inc.lastSeen)}` : ''}`);
+  for (const m of inc.members) {
+    const state = m.state === 'open' ? '' : ` (${m.state})`;
+    lines.push(`${ICONS[m.priority] ?? '⚪'} ${escapeHtml(m.priority)} ${escapeHtml(m.tool)}: ${escapeHtml(fitPlain(m.headline, 300))}${escapeHtml(state)}`);
+  }
+  if (inc.more) lines.push(`… and ${inc.more} more in the console`);
+  const state = stateLine(inc, options.timeZone);
+  if (state) lines.push(escapeHtml(state.icon) + ' ' + state.parts.map((p) => (p.strong ? `<b>${escapeHtml(p.text)}</b>` : escapeHtml(p.text))).join(''));
+  const link = consoleLink(options.consoleUrl, inc.id, 'incidents');
+  if (link) lines.push(`🔗 <a href="${escapeAttr(link)}">Open the incident in the console</a>`);
+  return { parts: pack(lines), keyboard: keyboardFor(inc) };
+}
+
+export function keyboardFor(a: Pick<NoticeAlert, 'id' | 'state'>): InlineButton[][] {
   const row: InlineButton[] = [];
   if (a.state === 'open') row.push({ text: '✅ Acknowledge', callback_data: callbackData('acknowledge', a.id) });
   if (a.state === 'open' || a.state === 'acknowledged') row.push({ text: '✔️ Resolve', callback_data: callbackData('resolve', a.id) });

@@ -1,4 +1,5 @@
 import type { ChatConnection } from '../delivery/connection';
+import { isIncidentKey } from '../delivery/notice';
 import type { TelegramApi } from './api';
 import { parseCallbackData, shortId } from './format';
 import { describe } from './poller';
@@ -89,7 +90,8 @@ export class TelegramInbound {
       await this.answer(q.id, 'This button does not belong to a known alert card.', true);
       return;
     }
-    const result = await this.connection.act({ action: parsed.action, alertId: ref.alertId, identity: { id: String(q.from.id), username: q.from.username }, chat });
+    // An incident card's buttons act on the incident (ref.alertId then names the incident).
+    const result = await this.connection.act({ action: parsed.action, alertId: ref.alertId, incident: isIncidentKey(ref.key), identity: { id: String(q.from.id), username: q.from.username }, chat });
     if (result.ok) await this.answer(q.id, parsed.action === 'acknowledge' ? `Acknowledged as ${result.user.user}.` : `Resolved as ${result.user.user}.`);
     else await this.answer(q.id, result.message, result.refused);
   }

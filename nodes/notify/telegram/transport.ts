@@ -6,7 +6,8 @@ import type { RateLimit } from '../delivery/token-bucket';
 import type { TelegramApi } from './api';
 import { TelegramApiError } from './api';
 import type { TelegramRenderOptions } from './format';
-import { escapeHtml, renderCaption, renderCard } from './format';
+import type { RenderedCard } from './format';
+import { escapeHtml, renderCaption, renderCard, renderIncidentCard } from './format';
 
 export interface TelegramLimits {
   global: RateLimit;
@@ -93,10 +94,28 @@ export class TelegramTransport implements Transport {
       await ctx.request(() => this.options.api.call<SentMessage>('sendMessage', { chat_id: entry.chat, text: escapeHtml(notice.text), parse_mode: 'HTML' }, { signal: ctx.signal }));
       return;
     }
-    if (notice?.kind !== 'alert' || !notice.alert) throw new TelegramApiError('permanent', 'deliver', 'outbox entry holds no alert notice', {});
     const shown = ctx.ref?.data as Shown | undefined;
-    if (shown?.complete) await this.edit(entry, notice, shown, ctx);
-    else await this.send(entry, notice, shown, ctx);
+    if (notice?.kind === 'incident' && notice.incident) {
+      // An incident card has no media: one message (or its parts), edited as members arrive.
+      // Deleted from the chat, it is sent again: a new member is news the chat must not miss.
+      const card = renderIncidentCard(notice, this.options.render);
+      let previous = shown;
+      if (shown?.complete) {
+        if ((await this.edit(entry, card, notice.incident.version, shown, ctx)) !== 'gone') return;
+        // Recorded before sending, so that a retry (a 429 on the way) sends rather than edits again.
+        previous = { parts: [], hashes: [], version: shown.version };
+        await ctx.saveRef({ data: { ...previous } });
+      }
+      await this.send(entry, card, notice.incident.version, undefined, previous, ctx);
+      return;
+    }
+    if (notice?.kind !== 'alert' || !notice.alert) throw new TelegramApiError('permanent', 'deliver', 'outbox entry holds no alert notice', {});
+    const card = renderCard(notice, this.options.render);
+    if (!shown?.complete) await this.send(entry, card, notice.alert.version, notice, shown, ctx);
+    else if ((await this.edit(entry, card, notice.alert.version, shown, ctx)) === 'gone') {
+      // Someone deleted the card: there is nothing to update, and resending it would surprise.
+      this.options.log.warn(`card of alert ${entry.alertId} in chat ${entry.chat} is gone; not edited`);
+    }
   }
 
   private markup(keyboard: ReturnType<typeof renderCard>['keyboard']) {
@@ -107,11 +126,11 @@ export class TelegramTransport implements Transport {
     return parts.map((p, i) => hash(i === 0 ? `${p}\u0000${JSON.stringify(keyboard)}` : p));
   }
 
-  private async send(entry: OutboxEntry, notice: AlertNotice, previous: Shown | undefined, ctx: DeliveryContext): Promise<void> {
+  /** The first delivery: the card's parts, then (for an alert) its media, each step recorded. */
+  private async send(entry: OutboxEntry, card: RenderedCard, version: number, notice: AlertNotice | undefined, previous: Shown | undefined, ctx: DeliveryContext): Promise<void> {
     const { api } = this.options;
-    const card = renderCard(notice, this.options.render);
     const hashes = this.partHashes(card.parts, card.keyboard);
-    const shown: Shown = previous ? { ...previous, parts: [...previous.parts], hashes: [...previous.hashes] } : { parts: [], hashes: [], version: notice.alert.version };
+    const shown: Shown = previous ? { ...previous, parts: [...previous.parts], hashes: [...previous.hashes] } : { parts: [], hashes: [], version };
     const save = () => ctx.saveRef({ messageId: shown.parts.length ? String(shown.parts[0]) : undefined, data: { ...shown } });
     const reply = () => (shown.parts.length ? { message_id: shown.parts[0], allow_sending_without_reply: true } : undefined);
 
@@ -132,10 +151,15 @@ export class TelegramTransport implements Transport {
       );
       shown.parts.push(sent.message_id);
       shown.hashes[i] = hashes[i];
-      shown.version = notice.alert.version;
+      shown.version = version;
       await save();
     }
 
+    if (!notice) {
+      Object.assign(shown, { photo: 'skipped', location: 'skipped', video: 'skipped', complete: true });
+      await save();
+      return;
+    }
     const a = notice.alert;
     if (shown.photo === undefined) {
       shown.photo = notice.media.photo && a.photo ? await this.upload(entry, 'sendPhoto', 'photo', a.photo, renderCaption(a), reply(), ctx) : 'skipped';
@@ -194,11 +218,11 @@ export class TelegramTransport implements Transport {
     return sent.message_id;
   }
 
-  private async edit(entry: OutboxEntry, notice: AlertNotice, shown: Shown, ctx: DeliveryContext): Promise<void> {
-    if (notice.alert.version < shown.version) return;
-    const card = renderCard(notice, this.options.render);
+  /** Brings a card already sent up to date, part by part; 'gone' when the chat no longer has it. */
+  private async edit(entry: OutboxEntry, card: RenderedCard, version: number, shown: Shown, ctx: DeliveryContext): Promise<'edited' | 'gone'> {
+    if (version < shown.version) return 'edited';
     const hashes = this.partHashes(card.parts, card.keyboard);
-    const next: Shown = { ...shown, parts: [...shown.parts], hashes: [...shown.hashes], version: notice.alert.version };
+    const next: Shown = { ...shown, parts: [...shown.parts], hashes: [...shown.hashes], version };
     for (let i = 0; i < card.parts.length; i++) {
       if (next.hashes[i] === hashes[i]) continue;
       if (i < next.parts.length) {
@@ -220,11 +244,7 @@ export class TelegramTransport implements Transport {
             ),
           );
         } catch (err) {
-          if (isGone(err)) {
-            // Someone deleted the card: there is nothing to update, and resending it would surprise.
-            this.options.log.warn(`card of alert ${entry.alertId} in chat ${entry.chat} is gone; not edited`);
-            return;
-          }
+          if (isGone(err)) return 'gone';
           if (!isNotModified(err)) throw err;
         }
       } else {
@@ -244,5 +264,6 @@ export class TelegramTransport implements Transport {
     if (next.version !== shown.version && next.hashes.every((h, i) => h === shown.hashes[i])) {
       await ctx.saveRef({ messageId: String(next.parts[0]), data: { ...next } });
     }
+    return 'edited';
   }
 }

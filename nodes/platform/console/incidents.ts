@@ -68,7 +68,7 @@ function optionalText(body: Record<string, unknown>, field: string): string | un
 export async function actOnIncident(
   runtime: ConsoleRuntime,
   user: Pick<SessionUser, 'username' | 'role'>,
-  request: { incidentId: string; action: ActionName; text?: string; assignee?: string },
+  request: { incidentId: string; action: ActionName; text?: string; assignee?: string; via?: string },
 ): Promise<IncidentActionResult> {
   const view = runtime.viewFor(user);
   const seen = incidentFor(view, await runtime.platform.incidents.get(request.incidentId));

@@ -31,6 +31,8 @@ export interface IncidentActionRequest {
   /** Reason (resolve, reopen), comment text (comment), note (acknowledge). */
   text?: string;
   assignee?: string;
+  /** Where the action came from when not the console (`Telegram`, `Rocket.Chat`): recorded in the incident's audit entry. */
+  via?: string;
 }
 
 export interface MemberOutcome {
@@ -68,6 +70,7 @@ export class IncidentService implements AlertHooks {
   private readonly log: (message: string) => void;
   /** The tail of each key's grouping chain in this runtime; removed when it settles. */
   private readonly grouping = new Map<string, Promise<void>>();
+  private readonly listeners = new Set<(incident: Incident) => void>();
 
   constructor(readonly store: IncidentStore, private readonly alerts: AlertService, readonly settings: IncidentSettings, options: IncidentServiceOptions = {}) {
     this.rules = [...settings.rules];
@@ -91,6 +94,28 @@ export class IncidentService implements AlertHooks {
 
   private now(): string {
     return new Date(this.clock()).toISOString();
+  }
+
+  /**
+   * Called with every incident this runtime writes (a member in or out, an action, a tick, a
+   * comment), for the chat cards and the console's live updates. Only this runtime's writes:
+   * a member's change made elsewhere still arrives as the member alert's lifecycle event.
+   */
+  onChange(listener: (incident: Incident) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** Tells the listeners; a failing listener is logged and never fails the write it follows. */
+  private saved(incident: Incident): Incident {
+    for (const listener of this.listeners) {
+      try {
+        listener(incident);
+      } catch (err) {
+        this.log(`incident listener failed: ${(err as Error).message}`);
+      }
+    }
+    return incident;
   }
 
   get(id: string): Promise<Incident | undefined> {
@@ -153,14 +178,14 @@ export class IncidentService implements AlertHooks {
     // of reading every accepting incident (each up to maxMembers members) for every new alert.
     for (const c of candidates) {
       const holder = await this.store.incidentByKey(incidentKey(alert, c.rule));
-      if (holder && this.fits(holder, alert, c.rule, now)) return this.store.replaceIncident(addMember(holder, alert, c.rule, this.now()));
+      if (holder && this.fits(holder, alert, c.rule, now)) return this.saved(await this.store.replaceIncident(addMember(holder, alert, c.rule, this.now())));
     }
     const longest = Math.max(...candidates.map((c) => c.rule.windowMinutes));
     const open = await this.store.queryIncidents({ accepting: true, state: ['open', 'acknowledged'], status: alert.status, since: new Date(now - longest * 60_000).toISOString(), sort: 'priority', limit: 200 });
     for (const incident of open.items) {
       const c = candidates.find((x) => x.rule.id === incident.rule);
       if (!c || !this.fits(incident, alert, c.rule, now)) continue;
-      return this.store.replaceIncident(addMember(incident, alert, c.rule, this.now()));
+      return this.saved(await this.store.replaceIncident(addMember(incident, alert, c.rule, this.now())));
     }
     return undefined;
   }
@@ -182,7 +207,7 @@ export class IncidentService implements AlertHooks {
     const key = incidentKey(alert, rule);
     const at = this.now();
     try {
-      return await this.store.createIncident(openIncident(rule, alert, { id: `inc-${uuid7(this.clock())}`, key, at }));
+      return this.saved(await this.store.createIncident(openIncident(rule, alert, { id: `inc-${uuid7(this.clock())}`, key, at })));
     } catch (err) {
       if (!(err instanceof IncidentKeyTakenError)) throw err;
     }
@@ -190,11 +215,11 @@ export class IncidentService implements AlertHooks {
     if (!holder) throw new IncidentKeyTakenError(key); // released meanwhile: the caller tries again
     const stale = this.clock() - Date.parse(holder.lastSeen) > rule.windowMinutes * 60_000 || holder.members.length >= this.settings.maxMembers;
     if (stale) {
-      await this.store.replaceIncident(closeToNew(holder, at, holder.members.length >= this.settings.maxMembers ? 'member limit reached' : 'grouping window passed'));
+      this.saved(await this.store.replaceIncident(closeToNew(holder, at, holder.members.length >= this.settings.maxMembers ? 'member limit reached' : 'grouping window passed')));
       throw new IncidentKeyTakenError(key);
     }
     if (holder.removed.includes(alert.id)) return undefined;
-    return this.store.replaceIncident(addMember(holder, alert, rule, at));
+    return this.saved(await this.store.replaceIncident(addMember(holder, alert, rule, at)));
   }
 
   /** Marks the alert as the incident's member, then mutes what the incident now inhibits. */
@@ -286,7 +311,8 @@ export class IncidentService implements AlertHooks {
         if (alert) next = refreshMember(next, alert, this.ruleOf(next)) ?? next;
       }
       try {
-        return apply(next);
+        const applied = apply(next);
+        return request.via ? stampVia(applied, request.via) : applied;
       } catch (err) {
         // Another operator took the same step meanwhile: the members are still brought up to date.
         if (err instanceof TransitionError) return next === current ? undefined : next;
@@ -345,10 +371,18 @@ export class IncidentService implements AlertHooks {
       const next = await change(current);
       if (!next || next === current) return current;
       try {
-        return await this.store.replaceIncident(next);
+        return this.saved(await this.store.replaceIncident(next));
       } catch (err) {
         if (!(err instanceof ConflictError) || attempt >= MAX_ATTEMPTS) throw err;
       }
     }
   }
+}
+
+/** The action's own audit entry (the last one) says where it came from, as a member's `via` does. */
+function stampVia(incident: Incident, via: string): Incident {
+  const history = [...incident.history];
+  const last = history[history.length - 1];
+  if (last) history[history.length - 1] = { ...last, details: { ...last.details, via } };
+  return { ...incident, history };
 }

@@ -4,6 +4,13 @@
  * The editor of a notifier node: the Telegram and Rocket.Chat ones run the same notifier
  * (delivery/notifier.ts), so only their look and their connection type differ.
  */
+/** Seconds from 0 to a day, as the runtime accepts them (delivery/incident-cards.ts). */
+function groupSeconds(v) {
+  if (v === undefined || v === '') return true;
+  var n = Number(v);
+  return isFinite(n) && n >= 0 && n <= 86400;
+}
+
 function registerNotifier(type, look) {
   RED.nodes.registerType(type, {
     category: 'impetus',
@@ -15,6 +22,9 @@ function registerNotifier(type, look) {
       photo: { value: true },
       location: { value: true },
       video: { value: false },
+      incidentCards: { value: true },
+      groupWait: { value: 30, validate: groupSeconds },
+      groupInterval: { value: 60, validate: groupSeconds },
     },
     inputs: 1,
     outputs: 1,
