@@ -1,5 +1,5 @@
 import type { Node, NodeAPI, NodeMessageInFlow } from 'node-red';
-import { TableState, type TableColumn } from './panel-kinds/table';
+import { checkFilters, TableState, type TableColumn } from './panel-kinds/table';
 import { handleInput, refuseInput, StatusReporter } from '../platform/node-kit';
 import type { AttachedPanel, PanelNodeDef } from './panel-node';
 import { attachPanel, integer, pairs, panelDef, roleList } from './panel-node';
@@ -24,6 +24,8 @@ interface TableNodeDef extends PanelNodeDef {
   actions?: string;
   actionRoles?: string[] | string;
   maxRows?: number | string;
+  /** "field:kind" per line (select, text or range): the columns the console's viewer may filter by. */
+  filters?: string;
 }
 
 export = function (RED: NodeAPI): void {
@@ -41,7 +43,8 @@ export = function (RED: NodeAPI): void {
       const actionRoles = roleList(config.actionRoles, 'actionRoles');
       const outside = actionRoles.filter((r) => !def.roles.includes(r));
       if (outside.length) throw new Error(`actionRoles must also be allowed to see the table: ${outside.join(', ')}`);
-      state = new TableState({ columns, key, actions: pairs(config.actions, 'actions', 5), actionRoles, maxRows: integer(config.maxRows, 'maxRows', 200, 1, 1000) });
+      const filters = checkFilters(pairs(config.filters, 'filters', 20), columns);
+      state = new TableState({ columns, key, actions: pairs(config.actions, 'actions', 5), actionRoles, maxRows: integer(config.maxRows, 'maxRows', 200, 1, 1000), filters });
       // A row button pressed in the console: the row, the action and who pressed it leave on the output.
       panel = attachPanel(RED, def, state, (action, rowKey, user) => {
         node.send({ topic: action, action, key: rowKey, payload: state.row(rowKey), user: { ...user } });
