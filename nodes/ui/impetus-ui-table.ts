@@ -4,10 +4,10 @@ import { handleInput, refuseInput, StatusReporter } from '../platform/node-kit';
 import type { AttachedPanel, PanelNodeDef } from './panel-node';
 import { attachPanel, integer, pairs, panelDef, roleList } from './panel-node';
 
-/** After a column's label: its cells are media references (thumbnails) or date-times (in the site's time zone). */
-const TYPE = /:\s*(image|time)$/i;
+/** After a column's label: its cells are media references (thumbnails), date-times (in the site's time zone) or indicators (linked to their sightings). */
+const TYPE = /:\s*(image|time|indicator)$/i;
 
-/** "field:Label" per line, "field:Label:image" for an image column, "field:Label:time" for a date-time column. */
+/** "field:Label" per line, then ":image", ":time" or ":indicator" for an image, date-time or indicator column. */
 function columnsOf(text: unknown): TableColumn[] {
   return pairs(text, 'columns', 20).map(({ name, label }) => {
     const type = TYPE.exec(label);

@@ -16,6 +16,12 @@ function thumbnail(ref, column, app) {
     h('img', { src: `api/${alert}/media/${encodeURIComponent(ref.digest)}`, alt: ref.description || column.label, loading: 'lazy' }));
 }
 
+/** An indicator cell: opens the indicator with every alert that names it (the server keeps to what this user may see). */
+function indicatorLink(value, app) {
+  const rel = `sightings?value=${encodeURIComponent(value)}`;
+  return h('a.indicator-link', { href: rel, title: 'Open the indicator and its sightings', onclick: (e) => { e.preventDefault(); app.navigate(rel); } }, value);
+}
+
 /** Whether this user may press a panel's buttons (table rows, map features); the server checks again. */
 export function mayPress(app, options) {
   return options.actions.length > 0 && app.session.view.actions.length > 0 && (app.session.user.role === 'admin' || options.actionRoles.includes(app.session.user.role));
@@ -163,6 +169,7 @@ export function tablePanel(el, panel, app) {
       ? [...shown].reverse().map((row) => h('tr',
         o.columns.map((c) => (c.type === 'image' ? h('td.image', thumbnail(row[c.field], c, app))
           : c.type === 'time' && row[c.field] ? h('td', h('time', { dateTime: String(row[c.field]) }, clock(row[c.field])))
+            : c.type === 'indicator' && row[c.field] ? h('td', indicatorLink(cell(row[c.field]), app))
             : h('td', cell(row[c.field])))),
         mayAct ? h('td', h('div.row-buttons', o.actions.map((a) => h('button.secondary', { type: 'button', onclick: (e) => act(row, a, e.currentTarget) }, a.label)))) : null))
       : h('tr', h('td.muted', { colspan: span }, rows.length ? 'No rows match the filters.' : 'No rows yet.')));

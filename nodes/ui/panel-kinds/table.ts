@@ -9,8 +9,11 @@ import type { PanelState, Role, RowActions } from '../../platform';
 export interface TableColumn {
   field: string;
   label: string;
-  /** image: cells are {@link MediaRef}s, shown as thumbnails; time: ISO 8601 date-times, shown in the site's time zone. */
-  type?: 'image' | 'time';
+  /**
+   * image: cells are {@link MediaRef}s, shown as thumbnails; time: ISO 8601 date-times, shown in the
+   * site's time zone; indicator: a domain, address, hash… linked to the console's page of its sightings.
+   */
+  type?: 'image' | 'time' | 'indicator';
 }
 
 /**
