@@ -14,6 +14,7 @@ import * as detailPage from './views/detail.js';
 import * as incidentPage from './views/incident.js';
 import * as mapPage from './views/map.js';
 import * as toolPage from './views/page.js';
+import * as sightingsPage from './views/sightings.js';
 
 const root = document.getElementById('app');
 const basePath = new URL(document.baseURI).pathname;
@@ -40,6 +41,7 @@ const ROUTES = [
   [/^incidents\/([^/]+)$/, incidentPage],
   [/^map$/, mapPage],
   [/^pages\/([a-z0-9-]+)$/, toolPage],
+  [/^sightings$/, sightingsPage],
 ];
 
 let unmount = null;

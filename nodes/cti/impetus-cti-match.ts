@@ -15,8 +15,10 @@ import type { Node, NodeAPI, NodeDef, NodeMessageInFlow } from 'node-red';
 import { platformFor } from '../platform';
 import type { Alert } from '../platform';
 import { handleInput, refuseInput, StatusReporter, translator } from '../platform/node-kit';
+import { addAllowListRoutes, ALLOW_FOLDER, without } from './allow-admin';
 import { AllowList } from './allow-list';
 import type { AllowEntry } from './allow-list';
+import type { LiveAllowList } from './allow-admin';
 import { CursorFile } from './cursor-file';
 import { AssetIndex, loadRegister, validateRegister } from './assets';
 import type { AssetRegister } from './assets';
@@ -50,7 +52,17 @@ function parseJson(text: string | undefined, what: string): unknown {
   }
 }
 
+/** The configured entries (an array, or what the AllowList refuses with its error) and the console's. */
+function allowListOf(configured: unknown, fromConsole: AllowEntry[]): AllowList {
+  return new AllowList(Array.isArray(configured) ? [...configured, ...fromConsole] : configured ?? fromConsole);
+}
+
 export = function (RED: NodeAPI): void {
+  const userDirOf = (): string => (RED.settings as { userDir?: string }).userDir ?? process.cwd();
+  /** The deployed match nodes, for the editor's view of their allow-lists. */
+  const live = new Map<string, LiveAllowList>();
+  addAllowListRoutes(RED, userDirOf, (id) => live.get(id));
+
   function CtiMatchNode(this: Node, config: MatchNodeDef) {
     RED.nodes.createNode(this, config);
     const node = this;
@@ -58,9 +70,10 @@ export = function (RED: NodeAPI): void {
     const t = translator(RED, 'impetus-cti-match', __dirname);
     let register: AssetRegister;
     let allow: AllowList;
-    const userDir = (RED.settings as { userDir?: string }).userDir ?? process.cwd();
+    const userDir = userDirOf();
     /** The entries added from the console, on top of the configured ones. */
-    const added = new CursorFile<AllowEntry[]>(userDir, node.id, 'impetus-cti-allow');
+    const added = new CursorFile<AllowEntry[]>(userDir, node.id, ALLOW_FOLDER);
+    let configured: unknown;
     let fromConsole: AllowEntry[] = [];
     let matcher: CtiMatcher;
     const minScore = config.minLookalikeScore === undefined || config.minLookalikeScore === '' ? 0.7 : Number(config.minLookalikeScore);
@@ -76,13 +89,29 @@ export = function (RED: NodeAPI): void {
         if (json === undefined) throw new Error(t('errors.noRegister'));
         register = validateRegister(json);
       }
-      const configured = parseJson(config.allowList, 'the allow-list');
+      configured = parseJson(config.allowList, 'the allow-list');
       fromConsole = added.load([], (d) => node.warn(t('errors.allowFile', { detail: d })));
-      allow = new AllowList(Array.isArray(configured) ? [...configured, ...fromConsole] : configured ?? fromConsole);
+      allow = allowListOf(configured, fromConsole);
       matcher = new CtiMatcher(new AssetIndex(register), { minLookalikeScore: minScore });
     } catch (err) {
       return refuseInput(node, status, err);
     }
+    // The editor lists the console's entries and may remove one: the match uses the list without it at once.
+    const mine: LiveAllowList = {
+      entries: () => fromConsole.map((e) => ({ ...e })),
+      remove: (value, asset) => {
+        const rest = without(fromConsole, value, asset);
+        if (!rest) return false;
+        allow = allowListOf(configured, rest);
+        fromConsole = rest;
+        added.save(fromConsole);
+        return true;
+      },
+    };
+    live.set(node.id, mine);
+    node.on('close', () => {
+      if (live.get(node.id) === mine) live.delete(node.id);
+    });
     const platform = platformFor(RED);
     const source = config.feedName || node.name || 'cti';
     let seen = 0;

@@ -1,13 +1,13 @@
 import type { Node, NodeAPI, NodeMessageInFlow } from 'node-red';
-import { TableState, type TableColumn } from './panel-kinds/table';
+import { checkFilters, TableState, type TableColumn } from './panel-kinds/table';
 import { handleInput, refuseInput, StatusReporter } from '../platform/node-kit';
 import type { AttachedPanel, PanelNodeDef } from './panel-node';
 import { attachPanel, integer, pairs, panelDef, roleList } from './panel-node';
 
-/** After a column's label: its cells are media references (thumbnails) or date-times (in the site's time zone). */
-const TYPE = /:\s*(image|time)$/i;
+/** After a column's label: its cells are media references (thumbnails), date-times (in the site's time zone) or indicators (linked to their sightings). */
+const TYPE = /:\s*(image|time|indicator)$/i;
 
-/** "field:Label" per line, "field:Label:image" for an image column, "field:Label:time" for a date-time column. */
+/** "field:Label" per line, then ":image", ":time" or ":indicator" for an image, date-time or indicator column. */
 function columnsOf(text: unknown): TableColumn[] {
   return pairs(text, 'columns', 20).map(({ name, label }) => {
     const type = TYPE.exec(label);
@@ -24,6 +24,8 @@ interface TableNodeDef extends PanelNodeDef {
   actions?: string;
   actionRoles?: string[] | string;
   maxRows?: number | string;
+  /** "field:kind" per line (select, text or range): the columns the console's viewer may filter by. */
+  filters?: string;
 }
 
 export = function (RED: NodeAPI): void {
@@ -41,7 +43,8 @@ export = function (RED: NodeAPI): void {
       const actionRoles = roleList(config.actionRoles, 'actionRoles');
       const outside = actionRoles.filter((r) => !def.roles.includes(r));
       if (outside.length) throw new Error(`actionRoles must also be allowed to see the table: ${outside.join(', ')}`);
-      state = new TableState({ columns, key, actions: pairs(config.actions, 'actions', 5), actionRoles, maxRows: integer(config.maxRows, 'maxRows', 200, 1, 1000) });
+      const filters = checkFilters(pairs(config.filters, 'filters', 20), columns);
+      state = new TableState({ columns, key, actions: pairs(config.actions, 'actions', 5), actionRoles, maxRows: integer(config.maxRows, 'maxRows', 200, 1, 1000), filters });
       // A row button pressed in the console: the row, the action and who pressed it leave on the output.
       panel = attachPanel(RED, def, state, (action, rowKey, user) => {
         node.send({ topic: action, action, key: rowKey, payload: state.row(rowKey), user: { ...user } });

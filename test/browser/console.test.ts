@@ -10,6 +10,8 @@
  *  - the intelligence analyst's social page: volume and sentiment per window with the anomaly
  *    and the shift marked, the threat and ironic posts with why, authors pseudonymised.
  *  - the evacuation page: an operator blocks an exit on the map and the new plan appears.
+ *  - the cyber team's CTI page: its tables filtered by TLP, asset, actor, confidence and state
+ *    (by keyboard, kept in the address, on a phone), and an indicator opened with its sightings.
  * It also takes the README's screenshots: into docs/screenshots/ with `npm run screenshots`, else
  * into the test's temporary folder, so a test run leaves the checkout as it was. Every wait is a readiness bound
  * on a selector, never an assertion on speed.
@@ -60,6 +62,26 @@ const scenario = {
   ],
 };
 
+/** Threat intelligence for the CTI page: three matches (two of one address) and a CTDR alert naming the same attacker. */
+function ctiAlert(ref: string, value: string, kind: string, asset: string, tlp: string, intel: Record<string, unknown>, how = 'ip') {
+  return {
+    tool: 'cti', event: 'Threat intelligence match', headline: `${value} names ${asset}`, severity: 'high', urgency: 'Expected', certainty: 'Likely', tlp, source: { ref },
+    data: { indicator: { id: `indicator--${ref}`, kind, value }, intel: { tlp, ...intel }, asset: { kind: how === 'lookalike' ? 'domain' : 'ipRange', id: ref, label: asset, criticality: 'high' }, match: { how, strength: 0.97 }, actions: ['Check it'] },
+  };
+}
+const ATTACKER = '203.0.113.9';
+const ctiScenario = {
+  name: 'CTI exercise',
+  outputs: ['alerts'],
+  events: [
+    ctiAlert('portal', 'c1ty-portal.eu', 'domain', 'Citizen portal', 'amber', { source: 'national CERT', confidence: 80, actors: ['FIN-Phish'] }, 'lookalike'),
+    ctiAlert('mail', ATTACKER, 'ip', 'City mail', 'green', { source: 'ISAC', confidence: 40, actors: ['APT-Example'], firstSeen: '2026-02-01T08:00:00.000Z' }),
+    ctiAlert('dmz', ATTACKER, 'ip', 'Web DMZ', 'amber', { source: 'national CERT', confidence: 70, lastSeen: '2026-03-01T08:00:00.000Z' }),
+    { tool: 'ctdr', event: 'Exploitation attempt', headline: 'Exploitation attempt on web (10.0.0.5):443', severity: 'high', urgency: 'Immediate', certainty: 'Likely', tlp: 'amber', source: { ref: 'web|x' },
+      data: { host: { id: 'web', label: 'web', ip: '10.0.0.5', criticality: 'high' }, port: 443, attacker: { ip: ATTACKER }, vulnerabilities: [], cti: [] } },
+  ].map((payload, i) => ({ at: `PT${i * 0.2}S`, output: 'alerts', payload })),
+};
+
 function testFlow(): object[] {
   // The demo's console tab puts charts, status, a table and map layers on the tool pages.
   const demo = JSON.parse(fs.readFileSync(path.join(PACKAGE_ROOT, 'flows', 'demo.json'), 'utf8')) as Array<{ id: string; z?: string }>;
@@ -105,7 +127,7 @@ function testFlow(): object[] {
 function browserSettings(userDir: string): string {
   const hash = bcrypt.hashSync(PASSWORD, 4);
   const users = Object.fromEntries([
-    ['olga', 'operator', 'Olga Berg'], ['sven', 'supervisor', 'Sven Dahl'], ['marco', 'manager', 'Marco Bianchi'], ['fatima', 'field', 'Fatima Conte'], ['ines', 'intel', 'Ines Rota'],
+    ['olga', 'operator', 'Olga Berg'], ['sven', 'supervisor', 'Sven Dahl'], ['marco', 'manager', 'Marco Bianchi'], ['fatima', 'field', 'Fatima Conte'], ['ines', 'intel', 'Ines Rota'], ['carla', 'cyber', 'Carla Neri'],
   ].map(([username, role, name]) => [username, { role, name, passwordHash: hash }]));
   return settingsModule(runtimeSettings('browser-test', {
     userDir,
@@ -646,5 +668,77 @@ describe('console in the browser (Chromium)', function () {
     assert.ok(drawn.windows >= 1000, `eleven days of 15-minute windows: ${drawn.windows}`);
     assert.ok(drawn.shift < 0, `the shift mark at the burst's negative sentiment: ${drawn.shift}`);
     await picture(analyst, 'social-page.png');
+  });
+  it('cyber: filters the CTI tables by TLP, asset, actor, confidence and state, by keyboard, in the address, on a phone; opens an indicator with its sightings', async () => {
+    const sent = await request(Number(new URL(base).port), 'POST', '/test/scenario', { body: ctiScenario });
+    assert.equal(sent.status, 204);
+    const cyber = await open();
+    await login(cyber, 'carla');
+    await cyber.click('nav.tool-nav a[data-rel="pages/cti"]');
+    const table = cyber.locator('section.panel.table[data-panel="dc-cti-table"]');
+    const rows = table.locator('tbody tr');
+    await cyber.waitForFunction(() => document.querySelectorAll('section[data-panel="dc-cti-table"] tbody tr td:first-child').length === 3);
+    const assets = async () => (await rows.evaluateAll((trs) => trs.map((tr) => tr.querySelector('td')?.textContent ?? ''))).sort();
+    const filters = table.locator('form.table-filters');
+    assert.deepEqual(await filters.locator('label, legend').allTextContents(), ['TLP', 'Asset', 'Actors', 'Confidence', 'State']);
+    assert.deepEqual(await filters.locator('select').first().locator('option').allTextContents(), ['Any', 'amber', 'green'], 'the TLP select offers the markings the rows hold');
+
+    // TLP by select, then by keyboard: Tab from the asset select to the actor's text field, typed.
+    await filters.locator('select').first().selectOption('green');
+    await cyber.waitForFunction(() => document.querySelectorAll('section[data-panel="dc-cti-table"] tbody tr').length === 1);
+    assert.deepEqual(await assets(), ['City mail']);
+    assert.equal(new URL(cyber.url()).searchParams.get('dc-cti-table.tlp'), 'green', 'the filter is in the address');
+    await filters.locator('button[type=reset]').click();
+    await cyber.waitForFunction(() => document.querySelectorAll('section[data-panel="dc-cti-table"] tbody tr').length === 3);
+    assert.equal(new URL(cyber.url()).search, '', 'cleared from the address too');
+    await filters.locator('select').nth(1).focus();
+    await cyber.keyboard.press('Tab');
+    assert.equal(await cyber.evaluate(() => (document.activeElement as HTMLInputElement).dataset.field), 'actors');
+    await cyber.keyboard.type('fin');
+    await cyber.waitForFunction(() => document.querySelectorAll('section[data-panel="dc-cti-table"] tbody tr').length === 1);
+    assert.deepEqual(await assets(), ['Citizen portal']);
+    await cyber.keyboard.press('Tab');
+    await cyber.keyboard.type('60');
+    await filters.locator('input[data-field="actors"]').fill('');
+    await cyber.waitForFunction(() => document.querySelectorAll('section[data-panel="dc-cti-table"] tbody tr').length === 2);
+    assert.deepEqual(await assets(), ['Citizen portal', 'Web DMZ'], 'confidence from 60');
+    await filters.locator('select').last().selectOption('open');
+    assert.match(await filters.locator('.filter-count').textContent() ?? '', /^2 of 3 rows$/);
+
+    // The address shares the view: opened anew, the same filters and rows.
+    const shared = cyber.url();
+    assert.equal(new URL(shared).searchParams.get('dc-cti-table.confidence'), '60..');
+    await cyber.goto(shared);
+    await cyber.waitForFunction(() => document.querySelectorAll('section[data-panel="dc-cti-table"] tbody tr td:first-child').length === 2);
+    assert.equal(await table.locator('input[data-end="from"]').inputValue(), '60');
+    assert.equal(await table.locator('select').last().inputValue(), 'open');
+
+    // The indicator: what the intelligence says, and every alert naming it, the CTDR one included.
+    await table.locator('a.indicator-link', { hasText: ATTACKER }).click();
+    await cyber.locator('.sightings-table').waitFor();
+    assert.equal(new URL(cyber.url()).pathname.endsWith('/sightings'), true);
+    const fact = (name: string) => cyber.locator(`.indicator-facts td[data-fact="${name}"]`).textContent();
+    assert.equal(await fact('sources'), 'ISAC, national CERT');
+    assert.equal(await fact('confidence'), '40–70');
+    assert.equal(await fact('actors'), 'APT-Example');
+    assert.equal(await fact('tlp'), 'TLP:AMBER');
+    assert.match(await fact('first-seen') ?? '', SITE_TIME);
+    const tools = await cyber.locator('.sightings-table tbody tr').evaluateAll((trs) => trs.map((tr) => (tr as HTMLElement).dataset.tool).sort());
+    assert.deepEqual(tools, ['ctdr', 'cti', 'cti']);
+    await cyber.locator('.sightings-table tr[data-tool="ctdr"] a').click();
+    await cyber.locator('.detail-head h1', { hasText: 'Exploitation attempt on web' }).waitFor();
+    await cyber.goBack();
+    await cyber.locator('.sightings-table').waitFor();
+
+    // On a phone: one filter a line, full width, the shared address still applies.
+    const phone = await open(PHONE, { isMobile: true, hasTouch: true });
+    await login(phone, 'carla');
+    await phone.locator('.live-badge').waitFor();
+    await phone.goto(`${base}pages/cti?dc-cti-table.tlp=amber`);
+    await phone.waitForFunction(() => document.querySelectorAll('section[data-panel="dc-cti-table"] tbody tr td:first-child').length === 2);
+    const widths = await phone.locator('section[data-panel="dc-cti-table"] form.table-filters select').evaluateAll((els) => els.map((el) => el.getBoundingClientRect().width));
+    assert.ok(widths.every((w) => w >= PHONE.width * 0.7), `each select fills the phone's width: ${widths.join(', ')}`);
+    await phone.context().close();
+    await cyber.context().close();
   });
 });

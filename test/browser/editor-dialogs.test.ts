@@ -26,6 +26,14 @@ const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable
 const READY_MS = 90_000;
 const STEP_MS = 30_000;
 const ADMIN = { username: 'editor-admin', password: 'editor-dialogs-password' };
+/** An editor user with the `read` permission only: may look at the CTI allow-list, not change it. */
+const READER = { username: 'editor-reader', password: 'editor-reader-password' };
+/** An impetus-cti-match in the starting flow, with entries the console added before the editor opens. */
+const CTI_ALLOW_NODE = 'dlg-cti-allow';
+const CONSOLE_ALLOWS = [
+  { value: 'c1ty-portal.eu', asset: 'portal', reason: 'our own typo domain', by: 'cyber-ana', at: '2026-03-07T10:00:00.000Z', alertId: 'alert-fp-1' },
+  { value: 'city-portal.eu.example', asset: 'portal', reason: 'a partner test portal', by: 'cyber-bo', at: '2026-03-07T11:00:00.000Z', alertId: 'alert-fp-2' },
+];
 
 const ourTypes = Object.keys(JSON.parse(fs.readFileSync(path.join(PACKAGE_ROOT, 'package.json'), 'utf8'))['node-red'].nodes as Record<string, string>);
 
@@ -96,6 +104,7 @@ function initialFlow(): object[] {
     { id: 'dlg-tab', type: 'tab', label: 'dialogs' },
     { id: 'legacy-bot', type: 'impetus-telegram', name: 'legacy bot', apiBase: `${NOWHERE}/legacy`, updates: 'none', users: LEGACY_MAPPING, ackRoles: 'supervisor', resolveRoles: 'supervisor', consoleUrl: '', timeZone: 'UTC' },
     { id: 'legacy-alert', type: 'impetus-alert', z: 'dlg-tab', name: 'exercise', tool: 'firearm', event: '', category: 'Security', severity: 'medium', urgency: 'Unknown', certainty: 'Unknown', status: 'Exercise', fingerprintKeys: '', x: 200, y: 760, wires: [[]] },
+    { id: CTI_ALLOW_NODE, type: 'impetus-cti-match', z: 'dlg-tab', name: 'allow-list view', registerFrom: 'json', register: VALUES['impetus-cti-match.register'], registerFile: '', allowList: '[]', minLookalikeScore: 0.7, defaultTlp: 'amber', feedName: '', x: 200, y: 820, wires: [[], []] },
     { id: 'legacy-notify', type: 'impetus-telegram-notify', z: 'dlg-tab', name: 'legacy', connection: 'legacy-bot', rules: '[{"chats": ["-1"]}]', photo: true, location: true, video: false, x: 200, y: 700, wires: [[]] },
   ];
 }
@@ -135,10 +144,15 @@ describe('editor dialogs of every node (Chromium)', function () {
     const userDir = path.join(dir, 'user');
     fs.mkdirSync(userDir);
     fs.writeFileSync(path.join(userDir, 'flows.json'), JSON.stringify(initialFlow(), null, 2));
+    fs.mkdirSync(path.join(userDir, 'impetus-cti-allow'));
+    fs.writeFileSync(path.join(userDir, 'impetus-cti-allow', `${CTI_ALLOW_NODE}.json`), JSON.stringify(CONSOLE_ALLOWS));
     const settings = path.join(dir, 'settings.js');
     fs.writeFileSync(settings, settingsModule(runtimeSettings('editor-dialogs', {
       userDir,
-      adminAuth: { type: 'credentials', users: [{ username: ADMIN.username, password: bcrypt.hashSync(ADMIN.password, 4), permissions: '*' }] },
+      adminAuth: { type: 'credentials', users: [
+        { username: ADMIN.username, password: bcrypt.hashSync(ADMIN.password, 4), permissions: '*' },
+        { username: READER.username, password: bcrypt.hashSync(READER.password, 4), permissions: 'read' },
+      ] },
       impetus: { instance: 'editor-dialogs' },
     })));
     port = await freePort();
@@ -415,6 +429,40 @@ describe('editor dialogs of every node (Chromium)', function () {
       const config = ourTypes.includes(e.type) && configTypes.includes(e.type);
       await closeDialog(false, config);
     }
+    assert.deepEqual(consoleProblems, [], 'no console warnings or errors in the editor');
+  });
+  it('impetus-cti-match: lists the false positives the console added, and removes one; the admin route needs Node-RED\'s permissions', async () => {
+    const file = path.join(dir, 'user', 'impetus-cti-allow', `${CTI_ALLOW_NODE}.json`);
+    const route = `/impetus-cti-match/${CTI_ALLOW_NODE}/allow-list`;
+    const entry = `${route}?value=${encodeURIComponent(CONSOLE_ALLOWS[1].value)}&asset=portal`;
+    // Without a token, nothing; with `read`, the list but no removal.
+    assert.equal((await request(port, 'GET', route)).status, 401);
+    assert.equal((await request(port, 'DELETE', entry)).status, 401);
+    const auth = await request(port, 'POST', '/auth/token', { body: { client_id: 'node-red-editor', grant_type: 'password', scope: 'read', ...READER } });
+    assert.equal(auth.status, 200, `reader token: ${auth.status} ${auth.text}`);
+    const reader = { Authorization: `Bearer ${(JSON.parse(auth.text) as { access_token: string }).access_token}` };
+    const listed = await request(port, 'GET', route, { headers: reader });
+    assert.equal(listed.status, 200, listed.text);
+    assert.deepEqual((JSON.parse(listed.text) as { entries: unknown[] }).entries, CONSOLE_ALLOWS);
+    // Node-RED answers a permission it does not grant as it answers no token: 401.
+    assert.equal((await request(port, 'DELETE', entry, { headers: reader })).status, 401);
+    assert.equal((JSON.parse(fs.readFileSync(file, 'utf8')) as unknown[]).length, 2, 'the reader removed nothing');
+
+    // The integrator's dialog: every entry with indicator, asset, reason, who, when and alert; the trash button removes one.
+    await openEditor();
+    await openDialogOf(CTI_ALLOW_NODE);
+    const rows = page.locator('.red-ui-tray').last().locator('.impetus-cti-allow-table tbody tr');
+    await page.waitForFunction(() => document.querySelectorAll('.impetus-cti-allow-table tbody tr').length === 2);
+    for (const [i, e] of CONSOLE_ALLOWS.entries()) {
+      const cells = await rows.nth(i).locator('td').allInnerTexts();
+      assert.deepEqual(cells.slice(0, 6), [e.value, e.asset, e.reason, e.by, e.at, e.alertId]);
+    }
+    await rows.nth(1).locator('button').focus();
+    await page.keyboard.press('Enter');
+    await page.waitForFunction(() => document.querySelectorAll('.impetus-cti-allow-table tbody tr').length === 1);
+    assert.deepEqual(JSON.parse(fs.readFileSync(file, 'utf8')), [CONSOLE_ALLOWS[0]], 'removed from the file at once, without a deploy');
+    assert.equal(await rows.first().getAttribute('data-value'), CONSOLE_ALLOWS[0].value);
+    await closeDialog(false, false);
     assert.deepEqual(consoleProblems, [], 'no console warnings or errors in the editor');
   });
 });

@@ -132,6 +132,47 @@ describe('impetus-cti-match', function () {
     assert.equal(again.length, 0);
   });
 
+  it('the editor lists the console\'s false positives and removes one: the indicator is raised again at once', async () => {
+    await load([...alertNodes, ...ctiNodes, catchNode], flow());
+    const stored = collect<Msg>('stored');
+    const drafts = collect<Msg>('drafts');
+    node('m').receive({ payload: injected('ex-cti-i1') });
+    await waitFor(() => stored.length === 1, 'the look-alike alert stored');
+    const alert = stored[0].payload as unknown as Alert;
+    const reason = 'False positive: our own typo domain (console)';
+    node('m').receive({ action: 'allow', alertId: alert.id, actor: 'cyber-ana', reason });
+    const file = path.join(userDir(), 'impetus-cti-allow', 'm.json');
+    await waitFor(() => fs.existsSync(file), 'the allow-list entry persisted');
+
+    const listed = (await helper.request().get('/impetus-cti-match/m/allow-list').expect(200)).body as { entries: Array<Record<string, unknown>> };
+    assert.equal(listed.entries.length, 1);
+    const [entry] = listed.entries;
+    assert.deepEqual([entry.value, entry.asset, entry.reason, entry.by, entry.alertId], ['c1ty-portal.eu', 'portal', reason, 'cyber-ana', alert.id]);
+    assert.ok(!Number.isNaN(Date.parse(String(entry.at))), 'when it was added');
+
+    // Refusals: a bad node id, no value, an entry that is not there.
+    await helper.request().get('/impetus-cti-match/m%2F..%2Fx/allow-list').expect(400);
+    await helper.request().delete('/impetus-cti-match/m/allow-list').expect(400);
+    await helper.request().delete('/impetus-cti-match/m/allow-list').query({ value: 'c1ty-portal.eu', asset: 'other' }).expect(404);
+
+    await helper.request().delete('/impetus-cti-match/m/allow-list').query({ value: 'c1ty-portal.eu', asset: 'portal' }).expect(204);
+    assert.deepEqual(JSON.parse(fs.readFileSync(file, 'utf8')), [], 'gone from the file');
+    assert.deepEqual((await helper.request().get('/impetus-cti-match/m/allow-list').expect(200)).body, { entries: [] });
+    // The deployed node matches without it at once: the resolved alert's indicator raises a new one.
+    node('act').receive({ action: 'resolve', alertId: alert.id, actor: 'cyber-ana', reason });
+    await new Promise((r) => setTimeout(r, 200));
+    node('m').receive({ payload: injected('ex-cti-i1') });
+    await waitFor(() => drafts.length === 2, 'raised again after the removal');
+
+    // A node that is not deployed (disabled, or a new one): the file is read and written directly.
+    const other = path.join(userDir(), 'impetus-cti-allow', 'not-deployed.json');
+    fs.writeFileSync(other, JSON.stringify([{ value: 'a.example', reason: 'r', by: 'x', at: new Date().toISOString(), alertId: 'a1' }, { value: 'b.example', asset: 'portal', reason: 'r' }]));
+    assert.equal((await helper.request().get('/impetus-cti-match/not-deployed/allow-list').expect(200)).body.entries.length, 2);
+    await helper.request().delete('/impetus-cti-match/not-deployed/allow-list').query({ value: 'a.example' }).expect(204);
+    assert.deepEqual((JSON.parse(fs.readFileSync(other, 'utf8')) as Array<{ value: string }>).map((e) => e.value), ['b.example']);
+    assert.deepEqual((await helper.request().get('/impetus-cti-match/never/allow-list').expect(200)).body, { entries: [] });
+  });
+
   it('reads the register from a file under the user directory', async () => {
     const register = JSON.parse(String(shipped('ex-cti-match').register)) as Record<string, unknown>;
     fs.writeFileSync(path.join(userDir(), 'assets.json'), JSON.stringify(register));

@@ -203,6 +203,31 @@ describe('dashboard nodes', function () {
     });
   });
 
+  describe('impetus-ui-table filters', () => {
+    it('sends the filterable columns with their kind, and refuses filters that name no column or no kind', async () => {
+      await load(modules, [
+        { id: 'cti', type: 'impetus-ui-table', page: 'cti', title: 'matches', roles: 'cyber', columns: 'asset:Asset\ntlp:TLP\nactors:Actors\nconfidence:Confidence', key: 'asset', filters: 'tlp\nactors:text\nconfidence:Range', wires: [[]] },
+        { id: 'no-column', type: 'impetus-ui-table', page: 'x', roles: 'cyber', columns: 'a:A', filters: 'b:select', wires: [[]] },
+        { id: 'no-kind', type: 'impetus-ui-table', page: 'x', roles: 'cyber', columns: 'a:A', filters: 'a:between', wires: [[]] },
+        { id: 'image', type: 'impetus-ui-table', page: 'x', roles: 'cyber', columns: 'a:A\nshot:Shot:image', filters: 'shot:select', wires: [[]] },
+        ...catchAll(['no-column', 'no-kind', 'image']),
+      ]);
+      node('cti').receive({ payload: { asset: 'portal', tlp: 'amber', actors: 'APT28', confidence: 80 } });
+      await waitFor(async () => ((await page('cyber', 'cti'))[0].data.rows as unknown[]).length === 1, 'a row');
+      const [panel] = await page('cyber', 'cti');
+      assert.deepEqual(panel.options.filters, [{ field: 'tlp', kind: 'select' }, { field: 'actors', kind: 'text' }, { field: 'confidence', kind: 'range' }]);
+      const errors: string[] = [];
+      for (const id of ['no-column', 'no-kind', 'image']) {
+        const error = nextError(node(id));
+        node(id).receive({ payload: { a: 1 } });
+        errors.push(await error);
+      }
+      assert.match(errors[0], /filters: "b" is not one of the table's columns \(a\)/);
+      assert.match(errors[1], /filters: "a:between": the kind must be select, text, range/);
+      assert.match(errors[2], /"shot" is an image column; it cannot be filtered/);
+    });
+  });
+
   describe('impetus-ui-table image column', () => {
     const digest = `sha256:${'ab'.repeat(32)}`;
     const flow = [

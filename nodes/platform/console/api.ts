@@ -7,6 +7,7 @@ import { addIncidentRoutes } from './incidents';
 import { consoleOf } from './runtime';
 import type { ConsoleRuntime } from './runtime';
 import { summarize } from './summary';
+import { sightingsOf } from './sightings';
 import { PAGE_NAME } from './panels';
 import { TOOLS } from './tools';
 import { createVoiceRouter } from './voice-api';
@@ -174,6 +175,13 @@ export function createApiRouter(current: () => Platform | undefined, options: Ap
     // `fields=summary`: the slim rows the console's queue and map draw.
     if (req.query.fields === 'summary') res.json({ ...page, items: page.items.map(summarize) });
     else res.json(page);
+  }));
+
+  // An indicator (domain, address, hash…) and every alert this viewer may see that names it.
+  router.get('/sightings', readsAlerts, withPlatform(async (platform, req, res) => {
+    const value = req.query.value;
+    if (typeof value !== 'string' || !value.trim() || value.length > 512) throw new BadRequest('value must be the indicator, at most 512 characters');
+    res.json(await sightingsOf(platform.store, locals(res).view, value.trim()));
   }));
 
   router.get('/alerts/:id', readsAlerts, withPlatform(async (platform, req, res) => {

@@ -20,7 +20,7 @@ function distDir(name: string): string {
 }
 
 /** Client routes that all load the same page; the app reads the path itself. */
-export const CLIENT_ROUTES = ['/', '/alerts/:id', '/incidents/:id', '/map', '/pages/:page'];
+export const CLIENT_ROUTES = ['/', '/alerts/:id', '/incidents/:id', '/map', '/pages/:page', '/sightings'];
 
 function tileOrigin(tileUrl: string): string {
   if (!tileUrl) return '';

@@ -6,6 +6,7 @@ RED.nodes.registerType('impetus-ui-table', {
   defaults: panelDefaults('operator,supervisor,manager,admin', {
     columns: { value: '', required: true },
     key: { value: '' },
+    filters: { value: '' },
     actions: { value: '' },
     actionRoles: { value: 'operator,supervisor,admin' },
     maxRows: { value: 200, validate: RED.validators.number(true) },

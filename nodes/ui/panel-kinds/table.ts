@@ -9,8 +9,37 @@ import type { PanelState, Role, RowActions } from '../../platform';
 export interface TableColumn {
   field: string;
   label: string;
-  /** image: cells are {@link MediaRef}s, shown as thumbnails; time: ISO 8601 date-times, shown in the site's time zone. */
-  type?: 'image' | 'time';
+  /**
+   * image: cells are {@link MediaRef}s, shown as thumbnails; time: ISO 8601 date-times, shown in the
+   * site's time zone; indicator: a domain, address, hash… linked to the console's page of its sightings.
+   */
+  type?: 'image' | 'time' | 'indicator';
+}
+
+/**
+ * A column the console lets its viewer filter by, in the browser: `select` (one of the values the
+ * rows hold), `text` (a case-insensitive part of the cell) or `range` (numbers from, to).
+ */
+export interface TableFilter {
+  field: string;
+  kind: 'select' | 'text' | 'range';
+}
+
+export const FILTER_KINDS: ReadonlyArray<TableFilter['kind']> = ['select', 'text', 'range'];
+
+/** The filters a table node names ("field:kind" pairs), checked against its columns. */
+export function checkFilters(items: ReadonlyArray<{ name: string; label: string }>, columns: readonly TableColumn[]): TableFilter[] {
+  const seen = new Set<string>();
+  return items.map(({ name, label }) => {
+    const column = columns.find((c) => c.field === name);
+    if (!column) throw new Error(`filters: "${name}" is not one of the table's columns (${columns.map((c) => c.field).join(', ')})`);
+    if (column.type === 'image') throw new Error(`filters: "${name}" is an image column; it cannot be filtered`);
+    const kind = (label === name ? 'select' : label.toLowerCase()) as TableFilter['kind'];
+    if (!FILTER_KINDS.includes(kind)) throw new Error(`filters: "${name}:${label}": the kind must be ${FILTER_KINDS.join(', ')}`);
+    if (seen.has(name)) throw new Error(`filters: "${name}" is named twice`);
+    seen.add(name);
+    return { field: name, kind };
+  });
 }
 
 /** One of an alert's `resources`, by the alert's id and the resource's digest. */
@@ -37,6 +66,8 @@ export interface TableOptions {
   /** Roles that may press the row actions; a read-only view never may. */
   actionRoles: Role[];
   maxRows: number;
+  /** Columns the viewer may filter by, in the browser; the rows sent are the same for everyone. */
+  filters: TableFilter[];
 }
 
 export type Row = Record<string, unknown>;
