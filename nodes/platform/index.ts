@@ -65,7 +65,8 @@ export { ActionRefusedError } from './console/views';
 export { PAGE_NAME, PersonalStates } from './console/panels';
 export type { Panel, PanelDef, PanelKind, PanelState, RowAction, RowActions } from './console/panels';
 export type { ToolHealth } from './console/alert-index';
-export { ROLES, checkFeatureCollection } from './console/settings';
+// USER_NAME: what a console user name may be, for nodes that address users (a personal panel's msg.user).
+export { ROLES, USER_NAME, checkFeatureCollection } from './console/settings';
 export type { Role, GeoJsonFeatureCollection } from './console/settings';
 export type { Session, SessionUser } from './console/sessions';
 
