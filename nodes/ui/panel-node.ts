@@ -65,16 +65,16 @@ export function attachPanel(RED: NodeAPI, def: PanelDef, state: PanelState, onAc
 }
 
 /** A message's addressee on a personal panel: msg.user as a user name, or a {username} (what a row button's output carries). */
-function addressee(msg: { user?: unknown }): unknown {
-  const u = msg.user;
+function addressee(msg: object): unknown {
+  const u = (msg as { user?: unknown }).user;
   return u && typeof u === 'object' ? (u as { username?: unknown }).username : u;
 }
 
 export interface AttachedStates<S> {
   /** The state a message changes: the panel's own, or on a personal panel msg.user's. Throws without a valid msg.user there. */
-  of(msg: { user?: unknown }): S;
+  of(msg: object): S;
   /** That state changed: it goes out with the next flush, to that user only on a personal panel. */
-  touch(msg: { user?: unknown }): void;
+  touch(msg: object): void;
   remove(): void;
 }
 
