@@ -7,6 +7,7 @@ import { Live } from './live.js';
 import { setTimeZone } from './format.js';
 import { groupsIncidents } from './incident-queue.js';
 import { alarm, onSoundState, soundState, unlockSound } from './sound.js';
+import { ownPanels } from './own-panels.js';
 import { helpOpen, toggleHelp } from './views/help.js';
 import { showLogin } from './views/login.js';
 import * as mainPage from './views/main.js';
@@ -45,6 +46,7 @@ const ROUTES = [
 ];
 
 let unmount = null;
+let unmountOwn = null;
 let shell = null;
 let pageTitle = 'IMPETUS console';
 
@@ -125,6 +127,8 @@ function buildShell() {
   shell = {
     nav: h('nav.main-nav', { 'aria-label': 'Console pages' }),
     tools: h('nav.tool-nav', { 'aria-label': 'Tool pages' }),
+    // The user's own panels (an operator's own workload), above every page.
+    own: h('div.own-strip', { hidden: true, 'aria-label': 'Mine' }),
     main: h('main#page'),
     toasts: h('div.toasts', { 'aria-live': 'polite' }),
     banner: h('div.p1-banner', { hidden: true, role: 'alert' }),
@@ -141,7 +145,7 @@ function buildShell() {
       h('button.secondary', { type: 'button', onclick: logout }, 'Log out'),
     ),
   );
-  fill(root, h('div.sticky-top', header, shell.tools, shell.banner), shell.main, shell.toasts);
+  fill(root, h('div.sticky-top', header, shell.tools, shell.banner), shell.own, shell.main, shell.toasts);
   document.body.classList.toggle('compact', view.layout === 'compact');
   renderNav();
   showSound();
@@ -231,6 +235,7 @@ async function start(session) {
     app.alerts.dispatchEvent(new Event('tiles'));
   });
   app.live.addEventListener('resync', reload);
+  unmountOwn = ownPanels(shell.own, app);
   app.live.addEventListener('ended', () => loggedOut('Your session ended. Please log in again.'));
   app.alerts.addEventListener('change', () => setTitle());
   app.alerts.addEventListener('event', (e) => {
@@ -256,6 +261,8 @@ function loggedOut(message) {
   app.live = null;
   if (unmount) unmount();
   unmount = null;
+  if (unmountOwn) unmountOwn();
+  unmountOwn = null;
   app.session = null;
   document.body.classList.remove('compact');
   showLogin(root, message, onLogin);

@@ -63,10 +63,12 @@ export { consoleOf, ConsoleRuntime } from './console';
 export { actOnIncident } from './console/incidents';
 // The one check of an operator action (view and role), thrown by ConsoleRuntime.act: chat actions use it as the HTTP API does.
 export { ActionRefusedError } from './console/views';
-export { PAGE_NAME } from './console/panels';
+// PersonalStates: a dashboard node's per-user panel (PanelDef.personal), each user sent only their own.
+export { PAGE_NAME, PersonalStates } from './console/panels';
 export type { Panel, PanelDef, PanelKind, PanelState, RowAction, RowActions } from './console/panels';
 export type { ToolHealth } from './console/alert-index';
-export { ROLES, checkFeatureCollection } from './console/settings';
+// USER_NAME: what a console user name may be, for nodes that address users (a personal panel's msg.user).
+export { ROLES, USER_NAME, checkFeatureCollection } from './console/settings';
 export type { Role, GeoJsonFeatureCollection } from './console/settings';
 export type { Session, SessionUser } from './console/sessions';
 

@@ -1,8 +1,8 @@
 import type { Node, NodeAPI, NodeMessageInFlow } from 'node-red';
 import { checkFilters, TableState, type TableColumn } from './panel-kinds/table';
 import { handleInput, refuseInput, StatusReporter } from '../platform/node-kit';
-import type { AttachedPanel, PanelNodeDef } from './panel-node';
-import { attachPanel, integer, pairs, panelDef, roleList } from './panel-node';
+import type { AttachedStates, PanelNodeDef } from './panel-node';
+import { attachStates, integer, pairs, panelDef, roleList } from './panel-node';
 
 /** After a column's label: its cells are media references (thumbnails), date-times (in the site's time zone) or indicators (linked to their sightings). */
 const TYPE = /:\s*(image|time|indicator)$/i;
@@ -33,8 +33,7 @@ export = function (RED: NodeAPI): void {
     RED.nodes.createNode(this, config);
     const node = this;
     const status = new StatusReporter(node);
-    let state: TableState;
-    let panel: AttachedPanel;
+    let panel: AttachedStates<TableState>;
     try {
       const columns = columnsOf(config.columns);
       if (!columns.length) throw new Error('columns: name at least one field');
@@ -44,9 +43,10 @@ export = function (RED: NodeAPI): void {
       const outside = actionRoles.filter((r) => !def.roles.includes(r));
       if (outside.length) throw new Error(`actionRoles must also be allowed to see the table: ${outside.join(', ')}`);
       const filters = checkFilters(pairs(config.filters, 'filters', 20), columns);
-      state = new TableState({ columns, key, actions: pairs(config.actions, 'actions', 5), actionRoles, maxRows: integer(config.maxRows, 'maxRows', 200, 1, 1000), filters });
-      // A row button pressed in the console: the row, the action and who pressed it leave on the output.
-      panel = attachPanel(RED, def, state, (action, rowKey, user) => {
+      const options = { columns, key, actions: pairs(config.actions, 'actions', 5), actionRoles, maxRows: integer(config.maxRows, 'maxRows', 200, 1, 1000), filters };
+      // A row button pressed in the console: the row, the action and who pressed it leave on the
+      // output (on a personal table, the presser's own row: nobody can press another user's).
+      panel = attachStates(RED, def, () => new TableState(options), (action, rowKey, user, state) => {
         node.send({ topic: action, action, key: rowKey, payload: state.row(rowKey), user: { ...user } });
       });
     } catch (err) {
@@ -55,13 +55,15 @@ export = function (RED: NodeAPI): void {
     }
 
     handleInput(node, status, async (msg: NodeMessageInFlow) => {
+      // On a personal table, msg.user names whose rows these are.
+      const state = panel.of(msg);
       if (msg.topic === 'clear') state.replace([]);
       else if (msg.topic === 'remove') {
         if (typeof msg.payload !== 'string' && typeof msg.payload !== 'number') throw new TypeError('to remove a row, send its key in msg.payload with msg.topic "remove"');
         state.remove(String(msg.payload));
       } else if (Array.isArray(msg.payload)) state.replace(msg.payload);
       else state.upsert(msg.payload);
-      panel.touch();
+      panel.touch(msg);
       status.ok(RED._('impetus-ui-table.status.rows', { count: (state.snapshot() as { rows: unknown[] }).rows.length }));
     }, () => panel.remove());
   }

@@ -3,8 +3,8 @@
  * config, registering the panel with the console, and taking it away when the node closes.
  */
 import type { Node, NodeAPI, NodeDef } from 'node-red';
-import type { PanelDef, PanelKind, PanelState, Role, RowAction } from '../platform';
-import { consoleOf, isTlp, PAGE_NAME, platformFor, ROLES } from '../platform';
+import type { PanelDef, PanelKind, PanelState, Role, RowAction, SessionUser } from '../platform';
+import { consoleOf, isTlp, PAGE_NAME, PersonalStates, platformFor, ROLES } from '../platform';
 
 export interface PanelNodeDef extends NodeDef {
   page?: string;
@@ -14,6 +14,8 @@ export interface PanelNodeDef extends NodeDef {
   order?: number | string;
   /** The most restricted TLP marking the panel shows; empty: clear. */
   tlp?: string;
+  /** One state per console user, addressed by msg.user; each user sees only their own. */
+  personal?: boolean;
 }
 
 export function roleList(value: unknown, what: string): Role[] {
@@ -38,7 +40,10 @@ export function panelDef(node: Node, config: PanelNodeDef, kind: PanelKind, page
   if (!roles.length) throw new Error('choose at least one role that may see this panel');
   const tlp = config.tlp || undefined;
   if (tlp !== undefined && !isTlp(tlp)) throw new Error(`tlp must be clear, green, amber, amber+strict or red, got "${tlp}"`);
-  return { id: node.id, kind, page: p, title: (config.title || config.name || kind).slice(0, 100), roles, order: integer(config.order, 'order', 0, -1000, 1000), ...(tlp ? { tlp } : {}) };
+  return {
+    id: node.id, kind, page: p, title: (config.title || config.name || kind).slice(0, 100), roles, order: integer(config.order, 'order', 0, -1000, 1000),
+    ...(tlp ? { tlp } : {}), ...(config.personal === true ? { personal: true } : {}),
+  };
 }
 
 export interface AttachedPanel {
@@ -53,6 +58,46 @@ export function attachPanel(RED: NodeAPI, def: PanelDef, state: PanelState, onAc
   return {
     touch: () => registry.touch(def.id),
     // A redeploy registers the new node under the same id first; only remove what is still ours.
+    remove: () => {
+      if (registry.get(def.id) === panel) registry.unregister(def.id);
+    },
+  };
+}
+
+/** A message's addressee on a personal panel: msg.user as a user name, or a {username} (what a row button's output carries). */
+function addressee(msg: object): unknown {
+  const u = (msg as { user?: unknown }).user;
+  return u && typeof u === 'object' ? (u as { username?: unknown }).username : u;
+}
+
+export interface AttachedStates<S> {
+  /** The state a message changes: the panel's own, or on a personal panel msg.user's. Throws without a valid msg.user there. */
+  of(msg: object): S;
+  /** That state changed: it goes out with the next flush, to that user only on a personal panel. */
+  touch(msg: object): void;
+  remove(): void;
+}
+
+/**
+ * A panel, shared or personal (def.personal), behind one interface for the node: `create` makes
+ * one state (once for a shared panel, once per user for a personal one). A row press hands the
+ * node the state the row is in: on a personal panel, the presser's own.
+ */
+export function attachStates<S extends PanelState>(RED: NodeAPI, def: PanelDef, create: () => S, onAction?: (action: string, key: string, user: SessionUser, state: S) => void): AttachedStates<S> {
+  if (!def.personal) {
+    const state = create();
+    const panel = attachPanel(RED, def, state, onAction && ((action, key, user) => onAction(action, key, user, state)));
+    return { of: () => state, touch: () => panel.touch(), remove: () => panel.remove() };
+  }
+  const registry = consoleOf(platformFor(RED), RED.log).panels;
+  const states = new PersonalStates(create);
+  const panel = registry.registerPersonal(def, states, onAction && ((action, key, user) => {
+    const own = states.get(user.username);
+    if (own) onAction(action, key, user, own);
+  }));
+  return {
+    of: (msg) => states.of(addressee(msg)),
+    touch: (msg) => registry.touch(def.id, addressee(msg) as string),
     remove: () => {
       if (registry.get(def.id) === panel) registry.unregister(def.id);
     },

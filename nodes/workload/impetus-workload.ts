@@ -4,8 +4,8 @@ import { handleInput, refuseInput, StatusReporter, translator } from '../platfor
 import { readCommand } from './input';
 import { DEFAULT_MODEL, WorkloadModel } from './model';
 import { WorkloadMonitor } from './monitor';
-import type { MonitorOptions } from './monitor';
-import { monitorOptions, num } from './settings';
+import type { MonitorOptions, OperatorRow } from './monitor';
+import { consoleUsers, monitorOptions, num } from './settings';
 import type { WorkloadNodeDef } from './settings';
 
 
@@ -18,8 +18,10 @@ export = function (RED: NodeAPI): void {
     const status = new StatusReporter(node);
     let opts: MonitorOptions;
     let rates: { eeg?: number; ppg?: number };
+    let users: Map<string, string>;
     try {
       opts = monitorOptions(config);
+      users = consoleUsers(config.consoleUsers);
       rates = {
         eeg: config.eegRate ? num(config.eegRate, 0, 'EEG rate', 64, 2048) : undefined,
         ppg: config.ppgRate ? num(config.ppgRate, 0, 'PPG rate', 16, 1024) : undefined,
@@ -43,9 +45,28 @@ export = function (RED: NodeAPI): void {
     // One estimate at a time: messages arrive concurrently, the model runs on a batch.
     let chain: Promise<unknown> = Promise.resolve();
     let lastRows = 0;
+    /** Operators already warned of having no console user (once each, per deploy). */
+    const unmapped = new Set<string>();
+
+    /**
+     * Each mapped operator's own row, addressed to their console user (a personal impetus-ui-table
+     * shows it to that user only). With no mapping at all the indicator is off; with one, an
+     * operator left out gets no indicator and a warning.
+     */
+    const ownRows = (rows: OperatorRow[]) => rows.flatMap((r) => {
+      const user = users.get(r.operator);
+      if (!user) {
+        if (users.size && !unmapped.has(r.operator)) {
+          unmapped.add(r.operator);
+          node.warn(t('warn.unmapped', { operator: r.operator }));
+        }
+        return [];
+      }
+      return [{ topic: r.operator, user, payload: { operator: r.operator, state: r.state, index: r.index, confidence: r.confidence, minutes: r.minutes, sensor: r.sensor, updated: r.updated } }];
+    });
 
     const publish = (drafts: AlertDraft[], force = false) => {
-      const out: Array<Array<{ payload: unknown; topic?: string }> | null> = [drafts.map((d) => ({ payload: d })), null, null, null];
+      const out: Array<Array<{ payload: unknown; topic?: string }> | null> = [drafts.map((d) => ({ payload: d })), null, null, null, null];
       const now = Date.now();
       if (monitor && (force || drafts.length || now - lastRows >= 1000)) {
         lastRows = now;
@@ -55,6 +76,7 @@ export = function (RED: NodeAPI): void {
         const team = monitor.team();
         const sensors = rows.filter((r) => r.sensor !== 'ok' && r.state !== 'paused').length;
         out[3] = [{ payload: { state: team.high || sensors ? 'degraded' : 'ok', text: t('status.team', { high: team.high, low: team.low, monitored: team.monitored, sensors }) }, topic: 'team' }];
+        out[4] = ownRows(rows);
         status.okLazy(() => t('status.team', { high: team.high, low: team.low, monitored: team.monitored, sensors }));
       }
       if (out.some((o) => o && o.length)) node.send(out as never);
@@ -71,9 +93,11 @@ export = function (RED: NodeAPI): void {
       const cmd = readCommand(msg as never, { operator: config.operator?.trim() || undefined, rates, now: Date.now() });
       if (cmd.kind === 'pause' || cmd.kind === 'resume') {
         const paused = cmd.kind === 'pause';
-        const draft = m.setPaused(cmd.operator, paused, cmd.by, Date.now());
+        // From the operator's own indicator: the presser is the console user mapped to the operator.
+        const self = cmd.username !== undefined && users.get(cmd.operator) === cmd.username;
+        const draft = m.setPaused(cmd.operator, paused, cmd.by, Date.now(), self);
         // The pause is told first, as an alert the supervisor's audit keeps: who paused whom, when.
-        send([{ payload: draft }, null, null, null]);
+        send([{ payload: draft }, null, null, null, null]);
         publish([], true);
         return;
       }

@@ -7,7 +7,7 @@ import { checkId, parseSamples, SampleError } from './samples';
 
 export type Command =
   | { kind: 'samples'; chunk: Chunk }
-  | { kind: 'pause' | 'resume'; operator: string; by: string }
+  | { kind: 'pause' | 'resume'; operator: string; by: string; username?: string }
   | { kind: 'calibrate'; operator: string; segment: 'rest' | 'task'; action: 'start' | 'stop' | 'clear' };
 
 interface Msg {
@@ -27,9 +27,11 @@ function who(user: unknown): string {
 export function readCommand(msg: Msg, opts: ParseOptions): Command {
   const topic = typeof msg.action === 'string' ? msg.action : typeof msg.topic === 'string' ? msg.topic : '';
   if (topic === 'pause' || topic === 'resume') {
-    // From the supervisor table's row button: msg.key is the row (the operator), msg.user who pressed it.
+    // From a row button (the supervisor's team table, or the operator's own indicator): msg.key is
+    // the row (the operator), msg.user who pressed it.
     const operator = checkId(msg.key ?? (typeof msg.payload === 'object' && msg.payload ? (msg.payload as { operator?: unknown }).operator : msg.payload), 'the operator to pause or resume');
-    return { kind: topic, operator, by: who(msg.user) };
+    const username = (msg.user as { username?: unknown } | undefined)?.username;
+    return { kind: topic, operator, by: who(msg.user), ...(typeof username === 'string' ? { username } : {}) };
   }
   if (topic === 'calibrate') {
     const p = (msg.payload ?? {}) as { operator?: unknown; segment?: unknown; action?: unknown };

@@ -81,6 +81,8 @@ interface OperatorEntry {
 export class WorkloadMonitor {
   private readonly operators = new Map<string, OperatorEntry>();
   private readonly paused = new Set<string>();
+  /** Operators who paused their own monitoring: only they can resume it. */
+  private readonly selfPaused = new Set<string>();
 
   constructor(private readonly model: WorkloadModel, readonly opts: MonitorOptions = DEFAULT_MONITOR) {}
 
@@ -195,20 +197,29 @@ export class WorkloadMonitor {
 
   /**
    * Pause or resume one operator. A pause drops their windows at once (no raw sample stays) and
-   * every sample until the resume; the draft it returns is the audit record (who, when).
+   * every sample until the resume; the draft it returns is the audit record (who, when). `self`:
+   * the operator acts on their own monitoring (their own indicator). Withdrawing consent is theirs:
+   * a pause they set themselves is lifted by them only, never by the supervisor or a flow.
    */
-  setPaused(operator: string, paused: boolean, by: string, wallNow: number): AlertDraft {
-    if (paused) this.paused.add(operator);
-    else this.paused.delete(operator);
+  setPaused(operator: string, paused: boolean, by: string, wallNow: number, self = false): AlertDraft {
+    if (!paused && this.selfPaused.has(operator) && !self) throw new Error(`${operator} paused their own monitoring; only they can resume it`);
+    if (paused) {
+      this.paused.add(operator);
+      if (self) this.selfPaused.add(operator);
+    } else {
+      this.paused.delete(operator);
+      this.selfPaused.delete(operator);
+    }
     const e = this.operators.get(operator);
     if (e && paused) {
       this.operators.set(operator, { ...e, signals: new OperatorSignals(operator, e.signals.device, this.opts.windows), tracker: new WorkloadTracker(this.opts.bands), lastStep: -Infinity, recording: undefined, problems: new Set() });
     }
     return {
-      tool: 'workload', event: paused ? 'Operator monitoring paused' : 'Operator monitoring resumed', headline: `${operator}: monitoring ${paused ? 'paused' : 'resumed'} by ${by}`,
+      tool: 'workload', event: paused ? 'Operator monitoring paused' : 'Operator monitoring resumed',
+      headline: `${operator}: monitoring ${paused ? 'paused' : 'resumed'} by ${by}${self ? ' (their own choice)' : ''}`,
       zone: this.opts.zone, severity: 'info', urgency: 'Unknown', certainty: 'Observed', occurredAt: new Date(wallNow).toISOString(), source: { ref: operator },
       ...(this.opts.exercise ? { status: 'Exercise' } : {}),
-      data: { kind: 'monitoring', operator, paused, by },
+      data: { kind: 'monitoring', operator, paused, by, ...(self ? { self } : {}) },
     } as AlertDraft;
   }
 

@@ -1,7 +1,9 @@
 /** The node's settings, read and checked once at deploy: a bad value is a deploy-time error. */
 import type { NodeDef } from 'node-red';
+import { USER_NAME } from '../platform';
 import { DEFAULT_WINDOWS } from './features';
 import { DEFAULT_MONITOR } from './monitor';
+import { checkId } from './samples';
 import type { MonitorOptions } from './monitor';
 import { checkBands, DEFAULT_BANDS } from './tracker';
 
@@ -22,6 +24,27 @@ export interface WorkloadNodeDef extends NodeDef {
   noData?: number | string;
   batteryLow?: number | string;
   exercise?: boolean;
+  /** "operator:console user" per line: whose own indicator each operator's state goes to. */
+  consoleUsers?: string;
+}
+
+/**
+ * The operator → console user mapping of the own indicators. Each operator at most once (one
+ * person's state must never reach two users); a bad line is a deploy-time error.
+ */
+export function consoleUsers(text: unknown): Map<string, string> {
+  if (text !== undefined && typeof text !== 'string') throw new Error('console users must be text: one "operator:user name" per line');
+  const map = new Map<string, string>();
+  for (const line of (text ?? '').split(/[\n,]/).map((l) => l.trim()).filter(Boolean)) {
+    const i = line.lastIndexOf(':');
+    const operator = line.slice(0, i).trim();
+    const user = line.slice(i + 1).trim();
+    if (i < 0 || !USER_NAME.test(user)) throw new Error(`console users: "${line}" must be "operator:user name" (op-2:alice)`);
+    checkId(operator, `console users: the operator in "${line}"`);
+    if (map.has(operator)) throw new Error(`console users: ${operator} is mapped twice; one operator's state goes to one user`);
+    map.set(operator, user);
+  }
+  return map;
 }
 
 export function num(v: unknown, fallback: number, what: string, min: number, max: number): number {

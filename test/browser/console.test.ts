@@ -12,6 +12,7 @@
  *  - the evacuation page: an operator blocks an exit on the map and the new plan appears.
  *  - the cyber team's CTI page: its tables filtered by TLP, asset, actor, confidence and state
  *    (by keyboard, kept in the address, on a phone), and an indicator opened with its sightings.
+ *  - the operator's own workload indicator above every page, hers alone, with her own pause.
  * It also takes the README's screenshots: into docs/screenshots/ with `npm run screenshots`, else
  * into the test's temporary folder, so a test run leaves the checkout as it was. Every wait is a readiness bound
  * on a selector, never an assertion on speed.
@@ -113,6 +114,14 @@ function testFlow(): object[] {
     { id: 'bt-cam-start', type: 'change', z: 'bt', name: '', rules: [{ t: 'set', p: 'payload', pt: 'msg', to: 'start', tot: 'str' }], x: 300, y: 180, wires: [['demo-cam']] },
     ...camera,
     ...evacuation,
+    // The demo's workload monitor with Olga's own indicator (op-2 is hers); its alerts go nowhere,
+    // the test sends one heart-rate sample over HTTP.
+    { id: 'bt-wl-in', type: 'http in', z: 'bt', name: '', url: '/test/workload', method: 'post', upload: false, swaggerDoc: '', x: 100, y: 240, wires: [['demo-wl', 'bt-ok']] },
+    ...demo.filter((n) => n.id === 'demo-wl' || n.id === 'demo-wl-mine').map((n) => ({
+      ...n,
+      z: 'bt',
+      ...(n.id === 'demo-wl' ? { consoleUsers: 'op-2:olga', wires: [[], [], [], [], ['demo-wl-mine']] } : {}),
+    })),
     ...consolePages,
     // The demo's social project: a fortnight of simulated posts into the social page's charts and
     // table; its drafts stay off the queue the other tests count.
@@ -523,6 +532,27 @@ describe('console in the browser (Chromium)', function () {
     pageErrors.splice(provoked, 1);
     await operator.click('nav.tool-nav a[data-rel="pages/firearm"]');
     await operator.locator('section.panel.table td', { hasText: 'cam-12' }).waitFor();
+  });
+
+  it('operator: her own workload indicator, above every page, hers alone; one click pauses her own monitoring', async () => {
+    await operator.goto(base);
+    await operator.locator('.live-badge.live').waitFor();
+    const sent = await request(Number(new URL(base).port), 'POST', '/test/workload', { body: { operator: 'op-2', device: 'strap-2', bpm: 72, rr: [830, 845, 812] } });
+    assert.equal(sent.status, 204);
+    const own = operator.locator('.own-strip section.panel.own[data-panel="demo-wl-mine"]');
+    await own.locator('td', { hasText: 'waiting' }).waitFor();
+    assert.equal(await own.locator('h3').textContent(), 'My workload');
+    // Above every page: still there on the map.
+    await operator.click('nav.main-nav a[data-rel="map"]');
+    await operator.locator('.map-legend').waitFor();
+    assert.ok(await own.isVisible(), 'the indicator stays above the map');
+    // Nobody else's console shows it, the supervisor's included.
+    assert.ok(await supervisor.locator('.own-strip').isHidden(), 'not on the supervisor\'s console');
+    assert.deepEqual(await supervisor.evaluate(() => fetch('api/own-panels').then((r) => r.json())), []);
+    await own.locator('button', { hasText: 'Pause my monitoring' }).click();
+    await own.locator('td', { hasText: 'paused' }).waitFor();
+    await own.locator('button', { hasText: 'Resume' }).click();
+    await own.locator('td', { hasText: 'waiting' }).waitFor();
   });
 
   it('field: works on a phone-size screen and can acknowledge with a tap', async () => {

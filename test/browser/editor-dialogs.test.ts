@@ -83,6 +83,7 @@ const VALUES: Record<string, string> = {
   'impetus-cti-taxii-server.url': `${NOWHERE}/taxii2/`,
   'impetus-workload.eegRate': '250',
   'impetus-workload.ppgRate': '128',
+  'impetus-workload.consoleUsers': 'op-7:dialog-operator',
   'impetus-incident-rules.rules': JSON.stringify([{ id: 'dialog', tools: ['firearm', 'anomaly'], windowMinutes: 10, distanceMeters: 200 }]),
 
   'impetus-ctdr.register': JSON.stringify({ organisation: 'Dialog City', hosts: [{ id: 'web', ips: ['10.9.0.1'], zone: 'dmz', criticality: 'high', crownJewel: true }] }),

@@ -134,10 +134,10 @@ export class LiveTestClient {
     });
   }
 
-  /** Logged in as `role` through an in-process session. */
-  static async as(role: Role, query = ''): Promise<LiveTestClient> {
+  /** Logged in as `role` (and `username`) through an in-process session. */
+  static async as(role: Role, query = '', username = `live-${role}`): Promise<LiveTestClient> {
     const rt = runtime();
-    const session = rt.openSession({ username: `live-${role}`, name: role, role });
+    const session = rt.openSession({ username, name: role, role });
     const client = await LiveTestClient.open({ Cookie: `${rt.platform.settings.console.session.cookieName}=${session.id}` }, query);
     await client.next('hello');
     return client;

@@ -28,14 +28,15 @@ export function httpNode(): supertest.Agent {
 
 /**
  * Every console route needs a session. Tests get one the documented in-process way
- * (ConsoleRuntime.openSession: trusted code, no password), as `role` (admin sees everything);
+ * (ConsoleRuntime.openSession: trusted code, no password), as `role` (admin sees everything) and
+ * `username` (for what is addressed to one user: personal panels);
  * the agent sends its cookie and CSRF token with every request. Login over HTTP is tested in
  * test/console/auth.test.ts.
  */
-export function api(role: Role = 'admin'): supertest.Agent {
+export function api(role: Role = 'admin', username = `test-${role}`): supertest.Agent {
   if (!red) throw new Error('load a flow first');
   const runtime = consoleOf(platformFor(red));
-  const session = runtime.openSession({ username: `test-${role}`, name: `Test ${role}`, role });
+  const session = runtime.openSession({ username, name: `Test ${role}`, role });
   const cookie = `${runtime.platform.settings.console.session.cookieName}=${session.id}`;
   return supertest.agent(red.httpNode as never).set('Cookie', cookie).set('X-CSRF-Token', session.csrf);
 }

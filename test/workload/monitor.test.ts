@@ -10,6 +10,7 @@ import { PACKAGE_ROOT } from '../../nodes/platform/node-kit';
 import { edfChunks } from '../../nodes/workload/replay';
 import { WorkloadModel } from '../../nodes/workload/model';
 import { DEFAULT_MONITOR, WorkloadMonitor } from '../../nodes/workload/monitor';
+import { consoleUsers } from '../../nodes/workload/settings';
 import type { Chunk } from '../../nodes/workload/samples';
 import { WorkloadTracker } from '../../nodes/workload/tracker';
 import { Rng } from '../../bench/random';
@@ -140,6 +141,29 @@ describe('workload monitor', function () {
     assert.deepEqual(await monitor.step(), []);
     assert.equal(monitor.rows()[0].state, 'paused');
     assert.equal(monitor.setPaused('op-1', false, 'sofia', T0).event, 'Operator monitoring resumed');
+  });
+
+  it('an operator\'s own pause: marked as theirs, and lifted by them only', () => {
+    const monitor = new WorkloadMonitor(model);
+    const own = monitor.setPaused('op-1', true, 'Alice', T0, true);
+    assert.match(own.headline!, /op-1: monitoring paused by Alice \(their own choice\)/);
+    assert.deepEqual(own.data, { kind: 'monitoring', operator: 'op-1', paused: true, by: 'Alice', self: true });
+    assert.throws(() => monitor.setPaused('op-1', false, 'sofia', T0), /op-1 paused their own monitoring; only they can resume it/);
+    monitor.setPaused('op-1', true, 'sofia', T0);
+    assert.throws(() => monitor.setPaused('op-1', false, 'sofia', T0), /only they/, 'a supervisor\'s pause on top does not take it over');
+    assert.equal(monitor.rows()[0].state, 'paused');
+    assert.equal(monitor.setPaused('op-1', false, 'Alice', T0, true).event, 'Operator monitoring resumed');
+    monitor.setPaused('op-1', true, 'sofia', T0);
+    assert.equal(monitor.setPaused('op-1', false, 'Alice', T0, true).event, 'Operator monitoring resumed', 'the operator may resume a supervisor\'s pause');
+  });
+
+  it('console users of the own indicators: operator:user per line, each operator once', () => {
+    assert.deepEqual([...consoleUsers('op-2:alice\n  ops:room:1:bob  \n\n')], [['op-2', 'alice'], ['ops:room:1', 'bob']]);
+    assert.equal(consoleUsers('').size, 0);
+    assert.equal(consoleUsers(undefined).size, 0);
+    assert.throws(() => consoleUsers('op-2:alice\nop-2:bob'), /op-2 is mapped twice/);
+    for (const bad of ['op-2', 'op-2:', ':alice', 'op 2:alice', 'op-2:al ice']) assert.throws(() => consoleUsers(bad), /console users/, bad);
+    assert.throws(() => consoleUsers(42), /must be text/);
   });
 
   it('calibration: a rest and a task segment personalise; too short a segment is refused', async () => {

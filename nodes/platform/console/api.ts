@@ -323,7 +323,13 @@ export function createApiRouter(current: () => Platform | undefined, options: Ap
     res.json({ page: req.params.page, panels });
   });
 
-  router.post('/panels/:id/actions', readsPages, (req, res) => {
+  // The user's own panels (an operator's own workload): any role, each user only their own.
+  router.get('/own-panels', (_req, res) => {
+    const { runtime, view, session } = locals(res);
+    res.json(runtime.panels.own(view, session.user.username));
+  });
+
+  router.post('/panels/:id/actions', (req, res) => {
     panelAction(locals(res).runtime, locals(res).view, req);
     res.status(204).end();
   });
@@ -351,13 +357,19 @@ export function createApiRouter(current: () => Platform | undefined, options: Ap
   return router;
 }
 
-/** A row action on an impetus-ui-table, or a feature action on an impetus-ui-map-layer: the role must see the panel, may act, and be named by the node. */
+/**
+ * A row action on an impetus-ui-table, or a feature action on an impetus-ui-map-layer: the role
+ * must see the panel, may act, and be named by the node. On a personal panel the rows are the
+ * user's own: another user's row is unknown to them.
+ */
 function panelAction(runtime: ConsoleRuntime, view: View, req: Request): void {
   const panel = runtime.panels.get(req.params.id);
-  if (!panel || !runtime.panels.visible(panel, view)) throw new HttpError(404, 'unknown panel');
+  const user = locals(req.res!).session.user;
+  const state = panel && runtime.panels.stateFor(panel, view, user.username);
+  if (!panel || !state) throw new HttpError(404, 'unknown panel');
   if (!req.is('application/json')) throw new HttpError(415, 'send the action as application/json');
   const body = req.body as { action?: unknown; key?: unknown };
-  const rows = panel.state.rowActions;
+  const rows = state.rowActions;
   if (!rows || !panel.onAction) throw new HttpError(400, 'this panel has no row actions');
   const { actions, roles: actionRoles } = rows;
   if (typeof body?.action !== 'string' || !actions.some((a) => a.name === body.action)) throw new HttpError(400, `action must be one of ${actions.map((a) => a.name).join(', ')}`);
@@ -365,5 +377,5 @@ function panelAction(runtime: ConsoleRuntime, view: View, req: Request): void {
   if (!view.actions.length || !(view.role === 'admin' || actionRoles.includes(view.role))) throw new HttpError(403, `the ${view.role} role may not act on this panel`);
   const key = String(body.key);
   if (!rows.hasRow(key)) throw new HttpError(404, `no row ${key}`);
-  panel.onAction(body.action, key, locals(req.res!).session.user);
+  panel.onAction(body.action, key, user);
 }

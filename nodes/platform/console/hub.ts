@@ -6,7 +6,8 @@
  * - Events are batched: every `flushMs` one frame per role, built from the same strings, goes to
  *   each client of that role. Fan-out cost is one send per client per flush, not per event.
  * - A role sees an event only when its view may see the alert (views.canSee), and a panel only
- *   when it may see the panel: the same rules as the HTTP API.
+ *   when it may see the panel: the same rules as the HTTP API. A personal panel's update is for
+ *   one user: it goes in a frame of its own to that user's clients, never in a shared one.
  * - A slow client never slows the runtime: nothing is written to a socket whose buffer is above
  *   the high-water mark; frames wait in a bounded per-client queue; when that overflows, the
  *   queue is dropped and the client is told to resync (reload over HTTP). A client that stays
@@ -242,6 +243,8 @@ export class LiveHub {
     // Built and encoded once per role: each client of the role gets the same bytes.
     // Keyed by the view object: users of one role with another TLP clearance get their own frame.
     const frames = new Map<View, Buffer | null>();
+    const personal = new Map<string, PanelUpdate[]>();
+    for (const u of panelUpdates) if (u.user !== undefined) personal.set(u.user, [...(personal.get(u.user) ?? []), u]);
     for (const client of this.clients) {
       let frame = frames.get(client.view);
       if (frame === undefined) {
@@ -249,6 +252,8 @@ export class LiveHub {
         frames.set(client.view, frame);
       }
       if (frame) this.deliver(client, frame);
+      const own = personal.get(client.session.user.username);
+      if (own) this.deliverOwn(client, own);
       if (client.syncId !== undefined) {
         this.deliver(client, encode({ type: 'sync', id: client.syncId, seq: this.seq }));
         client.syncId = undefined;
@@ -261,9 +266,16 @@ export class LiveHub {
     const events: string[] = [];
     for (const item of items) if (canSee(view, item.vis)) events.push(item.json);
     const panels: string[] = [];
-    for (const u of panelUpdates) if (this.deps.panels.visible(u.panel, view)) panels.push(u.json);
+    for (const u of panelUpdates) if (u.user === undefined && this.deps.panels.visible(u.panel, view)) panels.push(u.json);
     if (!events.length && !panels.length) return null;
     return Buffer.from(`{"type":"batch","seq":${this.seq},"events":[${events.join(',')}],"panels":[${panels.join(',')}]}`);
+  }
+
+  /** A user's own panel updates, checked again against this client's view (its role may have changed). */
+  private deliverOwn(client: LiveClient, updates: PanelUpdate[]): void {
+    const username = client.session.user.username;
+    const panels = updates.filter((u) => this.deps.panels.ownState(u.panel, client.view, username)).map((u) => u.json);
+    if (panels.length) this.deliver(client, Buffer.from(`{"type":"batch","seq":${this.seq},"events":[],"panels":[${panels.join(',')}]}`));
   }
 
   /** Tool health from the status panels this role may see, for its tiles. */
@@ -272,7 +284,8 @@ export class LiveHub {
     for (const panel of this.deps.panels.all()) {
       const tile = panel.state.tile;
       const h = tile?.health();
-      if (!tile || !h) continue;
+      // A personal panel is someone's own: it never colours a tool's tile.
+      if (!tile || !h || panel.personal) continue;
       const tool = tile.tool;
       if (!seesTool(view, tool) || !(view.role === 'admin' || panel.def.roles.includes(view.role))) continue;
       const seen = health.get(tool);

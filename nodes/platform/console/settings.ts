@@ -99,7 +99,8 @@ export interface ResolvedConsoleSettings {
 }
 
 const BCRYPT_HASH = /^\$2[aby]\$\d{2}\$[./A-Za-z0-9]{53}$/;
-const USER_NAME = /^[A-Za-z0-9._@-]{1,64}$/;
+/** A console user name; a personal panel's states are keyed by it (panels.ts). */
+export const USER_NAME = /^[A-Za-z0-9._@-]{1,64}$/;
 const MAX_SITES_BYTES = 2 * 1024 * 1024;
 
 function fail(message: string): never {

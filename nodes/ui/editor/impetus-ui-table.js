@@ -11,6 +11,7 @@ RED.nodes.registerType('impetus-ui-table', {
     actionRoles: { value: 'operator,supervisor,admin' },
     maxRows: { value: 200, validate: RED.validators.number(true) },
     tlp: { value: '' },
+    personal: { value: false },
   }),
   inputs: 1,
   outputs: 1,

@@ -19,9 +19,18 @@ RED.nodes.registerType('impetus-workload', {
     noData: { value: 30, validate: RED.validators.number() },
     batteryLow: { value: 15, validate: RED.validators.number() },
     exercise: { value: false },
+    // "operator:user name" per line (or comma); the runtime checks the same at deploy.
+    consoleUsers: {
+      value: '',
+      validate: function (v) {
+        return String(v || '').split(/[\n,]/).every(function (line) {
+          return !line.trim() || /^[A-Za-z0-9_.:@-]{1,64}:[A-Za-z0-9._@-]{1,64}$/.test(line.trim());
+        });
+      },
+    },
   },
   inputs: 1,
-  outputs: 4,
+  outputs: 5,
   icon: 'workload.svg',
   paletteLabel: 'workload',
   label: function () {
@@ -31,6 +40,6 @@ RED.nodes.registerType('impetus-workload', {
     return this.name ? 'node_label_italic' : '';
   },
   outputLabels: function (i) {
-    return this._('impetus-workload.outputs.' + ['alerts', 'team', 'chart', 'status'][i]);
+    return this._('impetus-workload.outputs.' + ['alerts', 'team', 'chart', 'status', 'own'][i]);
   },
 });
