@@ -18,6 +18,9 @@
  * - Side by side: the same burst through a bare pair of RTCPeerConnections inside one page (no
  *   server, no mesh), before and after the sizes: WebRTC's own figure on this machine.
  * - Floor grant: press to "speaking" in the speaker's page (pointerdown to the class change).
+ * - Jitter buffer: the listeners' mean time audio waited in WebRTC's jitter buffer, and the
+ *   inter-arrival jitter it saw (getStats inbound-rtp), medians over the listeners: where the
+ *   two modes' latencies differ, this says whether the network path or the buffer made it.
  * - CPU: the browser's processes and the runtime's (the forwarder runs in it), from /proc, while
  *   one speaker talks continuously; per participant = the browser's total / N.
  * Each mode's sizes grow until its 90th percentile passes 150 ms (the target), or the list ends
@@ -54,6 +57,31 @@ function benchAudio(): void {
   osc.start();
   const now = () => performance.timeOrigin + performance.now();
   const w = window as unknown as Record<string, unknown>;
+  // Every connection the console makes, for the receivers' jitter-buffer figures.
+  const pcs: RTCPeerConnection[] = [];
+  const NativePc = RTCPeerConnection;
+  w.RTCPeerConnection = class extends NativePc {
+    constructor(config?: RTCConfiguration) {
+      super(config);
+      pcs.push(this);
+    }
+  };
+  /** The mean time audio waited in this page's jitter buffers (ms), and the mean inter-arrival jitter (ms). */
+  w.benchJitter = async () => {
+    let delay = 0;
+    let emitted = 0;
+    const jitters: number[] = [];
+    for (const pc of pcs) {
+      if (pc.connectionState !== 'connected') continue;
+      (await pc.getStats()).forEach((r: { type: string; kind?: string; jitterBufferDelay?: number; jitterBufferEmittedCount?: number; jitter?: number }) => {
+        if (r.type !== 'inbound-rtp' || r.kind !== 'audio' || !r.jitterBufferEmittedCount) return;
+        delay += r.jitterBufferDelay ?? 0;
+        emitted += r.jitterBufferEmittedCount;
+        jitters.push((r.jitter ?? 0) * 1000);
+      });
+    }
+    return { bufferMs: emitted ? (delay / emitted) * 1000 : NaN, jitterMs: jitters.length ? jitters.reduce((a, b) => a + b, 0) / jitters.length : NaN };
+  };
   navigator.mediaDevices.getUserMedia = async () => {
     await ctx.resume();
     return dest.stream;
@@ -236,6 +264,9 @@ interface Row {
   max: number;
   missed: number;
   grantMs: number;
+  /** Listeners' mean jitter-buffer delay and inter-arrival jitter, ms. */
+  bufferMs: number;
+  jitterMs: number;
   browserCpu: number;
   runtimeCpu: number;
 }
@@ -261,6 +292,9 @@ async function measureSize(browser: Browser, mode: Mode, rt: VoiceRuntime, alert
     const grantMs = await speaker.evaluate(() => (window as unknown as { benchPress: () => Promise<number> }).benchPress());
     await sleep(500);
     const { ms, missed } = await bursts(speaker, listeners, count);
+    const jitter = await Promise.all(listeners.map((p) => p.evaluate(() => (window as unknown as { benchJitter: () => Promise<{ bufferMs: number; jitterMs: number }> }).benchJitter())));
+    const bufferMs = median(jitter.map((j) => j.bufferMs));
+    const jitterMs = median(jitter.map((j) => j.jitterMs));
     // CPU while one speaks continuously to everyone.
     await speaker.evaluate(() => (window as unknown as { benchTone: (on: boolean) => void }).benchTone(true));
     await sleep(1000);
@@ -272,7 +306,7 @@ async function measureSize(browser: Browser, mode: Mode, rt: VoiceRuntime, alert
     const runtimeCpu = ((cpuTicks(rt.runtime.child.pid!) - r0) / TICKS_PER_S / cpuSeconds) * 100;
     await speaker.evaluate(() => (window as unknown as { benchTone: (on: boolean) => void; benchRelease: () => void }).benchTone(false));
     await speaker.evaluate(() => (window as unknown as { benchRelease: () => void }).benchRelease());
-    return { mode, size, p50: median(ms), p90: percentile(ms, 90), max: Math.max(...ms), missed, grantMs, browserCpu, runtimeCpu };
+    return { mode, size, p50: median(ms), p90: percentile(ms, 90), max: Math.max(...ms), missed, grantMs, bufferMs, jitterMs, browserCpu, runtimeCpu };
   } finally {
     for (const page of pages) await page.context().close().catch(() => undefined);
   }
@@ -303,13 +337,13 @@ async function main(): Promise<void> {
     const base50 = median(before.ms);
     console.log(`bare RTCPeerConnection pair in one page (no server), before: mouth-to-ear p50 ${base50.toFixed(1)} ms, p90 ${percentile(before.ms, 90).toFixed(1)} ms, ${before.missed} missed of ${count}`);
 
-    console.log('participants | mode      | mouth-to-ear p50 / p90 / max ms | vs bare p50 | missed | floor grant ms | browser CPU % (per participant) | runtime CPU %');
+    console.log('participants | mode      | mouth-to-ear p50 / p90 / max ms | vs bare p50 | missed | floor grant ms | jitter buffer / jitter ms | browser CPU % (per participant) | runtime CPU %');
     for (const size of sizes) {
       for (const [mode, r] of runtimes) {
         if (r.done) continue;
         const row = await measureSize(browser, mode, r.rt, r.alertId, size, count, cpuSeconds);
         const verdict = row.p90 < TARGET_MS ? 'under' : 'OVER';
-        console.log(`${String(row.size).padStart(12)} | ${mode.padEnd(9)} | ${row.p50.toFixed(1)} / ${row.p90.toFixed(1)} / ${row.max.toFixed(1)} | ×${(row.p50 / base50).toFixed(2)} | ${row.missed} of ${count * (size - 1)} | ${row.grantMs.toFixed(1)} | ${row.browserCpu.toFixed(0)} (${(row.browserCpu / size).toFixed(1)}) | ${row.runtimeCpu.toFixed(1)}   ${verdict} ${TARGET_MS} ms (p90)`);
+        console.log(`${String(row.size).padStart(12)} | ${mode.padEnd(9)} | ${row.p50.toFixed(1)} / ${row.p90.toFixed(1)} / ${row.max.toFixed(1)} | ×${(row.p50 / base50).toFixed(2)} | ${row.missed} of ${count * (size - 1)} | ${row.grantMs.toFixed(1)} | ${row.bufferMs.toFixed(0)} / ${row.jitterMs.toFixed(1)} | ${row.browserCpu.toFixed(0)} (${(row.browserCpu / size).toFixed(1)}) | ${row.runtimeCpu.toFixed(1)}   ${verdict} ${TARGET_MS} ms (p90)`);
         if (row.p90 >= TARGET_MS && !flags.has('all')) r.done = true;
       }
     }
