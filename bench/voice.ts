@@ -1,9 +1,12 @@
 /**
  * Push-to-talk latency and CPU: `npm run bench:voice [-- --sizes 2,3,4,6 | --bursts N | --cpu-seconds N]`.
  *
- * A real Node-RED runtime (child process) with the console, one alert, and N Chromium pages
- * (one browser, one context each: N logged-in users) joined to the alert's voice channel: the
- * console's own code, signalling through the runtime, a WebRTC mesh on loopback.
+ * Two real Node-RED runtimes (child processes), one in each voice mode, side by side: `mesh`
+ * (every browser sends to every other) and `forwarder` (every browser sends to the runtime's
+ * forwarding unit, which passes the speaker's audio on). Each has the console and one alert; N
+ * Chromium pages (one browser, one context each: N logged-in users) join the alert's voice
+ * channel: the console's own code, on loopback. The two modes are measured one after the other
+ * at each size, so that both see the same load of the machine.
  *
  * - Mouth: each page's microphone is a WebAudio oscillator (getUserMedia replaced before the
  *   console loads); a burst is a 1 kHz tone switched on for 200 ms; its time is taken when the
@@ -15,11 +18,14 @@
  * - Side by side: the same burst through a bare pair of RTCPeerConnections inside one page (no
  *   server, no mesh), before and after the sizes: WebRTC's own figure on this machine.
  * - Floor grant: press to "speaking" in the speaker's page (pointerdown to the class change).
- * - CPU: the browser's processes and the runtime's, from /proc, while one speaker talks
- *   continuously; per participant = the browser's total / N.
- * Sizes grow until the 90th percentile passes 150 ms (the target), or the list ends (`--all`:
- * every size). Nothing is
- * asserted; the exit code is non-zero only when the run itself breaks.
+ * - Jitter buffer: the listeners' mean time audio waited in WebRTC's jitter buffer, and the
+ *   inter-arrival jitter it saw (getStats inbound-rtp), medians over the listeners: where the
+ *   two modes' latencies differ, this says whether the network path or the buffer made it.
+ * - CPU: the browser's processes and the runtime's (the forwarder runs in it), from /proc, while
+ *   one speaker talks continuously; per participant = the browser's total / N.
+ * Each mode's sizes grow until its 90th percentile passes 150 ms (the target), or the list ends
+ * (`--all`: every size). Nothing is asserted; the exit code is non-zero only when the run itself
+ * breaks.
  */
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -29,8 +35,9 @@ import { CHROMIUM, startVoiceRuntime, voiceChromiumArgs, voiceLogin } from '../t
 import type { VoiceRuntime } from '../test/support/voice-browser';
 import { readFlags } from './cli';
 
-const USAGE = `bench/voice.ts: push-to-talk mouth-to-ear latency and CPU per participant
-  --sizes 2,3,4,6     mesh sizes (participants) to measure, in order
+const USAGE = `bench/voice.ts: push-to-talk mouth-to-ear latency and CPU per participant, mesh and forwarder
+  --sizes 2,3,4,6     channel sizes (participants) to measure, in order
+  --modes mesh,forwarder  the voice modes to measure side by side
   --bursts N          tone bursts per size (default 12)
   --cpu-seconds N     seconds of continuous talk for the CPU figure (default 5)
   --all               measure every size, even past the first over 150 ms
@@ -50,6 +57,31 @@ function benchAudio(): void {
   osc.start();
   const now = () => performance.timeOrigin + performance.now();
   const w = window as unknown as Record<string, unknown>;
+  // Every connection the console makes, for the receivers' jitter-buffer figures.
+  const pcs: RTCPeerConnection[] = [];
+  const NativePc = RTCPeerConnection;
+  w.RTCPeerConnection = class extends NativePc {
+    constructor(config?: RTCConfiguration) {
+      super(config);
+      pcs.push(this);
+    }
+  };
+  /** The mean time audio waited in this page's jitter buffers (ms), and the mean inter-arrival jitter (ms). */
+  w.benchJitter = async () => {
+    let delay = 0;
+    let emitted = 0;
+    const jitters: number[] = [];
+    for (const pc of pcs) {
+      if (pc.connectionState !== 'connected') continue;
+      (await pc.getStats()).forEach((r: { type: string; kind?: string; jitterBufferDelay?: number; jitterBufferEmittedCount?: number; jitter?: number }) => {
+        if (r.type !== 'inbound-rtp' || r.kind !== 'audio' || !r.jitterBufferEmittedCount) return;
+        delay += r.jitterBufferDelay ?? 0;
+        emitted += r.jitterBufferEmittedCount;
+        jitters.push((r.jitter ?? 0) * 1000);
+      });
+    }
+    return { bufferMs: emitted ? (delay / emitted) * 1000 : NaN, jitterMs: jitters.length ? jitters.reduce((a, b) => a + b, 0) / jitters.length : NaN };
+  };
   navigator.mediaDevices.getUserMedia = async () => {
     await ctx.resume();
     return dest.stream;
@@ -222,18 +254,24 @@ async function bareLoopback(browser: Browser, rt: VoiceRuntime, count: number): 
   }
 }
 
+type Mode = 'mesh' | 'forwarder';
+
 interface Row {
+  mode: Mode;
   size: number;
   p50: number;
   p90: number;
   max: number;
   missed: number;
   grantMs: number;
+  /** Listeners' mean jitter-buffer delay and inter-arrival jitter, ms. */
+  bufferMs: number;
+  jitterMs: number;
   browserCpu: number;
   runtimeCpu: number;
 }
 
-async function measureSize(browser: Browser, rt: VoiceRuntime, alertId: string, size: number, count: number, cpuSeconds: number): Promise<Row> {
+async function measureSize(browser: Browser, mode: Mode, rt: VoiceRuntime, alertId: string, size: number, count: number, cpuSeconds: number): Promise<Row> {
   const pages: Page[] = [];
   try {
     for (let i = 0; i < size; i += 1) {
@@ -254,6 +292,9 @@ async function measureSize(browser: Browser, rt: VoiceRuntime, alertId: string, 
     const grantMs = await speaker.evaluate(() => (window as unknown as { benchPress: () => Promise<number> }).benchPress());
     await sleep(500);
     const { ms, missed } = await bursts(speaker, listeners, count);
+    const jitter = await Promise.all(listeners.map((p) => p.evaluate(() => (window as unknown as { benchJitter: () => Promise<{ bufferMs: number; jitterMs: number }> }).benchJitter())));
+    const bufferMs = median(jitter.map((j) => j.bufferMs));
+    const jitterMs = median(jitter.map((j) => j.jitterMs));
     // CPU while one speaks continuously to everyone.
     await speaker.evaluate(() => (window as unknown as { benchTone: (on: boolean) => void }).benchTone(true));
     await sleep(1000);
@@ -265,43 +306,56 @@ async function measureSize(browser: Browser, rt: VoiceRuntime, alertId: string, 
     const runtimeCpu = ((cpuTicks(rt.runtime.child.pid!) - r0) / TICKS_PER_S / cpuSeconds) * 100;
     await speaker.evaluate(() => (window as unknown as { benchTone: (on: boolean) => void; benchRelease: () => void }).benchTone(false));
     await speaker.evaluate(() => (window as unknown as { benchRelease: () => void }).benchRelease());
-    return { size, p50: median(ms), p90: percentile(ms, 90), max: Math.max(...ms), missed, grantMs, browserCpu, runtimeCpu };
+    return { mode, size, p50: median(ms), p90: percentile(ms, 90), max: Math.max(...ms), missed, grantMs, bufferMs, jitterMs, browserCpu, runtimeCpu };
   } finally {
     for (const page of pages) await page.context().close().catch(() => undefined);
   }
 }
 
 async function main(): Promise<void> {
-  const flags = readFlags(process.argv.slice(2), USAGE, ['all'], ['sizes', 'bursts', 'cpu-seconds']);
+  const flags = readFlags(process.argv.slice(2), USAGE, ['all'], ['sizes', 'modes', 'bursts', 'cpu-seconds']);
   const sizes = String(flags.get('sizes') ?? '2,3,4,6').split(',').map(Number);
+  const modes = String(flags.get('modes') ?? 'mesh,forwarder').split(',') as Mode[];
+  if (!modes.length || modes.some((m) => m !== 'mesh' && m !== 'forwarder')) throw new Error(USAGE);
   const count = Number(flags.get('bursts') ?? 12);
   const cpuSeconds = Number(flags.get('cpu-seconds') ?? 5);
   if (sizes.some((n) => !Number.isInteger(n) || n < 2 || n > 16) || !(count > 0) || !(cpuSeconds > 0)) throw new Error(USAGE);
   const users = Object.fromEntries(Array.from({ length: Math.max(...sizes) }, (_, i) => [`u${i}`, ['operator', `User ${i}`] as [string, string]]));
-  const rt = await startVoiceRuntime(users, { maxParticipants: 16, maxTalkSeconds: 600 }, READY_MS);
+  const runtimes = new Map<Mode, { rt: VoiceRuntime; alertId: string; done: boolean }>();
   const browser = await chromium.launch({ executablePath: CHROMIUM, args: voiceChromiumArgs() });
   try {
-    const alertId = await rt.raise({ tool: 'bacteria', event: 'Bench', headline: 'Voice bench', severity: 'high', urgency: 'Expected', certainty: 'Observed', zone: 'bench' });
+    for (const mode of modes) {
+      // The forwarder on loopback, where the pages are; its default port range.
+      const rt = await startVoiceRuntime(users, { mode, maxParticipants: 16, maxTalkSeconds: 600, forwarder: { address: '127.0.0.1' } }, READY_MS);
+      runtimes.set(mode, { rt, alertId: '', done: false });
+      runtimes.get(mode)!.alertId = await rt.raise({ tool: 'bacteria', event: 'Bench', headline: 'Voice bench', severity: 'high', urgency: 'Expected', certainty: 'Observed', zone: 'bench' });
+    }
+    const first = runtimes.get(modes[0])!.rt;
     console.log(`machine: ${os.cpus().length} cores, load average ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}; Chromium ${browser.version()}`);
 
-    const before = await bareLoopback(browser, rt, count);
+    const before = await bareLoopback(browser, first, count);
     const base50 = median(before.ms);
     console.log(`bare RTCPeerConnection pair in one page (no server), before: mouth-to-ear p50 ${base50.toFixed(1)} ms, p90 ${percentile(before.ms, 90).toFixed(1)} ms, ${before.missed} missed of ${count}`);
 
-    console.log('participants | mouth-to-ear p50 / p90 / max ms | vs bare p50 | missed | floor grant ms | browser CPU % (per participant) | runtime CPU %');
+    console.log('participants | mode      | mouth-to-ear p50 / p90 / max ms | vs bare p50 | missed | floor grant ms | jitter buffer / jitter ms | browser CPU % (per participant) | runtime CPU %');
     for (const size of sizes) {
-      const r = await measureSize(browser, rt, alertId, size, count, cpuSeconds);
-      const verdict = r.p90 < TARGET_MS ? 'under' : 'OVER';
-      console.log(`${String(r.size).padStart(12)} | ${r.p50.toFixed(1)} / ${r.p90.toFixed(1)} / ${r.max.toFixed(1)} | ×${(r.p50 / base50).toFixed(2)} | ${r.missed} of ${count * (size - 1)} | ${r.grantMs.toFixed(1)} | ${r.browserCpu.toFixed(0)} (${(r.browserCpu / size).toFixed(1)}) | ${r.runtimeCpu.toFixed(1)}   ${verdict} ${TARGET_MS} ms (p90)`);
-      if (r.p90 >= TARGET_MS && !flags.has('all')) break;
+      for (const [mode, r] of runtimes) {
+        if (r.done) continue;
+        const row = await measureSize(browser, mode, r.rt, r.alertId, size, count, cpuSeconds);
+        const verdict = row.p90 < TARGET_MS ? 'under' : 'OVER';
+        console.log(`${String(row.size).padStart(12)} | ${mode.padEnd(9)} | ${row.p50.toFixed(1)} / ${row.p90.toFixed(1)} / ${row.max.toFixed(1)} | ×${(row.p50 / base50).toFixed(2)} | ${row.missed} of ${count * (size - 1)} | ${row.grantMs.toFixed(1)} | ${row.bufferMs.toFixed(0)} / ${row.jitterMs.toFixed(1)} | ${row.browserCpu.toFixed(0)} (${(row.browserCpu / size).toFixed(1)}) | ${row.runtimeCpu.toFixed(1)}   ${verdict} ${TARGET_MS} ms (p90)`);
+        if (row.p90 >= TARGET_MS && !flags.has('all')) r.done = true;
+      }
     }
-    const after = await bareLoopback(browser, rt, count);
+    const after = await bareLoopback(browser, first, count);
     console.log(`bare RTCPeerConnection pair, after: mouth-to-ear p50 ${median(after.ms).toFixed(1)} ms, p90 ${percentile(after.ms, 90).toFixed(1)} ms, ${after.missed} missed of ${count}`);
     console.log(`load average after: ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}`);
   } finally {
     await browser.close();
-    await rt.runtime.stop();
-    fs.rmSync(rt.dir, { recursive: true, force: true });
+    for (const { rt } of runtimes.values()) {
+      await rt.runtime.stop();
+      fs.rmSync(rt.dir, { recursive: true, force: true });
+    }
   }
 }
 

@@ -101,7 +101,7 @@ export function mountVoice(app, channel, changed) {
     const you = app.session.user;
     fill(people, joined ? [
       h('li', { class: voice.speaking ? 'speaking' : '' }, `${you.name} (you)`),
-      [...voice.peers.entries()].map(([peer, p]) => h('li', { class: speaker && speaker.peer === peer ? 'speaking' : '', dataset: { state: p.pc.connectionState } }, who(p.user))),
+      [...voice.peers.entries()].map(([peer, p]) => h('li', { class: speaker && speaker.peer === peer ? 'speaking' : '', dataset: { state: voice.connectionState(peer) } }, who(p.user))),
     ] : null);
     note.textContent = joined && config.recording ? 'Transmissions on this channel are recorded.' : '';
   }

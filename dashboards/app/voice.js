@@ -1,11 +1,16 @@
-// A push-to-talk voice channel in the browser: WebRTC audio to every other participant (a mesh),
-// signalled over the console's live WebSocket. The server grants the floor; the microphone track
-// is enabled only while this page holds it, so nobody is heard without the server knowing.
+// A push-to-talk voice channel in the browser, signalled over the console's live WebSocket.
+// Audio goes one of two ways, as the server's `config.mode` says: to the runtime's forwarder (one
+// WebRTC connection, which carries this page's microphone up and the floor holder's audio down),
+// or to every other participant (a mesh). The server grants the floor; the microphone track is
+// enabled only while this page holds it (and the forwarder passes on nobody else's audio).
 //
 // Events: 'state' (detail: joining | joined | reconnecting | refused | left), 'peers', 'floor'
 // (detail: the speaker or null, and `ended` for the transmission that ended), 'denied',
 // 'recorded' (a transmission's recording is stored), 'error'.
 import { api } from './api.js';
+
+/** The forwarder's peer id in signalling (console/voice.ts FORWARDER). */
+const FORWARDER = 'forwarder';
 
 /** One id per page load: a reconnect of this page replaces its old place in the channel. */
 const INSTANCE = (crypto.randomUUID ? crypto.randomUUID() : String(Math.random()).slice(2)).replace(/[^A-Za-z0-9_-]/g, '');
@@ -24,8 +29,10 @@ export class VoiceChannel extends EventTarget {
     this.state = 'left';
     this.self = '';
     this.config = null;
-    /** peer id → { user, pc, audio } */
+    /** peer id → { user, pc, audio } (in a mesh; through the forwarder, { user } only) */
     this.peers = new Map();
+    /** Through the forwarder: the one connection, { pc, audio, pending }. */
+    this.uplink = null;
     this.speaker = null;
     this.mic = null;
     this.recorder = null;
@@ -39,6 +46,17 @@ export class VoiceChannel extends EventTarget {
     this.sink.className = 'voice-sink';
     this.sink.dataset.channel = channel;
     document.body.append(this.sink);
+  }
+
+  get forwarded() {
+    return Boolean(this.config && this.config.mode === 'forwarder');
+  }
+
+  /** The state of the connection that carries `peer`'s audio to this page. */
+  connectionState(peerId) {
+    const peer = this.peers.get(peerId);
+    const pc = this.forwarded ? this.uplink && this.uplink.pc : peer && peer.pc;
+    return pc ? pc.connectionState : 'new';
   }
 
   get speaking() {
@@ -110,8 +128,10 @@ export class VoiceChannel extends EventTarget {
   /** Closes every peer connection and the floor, keeping the microphone for a rejoin. */
   endLocal() {
     this.micOn(false);
-    for (const peer of this.peers.values()) this.closePeer(peer);
+    for (const peer of this.peers.values()) if (peer.pc) this.closePeer(peer);
     this.peers.clear();
+    if (this.uplink) this.closePeer(this.uplink);
+    this.uplink = null;
     this.speaker = null;
     this.self = '';
     this.dispatchEvent(new CustomEvent('peers'));
@@ -126,16 +146,24 @@ export class VoiceChannel extends EventTarget {
         this.self = msg.peer;
         this.config = msg.config;
         this.setState('joined');
-        // The newcomer calls everyone already there; they answer.
-        for (const p of msg.peers) this.call(p.peer, p.user, true);
+        if (this.forwarded) {
+          for (const p of msg.peers) this.peers.set(p.peer, { user: p.user });
+          this.connectForwarder();
+        } else {
+          // The newcomer calls everyone already there; they answer.
+          for (const p of msg.peers) this.call(p.peer, p.user, true);
+        }
         this.setSpeaker(msg.speaker, undefined);
         break;
       case 'peer-joined':
-        this.call(msg.peer, msg.user, false);
+        if (this.forwarded) {
+          this.peers.set(msg.peer, { user: msg.user });
+          this.dispatchEvent(new CustomEvent('peers'));
+        } else this.call(msg.peer, msg.user, false);
         break;
       case 'peer-left': {
         const peer = this.peers.get(msg.peer);
-        if (peer) this.closePeer(peer);
+        if (peer && peer.pc) this.closePeer(peer);
         this.peers.delete(msg.peer);
         this.dispatchEvent(new CustomEvent('peers'));
         break;
@@ -216,16 +244,19 @@ export class VoiceChannel extends EventTarget {
     recorder.stop();
   }
 
-  call(peerId, user, offer) {
+  /**
+   * One WebRTC connection to `peerId` (another browser, or the forwarder): this page's microphone
+   * on it (or receive only), the remote audio played from an element of the sink. `offer`: this
+   * side calls.
+   */
+  connect(peerId, username, offer) {
     const pc = new RTCPeerConnection({ iceServers: (this.config && this.config.iceServers) || [] });
     const audio = document.createElement('audio');
     audio.autoplay = true;
     audio.className = 'voice-peer';
     audio.dataset.peer = peerId;
-    audio.dataset.user = user.username;
+    audio.dataset.user = username;
     this.sink.append(audio);
-    const peer = { user, pc, audio, pending: [] };
-    this.peers.set(peerId, peer);
     if (this.mic) for (const track of this.mic.getAudioTracks()) pc.addTrack(track, this.mic);
     else pc.addTransceiver('audio', { direction: 'recvonly' });
     pc.ontrack = (e) => {
@@ -242,12 +273,24 @@ export class VoiceChannel extends EventTarget {
         .then(() => this.live.send({ type: 'voice', op: 'signal', channel: this.channel, to: peerId, data: { description: pc.localDescription.toJSON() } }))
         .catch((err) => this.dispatchEvent(new CustomEvent('error', { detail: `Voice connection: ${err.message}` })));
     }
+    return { pc, audio, pending: [] };
+  }
+
+  /** In a mesh: a connection to another participant. */
+  call(peerId, user, offer) {
+    this.peers.set(peerId, { user, ...this.connect(peerId, user.username, offer) });
+    this.dispatchEvent(new CustomEvent('peers'));
+  }
+
+  /** Through the forwarder: the one connection, which this page calls. */
+  connectForwarder() {
+    this.uplink = this.connect(FORWARDER, FORWARDER, true);
     this.dispatchEvent(new CustomEvent('peers'));
   }
 
   async signal(from, data) {
-    const peer = this.peers.get(from);
-    if (!peer) return;
+    const peer = from === FORWARDER ? this.uplink : this.peers.get(from);
+    if (!peer || !peer.pc) return;
     const { pc } = peer;
     if (data.description) {
       await pc.setRemoteDescription(data.description);

@@ -56,7 +56,8 @@ describe('push-to-talk voice in the browser (Chromium)', function () {
       console.warn(`      skipped: ${CHROMIUM} not installed (apt-get install chromium)`);
       this.skip();
     }
-    rt = await startVoiceRuntime(USERS, { recording: { enabled: true, retentionHours: RETENTION_S / 3600 } }, READY_MS);
+    // The mesh (browser to browser); the forwarder has voice-forwarder.test.ts.
+    rt = await startVoiceRuntime(USERS, { mode: 'mesh', recording: { enabled: true, retentionHours: RETENTION_S / 3600 } }, READY_MS);
     const wav = path.join(rt.dir, 'speech.wav');
     writeSpeechWav(wav);
     browser = await chromium.launch({ executablePath: CHROMIUM, args: voiceChromiumArgs(wav) });

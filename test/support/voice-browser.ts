@@ -157,4 +157,26 @@ export async function receivedLevels(page: Page, ms = 600): Promise<Record<strin
   }, ms);
 }
 
+/**
+ * The UDP sockets bound on this machine to a port in `range` (IPv4 and IPv6), as `address:port`,
+ * from /proc/net/udp: what the voice forwarder has open.
+ */
+export function udpPortsInRange(range: [number, number]): string[] {
+  const found: string[] = [];
+  for (const file of ['/proc/net/udp', '/proc/net/udp6']) {
+    if (!fs.existsSync(file)) continue;
+    for (const line of fs.readFileSync(file, 'utf8').split('\n').slice(1)) {
+      const local = line.trim().split(/\s+/)[1];
+      if (!local) continue;
+      const [hex, portHex] = local.split(':');
+      const port = parseInt(portHex, 16);
+      if (port < range[0] || port > range[1]) continue;
+      // IPv4 in /proc is little-endian hex; an IPv6 address is shown as its hex.
+      const address = hex.length === 8 ? hex.match(/../g)!.reverse().map((b) => parseInt(b, 16)).join('.') : hex;
+      found.push(`${address}:${port}`);
+    }
+  }
+  return found;
+}
+
 export { tempDir };

@@ -2,6 +2,7 @@
  * Settings of push-to-talk voice (`impetus.voice`), resolved at start-up with the name of the
  * wrong setting. Defaults suit a closed network: no STUN or TURN server, recording off.
  */
+import { isIP } from 'node:net';
 import * as path from 'node:path';
 
 /** As RTCIceServer in the browser: a city's TURN server, or a STUN server on a reachable network. */
@@ -24,7 +25,20 @@ export interface VoiceSettings {
   turnSecret?: string;
   /** How long such TURN credentials last; default 12 hours (a shift). */
   turnTtlMinutes?: number;
-  /** People in one channel at most; every browser sends to every other (a mesh). Default 8. */
+  /**
+   * How audio travels: `forwarder` (default): every browser sends to the runtime's forwarder,
+   * which passes the floor holder's audio to the others; `mesh`: browser to browser, the runtime
+   * never touches audio (end-to-end encrypted, no UDP port on the runtime). docs/voice.md.
+   */
+  mode?: 'forwarder' | 'mesh';
+  /** The forwarder's network: the address its UDP sockets bind to and announce, and their port range. */
+  forwarder?: {
+    /** Default: every IPv4 address of the machine but loopback, bound on all interfaces. */
+    address?: string;
+    /** [first, last] UDP port; one port per participant connected. Default [40000, 40199]. */
+    portRange?: [number, number];
+  };
+  /** People in one channel at most; in a mesh every browser sends to every other. Default 8. */
   maxParticipants?: number;
   /** The floor is taken back after this many seconds of one transmission; default 60. */
   maxTalkSeconds?: number;
@@ -47,6 +61,8 @@ export interface ResolvedVoiceSettings {
   iceServers: IceServer[];
   turnSecret?: string;
   turnTtlMs: number;
+  mode: 'forwarder' | 'mesh';
+  forwarder: { address?: string; portRange: [number, number] };
   maxParticipants: number;
   maxTalkMs: number;
   priorityRoles: string[];
@@ -78,6 +94,23 @@ function resolveIceServers(raw: unknown): IceServer[] {
   });
 }
 
+function mode(raw: unknown): ResolvedVoiceSettings['mode'] {
+  if (raw === undefined) return 'forwarder';
+  if (raw !== 'forwarder' && raw !== 'mesh') fail('mode must be forwarder or mesh');
+  return raw;
+}
+
+function resolveForwarder(raw: VoiceSettings['forwarder']): ResolvedVoiceSettings['forwarder'] {
+  const f = raw ?? {};
+  if (typeof f !== 'object' || f === null) fail('forwarder must be an object');
+  if (f.address !== undefined && (typeof f.address !== 'string' || !isIP(f.address))) fail('forwarder.address must be an IP address of this machine');
+  const range = f.portRange ?? [40000, 40199];
+  const port = (p: unknown) => typeof p === 'number' && Number.isInteger(p) && p >= 1024 && p <= 65535;
+  // werift needs two different ends.
+  if (!Array.isArray(range) || range.length !== 2 || !range.every(port) || range[0] >= range[1]) fail('forwarder.portRange must be [first, last] UDP ports from 1024 to 65535, first below last');
+  return { ...(f.address ? { address: f.address } : {}), portRange: [range[0], range[1]] };
+}
+
 /** `base` is the Node-RED user directory; `roles` the console's roles (passed in: settings.ts imports this file). */
 export function resolveVoiceSettings(raw: VoiceSettings | undefined, base: string, roles: readonly string[]): ResolvedVoiceSettings {
   const v = raw ?? {};
@@ -95,6 +128,8 @@ export function resolveVoiceSettings(raw: VoiceSettings | undefined, base: strin
     iceServers: resolveIceServers(v.iceServers),
     ...(v.turnSecret ? { turnSecret: v.turnSecret } : {}),
     turnTtlMs: number(v.turnTtlMinutes, 'turnTtlMinutes', 720, 1, 7 * 24 * 60) * 60_000,
+    mode: mode(v.mode),
+    forwarder: resolveForwarder(v.forwarder),
     maxParticipants: number(v.maxParticipants, 'maxParticipants', 8, 2, 64),
     maxTalkMs: number(v.maxTalkSeconds, 'maxTalkSeconds', 60, 1, 600) * 1000,
     priorityRoles,

@@ -1,13 +1,17 @@
 /**
- * Push-to-talk voice: the runtime is the signalling server and the floor's referee; the audio
- * itself goes browser to browser (WebRTC, a mesh: every participant sends to every other).
+ * Push-to-talk voice: the runtime is the signalling server and the floor's referee. The audio
+ * goes through the runtime's forwarder (voice-forwarder.ts: every browser sends to it, it passes
+ * on the floor holder's audio only), or, in `mesh` mode, browser to browser (WebRTC, every
+ * participant sends to every other).
  *
  * - Messages travel on the console's live WebSocket (live-socket.ts) as `{type: 'voice', op, …}`,
  *   so they carry the session of its handshake: no second login, no second socket.
  * - Joining a channel is checked by voice-channels.ts (the alert, or one member of the incident,
  *   must be in the user's view); a refused join learns nothing about the channel.
- * - Offers, answers and ICE candidates are relayed only between participants of one channel,
- *   as opaque objects; the server never sees audio.
+ * - Mesh: offers, answers and ICE candidates are relayed only between participants of one
+ *   channel, as opaque objects; the server never sees audio. Forwarder: each participant
+ *   signals with the forwarder only (peer `forwarder`); nothing is relayed between browsers, so
+ *   no one can open a path around the floor.
  * - The floor: one speaker at a time per channel, granted here and nowhere else. A browser
  *   unmutes its microphone only when told it holds the floor. Priority roles (supervisor)
  *   take the floor from anyone without priority; a transmission ends after maxTalk.
@@ -18,6 +22,7 @@ import type { LiveSocket } from './hub';
 import type { Session, SessionUser } from './sessions';
 import type { View } from './views';
 import { parseChannel } from './voice-channels';
+import { VoiceForwarder } from './voice-forwarder';
 import type { ListedRecording } from './voice-recordings';
 import { VoiceRecordings } from './voice-recordings';
 import type { IceServer, ResolvedVoiceSettings } from './voice-settings';
@@ -71,6 +76,8 @@ const RATE_MAX = 400;
 /** A finished transmission's recording may be uploaded this long after it ended. */
 const UPLOAD_WINDOW_MS = 10 * 60_000;
 const INSTANCE = /^[A-Za-z0-9_-]{1,64}$/;
+/** The forwarder's peer id in signalling (participants' ids are UUIDs). */
+export const FORWARDER = 'forwarder';
 
 const publicUser = (u: SessionUser) => ({ username: u.username, name: u.name, role: u.role });
 
@@ -81,11 +88,14 @@ export class VoiceHub {
   /** Transmissions of the last minutes, for checking recording uploads against. */
   private readonly transmissions = new Map<string, Transmission>();
   readonly recordings: VoiceRecordings | undefined;
+  /** In `forwarder` mode: the runtime's forwarding unit. */
+  readonly forwarder: VoiceForwarder | undefined;
   private readonly clock: () => number;
 
   constructor(private readonly deps: VoiceHubDeps) {
     this.clock = deps.clock ?? Date.now;
     const r = deps.settings.recording;
+    if (deps.settings.enabled && deps.settings.mode === 'forwarder') this.forwarder = new VoiceForwarder({ ...deps.settings.forwarder, log: deps.log });
     if (deps.settings.enabled && r.enabled) this.recordings = new VoiceRecordings({ dir: r.dir, retentionMs: r.retentionMs, maxBytes: r.maxBytes, log: deps.log, clock: this.clock });
   }
 
@@ -154,6 +164,7 @@ export class VoiceHub {
     this.channels.clear();
     this.members.clear();
     this.recordings?.close();
+    void this.forwarder?.close();
   }
 
   private async join(member: VoiceMember, key: string, instance: string): Promise<void> {
@@ -187,6 +198,7 @@ export class VoiceHub {
       peers,
       speaker: channel.floor ? this.speaker(channel.floor) : null,
       config: {
+        mode: this.deps.settings.mode,
         iceServers: this.iceServersFor(user),
         mayTalk: participant.mayTalk,
         priority: participant.priority,
@@ -206,6 +218,7 @@ export class VoiceHub {
   private remove(key: string, channel: Channel, p: Participant): void {
     if (channel.floor?.participant === p) this.endFloor(key, 'left');
     channel.participants.delete(p.peer);
+    void this.forwarder?.remove(key, p.peer);
     this.broadcast(channel, { op: 'peer-left', channel: key, peer: p.peer });
     if (!channel.participants.size) this.channels.delete(key);
   }
@@ -213,10 +226,36 @@ export class VoiceHub {
   private signal(member: VoiceMember, key: string, to: unknown, data: unknown): void {
     const channel = this.channels.get(key);
     const from = this.participantOf(channel, member);
-    const target = typeof to === 'string' ? channel?.participants.get(to) : undefined;
+    if (from && to === FORWARDER && this.forwarder) return this.signalForwarder(member, key, from, data);
+    // Through the forwarder, browsers never connect to each other: the floor has no way around.
+    const target = typeof to === 'string' && !this.forwarder ? channel?.participants.get(to) : undefined;
     if (!from || !target || target === from) return this.send(member, { op: 'error', channel: key, message: 'not in this channel, or no such peer' });
     if (!data || typeof data !== 'object' || Array.isArray(data)) return this.send(member, { op: 'error', channel: key, message: 'data must be an object' });
     this.send(target.member, { op: 'signal', channel: key, from: from.peer, data });
+  }
+
+  /** An offer or a candidate for the forwarder; its answer comes back as a signal from `forwarder`. */
+  private signalForwarder(member: VoiceMember, key: string, from: Participant, data: unknown): void {
+    const forwarder = this.forwarder!;
+    const d = (data && typeof data === 'object' ? data : {}) as { description?: { type?: unknown; sdp?: unknown }; candidate?: Record<string, unknown> };
+    const failed = (err: Error) => {
+      this.deps.log.warn(`console voice: forwarder: ${key}: ${err.message}`);
+      this.send(member, { op: 'error', channel: key, message: 'the forwarder could not connect you' });
+    };
+    if (d.description && d.description.type === 'offer' && typeof d.description.sdp === 'string') {
+      const reply = (answer: Record<string, unknown>) => {
+        // Only while still in the channel as the same participant.
+        if (this.channels.get(key)?.participants.get(from.peer) === from) this.send(member, { op: 'signal', channel: key, from: FORWARDER, data: answer });
+      };
+      // The floor may already be held: the newcomer hears the speaker from the first packet.
+      void forwarder.offer(key, from.peer, { type: 'offer', sdp: d.description.sdp }, reply)
+        .then(() => forwarder.setSpeaker(key, this.channels.get(key)?.floor?.participant.peer))
+        .catch(failed);
+    } else if (d.candidate && typeof d.candidate === 'object') {
+      void forwarder.candidate(key, from.peer, d.candidate as { candidate?: string }).catch(failed);
+    } else {
+      this.send(member, { op: 'error', channel: key, message: 'data must be {description: an offer} or {candidate}' });
+    }
   }
 
   private async talk(member: VoiceMember, key: string): Promise<void> {
@@ -246,6 +285,7 @@ export class VoiceHub {
     const timer = setTimeout(() => this.endFloor(key, 'timeout'), this.deps.settings.maxTalkMs);
     timer.unref();
     channel.floor = { participant: p, transmission, timer };
+    this.forwarder?.setSpeaker(key, p.peer);
     this.broadcast(channel, { op: 'floor', channel: key, speaker: this.speaker(channel.floor) });
   }
 
@@ -256,6 +296,7 @@ export class VoiceHub {
     if (!channel || !floor) return;
     clearTimeout(floor.timer);
     channel.floor = undefined;
+    this.forwarder?.setSpeaker(key, undefined);
     const t = floor.transmission;
     t.endedAt = this.clock();
     t.endReason = reason;

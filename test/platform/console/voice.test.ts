@@ -2,7 +2,8 @@
  * Push-to-talk voice on the console's WebSocket, against a running runtime: who may join a
  * channel, relaying of WebRTC signalling, floor control (one speaker, supervisor priority,
  * release on leave and on time-out), reconnection, TURN credentials, and recordings (upload
- * checks, playback, deletion after retention). The browser side is test/browser/voice.test.ts.
+ * checks, playback, deletion after retention), the forwarder's signalling and its settings. The
+ * browser side is test/browser/voice.test.ts (mesh) and voice-forwarder.test.ts.
  */
 import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
@@ -27,7 +28,7 @@ interface VoiceMsg {
   peers?: Array<{ peer: string; user: { username: string; role: string } }>;
   speaker?: { peer: string; user: { username: string }; transmission: string; priority: boolean } | null;
   ended?: { transmission: string; peer: string; durationMs: number; reason: string; by?: { username: string } };
-  config?: { iceServers: Array<{ urls: string; username?: string; credential?: string }>; mayTalk: boolean; priority: boolean; maxTalkMs: number; recording: boolean };
+  config?: { mode: string; iceServers: Array<{ urls: string; username?: string; credential?: string }>; mayTalk: boolean; priority: boolean; maxTalkMs: number; recording: boolean };
   recording?: { id: string };
 }
 
@@ -104,7 +105,8 @@ function withChannel(): { open: (role: Role, username?: string, sessionId?: stri
 }
 
 describe('console voice: signalling and floor', function () {
-  useRuntime(() => consoleSettings());
+  // The mesh: the runtime relays signalling between browsers (the forwarder's is below).
+  useRuntime(() => consoleSettings({ voice: { mode: 'mesh' } }));
   const { open, channel: current } = withChannel();
   let channel = '';
   beforeEach(() => {
@@ -117,7 +119,7 @@ describe('console voice: signalling and floor', function () {
     const first = await olga.join(channel);
     assert.equal(first.op, 'joined');
     assert.deepEqual(first.peers, []);
-    assert.deepEqual(first.config, { iceServers: [], mayTalk: true, priority: false, maxTalkMs: 60_000, recording: false });
+    assert.deepEqual(first.config, { mode: 'mesh', iceServers: [], mayTalk: true, priority: false, maxTalkMs: 60_000, recording: false });
     const second = await fatima.join(channel);
     assert.deepEqual(second.peers!.map((p) => p.user.username), ['olga']);
     const came = await olga.next('peer-joined');
@@ -420,16 +422,53 @@ describe('console voice: TURN credentials and recordings', function () {
   });
 });
 
+describe('console voice: through the forwarder (the default)', function () {
+  useRuntime(() => consoleSettings({ voice: { forwarder: { address: '127.0.0.1' } } }));
+  const { open, channel: current } = withChannel();
+  let channel = '';
+  beforeEach(() => {
+    channel = current();
+  });
+
+  it('says so when joining, and relays nothing between browsers: each signals with the forwarder only', async () => {
+    const [a, b, outsider] = [await open('operator', 'a'), await open('field', 'b'), await open('operator', 'c')];
+    assert.equal((await a.join(channel)).config!.mode, 'forwarder');
+    await b.join(channel);
+    a.send({ op: 'signal', channel, to: b.peer, data: { description: { type: 'offer', sdp: 'v=0' } } });
+    await a.next('error', (m) => /no such peer/.test(m.message!));
+    // The forwarder takes offers and candidates, nothing else; a non-participant is not heard at all.
+    const errors = a.voice.filter((m) => m.op === 'error').length;
+    a.send({ op: 'signal', channel, to: 'forwarder', data: { description: { type: 'answer', sdp: 'v=0' } } });
+    await waitFor(() => a.voice.filter((m) => m.op === 'error').length === errors + 1, 'an answer refused');
+    assert.match(a.voice.filter((m) => m.op === 'error').pop()!.message!, /an offer/);
+    outsider.send({ op: 'signal', channel, to: 'forwarder', data: { description: { type: 'offer', sdp: 'v=0' } } });
+    await outsider.next('error', (m) => /not in this channel/.test(m.message!));
+    // A malformed offer is the forwarder's error, told to its sender, never a crash.
+    a.send({ op: 'signal', channel, to: 'forwarder', data: { description: { type: 'offer', sdp: 'not sdp' } } });
+    await a.next('error', (m) => /forwarder could not connect you/.test(m.message!));
+    await b.live.sync();
+    assert.equal(b.voice.filter((m) => m.op === 'signal').length, 0);
+    assert.equal(runtime().voice.forwarder!.legs(channel), 0, 'no connection kept for a failed offer');
+  });
+});
+
 describe('console voice: settings', () => {
   const roles = ['operator', 'supervisor', 'admin'];
   it('defaults to a closed network and no recording', () => {
     const s = resolveVoiceSettings(undefined, '/u', roles);
     assert.deepEqual([s.enabled, s.iceServers, s.recording.enabled, s.recording.dir, s.maxTalkMs], [true, [], false, '/u/impetus-voice', 60_000]);
+    assert.deepEqual([s.mode, s.forwarder], ['forwarder', { portRange: [40000, 40199] }]);
   });
   it('refuses wrong settings by name', () => {
     assert.throws(() => resolveVoiceSettings({ iceServers: [{ urls: 'http://turn.example' }] }, '/u', roles), /voice\.iceServers\[0\]\.urls/);
     assert.throws(() => resolveVoiceSettings({ turnSecret: 'short' }, '/u', roles), /voice\.turnSecret/);
     assert.throws(() => resolveVoiceSettings({ priorityRoles: ['captain'] as never }, '/u', roles), /voice\.priorityRoles/);
     assert.throws(() => resolveVoiceSettings({ recording: { retentionHours: 0 } }, '/u', roles), /voice\.recording\.retentionHours/);
+    assert.throws(() => resolveVoiceSettings({ mode: 'sfu' as never }, '/u', roles), /voice\.mode/);
+    assert.throws(() => resolveVoiceSettings({ forwarder: { address: 'localhost' } }, '/u', roles), /voice\.forwarder\.address/);
+    for (const portRange of [[40000, 40000], [80, 90], [50000, 40000], [40000]]) {
+      assert.throws(() => resolveVoiceSettings({ forwarder: { portRange: portRange as never } }, '/u', roles), /voice\.forwarder\.portRange/, JSON.stringify(portRange));
+    }
+    assert.deepEqual(resolveVoiceSettings({ forwarder: { address: '192.0.2.7', portRange: [50000, 50099] } }, '/u', roles).forwarder, { address: '192.0.2.7', portRange: [50000, 50099] });
   });
 });
