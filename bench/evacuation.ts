@@ -194,6 +194,11 @@ function peerCases(): Record<string, { site: Site; occupancy: Record<string, num
   const one = { east: 'east' };
   const padova = loadSiteFile(path.join(PACKAGE_ROOT, 'flows', 'sites', 'padova-piazza-dei-signori.geojson'));
   const padovaExits = Object.fromEntries(padova.exits.map((x) => [x.id, x.id]));
+  // Oslo City Hall's ground floor, as jupedsim_cases.py draws it: the terrace and the gallery
+  // upstairs have no outline for the peer to walk, so neither side has them here.
+  const oslo = loadSiteFile(path.join(PACKAGE_ROOT, 'flows', 'sites', 'oslo-city-hall.json'));
+  const ground = new Set(oslo.areas.filter((a) => (a.level ?? 0) === 0).map((a) => a.id));
+  const osloGround = validateSite({ ...oslo, premovementSeconds: 0, areas: oslo.areas.filter((a) => ground.has(a.id)), links: oslo.links.filter((l) => ground.has(l.from)) });
   return {
     'room-1-exit-50': { site: room(['east']), occupancy: { room: 50 }, exitMap: one },
     'room-1-exit-100': { site: room(['east']), occupancy: { room: 100 }, exitMap: one },
@@ -204,6 +209,7 @@ function peerCases(): Record<string, { site: Site; occupancy: Record<string, num
     't-junction-100': { site: tj, occupancy: { left: 50, right: 50 }, exitMap: { stem: 'stem-end' } },
     // jupedsim_cases.py fills both halves of the square in proportion to their area (equal).
     'padova-500': { site: { ...padova, premovementSeconds: 0 }, occupancy: { 'signori-west': 250, 'signori-east': 250 }, exitMap: padovaExits },
+    'oslo-hall-1000': { site: osloGround, occupancy: { radhushallen: 1000 }, exitMap: Object.fromEntries(oslo.exits.map((x) => [x.id, x.id])) },
   };
 }
 

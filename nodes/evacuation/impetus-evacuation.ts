@@ -7,11 +7,14 @@
  * Outputs: 1 the plan, 2 alert drafts (for impetus-alert), 3 the plan as GeoJSON (for
  * impetus-ui-map-layer), 4 tool state, evacuation progress and pre-simulation progress (for
  * impetus-ui-status), 5 time to clear per exit (for a bar impetus-ui-chart), 6 where each
- * area goes (rows for impetus-ui-table, the field responders' view).
+ * area goes (rows for impetus-ui-table, the field responders' view), 7 the what-if on show
+ * (a second impetus-ui-map-layer beside the live plan's).
  *
  * An exit clicked on the console map comes back from impetus-ui-map-layer as msg.action
  * close/open with msg.key and msg.user: a real change, re-planned at once, with who made it in
- * the plan's `changes` and the Node-RED log.
+ * the plan's `changes` and the Node-RED log. whatIfClose/whatIfOpen show the same as a what-if
+ * on output 7 (and a second series on the chart) while outputs 3 and 6 keep the live plan;
+ * apply (from the what-if layer) makes it live, discard takes it off.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -21,7 +24,8 @@ import { handleInput, PACKAGE_ROOT, refuseInput, StatusReporter, translator } fr
 import { integerSetting, isExercise } from '../sensors/node-support';
 import { isObject } from '../sensors/reading';
 import { LiveEvacuation } from './live';
-import type { PlanOutput, WhatIf } from './live';
+import type { PlanOutput, WhatIfOutput } from './live';
+import type { WhatIfRequest } from './what-if';
 import { clearTimes, routeRows } from './outputs';
 import type { CounterReading } from './occupancy';
 import { loadSiteFile, parseSite } from './site';
@@ -87,10 +91,10 @@ function minuteOfDay(text: string | undefined): number | undefined {
   return Number(m[1]) * 60 + Number(m[2]);
 }
 
-const ACTIONS = new Set(['close', 'open', 'add', 'whatIf', 'plan', 'presimulate', 'start', 'end']);
-const OUTPUTS = 6;
+const ACTIONS = new Set(['close', 'open', 'add', 'whatIf', 'apply', 'discard', 'plan', 'presimulate', 'start', 'end']);
+const OUTPUTS = 7;
 
-/** A message for one output of six. */
+/** A message for one output of seven. */
 function on(output: number, msg: NodeMessage): Array<NodeMessage | null> {
   const out: Array<NodeMessage | null> = new Array(OUTPUTS).fill(null);
   out[output - 1] = msg;
@@ -149,21 +153,44 @@ export = function (RED: NodeAPI): void {
       else status.ok(text);
     }
 
+    /** A live plan; the what-if on show, if any, is planned again beside it on the same counts. */
     function publish(out: PlanOutput, send: Send, exercise = false): void {
       const mark = exercise ? { exercise: true, status: 'Exercise' } : {};
       const p = out.plan;
-      const plan = on(1, { ...mark, topic: `evacuation/${p.whatIf ? 'what-if' : 'plan'}`, payload: p });
+      const plan = on(1, { ...mark, topic: 'evacuation/plan', payload: p });
       plan[2] = { topic: live.siteId, payload: out.map };
-      plan[4] = { topic: p.whatIf ? t('chart.whatIf') : t('chart.clear'), payload: clearTimes(live.currentSite, p) };
+      plan[4] = { topic: t('chart.clear'), payload: clearTimes(live.currentSite, p) };
       plan[5] = { topic: live.siteId, payload: routeRows(live.currentSite, p) };
       send(plan);
       for (const d of out.drafts) send(on(2, { ...mark, topic: live.siteId, payload: d }));
-      if (!p.whatIf) {
-        showStatus(out);
-        const degraded = p.noExit.length > 0 || p.occupancy.some((a) => a.silent);
-        const progress = p.progress ? ` ${t('status.progress', { inside: p.progress.peopleInside, start: p.progress.peopleAtStart, out: Math.round(p.progress.out * 100), minutes: Math.floor(p.progress.elapsedSeconds / 60) })}` : '';
-        send(on(4, { topic: 'evacuation', payload: { state: degraded ? 'degraded' : 'ok', text: `${p.guideline ?? ''}${progress}`.trim(), ...(p.progress ? { progress: p.progress } : {}) } }));
-      }
+      showStatus(out);
+      const degraded = p.noExit.length > 0 || p.occupancy.some((a) => a.silent);
+      const progress = p.progress ? ` ${t('status.progress', { inside: p.progress.peopleInside, start: p.progress.peopleAtStart, out: Math.round(p.progress.out * 100), minutes: Math.floor(p.progress.elapsedSeconds / 60) })}` : '';
+      send(on(4, { topic: 'evacuation', payload: { state: degraded ? 'degraded' : 'ok', text: `${p.guideline ?? ''}${progress}`.trim(), ...(p.progress ? { progress: p.progress } : {}) } }));
+      const whatIf = live.whatIfNow(p);
+      if (whatIf) publishWhatIf(whatIf, send);
+    }
+
+    /** A what-if beside the live plan: the plan with its comparison, its own map layer, a second series on the chart; never the live outputs. */
+    function publishWhatIf(out: WhatIfOutput, send: Send): void {
+      const msgs = on(1, { topic: 'evacuation/what-if', payload: out.plan });
+      msgs[4] = { topic: t('chart.whatIf'), payload: clearTimes(live.currentSite, out.plan) };
+      msgs[6] = { topic: live.siteId, payload: out.map };
+      send(msgs);
+    }
+
+    /** The what-if is off the console: an empty layer, and no what-if series on the chart. */
+    function clearWhatIf(send: Send): void {
+      const msgs = on(5, { topic: t('chart.whatIf'), payload: {} });
+      msgs[6] = { topic: live.siteId, payload: { type: 'FeatureCollection', features: [] } };
+      send(msgs);
+    }
+
+    function applyWhatIf(send: Send, exercise: boolean, by?: string): void {
+      const out = live.applyWhatIf(exercise, by);
+      node.log(`applied the what-if on ${live.siteId}${by ? ` by ${by}` : ''}: evacuation ${out.plan.rset ? `${Math.round(out.plan.rset.totalSeconds)} s` : 'impossible for some'}`);
+      publish(out, send, exercise);
+      clearWhatIf(send);
     }
 
     function presimulate(): void {
@@ -194,8 +221,19 @@ export = function (RED: NodeAPI): void {
           node.log(`${msg.action === 'close' ? 'closed' : 'opened'} ${msg.key} on ${live.siteId}${by ? ` by ${by}` : ''}: evacuation ${out.plan.rset ? `${Math.round(out.plan.rset.totalSeconds)} s` : 'impossible for some'}`);
           return publish(out, send, exercise);
         }
+        // The same exit as a what-if beside the live plan, and the what-if layer's own buttons.
+        if ((msg.action === 'whatIfClose' || msg.action === 'whatIfOpen') && typeof msg.key === 'string') {
+          return publishWhatIf(live.whatIf(msg.action === 'whatIfClose' ? { close: [msg.key] } : { open: [msg.key] }, userOf(msg)), send);
+        }
+        if (msg.action === 'apply') return applyWhatIf(send, exercise, userOf(msg));
+        if (msg.action === 'discard') {
+          live.discardWhatIf();
+          return clearWhatIf(send);
+        }
         if (msg.site !== undefined) {
           live.replaceSite(parseSite(msg.site));
+          // A new site takes the what-if on show with it.
+          clearWhatIf(send);
           publish(live.planNow(exercise), send, exercise);
           return;
         }
@@ -203,13 +241,21 @@ export = function (RED: NodeAPI): void {
         if (isObject(payload) && typeof payload.action === 'string') {
           const action = payload.action;
           if (!ACTIONS.has(action)) throw new Error(t('errors.action', { action, actions: [...ACTIONS].join(', ') }));
-          const change = payload as WhatIf & { ids?: unknown };
+          const change = payload as WhatIfRequest & { ids?: unknown; scenario?: unknown };
           const ids = Array.isArray(change.ids) ? change.ids.map(String) : [];
           if (action === 'presimulate') return presimulate();
           if (action === 'plan') return publish(live.planNow(exercise), send, exercise);
           if (action === 'start') return publish(live.start(Date.now(), exercise, userOf(msg)), send, exercise);
           if (action === 'end') return publish(live.end(Date.now(), exercise, userOf(msg)), send, exercise);
-          if (action === 'whatIf') return publish(live.whatIf({ close: change.close, open: change.open, add: change.add }), send);
+          if (action === 'whatIf') {
+            if (change.scenario !== undefined) return publishWhatIf(live.scenarioWhatIf(String(change.scenario), userOf(msg)), send);
+            return publishWhatIf(live.whatIf({ close: change.close, open: change.open, add: change.add, factor: change.factor }, userOf(msg)), send);
+          }
+          if (action === 'apply') return applyWhatIf(send, exercise, userOf(msg));
+          if (action === 'discard') {
+            live.discardWhatIf();
+            return clearWhatIf(send);
+          }
           if (action === 'close') return publish(live.change({ close: ids.length ? ids : change.close }, exercise), send, exercise);
           if (action === 'open') return publish(live.change({ open: ids.length ? ids : change.open }, exercise), send, exercise);
           return publish(live.change({ add: change.add }, exercise), send, exercise);

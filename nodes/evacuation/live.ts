@@ -11,9 +11,11 @@ import { planDrafts, planMap } from './outputs';
 import { planEvacuation } from './plan';
 import type { Plan } from './plan';
 import type { Profile } from './flow-model';
-import { guidelineText, matchGuideline, runLibrary } from './scenarios';
+import { guidelineText, matchGuideline, runLibrary, scenarioList } from './scenarios';
 import type { Guideline } from './scenarios';
 import type { Site } from './site';
+import { comparePlans, whatIfMap } from './what-if';
+import type { Comparison, WhatIfRequest } from './what-if';
 
 export interface LiveSettings {
   profile: Profile;
@@ -56,17 +58,25 @@ export interface Progress {
 }
 
 export interface PlanOutput {
-  plan: Plan & { whatIf?: WhatIf; occupancy: AreaOccupancy[]; confidence: number; guideline?: string; scenarioGuideline?: Guideline; changes: ChangeRecord[]; progress?: Progress };
+  plan: Plan & { whatIf?: WhatIfRequest; occupancy: AreaOccupancy[]; confidence: number; guideline?: string; scenarioGuideline?: Guideline; changes: ChangeRecord[]; progress?: Progress };
   drafts: AlertDraft[];
   /** The evacuation time or risk is above the limits, or someone has no way out. */
   overLimits: boolean;
   map: ReturnType<typeof planMap>;
 }
 
+/** A what-if beside the live plan: its plan, what it changes, and its own map layer. */
+export interface WhatIfOutput {
+  plan: PlanOutput['plan'] & { whatIf: WhatIfRequest; comparison: Comparison; requestedBy?: string };
+  map: ReturnType<typeof whatIfMap>;
+}
+
 /** Most people a message may add to one area: more is a typing error, not a crowd. */
 const MAX_ADD = 1_000_000;
 /** Operator changes the plan carries (the newest). */
 const MAX_CHANGES = 20;
+/** Largest crowd multiple a what-if may ask for (the library's largest is 2). */
+const MAX_FACTOR = 10;
 
 export class LiveEvacuation {
   private tracker: OccupancyTracker;
@@ -81,6 +91,8 @@ export class LiveEvacuation {
   private exercise = false;
   private changes: ChangeRecord[] = [];
   private started: { at: number; people: number; plannedSeconds?: number } | undefined;
+  /** The what-if on show beside the live plan, until applied or discarded (one at a time). */
+  private pending: { request: WhatIfRequest; by?: string } | undefined;
 
   constructor(
     private site: Site,
@@ -112,6 +124,7 @@ export class LiveEvacuation {
     this.added.clear();
     this.library = [];
     this.lastAlertKey = '';
+    this.pending = undefined;
   }
 
   /** Takes counter readings; returns the errors of those refused, by the index given. A change schedules a re-plan. */
@@ -155,14 +168,57 @@ export class LiveEvacuation {
     return this.planNow(exercise);
   }
 
-  /** A plan for a hypothetical change; live state is left alone and no alert is drafted. */
-  whatIf(w: WhatIf): PlanOutput {
+  /**
+   * A what-if to show beside the live plan: live state is left alone and no alert is drafted.
+   * It replaces the one on show, and is planned again with every live plan (whatIfNow) until
+   * applied or discarded.
+   */
+  whatIf(w: WhatIfRequest, by?: string): WhatIfOutput {
     this.known([...(w.close ?? []), ...(w.open ?? [])]);
     if (w.add) this.checkAdd(w.add);
+    if (w.factor !== undefined && !(typeof w.factor === 'number' && w.factor > 0 && w.factor <= MAX_FACTOR)) throw new Error(`the crowd factor must be a number above 0 and at most ${MAX_FACTOR}, got ${JSON.stringify(w.factor)}`);
+    this.pending = { request: w, by };
+    return this.whatIfNow() as WhatIfOutput;
+  }
+
+  /** A scenario of the library (its id, e.g. "close:exit-manin@1.5x") as a what-if: its closures exactly, its crowd size. */
+  scenarioWhatIf(scenarioId: string, by?: string): WhatIfOutput {
+    const s = scenarioList(this.site).find((x) => x.scenarioId === scenarioId);
+    if (!s) throw new Error(`no scenario "${scenarioId}" for site "${this.site.siteId}" (ids look like all-open@1x or close:<exit>@1.5x)`);
+    const open = [...this.closed].filter((id) => !s.closed.includes(id));
+    return this.whatIf({ scenarioId, close: s.closed, ...(open.length ? { open } : {}), factor: s.factor }, by);
+  }
+
+  /** The what-if on show, planned on the current counts beside `live` (the live plan just made; made here if not given). */
+  whatIfNow(live?: Plan): WhatIfOutput | undefined {
+    if (!this.pending) return undefined;
+    const { request: w, by } = this.pending;
+    const base = live ?? this.plan(this.closed, {}, { exercise: false, draft: false }).plan;
     const closed = new Set(this.closed);
     for (const id of w.close ?? []) closed.add(id);
     for (const id of w.open ?? []) closed.delete(id);
-    return this.plan(closed, w.add ?? {}, { whatIf: w, exercise: false });
+    const out = this.plan(closed, w.add ?? {}, { whatIf: w, exercise: false, draft: false, factor: w.factor });
+    const comparison = comparePlans(this.site, base, out.plan, w);
+    return { plan: { ...out.plan, whatIf: w, comparison, ...(by ? { requestedBy: by } : {}) }, map: whatIfMap(this.site, base, out.plan, comparison) };
+  }
+
+  /**
+   * The what-if on show becomes live: its closures and added people are real changes (audited as
+   * by `by`, else by whoever asked for it). A crowd factor is not applied: the counters say how
+   * many are there.
+   */
+  applyWhatIf(exercise: boolean, by?: string): PlanOutput {
+    if (!this.pending) throw new Error('no what-if on show to apply');
+    const { request: w, by: asked } = this.pending;
+    this.pending = undefined;
+    return this.change({ ...(w.close ? { close: w.close } : {}), ...(w.open ? { open: w.open } : {}), ...(w.add ? { add: w.add } : {}) }, exercise, by ?? asked);
+  }
+
+  /** Takes the what-if off; false if none was on show. */
+  discardWhatIf(): boolean {
+    const had = this.pending !== undefined;
+    this.pending = undefined;
+    return had;
   }
 
   /** The evacuation is ordered now: later plans report its progress against the people inside now. */
@@ -188,7 +244,7 @@ export class LiveEvacuation {
   planNow(exercise = false): PlanOutput {
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
-    return this.plan(this.closed, {}, { exercise });
+    return this.plan(this.closed, {}, { exercise, draft: true });
   }
 
   private schedule(): void {
@@ -203,13 +259,14 @@ export class LiveEvacuation {
     }, this.settings.debounceMs);
   }
 
-  private occupancy(extra: Record<string, number>): { people: Map<string, number>; areas: AreaOccupancy[]; confidence: number } {
+  private occupancy(extra: Record<string, number>, factor = 1): { people: Map<string, number>; areas: AreaOccupancy[]; confidence: number } {
     const areas = this.tracker.snapshot(Date.now());
     const people = new Map<string, number>();
     let weight = 0;
     let sum = 0;
     for (const a of areas) {
-      const n = Math.max(0, a.people + (this.added.get(a.areaId) ?? 0) + (extra[a.areaId] ?? 0));
+      const counted = a.people + (this.added.get(a.areaId) ?? 0);
+      const n = Math.max(0, (factor === 1 ? counted : Math.round(counted * factor)) + (extra[a.areaId] ?? 0));
       people.set(a.areaId, n);
       weight += n;
       sum += n * (a.source === 'none' && !this.added.has(a.areaId) ? 0 : a.confidence);
@@ -217,8 +274,8 @@ export class LiveEvacuation {
     return { people, areas, confidence: weight ? Math.round((sum / weight) * 100) / 100 : 1 };
   }
 
-  private plan(closed: Set<string>, extra: Record<string, number>, opts: { whatIf?: WhatIf; exercise: boolean }): PlanOutput {
-    const occ = this.occupancy(extra);
+  private plan(closed: Set<string>, extra: Record<string, number>, opts: { whatIf?: WhatIfRequest; exercise: boolean; draft: boolean; factor?: number }): PlanOutput {
+    const occ = this.occupancy(extra, opts.factor);
     const plan = planEvacuation(this.site, { profile: this.settings.profile, occupancy: occ.people, closed });
     const scenario = matchGuideline(this.library, closed, plan.people);
     const guideline = guidelineText(this.site, plan);
@@ -231,7 +288,7 @@ export class LiveEvacuation {
     const limitSeconds = this.settings.limitSeconds ?? this.site.limits?.evacuationSeconds ?? 600;
     const maxRisk = this.settings.maxRisk ?? this.site.limits?.risk ?? 60;
     const overLimits = !plan.rset || plan.rset.totalSeconds > limitSeconds || plan.risk.score > maxRisk;
-    if (!opts.whatIf) {
+    if (opts.draft) {
       drafts = planDrafts(this.site, plan, { sourceNode: this.settings.sourceNode, exercise: opts.exercise, limitSeconds, maxRisk, guideline });
       const key = alertKey(plan, drafts);
       if (key === this.lastAlertKey) drafts = [];

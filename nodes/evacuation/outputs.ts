@@ -18,7 +18,8 @@ export interface DraftContext {
   guideline?: string;
 }
 
-const nameOf = (site: Site, id: string) => site.exits.find((x) => x.id === id)?.name ?? site.areas.find((a) => a.id === id)?.name ?? site.links.find((l) => l.id === id)?.name ?? id;
+/** An element's name for people, its id where it has none. */
+export const nameOf = (site: Site, id: string): string => site.exits.find((x) => x.id === id)?.name ?? site.areas.find((a) => a.id === id)?.name ?? site.links.find((l) => l.id === id)?.name ?? id;
 
 function base(site: Site, ctx: DraftContext): AlertDraft {
   return {
@@ -119,8 +120,9 @@ export function planMap(site: Site, plan: Plan, maxRoutes = 20): { type: 'Featur
     const gateway = plan.gateway?.exitId === x.id;
     const load = plan.exits.find((e) => e.exitId === x.id);
     const state = closed.has(x.id) ? 'closed' : gateway ? 'gateway' : 'open';
-    // `actions`: what a click on the exit offers in the console (impetus-ui-map-layer with actions close/open).
-    features.push({ type: 'Feature', geometry: x.geometry, properties: { name: `${x.name ?? x.id}: ${state === 'closed' ? 'CLOSED' : `${load?.people ?? 0} people`}${gateway ? ' · keep free for emergency services' : ''}`, kind: 'exit', id: x.id, state, actions: [state === 'closed' ? 'open' : 'close'], color: state === 'closed' ? '#000000' : gateway ? '#7b3294' : '#1a9850' } });
+    // `actions`: what a click on the exit offers in the console (impetus-ui-map-layer with actions close/open, and
+    // whatIfClose/whatIfOpen for the same as a what-if beside the live plan).
+    features.push({ type: 'Feature', geometry: x.geometry, properties: { name: `${x.name ?? x.id}: ${state === 'closed' ? 'CLOSED' : `${load?.people ?? 0} people`}${gateway ? ' · keep free for emergency services' : ''}`, kind: 'exit', id: x.id, state, actions: state === 'closed' ? ['open', 'whatIfOpen'] : ['close', 'whatIfClose'], color: state === 'closed' ? '#000000' : gateway ? '#7b3294' : '#1a9850' } });
   }
   return { type: 'FeatureCollection', features };
 }

@@ -9,7 +9,8 @@
  *  - the firearm page with the square camera's last detection and its snapshot;
  *  - the intelligence analyst's social page: volume and sentiment per window with the anomaly
  *    and the shift marked, the threat and ironic posts with why, authors pseudonymised.
- *  - the evacuation page: an operator blocks an exit on the map and the new plan appears.
+ *  - the evacuation page: an operator blocks an exit on the map and the new plan appears; a
+ *    what-if beside the live plan, discarded, then applied.
  *  - the cyber team's CTI page: its tables filtered by TLP, asset, actor, confidence and state
  *    (by keyboard, kept in the address, on a phone), and an indicator opened with its sightings.
  *  - the operator's own workload indicator above every page, hers alone, with her own pause.
@@ -513,6 +514,34 @@ describe('console in the browser (Chromium)', function () {
     await operator.locator('.map-actions button[data-action="open"]', { hasText: 'Unblock' }).click();
     await operator.locator('.map-action-dot[data-feature="exit-manin"][data-state="open"]').waitFor();
 
+    // A what-if beside the live plan: "What if blocked?" puts it on its own layer, a marker whose
+    // popup compares it with the live plan and offers Apply and Discard; the live plan stays.
+    const whatIf = operator.locator('.map-action-dot[data-feature="what-if"]');
+    const sendsToManin = () => operator.evaluate(() => Array.from(document.querySelectorAll('section.panel.table td') as unknown as ArrayLike<{ textContent: string | null }>).some((td) => /Via Manin/.test(td.textContent ?? '')));
+    await manin.click();
+    await operator.locator('.map-actions button[data-action="whatIfClose"]', { hasText: 'What if blocked?' }).click();
+    await whatIf.waitFor();
+    await operator.locator('.leaflet-control-layers-overlays', { hasText: 'What-if (not applied)' }).waitFor();
+    await operator.locator('.map-action-dot[data-feature="exit-manin"][data-state="open"]').waitFor();
+    assert.ok(await sendsToManin(), 'the live rows still send people to Via Manin');
+    await whatIf.click();
+    await operator.locator('.map-actions p', { hasText: /^What-if \(close Via Manin, east\): evacuation \d+ s → \d+ s \([+-]\d+ s\), risk \d+ → \d+; \d+ areas? change route/ }).waitFor();
+    await picture(operator, 'evacuation-what-if.png');
+    await operator.locator('.map-actions button[data-action="discard"]', { hasText: 'Discard' }).click();
+    await whatIf.waitFor({ state: 'detached' });
+    assert.ok(await sendsToManin(), 'discarded: the live plan is as it was');
+    // Asked again and applied: it becomes the live plan, and the what-if layer empties.
+    await manin.click();
+    await operator.locator('.map-actions button[data-action="whatIfClose"]').click();
+    await whatIf.click();
+    await operator.locator('.map-actions button[data-action="apply"]', { hasText: 'Apply' }).click();
+    await operator.locator('.map-action-dot[data-feature="exit-manin"][data-state="closed"]').waitFor();
+    await whatIf.waitFor({ state: 'detached' });
+    await operator.waitForFunction(() => Array.from(document.querySelectorAll('section.panel.table td') as unknown as ArrayLike<{ textContent: string | null }>).every((td) => !/Via Manin/.test(td.textContent ?? '')));
+    await manin.click();
+    await operator.locator('.map-actions button[data-action="open"]', { hasText: 'Unblock' }).click();
+    await operator.locator('.map-action-dot[data-feature="exit-manin"][data-state="open"]').waitFor();
+
     // The city manager sees the plan but has no exit to click (read-only view), nor through the API.
     const manager = await open();
     await login(manager, 'marco');
@@ -522,14 +551,17 @@ describe('console in the browser (Chromium)', function () {
     assert.equal(await manager.locator('.map-action-dot').count(), 0, 'no exit to click for a read-only view');
     const refused = await manager.evaluate(async () => {
       const session = await (await fetch('api/session')).json();
-      const res = await fetch('api/panels/demo-evac-map/actions', { method: 'POST', headers: { 'Content-Type': 'application/json', 'X-CSRF-Token': session.csrf }, body: JSON.stringify({ action: 'close', key: 'exit-manin' }) });
-      return res.status;
+      const post = (panel: string, body: object) => fetch(`api/panels/${panel}/actions`, { method: 'POST', headers: { 'Content-Type': 'application/json', 'X-CSRF-Token': session.csrf }, body: JSON.stringify(body) });
+      // Neither a closure nor a what-if's Apply.
+      return [(await post('demo-evac-map', { action: 'close', key: 'exit-manin' })).status, (await post('demo-evac-whatif', { action: 'apply', key: 'what-if' })).status];
     });
-    assert.equal(refused, 403);
-    // That refusal is the one error this step provoked on purpose.
-    const provoked = pageErrors.findIndex((e) => /status of 403/.test(e));
-    assert.ok(provoked >= 0, 'the browser saw the 403');
-    pageErrors.splice(provoked, 1);
+    assert.deepEqual(refused, [403, 403]);
+    // Those refusals are the errors this step provoked on purpose.
+    for (let i = 0; i < 2; i++) {
+      const provoked = pageErrors.findIndex((e) => /status of 403/.test(e));
+      assert.ok(provoked >= 0, 'the browser saw the 403');
+      pageErrors.splice(provoked, 1);
+    }
     await operator.click('nav.tool-nav a[data-rel="pages/firearm"]');
     await operator.locator('section.panel.table td', { hasText: 'cam-12' }).waitFor();
   });

@@ -24,8 +24,9 @@ type PlanPayload = {
 function flow(config: Record<string, unknown> = {}) {
   return [
     { id: 'f', type: 'tab', label: 'evacuation' },
-    { id: 'ev', z: 'f', type: 'impetus-evacuation', siteFile: 'padova-piazza-dei-signori.geojson', debounce: 0, timeZone: 'Europe/Rome', ...config, wires: [['plans'], ['alert'], ['maps'], ['state'], ['clear'], ['routes']] },
+    { id: 'ev', z: 'f', type: 'impetus-evacuation', siteFile: 'padova-piazza-dei-signori.geojson', debounce: 0, timeZone: 'Europe/Rome', ...config, wires: [['plans'], ['alert'], ['maps'], ['state'], ['clear'], ['routes'], ['whatIfs']] },
     { id: 'plans', z: 'f', type: 'helper' },
+    { id: 'whatIfs', z: 'f', type: 'helper' },
     { id: 'clear', z: 'f', type: 'helper' },
     { id: 'routes', z: 'f', type: 'helper' },
     { id: 'maps', z: 'f', type: 'helper' },
@@ -114,8 +115,11 @@ describe('impetus-evacuation', function () {
     assert.deepEqual(whatIf.closed, ['exit-dante']);
     assert.ok((whatIf.rset?.totalSeconds ?? 0) > (before.rset?.totalSeconds ?? Infinity));
     node('ev').receive({ payload: { action: 'plan' } });
-    await waitFor(() => plans.length === 3, 'the live plan');
+    // The live plan, and beside it the what-if still on show.
+    await waitFor(() => plans.length === 4, 'the live plan and the what-if');
+    assert.equal(plans[2].topic, 'evacuation/plan');
     assert.deepEqual((plans[2].payload as unknown as PlanPayload).closed, []);
+    assert.equal(plans[3].topic, 'evacuation/what-if');
     assert.equal(stored.length, 1);
   });
 
@@ -182,7 +186,7 @@ describe('impetus-evacuation', function () {
     await waitFor(() => plans.length === 1, 'the plan');
     type Feature = { properties: { kind: string; id?: string; state?: string; actions?: string[] } };
     const exitOf = (i: number, id: string) => (maps[i].payload as unknown as { features: Feature[] }).features.find((f) => f.properties.kind === 'exit' && f.properties.id === id);
-    assert.deepEqual(exitOf(0, 'exit-manin')?.properties.actions, ['close']);
+    assert.deepEqual(exitOf(0, 'exit-manin')?.properties.actions, ['close', 'whatIfClose']);
     const before = clear[0].payload as unknown as Record<string, number>;
     assert.equal(clear[0].topic, 'time to clear (s)');
     const first = plans[0].payload as unknown as PlanPayload;
@@ -194,7 +198,7 @@ describe('impetus-evacuation', function () {
     assert.deepEqual(plan.closed, ['exit-manin']);
     assert.deepEqual(plan.changes.at(-1), { ...plan.changes.at(-1), action: 'change', close: ['exit-manin'], by: 'op1 (operator)' });
     assert.equal(exitOf(1, 'exit-manin')?.properties.state, 'closed');
-    assert.deepEqual(exitOf(1, 'exit-manin')?.properties.actions, ['open']);
+    assert.deepEqual(exitOf(1, 'exit-manin')?.properties.actions, ['open', 'whatIfOpen']);
     const after = clear[1].payload as unknown as Record<string, number>;
     const manin = Object.keys(after).find((k) => /Manin/.test(k)) as string;
     assert.ok(before[manin] > 0 && after[manin] === 0, JSON.stringify({ before, after }));
@@ -205,6 +209,85 @@ describe('impetus-evacuation', function () {
     node('ev').receive({ topic: 'open', action: 'open', key: 'exit-manin', user: { username: 'sup', name: 'Sup', role: 'supervisor' } });
     await waitFor(() => plans.length === 3, 'the plan after unblocking');
     assert.deepEqual((plans[2].payload as unknown as PlanPayload).closed, []);
+  });
+
+  it('a what-if from the map is shown beside the live plan, follows the counts, and only Apply makes it live', async () => {
+    await load(nodes, flow());
+    const plans = collect('plans');
+    const maps = collect('maps');
+    const clear = collect('clear');
+    const routes = collect('routes');
+    const whatIfs = collect('whatIfs');
+    node('ev').receive(counts(1800, 1200));
+    await waitFor(() => plans.length === 1, 'the live plan');
+    const live = plans[0].payload as unknown as PlanPayload;
+    // What impetus-ui-map-layer sends when an operator presses "What if blocked?" on Via Manin.
+    node('ev').receive({ topic: 'whatIfClose', action: 'whatIfClose', key: 'exit-manin', user: { username: 'op1', role: 'operator' } });
+    await waitFor(() => whatIfs.length === 1, 'the what-if layer');
+    type Cmp = { summary: string; liveSeconds: number; whatIfSeconds: number; deltaSeconds: number; exits: Array<{ exitId: string; live: number; whatIf: number; closed: boolean }>; routes: Array<{ areaId: string; live: { exitId: string; via: string[] }; whatIf: { exitId: string; via: string[] } }> };
+    const w = plans.at(-1)?.payload as unknown as PlanPayload & { comparison: Cmp; requestedBy: string };
+    assert.equal(plans.at(-1)?.topic, 'evacuation/what-if');
+    assert.deepEqual(w.closed, ['exit-manin']);
+    assert.equal(w.requestedBy, 'op1 (operator)');
+    // Side by side: the live plan's figures and the what-if's, on the same counts.
+    const cmp = w.comparison;
+    assert.equal(cmp.liveSeconds, Math.round(live.rset?.totalSeconds ?? NaN));
+    assert.equal(cmp.whatIfSeconds, Math.round(w.rset?.totalSeconds ?? NaN));
+    assert.equal(cmp.deltaSeconds, cmp.whatIfSeconds - cmp.liveSeconds);
+    const manin = cmp.exits.find((e) => e.exitId === 'exit-manin');
+    assert.ok(manin && manin.closed && manin.live > 0 && manin.whatIf === 0, JSON.stringify(manin));
+    assert.equal(cmp.exits.reduce((s, e) => s + e.whatIf, 0), 3000);
+    // Only the areas whose route changes are listed, and none of them still goes to Via Manin.
+    assert.ok(cmp.routes.length >= 1 && cmp.routes.every((r) => r.whatIf.exitId !== 'exit-manin' && JSON.stringify(r.live) !== JSON.stringify(r.whatIf)), JSON.stringify(cmp.routes));
+    assert.ok(cmp.routes.some((r) => r.live.exitId === 'exit-manin'), 'the area sent to Via Manin live changes route');
+    assert.match(cmp.summary, /^What-if \(close Via Manin, east\): evacuation \d+ s → \d+ s/);
+    // Its own layer: the summary with Apply and Discard, the routes that change, Via Manin closed.
+    type Feature = { properties: { kind: string; id?: string; state?: string; actions?: string[]; name: string } };
+    const layer = (whatIfs[0].payload as unknown as { features: Feature[] }).features;
+    assert.deepEqual(layer.find((f) => f.properties.kind === 'what-if')?.properties.actions, ['apply', 'discard']);
+    assert.equal(layer.find((f) => f.properties.id === 'what-if:exit-manin')?.properties.state, 'closed');
+    assert.ok(layer.some((f) => f.properties.kind === 'route'));
+    // The live outputs did not move: one live map, one set of rows; the chart has a second series.
+    assert.equal(maps.length, 1);
+    assert.equal(routes.length, 1);
+    assert.equal(clear.at(-1)?.topic, 'what-if (s)');
+    // New counts: the live plan and, beside it, the what-if on the same counts.
+    node('ev').receive(counts(900, 600));
+    await waitFor(() => whatIfs.length === 2, 'the what-if again');
+    assert.equal(maps.length, 2);
+    const again = plans.at(-1)?.payload as unknown as PlanPayload & { comparison: Cmp };
+    assert.equal(again.people, 1500);
+    assert.deepEqual((plans.at(-2)?.payload as unknown as PlanPayload).closed, []);
+    // Discard: the layer empties, the chart's what-if series goes, nothing live changes.
+    node('ev').receive({ topic: 'discard', action: 'discard', key: 'what-if', user: { username: 'op1', role: 'operator' } });
+    await waitFor(() => whatIfs.length === 3, 'the cleared layer');
+    assert.deepEqual(whatIfs[2].payload, { type: 'FeatureCollection', features: [] });
+    assert.deepEqual(clear.at(-1), { ...clear.at(-1), topic: 'what-if (s)', payload: {} });
+    let error = nextError(node('ev'));
+    node('ev').receive({ topic: 'apply', action: 'apply', key: 'what-if', user: { username: 'op1', role: 'operator' } });
+    assert.match(await error, /no what-if on show to apply/);
+    // Ask again and apply: the closure becomes live, audited as the one who applied it.
+    node('ev').receive({ topic: 'whatIfClose', action: 'whatIfClose', key: 'exit-manin', user: { username: 'op1', role: 'operator' } });
+    await waitFor(() => whatIfs.length === 4, 'the what-if once more');
+    node('ev').receive({ topic: 'apply', action: 'apply', key: 'what-if', user: { username: 'sup', role: 'supervisor' } });
+    await waitFor(() => whatIfs.length === 5, 'the layer cleared on apply');
+    const applied = plans.at(-1)?.payload as unknown as PlanPayload & { changes: Array<{ close?: string[]; by?: string }> };
+    assert.equal(plans.at(-1)?.topic, 'evacuation/plan');
+    assert.deepEqual(applied.closed, ['exit-manin']);
+    assert.deepEqual(applied.changes.at(-1), { ...applied.changes.at(-1), close: ['exit-manin'], by: 'sup (supervisor)' });
+    assert.deepEqual(whatIfs[4].payload, { type: 'FeatureCollection', features: [] });
+    // A scenario of the library as a what-if: its closures exactly (Via Manin reopened), its crowd size.
+    node('ev').receive({ payload: { action: 'whatIf', scenario: 'close:exit-dante@2x' } });
+    await waitFor(() => whatIfs.length === 6, 'the scenario');
+    const scenario = plans.at(-1)?.payload as unknown as PlanPayload;
+    assert.deepEqual(scenario.closed, ['exit-dante']);
+    assert.equal(scenario.people, 3000);
+    error = nextError(node('ev'));
+    node('ev').receive({ payload: { action: 'whatIf', scenario: 'close:nowhere@1x' } });
+    assert.match(await error, /no scenario "close:nowhere@1x"/);
+    error = nextError(node('ev'));
+    node('ev').receive({ payload: { action: 'whatIf', factor: -1 } });
+    assert.match(await error, /crowd factor must be a number above 0/);
   });
 
   it('an evacuation under way reports its progress as the counts fall', async () => {

@@ -103,4 +103,31 @@ describe('evacuation site model', function () {
     assert.ok(oslo.links.some((l) => l.kind === 'stairs'));
     assert.throws(() => parseSite('not a site'), SiteError);
   });
+
+  // The JuPedSim comparison walks the drawn geometry and our plan uses the numbers: they must agree.
+  it("keeps the demo sites' numbers and geometry consistent", function () {
+    for (const file of ['padova-piazza-dei-signori.geojson', 'oslo-city-hall.json']) {
+      const site = loadSiteFile(path.join(SITES, file));
+      for (const a of site.areas) {
+        if (!a.geometry) continue;
+        const drawn = polygonAreaM2(a.geometry.coordinates);
+        assert.ok(Math.abs(drawn - a.areaM2) <= 0.01 * a.areaM2, `${file} ${a.id}: ${a.areaM2} m² given, ${drawn.toFixed(1)} m² drawn`);
+      }
+      for (const l of site.links) {
+        if (!l.geometry || (l.kind !== 'door' && l.kind !== 'opening')) continue;
+        const drawn = lineLengthM(l.geometry.coordinates);
+        assert.ok(Math.abs(drawn - l.widthM) <= 0.05, `${file} ${l.id}: ${l.widthM} m wide, drawn ${drawn.toFixed(2)} m across`);
+      }
+    }
+    // Oslo: the main hall is the published 49 m × 31 m floor, and every element on its floor is drawn.
+    const oslo = loadSiteFile(path.join(SITES, 'oslo-city-hall.json'));
+    const hall = oslo.areas.find((a) => a.id === 'radhushallen');
+    assert.equal(hall?.areaM2, 49 * 31);
+    const ring = hall?.geometry?.coordinates[0] ?? [];
+    assert.ok(Math.abs(lineLengthM([ring[0], ring[1]]) - 49) < 0.05 && Math.abs(lineLengthM([ring[1], ring[2]]) - 31) < 0.05);
+    const ground = new Set(oslo.areas.filter((a) => a.level === 0).map((a) => a.id));
+    for (const a of oslo.areas.filter((x) => ground.has(x.id))) assert.ok(a.geometry, a.id);
+    for (const l of oslo.links.filter((x) => ground.has(x.from))) assert.ok(l.geometry, l.id);
+    for (const e of oslo.exits) assert.ok(e.geometry, e.id);
+  });
 });

@@ -16,7 +16,7 @@ RED.nodes.registerType('impetus-evacuation', {
     presimulate: { value: false },
   },
   inputs: 1,
-  outputs: 6,
+  outputs: 7,
   icon: 'evacuation.svg',
   paletteLabel: 'evacuation',
   label: function () {
@@ -26,7 +26,7 @@ RED.nodes.registerType('impetus-evacuation', {
     return this.name ? 'node_label_italic' : '';
   },
   outputLabels: function (i) {
-    return this._('impetus-evacuation.outputs.' + ['plan', 'alerts', 'map', 'state', 'clear', 'routes'][i]);
+    return this._('impetus-evacuation.outputs.' + ['plan', 'alerts', 'map', 'state', 'clear', 'routes', 'whatIf'][i]);
   },
   oneditprepare: function () {
     $('#node-input-siteJson').on('input', function () {

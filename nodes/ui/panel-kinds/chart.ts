@@ -107,6 +107,11 @@ export class ChartState implements PanelState {
     if (this.options.type !== 'bar') throw new TypeError('a line chart takes a number, or { x, y, low, high }, in msg.payload');
     this.checkSeries(series);
     const entries = Object.entries(values);
+    // No bars: the series goes (an evacuation what-if taken off the chart beside the live times).
+    if (!entries.length) {
+      if (this.bars.delete(series)) this.reset = true;
+      return;
+    }
     if (entries.length > 200) throw new RangeError('at most 200 bars per series');
     const clean: Record<string, number> = {};
     for (const [label, v] of entries) {
