@@ -11,11 +11,13 @@ import { ROLES } from '../../nodes/platform/console/settings';
 import { consoleOf } from '../../nodes/platform/console/runtime';
 import type { ConsoleRuntime } from '../../nodes/platform/console/runtime';
 import type { View } from '../../nodes/platform/console/views';
-import type { Alert, AlertDraft } from '../../nodes/platform/model/types';
+import type { Alert, AlertDraft, Tlp } from '../../nodes/platform/model/types';
+import { TLPS } from '../../nodes/platform/model/tlp';
 import { Validators } from '../../nodes/platform/model/validate';
 import { PACKAGE_ROOT } from '../../nodes/platform/paths';
 import { platformFor } from '../../nodes/platform';
 import type { ImpetusSettings } from '../../nodes/platform/settings';
+import supertest from 'supertest';
 import { currentRed, helper, waitFor } from './nodered';
 
 export { ROLES };
@@ -34,6 +36,42 @@ export function usersWithRoles(roles: Record<string, Role>): NonNullable<Impetus
 export function consoleSettings(extra: ImpetusSettings = {}): ImpetusSettings {
   const users = Object.fromEntries(ROLES.map((role) => [role, { role, name: `The ${role}`, passwordHash: HASH }]));
   return { users, ...extra };
+}
+
+/** A console user for the TLP tests: the role's clearance, or the user's own from the settings. */
+export interface TlpViewer {
+  username: string;
+  role: Role;
+  tlp?: Tlp;
+}
+
+/** One user per role (named after it), a supervisor named for RED, and a cyber trainee held at AMBER. */
+export const TLP_VIEWERS: TlpViewer[] = [
+  ...ROLES.map((role) => ({ username: role, role })),
+  { username: 'rita', role: 'supervisor', tlp: 'red' },
+  { username: 'tom', role: 'cyber', tlp: 'amber' },
+];
+
+/** consoleSettings() with rita and tom of TLP_VIEWERS and their own clearances. */
+export function tlpViewerSettings(): ImpetusSettings {
+  const base = consoleSettings();
+  const named = usersWithRoles({ rita: 'supervisor', tom: 'cyber' });
+  named.rita.tlp = 'red';
+  named.tom.tlp = 'amber';
+  return { ...base, users: { ...base.users, ...named } };
+}
+
+/** Whether the view (tools, filters) and the viewer's clearance let it see the alert; from the view files, not the code under test. */
+export function tlpCleared(view: View, viewer: TlpViewer, alert: Pick<Alert, 'tlp'>): boolean {
+  const clearance = viewer.tlp ?? view.tlp ?? 'amber';
+  return TLPS.indexOf(alert.tlp ?? 'clear') <= TLPS.indexOf(clearance);
+}
+
+/** An HTTP agent with a session of this viewer (opened in process) and its CSRF token. */
+export function viewerAgent(viewer: TlpViewer): supertest.Agent {
+  const runtime = consoleOf(platformFor(currentRed()));
+  const session = runtime.openSession({ username: viewer.username, name: viewer.username, role: viewer.role });
+  return supertest.agent(currentRed().httpNode as never).set('Cookie', `${runtime.platform.settings.console.session.cookieName}=${session.id}`).set('X-CSRF-Token', session.csrf);
 }
 
 export function runtime(): ConsoleRuntime {

@@ -206,7 +206,7 @@ describe('dashboard nodes', function () {
   describe('impetus-ui-table filters', () => {
     it('sends the filterable columns with their kind, and refuses filters that name no column or no kind', async () => {
       await load(modules, [
-        { id: 'cti', type: 'impetus-ui-table', page: 'cti', title: 'matches', roles: 'cyber', columns: 'asset:Asset\ntlp:TLP\nactors:Actors\nconfidence:Confidence', key: 'asset', filters: 'tlp\nactors:text\nconfidence:Range', wires: [[]] },
+        { id: 'cti', type: 'impetus-ui-table', page: 'cti', title: 'matches', roles: 'cyber', columns: 'asset:Asset\ntlp:TLP\nactors:Actors\nconfidence:Confidence\nioc:Indicator:indicator', key: 'asset', filters: 'tlp\nactors:text\nconfidence:Range', wires: [[]] },
         { id: 'no-column', type: 'impetus-ui-table', page: 'x', roles: 'cyber', columns: 'a:A', filters: 'b:select', wires: [[]] },
         { id: 'no-kind', type: 'impetus-ui-table', page: 'x', roles: 'cyber', columns: 'a:A', filters: 'a:between', wires: [[]] },
         { id: 'image', type: 'impetus-ui-table', page: 'x', roles: 'cyber', columns: 'a:A\nshot:Shot:image', filters: 'shot:select', wires: [[]] },
@@ -215,6 +215,7 @@ describe('dashboard nodes', function () {
       node('cti').receive({ payload: { asset: 'portal', tlp: 'amber', actors: 'APT28', confidence: 80 } });
       await waitFor(async () => ((await page('cyber', 'cti'))[0].data.rows as unknown[]).length === 1, 'a row');
       const [panel] = await page('cyber', 'cti');
+      assert.deepEqual((panel.options.columns as unknown[]).at(-1), { field: 'ioc', label: 'Indicator', type: 'indicator' }, 'an indicator column, linked to its sightings in the console');
       assert.deepEqual(panel.options.filters, [{ field: 'tlp', kind: 'select' }, { field: 'actors', kind: 'text' }, { field: 'confidence', kind: 'range' }]);
       const errors: string[] = [];
       for (const id of ['no-column', 'no-kind', 'image']) {

@@ -5,31 +5,20 @@
  * without alerts is refused. Expectations come from the view files read as plain JSON.
  */
 import assert from 'node:assert/strict';
-import supertest from 'supertest';
 import type { Alert, AlertDraft, Tlp } from '../../../nodes/platform';
-import { consoleOf, platformFor, TLPS } from '../../../nodes/platform';
-import type { Role } from '../../support/console';
-import { consoleSettings, expectedVisible as viewShows, packagedViews, ROLES, toolData, usersWithRoles } from '../../support/console';
+import { platformFor, TLPS } from '../../../nodes/platform';
+import type { TlpViewer } from '../../support/console';
+import { expectedVisible as viewShows, packagedViews, tlpCleared, TLP_VIEWERS, tlpViewerSettings, toolData, viewerAgent } from '../../support/console';
 import { alertNodes, currentRed, load, useRuntime } from '../../support/nodered';
 
 const views = packagedViews();
 const IP = '198.51.100.7';
 
-interface Viewer { username: string; role: Role; tlp?: Tlp }
-const VIEWERS: Viewer[] = [...ROLES.map((role) => ({ username: role, role })), { username: 'rita', role: 'supervisor', tlp: 'red' }, { username: 'tom', role: 'cyber', tlp: 'amber' }];
-
-function settings() {
-  const base = consoleSettings();
-  const named = usersWithRoles({ rita: 'supervisor', tom: 'cyber' });
-  named.rita.tlp = 'red';
-  named.tom.tlp = 'amber';
-  return { ...base, users: { ...base.users, ...named } };
-}
+type Viewer = TlpViewer;
 
 function sees(viewer: Viewer, alert: Alert): boolean {
   const view = views.get(viewer.role)!;
-  const clearance = viewer.tlp ?? view.tlp ?? 'amber';
-  return viewShows(view, alert) && TLPS.indexOf(alert.tlp ?? 'clear') <= TLPS.indexOf(clearance);
+  return viewShows(view, alert) && tlpCleared(view, viewer, alert);
 }
 
 function cti(ref: string, value: string, asset: string, tlp: Tlp, intel: Record<string, unknown>): AlertDraft {
@@ -58,12 +47,6 @@ function drafts(): Array<AlertDraft & { names: boolean }> {
   ] as Array<AlertDraft & { names: boolean }>;
 }
 
-function agent(viewer: Viewer): supertest.Agent {
-  const runtime = consoleOf(platformFor(currentRed()));
-  const session = runtime.openSession({ username: viewer.username, name: viewer.username, role: viewer.role });
-  return supertest.agent(currentRed().httpNode as never).set('Cookie', `${runtime.platform.settings.console.session.cookieName}=${session.id}`).set('X-CSRF-Token', session.csrf);
-}
-
 interface Answer {
   value: string; kinds: string[]; sources: string[]; reports: string[]; tlp?: Tlp; confidence?: { min: number; max: number };
   firstSeen?: string; lastSeen?: string; actors: string[]; complete: boolean;
@@ -71,7 +54,7 @@ interface Answer {
 }
 
 describe('console: an indicator and its sightings across alerts, per role and clearance', function () {
-  useRuntime(() => settings());
+  useRuntime(tlpViewerSettings);
   let alerts: Array<Alert & { names: boolean }>;
 
   beforeEach(async () => {
@@ -82,11 +65,11 @@ describe('console: an indicator and its sightings across alerts, per role and cl
     for (const { names, ...d } of drafts()) alerts.push({ ...(await platform.alerts.raise(d)).alert, names });
   });
 
-  for (const viewer of VIEWERS) {
+  for (const viewer of TLP_VIEWERS) {
     const who = viewer.tlp ? `${viewer.username} (${viewer.role}, cleared for ${viewer.tlp})` : viewer.role;
     it(`${who}: exactly the sightings it may see, and a summary of those only`, async () => {
       const view = views.get(viewer.role)!;
-      const res = await agent(viewer).get('/impetus/api/sightings').query({ value: IP });
+      const res = await viewerAgent(viewer).get('/impetus/api/sightings').query({ value: IP });
       if (!view.tools.length) {
         assert.equal(res.status, 403, `${who} sees no alerts`);
         return;
@@ -115,14 +98,14 @@ describe('console: an indicator and its sightings across alerts, per role and cl
   }
 
   it('refuses a missing or oversized value, and finds nothing for a value no alert names', async () => {
-    const cyber = agent({ username: 'cyber', role: 'cyber' });
+    const cyber = viewerAgent({ username: 'cyber', role: 'cyber' });
     await cyber.get('/impetus/api/sightings').expect(400);
     await cyber.get('/impetus/api/sightings').query({ value: 'x'.repeat(513) }).expect(400);
     // Not vacuous: the cyber role gets both matches and the CTDR alert, not the social post; tom (AMBER) loses the RED match.
     const all = (await cyber.get('/impetus/api/sightings').query({ value: IP }).expect(200)).body as Answer;
     assert.deepEqual(all.sightings.map((s) => s.tool).sort(), ['ctdr', 'cti', 'cti']);
     assert.equal(all.tlp, 'red');
-    const tom = (await agent({ username: 'tom', role: 'cyber', tlp: 'amber' }).get('/impetus/api/sightings').query({ value: IP }).expect(200)).body as Answer;
+    const tom = (await viewerAgent({ username: 'tom', role: 'cyber', tlp: 'amber' }).get('/impetus/api/sightings').query({ value: IP }).expect(200)).body as Answer;
     assert.deepEqual([tom.sightings.length, tom.tlp, tom.sources], [2, 'amber', ['national CERT']]);
     const none = (await cyber.get('/impetus/api/sightings').query({ value: '192.0.2.99' }).expect(200)).body as Answer;
     assert.deepEqual([none.sightings, none.sources, none.tlp], [[], [], undefined]);

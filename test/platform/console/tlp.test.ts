@@ -5,55 +5,26 @@
  * names the tool and its clearance (the role view's `tlp`, or the user's own) covers the marking;
  * a hidden alert answers 404 on every route, exactly like one that does not exist; an export of a
  * visible alert carries the marking, and TLP:RED is never exported (403). Expectations come from
- * the view files read as plain JSON and the settings written here.
+ * the view files read as plain JSON and the settings of `tlpViewerSettings`.
  */
 import assert from 'node:assert/strict';
-import supertest from 'supertest';
 import type { Alert, AlertDraft, Tlp } from '../../../nodes/platform';
-import { consoleOf, platformFor, TLPS } from '../../../nodes/platform';
+import { consoleOf, platformFor } from '../../../nodes/platform';
 import { resolveConsoleSettings } from '../../../nodes/platform/console/settings';
-import type { Role } from '../../support/console';
-import { consoleSettings, LiveTestClient, packagedViews, ROLES, toolData, usersWithRoles } from '../../support/console';
+import type { Role, TlpViewer } from '../../support/console';
+import { LiveTestClient, packagedViews, ROLES, tlpCleared, TLP_VIEWERS, tlpViewerSettings, toolData, viewerAgent } from '../../support/console';
 import { alertNodes, currentRed, helper, load, uiNodes, useRuntime } from '../../support/nodered';
 
 const views = packagedViews();
 const flow = [{ id: 'sink', type: 'impetus-alert', tool: 'cti', wires: [[]] }];
 
-interface Viewer {
-  username: string;
-  role: Role;
-  /** The user's own clearance from the settings, if any. */
-  tlp?: Tlp;
-}
+type Viewer = TlpViewer;
 
-/** One user per role (named after it), a supervisor named for RED, and a cyber trainee held at AMBER. */
-const VIEWERS: Viewer[] = [
-  ...ROLES.map((role) => ({ username: role, role })),
-  { username: 'rita', role: 'supervisor', tlp: 'red' },
-  { username: 'tom', role: 'cyber', tlp: 'amber' },
-];
-
-function settings() {
-  const base = consoleSettings();
-  const named = usersWithRoles({ rita: 'supervisor', tom: 'cyber' });
-  named.rita.tlp = 'red';
-  named.tom.tlp = 'amber';
-  return { ...base, users: { ...base.users, ...named } };
-}
-
-/** The expectation, from the view files and the settings above rather than from the code under test. */
+/** The expectation, from the view files and the settings (test/support/console.ts) rather than from the code under test. */
 function expectedVisible(viewer: Viewer, alert: Pick<Alert, 'tool' | 'tlp'>): boolean {
   const view = views.get(viewer.role)!;
   const toolOk = view.tools.includes(alert.tool) || (view.tools.includes('*') && !view.tools.includes(`!${alert.tool}`));
-  const clearance = viewer.tlp ?? view.tlp ?? 'amber';
-  return toolOk && TLPS.indexOf(alert.tlp ?? 'clear') <= TLPS.indexOf(clearance);
-}
-
-function agent(viewer: Viewer): supertest.Agent {
-  const runtime = consoleOf(platformFor(currentRed()));
-  const session = runtime.openSession({ username: viewer.username, name: viewer.username, role: viewer.role });
-  const cookie = `${runtime.platform.settings.console.session.cookieName}=${session.id}`;
-  return supertest.agent(currentRed().httpNode as never).set('Cookie', cookie).set('X-CSRF-Token', session.csrf);
+  return toolOk && tlpCleared(view, viewer, alert);
 }
 
 async function live(viewer: Viewer): Promise<LiveTestClient> {
@@ -82,7 +53,7 @@ async function raise(tag: string): Promise<Alert[]> {
 }
 
 describe('console TLP: what each role and named user sees of marked alerts', function () {
-  useRuntime(() => settings());
+  useRuntime(() => tlpViewerSettings());
   let alerts: Alert[];
 
   beforeEach(async () => {
@@ -96,15 +67,15 @@ describe('console TLP: what each role and named user sees of marked alerts', fun
     assert.equal(clearance('intel'), 'red');
     for (const role of ROLES.filter((r) => r !== 'cyber' && r !== 'intel')) assert.notEqual(clearance(role), 'red', `${role} is not cleared for RED`);
     const red = alerts.find((a) => a.tlp === 'red')!;
-    assert.deepEqual(VIEWERS.filter((v) => expectedVisible(v, red)).map((v) => v.username).sort(), ['cyber', 'intel', 'rita']);
+    assert.deepEqual(TLP_VIEWERS.filter((v) => expectedVisible(v, red)).map((v) => v.username).sort(), ['cyber', 'intel', 'rita']);
   });
 
-  for (const viewer of VIEWERS) {
+  for (const viewer of TLP_VIEWERS) {
     const who = viewer.tlp ? `${viewer.username} (${viewer.role}, cleared for ${viewer.tlp})` : viewer.role;
 
     it(`${who}: lists, reads, exports and acts on exactly the marked alerts it is cleared for`, async () => {
       const view = views.get(viewer.role)!;
-      const http = agent(viewer);
+      const http = viewerAgent(viewer);
       const visible = alerts.filter((a) => expectedVisible(viewer, a));
       const hidden = alerts.filter((a) => !expectedVisible(viewer, a));
 
@@ -177,13 +148,13 @@ describe('console TLP: what each role and named user sees of marked alerts', fun
     const platform = platformFor(currentRed());
     const amber = alerts.find((a) => a.tlp === 'amber')!;
     const operatorView = { username: 'supervisor', role: 'supervisor' as Role };
-    await agent(operatorView).get(`/impetus/api/alerts/${amber.id}`).expect(200);
+    await viewerAgent(operatorView).get(`/impetus/api/alerts/${amber.id}`).expect(200);
     const draft = drafts('http').find((d) => d.tlp === 'amber')!;
     const { alert } = await platform.alerts.raise({ ...draft, tlp: 'red' });
     assert.equal(alert.id, amber.id);
     assert.equal(alert.tlp, 'red');
-    await agent(operatorView).get(`/impetus/api/alerts/${amber.id}`).expect(404);
-    const history = (await agent({ username: 'cyber', role: 'cyber' }).get(`/impetus/api/alerts/${amber.id}/history`).expect(200)).body.entries as Array<{ action: string; details?: unknown }>;
+    await viewerAgent(operatorView).get(`/impetus/api/alerts/${amber.id}`).expect(404);
+    const history = (await viewerAgent({ username: 'cyber', role: 'cyber' }).get(`/impetus/api/alerts/${amber.id}/history`).expect(200)).body.entries as Array<{ action: string; details?: unknown }>;
     // Incident grouping ('grouped') may come between; the marking's own entries are what is checked.
     const marking = history.filter((e) => e.action === 'created' || e.action === 'marked');
     assert.deepEqual(marking.map((e) => [e.action, e.details]), [['created', { tlp: 'amber' }], ['marked', { tlp: { from: 'amber', to: 'red' } }]]);
@@ -193,8 +164,8 @@ describe('console TLP: what each role and named user sees of marked alerts', fun
     const table = (title: string, tlp: string) => ({ id: `panel-${tlp}`, type: 'impetus-ui-table', page: 'cti', title, roles: 'cyber,intel,supervisor,manager', tlp, columns: 'asset:Asset', key: 'asset', actionRoles: '', wires: [[]] });
     await helper.unload();
     await load([...alertNodes, ...uiNodes], [...flow, table('cti-amber', 'amber'), table('cti-red', 'red')]);
-    for (const viewer of VIEWERS) {
-      const res = await agent(viewer).get('/impetus/api/pages/cti');
+    for (const viewer of TLP_VIEWERS) {
+      const res = await viewerAgent(viewer).get('/impetus/api/pages/cti');
       const titles = res.status === 200 ? (res.body.panels as Array<{ title: string }>).map((p) => p.title).sort() : [];
       const view = views.get(viewer.role)!;
       const cleared = (viewer.tlp ?? view.tlp ?? 'amber') === 'red';
@@ -208,7 +179,7 @@ describe('console TLP: what each role and named user sees of marked alerts', fun
   it('refuses a draft with a marking that is not TLP 2.0, and a user setting that is not one', async () => {
     const platform = platformFor(currentRed());
     await assert.rejects(platform.alerts.raise({ ...drafts('bad')[0], tlp: 'white' as Tlp }), /tlp/);
-    const user = { role: 'cyber', passwordHash: settings().users!.tom.passwordHash, tlp: 'purple' };
+    const user = { role: 'cyber', passwordHash: tlpViewerSettings().users!.tom.passwordHash, tlp: 'purple' };
     assert.throws(() => resolveConsoleSettings({ users: { tom: user as never } }, '/tmp'), /users\.tom\.tlp must be one of clear, green, amber, amber\+strict, red/);
   });
 });
