@@ -52,16 +52,3 @@ export function decodeHeartRate(bytes: Uint8Array): HeartRateMeasurement {
   }
   return { bpm, contact, energyKj, rr };
 }
-
-/** For tests and the demo: the bytes a strap would send. */
-export function encodeHeartRate(m: HeartRateMeasurement): Buffer {
-  const wide = m.bpm > 255;
-  const flags = (wide ? 0x01 : 0) | (m.contact === undefined ? 0 : 0x04 | (m.contact ? 0x02 : 0)) | (m.energyKj === undefined ? 0 : 0x08) | (m.rr.length ? 0x10 : 0);
-  const out = [flags];
-  const u16 = (v: number) => out.push(v & 0xff, (v >> 8) & 0xff);
-  if (wide) u16(m.bpm);
-  else out.push(m.bpm);
-  if (m.energyKj !== undefined) u16(m.energyKj);
-  for (const r of m.rr) u16(Math.round((r * 1024) / 1000));
-  return Buffer.from(out);
-}

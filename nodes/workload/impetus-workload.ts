@@ -4,7 +4,8 @@ import { handleInput, refuseInput, StatusReporter, translator } from '../platfor
 import { readCommand } from './input';
 import { DEFAULT_MODEL, WorkloadModel } from './model';
 import { WorkloadMonitor } from './monitor';
-import type { MonitorOptions, OperatorRow } from './monitor';
+import type { MonitorOptions } from './monitor';
+import { OwnIndicators } from './own';
 import { consoleUsers, monitorOptions, num } from './settings';
 import type { WorkloadNodeDef } from './settings';
 
@@ -45,25 +46,8 @@ export = function (RED: NodeAPI): void {
     // One estimate at a time: messages arrive concurrently, the model runs on a batch.
     let chain: Promise<unknown> = Promise.resolve();
     let lastRows = 0;
-    /** Operators already warned of having no console user (once each, per deploy). */
-    const unmapped = new Set<string>();
-
-    /**
-     * Each mapped operator's own row, addressed to their console user (a personal impetus-ui-table
-     * shows it to that user only). With no mapping at all the indicator is off; with one, an
-     * operator left out gets no indicator and a warning.
-     */
-    const ownRows = (rows: OperatorRow[]) => rows.flatMap((r) => {
-      const user = users.get(r.operator);
-      if (!user) {
-        if (users.size && !unmapped.has(r.operator)) {
-          unmapped.add(r.operator);
-          node.warn(t('warn.unmapped', { operator: r.operator }));
-        }
-        return [];
-      }
-      return [{ topic: r.operator, user, payload: { operator: r.operator, state: r.state, index: r.index, confidence: r.confidence, minutes: r.minutes, sensor: r.sensor, updated: r.updated } }];
-    });
+    // Each mapped operator's own row for their console user; an unmapped one is warned of once.
+    const own = new OwnIndicators(users, (operator) => node.warn(t('warn.unmapped', { operator })));
 
     const publish = (drafts: AlertDraft[], force = false) => {
       const out: Array<Array<{ payload: unknown; topic?: string }> | null> = [drafts.map((d) => ({ payload: d })), null, null, null, null];
@@ -76,7 +60,7 @@ export = function (RED: NodeAPI): void {
         const team = monitor.team();
         const sensors = rows.filter((r) => r.sensor !== 'ok' && r.state !== 'paused').length;
         out[3] = [{ payload: { state: team.high || sensors ? 'degraded' : 'ok', text: t('status.team', { high: team.high, low: team.low, monitored: team.monitored, sensors }) }, topic: 'team' }];
-        out[4] = ownRows(rows);
+        out[4] = own.messages(rows);
         status.okLazy(() => t('status.team', { high: team.high, low: team.low, monitored: team.monitored, sensors }));
       }
       if (out.some((o) => o && o.length)) node.send(out as never);

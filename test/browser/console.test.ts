@@ -566,27 +566,6 @@ describe('console in the browser (Chromium)', function () {
     await operator.locator('section.panel.table td', { hasText: 'cam-12' }).waitFor();
   });
 
-  it('operator: her own workload indicator, above every page, hers alone; one click pauses her own monitoring', async () => {
-    await operator.goto(base);
-    await operator.locator('.live-badge.live').waitFor();
-    const sent = await request(Number(new URL(base).port), 'POST', '/test/workload', { body: { operator: 'op-2', device: 'strap-2', bpm: 72, rr: [830, 845, 812] } });
-    assert.equal(sent.status, 204);
-    const own = operator.locator('.own-strip section.panel.own[data-panel="demo-wl-mine"]');
-    await own.locator('td', { hasText: 'waiting' }).waitFor();
-    assert.equal(await own.locator('h3').textContent(), 'My workload');
-    // Above every page: still there on the map.
-    await operator.click('nav.main-nav a[data-rel="map"]');
-    await operator.locator('.map-legend').waitFor();
-    assert.ok(await own.isVisible(), 'the indicator stays above the map');
-    // Nobody else's console shows it, the supervisor's included.
-    assert.ok(await supervisor.locator('.own-strip').isHidden(), 'not on the supervisor\'s console');
-    assert.deepEqual(await supervisor.evaluate(() => fetch('api/own-panels').then((r) => r.json())), []);
-    await own.locator('button', { hasText: 'Pause my monitoring' }).click();
-    await own.locator('td', { hasText: 'paused' }).waitFor();
-    await own.locator('button', { hasText: 'Resume' }).click();
-    await own.locator('td', { hasText: 'waiting' }).waitFor();
-  });
-
   it('field: works on a phone-size screen and can acknowledge with a tap', async () => {
     const field = await open(PHONE, { isMobile: true, hasTouch: true, deviceScaleFactor: 2 });
     await login(field, 'fatima');
@@ -802,5 +781,27 @@ describe('console in the browser (Chromium)', function () {
     assert.ok(widths.every((w) => w >= PHONE.width * 0.7), `each select fills the phone's width: ${widths.join(', ')}`);
     await phone.context().close();
     await cyber.context().close();
+  });
+
+  // Last, so that the README's pictures of the operator's pages stay as they were.
+  it('operator: her own workload indicator, above every page, hers alone; one click pauses her own monitoring', async () => {
+    await operator.goto(base);
+    await operator.locator('.live-badge.live').waitFor();
+    const sent = await request(Number(new URL(base).port), 'POST', '/test/workload', { body: { operator: 'op-2', device: 'strap-2', bpm: 72, rr: [830, 845, 812] } });
+    assert.equal(sent.status, 204);
+    const own = operator.locator('.own-strip section.panel.own[data-panel="demo-wl-mine"]');
+    await own.locator('td', { hasText: 'waiting' }).waitFor();
+    assert.equal(await own.locator('h3').textContent(), 'My workload');
+    // Above every page: still there on the map.
+    await operator.click('nav.main-nav a[data-rel="map"]');
+    await operator.locator('.map-legend').waitFor();
+    assert.ok(await own.isVisible(), 'the indicator stays above the map');
+    // Nobody else's console shows it, the supervisor's included.
+    assert.ok(await supervisor.locator('.own-strip').isHidden(), 'not on the supervisor\'s console');
+    assert.deepEqual(await supervisor.evaluate(() => fetch('api/own-panels').then((r) => r.json())), []);
+    await own.locator('button', { hasText: 'Pause my monitoring' }).click();
+    await own.locator('td', { hasText: 'paused' }).waitFor();
+    await own.locator('button', { hasText: 'Resume' }).click();
+    await own.locator('td', { hasText: 'waiting' }).waitFor();
   });
 });

@@ -48,6 +48,12 @@ describe('the demo flow', function () {
     assert.deepEqual([operator, state], ['op-2', 'high']);
     const operatorView = (await api('operator').get('/impetus/api/alerts?limit=100').expect(200)).body.items as Alert[];
     assert.ok(!operatorView.some((a) => a.tool === 'workload'), 'the operator role does not see workload alerts');
+    // Olga, the demo's user "operator", is op-2: her own indicator holds her row, and nobody else gets one.
+    const own = (await api('operator', 'operator').get('/impetus/api/own-panels').expect(200)).body as Array<{ title: string; data: { rows: Array<{ operator: string }> } }>;
+    assert.deepEqual(own.map((p) => [p.title, p.data.rows.map((r) => r.operator)]), [['My workload', ['op-2']]]);
+    for (const [role, username] of [['operator', 'test-operator'], ['supervisor', 'supervisor'], ['admin', 'admin']] as const) {
+      assert.deepEqual((await api(role, username).get('/impetus/api/own-panels').expect(200)).body, [], `${username}: no own indicator`);
+    }
   });
 
   it('goes quiet: once its alerts are resolved, none comes back before the next pass of the exercise', async () => {

@@ -229,6 +229,43 @@ describe('dashboard nodes', function () {
     });
   });
 
+  describe('impetus-ui-table per user', () => {
+    const flow = [
+      { id: 'mine', type: 'impetus-ui-table', page: 'firearm', title: 'My shift', roles: 'operator,field', personal: true, key: 'task', columns: 'task:Task\nstate:State', actions: 'done:Done', actionRoles: 'operator', maxRows: 2, wires: [['pressed']] },
+      { id: 'pressed', type: 'helper' },
+      ...catchAll(['mine']),
+    ];
+    const own = async (role: Parameters<typeof api>[0], username: string) => ((await api(role, username).get('/impetus/api/own-panels').expect(200)).body as PanelView[]).map((p) => p.data.rows);
+
+    it('keeps rows per msg.user and gives each user only theirs; a press acts on the presser\'s own rows', async () => {
+      await load(modules, flow);
+      node('mine').receive({ user: 'ana', payload: { task: 't1', state: 'open' } });
+      node('mine').receive({ user: { username: 'ben' }, payload: [{ task: 't2', state: 'open' }] });
+      node('mine').receive({ user: 'ana', payload: { task: 't3', state: 'open' } });
+      await waitFor(async () => (await own('operator', 'ben')).length === 1, 'ben\'s rows');
+      assert.deepEqual(await own('operator', 'ana'), [[{ task: 't1', state: 'open' }, { task: 't3', state: 'open' }]]);
+      assert.deepEqual(await own('field', 'ben'), [[{ task: 't2', state: 'open' }]], 'a named role of the node');
+      assert.deepEqual(await own('supervisor', 'ana'), [], 'a role the node does not name');
+      assert.deepEqual(await own('admin', 'ana'), [], 'admin too');
+      assert.ok(!(await page('operator', 'firearm').catch(() => [])).some((p) => p.id === 'mine'), 'not on the shared page');
+      const pressed = nextMessage<{ key: string; payload: unknown; user: { username: string } }>(node('pressed'));
+      await api('operator', 'ben').post('/impetus/api/panels/mine/actions').send({ action: 'done', key: 't1' }).expect(404);
+      await api('operator', 'ana').post('/impetus/api/panels/mine/actions').send({ action: 'done', key: 't1' }).expect(204);
+      const msg = await pressed;
+      assert.deepEqual([msg.key, msg.payload, msg.user.username], ['t1', { task: 't1', state: 'open' }, 'ana']);
+      await api('field', 'ben').post('/impetus/api/panels/mine/actions').send({ action: 'done', key: 't2' }).expect(403);
+    });
+
+    it('refuses a message without a valid msg.user, changing nobody\'s rows', async () => {
+      await load(modules, flow);
+      for (const user of [undefined, '', 'no spaces', { name: 'x' }]) {
+        const caught = nextMessage<{ error: { message: string } }>(node('caught'));
+        node('mine').receive({ user, payload: { task: 't9' } });
+        assert.match((await caught).error.message, /needs msg\.user: a console user name/);
+      }
+    });
+  });
+
   describe('impetus-ui-table image column', () => {
     const digest = `sha256:${'ab'.repeat(32)}`;
     const flow = [

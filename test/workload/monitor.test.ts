@@ -10,6 +10,8 @@ import { PACKAGE_ROOT } from '../../nodes/platform/node-kit';
 import { edfChunks } from '../../nodes/workload/replay';
 import { WorkloadModel } from '../../nodes/workload/model';
 import { DEFAULT_MONITOR, WorkloadMonitor } from '../../nodes/workload/monitor';
+import type { OperatorRow } from '../../nodes/workload/monitor';
+import { OwnIndicators } from '../../nodes/workload/own';
 import { consoleUsers } from '../../nodes/workload/settings';
 import type { Chunk } from '../../nodes/workload/samples';
 import { WorkloadTracker } from '../../nodes/workload/tracker';
@@ -155,6 +157,24 @@ describe('workload monitor', function () {
     assert.equal(monitor.setPaused('op-1', false, 'Alice', T0, true).event, 'Operator monitoring resumed');
     monitor.setPaused('op-1', true, 'sofia', T0);
     assert.equal(monitor.setPaused('op-1', false, 'Alice', T0, true).event, 'Operator monitoring resumed', 'the operator may resume a supervisor\'s pause');
+  });
+
+  it('own indicators: a row per mapped operator for their user, taken down when the operator is forgotten; the unmapped warned of once', () => {
+    const warned: string[] = [];
+    const own = new OwnIndicators(consoleUsers('op-1:alice\nop-2:bob'), (op) => warned.push(op));
+    const row = (operator: string, state: OperatorRow['state'] = 'normal'): OperatorRow => ({ operator, device: 'd', state, index: 0.4, confidence: 0.8, minutes: 2, sensor: 'ok', battery: 50, calibration: 'none', updated: new Date(T0).toISOString() });
+    const first = own.messages([row('op-1'), row('op-2', 'high'), row('op-3')]);
+    assert.deepEqual(first.map((m) => [m.user, (m.payload as { operator: string }).operator, (m.payload as { state: string }).state]), [['alice', 'op-1', 'normal'], ['bob', 'op-2', 'high']]);
+    assert.equal(first[0].topic, undefined);
+    assert.deepEqual(Object.keys(first[0].payload as object).sort(), ['confidence', 'index', 'minutes', 'operator', 'sensor', 'state', 'updated'], 'no device, battery or calibration');
+    own.messages([row('op-1'), row('op-2'), row('op-3')]);
+    assert.deepEqual(warned, ['op-3'], 'once');
+    // op-2's estimates went with the retention time: bob's indicator is taken down, once.
+    assert.deepEqual(own.messages([row('op-1')]).filter((m) => m.topic === 'remove'), [{ topic: 'remove', user: 'bob', payload: 'op-2' }]);
+    assert.deepEqual(own.messages([row('op-1')]).filter((m) => m.topic === 'remove'), []);
+    const off = new OwnIndicators(consoleUsers(''), (op) => warned.push(op));
+    assert.deepEqual(off.messages([row('op-4')]), []);
+    assert.deepEqual(warned, ['op-3'], 'no mapping at all: the indicators are off, nobody is warned of');
   });
 
   it('console users of the own indicators: operator:user per line, each operator once', () => {

@@ -271,7 +271,7 @@ export class LiveHub {
     return Buffer.from(`{"type":"batch","seq":${this.seq},"events":[${events.join(',')}],"panels":[${panels.join(',')}]}`);
   }
 
-  /** A user's own panel updates, checked again against this client's view (its role may have changed). */
+  /** A user's own panel updates, to a client of that user whose role the panel names (a user name alone is not enough). */
   private deliverOwn(client: LiveClient, updates: PanelUpdate[]): void {
     const username = client.session.user.username;
     const panels = updates.filter((u) => this.deps.panels.ownState(u.panel, client.view, username)).map((u) => u.json);

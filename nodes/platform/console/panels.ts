@@ -89,7 +89,7 @@ export interface PanelUpdate {
 export const PAGE_NAME = /^[a-z0-9][a-z0-9-]{0,63}$/;
 
 /** Users one personal panel keeps a state for: a flow addressing made-up names cannot grow it without bound. */
-export const MAX_PERSONAL_USERS = 1000;
+const MAX_PERSONAL_USERS = 1000;
 
 /** A personal panel's states, one per console user name, each made by the first message addressed to that user. */
 export class PersonalStates<S extends PanelState = PanelState> {
@@ -116,10 +116,6 @@ export class PersonalStates<S extends PanelState = PanelState> {
 
   get(username: string): S | undefined {
     return this.byUser.get(username);
-  }
-
-  delete(username: string): boolean {
-    return this.byUser.delete(username);
   }
 }
 

@@ -8,29 +8,20 @@ import { AlertIndex } from '../../../nodes/platform/console/alert-index';
 import { LiveHub } from '../../../nodes/platform/console/hub';
 import type { LiveSocket } from '../../../nodes/platform/console/hub';
 import { PanelRegistry, PersonalStates } from '../../../nodes/platform/console/panels';
-import type { PanelDef, PanelState, RowActions } from '../../../nodes/platform/console/panels';
+import type { PanelDef } from '../../../nodes/platform/console/panels';
 import type { Session } from '../../../nodes/platform/console/sessions';
 import type { Role } from '../../../nodes/platform/console/settings';
 import { ROLES } from '../../../nodes/platform/console/settings';
+import { TableState } from '../../../nodes/ui/panel-kinds/table';
 import { packagedViews } from '../../support/console';
 
-/** The smallest panel state with rows and a row action: what the table kind does, without it. */
-class Rows implements PanelState {
-  readonly options = { columns: ['operator', 'state'] };
-  readonly rows = new Map<string, { operator: string; state: string }>();
-  private changed = false;
-  readonly rowActions: RowActions = { actions: [{ name: 'pause', label: 'Pause' }], roles: ['operator'], hasRow: (key) => this.rows.has(key) };
+/** The table kind, with one row action: what a per-user impetus-ui-table keeps for each user. */
+class Rows extends TableState {
+  constructor() {
+    super({ columns: [{ field: 'operator', label: 'Operator' }, { field: 'state', label: 'State' }], key: 'operator', actions: [{ name: 'pause', label: 'Pause' }], actionRoles: ['operator'], maxRows: 10, filters: [] });
+  }
   put(operator: string, state: string): void {
-    this.rows.set(operator, { operator, state });
-    this.changed = true;
-  }
-  snapshot(): unknown {
-    return { rows: [...this.rows.values()] };
-  }
-  takeUpdate(): unknown {
-    if (!this.changed) return undefined;
-    this.changed = false;
-    return this.snapshot();
+    this.upsert({ operator, state });
   }
 }
 
