@@ -251,7 +251,9 @@ export function mount(container, app) {
   app.alerts.addEventListener('event', onEvent);
   app.alerts.addEventListener('tiles', onTiles);
   app.alerts.addEventListener('resync', renderSoon);
-  incidents.addEventListener('change', renderSoon);
+  // Incidents only change the queue when it is grouped by incident.
+  const onIncidents = () => { if (f.incidents) renderSoon(); };
+  incidents.addEventListener('change', onIncidents);
   incidents.refresh().catch((err) => app.toast(err.message, 'error'));
   // Ages ("3 min ago") and the fresh highlight move on even when nothing arrives.
   const ticker = setInterval(() => { render(); renderTiles(); }, 15000);
@@ -265,7 +267,7 @@ export function mount(container, app) {
     app.alerts.removeEventListener('event', onEvent);
     app.alerts.removeEventListener('tiles', onTiles);
     app.alerts.removeEventListener('resync', renderSoon);
-    incidents.removeEventListener('change', renderSoon);
+    incidents.removeEventListener('change', onIncidents);
   };
 }
 
