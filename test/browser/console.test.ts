@@ -378,7 +378,7 @@ describe('console in the browser (Chromium)', function () {
     assert.equal(await stillSameDocument(operator), true, 'no reload');
     const step = operator.locator('ol.playbook input[type=checkbox]').first();
     await step.check();
-    await operator.locator('.timeline li', { hasText: 'Playbook' }).waitFor();
+    await operator.locator('.timeline li', { hasText: 'Playbook' }).filter({ hasText: 'olga' }).waitFor();
     await operator.locator('.timeline li', { hasText: 'Grouped' }).first().waitFor();
     await operator.click('nav.main-nav a[data-rel=""]');
     await operator.uncheck('#incidents-toggle');
