@@ -133,6 +133,9 @@ describe('incident cards: one chat card per incident', function () {
       await waitFor(() => cards().length === 1, 'the P1 card, at once');
       await send(platform, draft('anomaly', 'counter-2'));
       await waitFor(() => pendingKeys().includes(incidentKey(incident.id)), 'the edit queued for the interval');
+      // A repeat of the P1 member is no news: it waits for the interval too.
+      const repeat = await send(platform, draft('anomaly', 'counter-1', { severity: 'critical', headline: 'Stampede at counter-1' }));
+      assert.equal(repeat.count, 2, 'the same alert, repeated');
       await new Promise((r) => setTimeout(r, 500));
       assert.equal(cards()[0].edits, 0, 'no edit before the group interval');
       await send(platform, draft('social', 'project-9', { severity: 'critical', urgency: 'Immediate', certainty: 'Observed', headline: 'Shots announced online' }));
