@@ -34,6 +34,14 @@ class IncidentCache extends EventTarget {
     this.byId.set(incident.id, incident);
     this.dispatchEvent(new Event('change'));
   }
+
+  /** An incident pushed over the live socket: the queue redraws, an open incident page reloads. */
+  live(incident) {
+    const known = this.byId.get(incident.id);
+    if (known && known.version > incident.version) return;
+    this.put(incident);
+    this.dispatchEvent(new CustomEvent('incident', { detail: incident }));
+  }
 }
 
 export const incidents = new IncidentCache();

@@ -62,6 +62,8 @@ export class Live extends EventTarget {
           this.dispatchEvent(new CustomEvent('alert', { detail: event }));
         }
         for (const panel of msg.panels) this.dispatchEvent(new CustomEvent('panel', { detail: panel }));
+        // An incident's own change (a tick, a comment, a move, an action), as this role sees it.
+        for (const incident of msg.incidents || []) this.dispatchEvent(new CustomEvent('incident', { detail: incident }));
         this.seq = Math.max(this.seq, msg.seq);
         break;
       case 'resync':

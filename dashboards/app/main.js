@@ -5,7 +5,7 @@ import { AlertList } from './alerts.js';
 import { fill, h } from './dom.js';
 import { Live } from './live.js';
 import { setTimeZone } from './format.js';
-import { groupsIncidents } from './incident-queue.js';
+import { groupsIncidents, incidents } from './incident-queue.js';
 import { alarm, onSoundState, soundState, unlockSound } from './sound.js';
 import { ownPanels } from './own-panels.js';
 import { helpOpen, toggleHelp } from './views/help.js';
@@ -230,6 +230,7 @@ async function start(session) {
   app.live = new Live(session.live.path);
   app.live.addEventListener('state', (e) => setLive(e.detail));
   app.live.addEventListener('alert', (e) => app.alerts.apply(e.detail));
+  app.live.addEventListener('incident', (e) => incidents.live(e.detail));
   app.live.addEventListener('summary', (e) => {
     app.tiles = e.detail.tiles;
     app.alerts.dispatchEvent(new Event('tiles'));

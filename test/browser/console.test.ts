@@ -391,12 +391,26 @@ describe('console in the browser (Chromium)', function () {
     assert.equal(await row(operator, QUEUE_HEADLINES[0]).count(), 0, 'its alerts are folded under it');
     await incident.locator('button.expand').click();
     for (const headline of QUEUE_HEADLINES) await operator.locator('.incident-member .alert-row', { hasText: headline }).waitFor();
-    await incident.locator('.headline').click();
+    // Keyboard: j and k stop on the incident's row as on an alert's; Enter opens the incident page.
+    const index = await incident.evaluate((el) => Array.from(document.querySelectorAll('.queue .alert-row')).indexOf(el));
+    const neighbour = operator.locator('.queue .alert-row').nth(index > 0 ? index - 1 : index + 1);
+    await neighbour.focus();
+    await operator.keyboard.press(index > 0 ? 'j' : 'k');
+    assert.equal(await incident.evaluate((el) => el === document.activeElement), true, 'j/k reach the incident row');
+    const incidentId = (await incident.getAttribute('data-incident'))!;
+    await operator.keyboard.press('Enter');
     await operator.locator('.detail-head h1', { hasText: 'INCIDENT' }).waitFor();
     for (const headline of QUEUE_HEADLINES) await operator.locator('article.member', { hasText: headline }).waitFor();
+    // A tick by the supervisor, in another session, reaches the operator's incident page live.
+    await mark(operator);
+    await supervisor.goto(`${base}incidents/${encodeURIComponent(incidentId)}`);
+    await supervisor.locator('ol.playbook input[type=checkbox]').nth(1).check();
+    await operator.locator('ol.playbook input[type=checkbox]:checked').nth(0).waitFor();
+    assert.equal(await operator.locator('ol.playbook input[type=checkbox]').nth(1).isChecked(), true, 'the supervisor\'s tick shown without a reload');
+    assert.equal(await stillSameDocument(operator), true, 'no reload');
     const step = operator.locator('ol.playbook input[type=checkbox]').first();
     await step.check();
-    await operator.locator('.timeline li', { hasText: 'Playbook' }).waitFor();
+    await operator.locator('.timeline li', { hasText: 'Playbook' }).filter({ hasText: 'olga' }).waitFor();
     await operator.locator('.timeline li', { hasText: 'Grouped' }).first().waitFor();
     await operator.click('nav.main-nav a[data-rel=""]');
     await operator.uncheck('#incidents-toggle');

@@ -330,4 +330,28 @@ describe('delivery engine', function () {
     await assert.rejects(enq(engine, '100', 'late'), /stopped/);
     assert.equal(clock.pendingTimers, 0, 'no timer left behind');
   });
+  it('holds a grouped card until its hold without holding up the chat; a coalesce can bring the hold forward, never push it back', async () => {
+    const { clock, transport, make, t0 } = setup();
+    const engine = make();
+    await engine.start();
+    await engine.enqueue({ channel: CHANNEL, chat: '100', key: 'inc:1', alertId: 'inc-1', origin: 'n1', priority: 3, payload: { v: 1 } }, { holdUntil: t0 + 30_000 });
+    await enq(engine, '100', 'alert-a');
+    await clock.runUntil(() => transport.sent.length === 1);
+    assert.deepEqual(transport.sent.map((s) => [s.key, s.at - t0]), [['alert-a', 0]], 'the card behind the held one goes at once');
+    // A later member: the same card, no longer hold (it must not push the wait back).
+    await clock.advance(10_000);
+    await engine.enqueue({ channel: CHANNEL, chat: '100', key: 'inc:1', alertId: 'inc-1', origin: 'n1', priority: 3, payload: { v: 2 } }, { holdUntil: t0 + 90_000 });
+    await clock.runUntil(() => transport.sent.length === 2);
+    assert.deepEqual(transport.sent.map((s) => [s.key, s.at - t0, s.payload.v]), [['alert-a', 0, undefined], ['inc:1', 30_000, 2]], 'sent once, at the end of the first hold, with the newest payload');
+    // A held edit brought forward by a P1 member (a hold of now).
+    await engine.enqueue({ channel: CHANNEL, chat: '100', key: 'inc:1', alertId: 'inc-1', origin: 'n1', priority: 3, payload: { v: 3 } }, { holdUntil: clock.now() + 60_000 });
+    const p1At = clock.now() + 5_000;
+    await clock.advance(5_000);
+    await engine.enqueue({ channel: CHANNEL, chat: '100', key: 'inc:1', alertId: 'inc-1', origin: 'n1', priority: 1, payload: { v: 4 } }, { holdUntil: clock.now() });
+    await clock.runUntil(() => transport.sent.length === 3);
+    assert.equal(transport.sent[2].at, p1At, 'the P1 member does not wait');
+    assert.equal(transport.sent[2].payload.v, 4);
+    assert.equal(transport.sent[2].edit, true);
+    await engine.stop();
+  });
 });

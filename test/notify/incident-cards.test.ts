@@ -133,6 +133,9 @@ describe('incident cards: one chat card per incident', function () {
       await waitFor(() => cards().length === 1, 'the P1 card, at once');
       await send(platform, draft('anomaly', 'counter-2'));
       await waitFor(() => pendingKeys().includes(incidentKey(incident.id)), 'the edit queued for the interval');
+      // A repeat of the P1 member is no news: it waits for the interval too.
+      const repeat = await send(platform, draft('anomaly', 'counter-1', { severity: 'critical', headline: 'Stampede at counter-1' }));
+      assert.equal(repeat.count, 2, 'the same alert, repeated');
       await new Promise((r) => setTimeout(r, 500));
       assert.equal(cards()[0].edits, 0, 'no edit before the group interval');
       await send(platform, draft('social', 'project-9', { severity: 'critical', urgency: 'Immediate', certainty: 'Observed', headline: 'Shots announced online' }));
@@ -281,6 +284,18 @@ describe('incident cards: one chat card per incident', function () {
       fake.deleteMessage(card._id);
       await send(platform, draft('anomaly', 'counter-3'));
       await waitFor(() => cards().length === 1 && cards()[0]._id !== card._id && /3 alerts/.test(cards()[0].msg), 'posted again with the third member');
+    });
+
+    it('waits out a 429 (X-RateLimit-Reset) and retries a 5xx on the update of an incident message', async () => {
+      const platform = await start();
+      await send(platform, draft('anomaly', 'counter-2'));
+      await waitFor(() => cards().length === 1, 'the incident message');
+      fake.inject({ method: 'chat.update', times: 1, fault: { kind: 'status', status: 429, headers: { 'X-RateLimit-Reset': String(Date.now() + 1000) }, body: { success: false, error: 'Error, too many requests. [error-too-many-requests]' } } });
+      fake.inject({ method: 'chat.update', times: 1, fault: { kind: 'status', status: 503 } });
+      await send(platform, draft('social', 'project-1'));
+      await waitFor(() => /2 alerts/.test(cards()[0].msg), 'the message updated after the faults', 20000);
+      assert.deepEqual(fake.requests.filter((r) => r.endpoint === 'chat.update').map((r) => r.status), [429, 503, 200]);
+      assert.equal(cards().length, 1);
     });
 
     it('acknowledges the incident from the button command posted in the room', async () => {

@@ -1,14 +1,14 @@
 import assert from 'node:assert/strict';
 import { AccessPolicy, parseUsers, resolveUsers } from '../../nodes/notify/delivery/access';
 import { backoffDelay } from '../../nodes/notify/delivery/backoff';
-import { alertIdFromShort, shortId } from '../../nodes/notify/delivery/ids';
-import type { AlertNotice, NoticeAlert } from '../../nodes/notify/delivery/notice';
+import { alertIdFromShort, incidentIdFromShort, shortId } from '../../nodes/notify/delivery/ids';
+import type { AlertNotice, IncidentNotice, NoticeAlert, NoticeIncident } from '../../nodes/notify/delivery/notice';
 import { assertAlert } from '../../nodes/notify/delivery/notice';
 import { formatTime } from '../../nodes/notify/delivery/present';
 import { parseRules, route } from '../../nodes/notify/delivery/routing';
 import { TokenBucket } from '../../nodes/notify/delivery/token-bucket';
-import { defuse, parseCommand, renderMessage } from '../../nodes/notify/rocketchat/format';
-import { callbackData, chunkPlain, escapeHtml, fitPlain, MAX_CAPTION, MAX_TEXT, pack, parseCallbackData, renderCaption, renderCard } from '../../nodes/notify/telegram/format';
+import { defuse, parseCommand, renderIncidentMessage, renderMessage } from '../../nodes/notify/rocketchat/format';
+import { callbackData, chunkPlain, escapeHtml, fitPlain, MAX_CAPTION, MAX_TEXT, pack, parseCallbackData, renderCaption, renderCard, renderIncidentCard } from '../../nodes/notify/telegram/format';
 import { parseTelegramHtml } from '../support/fake-telegram';
 
 const ID = '3f2a9c1b-7d4e-4c2a-9f10-0123456789ab';
@@ -223,5 +223,34 @@ describe('notifier units', function () {
     assert.throws(() => assertAlert({ event: 'x' }), /msg.payload.id is missing/);
     assert.throws(() => assertAlert({ id: 'a', priority: 'P9' }), /no valid priority/);
     assert.throws(() => assertAlert({ id: 'a', priority: 'P1', headline: 'h', tool: 't', status: 'Actual', state: 'open', occurredAt: 'x', lastSeen: 'x' }), /no version: send a stored alert, not a draft/);
+  });
+  it('gives incidents reversible short ids for buttons and commands, and renders their cards escaped, members counted', () => {
+    const id = `inc-${ID}`;
+    const token = shortId(id);
+    assert.match(token, /^i[A-Za-z0-9_-]{22}$/);
+    assert.equal(incidentIdFromShort(token), id);
+    assert.equal(alertIdFromShort(token), undefined, 'an incident token never names an alert');
+    assert.equal(incidentIdFromShort(shortId(ID)), undefined);
+    assert.deepEqual(parseCommand(`ack ${token} on my way`), { action: 'acknowledge', token, rest: 'on my way' });
+    assert.deepEqual(parseCallbackData(callbackData('resolve', id)), { action: 'resolve', shortId: token });
+    const members = Array.from({ length: 12 }, (_, i) => ({ alertId: `a${i}`, tool: i ? 'anomaly' : 'firearm', headline: `<b>${i}</b> & co`, priority: (i ? 'P3' : 'P1') as 'P1' | 'P3', state: i === 1 ? 'acknowledged' : 'open' }));
+    const incident: NoticeIncident = {
+      id, version: 3, title: 'Firearm at <square> (+ anomaly)', summary: 's', priority: 'P1', status: 'Exercise', state: 'open', tlp: 'amber',
+      firstSeen: '2025-03-01T10:02:00.000Z', lastSeen: '2025-03-01T10:05:00.000Z', members: members.slice(0, 10), more: 2,
+    };
+    const n: IncidentNotice = { kind: 'incident', incident };
+    const card = renderIncidentCard(n, { consoleUrl: 'https://soc.example/impetus' });
+    const text = parseTelegramHtml(card.parts.join('\n'));
+    assert.match(text, /^TLP:AMBER\n🧪 EXERCISE/);
+    assert.match(text, /P1 · INCIDENT · 12 alerts from 2 tools\+/);
+    assert.match(text, /Firearm at <square> \(\+ anomaly\)/, 'the literal title, escaped as HTML');
+    assert.match(text, /P3 anomaly: <b>1<\/b> & co \(acknowledged\)/);
+    assert.match(text, /… and 2 more in the console/);
+    assert.match(card.parts[0], /href="https:\/\/soc\.example\/impetus\/incidents\/inc-/);
+    assert.deepEqual(card.keyboard[0].map((b) => b.callback_data), [callbackData('acknowledge', id), callbackData('resolve', id)]);
+    const rc = renderIncidentMessage(n, {});
+    assert.match(rc.text, /\*P1\* · \*INCIDENT\* · 12 alerts from 2 tools\+/);
+    assert.deepEqual(rc.attachments[0].actions!.map((a) => a.msg.trim()), [`ack ${token}`, `resolve ${token}`]);
+    assert.equal(renderIncidentCard({ kind: 'incident', incident: { ...incident, state: 'resolved', resolved: { by: 'olga', at: incident.lastSeen, reason: 'done' } } }).keyboard.length, 0, 'a resolved incident loses its buttons');
   });
 });

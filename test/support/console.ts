@@ -139,6 +139,8 @@ export interface LiveMessage {
   id?: string;
   events?: Array<{ seq: number; type: string; alert: { id: string; tool: string; version: number; state: string }; actor?: string; details?: Record<string, unknown> }>;
   panels?: Array<{ id: string; kind: string; update: unknown }>;
+  /** Incidents changed since the last batch, each as this role sees it. */
+  incidents?: Array<{ id: string; version: number; members: Array<{ alertId: string }>; playbook: Array<{ done?: { by: string } }>; comments: Array<{ text: string }>; state: string }>;
   tiles?: Array<{ id: string; state: string; counts: Record<string, number>; open: number }>;
 }
 

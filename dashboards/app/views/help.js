@@ -2,10 +2,10 @@
 import { h } from '../dom.js';
 
 export const SHORTCUTS = [
-  ['j / ↓', 'Next alert in the queue (on an alert\'s page: open the next one, j)'],
-  ['k / ↑', 'Previous alert in the queue (on an alert\'s page: open the previous one, k)'],
-  ['Enter / o', 'Open the alert'],
-  ['a', 'Acknowledge the alert (in the queue: the one with the focus)'],
+  ['j / ↓', 'Next alert or incident in the queue (on an alert\'s page: open the next alert, j)'],
+  ['k / ↑', 'Previous alert or incident in the queue (on an alert\'s page: open the previous alert, k)'],
+  ['Enter / o', 'Open the alert, or the incident page'],
+  ['a', 'Acknowledge the alert or the incident (in the queue: the one with the focus)'],
   ['x', 'Select or unselect the alert (queue)'],
   ['Shift + A', 'Acknowledge the selected alerts (queue)'],
   ['Escape', 'Back to the queue (alert page); close this help'],

@@ -178,8 +178,12 @@ export function mount(container, app, id) {
   const onEvent = (e) => {
     if (e.detail.alert.incidentId === id || alerts.some((a) => a.id === e.detail.alert.id)) reload();
   };
+  const onIncident = (e) => {
+    if (e.detail.id === id) reload();
+  };
   app.alerts.addEventListener('event', onEvent);
   app.alerts.addEventListener('resync', reload);
+  incidents.addEventListener('incident', onIncident);
   const onKey = (e) => {
     if (e.defaultPrevented || e.ctrlKey || e.metaKey || e.altKey || /^(INPUT|TEXTAREA|SELECT)$/.test(e.target.tagName)) return;
     if (e.key === 'Escape') app.navigate('');
@@ -195,6 +199,7 @@ export function mount(container, app, id) {
     document.removeEventListener('keydown', onKey);
     app.alerts.removeEventListener('event', onEvent);
     app.alerts.removeEventListener('resync', reload);
+    incidents.removeEventListener('incident', onIncident);
     if (map) map.remove();
     if (voice) voice.unmount();
   };

@@ -5,7 +5,7 @@ import { SORTS } from '../alerts.js';
 import { api } from '../api.js';
 import { fill, h, perFrame, tlpTag } from '../dom.js';
 import { ACTION_LABEL, ago, PRIORITIES, PRIORITY_LABEL, STATE_LABEL, STATES, toolName } from '../format.js';
-import { groupSwitch, incidents, queueRows } from '../incident-queue.js';
+import { actOnIncident, groupSwitch, incidents, queueRows } from '../incident-queue.js';
 
 const FRESH_MS = 15000;
 /** A tile's state is its tool's health, computed by the server (alert-index.ts); open alerts are shown beside it. */
@@ -111,6 +111,15 @@ export function mount(container, app) {
     }
   }
 
+  async function ackIncident(incident) {
+    try {
+      const { members } = await actOnIncident(incident.id, 'acknowledge');
+      app.toast(`Incident acknowledged: ${members.filter((m) => m.status === 'done').length} alert(s)`);
+    } catch (err) {
+      app.toast(err.message, 'error');
+    }
+  }
+
   /** One request for every ticked alert; the server acts on each and audits each on its own. */
   async function ackSelected() {
     if (!selected.size) return;
@@ -170,13 +179,14 @@ export function mount(container, app) {
       zoneSelect.value = f.zone;
     }
     count.textContent = total > items.length ? `Showing ${items.length} of ${total}` : `${total} alert${total === 1 ? '' : 's'}`;
-    // A live update redraws the rows: the keyboard focus stays on the same alert.
+    // A live update redraws the rows: the keyboard focus stays on the same alert or incident row.
     const focused = document.activeElement && document.activeElement.closest && document.activeElement.closest('.alert-row');
-    const focusedId = focused && list.contains(focused) ? focused.dataset.id : undefined;
+    const rowKey = (el) => (el.dataset.incident ? `incident:${el.dataset.incident}` : el.dataset.id);
+    const focusedId = focused && list.contains(focused) ? rowKey(focused) : undefined;
     for (const id of selected) if (!app.alerts.byId.has(id) || app.alerts.byId.get(id).state !== 'open') selected.delete(id);
     fill(list, items.length ? (f.incidents ? queueRows(items, row, app) : items.map(row)) : h('p.empty', 'No alerts match these filters.'));
     if (focusedId) {
-      const again = [...list.children].find((el) => el.dataset.id === focusedId);
+      const again = [...list.querySelectorAll('.alert-row')].find((el) => rowKey(el) === focusedId);
       if (again) again.focus({ preventScroll: true });
     }
     showSelection();
@@ -197,12 +207,22 @@ export function mount(container, app) {
     const current = e.target.closest && e.target.closest('.alert-row');
     const i = rows.indexOf(current);
     const alert = current && app.alerts.byId.get(current.dataset.id);
+    // An incident's row (the queue grouped by incident) is a stop of j/k like an alert's.
+    const incident = current && current.dataset.incident && incidents.byId.get(current.dataset.incident);
     const move = (to) => { if (rows[to]) { rows[to].focus(); rows[to].scrollIntoView({ block: 'nearest' }); } };
     switch (e.key) {
       case 'j': case 'ArrowDown': move(i < 0 ? 0 : Math.min(rows.length - 1, i + 1)); break;
       case 'k': case 'ArrowUp': move(i < 0 ? 0 : Math.max(0, i - 1)); break;
-      case 'Enter': case 'o': if (!alert) return; app.navigate(`alerts/${encodeURIComponent(alert.id)}`); break;
-      case 'a': if (!alert || alert.state !== 'open' || !mayAck) return; act(alert, 'acknowledge'); break;
+      case 'Enter': case 'o':
+        if (incident) app.navigate(`incidents/${encodeURIComponent(incident.id)}`);
+        else if (alert) app.navigate(`alerts/${encodeURIComponent(alert.id)}`);
+        else return;
+        break;
+      case 'a':
+        if (incident && incident.state === 'open' && mayAck) ackIncident(incident);
+        else if (alert && alert.state === 'open' && mayAck) act(alert, 'acknowledge');
+        else return;
+        break;
       case 'x': if (!alert || alert.state !== 'open' || !mayAck) return; if (selected.has(alert.id)) selected.delete(alert.id); else selected.add(alert.id); render(); break;
       case 'A': if (!mayAck) return; ackSelected(); break;
       default: return;
@@ -231,7 +251,9 @@ export function mount(container, app) {
   app.alerts.addEventListener('event', onEvent);
   app.alerts.addEventListener('tiles', onTiles);
   app.alerts.addEventListener('resync', renderSoon);
-  incidents.addEventListener('change', renderSoon);
+  // Incidents only change the queue when it is grouped by incident.
+  const onIncidents = () => { if (f.incidents) renderSoon(); };
+  incidents.addEventListener('change', onIncidents);
   incidents.refresh().catch((err) => app.toast(err.message, 'error'));
   // Ages ("3 min ago") and the fresh highlight move on even when nothing arrives.
   const ticker = setInterval(() => { render(); renderTiles(); }, 15000);
@@ -245,7 +267,7 @@ export function mount(container, app) {
     app.alerts.removeEventListener('event', onEvent);
     app.alerts.removeEventListener('tiles', onTiles);
     app.alerts.removeEventListener('resync', renderSoon);
-    incidents.removeEventListener('change', renderSoon);
+    incidents.removeEventListener('change', onIncidents);
   };
 }
 

@@ -157,7 +157,8 @@ export function startNotifier(RED: NodeAPI, node: Node, config: NotifierDef, typ
     const onIncidentCard = !chosen && level === undefined && isIncidentKey(cardFor(msg.payload, cards !== undefined) ?? '');
     const incident = onIncidentCard ? await connection!.platform.incidents.get(msg.payload.incidentId!) : undefined;
     if (incident) {
-      const queued = await cards!.queue(incident, chats, alert.priority === 'P1' && alert.state !== 'resolved');
+      // A new P1 member goes out at once; its repeats wait for the interval like any other change.
+      const queued = await cards!.queue(incident, chats, alert.priority === 'P1' && alert.count === 1 && alert.state !== 'resolved');
       counts.queued += queued;
       if (chats.length === 0) status.warn(t('noRoute'));
       else status.ok(t('queued', { queued, pending: countPending(), sent: counts.sent }));

@@ -1,3 +1,4 @@
+import type { Tlp } from '../../platform';
 import { tlpLabel } from '../../platform';
 import { shortId } from '../delivery/ids';
 import type { AlertNotice, IncidentNotice, NoticeAlert } from '../delivery/notice';
@@ -37,13 +38,18 @@ export function commandToken(alertId: string): string {
   return shortId(alertId);
 }
 
+/** The lines every message opens with: the TLP label first, before anything it covers (FIRST's TLP 2.0), then the exercise warning. */
+function markings(m: { tlp?: Tlp; status: string }, what: 'alert' | 'incident'): string[] {
+  const head: string[] = [];
+  if (m.tlp) head.push(`*${tlpLabel(m.tlp)}*`);
+  if (m.status !== 'Actual') head.push(`🧪 *${m.status.toUpperCase()}* — not a real ${what}`);
+  return head;
+}
+
 export function renderMessage(notice: AlertNotice, options: RocketChatRenderOptions = {}): RenderedMessage {
   const a = notice.alert;
   const time = (iso: string) => formatTime(iso, options.timeZone);
-  const head: string[] = [];
-  // FIRST's TLP 2.0: the label comes first, before anything it covers.
-  if (a.tlp) head.push(`*${tlpLabel(a.tlp)}*`);
-  if (a.status !== 'Actual') head.push(`🧪 *${a.status.toUpperCase()}* — not a real alert`);
+  const head = markings(a, 'alert');
   const escalation = notice.escalation ?? (a.state === 'open' ? a.escalationLevel : undefined);
   if (escalation) head.push(`⏫ *ESCALATED* (level ${escalation}): nobody has acknowledged it yet`);
   head.push(`*${a.priority}* · ${defuse(a.headline)}`);
@@ -96,9 +102,7 @@ function buttons(state: string, token: string): NonNullable<Attachment['actions'
 export function renderIncidentMessage(notice: IncidentNotice, options: RocketChatRenderOptions = {}): RenderedMessage {
   const inc = notice.incident;
   const time = (iso: string) => formatTime(iso, options.timeZone);
-  const head: string[] = [];
-  if (inc.tlp) head.push(`*${tlpLabel(inc.tlp)}*`);
-  if (inc.status !== 'Actual') head.push(`🧪 *${inc.status.toUpperCase()}* — not a real incident`);
+  const head = markings(inc, 'incident');
   const tools = new Set(inc.members.map((m) => m.tool)).size;
   head.push(`*${inc.priority}* · *INCIDENT* · ${memberCount(inc.members.length + inc.more, tools)}${inc.more ? '+' : ''} · ${defuse(inc.title)}`);
   const state = stateLine(inc, options.timeZone);

@@ -1,3 +1,4 @@
+import type { Tlp } from '../../platform';
 import { tlpLabel } from '../../platform';
 import { shortId } from '../delivery/ids';
 import type { AlertNotice, IncidentNotice, NoticeAlert } from '../delivery/notice';
@@ -92,13 +93,18 @@ function longField(text: string, wrap: (html: string) => string, overhead: numbe
   return chunkPlain(text, MAX_TEXT - overhead).map((piece) => wrap(escapeHtml(piece)));
 }
 
+/** The lines every card opens with: the TLP label first, before anything it covers (FIRST's TLP 2.0), then the exercise warning. */
+function markings(m: { tlp?: Tlp; status: string }, what: 'alert' | 'incident'): string[] {
+  const lines: string[] = [];
+  if (m.tlp) lines.push(`<b>${escapeHtml(tlpLabel(m.tlp))}</b>`);
+  if (m.status !== 'Actual') lines.push(`🧪 <b>${escapeHtml(m.status.toUpperCase())}</b> — not a real ${what}`);
+  return lines;
+}
+
 export function renderCard(notice: AlertNotice, options: TelegramRenderOptions = {}): RenderedCard {
   const a = notice.alert;
   const time = (iso: string) => escapeHtml(formatTime(iso, options.timeZone));
-  const lines: string[] = [];
-  // FIRST's TLP 2.0: the label comes first, before anything it covers.
-  if (a.tlp) lines.push(`<b>${escapeHtml(tlpLabel(a.tlp))}</b>`);
-  if (a.status !== 'Actual') lines.push(`🧪 <b>${escapeHtml(a.status.toUpperCase())}</b> — not a real alert`);
+  const lines = markings(a, 'alert');
   const escalation = notice.escalation ?? (a.state === 'open' ? a.escalationLevel : undefined);
   if (escalation) lines.push(`⏫ <b>ESCALATED</b> (level ${escalation}): nobody has acknowledged it yet`);
   lines.push(`${ICONS[a.priority] ?? '⚪'} <b>${escapeHtml(a.priority)}</b> · ${escapeHtml(fitPlain(`${a.tool} · ${a.severity}`, 200))}`);
@@ -123,9 +129,7 @@ export function renderCard(notice: AlertNotice, options: TelegramRenderOptions =
 export function renderIncidentCard(notice: IncidentNotice, options: TelegramRenderOptions = {}): RenderedCard {
   const inc = notice.incident;
   const time = (iso: string) => escapeHtml(formatTime(iso, options.timeZone));
-  const lines: string[] = [];
-  if (inc.tlp) lines.push(`<b>${escapeHtml(tlpLabel(inc.tlp))}</b>`);
-  if (inc.status !== 'Actual') lines.push(`🧪 <b>${escapeHtml(inc.status.toUpperCase())}</b> — not a real incident`);
+  const lines = markings(inc, 'incident');
   const shown = inc.members.length + inc.more;
   const tools = new Set(inc.members.map((m) => m.tool)).size;
   lines.push(`${ICONS[inc.priority] ?? '⚪'} <b>${escapeHtml(inc.priority)}</b> · <b>INCIDENT</b> · ${escapeHtml(memberCount(shown, tools))}${inc.more ? '+' : ''}`);

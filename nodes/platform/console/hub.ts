@@ -8,13 +8,19 @@
  * - A role sees an event only when its view may see the alert (views.canSee), and a panel only
  *   when it may see the panel: the same rules as the HTTP API. A personal panel's update is for
  *   one user: it goes in a frame of its own to that user's clients, never in a shared one.
+ * - An incident's own changes (a playbook tick, a comment, a move, an action on it) go out as the
+ *   incident as each role sees it (incident-view.ts: a member it may see, and only those), the
+ *   latest version per flush, in the batch's `incidents`. They are not numbered nor replayed: a
+ *   console that reconnects reads the incidents again over HTTP.
  * - A slow client never slows the runtime: nothing is written to a socket whose buffer is above
  *   the high-water mark; frames wait in a bounded per-client queue; when that overflows, the
  *   queue is dropped and the client is told to resync (reload over HTTP). A client that stays
  *   stalled is disconnected.
  */
 import { randomUUID } from 'node:crypto';
+import type { Incident } from '../incidents/types';
 import type { LifecycleEvent } from '../model/types';
+import { incidentFor } from './incident-view';
 import type { AlertIndex, ToolHealth } from './alert-index';
 import type { PanelRegistry, PanelUpdate } from './panels';
 import type { Session } from './sessions';
@@ -117,6 +123,8 @@ export class LiveHub {
   private flushedSeq = 0;
   private readonly ring: Array<RingItem | undefined>;
   private pending: RingItem[] = [];
+  /** Incidents changed since the last flush, the latest version of each. */
+  private pendingIncidents = new Map<string, Incident>();
   private readonly clients = new Set<LiveClient>();
   private flushTimer: NodeJS.Timeout | undefined;
   private lastSummary = 0;
@@ -157,6 +165,13 @@ export class LiveHub {
     this.ring[seq % this.options.ringSize] = item;
     this.pending.push(item);
     this.summaryDirty = true;
+    this.schedule();
+  }
+
+  /** An incident changed in this runtime; each role gets it with the next flush, as it may see it. */
+  publishIncident(incident: Incident): void {
+    if (this.closed) return;
+    this.pendingIncidents.set(incident.id, incident);
     this.schedule();
   }
 
@@ -237,6 +252,8 @@ export class LiveHub {
   flush(): void {
     const items = this.pending;
     this.pending = [];
+    const incidents = [...this.pendingIncidents.values()];
+    this.pendingIncidents = new Map();
     this.flushedSeq = this.seq;
     const panelUpdates = this.deps.panels.takeUpdates();
     if (!this.clients.size) return;
@@ -248,7 +265,7 @@ export class LiveHub {
     for (const client of this.clients) {
       let frame = frames.get(client.view);
       if (frame === undefined) {
-        frame = this.frameFor(client.view, items, panelUpdates);
+        frame = this.frameFor(client.view, items, panelUpdates, incidents);
         frames.set(client.view, frame);
       }
       if (frame) this.deliver(client, frame);
@@ -262,13 +279,19 @@ export class LiveHub {
     }
   }
 
-  private frameFor(view: View, items: RingItem[], panelUpdates: PanelUpdate[]): Buffer | null {
+  private frameFor(view: View, items: RingItem[], panelUpdates: PanelUpdate[], changed: Incident[]): Buffer | null {
     const events: string[] = [];
     for (const item of items) if (canSee(view, item.vis)) events.push(item.json);
     const panels: string[] = [];
     for (const u of panelUpdates) if (u.user === undefined && this.deps.panels.visible(u.panel, view)) panels.push(u.json);
-    if (!events.length && !panels.length) return null;
-    return Buffer.from(`{"type":"batch","seq":${this.seq},"events":[${events.join(',')}],"panels":[${panels.join(',')}]}`);
+    const incidents: string[] = [];
+    for (const incident of changed) {
+      const seen = incidentFor(view, incident);
+      if (seen) incidents.push(JSON.stringify(seen));
+    }
+    if (!events.length && !panels.length && !incidents.length) return null;
+    const extra = incidents.length ? `,"incidents":[${incidents.join(',')}]` : '';
+    return Buffer.from(`{"type":"batch","seq":${this.seq},"events":[${events.join(',')}],"panels":[${panels.join(',')}]${extra}}`);
   }
 
   /** A user's own panel updates, to a client of that user whose role the panel names (a user name alone is not enough). */

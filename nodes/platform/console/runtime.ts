@@ -43,7 +43,13 @@ export class ConsoleRuntime {
     this.voice = new VoiceHub({ settings: settings.voice, access: (user, channel) => mayJoin(this, user, channel), log });
     this.ready = platform.ready.then(async () => {
       // Subscribed before loading: the index holds events that arrive during the load.
-      this.unsubscribe = platform.bus.subscribe((event) => this.hub.publish(event));
+      const offBus = platform.bus.subscribe((event) => this.hub.publish(event));
+      // Incident-only changes (ticks, comments, moves, actions on it) have no alert event of their own.
+      const offIncidents = platform.incidents.onChange((incident) => this.hub.publishIncident(incident));
+      this.unsubscribe = () => {
+        offBus();
+        offIncidents();
+      };
       await this.index.load(platform.store);
     }).catch((err) => log.warn(`console: alert index not loaded: ${(err as Error).message}`));
   }

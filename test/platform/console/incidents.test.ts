@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import type { Alert, Incident } from '../../../nodes/platform';
 import { platformFor, xmlToCap } from '../../../nodes/platform';
 import { alertNodes, api, currentRed, load, useRuntime } from '../../support/nodered';
-import { ROLES, consoleSettings, expectedVisible, packagedViews, toolData } from '../../support/console';
+import { LiveTestClient, ROLES, consoleSettings, expectedVisible, packagedViews, runtime, toolData } from '../../support/console';
 import type { Role } from '../../support/console';
 
 const views = packagedViews();
@@ -115,6 +115,40 @@ describe('console incidents: what each role sees and does', function () {
     assert.equal(entity.type, 'Alert');
     assert.equal(entity.data.members.length, shooting.length);
     await api('cyber').get(`/impetus/api/incidents/${id}/cap.xml`).expect(404);
+  });
+
+  it('pushes an incident\'s own changes (tick, comment, move out, acknowledgement) over the WebSocket to the roles that see a member, with only those members', async () => {
+    await runtime().ready;
+    const clients = new Map<Role, LiveTestClient>();
+    for (const role of ROLES) clients.set(role, await LiveTestClient.as(role));
+    const id = shooting[0].incidentId!;
+    const crowd = shooting[1];
+    // The supervisor sees every member (workload included) and may do all four.
+    await api('supervisor').post(`/impetus/api/incidents/${id}/playbook/s1`).send({ done: true }).expect(200);
+    await api('supervisor').post(`/impetus/api/incidents/${id}/actions`).send({ action: 'comment', text: 'units on the way' }).expect(200);
+    await api('supervisor').post(`/impetus/api/alerts/${crowd.id}/incident`).send({ incidentId: null, reason: 'a concert ending' }).expect(200);
+    await api('supervisor').post(`/impetus/api/incidents/${id}/actions`).send({ action: 'acknowledge' }).expect(200);
+    const after = shooting.filter((a) => a.id !== crowd.id);
+    for (const [role, client] of clients) {
+      await client.sync();
+      const pushed = client.messages.flatMap((m) => m.incidents ?? []).filter((i) => i.id === id);
+      const sees = seen(role, shooting);
+      if (!seen(role, after).length) {
+        // A role that sees no member after the move gets nothing once it is out (and nothing at all if it never saw one).
+        if (!sees.length) assert.equal(pushed.length, 0, `${role} sees no member: no incident event`);
+        assert.ok(pushed.every((i) => i.members.length > 0 && i.members.every((m) => sees.includes(m.alertId))), `${role}: only members it sees`);
+        continue;
+      }
+      assert.ok(pushed.length > 0, `${role} is told about the incident`);
+      for (const i of pushed) assert.ok(i.members.every((m) => sees.includes(m.alertId)), `${role}: only the members it sees`);
+      assert.ok(pushed.some((i) => i.playbook[0]?.done?.by === 'test-supervisor'), `${role} gets the tick`);
+      assert.ok(pushed.some((i) => i.comments.some((c) => c.text === 'units on the way')), `${role} gets the comment`);
+      assert.ok(pushed.some((i) => !i.members.some((m) => m.alertId === crowd.id)), `${role} gets the move out`);
+      assert.equal(pushed[pushed.length - 1].state, 'acknowledged', `${role} gets the acknowledgement`);
+      const versions = pushed.map((i) => i.version);
+      assert.deepEqual(versions, [...versions].sort((a, b) => a - b), 'in version order');
+    }
+    for (const client of clients.values()) client.close();
   });
 
   it('refuses bad requests clearly', async () => {
