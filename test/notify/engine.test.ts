@@ -354,4 +354,23 @@ describe('delivery engine', function () {
     assert.equal(transport.sent[2].edit, true);
     await engine.stop();
   });
+
+  it('a change coalesced into the card on the wire is the next delivery, and waits for the hold asked for it', async () => {
+    const { clock, transport, make, t0 } = setup();
+    const engine = make();
+    await engine.start();
+    let release!: () => void;
+    transport.gates.set('inc:1', new Promise((resolve) => (release = resolve)));
+    const card = { channel: CHANNEL, chat: '100', key: 'inc:1', alertId: 'inc-1', origin: 'n1', priority: 1 };
+    const { entry } = await engine.enqueue({ ...card, payload: { v: 1 } }, { holdUntil: t0 });
+    await settle();
+    assert.equal(engine.isSending(entry), true, 'the first card is on the wire');
+    // A member arrives while it is sent: the notifier asks for the group interval.
+    await engine.enqueue({ ...card, priority: 3, payload: { v: 2 } }, { holdUntil: t0 + 60_000 });
+    transport.gates.delete('inc:1');
+    release();
+    await clock.runUntil(() => transport.sent.length === 2);
+    assert.deepEqual(transport.sent.map((s) => [s.at - t0, s.payload.v]), [[0, 1], [60_000, 2]], 'the edit waits for the interval, not for the end of the first send');
+    await engine.stop();
+  });
 });

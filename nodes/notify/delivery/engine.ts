@@ -88,6 +88,8 @@ class ChatQueue {
   readonly urgent: OutboxEntry[] = [];
   readonly normal: OutboxEntry[] = [];
   busy = false;
+  /** The entry being delivered while `busy`. */
+  sending: string | undefined;
   /** Until when the service told us to leave this chat alone (429 retry_after). */
   blockedUntil = 0;
 
@@ -249,6 +251,9 @@ export class DeliveryEngine extends EventEmitter {
       }
       const held = this.holds.get(known.id);
       if (held !== undefined && options.holdUntil !== undefined && options.holdUntil < held) this.holds.set(known.id, options.holdUntil);
+      // The version on the wire is the last one sent: the newer payload is the next delivery, and
+      // a hold asked for it (a group interval starting now) applies to it.
+      else if (held === undefined && options.holdUntil !== undefined && this.isSending(known) && options.holdUntil > this.clock.now()) this.holds.set(known.id, options.holdUntil);
     } else {
       this.track(result.entry);
       if (options.holdUntil !== undefined && options.holdUntil > this.clock.now()) this.holds.set(result.entry.id, options.holdUntil);
@@ -259,6 +264,12 @@ export class DeliveryEngine extends EventEmitter {
 
   get stopped(): boolean {
     return this.phase === 'stopped';
+  }
+
+  /** True while `entry` is being delivered (a coalesce then queues the next delivery). */
+  isSending(entry: OutboxEntry): boolean {
+    const chat = this.chats.get(entry.chat);
+    return chat !== undefined && chat.busy && chat.sending === entry.id;
   }
 
   /** Pending entries, for notifiers that look for what is queued about an alert. */
@@ -481,6 +492,7 @@ export class DeliveryEngine extends EventEmitter {
 
   private run(chat: ChatQueue, entry: OutboxEntry): void {
     chat.busy = true;
+    chat.sending = entry.id;
     // The transport works on a copy: a coalesce during the delivery changes the queued entry only.
     const job: OutboxEntry = { ...entry };
     const work = this.deliver(chat, entry, job)
@@ -494,6 +506,7 @@ export class DeliveryEngine extends EventEmitter {
       })
       .finally(() => {
         chat.busy = false;
+        chat.sending = undefined;
         this.jobs.delete(work);
         this.forgetIfIdle(chat);
         this.schedulePump();

@@ -97,6 +97,8 @@ export class IncidentCards {
     if (queuedVersion >= incident.version && !urgent) return false;
     const now = this.clock();
     let holdUntil: number | undefined = urgent ? now : undefined;
+    // A card on the wire right now has just been sent: this change waits for the interval.
+    if (queued && !urgent && engine.isSending(queued)) holdUntil = now + this.timing.intervalMs;
     if (!queued) {
       const ref = incident.state === 'resolved' || !urgent ? await outbox.getRef(this.connection.channel, chat, key) : undefined;
       // Nothing to update: a resolved incident never starts a card.
