@@ -201,7 +201,7 @@ export class IncidentService implements AlertHooks {
   private async grouped(alert: Alert, incident: Incident, by: string | undefined, details: Record<string, unknown> = {}): Promise<Alert> {
     // A new alert's `created` event follows and names the incident; a move is announced as `grouped`.
     const marked = await this.alerts.setIncident(alert.id, incident.id, by, { ...details, incidentId: incident.id }, by !== undefined);
-    this.inhibitor.invalidate();
+    this.inhibitor.joined(incident);
     await this.muteOpen(incident);
     return marked;
   }
@@ -326,6 +326,8 @@ export class IncidentService implements AlertHooks {
     if (request.reason) details.reason = request.reason;
     if (alert.incidentId) details.from = alert.incidentId;
     const moved = to ? await this.grouped(alert, to, by, details) : await this.alerts.setIncident(alert.id, undefined, by, details);
+    // The incident it left may have stopped muting (a move out can lower its priority).
+    if (from) this.inhibitor.invalidate();
     return { alert: moved, from, to };
   }
 
