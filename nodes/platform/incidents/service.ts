@@ -56,6 +56,14 @@ const APPLIES: Record<ActionName, AlertState[]> = {
   comment: [],
 };
 
+/** A new alert waiting for its key's grouping. */
+interface Waiting {
+  alert: Alert;
+  candidates: ReturnType<typeof rulesFor>;
+  resolve(alert: Alert): void;
+  reject(reason: unknown): void;
+}
+
 export interface IncidentServiceOptions {
   clock?: () => number;
   log?: (message: string) => void;
@@ -66,8 +74,10 @@ export class IncidentService implements AlertHooks {
   private rules: IncidentRule[];
   private readonly clock: () => number;
   private readonly log: (message: string) => void;
-  /** The tail of each key's grouping chain in this runtime; removed when it settles. */
+  /** The grouping run of each key in this runtime, while alerts of that key wait; see created(). */
   private readonly grouping = new Map<string, Promise<void>>();
+  /** The alerts of each key waiting to be grouped. */
+  private readonly waiting = new Map<string, Waiting[]>();
 
   constructor(readonly store: IncidentStore, private readonly alerts: AlertService, readonly settings: IncidentSettings, options: IncidentServiceOptions = {}) {
     this.rules = [...settings.rules];
@@ -109,23 +119,78 @@ export class IncidentService implements AlertHooks {
 
   /**
    * Groups a new alert: into an accepting incident of a rule its tool takes part in, or a new one.
-   * Within this runtime, alerts of one place are grouped one after another (a promise chain per
-   * key): a storm of concurrent raises into one incident would otherwise read the same version
-   * and lose the compare-and-set to each other, retrying each time. Compare-and-set still
-   * arbitrates between runtimes.
+   * Within this runtime, alerts of one place are grouped one after another (one queue per key): a
+   * storm of concurrent raises into one incident would otherwise read the same version and lose
+   * the compare-and-set to each other, retrying each time. The alerts that queued while a write
+   * for their key was in flight join the key's incident together, in one write (joinHolder).
+   * Compare-and-set still arbitrates between runtimes.
    */
   created(alert: Alert): Promise<Alert> {
     if (alert.state === 'resolved' || alert.incidentId) return Promise.resolve(alert);
     const candidates = rulesFor(alert.tool, this.rules);
     if (!candidates.length) return Promise.resolve(alert);
     const key = incidentKey(alert, candidates[0].rule);
-    const run = (this.grouping.get(key) ?? Promise.resolve()).then(() => this.group(alert, candidates));
-    const tail = run.then(() => undefined, () => undefined);
-    this.grouping.set(key, tail);
-    void tail.then(() => {
-      if (this.grouping.get(key) === tail) this.grouping.delete(key);
+    return new Promise<Alert>((resolve, reject) => {
+      let queue = this.waiting.get(key);
+      if (!queue) this.waiting.set(key, (queue = []));
+      queue.push({ alert, candidates, resolve, reject });
+      if (!this.grouping.has(key)) this.grouping.set(key, this.drain(key, queue));
     });
-    return run;
+  }
+
+  /** Groups the key's waiting alerts, batch after batch, until none waits. */
+  private async drain(key: string, queue: Waiting[]): Promise<void> {
+    while (queue.length) {
+      let batch = queue.splice(0, this.settings.maxMembers);
+      while (batch.length) {
+        batch = await this.joinHolder(key, batch);
+        if (!batch.length) break;
+        // Not taken by the key's incident (none yet, full, its window passed, or another rule's):
+        // the first alert takes the single path, which may open the next incident for the rest.
+        const [first, ...rest] = batch;
+        await this.group(first.alert, first.candidates).then(first.resolve, first.reject);
+        batch = rest;
+      }
+    }
+    // Nothing can have queued since the check above: it ran in this same turn.
+    this.grouping.delete(key);
+    this.waiting.delete(key);
+  }
+
+  /**
+   * Puts every waiting alert that the incident holding `key` takes into it, in one write, and
+   * settles them; answers the alerts it did not take. On any failure (another runtime wrote the
+   * incident first), it takes none and each alert goes the single path.
+   */
+  private async joinHolder(key: string, batch: Waiting[]): Promise<Waiting[]> {
+    if (batch.length < 2) return batch;
+    let written: Incident;
+    const taken: Waiting[] = [];
+    const left: Waiting[] = [];
+    try {
+      const holder = await this.store.incidentByKey(key);
+      if (!holder) return batch;
+      const now = this.clock();
+      const at = this.now();
+      let next = holder;
+      for (const item of batch) {
+        const c = item.candidates.find((x) => x.rule.id === holder.rule);
+        if (c && this.fits(next, item.alert, c.rule, now)) {
+          next = addMember(next, item.alert, c.rule, at);
+          taken.push(item);
+        } else left.push(item);
+      }
+      if (!taken.length) return batch;
+      written = await this.store.replaceIncident(next);
+    } catch {
+      return batch;
+    }
+    const marked = await Promise.allSettled(taken.map((item) => this.alerts.setIncident(item.alert.id, written.id, undefined, { incidentId: written.id }, false)));
+    this.inhibitor.joined(written);
+    // The members are grouped whatever happens to muting: a failure there is the inhibitor's to report.
+    await this.muteOpen(written).catch((err) => this.log(`muting the alerts under incident ${written.id} failed: ${(err as Error).message}`));
+    marked.forEach((result, i) => (result.status === 'fulfilled' ? taken[i].resolve(result.value) : taken[i].reject(result.reason)));
+    return left;
   }
 
   private async group(alert: Alert, candidates: ReturnType<typeof rulesFor>): Promise<Alert> {
