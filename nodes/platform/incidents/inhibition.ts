@@ -43,7 +43,7 @@ export class Inhibitor {
 
   constructor(private rules: readonly InhibitRule[], incidentStore: IncidentStore, alertStore: AlertStore, private readonly clock: () => number) {
     // Open incidents high enough to mute anything: P3 and P4 incidents never inhibit.
-    this.incidents = cached(async () => (await incidentStore.queryIncidents({ state: ['open', 'acknowledged'], limit: 1000 })).items.filter((i) => priorityRank(i.priority) <= 2), clock);
+    this.incidents = cached(async () => (await incidentStore.queryIncidents({ state: ['open', 'acknowledged'], priority: ['P1', 'P2'], limit: 1000 })).items, clock);
     // Availability alerts can come from any tool (impetus-sensor-in files them under the tool the
     // sensor feeds): the open alerts are read once a second at most and filtered here.
     const alertRules = rules.filter((r) => r.equal === 'sensor');

@@ -3,7 +3,7 @@ import type { Collection, Db, Filter, MongoClientOptions, Sort } from 'mongodb';
 import { Binary, MongoClient } from 'mongodb';
 import { priorityRank } from '../model/priority';
 import type { Alert, HistoryEntry, Priority, Silence } from '../model/types';
-import { clampInt, dateMs, DEFAULT_ESCALATION_LIMIT, DEFAULT_HISTORY_LIMIT, DEFAULT_HISTORY_WINDOW, DEFAULT_QUERY_LIMIT, MAX_HISTORY_LIMIT, MAX_QUERY_LIMIT, toMs } from './args';
+import { clampInt, dateMs, DEFAULT_ESCALATION_LIMIT, DEFAULT_HISTORY_LIMIT, DEFAULT_HISTORY_WINDOW, DEFAULT_QUERY_LIMIT, MAX_HISTORY_LIMIT, MAX_QUERY_LIMIT, priorityArg, toMs } from './args';
 import { isDuplicateKey } from './mongodb-errors';
 import { checkMongoOptions } from './mongodb-beside';
 import { checkTlps, ConflictError, DuplicateIdError, NotFoundError, openCount } from './types';
@@ -254,11 +254,7 @@ export class MongoAlertStore implements AlertStore {
         (filter as Record<string, unknown>)[field] = { $in: values };
       };
       anyOf('state', q.state);
-      anyOf('prio', q.priority, (p: Priority) => {
-        const rank = typeof p === 'string' && /^P[1-4]$/.test(p) ? priorityRank(p) : NaN;
-        if (!Number.isInteger(rank)) throw new TypeError(`unknown priority ${String(p)}`);
-        return rank;
-      });
+      anyOf('prio', q.priority, priorityArg);
       anyOf('tool', q.tool);
       if (q.notTool?.length) filter.tool = { ...(filter.tool as object | undefined), $nin: q.notTool };
       anyOf('severity', q.severity);

@@ -1,7 +1,7 @@
 import type Database from 'better-sqlite3';
 import type { Incident } from '../incidents/types';
 import { priorityRank } from '../model/priority';
-import { clampInt, dateMs, DEFAULT_QUERY_LIMIT, MAX_QUERY_LIMIT, toMs } from './args';
+import { clampInt, dateMs, DEFAULT_QUERY_LIMIT, MAX_QUERY_LIMIT, priorityArg, toMs } from './args';
 import type { SqliteAlertStore } from './sqlite';
 import { ConflictError, DuplicateIdError, IncidentKeyTakenError, NotFoundError } from './types';
 import type { IncidentQuery, IncidentStore, Page } from './types';
@@ -141,6 +141,7 @@ export class SqliteIncidentStore implements IncidentStore {
     };
     anyOf('state', q.state);
     anyOf('status', q.status);
+    anyOf('priority', q.priority === undefined ? undefined : ([] as unknown[]).concat(q.priority).map(priorityArg));
     if (q.accepting !== undefined) where.push(q.accepting ? 'open_key IS NOT NULL' : 'open_key IS NULL');
     if (q.since !== undefined) {
       where.push('last_seen >= ?');

@@ -3,9 +3,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import Database from 'better-sqlite3';
 import { priorityRank } from '../model/priority';
-import { PRIORITIES } from '../model/types';
 import type { Alert, HistoryEntry, Priority, Silence } from '../model/types';
-import { clampInt, dateMs, DEFAULT_ESCALATION_LIMIT, DEFAULT_HISTORY_LIMIT, DEFAULT_HISTORY_WINDOW, DEFAULT_QUERY_LIMIT, MAX_HISTORY_LIMIT, MAX_QUERY_LIMIT, toMs } from './args';
+import { clampInt, dateMs, priorityArg, DEFAULT_ESCALATION_LIMIT, DEFAULT_HISTORY_LIMIT, DEFAULT_HISTORY_WINDOW, DEFAULT_QUERY_LIMIT, MAX_HISTORY_LIMIT, MAX_QUERY_LIMIT, toMs } from './args';
 import type { CheckpointReport } from './sqlite-background';
 import { BackgroundConnection } from './sqlite-background';
 import { MIGRATIONS, migrate } from './sqlite-migrations';
@@ -454,10 +453,7 @@ export class SqliteAlertStore implements AlertStore {
       params.push(...values);
     };
     anyOf('state', q.state);
-    anyOf('priority', q.priority, (p) => {
-      if (!(PRIORITIES as readonly unknown[]).includes(p)) throw new TypeError(`unknown priority ${String(p)}`);
-      return priorityRank(p as Priority);
-    });
+    anyOf('priority', q.priority, priorityArg);
     anyOf('tool', q.tool);
     if (q.notTool?.length) {
       where.push(`tool NOT IN (${q.notTool.map(() => '?').join(', ')})`);
