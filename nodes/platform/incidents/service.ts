@@ -246,20 +246,25 @@ export class IncidentService implements AlertHooks {
   private async openFor(alert: Alert, rule: IncidentRule): Promise<Incident | undefined> {
     const key = incidentKey(alert, rule);
     const at = this.now();
-    try {
-      return await this.store.createIncident(openIncident(rule, alert, { id: `inc-${uuid7(this.clock())}`, key, at }));
-    } catch (err) {
-      if (!(err instanceof IncidentKeyTakenError)) throw err;
+    // Twice at most: after closing a stale holder the key is free, and the scan of the other
+    // accepting incidents (join) that just found none for this alert need not run again.
+    for (let round = 1; ; round++) {
+      try {
+        return await this.store.createIncident(openIncident(rule, alert, { id: `inc-${uuid7(this.clock())}`, key, at }));
+      } catch (err) {
+        if (!(err instanceof IncidentKeyTakenError)) throw err;
+      }
+      const holder = await this.store.incidentByKey(key);
+      if (!holder) throw new IncidentKeyTakenError(key); // released meanwhile: the caller tries again
+      const stale = this.clock() - Date.parse(holder.lastSeen) > rule.windowMinutes * 60_000 || holder.members.length >= this.settings.maxMembers;
+      if (stale) {
+        await this.store.replaceIncident(closeToNew(holder, at, holder.members.length >= this.settings.maxMembers ? 'member limit reached' : 'grouping window passed'));
+        if (round === 1) continue;
+        throw new IncidentKeyTakenError(key);
+      }
+      if (holder.removed.includes(alert.id)) return undefined;
+      return this.store.replaceIncident(addMember(holder, alert, rule, at));
     }
-    const holder = await this.store.incidentByKey(key);
-    if (!holder) throw new IncidentKeyTakenError(key); // released meanwhile: the caller tries again
-    const stale = this.clock() - Date.parse(holder.lastSeen) > rule.windowMinutes * 60_000 || holder.members.length >= this.settings.maxMembers;
-    if (stale) {
-      await this.store.replaceIncident(closeToNew(holder, at, holder.members.length >= this.settings.maxMembers ? 'member limit reached' : 'grouping window passed'));
-      throw new IncidentKeyTakenError(key);
-    }
-    if (holder.removed.includes(alert.id)) return undefined;
-    return this.store.replaceIncident(addMember(holder, alert, rule, at));
   }
 
   /** Marks the alert as the incident's member, then mutes what the incident now inhibits. */
