@@ -140,14 +140,18 @@ export class IncidentService implements AlertHooks {
 
   /** Groups the key's waiting alerts, batch after batch, until none waits. */
   private async drain(key: string, queue: Waiting[]): Promise<void> {
+    // The key's incident as this run last wrote it: the next batch adds to it without reading it
+    // back, and the version compare-and-set catches any other writer (a miss costs a read).
+    const last: { holder?: Incident } = {};
     while (queue.length) {
       let batch = queue.splice(0, this.settings.maxMembers);
       while (batch.length) {
-        batch = await this.joinHolder(key, batch);
+        batch = await this.joinHolder(key, batch, last);
         if (!batch.length) break;
         // Not taken by the key's incident (none yet, full, its window passed, or another rule's):
         // the first alert takes the single path, which may open the next incident for the rest.
         const [first, ...rest] = batch;
+        last.holder = undefined;
         await this.group(first.alert, first.candidates).then(first.resolve, first.reject);
         batch = rest;
       }
@@ -162,13 +166,13 @@ export class IncidentService implements AlertHooks {
    * settles them; answers the alerts it did not take. On any failure (another runtime wrote the
    * incident first), it takes none and each alert goes the single path.
    */
-  private async joinHolder(key: string, batch: Waiting[]): Promise<Waiting[]> {
-    if (batch.length < 2) return batch;
+  private async joinHolder(key: string, batch: Waiting[], last: { holder?: Incident }): Promise<Waiting[]> {
     let written: Incident;
     const taken: Waiting[] = [];
     const left: Waiting[] = [];
     try {
-      const holder = await this.store.incidentByKey(key);
+      const holder = last.holder ?? await this.store.incidentByKey(key);
+      last.holder = undefined;
       if (!holder) return batch;
       const now = this.clock();
       const at = this.now();
@@ -182,6 +186,7 @@ export class IncidentService implements AlertHooks {
       }
       if (!taken.length) return batch;
       written = await this.store.replaceIncident(next);
+      last.holder = written;
     } catch {
       return batch;
     }

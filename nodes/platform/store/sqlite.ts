@@ -153,7 +153,7 @@ function searchText(alert: Alert): string {
  * would deep-equal it: only plain objects, arrays, strings, booleans, null and finite numbers,
  * no undefined properties. Undefined otherwise. The copy is cheaper than parsing the stored text.
  */
-function jsonClean(value: unknown, copy: boolean): unknown {
+export function jsonClean(value: unknown, copy: boolean): unknown {
   if (value === null) return null;
   switch (typeof value) {
     case 'string':
