@@ -14,7 +14,7 @@ import type { IncidentQuery, IncidentStore, Page } from '../store/types';
 import { ConflictError, IncidentKeyTakenError, NotFoundError } from '../store/types';
 import { Inhibitor } from './inhibition';
 import {
-  acknowledgeIncident, addMember, assignIncident, closeToNew, commentIncident, openIncident, refreshMember, removeMember, reopenIncident,
+  acknowledgeIncident, addMember, addMembers, assignIncident, closeToNew, commentIncident, openIncident, refreshMember, removeMember, reopenIncident,
   resolveIncident, tickStep,
 } from './model';
 import { incidentKey, rulesFor, samePlace } from './rules';
@@ -176,16 +176,16 @@ export class IncidentService implements AlertHooks {
       if (!holder) return batch;
       const now = this.clock();
       const at = this.now();
-      let next = holder;
+      const rule = this.ruleOf(holder);
+      // Room is counted here, since the members are added all at once below.
+      const room = this.settings.maxMembers - holder.members.length;
       for (const item of batch) {
         const c = item.candidates.find((x) => x.rule.id === holder.rule);
-        if (c && this.fits(next, item.alert, c.rule, now)) {
-          next = addMember(next, item.alert, c.rule, at);
-          taken.push(item);
-        } else left.push(item);
+        if (c && taken.length < room && this.fits(holder, item.alert, c.rule, now)) taken.push(item);
+        else left.push(item);
       }
       if (!taken.length) return batch;
-      written = await this.store.replaceIncident(next);
+      written = await this.store.replaceIncident(addMembers(holder, taken.map((item) => item.alert), rule, at));
       last.holder = written;
     } catch {
       return batch;
