@@ -211,8 +211,8 @@ async function startRuntime(options: Options): Promise<Runtime> {
         store: { type: 'sqlite', file: dbFile, synchronous: 'full' },
         bus: { type: 'memory' },
         // Enabled: the rules node decides which variants are grouped. Inhibition only with
-        // --incidents: its sensor rule reads the open alerts (all tools, the newest 1,000) once a
-        // second, which grows with the store (docs/alert-storms.md), and is not grouping's cost.
+        // --incidents: its cost grows with the open alerts (docs/alert-storms.md, what remains)
+        // and is not grouping's.
         incidents: { enabled: true, ...(options.incidents ? {} : { inhibit: [] }) },
       },
     }),
