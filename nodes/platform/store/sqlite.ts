@@ -490,9 +490,13 @@ export class SqliteAlertStore implements AlertStore {
     const clause = where.length ? `WHERE ${where.join(' AND ')}` : '';
     const order = sort === 'priority' ? 'priority ASC, last_seen DESC, rowid DESC' : 'last_seen DESC, rowid DESC';
     const total = (this.statement(`SELECT count(*) AS n FROM alerts ${clause}`).get(...params) as { n: number }).n;
+    // The page's rows are picked by their sort keys alone, then their documents read: sorting
+    // the documents themselves moved every open alert's text through the sorter (a quarter of a
+    // second for 77,000 open alerts, docs/alert-storms.md).
     const rows = limit === 0 || offset >= total
       ? []
-      : (this.statement(`SELECT doc FROM alerts ${clause} ORDER BY ${order} LIMIT ? OFFSET ?`).all(...params, limit, offset) as { doc: string }[]);
+      : (this.statement(`SELECT doc FROM alerts WHERE rowid IN (SELECT rowid FROM alerts ${clause} ORDER BY ${order} LIMIT ? OFFSET ?) ORDER BY ${order}`)
+        .all(...params, limit, offset) as { doc: string }[]);
     return { items: rows.map((r) => JSON.parse(r.doc) as Alert), total, limit, offset };
   }
 
