@@ -269,7 +269,7 @@ export class SqliteAlertStore implements AlertStore {
       // nine indexes in memory for a store of millions of alerts, and bounds what it costs.
       db.pragma('cache_size = -32768');
       // Every write of a group commit runs under its own savepoint, whose statement journal holds
-      // the pages that write touched. A new alert touches a dozen (its row, ten indexes, the audit
+      // the pages that write touched. A new alert touches a dozen (its row, nine indexes, the audit
       // log): past 64 KB SQLite spills that journal to a temporary file, and the rest of the batch
       // then writes every page it touches into that file; it was 20 of a new alert's ~35 µs of
       // SQLite CPU (docs/alert-storms.md). In memory, the journal is truncated at each RELEASE, so
