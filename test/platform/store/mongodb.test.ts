@@ -7,6 +7,7 @@ import type { Alert } from '../../../nodes/platform/model/types';
 import { MongoAlertStore } from '../../../nodes/platform/store/mongodb';
 import { ConflictError } from '../../../nodes/platform/store/types';
 import { alertStoreContract } from '../../contract/alert-store.contract';
+import { repeatsSeeTheOtherRuntime } from '../../contract/open-alert-cache';
 import { dropDatabase, mongoHarness } from '../../support/mongo';
 import { mongoUrl, unique } from '../../support/services';
 
@@ -60,29 +61,7 @@ describe('MongoDB alert store (real server)', function () {
     });
 
     it('repeats from its cache of open alerts yet sees what another runtime wrote: repeats, actions, a resolve, a purge', async function () {
-      const [a, b] = [await open(), await open()];
-      const first = (await ingest(a, candidate())).alert;
-      await ingest(a, candidate()); // a now holds the open alert's row in its cache
-      await ingest(b, candidate());
-      assert.equal((await ingest(a, candidate())).alert.count, 4, 'b\'s repeat counted, not overwritten');
-      const stored = (await b.get(first.id))!;
-      await b.replace(acknowledge(stored, 'olga', now).alert);
-      const afterAck = (await ingest(a, candidate())).alert;
-      assert.equal(afterAck.state, 'acknowledged', 'the ack by b is kept');
-      assert.equal(afterAck.count, 5);
-      assert.equal(afterAck.version, stored.version + 2);
-      assert.deepEqual(afterAck, await b.get(first.id));
-      await b.replace(resolve((await b.get(first.id))!, 'done', 'olga', now).alert);
-      const next = await ingest(a, candidate());
-      assert.equal(next.outcome, 'created', 'a resolved alert is not repeated from the cache');
-      assert.equal(next.alert.previousId, first.id);
-      // The new alert is cached by a, then resolved and purged by b: a's next repeat opens another.
-      await ingest(a, candidate());
-      await b.replace(resolve((await b.get(next.alert.id))!, 'done', 'olga', now).alert);
-      await b.purge(new Date(Date.now() + 60_000));
-      const after = await ingest(a, candidate());
-      assert.equal(after.outcome, 'created');
-      assert.equal(after.alert.count, 1);
+      await repeatsSeeTheOtherRuntime(await open(), await open(), () => candidate(), now);
     });
 
     it('keeps a reopened alert open next to a newer one and merges into the newer first', async function () {
