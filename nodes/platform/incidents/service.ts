@@ -143,22 +143,29 @@ export class IncidentService implements AlertHooks {
     // The key's incident as this run last wrote it: the next batch adds to it without reading it
     // back, and the version compare-and-set catches any other writer (a miss costs a read).
     const last: { holder?: Incident } = {};
-    while (queue.length) {
-      let batch = queue.splice(0, this.settings.maxMembers);
-      while (batch.length) {
-        batch = await this.joinHolder(key, batch, last);
-        if (!batch.length) break;
-        // Not taken by the key's incident (none yet, full, its window passed, or another rule's):
-        // the first alert takes the single path, which may open the next incident for the rest.
-        const [first, ...rest] = batch;
-        last.holder = undefined;
-        await this.group(first.alert, first.candidates).then(first.resolve, first.reject);
-        batch = rest;
+    let batch: Waiting[] = [];
+    try {
+      while (queue.length) {
+        batch = queue.splice(0, this.settings.maxMembers);
+        while (batch.length) {
+          batch = await this.joinHolder(key, batch, last);
+          if (!batch.length) break;
+          // Not taken by the key's incident (none yet, full, its window passed, or another rule's):
+          // the first alert takes the single path, which may open the next incident for the rest.
+          const [first, ...rest] = batch;
+          last.holder = undefined;
+          batch = rest;
+          await this.group(first.alert, first.candidates).then(first.resolve, first.reject);
+        }
       }
+    } catch (err) {
+      // Not expected (each step settles its alerts), but no alert may wait for ever on its key.
+      for (const item of [...batch, ...queue.splice(0)]) item.reject(err);
+    } finally {
+      // Nothing can have queued since the last check: it ran in this same turn.
+      this.grouping.delete(key);
+      this.waiting.delete(key);
     }
-    // Nothing can have queued since the check above: it ran in this same turn.
-    this.grouping.delete(key);
-    this.waiting.delete(key);
   }
 
   /**
