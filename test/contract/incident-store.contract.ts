@@ -113,6 +113,10 @@ export function incidentStoreContract(name: string, factory: () => Promise<Incid
       assert.equal(page.total, 4);
       assert.equal(page.items.length, 2);
       assert.deepEqual(ids(await store.queryIncidents({ state: [] })), []);
+      assert.deepEqual(ids(await store.queryIncidents({ priority: ['P3', 'P4'] })), [p3.id]);
+      assert.deepEqual(ids(await store.queryIncidents({ priority: 'P1', state: 'open' })), [exercise.id, p1.id]);
+      assert.deepEqual(ids(await store.queryIncidents({ priority: [] })), []);
+      await assert.rejects(store.queryIncidents({ priority: 'P9' as never }), /unknown priority/);
     });
 
     it('keeps incidents across a reopen, and purges resolved ones past the cutoff', async function () {

@@ -5,7 +5,8 @@
  * notified nor escalated. A P1 alert is never muted.
  */
 import { priorityRank } from '../model/priority';
-import type { Alert, MuteMark } from '../model/types';
+import { PRIORITIES } from '../model/types';
+import type { Alert, MuteMark, Priority } from '../model/types';
 import type { AlertStore, IncidentStore } from '../store/types';
 import type { Incident, InhibitRule } from './types';
 
@@ -41,9 +42,14 @@ export class Inhibitor {
   private readonly alerts: ReturnType<typeof cached<Alert[]>>;
   private readonly patterns = new Map<string, RegExp>();
 
+  /** The priorities an incident must have to mute anything by a zone rule (P1 alone by default). */
+  private readonly sourcePriorities: Priority[];
+
   constructor(private rules: readonly InhibitRule[], incidentStore: IncidentStore, alertStore: AlertStore, private readonly clock: () => number) {
-    // Open incidents high enough to mute anything: P3 and P4 incidents never inhibit.
-    this.incidents = cached(async () => (await incidentStore.queryIncidents({ state: ['open', 'acknowledged'], limit: 1000 })).items.filter((i) => priorityRank(i.priority) <= 2), clock);
+    const lowest = Math.max(0, ...rules.filter((r) => r.equal === 'zone' && r.source.incidentTypes).map((r) => priorityRank(r.source.minPriority ?? 'P1')));
+    this.sourcePriorities = PRIORITIES.filter((p) => priorityRank(p) <= lowest);
+    // Only the open incidents high enough to mute anything by a rule are read.
+    this.incidents = cached(async () => (this.sourcePriorities.length ? (await incidentStore.queryIncidents({ state: ['open', 'acknowledged'], priority: this.sourcePriorities, limit: 1000 })).items : []), clock);
     // Availability alerts can come from any tool (impetus-sensor-in files them under the tool the
     // sensor feeds): the open alerts are read once a second at most and filtered here.
     const alertRules = rules.filter((r) => r.equal === 'sensor');
@@ -55,6 +61,16 @@ export class Inhibitor {
   invalidate(): void {
     this.incidents.clear();
     this.alerts.clear();
+  }
+
+  /**
+   * Forgets the incidents read when `incident`, just given a member, may now mute: only those of
+   * a priority some zone rule takes are ever read as sources, and a member never lowers an
+   * incident's priority. A storm of lower alerts joining lower incidents then costs no re-read of
+   * the open incidents per alert.
+   */
+  joined(incident: Incident): void {
+    if (this.sourcePriorities.includes(incident.priority)) this.incidents.clear();
   }
 
   private pattern(rule: InhibitRule): RegExp | undefined {

@@ -27,11 +27,15 @@ export function memberOf(alert: Alert, joinedAt: string, by?: string): IncidentM
   return m;
 }
 
-function audit(incident: Incident, at: string, action: IncidentHistoryAction, by?: string, details?: Record<string, unknown>): Incident['history'] {
-  const entry: Incident['history'][number] = { seq: (incident.history[incident.history.length - 1]?.seq ?? 0) + 1, at, action };
+function entryOf(seq: number, at: string, action: IncidentHistoryAction, by?: string, details?: Record<string, unknown>): Incident['history'][number] {
+  const entry: Incident['history'][number] = { seq, at, action };
   if (by !== undefined) entry.by = by;
   if (details !== undefined) entry.details = details;
-  return [...incident.history, entry];
+  return entry;
+}
+
+function audit(incident: Incident, at: string, action: IncidentHistoryAction, by?: string, details?: Record<string, unknown>): Incident['history'] {
+  return [...incident.history, entryOf((incident.history[incident.history.length - 1]?.seq ?? 0) + 1, at, action, by, details)];
 }
 
 /**
@@ -100,16 +104,30 @@ export function openIncident(rule: IncidentRule, alert: Alert, ids: { id: string
 
 /** Adds a member: by a rule (`by` absent) or moved in by an operator. */
 export function addMember(incident: Incident, alert: Alert, rule: IncidentRule | undefined, at: string, by?: string): Incident {
-  if (incident.members.some((m) => m.alertId === alert.id)) return incident;
-  const next: Incident = {
-    ...incident,
-    members: [...incident.members, memberOf(alert, at, by)],
-    removed: incident.removed.filter((id) => id !== alert.id),
-    lastSeen: alert.lastSeen > incident.lastSeen ? alert.lastSeen : incident.lastSeen,
-    firstSeen: alert.firstSeen < incident.firstSeen ? alert.firstSeen : incident.firstSeen,
-    history: audit(incident, at, by === undefined ? 'grouped' : 'moved-in', by, { alertId: alert.id, tool: alert.tool, priority: alert.priority }),
-  };
-  return recompute(next, rule);
+  return addMembers(incident, [alert], rule, at, by);
+}
+
+/**
+ * Adds several members at once, each audited as addMember would, with what is derived from the
+ * members computed once: adding a storm's batch one by one costs members × batch.
+ */
+export function addMembers(incident: Incident, alerts: readonly Alert[], rule: IncidentRule | undefined, at: string, by?: string): Incident {
+  const ids = new Set(incident.members.map((m) => m.alertId));
+  const members = [...incident.members];
+  const history = [...incident.history];
+  let seq = history[history.length - 1]?.seq ?? 0;
+  let { removed, lastSeen, firstSeen } = incident;
+  for (const alert of alerts) {
+    if (ids.has(alert.id)) continue;
+    ids.add(alert.id);
+    members.push(memberOf(alert, at, by));
+    if (removed.includes(alert.id)) removed = removed.filter((id) => id !== alert.id);
+    if (alert.lastSeen > lastSeen) lastSeen = alert.lastSeen;
+    if (alert.firstSeen < firstSeen) firstSeen = alert.firstSeen;
+    history.push(entryOf(++seq, at, by === undefined ? 'grouped' : 'moved-in', by, { alertId: alert.id, tool: alert.tool, priority: alert.priority }));
+  }
+  if (members.length === incident.members.length) return incident;
+  return recompute({ ...incident, members, removed, lastSeen, firstSeen, history }, rule);
 }
 
 export function removeMember(incident: Incident, alertId: string, rule: IncidentRule | undefined, at: string, by: string, reason?: string): Incident {

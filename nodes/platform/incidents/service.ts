@@ -14,7 +14,7 @@ import type { IncidentQuery, IncidentStore, Page } from '../store/types';
 import { ConflictError, IncidentKeyTakenError, NotFoundError } from '../store/types';
 import { Inhibitor } from './inhibition';
 import {
-  acknowledgeIncident, addMember, assignIncident, closeToNew, commentIncident, openIncident, refreshMember, removeMember, reopenIncident,
+  acknowledgeIncident, addMember, addMembers, assignIncident, closeToNew, commentIncident, openIncident, refreshMember, removeMember, reopenIncident,
   resolveIncident, tickStep,
 } from './model';
 import { incidentKey, rulesFor, samePlace } from './rules';
@@ -58,6 +58,14 @@ const APPLIES: Record<ActionName, AlertState[]> = {
   comment: [],
 };
 
+/** A new alert waiting for its key's grouping. */
+interface Waiting {
+  alert: Alert;
+  candidates: ReturnType<typeof rulesFor>;
+  resolve(alert: Alert): void;
+  reject(reason: unknown): void;
+}
+
 export interface IncidentServiceOptions {
   clock?: () => number;
   log?: (message: string) => void;
@@ -68,9 +76,11 @@ export class IncidentService implements AlertHooks {
   private rules: IncidentRule[];
   private readonly clock: () => number;
   private readonly log: (message: string) => void;
-  /** The tail of each key's grouping chain in this runtime; removed when it settles. */
+  /** The grouping run of each key in this runtime, while alerts of that key wait; see created(). */
   private readonly grouping = new Map<string, Promise<void>>();
   private readonly listeners = new Set<(incident: Incident) => void>();
+  /** The alerts of each key waiting to be grouped. */
+  private readonly waiting = new Map<string, Waiting[]>();
 
   constructor(readonly store: IncidentStore, private readonly alerts: AlertService, readonly settings: IncidentSettings, options: IncidentServiceOptions = {}) {
     this.rules = [...settings.rules];
@@ -134,23 +144,90 @@ export class IncidentService implements AlertHooks {
 
   /**
    * Groups a new alert: into an accepting incident of a rule its tool takes part in, or a new one.
-   * Within this runtime, alerts of one place are grouped one after another (a promise chain per
-   * key): a storm of concurrent raises into one incident would otherwise read the same version
-   * and lose the compare-and-set to each other, retrying each time. Compare-and-set still
-   * arbitrates between runtimes.
+   * Within this runtime, alerts of one place are grouped one after another (one queue per key): a
+   * storm of concurrent raises into one incident would otherwise read the same version and lose
+   * the compare-and-set to each other, retrying each time. The alerts that queued while a write
+   * for their key was in flight join the key's incident together, in one write (joinHolder).
+   * Compare-and-set still arbitrates between runtimes.
    */
   created(alert: Alert): Promise<Alert> {
     if (alert.state === 'resolved' || alert.incidentId) return Promise.resolve(alert);
     const candidates = rulesFor(alert.tool, this.rules);
     if (!candidates.length) return Promise.resolve(alert);
     const key = incidentKey(alert, candidates[0].rule);
-    const run = (this.grouping.get(key) ?? Promise.resolve()).then(() => this.group(alert, candidates));
-    const tail = run.then(() => undefined, () => undefined);
-    this.grouping.set(key, tail);
-    void tail.then(() => {
-      if (this.grouping.get(key) === tail) this.grouping.delete(key);
+    return new Promise<Alert>((resolve, reject) => {
+      let queue = this.waiting.get(key);
+      if (!queue) this.waiting.set(key, (queue = []));
+      queue.push({ alert, candidates, resolve, reject });
+      if (!this.grouping.has(key)) this.grouping.set(key, this.drain(key, queue));
     });
-    return run;
+  }
+
+  /** Groups the key's waiting alerts, batch after batch, until none waits. */
+  private async drain(key: string, queue: Waiting[]): Promise<void> {
+    // The key's incident as this run last wrote it: the next batch adds to it without reading it
+    // back, and the version compare-and-set catches any other writer (a miss costs a read).
+    const last: { holder?: Incident } = {};
+    let batch: Waiting[] = [];
+    try {
+      while (queue.length) {
+        batch = queue.splice(0, this.settings.maxMembers);
+        while (batch.length) {
+          batch = await this.joinHolder(key, batch, last);
+          if (!batch.length) break;
+          // Not taken by the key's incident (none yet, full, its window passed, or another rule's):
+          // the first alert takes the single path, which may open the next incident for the rest.
+          const [first, ...rest] = batch;
+          last.holder = undefined;
+          batch = rest;
+          await this.group(first.alert, first.candidates).then(first.resolve, first.reject);
+        }
+      }
+    } catch (err) {
+      // Not expected (each step settles its alerts), but no alert may wait for ever on its key.
+      for (const item of [...batch, ...queue.splice(0)]) item.reject(err);
+    } finally {
+      // Nothing can have queued since the last check: it ran in this same turn.
+      this.grouping.delete(key);
+      this.waiting.delete(key);
+    }
+  }
+
+  /**
+   * Puts every waiting alert that the incident holding `key` takes into it, in one write, and
+   * settles them; answers the alerts it did not take. On any failure (another runtime wrote the
+   * incident first), it takes none and each alert goes the single path.
+   */
+  private async joinHolder(key: string, batch: Waiting[], last: { holder?: Incident }): Promise<Waiting[]> {
+    let written: Incident;
+    const taken: Waiting[] = [];
+    const left: Waiting[] = [];
+    try {
+      const holder = last.holder ?? await this.store.incidentByKey(key);
+      last.holder = undefined;
+      if (!holder) return batch;
+      const now = this.clock();
+      const at = this.now();
+      const rule = this.ruleOf(holder);
+      // Room is counted here, since the members are added all at once below.
+      const room = this.settings.maxMembers - holder.members.length;
+      for (const item of batch) {
+        const c = item.candidates.find((x) => x.rule.id === holder.rule);
+        if (c && taken.length < room && this.fits(holder, item.alert, c.rule, now)) taken.push(item);
+        else left.push(item);
+      }
+      if (!taken.length) return batch;
+      written = this.saved(await this.store.replaceIncident(addMembers(holder, taken.map((item) => item.alert), rule, at)));
+      last.holder = written;
+    } catch {
+      return batch;
+    }
+    const marked = await Promise.allSettled(taken.map((item) => this.alerts.setIncident(item.alert.id, written.id, undefined, { incidentId: written.id }, false)));
+    this.inhibitor.joined(written);
+    // The members are grouped whatever happens to muting: a failure there is the inhibitor's to report.
+    await this.muteOpen(written).catch((err) => this.log(`muting the alerts under incident ${written.id} failed: ${(err as Error).message}`));
+    marked.forEach((result, i) => (result.status === 'fulfilled' ? taken[i].resolve(result.value) : taken[i].reject(result.reason)));
+    return left;
   }
 
   private async group(alert: Alert, candidates: ReturnType<typeof rulesFor>): Promise<Alert> {
@@ -206,27 +283,32 @@ export class IncidentService implements AlertHooks {
   private async openFor(alert: Alert, rule: IncidentRule): Promise<Incident | undefined> {
     const key = incidentKey(alert, rule);
     const at = this.now();
-    try {
-      return this.saved(await this.store.createIncident(openIncident(rule, alert, { id: `inc-${uuid7(this.clock())}`, key, at })));
-    } catch (err) {
-      if (!(err instanceof IncidentKeyTakenError)) throw err;
+    // Twice at most: after closing a stale holder the key is free, and the scan of the other
+    // accepting incidents (join) that just found none for this alert need not run again.
+    for (let round = 1; ; round++) {
+      try {
+        return this.saved(await this.store.createIncident(openIncident(rule, alert, { id: `inc-${uuid7(this.clock())}`, key, at })));
+      } catch (err) {
+        if (!(err instanceof IncidentKeyTakenError)) throw err;
+      }
+      const holder = await this.store.incidentByKey(key);
+      if (!holder) throw new IncidentKeyTakenError(key); // released meanwhile: the caller tries again
+      const stale = this.clock() - Date.parse(holder.lastSeen) > rule.windowMinutes * 60_000 || holder.members.length >= this.settings.maxMembers;
+      if (stale) {
+        this.saved(await this.store.replaceIncident(closeToNew(holder, at, holder.members.length >= this.settings.maxMembers ? 'member limit reached' : 'grouping window passed')));
+        if (round === 1) continue;
+        throw new IncidentKeyTakenError(key);
+      }
+      if (holder.removed.includes(alert.id)) return undefined;
+      return this.saved(await this.store.replaceIncident(addMember(holder, alert, rule, at)));
     }
-    const holder = await this.store.incidentByKey(key);
-    if (!holder) throw new IncidentKeyTakenError(key); // released meanwhile: the caller tries again
-    const stale = this.clock() - Date.parse(holder.lastSeen) > rule.windowMinutes * 60_000 || holder.members.length >= this.settings.maxMembers;
-    if (stale) {
-      this.saved(await this.store.replaceIncident(closeToNew(holder, at, holder.members.length >= this.settings.maxMembers ? 'member limit reached' : 'grouping window passed')));
-      throw new IncidentKeyTakenError(key);
-    }
-    if (holder.removed.includes(alert.id)) return undefined;
-    return this.saved(await this.store.replaceIncident(addMember(holder, alert, rule, at)));
   }
 
   /** Marks the alert as the incident's member, then mutes what the incident now inhibits. */
   private async grouped(alert: Alert, incident: Incident, by: string | undefined, details: Record<string, unknown> = {}): Promise<Alert> {
     // A new alert's `created` event follows and names the incident; a move is announced as `grouped`.
     const marked = await this.alerts.setIncident(alert.id, incident.id, by, { ...details, incidentId: incident.id }, by !== undefined);
-    this.inhibitor.invalidate();
+    this.inhibitor.joined(incident);
     await this.muteOpen(incident);
     return marked;
   }
@@ -352,6 +434,8 @@ export class IncidentService implements AlertHooks {
     if (request.reason) details.reason = request.reason;
     if (alert.incidentId) details.from = alert.incidentId;
     const moved = to ? await this.grouped(alert, to, by, details) : await this.alerts.setIncident(alert.id, undefined, by, details);
+    // The incident it left may have stopped muting (a move out can lower its priority).
+    if (from) this.inhibitor.invalidate();
     return { alert: moved, from, to };
   }
 

@@ -3,7 +3,7 @@ import type { MongoBesideOptions } from './mongodb-beside';
 import { checkMongoOptions, connectBeside } from './mongodb-beside';
 import type { Incident } from '../incidents/types';
 import { priorityRank } from '../model/priority';
-import { clampInt, dateMs, DEFAULT_QUERY_LIMIT, MAX_QUERY_LIMIT, toMs } from './args';
+import { clampInt, dateMs, DEFAULT_QUERY_LIMIT, MAX_QUERY_LIMIT, priorityArg, toMs } from './args';
 import { isDuplicateKey } from './mongodb-errors';
 import { ConflictError, DuplicateIdError, IncidentKeyTakenError, NotFoundError } from './types';
 import type { IncidentQuery, IncidentStore, Page } from './types';
@@ -163,6 +163,7 @@ export class MongoIncidentStore implements IncidentStore {
     const filter: Filter<Row> = {};
     if (q.state !== undefined) filter.state = { $in: ([] as string[]).concat(q.state) };
     if (q.status !== undefined) filter.status = { $in: ([] as string[]).concat(q.status) };
+    if (q.priority !== undefined) filter.prio = { $in: ([] as unknown[]).concat(q.priority).map(priorityArg) };
     if (q.accepting !== undefined) filter.openKey = q.accepting ? { $not: /^~/ } : { $regex: '^~' };
     if (q.since !== undefined) filter.lastSeen = { $gte: toMs(q.since, 'since') };
     const sort = q.sort ?? 'priority';

@@ -3,7 +3,7 @@ import type { Collection, Db, Filter, MongoClientOptions, Sort } from 'mongodb';
 import { Binary, MongoClient } from 'mongodb';
 import { priorityRank } from '../model/priority';
 import type { Alert, HistoryEntry, Priority, Silence } from '../model/types';
-import { clampInt, dateMs, DEFAULT_ESCALATION_LIMIT, DEFAULT_HISTORY_LIMIT, DEFAULT_HISTORY_WINDOW, DEFAULT_QUERY_LIMIT, MAX_HISTORY_LIMIT, MAX_QUERY_LIMIT, toMs } from './args';
+import { clampInt, dateMs, DEFAULT_ESCALATION_LIMIT, DEFAULT_HISTORY_LIMIT, DEFAULT_HISTORY_WINDOW, DEFAULT_QUERY_LIMIT, MAX_HISTORY_LIMIT, MAX_QUERY_LIMIT, priorityArg, toMs } from './args';
 import { isDuplicateKey } from './mongodb-errors';
 import { checkMongoOptions } from './mongodb-beside';
 import { checkTlps, ConflictError, DuplicateIdError, NotFoundError, openCount } from './types';
@@ -144,6 +144,9 @@ function historyId(alertId: string, seq: number): string {
  *   the next writer takes over after CLAIM_LEASE_MS, overwriting the orphaned entries.
  * Inside one process, ingests of one fingerprint are queued, so the loop does not spin.
  */
+/** Fingerprints whose open alert's row is cached; a storm has a few, so the oldest entry simply goes. */
+const OPEN_CACHE_SIZE = 4096;
+
 export class MongoAlertStore implements AlertStore {
   readonly kind = 'mongodb';
   private readonly historyWindow: number;
@@ -156,6 +159,13 @@ export class MongoAlertStore implements AlertStore {
   private phase: 'new' | 'open' | 'closing' | 'closed' = 'new';
   private readonly inflight = new Set<Promise<unknown>>();
   private readonly fingerprintQueues = new Map<string, Promise<unknown>>();
+  /**
+   * The row of each recently repeated fingerprint's open alert, as this store last wrote it: a
+   * repeat merges into it without reading it back. The version is the arbiter, as on SQLite: the
+   * claim on `version + 1` and the update filtered by version refuse a stale row (another runtime
+   * or an action wrote since), the entry is dropped and the repeat reads the alert again.
+   */
+  private readonly openCache = new Map<string, AlertRow>();
   private lastIns = 0;
 
   constructor(private readonly options: MongoAlertStoreOptions) {
@@ -207,6 +217,7 @@ export class MongoAlertStore implements AlertStore {
     this.phase = 'closing';
     while (this.inflight.size) await Promise.allSettled([...this.inflight]);
     this.phase = 'closed';
+    this.openCache.clear();
     await this.client?.close().catch(() => undefined);
     this.client = undefined;
   }
@@ -222,6 +233,8 @@ export class MongoAlertStore implements AlertStore {
   }
 
   private replaceOnce(alert: Alert): Promise<Alert> {
+    // An action or a lifecycle change: the next repeat reads the alert again.
+    if (typeof alert?.fingerprint === 'string') this.openCache.delete(alert.fingerprint);
     return (async () => {
       const row = await this.alerts.findOne({ _id: alert.id });
       if (!row) throw new NotFoundError(alert.id);
@@ -254,11 +267,7 @@ export class MongoAlertStore implements AlertStore {
         (filter as Record<string, unknown>)[field] = { $in: values };
       };
       anyOf('state', q.state);
-      anyOf('prio', q.priority, (p: Priority) => {
-        const rank = typeof p === 'string' && /^P[1-4]$/.test(p) ? priorityRank(p) : NaN;
-        if (!Number.isInteger(rank)) throw new TypeError(`unknown priority ${String(p)}`);
-        return rank;
-      });
+      anyOf('prio', q.priority, priorityArg);
       anyOf('tool', q.tool);
       if (q.notTool?.length) filter.tool = { ...(filter.tool as object | undefined), $nin: q.notTool };
       anyOf('severity', q.severity);
@@ -532,7 +541,9 @@ export class MongoAlertStore implements AlertStore {
     if (typeof candidate?.fingerprint !== 'string' || candidate.fingerprint === '') throw new TypeError('candidate alert has no fingerprint');
     const fp = candidate.fingerprint;
     for (let attempt = 0; attempt < MAX_INGEST_ATTEMPTS; attempt++) {
-      const holder = await this.alerts.findOne({ openKey: fp });
+      const cached = this.openCache.get(fp);
+      this.openCache.delete(fp);
+      const holder = cached ?? await this.alerts.findOne({ openKey: fp });
       // An open alert without the slot exists only after a reopen; the newest one is merged into.
       const open = holder ?? (await this.alerts.findOne({ fp, state: { $ne: 'resolved' } }, { sort: { ins: -1 } }));
       try {
@@ -540,13 +551,19 @@ export class MongoAlertStore implements AlertStore {
           const existing = JSON.parse(open.doc) as Alert;
           const merged = merge(existing);
           if (merged?.id !== existing.id) throw new Error(`merge must keep the alert id ${existing.id}`);
-          const alert = await this.update({ ...merged, version: existing.version }, open, open.openKey === fp ? 'keep' : 'claim');
+          const { alert, row } = await this.updateRow({ ...merged, version: existing.version }, open, open.openKey === fp ? 'keep' : 'claim');
+          if (row.openKey === fp && row.state !== 'resolved') {
+            if (this.openCache.size >= OPEN_CACHE_SIZE) this.openCache.delete(this.openCache.keys().next().value!);
+            this.openCache.set(fp, row);
+          }
           return { alert, outcome: 'deduplicated' };
         }
         const previous = await this.alerts.findOne({ fp }, { sort: { ins: -1 }, projection: { _id: 1 } });
         const next = previous ? { ...candidate, previousId: previous._id } : candidate;
         return { alert: await this.insert(next), outcome: 'created' };
       } catch (err) {
+        // The cached row's alert was purged meanwhile (by another runtime): look again.
+        if (cached && open === cached && err instanceof NotFoundError) continue;
         // Another writer (in this process or another runtime) got there first: look again.
         if (err instanceof ConflictError || isDuplicateKey(err)) {
           if (!open && (await this.alerts.findOne({ _id: candidate.id }, { projection: { _id: 1 } }))) {
@@ -619,6 +636,11 @@ export class MongoAlertStore implements AlertStore {
    * error, after which the claim is withdrawn), or release it.
    */
   private async update(alert: Alert, current: AlertRow, slot: 'keep' | 'claim' | 'release'): Promise<Alert> {
+    return (await this.updateRow(alert, current, slot)).alert;
+  }
+
+  /** update(), also answering the row as now stored. */
+  private async updateRow(alert: Alert, current: AlertRow, slot: 'keep' | 'claim' | 'release'): Promise<{ alert: Alert; row: AlertRow }> {
     const resolved = alert.state === 'resolved';
     const openKey = resolved || slot === 'release' ? `~${alert.id}` : slot === 'claim' ? alert.fingerprint : current.openKey;
     const { _id, ...fields } = this.row(alert, openKey, current.ins) as Partial<AlertRow> & Pick<AlertRow, '_id' | 'doc' | 'version'>;
@@ -639,7 +661,7 @@ export class MongoAlertStore implements AlertStore {
     }
     // The claim has done its job once the version is in place; dropping it keeps the collection small.
     await this.claims.deleteOne({ _id: claim });
-    return JSON.parse(fields.doc) as Alert;
+    return { alert: JSON.parse(fields.doc) as Alert, row: { ...current, ...fields, _id } as AlertRow };
   }
 
   /** Inserts the claim on a version; returns whether a dead writer's stale claim was taken over. */

@@ -1,8 +1,9 @@
 import type Database from 'better-sqlite3';
 import type { Incident } from '../incidents/types';
 import { priorityRank } from '../model/priority';
-import { clampInt, dateMs, DEFAULT_QUERY_LIMIT, MAX_QUERY_LIMIT, toMs } from './args';
+import { clampInt, dateMs, DEFAULT_QUERY_LIMIT, MAX_QUERY_LIMIT, priorityArg, toMs } from './args';
 import type { SqliteAlertStore } from './sqlite';
+import { jsonClean } from './sqlite';
 import { ConflictError, DuplicateIdError, IncidentKeyTakenError, NotFoundError } from './types';
 import type { IncidentQuery, IncidentStore, Page } from './types';
 
@@ -22,8 +23,8 @@ function isUniqueViolation(err: unknown): boolean {
   return (err as { code?: string })?.code === 'SQLITE_CONSTRAINT_UNIQUE' || (err as { code?: string })?.code === 'SQLITE_CONSTRAINT_PRIMARYKEY';
 }
 
-/** The next stored version of `incident` as a row (version + 1). */
-function toRow(incident: Incident): Row {
+/** The next stored version of `incident` (version + 1) as a row, and as the object get() would return. */
+function toRow(incident: Incident): Row & { stored: Incident } {
   if (typeof incident?.id !== 'string' || !incident.id) throw new TypeError('an incident needs an id');
   if (!Number.isInteger(incident.version) || incident.version < 0) throw new TypeError(`incident ${incident.id} has no valid version`);
   const stored: Incident = { ...incident, version: incident.version + 1 };
@@ -37,7 +38,16 @@ function toRow(incident: Incident): Row {
     resolved_at: stored.state === 'resolved' && stored.resolved ? toMs(stored.resolved.at, `incident ${stored.id} resolved.at`) : null,
     version: stored.version,
     doc: JSON.stringify(stored),
+    stored,
   };
+}
+
+/**
+ * What get() returns for the row: the written object itself when JSON keeps it as it is (a walk,
+ * much cheaper than parsing an incident of a few hundred members back), else the parsed text.
+ */
+function written(row: Row & { stored: Incident }): Incident {
+  return jsonClean(row.stored, false) ? row.stored : (JSON.parse(row.doc) as Incident);
 }
 
 function prepare(db: Database.Database) {
@@ -77,7 +87,7 @@ export class SqliteIncidentStore implements IncidentStore {
   }
 
   createIncident(incident: Incident): Promise<Incident> {
-    let row: Row;
+    let row: ReturnType<typeof toRow>;
     try {
       row = toRow(incident);
     } catch (err) {
@@ -92,12 +102,12 @@ export class SqliteIncidentStore implements IncidentStore {
         if (isUniqueViolation(err)) throw new IncidentKeyTakenError(incident.key);
         throw err;
       }
-      return JSON.parse(row.doc) as Incident;
+      return written(row);
     });
   }
 
   replaceIncident(incident: Incident): Promise<Incident> {
-    let row: Row;
+    let row: ReturnType<typeof toRow>;
     try {
       row = toRow(incident);
     } catch (err) {
@@ -114,7 +124,7 @@ export class SqliteIncidentStore implements IncidentStore {
         if (isUniqueViolation(err)) throw new IncidentKeyTakenError(incident.key);
         throw err;
       }
-      return JSON.parse(row.doc) as Incident;
+      return written(row);
     });
   }
 
@@ -141,6 +151,7 @@ export class SqliteIncidentStore implements IncidentStore {
     };
     anyOf('state', q.state);
     anyOf('status', q.status);
+    anyOf('priority', q.priority === undefined ? undefined : ([] as unknown[]).concat(q.priority).map(priorityArg));
     if (q.accepting !== undefined) where.push(q.accepting ? 'open_key IS NOT NULL' : 'open_key IS NULL');
     if (q.since !== undefined) {
       where.push('last_seen >= ?');

@@ -159,6 +159,8 @@ export interface IncidentQuery {
   status?: MessageStatus | MessageStatus[];
   /** Only incidents that still take new members by rule (true) or only those that do not (false). */
   accepting?: boolean;
+  /** Only incidents of these priorities (the inhibitor reads only those that may mute). */
+  priority?: Priority | Priority[];
   /** Inclusive lower bound on `lastSeen` (ISO 8601). */
   since?: string;
   /** Priority first (P1, then newest lastSeen), the default; or newest lastSeen first. */

@@ -277,6 +277,44 @@ describe('incidents: grouping alerts of every tool', function () {
     assert.ok(calls.createIncident + calls.replaceIncident <= n + 2 * ids.size, `writes ${calls.createIncident + calls.replaceIncident} for ${n} alerts`);
     assert.ok(calls.queryIncidents <= 2 * ids.size, `scans ${calls.queryIncidents} for ${ids.size} incidents: joining reads the key's holder, not every open incident`);
     assert.ok(calls.incidentByKey <= 3 * n, `key reads ${calls.incidentByKey}`);
+    // The alerts that queue while their key's incident is being written join it together: one
+    // write for many members, not one per alert.
+    assert.ok(calls.replaceIncident <= n / 10, `${calls.replaceIncident} incident writes for ${n} alerts: members that waited are written together`);
+    for (const incident of incidents) {
+      const grouped = incident!.history.filter((h) => h.action === 'grouped').map((h) => h.details?.alertId);
+      assert.deepEqual(grouped.sort(), incident!.members.slice(1).map((m) => m.alertId).sort(), 'each member joined once, audited');
+    }
+    const marked = await Promise.all(alerts.slice(0, 50).map((a) => platform.store.get(a.id)));
+    for (const alert of marked) assert.equal(alert!.incidentId, alerts.find((a) => a.id === alert!.id)!.incidentId, 'the stored alert names its incident');
+  });
+
+  it('groups a storm of lower alerts without reading every open incident again for each alert', async function () {
+    this.timeout(60_000);
+    const store = platform.incidents.store;
+    let scans = 0;
+    const original = store.queryIncidents.bind(store);
+    store.queryIncidents = (query) => {
+      scans++;
+      return original(query);
+    };
+    // Low crowd alerts in one zone: a P3 incident, which mutes nothing, so what the inhibitor read
+    // about the open incidents stays true however many of them join it.
+    // Raised in waves, as a flow delivers them: each wave finds the previous one grouped.
+    const n = 300;
+    const alerts: Alert[] = [];
+    for (let wave = 0; wave < n / 10; wave++) {
+      alerts.push(...await Promise.all(Array.from({ length: 10 }, (_, i) =>
+        raise('anomaly', { severity: 'medium', certainty: 'Observed', source: { ref: `counter-${wave}-${i}` }, headline: `Flow ${wave}-${i}` }))));
+    }
+    const ids = new Set(alerts.map((a) => a.incidentId));
+    assert.equal(ids.size, Math.ceil(n / platform.incidents.settings.maxMembers));
+    const incident = await incidentOf(alerts[0]);
+    assert.equal(incident.priority, 'P3');
+    assert.ok(scans <= 10, `${scans} scans of the open incidents for ${n} alerts`);
+    // A P1 joining makes the incident a source: the next lower alert in its zone is muted at once.
+    await raise('firearm', { source: { ref: 'cam-1' } });
+    const after = await raise('anomaly', { severity: 'medium', certainty: 'Observed', source: { ref: 'counter-late' } });
+    assert.ok(after.muted, 'muted by the incident that just became P1');
   });
 
   it('takes its rules from the settings', async function () {

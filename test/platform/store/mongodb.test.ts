@@ -7,6 +7,7 @@ import type { Alert } from '../../../nodes/platform/model/types';
 import { MongoAlertStore } from '../../../nodes/platform/store/mongodb';
 import { ConflictError } from '../../../nodes/platform/store/types';
 import { alertStoreContract } from '../../contract/alert-store.contract';
+import { repeatsSeeTheOtherRuntime } from '../../contract/open-alert-cache';
 import { dropDatabase, mongoHarness } from '../../support/mongo';
 import { mongoUrl, unique } from '../../support/services';
 
@@ -57,6 +58,10 @@ describe('MongoDB alert store (real server)', function () {
         assert.equal((await b.history(alert.id)).total, 1, 'repeats add no audit-log row');
         assert.deepEqual([...alert.occurrences!.first, ...alert.occurrences!.last].map((o) => o.n), Array.from({ length: 20 }, (_, i) => i + 1));
       }
+    });
+
+    it('repeats from its cache of open alerts yet sees what another runtime wrote: repeats, actions, a resolve, a purge', async function () {
+      await repeatsSeeTheOtherRuntime(await open(), await open(), () => candidate(), now);
     });
 
     it('keeps a reopened alert open next to a newer one and merges into the newer first', async function () {

@@ -12,6 +12,7 @@ import type { SqliteAlertStoreOptions } from '../../../nodes/platform/store/sqli
 import { MIGRATIONS, migrate, schemaVersion } from '../../../nodes/platform/store/sqlite-migrations';
 import { ConflictError } from '../../../nodes/platform/store/types';
 import { alertStoreContract } from '../../contract/alert-store.contract';
+import { repeatsSeeTheOtherRuntime } from '../../contract/open-alert-cache';
 
 const tempDirs: string[] = [];
 
@@ -144,25 +145,9 @@ describe('SqliteAlertStore', function () {
   });
 
   describe('repeats from the cache of open alerts', function () {
-    it('sees what another runtime wrote on the same file: its repeats, its actions, its resolve', async function () {
+    it('sees what another runtime wrote on the same file: its repeats, its actions, its resolve, a purge', async function () {
       const file = tempFile();
-      const a = await track({ file });
-      const b = await track({ file });
-      const first = (await ingest(a, candidate())).alert;
-      await ingest(a, candidate()); // a now holds the open alert in its cache
-      await ingest(b, candidate());
-      assert.equal((await ingest(a, candidate())).alert.count, 4, 'b\'s repeat counted, not overwritten');
-      const stored = (await b.get(first.id))!;
-      await b.replace(acknowledge(stored, 'olga', now).alert);
-      const afterAck = (await ingest(a, candidate())).alert;
-      assert.equal(afterAck.state, 'acknowledged', 'the ack by b is kept');
-      assert.equal(afterAck.count, 5);
-      assert.equal(afterAck.version, stored.version + 2);
-      const resolved = (await b.get(first.id))!;
-      await b.replace({ ...resolved, state: 'resolved', resolved: { at: now, by: 'olga', reason: 'done' } });
-      const next = await ingest(a, candidate());
-      assert.equal(next.outcome, 'created', 'a resolved alert is not repeated from the cache');
-      assert.equal(next.alert.previousId, first.id);
+      await repeatsSeeTheOtherRuntime(await track({ file }), await track({ file }), () => candidate(), now);
     });
 
     it('hands out objects the cache does not share: changing one changes no later write', async function () {
