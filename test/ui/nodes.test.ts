@@ -305,6 +305,9 @@ describe('dashboard nodes', function () {
       assert.deepEqual(panel.options.kinds, [{ name: 'entry', label: 'Entry', color: '#4cc2ff' }, { name: 'crown', label: 'Crown jewel', color: '#e0a030' }]);
       const x = Object.fromEntries(data.nodes.map((n) => [n.id, n.x]));
       assert.ok(x.internet < x.portal && x.portal < x.app && x.app < x.scada, `one layer per step, left to right: ${JSON.stringify(x)}`);
+      const turned = (panel.data as { turned: { nodes: Array<{ id: string; y: number }> } }).turned;
+      const y = Object.fromEntries(turned.nodes.map((n) => [n.id, n.y]));
+      assert.ok(y.internet < y.portal && y.portal < y.app && y.app < y.scada, `and turned, top to bottom, for narrow screens: ${JSON.stringify(y)}`);
       assert.equal(data.nodes.find((n) => n.id === 'scada')!.label, 'Traffic SCADA');
       assert.equal(data.nodes.find((n) => n.id === 'app')!.label, 'app', 'the id when there is no label');
       const cut = data.edges.filter((e) => e.mark === 'cut');

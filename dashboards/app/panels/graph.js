@@ -8,6 +8,8 @@ const MIN_SCALE = 0.2;
 const MAX_SCALE = 4;
 const STEP = 1.25;
 const PAN = 48;
+/** Below this scale 12 px labels are smaller than 7 px. */
+const READABLE = 0.6;
 
 /** An SVG element: createElement would make an HTML element that draws nothing. */
 function s(tag, attrs, ...children) {
@@ -29,8 +31,8 @@ export function graphPanel(el, panel) {
   const scene = s('g', { class: 'graph-scene' });
   const svg = s('svg', { class: 'graph-svg', role: 'img', 'aria-label': `${panel.title}: drawing` },
     s('defs', null,
-      s('marker', { id: `ga-${safeId}`, viewBox: '0 0 10 10', refX: 9, refY: 5, markerWidth: 7, markerHeight: 7, orient: 'auto-start-reverse' }, s('path', { d: 'M0 0 L10 5 L0 10 z', class: 'graph-arrow' })),
-      s('marker', { id: `gm-${safeId}`, viewBox: '0 0 10 10', refX: 9, refY: 5, markerWidth: 7, markerHeight: 7, orient: 'auto-start-reverse' }, s('path', { d: 'M0 0 L10 5 L0 10 z', class: 'graph-arrow marked' }))),
+      s('marker', { id: `ga-${safeId}`, viewBox: '0 0 10 10', refX: 9, refY: 5, markerUnits: 'userSpaceOnUse', markerWidth: 10, markerHeight: 10, orient: 'auto-start-reverse' }, s('path', { d: 'M0 0 L10 5 L0 10 z', class: 'graph-arrow' })),
+      s('marker', { id: `gm-${safeId}`, viewBox: '0 0 10 10', refX: 9, refY: 5, markerUnits: 'userSpaceOnUse', markerWidth: 12, markerHeight: 12, orient: 'auto-start-reverse' }, s('path', { d: 'M0 0 L10 5 L0 10 z', class: 'graph-arrow marked' }))),
     scene);
   const view = h('div.graph-view', {
     tabindex: '0',
@@ -57,12 +59,29 @@ export function graphPanel(el, panel) {
     view.dataset.scale = t.k.toFixed(3);
   }
 
+  /** The largest scale at which a layout fits the view's width and the tallest the view may be. */
+  function fitScale(l) {
+    return Math.min((view.clientWidth || 600) / Math.max(l.width, 1), (window.innerHeight * 0.7) / Math.max(l.height, 1), 1.5);
+  }
+
+  /**
+   * The layout the flow asked for, unless its text would be too small to read here (a wide graph
+   * on a phone) and the turned one reads better. The view is as tall as the graph needs.
+   */
+  function choose(data) {
+    let l = data;
+    if (data.turned && fitScale(data) < READABLE && fitScale(data.turned) > fitScale(data)) l = data.turned;
+    view.style.height = `${Math.round(Math.max(160, l.height * fitScale(l) + 16))}px`;
+    view.dataset.direction = l === data ? 'asked' : 'turned';
+    return l;
+  }
+
   function fitAll() {
     if (!layout) return;
     const w = view.clientWidth || 600;
     const hgt = view.clientHeight || 360;
-    const k = Math.min(w / Math.max(layout.width, 1), hgt / Math.max(layout.height, 1), 1.5);
-    t = { k: Math.max(MIN_SCALE, k), x: (w - layout.width * k) / 2, y: (hgt - layout.height * k) / 2 };
+    const k = Math.max(MIN_SCALE, Math.min(w / Math.max(layout.width, 1), hgt / Math.max(layout.height, 1), 1.5));
+    t = { k, x: (w - layout.width * k) / 2, y: (hgt - layout.height * k) / 2 };
     apply();
   }
 
@@ -130,12 +149,14 @@ export function graphPanel(el, panel) {
     return Math.hypot(a.x - b.x, a.y - b.y) || 1;
   }
 
-  function render(data) {
-    layout = data && Array.isArray(data.nodes) ? data : null;
+  let data = null;
+  function render(update) {
+    data = update && Array.isArray(update.nodes) ? update : null;
+    view.hidden = !data;
+    empty.hidden = !!data;
+    layout = data ? choose(data) : null;
     const nodes = layout ? layout.nodes : [];
     const edges = layout ? layout.edges : [];
-    view.hidden = !layout;
-    empty.hidden = !!layout;
     view.dataset.nodes = String(nodes.length);
     view.dataset.edges = String(edges.length);
     const label = new Map(nodes.map((n) => [n.id, n.label]));
@@ -151,9 +172,12 @@ export function graphPanel(el, panel) {
       }),
       nodes.map((n) => {
         const colour = colours.get(n.kind);
-        return s('g', { class: `graph-node${n.mark ? ' marked' : ''}`, 'data-node': n.id, 'data-kind': n.kind, 'data-mark': n.mark, transform: `translate(${n.x - n.width / 2} ${n.y - n.height / 2})` },
+        const box = s('rect', { width: n.width, height: n.height, rx: 6 });
+        // Through the CSSOM: the console's CSP refuses style attributes.
+        if (colour) box.style.fill = colour;
+        return s('g', { class: `graph-node${colour ? ' coloured' : ''}${n.mark ? ' marked' : ''}`, 'data-node': n.id, 'data-kind': n.kind, 'data-mark': n.mark, transform: `translate(${n.x - n.width / 2} ${n.y - n.height / 2})` },
           s('title', null, `${n.label}${n.kind ? ` (${n.kind})` : ''}${n.mark ? `, ${n.mark}` : ''}`),
-          s('rect', { width: n.width, height: n.height, rx: 6, style: colour ? `fill:${colour}` : undefined }),
+          box,
           s('text', { x: n.width / 2, y: n.height / 2 + 4, 'text-anchor': 'middle' }, n.label.length > 28 ? `${n.label.slice(0, 27)}…` : n.label));
       }));
     const kindsUsed = new Set(nodes.map((n) => n.kind));
@@ -169,7 +193,8 @@ export function graphPanel(el, panel) {
   }
 
   render(panel.data);
-  const onResize = () => { if (!moved) fitAll(); };
+  // A phone turned, a window resized: choose the layout again.
+  const onResize = () => { if (!moved && data) render(data); };
   window.addEventListener('resize', onResize);
   return { update: render, destroy() { window.removeEventListener('resize', onResize); } };
 }

@@ -45,6 +45,8 @@ export interface GraphLayout {
   edges: Array<GraphEdgeIn & { points: Array<[number, number]>; labelAt?: [number, number] }>;
   width: number;
   height: number;
+  /** The same graph laid out the other way (TB for LR): a phone shows it when the first would be too small to read. */
+  turned?: GraphLayout;
 }
 
 const ID = 128;
@@ -113,7 +115,8 @@ export function layOut(graph: { nodes: GraphNodeIn[]; edges: GraphEdgeIn[] }, di
   }
   graph.edges.forEach((e, i) => {
     // An edge label takes room between layers, so labelled edges do not overlap their text.
-    g.setEdge(e.from, e.to, e.label ? { width: Math.min(e.label.length, 24) * 6, height: 14, labelpos: 'c' } : {}, String(i));
+    const text = [e.mark ? `✂ ${e.mark}` : '', e.label ?? ''].join(' ').trim();
+    g.setEdge(e.from, e.to, text ? { width: Math.min(text.length, 40) * 6.5, height: 14, labelpos: 'c' } : {}, String(i));
   });
   dagre.layout(g);
   const round = (v: number) => Math.round(v * 10) / 10;
@@ -126,7 +129,7 @@ export function layOut(graph: { nodes: GraphNodeIn[]; edges: GraphEdgeIn[] }, di
     edges: graph.edges.map((e, i) => {
       const at = g.edge(e.from, e.to, String(i)) as { points?: Array<{ x: number; y: number }>; x?: number; y?: number };
       const points = (at.points ?? []).map((pt) => [round(pt.x), round(pt.y)] as [number, number]);
-      return { ...e, points, ...(e.label && at.x !== undefined && at.y !== undefined ? { labelAt: [round(at.x), round(at.y)] as [number, number] } : {}) };
+      return { ...e, points, ...((e.label || e.mark) && at.x !== undefined && at.y !== undefined ? { labelAt: [round(at.x), round(at.y)] as [number, number] } : {}) };
     }),
     width: round(size.width ?? 0),
     height: round(size.height ?? 0),
@@ -140,7 +143,8 @@ export class GraphState implements PanelState {
   constructor(readonly options: GraphOptions & Record<string, unknown>) {}
 
   replace(payload: unknown): GraphLayout {
-    this.layout = layOut(checkGraph(payload, this.options), this.options.direction);
+    const graph = checkGraph(payload, this.options);
+    this.layout = { ...layOut(graph, this.options.direction), turned: layOut(graph, this.options.direction === 'LR' ? 'TB' : 'LR') };
     this.changed = true;
     return this.layout;
   }
