@@ -5,9 +5,10 @@
  *     fast-xml-parser (already a dependency) parsing the same file whole, the usual way;
  *  2. Suricata EVE records per second through parsing and correlation against --hosts
  *     (10,000) scanned hosts, side by side with JSON.parse alone (the floor);
- *  3. attack-graph build, paths and cut for --graph-hosts (1,000) synthetic hosts, greedy and
- *     exact (within a budget), and on small networks the exact cut against brute force over
- *     every subset of countermeasures (time and cost; the greedy/exact gap).
+ *  3. attack-graph build, paths and cut for --graph-hosts (1,000) synthetic hosts (seeds 1–3 and
+ *     --seed): greedy, branch and bound (within a budget) and the proven cut (implicit hitting
+ *     set with HiGHS: cost, lower bound, rounds; the greedy/exact gap), and on small networks the
+ *     exact cuts against brute force over every subset of countermeasures.
  * Nothing is asserted.
  *
  *   npm run bench:ctdr -- [--nessus-mb N (20)] [--hosts N (10000)] [--events N (200000)] [--graph-hosts N (1000)] [--seed S (3)]
@@ -17,7 +18,9 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { XMLParser } from 'fast-xml-parser';
 import { CtdrEngine } from '../nodes/ctdr/engine';
-import { bruteForceCut, countermeasures, exactCut, greedyCut, analyse } from '../nodes/ctdr/graph/cut';
+import { bruteForceCut, countermeasures, exactCut, greedyCut, analyse, provenCut } from '../nodes/ctdr/graph/cut';
+import type { HittingSetSolver } from '../nodes/ctdr/graph/cut';
+import { loadHittingSetSolver } from '../nodes/ctdr/graph/highs';
 import { buildGraph } from '../nodes/ctdr/graph/model';
 import { syntheticNetwork } from '../nodes/ctdr/graph/synthetic';
 import { readScanReport } from '../nodes/ctdr/scan';
@@ -140,7 +143,7 @@ function eve(): void {
   console.log(`   JSON.parse alone (floor): ${Math.round(floor / floorS).toLocaleString('en')} events/s; ours ÷ floor ${(floorS / oursS).toFixed(2)}`);
 }
 
-function graphs(): void {
+function graphs(solve: HittingSetSolver): void {
   const seed = num('seed', 3);
   const n = num('graph-hosts', 1000);
   let t = performance.now();
@@ -159,9 +162,22 @@ function graphs(): void {
   console.log(`\n3. Attack graph, ${n} hosts (seed ${seed})`);
   console.log(`   build: ${buildMs.toFixed(0)} ms (${g.facts.length} facts, ${g.rules.length} rules, ${g.leaves.length} leaves); analysis (paths, ranking, greedy cut): ${analyseMs.toFixed(0)} ms, ${a.paths.length} paths${a.pathsTruncated ? ' (truncated)' : ''}, ${a.reached.length} crown jewels reached`);
   console.log(`   greedy cut: cost ${greedy.cost}, ${greedy.chosen.length} countermeasures, ${greedyMs.toFixed(0)} ms, ${greedy.derivations} derivations`);
-  console.log(`   exact cut (budget 20,000 derivations): cost ${exact.cost}, ${exact.method}, ${exactMs.toFixed(0)} ms, ${exact.derivations} derivations; gap greedy ÷ best ${(greedy.cost / exact.cost).toFixed(3)}`);
+  console.log(`   branch and bound (budget 20,000 derivations): cost ${exact.cost}, ${exact.method}, ${exactMs.toFixed(0)} ms, ${exact.derivations} derivations`);
+  console.log('   proven cut (implicit hitting set, HiGHS), per seed:');
+  console.log('   seed  greedy cost  greedy ms  proven cost  lower bound  method  rounds  proofs  derivations  proven ms  gap greedy ÷ exact');
+  for (const s of [...new Set([1, 2, 3, seed])]) {
+    const sg = s === seed ? g : buildGraph(syntheticNetwork({ hosts: n, zones: 4, seed: s }));
+    const sc = s === seed ? cms : countermeasures(sg);
+    t = performance.now();
+    const gr = s === seed ? greedy : greedyCut(sg, sc);
+    const grMs = s === seed ? greedyMs : performance.now() - t;
+    t = performance.now();
+    const p = provenCut(sg, sc, solve);
+    const pMs = performance.now() - t;
+    console.log(`   ${String(s).padStart(4)}  ${String(gr.cost).padStart(11)}  ${grMs.toFixed(0).padStart(9)}  ${String(p.cost).padStart(11)}  ${String(p.lowerBound).padStart(11)}  ${p.method.padStart(6)}  ${String(p.rounds).padStart(6)}  ${String(p.proofs).padStart(6)}  ${String(p.derivations).padStart(11)}  ${pMs.toFixed(0).padStart(9)}  ${(gr.cost / p.cost).toFixed(2)}${p.method === 'exact' ? '' : ` (≤ ${(gr.cost / p.lowerBound!).toFixed(2)} against the lower bound)`}`);
+  }
   console.log('\n   small networks (per size, the first 3 seeds whose crown jewels are reached and whose countermeasures brute force can enumerate, 2^18 subsets at most)');
-  console.log('   hosts  seed  candidates  brute-force ms  exact ms  brute cost  exact cost  greedy cost  gap');
+  console.log('   hosts  seed  candidates  brute-force ms  b&b ms  proven ms  brute cost  b&b cost  proven cost  greedy cost  gap');
   for (const hosts of [4, 6, 8, 10]) {
     let shown = 0;
     for (let s = 1; s <= 200 && shown < 3; s++) {
@@ -180,9 +196,12 @@ function graphs(): void {
       t = performance.now();
       const ex = exactCut(sg, sc);
       const exMs = performance.now() - t;
+      t = performance.now();
+      const pr = provenCut(sg, sc, solve);
+      const prMs = performance.now() - t;
       const gr = greedyCut(sg, sc);
       const d0 = sg.rules.length;
-      console.log(`   ${String(hosts).padStart(5)}  ${String(s).padStart(4)}  ${String(sc.length).padStart(10)}  ${bruteMs.toFixed(1).padStart(14)}  ${exMs.toFixed(1).padStart(8)}  ${String(brute.cost).padStart(10)}  ${String(ex.cost).padStart(10)}  ${String(gr.cost).padStart(11)}  ${(gr.cost / ex.cost).toFixed(2)}  (${d0} rules)`);
+      console.log(`   ${String(hosts).padStart(5)}  ${String(s).padStart(4)}  ${String(sc.length).padStart(10)}  ${bruteMs.toFixed(1).padStart(14)}  ${exMs.toFixed(1).padStart(6)}  ${prMs.toFixed(1).padStart(9)}  ${String(brute.cost).padStart(10)}  ${String(ex.cost).padStart(8)}  ${String(pr.cost).padStart(11)}  ${String(gr.cost).padStart(11)}  ${(gr.cost / ex.cost).toFixed(2)}  (${d0} rules)`);
     }
   }
 }
@@ -191,7 +210,7 @@ async function main(): Promise<void> {
   console.log(`ctdr bench on ${os.cpus().length} CPUs, Node ${process.version}, load ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}`);
   await nessus();
   eve();
-  graphs();
+  graphs(await loadHittingSetSolver());
 }
 
 void main();

@@ -11,6 +11,8 @@
  *    and the shift marked, the threat and ironic posts with why, authors pseudonymised.
  *  - the evacuation page: an operator blocks an exit on the map and the new plan appears; a
  *    what-if beside the live plan, discarded, then applied.
+ *  - the CTDR page: the attack graph of the city's scan drawn, the cut edge marked, zoomed and
+ *    panned from the keyboard, on a phone too; a role that may not see it gets nothing.
  *  - the cyber team's CTI page: its tables filtered by TLP, asset, actor, confidence and state
  *    (by keyboard, kept in the address, on a phone), and an indicator opened with its sightings.
  *  - the operator's own workload indicator above every page, hers alone, with her own pause.
@@ -103,6 +105,13 @@ function testFlow(): object[] {
     z: 'bt',
     ...(n.id === 'demo-evac' ? { wires: (n as unknown as { wires: string[][] }).wires.map((w) => w.filter((t) => t !== 'demo-alert')) } : {}),
   }));
+  // The demo's CTDR tool reads the city's scan at start and sends its attack-graph report to the
+  // CTDR page's panels (on the console tab above); its alerts go nowhere.
+  const ctdr = demo.filter((n) => ['demo-ctdr-read', 'demo-ctdr-scan', 'demo-ctdr'].includes(n.id)).map((n) => ({
+    ...n,
+    z: 'bt',
+    ...(n.id === 'demo-ctdr' ? { wires: [[], (n as unknown as { wires: string[][] }).wires[1], []] } : {}),
+  }));
   return [
     { id: 'bt', type: 'tab', label: 'browser test' },
     { id: 'bt-in', type: 'http in', z: 'bt', name: '', url: '/test/scenario', method: 'post', upload: false, swaggerDoc: '', x: 100, y: 60, wires: [['bt-prep', 'bt-ok']] },
@@ -123,6 +132,7 @@ function testFlow(): object[] {
       z: 'bt',
       ...(n.id === 'demo-wl' ? { consoleUsers: 'op-2:olga', wires: [[], [], [], [], ['demo-wl-mine']] } : {}),
     })),
+    ...ctdr,
     ...consolePages,
     // The demo's social project: a fortnight of simulated posts into the social page's charts and
     // table; its drafts stay off the queue the other tests count.
@@ -681,6 +691,73 @@ describe('console in the browser (Chromium)', function () {
     await operator.locator('.detail-head h1').waitFor();
     await operator.locator('.images img').waitFor();
   });
+  it('supervisor: the CTDR page draws the attack graph from the scan, the cut edge marked, zoomed and panned from the keyboard; a role that may not see it gets nothing', async () => {
+    const sup = await open();
+    await login(sup, 'sven');
+    await sup.click('nav.tool-nav a[data-rel="pages/ctdr"]');
+    const graph = sup.locator('section.panel.graph');
+    const cut = graph.locator('.graph-edge[data-mark="cut"]');
+    await cut.waitFor();
+    // The city's scan: the Internet reaches the portal, the portal the app server, the app server the traffic SCADA.
+    const edges = await graph.locator('.graph-edge').evaluateAll((els) => els.map((e) => `${e.getAttribute('data-from')}->${e.getAttribute('data-to')}`).sort());
+    assert.deepEqual(edges, ['app-server->traffic-scada', 'internet->portal-web', 'portal-web->app-server']);
+    assert.equal(await cut.count(), 1, 'one edge is cut');
+    assert.equal(await graph.locator('.graph-node[data-node="traffic-scada"][data-kind="crown"]').count(), 1, 'the crown jewel drawn as one');
+    // Drawn, not only in the DOM: the cut edge is a visible dashed line in the alarm colour, and every node lies inside the view after the fit.
+    const drawn = await cut.locator('path').evaluate((p: SVGPathElement) => ({ length: p.getTotalLength(), dash: getComputedStyle(p).strokeDasharray, colour: getComputedStyle(p).stroke }));
+    assert.ok(drawn.length > 10, `the cut edge has length ${drawn.length}`);
+    assert.notEqual(drawn.dash, 'none');
+    assert.equal(drawn.colour, 'rgb(229, 72, 77)', 'the P1 red');
+    const view = graph.locator('.graph-view');
+    const inside = async () => {
+      const box = (await view.boundingBox())!;
+      const nodes = await graph.locator('.graph-node rect').evaluateAll((rs) => rs.map((r) => r.getBoundingClientRect().toJSON() as DOMRect));
+      return nodes.every((n) => n.left >= box.x - 1 && n.right <= box.x + box.width + 1 && n.top >= box.y - 1 && n.bottom <= box.y + box.height + 1);
+    };
+    await sup.waitForFunction(() => Number(document.querySelector('.graph-view')?.getAttribute('data-scale')) > 0);
+    assert.ok(await inside(), 'the whole graph fits the view');
+    assert.equal(await view.getAttribute('data-direction'), 'asked', 'left to right, as the node says, on a desktop');
+    // The keyboard: + zooms in, arrows pan, 0 fits again.
+    const scale = async () => Number(await view.getAttribute('data-scale'));
+    const fitted = await scale();
+    await view.focus();
+    await sup.keyboard.press('+');
+    await sup.keyboard.press('+');
+    assert.ok(await scale() > fitted, 'zoomed in');
+    const before = (await graph.locator('.graph-node[data-node="internet"] rect').boundingBox())!;
+    await sup.keyboard.press('ArrowLeft');
+    const after = (await graph.locator('.graph-node[data-node="internet"] rect').boundingBox())!;
+    assert.ok(after.x > before.x, 'ArrowLeft moves the view left (the drawing right)');
+    await sup.keyboard.press('0');
+    assert.equal(await scale(), fitted, 'fitted again');
+    // The same graph as a list, for screen readers, with the cut said in words.
+    assert.match((await graph.locator('.graph-list li.marked').textContent())!, /internet → portal-web.*✂ cut/);
+    await picture(sup, 'ctdr-graph.png');
+
+    // On a phone: nothing wider than the screen.
+    const phone = await open(PHONE, { isMobile: true, hasTouch: true, deviceScaleFactor: 2 });
+    await login(phone, 'sven');
+    await phone.goto(`${base}pages/ctdr`);
+    await phone.locator('section.panel.graph .graph-edge[data-mark="cut"]').waitFor();
+    const overflow = await phone.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    assert.ok(overflow <= 0, `the CTDR page fits a phone (${overflow}px too wide)`);
+    // Left to right, four hosts would be too small to read on 390 px: the phone draws the graph top to bottom, labels at a readable size.
+    const phoneView = phone.locator('.graph-view');
+    assert.equal(await phoneView.getAttribute('data-direction'), 'turned');
+    assert.ok(Number(await phoneView.getAttribute('data-scale')) >= 0.6, `readable: scale ${await phoneView.getAttribute('data-scale')}`);
+    await picture(phone, 'ctdr-graph-phone.png');
+
+    // The city manager's view opens every tool page, but the graph is for cyber, supervisor and admin: no CTDR page, and the API refuses it.
+    const manager = await open();
+    await login(manager, 'marco');
+    await manager.locator('nav.tool-nav a[data-rel="pages/evacuation"]').waitFor();
+    assert.equal(await manager.locator('nav.tool-nav a[data-rel="pages/ctdr"]').count(), 0, 'no CTDR page in the manager\'s navigation');
+    const status = await manager.evaluate(async () => (await fetch('api/pages/ctdr')).status);
+    assert.equal(status, 404);
+    const provoked = pageErrors.findIndex((e) => /status of 404/.test(e));
+    if (provoked >= 0) pageErrors.splice(provoked, 1);
+  });
+
   it('intel: the social page charts posts and sentiment per window, the anomaly and the shift marked, and lists threat and ironic posts with why, authors pseudonymised', async () => {
     const analyst = await open();
     await login(analyst, 'ines');

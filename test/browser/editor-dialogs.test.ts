@@ -91,6 +91,7 @@ const VALUES: Record<string, string> = {
   'impetus-ctdr-eve.port': '0',
   'impetus-ctdr-eve.bind': '127.0.0.1',
   'impetus-ctdr-eve.types': 'alert',
+  'impetus-ui-graph.kinds': 'host:Host:#8a94a6\ncrown:Crown jewel:#e0a030',
 };
 
 const LEGACY_MAPPING = JSON.stringify([{ telegram: 777, user: SYSTEM_TEST_USER.username, role: 'supervisor' }]);

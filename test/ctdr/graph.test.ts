@@ -3,7 +3,9 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { PACKAGE_ROOT } from '../../nodes/platform/node-kit';
 import { attackPaths, derive, likelihoods } from '../../nodes/ctdr/graph/derive';
-import { analyse, bruteForceCut, countermeasures, exactCut, greedyCut } from '../../nodes/ctdr/graph/cut';
+import { analyse, bruteForceCut, countermeasures, exactCut, greedyCut, provenCut } from '../../nodes/ctdr/graph/cut';
+import type { Cut, HittingSetSolver } from '../../nodes/ctdr/graph/cut';
+import { loadHittingSetSolver } from '../../nodes/ctdr/graph/highs';
 import { buildGraph, NetworkError } from '../../nodes/ctdr/graph/model';
 import type { Network } from '../../nodes/ctdr/graph/model';
 import { syntheticNetwork } from '../../nodes/ctdr/graph/synthetic';
@@ -11,6 +13,11 @@ import { syntheticNetwork } from '../../nodes/ctdr/graph/synthetic';
 const mulval = (): Network => JSON.parse(fs.readFileSync(path.join(PACKAGE_ROOT, 'test', 'ctdr', 'fixtures', 'mulval-three-host.json'), 'utf8')) as Network;
 
 describe('ctdr attack graph', () => {
+  let solve: HittingSetSolver;
+  before(async () => {
+    solve = await loadHittingSetSolver();
+  });
+
   describe('the MulVAL paper\'s three-host example (Ou, Govindavajhala, Appel 2005)', () => {
     const g = buildGraph(mulval());
     const d = derive(g);
@@ -84,7 +91,7 @@ describe('ctdr attack graph', () => {
     assert.equal(derive(g2).derived[g2.factIndex.get('execCode(pc,user)')!], 0);
   });
 
-  it('exact, greedy and brute force agree in cost on random small networks, and greedy is never cheaper than exact', function () {
+  it('exact (branch and bound, and proven with HiGHS), greedy and brute force agree in cost on random small networks, and greedy is never cheaper than exact', function () {
     this.timeout(120_000);
     let compared = 0;
     for (let seed = 1; seed <= 200 && compared < 8; seed++) {
@@ -102,6 +109,8 @@ describe('ctdr attack graph', () => {
       const greedy = greedyCut(g, cms);
       assert.equal(exact.method, 'exact');
       assert.equal(exact.cost, brute.cost, `seed ${seed}: exact ${exact.cost} vs brute force ${brute.cost}`);
+      const proven = provenCut(g, cms, solve);
+      assert.deepEqual([proven.method, proven.cost, proven.lowerBound], ['exact', brute.cost, brute.cost], `seed ${seed}: proven ${proven.cost} vs brute force ${brute.cost}`);
       assert.ok(greedy.cost >= exact.cost - 1e-9, `seed ${seed}`);
       const off = new Uint8Array(g.leaves.length);
       for (const c of exact.chosen) for (const l of c.leaves) off[l] = 1;
@@ -109,5 +118,51 @@ describe('ctdr attack graph', () => {
       for (const goal of g.goals) if (!exact.uncuttable.includes(g.facts[goal.fact])) assert.equal(after.derived[goal.fact], 0, `seed ${seed}: ${g.facts[goal.fact]} still reached after the cut`);
     }
     assert.ok(compared >= 5, `only ${compared} networks compared`);
+  });
+  describe('proven cut (implicit hitting set with HiGHS)', () => {
+    const assertCut = (g: ReturnType<typeof buildGraph>, cut: Cut, what: string): void => {
+      const off = new Uint8Array(g.leaves.length);
+      for (const c of cut.chosen) for (const l of c.leaves) off[l] = 1;
+      const after = derive(g, off);
+      for (const goal of g.goals) if (!cut.uncuttable.includes(g.facts[goal.fact])) assert.equal(after.derived[goal.fact], 0, `${what}: ${g.facts[goal.fact]} still reached after the cut`);
+    };
+
+    it('on 200 hosts finds the cost branch and bound proves, and on 400 proves a cut no dearer than greedy', function () {
+      this.timeout(240_000);
+      const mid = buildGraph(syntheticNetwork({ hosts: 200, zones: 4, seed: 3 }));
+      const cms = countermeasures(mid);
+      const bb = exactCut(mid, cms);
+      const proven = provenCut(mid, cms, solve);
+      assert.equal(bb.method, 'exact');
+      assert.deepEqual([proven.method, proven.cost], ['exact', bb.cost]);
+      assertCut(mid, proven, '200 hosts');
+      const big = buildGraph(syntheticNetwork({ hosts: 400, zones: 4, seed: 5 }));
+      const bigCms = countermeasures(big);
+      const greedy = greedyCut(big, bigCms);
+      const p = provenCut(big, bigCms, solve);
+      assert.ok(p.cost <= greedy.cost, `proven ${p.cost} ≤ greedy ${greedy.cost}`);
+      assert.ok(p.lowerBound! <= p.cost + 1e-9);
+      assertCut(big, p, '400 hosts');
+    });
+
+    it('stopped early, returns its best cut with a lower bound below it, marked budget', function () {
+      this.timeout(120_000);
+      const g = buildGraph(syntheticNetwork({ hosts: 400, zones: 4, seed: 5 }));
+      const cms = countermeasures(g);
+      const p = provenCut(g, cms, solve, { maxRounds: 1 });
+      if (p.method === 'exact') return; // proven in one round: nothing to check here
+      assert.equal(p.method, 'budget');
+      assert.ok(p.lowerBound! > 0 && p.lowerBound! < p.cost, `lower bound ${p.lowerBound} < ${p.cost}`);
+      assertCut(g, p, 'budget');
+    });
+
+    it('analyse reports the gap with the proven lower bound when given the solver', () => {
+      const g = buildGraph(syntheticNetwork({ hosts: 200, zones: 4, seed: 3 }));
+      const a = analyse(g, { hittingSet: solve, exactUpTo: 0 });
+      assert.ok(a.gap, 'a gap, although exactUpTo excludes branch and bound');
+      assert.equal(a.gap!.exactProven, true);
+      assert.equal(a.gap!.lowerBound, a.gap!.exact);
+      assert.equal(a.cut.cost, a.gap!.exact);
+    });
   });
 });

@@ -5,6 +5,7 @@ import * as path from 'node:path';
 import type { Alert } from '../../nodes/platform';
 import { platformFor } from '../../nodes/platform';
 import { PACKAGE_ROOT } from '../../nodes/platform/node-kit';
+import { loadEpss, loadKev } from '../../nodes/ctdr/enrich';
 import type { GraphReport } from '../../nodes/ctdr/engine';
 import { alertNodes, collect, ctdrNodes, currentRed, load, node, useRuntime, waitFor } from '../support/nodered';
 
@@ -90,6 +91,31 @@ describe('impetus-ctdr nodes', function () {
     assert.equal(compromised.urgency, 'Immediate');
     assert.equal(compromised.severity, 'critical', 'a high host on the way to a crown jewel');
     assert.match(String((compromised.data as { reason: string }).reason), /connected back to 203\.0\.113\.66:4444 9 s after/);
+  });
+
+  it('enriches from the shipped sample EPSS and KEV files: every CVE of the example scored, KEV entries marked', async () => {
+    const example = shipped('ex-ctdr');
+    const dir = path.join(PACKAGE_ROOT, 'examples');
+    const { scores, version } = await loadEpss(path.join(dir, String(example.epssFile)));
+    const kev = loadKev(path.join(dir, String(example.kevFile)));
+    assert.match(String(version), /^model_version:v\d{4}\.\d\d\.\d\d,score_date:\d{4}-\d\d-\d\dT/, 'FIRST\'s comment header');
+    const catalogue = JSON.parse(fs.readFileSync(path.join(dir, String(example.kevFile)), 'utf8')) as { title: string; catalogVersion: string; count: number; vulnerabilities: unknown[] };
+    assert.match(catalogue.title, /^SAMPLE DATA/, 'labelled as sample data');
+    assert.equal(catalogue.count, catalogue.vulnerabilities.length, 'count as CISA gives it');
+    const cves = [...new Set(fs.readFileSync(path.join(dir, 'ctdr-city.nessus'), 'utf8').match(/CVE-\d{4}-\d{4,}/g))];
+    assert.ok(cves.length >= 5);
+    assert.deepEqual(cves.filter((c) => !scores.has(c)), [], 'every CVE the example scan names has an EPSS score');
+    assert.ok(kev.has('CVE-2021-41773') && kev.has('CVE-2021-44228'));
+
+    await load([...alertNodes, ...ctdrNodes, catchNode], flow());
+    const { stored } = await scanned();
+    node('c').receive({ payload: (injected('ex-ctdr-attempt') as unknown[])[0] });
+    await waitFor(() => stored.length === 1, 'the attempt');
+    const v = (stored[0].payload as Alert).data as { vulnerabilities: Array<{ cves: string[]; epss?: number; kev: boolean; likelihood: number }> };
+    const traversal = v.vulnerabilities.find((x) => x.cves.includes('CVE-2021-41773'))!;
+    assert.equal(traversal.epss, scores.get('CVE-2021-41773')!.epss, 'the EPSS score from the file');
+    assert.equal(traversal.kev, true);
+    assert.ok(traversal.likelihood >= 0.9, 'KEV-listed: exploited in the wild');
   });
 
   it('raises the priority when an open CTI alert names the attacked host, and takes its stricter TLP', async () => {

@@ -82,7 +82,7 @@ export const kafkaNodes = [
 ];
 
 /** The console's dashboard nodes. */
-export const uiNodes = ['impetus-ui-chart', 'impetus-ui-status', 'impetus-ui-table', 'impetus-ui-map-layer'].map((type) => require(`../../nodes/ui/${type}`));
+export const uiNodes = ['impetus-ui-chart', 'impetus-ui-status', 'impetus-ui-table', 'impetus-ui-map-layer', 'impetus-ui-graph'].map((type) => require(`../../nodes/ui/${type}`));
 
 /** Cameras, the ONNX model config node and the detectors. */
 export const visionNodes = [

@@ -346,6 +346,95 @@ describe('dashboard nodes', function () {
     });
   });
 
+  describe('impetus-ui-graph', () => {
+    const flow = [
+      { id: 'graph', type: 'impetus-ui-graph', page: 'ctdr', title: 'attack graph', roles: 'cyber,supervisor,manager', tlp: 'amber', kinds: 'entry:Entry:#4cc2ff\ncrown:Crown jewel:#e0a030', maxNodes: 4, wires: [] },
+      ...catchAll(['graph']),
+    ];
+    const attack = {
+      nodes: [{ id: 'internet', kind: 'entry' }, { id: 'portal' }, { id: 'app' }, { id: 'scada', label: 'Traffic SCADA', kind: 'crown' }],
+      edges: [{ from: 'internet', to: 'portal', label: 'CVE-2021-41773' }, { from: 'portal', to: 'app', label: 'CVE-2021-44228', mark: 'cut' }, { from: 'app', to: 'scada', label: 'hacl' }],
+    };
+
+    it('lays the graph out in layers and sends it, live and on the page, only to roles named and cleared for it', async () => {
+      await load(modules, flow);
+      const cyber = await LiveTestClient.as('cyber');
+      const operator = await LiveTestClient.as('operator');
+      node('graph').receive({ payload: attack });
+      await waitFor(() => cyber.messages.some((m) => m.panels?.some((p) => p.id === 'graph')), 'the graph update');
+      const [panel] = await page('cyber', 'ctdr');
+      const data = panel.data as { nodes: Array<{ id: string; label: string; x: number; y: number; width: number }>; edges: Array<{ from: string; to: string; mark?: string; points: number[][]; labelAt?: number[] }>; width: number };
+      assert.equal(panel.kind, 'graph');
+      assert.deepEqual(panel.options.kinds, [{ name: 'entry', label: 'Entry', color: '#4cc2ff' }, { name: 'crown', label: 'Crown jewel', color: '#e0a030' }]);
+      const x = Object.fromEntries(data.nodes.map((n) => [n.id, n.x]));
+      assert.ok(x.internet < x.portal && x.portal < x.app && x.app < x.scada, `one layer per step, left to right: ${JSON.stringify(x)}`);
+      const turned = (panel.data as { turned: { nodes: Array<{ id: string; y: number }> } }).turned;
+      const y = Object.fromEntries(turned.nodes.map((n) => [n.id, n.y]));
+      assert.ok(y.internet < y.portal && y.portal < y.app && y.app < y.scada, `and turned, top to bottom, for narrow screens: ${JSON.stringify(y)}`);
+      assert.equal(data.nodes.find((n) => n.id === 'scada')!.label, 'Traffic SCADA');
+      assert.equal(data.nodes.find((n) => n.id === 'app')!.label, 'app', 'the id when there is no label');
+      const cut = data.edges.filter((e) => e.mark === 'cut');
+      assert.deepEqual(cut.map((e) => `${e.from}->${e.to}`), ['portal->app']);
+      assert.ok(cut[0].points.length >= 2 && cut[0].labelAt, 'the edge is a polyline with its label placed');
+      assert.ok(data.width > 0);
+      // The operator is not named (and the ctdr page is not in the operator's view); the manager is named
+      // but cleared only for amber by default, which the panel is: the manager sees it.
+      await operator.sync();
+      assert.ok(!operator.messages.some((m) => m.panels?.length), 'nothing sent to the operator');
+      await api('operator').get('/impetus/api/pages/ctdr').expect(404);
+      assert.equal((await page('manager', 'ctdr')).length, 1);
+      cyber.close();
+      operator.close();
+    });
+
+    it('keeps a graph from a role not cleared for its TLP marking', async () => {
+      await load(modules, [{ ...flow[0], tlp: 'red' }, ...catchAll(['graph'])]);
+      node('graph').receive({ payload: attack });
+      await waitFor(async () => (await page('cyber', 'ctdr')).length === 1, 'the cyber role (cleared for red) sees it');
+      // The supervisor is cleared for amber+strict, the manager for amber: the page has nothing for them.
+      await api('supervisor').get('/impetus/api/pages/ctdr').expect(404);
+      await api('manager').get('/impetus/api/pages/ctdr').expect(404);
+    });
+
+    it('refuses a bad graph whole with a clear error, leaving the drawing as it was, and clears on topic clear', async () => {
+      await load(modules, flow);
+      node('graph').receive({ payload: attack });
+      await waitFor(async () => ((await page('cyber', 'ctdr'))[0].data as { nodes?: unknown[] } | null)?.nodes?.length === 4, 'four nodes');
+      const bad: Array<[unknown, RegExp]> = [
+        [{ nodes: [{ id: 'a' }], edges: [{ from: 'a', to: 'b' }] }, /edges\[0\]: there is no node "b"/],
+        [{ nodes: [{ id: 'a' }, { id: 'a' }] }, /id "a" is there twice/],
+        [{ nodes: [1, 2, 3, 4, 5].map((i) => ({ id: `n${i}` })) }, /at most 4 nodes/],
+        [{ nodes: [{ id: 'a', label: 'x'.repeat(81) }] }, /label must be at most 80/],
+        [{ nodes: [{ id: 'a', mark: { cut: true } }] }, /mark must be text/],
+        ['not a graph', /msg.payload must be \{ nodes/],
+      ];
+      for (const [payload, error] of bad) {
+        const caught = nextMessage<{ error: { message: string } }>(node('caught'));
+        node('graph').receive({ payload });
+        assert.match((await caught).error.message, error);
+      }
+      assert.equal(((await page('cyber', 'ctdr'))[0].data as { nodes: unknown[] }).nodes.length, 4, 'the drawing as it was');
+      node('graph').receive({ topic: 'clear' });
+      await waitFor(async () => (await page('cyber', 'ctdr'))[0].data === null, 'cleared');
+    });
+
+    it('refuses a bad direction or kinds at deploy', async () => {
+      await load(modules, [
+        { id: 'dir', type: 'impetus-ui-graph', page: 'ctdr', roles: 'cyber', direction: 'RL', wires: [] },
+        { id: 'kinds', type: 'impetus-ui-graph', page: 'ctdr', roles: 'cyber', kinds: 'host:Host:blue', wires: [] },
+        ...catchAll(['dir', 'kinds']),
+      ]);
+      const errors: string[] = [];
+      for (const id of ['dir', 'kinds']) {
+        const error = nextError(node(id));
+        node(id).receive({ payload: { nodes: [] } });
+        errors.push(await error);
+      }
+      assert.match(errors[0], /direction must be LR or TB/);
+      assert.match(errors[1], /must end in a colour #rrggbb/);
+    });
+  });
+
   it('reports a bad page or role at deploy and fails its messages with the reason', async () => {
     await load(modules, [
       { id: 'bad-page', type: 'impetus-ui-chart', page: 'Bad Page', roles: 'operator', wires: [] },

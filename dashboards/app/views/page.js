@@ -1,13 +1,14 @@
-// A tool page, generated from the dashboard nodes in the flows: charts, status, tables and
+// A tool page, generated from the dashboard nodes in the flows: charts, status, tables, graphs and
 // map layers, in the order the nodes give, each kept live by the panel updates of the stream.
 import { api } from '../api.js';
 import { fill, h } from '../dom.js';
 import { createMap, escapeHtml, text } from '../map-util.js';
 import { chartPanel } from '../panels/chart.js';
+import { graphPanel } from '../panels/graph.js';
 import { statusPanel } from '../panels/status.js';
 import { mayPress, tablePanel } from '../panels/table.js';
 
-const KINDS = { chart: chartPanel, status: statusPanel, table: tablePanel };
+const KINDS = { chart: chartPanel, status: statusPanel, table: tablePanel, graph: graphPanel };
 
 /** The layer's feature actions this feature offers and this user may press (the server checks again). */
 function offered(panel, feature, app) {

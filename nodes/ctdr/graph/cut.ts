@@ -9,6 +9,11 @@
  * - greedy: among the countermeasures that break the most goal-weighted proofs per unit of cost,
  *   the one that protects the most crown-jewel weight per unit of cost, until no goal is reached;
  *   a few dozen linear derivations a step, for large networks;
+ * - proven: the minimum-cost cut by implicit hitting set (the MaxHS scheme): collect proofs, solve
+ *   the minimum-cost hitting set of the proofs collected exactly (an integer program, HiGHS), and
+ *   derive with it removed; a goal still reached gives new proofs, none reached proves it optimal.
+ *   The hitting set of a subset of the proofs is a lower bound, a repaired one an upper bound, so
+ *   when it stops early it still says how far from optimal the best cut can be;
  * - bruteForce: every subset by size, the baseline the bench checks both against.
  */
 import { attackPaths, derive, firstProof } from './derive';
@@ -103,6 +108,11 @@ export interface Cut {
   method: 'exact' | 'budget' | 'greedy' | 'brute-force';
   /** Derivations the algorithm ran. */
   derivations: number;
+  /** A proven lower bound on the minimum cost (the cost itself when method is exact). */
+  lowerBound?: number;
+  /** Implicit hitting set: rounds (hitting sets solved) and proofs collected. */
+  rounds?: number;
+  proofs?: number;
 }
 
 class CutContext {
@@ -151,7 +161,13 @@ const GREEDY_LOOKAHEAD = 40;
 export function greedyCut(g: AttackGraph, cms: Countermeasure[]): Cut {
   const ctx = new CutContext(g, cms);
   const skip = uncuttableGoals(ctx);
-  const chosen: number[] = [];
+  return finish(ctx, greedyFrom(ctx, skip, []), [...skip].map((f) => g.facts[f]), 'greedy');
+}
+
+/** Adds countermeasures to `start` greedily until no goal (but those in `skip`) is reached. */
+function greedyFrom(ctx: CutContext, skip: Set<number>, start: number[]): number[] {
+  const { g, cms } = ctx;
+  const chosen = start.slice();
   for (;;) {
     const d = ctx.derive(chosen);
     const alive = ctx.reached(d).filter((goal) => !skip.has(goal.fact));
@@ -177,7 +193,7 @@ export function greedyCut(g: AttackGraph, cms: Countermeasure[]): Cut {
     }
     chosen.push(best);
   }
-  return finish(ctx, chosen, [...skip].map((f) => g.facts[f]), 'greedy');
+  return chosen;
 }
 
 /** Exact minimum-cost cut; `budget` bounds the derivations (then the best found is returned, method 'budget'). */
@@ -231,6 +247,168 @@ export function exactCut(g: AttackGraph, cms: Countermeasure[], budget = 200_000
   return cut;
 }
 
+/**
+ * An exact minimum-cost hitting set: each set (indices into `costs`) must contain a chosen one.
+ * Synchronous, so the cut stays a plain function; {@link highsHittingSet} is the one we use.
+ */
+export type HittingSetSolver = (costs: readonly number[], sets: readonly number[][]) => { chosen: number[]; cost: number };
+
+/** The part of HiGHS (the npm package `highs`) that {@link highsHittingSet} uses. */
+export interface LpSolver {
+  solve(problem: string, options?: Record<string, unknown>): { Status: string; ObjectiveValue: number; Columns: Record<string, { Primal?: number }> };
+}
+
+/**
+ * The hitting set as a 0/1 integer program for HiGHS, one per independent component (sets that
+ * share no candidate are solved apart: the crown jewels behind different choke points), with the
+ * MIP gap at zero so that the optimum is proven, not approximated.
+ */
+export function highsHittingSet(highs: LpSolver): HittingSetSolver {
+  return (costs, sets) => {
+    const chosen: number[] = [];
+    let cost = 0;
+    for (const component of components(sets)) {
+      const vars = [...new Set(component.flat())];
+      const lp = [
+        'Minimize',
+        ` obj: ${vars.map((v) => `${costs[v]} x${v}`).join(' + ')}`,
+        'Subject To',
+        ...component.map((set, i) => ` s${i}: ${set.map((v) => `x${v}`).join(' + ')} >= 1`),
+        'Binary',
+        ` ${vars.map((v) => `x${v}`).join(' ')}`,
+        'End',
+      ].join('\n');
+      const r = highs.solve(lp, { mip_rel_gap: 0, mip_abs_gap: 0, output_flag: false });
+      if (r.Status !== 'Optimal') throw new Error(`the hitting-set program was not solved to optimality (HiGHS: ${r.Status})`);
+      for (const v of vars) if ((r.Columns[`x${v}`]?.Primal ?? 0) > 0.5) { chosen.push(v); cost += costs[v]; }
+    }
+    return { chosen, cost };
+  };
+}
+
+/** Sets grouped by shared members (union-find over the candidates). */
+function components(sets: readonly number[][]): number[][][] {
+  const parent = new Map<number, number>();
+  const find = (x: number): number => {
+    let r = x;
+    while (parent.get(r) !== r) r = parent.get(r)!;
+    parent.set(x, r);
+    return r;
+  };
+  for (const set of sets) for (const v of set) if (!parent.has(v)) parent.set(v, v);
+  for (const set of sets) for (const v of set.slice(1)) parent.set(find(v), find(set[0]));
+  const groups = new Map<number, number[][]>();
+  for (const set of sets) {
+    const root = find(set[0]);
+    groups.set(root, [...(groups.get(root) ?? []), set]);
+  }
+  return [...groups.values()];
+}
+
+export interface ProvenCutOptions {
+  /** Hitting sets solved at most; then the best cut found is returned with its lower bound (method budget). */
+  maxRounds?: number;
+  /** Proofs per goal and round, each sharing no countermeasure with the ones before (a packing). */
+  proofsPerGoal?: number;
+}
+
+/**
+ * Minimum-cost cut by implicit hitting set. Every cut must break every proof, so the cheapest
+ * hitting set of any collection of proofs costs no more than the cheapest cut: a lower bound.
+ * If removing it leaves no goal reached it is a cut, hence the cheapest. Otherwise each goal still
+ * reached gives proofs the hitting set misses, and the next round adds them. A round's hitting set
+ * completed greedily (then its redundant countermeasures dropped) is a cut: an upper bound. It
+ * stops when the bounds meet.
+ */
+export function provenCut(g: AttackGraph, cms: Countermeasure[], solve: HittingSetSolver, options: ProvenCutOptions = {}): Cut {
+  const ctx = new CutContext(g, cms);
+  const skip = uncuttableGoals(ctx);
+  const uncuttable = [...skip].map((f) => g.facts[f]);
+  const costs = cms.map((c) => c.cost);
+  const costOf = (set: number[]): number => set.reduce((sum, c) => sum + costs[c], 0);
+  const alive = (set: number[]): Array<{ fact: number; host: string }> => ctx.reached(ctx.derive(set)).filter((goal) => !skip.has(goal.fact));
+  let best = greedyFrom(ctx, skip, []);
+  let bestCost = costOf(best);
+  let lower = 0;
+  const sets = new Map<string, number[]>();
+  const perGoal = options.proofsPerGoal ?? 8;
+
+  /** Proofs of the goals still reached once `base` is removed; each is new (`base` hits every set collected). */
+  const collect = (base: number[]): number => {
+    const before = sets.size;
+    const d = ctx.derive(base);
+    for (const goal of ctx.reached(d)) {
+      if (skip.has(goal.fact)) continue;
+      // Further proofs of the goal with the last one's countermeasures removed, except those on
+      // the crown jewel itself (every proof of it shares them): the attacker's other ways in,
+      // which share nothing else, so that each round raises the lower bound by more than one.
+      const extra: number[] = [];
+      let dd = d;
+      for (let k = 0; k < perGoal && dd.derived[goal.fact]; k++) {
+        const breakers = ctx.breakers(firstProof(g, dd, goal.fact)).sort((a, b) => a - b);
+        if (!breakers.length) break;
+        sets.set(breakers.join(','), breakers);
+        const upstream = breakers.filter((c) => cms[c].host !== goal.host);
+        if (!upstream.length) break;
+        extra.push(...upstream);
+        dd = ctx.derive([...base, ...extra]);
+      }
+    }
+    return sets.size - before;
+  };
+
+  /** A cut from a hitting set: the cheapest breaker of a proof of each goal still reached, until none is. */
+  const repair = (start: number[]): number[] => {
+    const cut = start.slice();
+    for (;;) {
+      const left = alive(cut);
+      if (!left.length) return cut;
+      for (const goal of left) {
+        const now = ctx.derive(cut);
+        if (!now.derived[goal.fact]) continue;
+        const breakers = ctx.breakers(firstProof(g, now, goal.fact));
+        cut.push(breakers.reduce((a, b) => (costs[b] < costs[a] ? b : a)));
+      }
+    }
+  };
+
+  /** Drops countermeasures a cut does not need, dearest first. */
+  const prune = (cut: number[]): number[] => {
+    const kept = cut.slice().sort((a, b) => costs[b] - costs[a]);
+    for (let i = 0; i < kept.length;) {
+      const without = [...kept.slice(0, i), ...kept.slice(i + 1)];
+      if (!alive(without).length) kept.splice(i, 1);
+      else i++;
+    }
+    return kept;
+  };
+
+  collect([]);
+  const maxRounds = options.maxRounds ?? 500;
+  let rounds = 0;
+  const eps = 1e-9;
+  while (rounds < maxRounds && lower < bestCost - eps) {
+    rounds++;
+    const hit = solve(costs, [...sets.values()]);
+    lower = Math.max(lower, hit.cost);
+    if (!alive(hit.chosen).length) {
+      // A hitting set that is a cut: the cheapest cut.
+      best = hit.chosen;
+      bestCost = hit.cost;
+      break;
+    }
+    const repaired = prune(repair(hit.chosen));
+    if (costOf(repaired) < bestCost - eps) {
+      best = repaired;
+      bestCost = costOf(repaired);
+    }
+    if (lower >= bestCost - eps) break;
+    collect(hit.chosen);
+  }
+  const proven = lower >= bestCost - eps;
+  return { ...finish(ctx, best, uncuttable, proven ? 'exact' : 'budget'), lowerBound: proven ? bestCost : lower, rounds, proofs: sets.size };
+}
+
 /** Every subset of the countermeasures that break some proof, smallest cost first: the baseline (2^n). */
 export function bruteForceCut(g: AttackGraph, cms: Countermeasure[], maxCandidates = 22): Cut {
   const ctx = new CutContext(g, cms);
@@ -274,12 +452,18 @@ export interface Analysis {
   reached: string[];
   ranked: RankedCountermeasure[];
   cut: Cut;
-  /** Greedy cost ÷ exact cost where both ran. */
-  gap?: { greedy: number; exact: number; ratio: number; exactProven: boolean };
+  /** Greedy cost ÷ exact cost where both ran; `lowerBound` is the proven floor under the exact cost. */
+  gap?: { greedy: number; exact: number; ratio: number; exactProven: boolean; lowerBound?: number };
 }
 
 export interface AnalysisOptions {
   costs?: CostModel;
+  /**
+   * An exact hitting-set solver (HiGHS, see graph/highs.ts): with it the cut is proven by
+   * implicit hitting set at any size; without it, branch and bound up to `exactUpTo`.
+   */
+  hittingSet?: HittingSetSolver;
+  provenRounds?: number;
   /** Above this many countermeasures in play the exact cut is not attempted. */
   exactUpTo?: number;
   exactBudget?: number;
@@ -310,10 +494,13 @@ export function analyse(g: AttackGraph, options: AnalysisOptions = {}): Analysis
   const greedy = greedyCut(g, cms);
   let cut = greedy;
   let gap: Analysis['gap'];
-  if (inPlay.size <= (options.exactUpTo ?? 40)) {
-    const exact = exactCut(g, cms, options.exactBudget);
+  if (options.hittingSet || inPlay.size <= (options.exactUpTo ?? 40)) {
+    const exact = options.hittingSet ? provenCut(g, cms, options.hittingSet, { maxRounds: options.provenRounds }) : exactCut(g, cms, options.exactBudget);
     cut = exact.cost <= greedy.cost ? exact : greedy;
-    gap = { greedy: greedy.cost, exact: exact.cost, ratio: exact.cost > 0 ? greedy.cost / exact.cost : 1, exactProven: exact.method === 'exact' };
+    gap = {
+      greedy: greedy.cost, exact: exact.cost, ratio: exact.cost > 0 ? greedy.cost / exact.cost : 1, exactProven: exact.method === 'exact',
+      ...(exact.lowerBound !== undefined ? { lowerBound: exact.lowerBound } : {}),
+    };
   }
   const inCut = new Set(cut.chosen.map((c) => c.id));
   const order = [...inPlay].sort((a, b) => riskCut[b] / cms[b].cost - riskCut[a] / cms[a].cost).slice(0, options.top ?? 25);

@@ -18,7 +18,7 @@ import { TOOL_IDS, toolInfo } from './tools';
 import type { View } from './views';
 import { clearanceOf, seesToolPage } from './views';
 
-export type PanelKind = 'chart' | 'status' | 'table' | 'map-layer';
+export type PanelKind = 'chart' | 'status' | 'table' | 'map-layer' | 'graph';
 
 export interface PanelDef {
   id: string;
