@@ -41,6 +41,9 @@ const MAX_ITEMS = 100_000;
 /** How long the open CTI alerts read from the store are reused (ms). */
 const CTI_TTL_MS = 15_000;
 
+
+/** How long one analysis may search for the proven cut on the runtime's thread. */
+const PROVEN_MS = 500;
 export = function (RED: NodeAPI): void {
   function CtdrNode(this: Node, config: CtdrNodeDef) {
     RED.nodes.createNode(this, config);
@@ -94,8 +97,10 @@ export = function (RED: NodeAPI): void {
         ? await loadEnrichment({ epss: config.epssFile ? userOrShippedFile(config.epssFile, userDir) : undefined, kev: config.kevFile ? userOrShippedFile(config.kevFile, userDir) : undefined })
         : undefined;
       // The cut is proven minimal with HiGHS at any size; the greedy cut's gap to it is reported.
+      // The search runs on the runtime's thread, so it stops after PROVEN_MS: a large network
+      // then gets the best cut found with its proven lower bound (method "budget").
       const hittingSet = await loadHittingSetSolver();
-      engine = new CtdrEngine(register, network, enrichment, { windowMs: windowMin * 60_000, raiseUnscanned: config.raiseUnscanned !== false, analysis: { hittingSet } });
+      engine = new CtdrEngine(register, network, enrichment, { windowMs: windowMin * 60_000, raiseUnscanned: config.raiseUnscanned !== false, analysis: { hittingSet, provenMs: PROVEN_MS } });
     })();
     ready.catch((err: Error) => {
       status.error(err.message);

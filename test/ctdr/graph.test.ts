@@ -156,6 +156,18 @@ describe('ctdr attack graph', () => {
       assertCut(g, p, 'budget');
     });
 
+    it('out of time, stops between rounds with a valid cut marked budget (the runtime\'s thread is not held)', () => {
+      const g = buildGraph(syntheticNetwork({ hosts: 200, zones: 4, seed: 3 }));
+      const cms = countermeasures(g);
+      const p = provenCut(g, cms, solve, { maxMs: 0 });
+      assert.equal(p.rounds, 0, 'no round started after the time ran out');
+      assert.equal(p.method, 'budget');
+      assert.ok(p.lowerBound! <= p.cost);
+      assertCut(g, p, 'out of time');
+      const a = analyse(g, { hittingSet: solve, provenMs: 0 });
+      assert.equal(a.gap!.exactProven, false, 'the analysis says the cut is not proven');
+    });
+
     it('analyse reports the gap with the proven lower bound when given the solver', () => {
       const g = buildGraph(syntheticNetwork({ hosts: 200, zones: 4, seed: 3 }));
       const a = analyse(g, { hittingSet: solve, exactUpTo: 0 });

@@ -308,6 +308,11 @@ function components(sets: readonly number[][]): number[][][] {
 export interface ProvenCutOptions {
   /** Hitting sets solved at most; then the best cut found is returned with its lower bound (method budget). */
   maxRounds?: number;
+  /**
+   * Milliseconds of search at most, checked between rounds; then as maxRounds. The analysis runs
+   * on the runtime's thread, which must not stop for seconds on a large network.
+   */
+  maxMs?: number;
   /** Proofs per goal and round, each sharing no countermeasure with the ones before (a packing). */
   proofsPerGoal?: number;
 }
@@ -385,9 +390,10 @@ export function provenCut(g: AttackGraph, cms: Countermeasure[], solve: HittingS
 
   collect([]);
   const maxRounds = options.maxRounds ?? 500;
+  const until = options.maxMs === undefined ? Infinity : performance.now() + options.maxMs;
   let rounds = 0;
   const eps = 1e-9;
-  while (rounds < maxRounds && lower < bestCost - eps) {
+  while (rounds < maxRounds && lower < bestCost - eps && performance.now() < until) {
     rounds++;
     const hit = solve(costs, [...sets.values()]);
     lower = Math.max(lower, hit.cost);
@@ -464,6 +470,8 @@ export interface AnalysisOptions {
    */
   hittingSet?: HittingSetSolver;
   provenRounds?: number;
+  /** Milliseconds the proven cut may search (ProvenCutOptions.maxMs). */
+  provenMs?: number;
   /** Above this many countermeasures in play the exact cut is not attempted. */
   exactUpTo?: number;
   exactBudget?: number;
@@ -495,7 +503,7 @@ export function analyse(g: AttackGraph, options: AnalysisOptions = {}): Analysis
   let cut = greedy;
   let gap: Analysis['gap'];
   if (options.hittingSet || inPlay.size <= (options.exactUpTo ?? 40)) {
-    const exact = options.hittingSet ? provenCut(g, cms, options.hittingSet, { maxRounds: options.provenRounds }) : exactCut(g, cms, options.exactBudget);
+    const exact = options.hittingSet ? provenCut(g, cms, options.hittingSet, { maxRounds: options.provenRounds, maxMs: options.provenMs }) : exactCut(g, cms, options.exactBudget);
     cut = exact.cost <= greedy.cost ? exact : greedy;
     gap = {
       greedy: greedy.cost, exact: exact.cost, ratio: exact.cost > 0 ? greedy.cost / exact.cost : 1, exactProven: exact.method === 'exact',
