@@ -241,4 +241,28 @@ describe('impetus-social-analyse', function () {
     await waitFor(() => stored.length >= 2, 'the threat alerts of the example');
     assert.ok(stored.every((m) => (m.payload as unknown as Alert).tool === 'social'));
   });
+
+  it('the classifier example runs as shipped: the same posts through the rules alone and with the shipped classifier, side by side', async () => {
+    const example = JSON.parse(fs.readFileSync(path.join(PACKAGE_ROOT, 'examples', 'impetus-social-classifier.json'), 'utf8')) as Array<Record<string, unknown>>;
+    // Its debug nodes become probes.
+    const flowWithProbes = example.map((n) => (n.type === 'debug' ? { id: n.id, z: n.z, type: 'helper' } : n));
+    await load([...alertNodes, ...socialNodes, require('@node-red/nodes/core/common/20-inject.js')], flowWithProbes);
+    const rules = collect<Msg>('ex-socl-rules-out');
+    const learned = collect<Msg>('ex-socl-learned-out');
+    const stored = collect<Msg>('ex-socl-stored');
+    (helper.getNode('ex-socl-inject') as unknown as { receive: (m: object) => void }).receive({});
+    await waitFor(() => rules.length === 5 && learned.length === 5 && stored.length >= 1, 'five posts from each analyse node and the threat alert').catch((err: Error) => {
+      throw new Error(`${err.message}: ${rules.length}, ${learned.length}, ${stored.length}`);
+    });
+    type Analysed = { post: { id: string }; irony: { ironic: boolean }; explanation: { classifier?: string[] } };
+    const byId = (list: Msg[]) => new Map(list.map((m) => [(m.payload as unknown as Analysed).post.id, m.payload as unknown as Analysed]));
+    const [r, l] = [byId(rules), byId(learned)];
+    for (const [id, a] of l) {
+      assert.ok(!('classifier' in r.get(id)!.explanation), `${id}: the rules-only node does not run the classifier`);
+      assert.match(a.explanation.classifier!.join('; '), /^irony [01](\.\d+)?( \(made the post ironic\))?; threat [01](\.\d+)? \(not used for the score\)$/);
+      // The classifier only adds irony to the rules' verdict, whatever its weights.
+      if (r.get(id)!.irony.ironic) assert.ok(a.irony.ironic, id);
+    }
+    assert.ok(stored.every((m) => (m.payload as unknown as Alert).tool === 'social'));
+  });
 });
