@@ -97,7 +97,7 @@ function testFlow(): object[] {
     ...demo.filter((n) => n.id.startsWith('demo-social') && n.id !== 'demo-social-alert').map((n) => ({
       ...n,
       ...(n.z ? { z: 'bt' } : {}),
-      ...(n.id === 'demo-social' ? { wires: [[], [], ['demo-social-volume'], ['demo-social-sentiment'], ['demo-social-table']] } : {}),
+      ...(n.id === 'demo-social' ? { wires: [[], [], ['demo-social-volume'], ['demo-social-sentiment'], ['demo-social-table'], ['demo-social-terms']] } : {}),
     })),
   ];
 }
@@ -608,7 +608,8 @@ describe('console in the browser (Chromium)', function () {
     const analyst = await open();
     await login(analyst, 'ines');
     await analyst.click('nav.tool-nav a[data-rel="pages/social"]');
-    const threatRow = analyst.locator('section.panel.table tbody tr', { hasText: 'coltello' });
+    const notable = analyst.locator('section.panel.table[data-panel="demo-social-table"]');
+    const threatRow = notable.locator('tbody tr', { hasText: 'coltello' });
     await threatRow.waitFor({ timeout: 60_000 });
     const cells = await threatRow.locator('td').allTextContents();
     // Columns: posted, kind, post, author, threat, irony, sentiment, why.
@@ -618,7 +619,7 @@ describe('console in the browser (Chromium)', function () {
     assert.ok(Number(cells[4]) >= 0.7);
     assert.match(cells[7], /^threat 0\.\d\d: weapon: coltell/, 'why: the threat cues first');
     assert.match(cells[7], /places piazza dei signori/);
-    const rows = await analyst.locator('section.panel.table tbody tr').evaluateAll((trs) => trs.map((tr) => Array.from(tr.querySelectorAll('td'), (td) => td.textContent ?? '')));
+    const rows = await notable.locator('tbody tr').evaluateAll((trs) => trs.map((tr) => Array.from(tr.querySelectorAll('td'), (td) => td.textContent ?? '')));
     assert.ok(rows.length >= 3, `the day's notable posts: ${rows.length}`);
     assert.equal(rows[0][1], 'threat (high)', 'the strongest first');
     assert.ok(rows.some((r) => r[1] === 'irony' && /irony 0\.\d\d: hashtag #/.test(r[7])), 'an ironic complaint with its cue');
@@ -645,6 +646,13 @@ describe('console in the browser (Chromium)', function () {
     assert.ok(drawn.mark > drawn.band, `the anomaly (${drawn.mark} posts) is above the usual band (${drawn.band})`);
     assert.ok(drawn.windows >= 1000, `eleven days of 15-minute windows: ${drawn.windows}`);
     assert.ok(drawn.shift < 0, `the shift mark at the burst's negative sentiment: ${drawn.shift}`);
+    // What people talk about: the last window's top terms, each with its change against the last day.
+    const terms = await analyst.locator('section.panel.table[data-panel="demo-social-terms"] tbody tr').evaluateAll((trs) => trs.map((tr) => Array.from(tr.querySelectorAll('td'), (td) => td.textContent ?? '')));
+    // Columns: #, term, posts, share, usual share, change, window.
+    assert.ok(terms.length >= 3, `top terms: ${JSON.stringify(terms)}`);
+    assert.equal(terms[0][0], '1', 'the most frequent term first');
+    assert.ok(terms.every((r) => /^\d+$/.test(r[2]) && /^\d+(\.\d)? %$/.test(r[3]) && /^(\d+\.\d×|new)$/.test(r[5]) && SITE_TIME.test(r[6])), JSON.stringify(terms));
+    assert.ok(!terms.some((r) => ['di', 'the', 'og', 'piazza'].includes(r[1])), 'no stop word, no word of the query');
     await picture(analyst, 'social-page.png');
   });
 });
