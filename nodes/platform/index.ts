@@ -61,8 +61,8 @@ export type {
 export { consoleOf, ConsoleRuntime } from './console';
 // The one check of an operator action (view and role), thrown by ConsoleRuntime.act: chat actions use it as the HTTP API does.
 export { ActionRefusedError } from './console/views';
-export { PAGE_NAME } from './console/panels';
-export type { Panel, PanelDef, PanelKind, PanelState, RowAction, RowActions } from './console/panels';
+export { PAGE_NAME, PanelRequestError } from './console/panels';
+export type { Panel, PanelDef, PanelForm, PanelKind, PanelState, RowAction, RowActions } from './console/panels';
 export type { ToolHealth } from './console/alert-index';
 export { ROLES, checkFeatureCollection } from './console/settings';
 export type { Role, GeoJsonFeatureCollection } from './console/settings';

@@ -118,6 +118,7 @@ export = function (RED: NodeAPI): void {
         try {
           const post = toPost(item, now);
           seen++;
+          projectNode.recent?.add(post, resolved.pseudonymSecret, now);
           const a = analyse(resolved.project, post, { pseudonymSecret: resolved.pseudonymSecret });
           if (a) analysed.push(a);
         } catch (err) {
