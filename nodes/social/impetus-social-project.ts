@@ -35,6 +35,7 @@ export = function (RED: NodeAPI): void {
     const resolved = this.resolved;
     const name = resolved.name;
     this.recent = new RecentPosts(Math.min(DAY_MS, resolved.monitor.retentionMs));
+    const panels = consoleOf(platformFor(RED), RED.log).panels;
     const editor = new QueryEditor({
       project: name,
       flowQuery: config.query!,
@@ -49,11 +50,11 @@ export = function (RED: NodeAPI): void {
         RED.log.audit({ event: 'impetus.social.query', ...entry } as unknown as Parameters<NodeAPI['log']['audit']>[0]);
         node.log(`query of ${name} applied by ${entry.by} (${entry.role}): "${entry.from}" → "${entry.to}"; reason: ${entry.reason}`);
       },
+      touch: () => panels.touch(node.id),
       warn: (message) => node.warn(`project ${name}: ${message}`),
       editors: EDITORS,
       recent: this.recent,
     });
-    const panels = consoleOf(platformFor(RED), RED.log).panels;
     const panel = panels.register({ id: node.id, kind: 'editor', page: 'social', title: `${name}: query (preview over the last day, apply audited)`, roles: VIEWERS, order: -10 }, editor);
     node.on('close', () => {
       if (panels.get(node.id) === panel) panels.unregister(node.id);

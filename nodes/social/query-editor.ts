@@ -135,6 +135,8 @@ export interface QueryEditorOptions {
   build(query: string): Project;
   /** Told of the project to use from now on (the analyse nodes take it up with their next post). */
   use(project: Project): void;
+  /** Told when the panel has something new to show (the console sends it with its next flush). */
+  touch(): void;
   /** The runtime's audit log, and a warning for the flow's log. */
   audit(entry: QueryChange & { project: string }): void;
   warn(message: string): void;
@@ -213,6 +215,7 @@ export class QueryEditor implements PanelState {
     this.o.use(project);
     this.o.audit({ ...change, project: this.o.project });
     this.changed = true;
+    this.o.touch();
     return { query: this.query, change };
   }
 

@@ -157,8 +157,9 @@ describe('console in the browser (Chromium)', function () {
 
   afterEach(function () {
     // Content-Security-Policy violations and script errors show up here. Only a refused login
-    // may answer 401 (the session probe before login answers 200).
-    const unexpected = pageErrors.splice(0).filter((e) => !/status of 401.*\/api\/login\b/.test(e));
+    // may answer 401 (the session probe before login answers 200), and only the malformed query
+    // the social test previews on purpose 400.
+    const unexpected = pageErrors.splice(0).filter((e) => !/status of 401.*\/api\/login\b/.test(e) && !/status of 400.*\/api\/panels\/demo-social-project\/requests\/preview\b/.test(e));
     assert.deepEqual(unexpected, [], 'no errors in the browser console');
   });
 
@@ -653,6 +654,24 @@ describe('console in the browser (Chromium)', function () {
     assert.equal(terms[0][0], '1', 'the most frequent term first');
     assert.ok(terms.every((r) => /^\d+$/.test(r[2]) && /^\d+(\.\d)? %$/.test(r[3]) && /^(\d+\.\d×|new)$/.test(r[5]) && SITE_TIME.test(r[6])), JSON.stringify(terms));
     assert.ok(!terms.some((r) => ['di', 'the', 'og', 'piazza'].includes(r[1])), 'no stop word, no word of the query');
+    // The project's query, edited by the analyst: a malformed one is refused with its column, a
+    // good one previewed over the last day, then applied with a reason, and the change listed.
+    const editor = analyst.locator('section.panel.editor[data-panel="demo-social-project"]');
+    assert.match((await editor.locator('.query-in-force').textContent())!, /^piazza\* OR stazione/);
+    await editor.locator('textarea').fill('coltello AND (piazza');
+    await editor.locator('button', { hasText: 'Preview' }).click();
+    await editor.locator('.query-error', { hasText: 'missing ) at column 21' }).waitFor();
+    await editor.locator('textarea').fill('piazza* OR polizia');
+    await editor.locator('button', { hasText: 'Preview' }).click();
+    const summary = (await editor.locator('.query-summary').textContent({ timeout: 30_000 }))!;
+    const [, matched, total] = /^(\d+) of (\d+) posts of the last day match \(in force: \d+; \d+ more, \d+ fewer\)$/.exec(summary) ?? [];
+    assert.ok(Number(matched) > 0 && Number(total) >= Number(matched), summary);
+    assert.equal(await editor.locator('.query-volume .hour').count(), 24, 'the volume hour by hour');
+    assert.ok(await editor.locator('.query-sample tbody tr').count() > 0);
+    await editor.locator('input.query-reason').fill('the gathering: follow the police reports too');
+    await editor.locator('button', { hasText: 'Apply' }).click();
+    await editor.locator('.query-in-force', { hasText: 'piazza* OR polizia' }).waitFor({ timeout: 30_000 });
+    assert.match((await editor.locator('.query-history li').first().textContent())!, /ines \(intel\): .*→ piazza\* OR polizia — the gathering/);
     await picture(analyst, 'social-page.png');
   });
 });

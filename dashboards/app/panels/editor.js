@@ -42,7 +42,7 @@ export function editorPanel(el, panel, app) {
     fill(result,
       h('p.query-summary', `${p.matched} of ${p.posts} posts of the last day match (in force: ${p.current}; ${p.added} more, ${p.removed} fewer)`),
       h('div.query-volume', { title: 'posts per hour over the last day: proposed (solid), in force (outline)' }, p.volume.map((v) => h('span.hour', { title: `${clock(new Date(v.x).toISOString())}: ${v.proposed} (in force ${v.current})` },
-        h('i.proposed', { style: `height:${Math.round((v.proposed / max) * 100)}%` }), h('i.current', { style: `height:${Math.round((v.current / max) * 100)}%` }))),
+        h('i.proposed', { style: { height: `${Math.round((v.proposed / max) * 100)}%` } }), h('i.current', { style: { height: `${Math.round((v.current / max) * 100)}%` } }))),
       ),
       h('table.data-table.query-sample',
         h('thead', h('tr', ['Posted', 'Post', 'Author', 'Matched', ''].map((c) => h('th', { scope: 'col' }, c)))),
