@@ -9,7 +9,7 @@ import type { NodeAPI, NodeDef } from 'node-red';
 import { nodeStateFile } from '../anomaly/persist';
 import type { Role } from '../platform';
 import { consoleOf, platformFor } from '../platform';
-import { QueryEditor, RecentPosts } from './query-editor';
+import { DAY_MS, QueryEditor, RecentPosts } from './query-editor';
 import { resolveProject } from './settings';
 import type { ProjectSettings, SocialProjectNode } from './settings';
 
@@ -18,7 +18,6 @@ type Def = NodeDef & ProjectSettings;
 /** Who sees the query panel (the roles of the social page's post table), and who may preview and apply (admin always may). */
 const VIEWERS: Role[] = ['intel', 'operator', 'supervisor', 'admin'];
 const EDITORS: Role[] = ['intel'];
-const DAY_MS = 24 * 3_600_000;
 
 export = function (RED: NodeAPI): void {
   function SocialProjectNode(this: SocialProjectNode, config: Def) {

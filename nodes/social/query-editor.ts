@@ -19,7 +19,7 @@ import { pseudonym } from './analyse';
 import type { Post, Project } from './project';
 import { QuerySyntaxError } from './query';
 
-const DAY_MS = 24 * 3_600_000;
+export const DAY_MS = 24 * 3_600_000;
 const HOUR_MS = 3_600_000;
 /** Posts the preview keeps at most, and characters of each: memory stays bounded at any rate. */
 const MAX_RECENT = 20_000;

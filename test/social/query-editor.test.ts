@@ -115,6 +115,7 @@ describe('social query editor', () => {
       await request('intel', 'preview', { query: 'x'.repeat(10_001) }).expect(400);
       await request('intel', 'nonsense', { query: 'fight' }).expect(404);
       await api('intel').post('/impetus/api/panels/proj/requests/preview').set('Content-Type', 'text/plain').send('fight').expect(415);
+      await api('intel').post('/impetus/api/panels/proj/requests/apply').set('X-CSRF-Token', 'forged').send({ query: 'fight', reason: 'x' }).expect(403);
     });
 
     it('applies: the next posts meet the new query, the change is audited and kept across a restart; a flow edited since wins', async () => {

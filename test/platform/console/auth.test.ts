@@ -23,6 +23,7 @@ const DATA_ROUTES: Array<[string, string]> = [
   ['get', '/impetus/api/pages'],
   ['get', '/impetus/api/pages/firearm'],
   ['post', '/impetus/api/panels/x/actions'],
+  ['post', '/impetus/api/panels/x/requests/preview'],
   ['post', '/impetus/api/logout'],
 ];
 
