@@ -64,8 +64,8 @@ export { actOnIncident } from './console/incidents';
 // The one check of an operator action (view and role), thrown by ConsoleRuntime.act: chat actions use it as the HTTP API does.
 export { ActionRefusedError } from './console/views';
 // PersonalStates: a dashboard node's per-user panel (PanelDef.personal), each user sent only their own.
-export { PAGE_NAME, PersonalStates } from './console/panels';
-export type { Panel, PanelDef, PanelKind, PanelState, RowAction, RowActions } from './console/panels';
+export { PAGE_NAME, PanelRequestError, PersonalStates } from './console/panels';
+export type { Panel, PanelDef, PanelForm, PanelKind, PanelState, RowAction, RowActions } from './console/panels';
 export type { ToolHealth } from './console/alert-index';
 // USER_NAME: what a console user name may be, for nodes that address users (a personal panel's msg.user).
 export { ROLES, USER_NAME, checkFeatureCollection } from './console/settings';

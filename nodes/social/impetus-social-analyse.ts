@@ -6,7 +6,8 @@
  * Outputs: 1 analysed posts (one message per matched post), 2 alert drafts (for impetus-alert),
  * and for the console's tool page: 3 posts per window with the usual band and anomalies marked,
  * 4 sentiment per window with its baseline and shifts marked (both for impetus-ui-chart), 5 the
- * most notable posts with their explanations (for impetus-ui-table).
+ * most notable posts with their explanations, 6 the window's top terms with their change against
+ * the last day (both for impetus-ui-table).
  */
 import * as path from 'node:path';
 import type { Node, NodeAPI, NodeDef, NodeMessage, NodeMessageInFlow } from 'node-red';
@@ -19,7 +20,7 @@ import { TextClassifier } from './classifier';
 import type { SocialProjectNode } from './settings';
 import { SocialMonitor } from './monitor';
 import type { WindowSummary } from './monitor';
-import { NotablePosts, sentimentPoints, volumePoints } from './panels';
+import { NotablePosts, sentimentPoints, termRows, volumePoints } from './panels';
 import { toPost } from './post';
 
 interface AnalyseNodeDef extends NodeDef {
@@ -117,6 +118,7 @@ export = function (RED: NodeAPI): void {
         try {
           const post = toPost(item, now);
           seen++;
+          projectNode.recent?.add(post, resolved.pseudonymSecret, now);
           const a = analyse(resolved.project, post, { pseudonymSecret: resolved.pseudonymSecret });
           if (a) analysed.push(a);
         } catch (err) {
@@ -149,7 +151,8 @@ export = function (RED: NodeAPI): void {
       for (const { summary, exercise: ex } of windows) {
         const m = ex ? { exercise: true, status: 'Exercise' } : {};
         const sentiment = sentimentPoints(summary, project);
-        send([null, null, { ...m, topic: project, payload: volumePoints(summary, project) }, sentiment.length ? { ...m, topic: project, payload: sentiment } : null] as Out);
+        const terms = termRows(summary, project);
+        send([null, null, { ...m, topic: project, payload: volumePoints(summary, project) }, sentiment.length ? { ...m, topic: project, payload: sentiment } : null, null, terms.length ? { ...m, topic: project, payload: terms } : null] as Out);
       }
       windows = [];
       if (!exercise) saved.changed();

@@ -9,7 +9,10 @@ import { resolveConfig } from '../anomaly/config';
 import type { DetectorConfig } from '../anomaly/config';
 import { AnomalyDetector } from '../anomaly/detector';
 import { record, StateError } from '../anomaly/state-codec';
+import { MAX_ANALYSED_CHARS } from './analyse';
 import type { Analysis, ThreatSeverity } from './analyse';
+import { queryWords, TermBaseline, TermCounter, termsOf } from './terms';
+import type { TermRow } from './terms';
 
 export interface MonitorOptions {
   project: string;
@@ -48,6 +51,8 @@ export interface WindowSummary {
   baseline?: number;
   /** The window's sentiment fell sentimentDrop below the baseline (a sentiment alert). */
   shift: boolean;
+  /** Its top terms and phrases, with their change against the last day's windows (empty for a window without posts). */
+  terms: TermRow[];
 }
 
 const SEVERITY_RANK: Record<ThreatSeverity, number> = { low: 1, medium: 2, high: 3, critical: 4 };
@@ -60,6 +65,10 @@ const MAX_GAP_WINDOWS = 7 * 24 * 4;
 const BASELINE_ALPHA = 0.1;
 /** The chart band: expected ± this many robust spreads, as the anomaly node draws it. */
 const BAND = 3;
+/** Top terms per window. */
+const TOP_TERMS = 10;
+/** The terms' baseline spans a day of windows. */
+const DAY_MS = 24 * 3_600_000;
 
 export type Draft = Record<string, unknown>;
 
@@ -90,6 +99,7 @@ interface Window {
   sentimentSum: number;
   scored: number;
   top: Analysis[];
+  terms: TermCounter;
 }
 
 /**
@@ -103,7 +113,9 @@ export interface MonitorState {
   timeZone: string;
   detector: object;
   baseline?: number;
-  window?: { start: number; count: number; sentimentSum: number; scored: number };
+  window?: { start: number; count: number; sentimentSum: number; scored: number; terms?: unknown };
+  /** The past windows' top terms (terms.ts PastWindow); absent in state saved before terms were counted. */
+  terms?: unknown;
 }
 
 const finite = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
@@ -115,6 +127,7 @@ export class SocialMonitor {
   private window?: Window;
   private baseline?: number;
   private readonly retained: Analysis[] = [];
+  private terms: TermBaseline;
 
   constructor(private readonly o: MonitorOptions) {
     if (![15, 20, 30, 60].includes(o.windowMinutes)) throw new RangeError(`windowMinutes must be 15, 20, 30 or 60, got ${o.windowMinutes}`);
@@ -122,6 +135,7 @@ export class SocialMonitor {
     this.config = resolveConfig({ seasonality: 'week', binMinutes: o.windowMinutes, timeZone: o.timeZone, stuckDetection: false, ...o.detector });
     this.detector = new AnomalyDetector(this.config);
     this.detector.variable('posts');
+    this.terms = new TermBaseline(DAY_MS / this.windowMs);
   }
 
   toJSON(): MonitorState {
@@ -131,7 +145,8 @@ export class SocialMonitor {
       timeZone: this.o.timeZone,
       detector: this.detector.toJSON(),
       ...(this.baseline !== undefined ? { baseline: this.baseline } : {}),
-      ...(w ? { window: { start: w.start, count: w.count, sentimentSum: w.sentimentSum, scored: w.scored } } : {}),
+      ...(w ? { window: { start: w.start, count: w.count, sentimentSum: w.sentimentSum, scored: w.scored, terms: w.terms.toJSON() } } : {}),
+      terms: this.terms.toJSON(),
     };
   }
 
@@ -150,13 +165,23 @@ export class SocialMonitor {
     if (s.window !== undefined) {
       const w = record(s.window, 'window');
       if (![w.start, w.count, w.sentimentSum, w.scored].every(finite) || (w.start as number) % this.windowMs !== 0) throw new StateError('window must hold a window start and finite counts');
-      window = { start: w.start as number, count: w.count as number, sentimentSum: w.sentimentSum as number, scored: w.scored as number, top: [] };
+      window = { start: w.start as number, count: w.count as number, sentimentSum: w.sentimentSum as number, scored: w.scored as number, top: [], terms: new TermCounter() };
+    }
+    const terms = new TermBaseline(DAY_MS / this.windowMs);
+    // State saved before terms were counted has none: they are counted from the restart on.
+    try {
+      if (s.terms !== undefined) terms.restore(s.terms);
+      const open = (s.window as { terms?: unknown } | undefined)?.terms;
+      if (window && open !== undefined) window.terms = TermCounter.restore(open);
+    } catch (err) {
+      throw new StateError((err as Error).message);
     }
     const detector = AnomalyDetector.fromJSON(s.detector, this.config);
     if (detector.names.length !== 1 || detector.names[0] !== 'posts') throw new StateError('the detector must watch one variable, posts');
     this.detector = detector;
     this.baseline = s.baseline as number | undefined;
     this.window = window;
+    this.terms = terms;
   }
 
   /** Posts kept within the retention time, newest last. */
@@ -169,7 +194,7 @@ export class SocialMonitor {
     const drafts: Draft[] = [];
     const start = Math.floor(a.post.ts / this.windowMs) * this.windowMs;
     if (this.window && start > this.window.start) drafts.push(...this.closeUntil(start));
-    if (!this.window || start > this.window.start) this.window = { start, count: 0, sentimentSum: 0, scored: 0, top: [] };
+    if (!this.window || start > this.window.start) this.window = { start, count: 0, sentimentSum: 0, scored: 0, top: [], terms: new TermCounter() };
     // A late post (older window) counts in the open window: the closed ones have been judged.
     const w = this.window;
     w.count++;
@@ -177,6 +202,7 @@ export class SocialMonitor {
       w.sentimentSum += a.sentiment.adjusted;
       w.scored++;
     }
+    w.terms.add(termsOf(a.post.text.slice(0, MAX_ANALYSED_CHARS), a.post.lang, queryWords(a.explanation.query)));
     w.top.push(a);
     w.top.sort((x, y) => rank(y) - rank(x));
     if (w.top.length > TOP_POSTS) w.top.length = TOP_POSTS;
@@ -203,7 +229,7 @@ export class SocialMonitor {
     for (let k = 1; k <= gap; k++) {
       const at = w.start + k * this.windowMs;
       this.detector.step(at, [0]);
-      this.tell(at, 0, false, null, false);
+      this.tell(at, 0, false, null, false, []);
     }
     return drafts;
   }
@@ -222,13 +248,13 @@ export class SocialMonitor {
       if (shift) drafts.push(this.sentimentDraft(w, mean, this.baseline!));
       this.baseline = this.baseline === undefined ? mean : this.baseline + BASELINE_ALPHA * (mean - this.baseline);
     }
-    this.tell(w.start, w.count, anomaly, w.scored ? w.sentimentSum / w.scored : null, shift, before);
+    this.tell(w.start, w.count, anomaly, w.scored ? w.sentimentSum / w.scored : null, shift, this.terms.close(w.terms, TOP_TERMS), before);
     return drafts;
   }
 
-  private tell(start: number, posts: number, anomaly: boolean, sentiment: number | null, shift: boolean, baseline = this.baseline): void {
+  private tell(start: number, posts: number, anomaly: boolean, sentiment: number | null, shift: boolean, terms: TermRow[], baseline = this.baseline): void {
     if (!this.o.onWindow) return;
-    const summary: WindowSummary = { start, posts, anomaly, sentiment, shift };
+    const summary: WindowSummary = { start, posts, anomaly, sentiment, shift, terms };
     const b = this.detector.band(0);
     if (Number.isFinite(b.expected) && Number.isFinite(b.scale)) {
       summary.expected = b.expected;

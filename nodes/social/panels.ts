@@ -38,6 +38,26 @@ export function sentimentPoints(w: WindowSummary, project: string): ChartPoint[]
   return out;
 }
 
+const percent = (share: number) => `${(share * 100).toFixed(share < 0.1 ? 1 : 0)} %`;
+
+/**
+ * The window's top terms as impetus-ui-table rows (sent whole, weakest first: the table shows its
+ * last row on top). None for a window without posts: the table keeps the last window that had some.
+ */
+export function termRows(w: WindowSummary, project: string): Array<Record<string, unknown>> {
+  return w.terms.map((t, i) => ({
+    id: `${project}/${t.term}`,
+    window: new Date(w.start).toISOString(),
+    project,
+    rank: i + 1,
+    term: t.term,
+    posts: t.posts,
+    share: percent(t.share),
+    usual: t.usual ? percent(t.usual) : '–',
+    change: t.change === null ? 'new' : `${t.change.toFixed(1)}×`,
+  })).reverse();
+}
+
 /** A threat at any severity, or irony. */
 export function isNotable(a: Analysis): boolean {
   return a.threat.severity !== null || a.irony.ironic;

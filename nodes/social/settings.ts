@@ -7,6 +7,7 @@ import type { Node } from 'node-red';
 import type { ThreatSeverity } from './analyse';
 import type { MonitorOptions } from './monitor';
 import { Project, ProjectError } from './project';
+import type { RecentPosts } from './query-editor';
 import type { ZoneSpec } from './project';
 
 export interface ProjectSettings {
@@ -38,6 +39,8 @@ export interface ResolvedProject {
 export interface SocialProjectNode extends Node {
   resolved?: ResolvedProject;
   problem?: Error;
+  /** The last day's posts, matched or not, for the console's query preview: the analyse nodes add every post they read. */
+  recent?: RecentPosts;
 }
 
 const SEVERITIES: ThreatSeverity[] = ['low', 'medium', 'high', 'critical'];

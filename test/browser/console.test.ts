@@ -139,7 +139,7 @@ function testFlow(): object[] {
     ...demo.filter((n) => n.id.startsWith('demo-social') && n.id !== 'demo-social-alert').map((n) => ({
       ...n,
       ...(n.z ? { z: 'bt' } : {}),
-      ...(n.id === 'demo-social' ? { wires: [[], [], ['demo-social-volume'], ['demo-social-sentiment'], ['demo-social-table']] } : {}),
+      ...(n.id === 'demo-social' ? { wires: [[], [], ['demo-social-volume'], ['demo-social-sentiment'], ['demo-social-table'], ['demo-social-terms']] } : {}),
     })),
   ];
 }
@@ -199,8 +199,9 @@ describe('console in the browser (Chromium)', function () {
 
   afterEach(function () {
     // Content-Security-Policy violations and script errors show up here. Only a refused login
-    // may answer 401 (the session probe before login answers 200).
-    const unexpected = pageErrors.splice(0).filter((e) => !/status of 401.*\/api\/login\b/.test(e));
+    // may answer 401 (the session probe before login answers 200), and only the malformed query
+    // the social test previews on purpose 400.
+    const unexpected = pageErrors.splice(0).filter((e) => !/status of 401.*\/api\/login\b/.test(e) && !/status of 400.*\/api\/panels\/demo-social-project\/requests\/preview\b/.test(e));
     assert.deepEqual(unexpected, [], 'no errors in the browser console');
   });
 
@@ -762,7 +763,8 @@ describe('console in the browser (Chromium)', function () {
     const analyst = await open();
     await login(analyst, 'ines');
     await analyst.click('nav.tool-nav a[data-rel="pages/social"]');
-    const threatRow = analyst.locator('section.panel.table tbody tr', { hasText: 'coltello' });
+    const notable = analyst.locator('section.panel.table[data-panel="demo-social-table"]');
+    const threatRow = notable.locator('tbody tr', { hasText: 'coltello' });
     await threatRow.waitFor({ timeout: 60_000 });
     const cells = await threatRow.locator('td').allTextContents();
     // Columns: posted, kind, post, author, threat, irony, sentiment, why.
@@ -772,7 +774,7 @@ describe('console in the browser (Chromium)', function () {
     assert.ok(Number(cells[4]) >= 0.7);
     assert.match(cells[7], /^threat 0\.\d\d: weapon: coltell/, 'why: the threat cues first');
     assert.match(cells[7], /places piazza dei signori/);
-    const rows = await analyst.locator('section.panel.table tbody tr').evaluateAll((trs) => trs.map((tr) => Array.from(tr.querySelectorAll('td'), (td) => td.textContent ?? '')));
+    const rows = await notable.locator('tbody tr').evaluateAll((trs) => trs.map((tr) => Array.from(tr.querySelectorAll('td'), (td) => td.textContent ?? '')));
     assert.ok(rows.length >= 3, `the day's notable posts: ${rows.length}`);
     assert.equal(rows[0][1], 'threat (high)', 'the strongest first');
     assert.ok(rows.some((r) => r[1] === 'irony' && /irony 0\.\d\d: hashtag #/.test(r[7])), 'an ironic complaint with its cue');
@@ -799,6 +801,31 @@ describe('console in the browser (Chromium)', function () {
     assert.ok(drawn.mark > drawn.band, `the anomaly (${drawn.mark} posts) is above the usual band (${drawn.band})`);
     assert.ok(drawn.windows >= 1000, `eleven days of 15-minute windows: ${drawn.windows}`);
     assert.ok(drawn.shift < 0, `the shift mark at the burst's negative sentiment: ${drawn.shift}`);
+    // What people talk about: the last window's top terms, each with its change against the last day.
+    const terms = await analyst.locator('section.panel.table[data-panel="demo-social-terms"] tbody tr').evaluateAll((trs) => trs.map((tr) => Array.from(tr.querySelectorAll('td'), (td) => td.textContent ?? '')));
+    // Columns: #, term, posts, share, usual share, change, window.
+    assert.ok(terms.length >= 3, `top terms: ${JSON.stringify(terms)}`);
+    assert.equal(terms[0][0], '1', 'the most frequent term first');
+    assert.ok(terms.every((r) => /^\d+$/.test(r[2]) && /^\d+(\.\d)? %$/.test(r[3]) && /^(\d+\.\d×|new)$/.test(r[5]) && SITE_TIME.test(r[6])), JSON.stringify(terms));
+    assert.ok(!terms.some((r) => ['di', 'the', 'og', 'piazza'].includes(r[1])), 'no stop word, no word of the query');
+    // The project's query, edited by the analyst: a malformed one is refused with its column, a
+    // good one previewed over the last day, then applied with a reason, and the change listed.
+    const editor = analyst.locator('section.panel.editor[data-panel="demo-social-project"]');
+    assert.match((await editor.locator('.query-in-force').textContent())!, /^piazza\* OR stazione/);
+    await editor.locator('textarea').fill('coltello AND (piazza');
+    await editor.locator('button', { hasText: 'Preview' }).click();
+    await editor.locator('.query-error', { hasText: 'missing ) at column 21' }).waitFor();
+    await editor.locator('textarea').fill('piazza* OR polizia');
+    await editor.locator('button', { hasText: 'Preview' }).click();
+    const summary = (await editor.locator('.query-summary').textContent({ timeout: 30_000 }))!;
+    const [, matched, total] = /^(\d+) of (\d+) posts of the last day match \(in force: \d+; \d+ more, \d+ fewer\)$/.exec(summary) ?? [];
+    assert.ok(Number(matched) > 0 && Number(total) >= Number(matched), summary);
+    assert.equal(await editor.locator('.query-volume .hour').count(), 24, 'the volume hour by hour');
+    assert.ok(await editor.locator('.query-sample tbody tr').count() > 0);
+    await editor.locator('input.query-reason').fill('the gathering: follow the police reports too');
+    await editor.locator('button', { hasText: 'Apply' }).click();
+    await editor.locator('.query-in-force', { hasText: 'piazza* OR polizia' }).waitFor({ timeout: 30_000 });
+    assert.match((await editor.locator('.query-history li').first().textContent())!, /ines \(intel\): .*→ piazza\* OR polizia — the gathering/);
     await picture(analyst, 'social-page.png');
   });
   it('cyber: filters the CTI tables by TLP, asset, actor, confidence and state, by keyboard, in the address, on a phone; opens an indicator with its sightings', async () => {

@@ -5,8 +5,9 @@ import * as path from 'node:path';
 import { bucket, FEATURES, featurize, TextClassifier, tokens, TOKENIZER } from '../../nodes/social/classifier';
 import { readOnnxMetadata } from '../../nodes/vision/onnx-metadata';
 import { PACKAGE_ROOT } from '../../nodes/platform/node-kit';
+import { expected, TINY, tinySocialModel } from '../support/tiny-social-model';
 
-const MODEL = path.join(PACKAGE_ROOT, 'models', 'social', 'social-text.onnx');
+const SHIPPED = path.join(PACKAGE_ROOT, 'models', 'social', 'social-text.onnx');
 
 describe('social text classifier', () => {
   it('tokenizes folded words, word pairs, character trigrams, hashtags, emoji and the language', () => {
@@ -25,36 +26,46 @@ describe('social text classifier', () => {
     assert.deepEqual(featurize('', 'en').filter((v) => v).length, 1, 'only the language');
   });
 
-  it('runs the shipped model with onnxruntime-node: irony and threat probabilities per post', async () => {
-    const meta = readOnnxMetadata(fs.readFileSync(MODEL));
+  it('runs a model with onnxruntime-node: the probability per label that the weights of the tokens give', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'impetus-social-onnx-'));
+    try {
+      fs.writeFileSync(path.join(dir, 'tiny.onnx'), tinySocialModel(TINY));
+      const c = await TextClassifier.load(path.join(dir, 'tiny.onnx'));
+      try {
+        assert.deepEqual(c.labels, ['irony', 'threat']);
+        const posts = [
+          { text: 'Oh wonderful, another hour in the queue at the station', lang: 'en' },
+          { text: 'Che bello, un\'altra ora in coda alla stazione 🙄', lang: 'it' },
+          { text: 'Vi skal sprenge Oslo S i kveld', lang: 'no' },
+          { text: 'Il mercato in piazza apre alle 8', lang: 'it' },
+          { text: '', lang: 'und' },
+        ];
+        const scores = await c.classify(posts);
+        posts.forEach((p, i) => {
+          for (const label of ['irony', 'threat']) assert.ok(Math.abs(scores[i][label] - expected(TINY, label, p.text, p.lang)) < 0.002, `${label} of "${p.text}": ${scores[i][label]} vs ${expected(TINY, label, p.text, p.lang)}`);
+        });
+        assert.deepEqual(scores.map((s) => [s.irony >= 0.5, s.threat >= 0.5]), [[true, false], [true, false], [false, true], [false, false], [false, false]]);
+        assert.deepEqual(await c.classify([]), []);
+      } finally {
+        await c.close();
+      }
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('ships a model made for this release\'s tokenizer, trained on the tuning families only', () => {
+    const meta = readOnnxMetadata(fs.readFileSync(SHIPPED));
     assert.equal(meta.tokenizer, TOKENIZER);
+    assert.equal(Number(meta.features), FEATURES);
     assert.equal(meta.labels, 'irony,threat');
     assert.match(meta.trained_on, /families \(A\)/);
-    const c = await TextClassifier.load(MODEL);
-    try {
-      assert.deepEqual(c.labels, ['irony', 'threat']);
-      const [ironic, plain, empty] = await c.classify([
-        { text: 'Che bello, un\'altra ora in coda alla stazione 🙄 #ironia', lang: 'it' },
-        { text: 'Il mercato in piazza apre alle 8', lang: 'it' },
-        { text: '', lang: 'und' },
-      ]);
-      assert.ok(ironic.irony > 0.5 && ironic.irony > plain.irony, JSON.stringify({ ironic, plain }));
-      assert.ok(plain.threat < 0.5, JSON.stringify(plain));
-      assert.ok(empty.irony >= 0 && empty.irony <= 1);
-      assert.deepEqual(await c.classify([]), []);
-    } finally {
-      await c.close();
-    }
   });
 
   it('refuses a model made for another tokenizer, and a file that is not a model', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'impetus-social-onnx-'));
     try {
-      const bytes = fs.readFileSync(MODEL);
-      const at = bytes.indexOf(Buffer.from(TOKENIZER));
-      assert.ok(at > 0);
-      bytes.write('impetus-social-hash-v0', at);
-      fs.writeFileSync(path.join(dir, 'other.onnx'), bytes);
+      fs.writeFileSync(path.join(dir, 'other.onnx'), tinySocialModel({ ...TINY, tokenizer: 'impetus-social-hash-v0' }));
       await assert.rejects(TextClassifier.load(path.join(dir, 'other.onnx')), /made for tokenizer impetus-social-hash-v0 with 4096 features; this release has impetus-social-hash-v1/);
       fs.writeFileSync(path.join(dir, 'garbage.onnx'), 'not a model');
       await assert.rejects(TextClassifier.load(path.join(dir, 'garbage.onnx')));

@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import type { Alert } from '../../nodes/platform';
 import { PACKAGE_ROOT } from '../../nodes/platform/node-kit';
 import { Rng } from '../../bench/random';
+import { expected, TINY, tinySocialModel } from '../support/tiny-social-model';
 import { alertNodes, collect, helper, load, nextError, node, socialNodes, useRuntime, waitFor } from '../support/nodered';
 
 const catchNode = require('@node-red/nodes/core/common/25-catch.js');
@@ -82,9 +83,13 @@ describe('impetus-social-analyse', function () {
   });
 
   describe('with the learned classifier', () => {
-    // The rules find no irony cue here (no #not, no emoji, no quotes); the shipped model does.
+    // The rules find no irony cue here (no #not, no emoji, no quotes); the tests' tiny model does
+    // ("oh wonderful"), so these tests do not depend on the shipped model's weights.
     const ironic = { id: 'i1', text: 'Oh wonderful, the station is closed again', lang: 'en', author: 'b', ts: '2026-03-02T18:00:00Z', url: 'https://social.example/@b/1', source: 'test' };
-    const analyseWith = (options: Record<string, unknown>) => flow().map((n) => (n.id === 'an' ? { ...n, ...options } : n));
+    const analyseWith = (options: Record<string, unknown>) => {
+      if (options.classifier && !options.classifierModel) fs.writeFileSync(path.join(dir(), 'tiny.onnx'), tinySocialModel(TINY));
+      return flow().map((n) => (n.id === 'an' ? { classifierModel: 'tiny.onnx', ...n, ...options } : n));
+    };
     type Analysed = { irony: { ironic: boolean; score: number }; threat: { score: number }; explanation: { irony: string[]; classifier?: string[] } };
 
     it('off (the default): the rules alone, and no classifier in the explanation', async () => {
@@ -104,16 +109,18 @@ describe('impetus-social-analyse', function () {
       await waitFor(() => posts.length === 2, 'the analysed posts');
       const [a, t] = posts.map((m) => m.payload as unknown as Analysed);
       assert.equal(a.irony.ironic, true);
-      assert.match(a.explanation.classifier![0], /^irony 0\.\d+ \(made the post ironic\)$/);
-      assert.match(a.explanation.classifier![1], /^threat 0\.\d+ \(not used for the score\)$/);
-      // Threat stays the rules' unless configured: the same score as with the option off.
-      assert.ok(t.explanation.classifier!.some((c) => /^threat /.test(c)));
+      const p = (label: string, post: { text: string }) => Math.round(expected(TINY, label, post.text, 'en') * 1000) / 1000;
+      assert.deepEqual(a.explanation.classifier, [`irony ${p('irony', ironic)} (made the post ironic)`, `threat ${p('threat', ironic)} (not used for the score)`]);
+      // Threat stays the rules' unless configured, however sure the model is.
+      assert.ok(expected(TINY, 'threat', threat.text, 'no') >= 0.5);
+      assert.deepEqual(t.explanation.classifier![1], `threat ${Math.round(expected(TINY, 'threat', threat.text, 'no') * 1000) / 1000} (not used for the score)`);
     });
 
     it('on with Threat score: the threat probability raises a lower rule-based threat score', async () => {
       await load([...alertNodes, ...socialNodes, catchNode], analyseWith({ classifier: true, classifierThreat: true }));
       const posts = collect<Msg>('posts');
-      node('an').receive({ payload: ironic });
+      const bomb = { ...ironic, id: 'b1', text: 'Kaboom at the station tonight' };
+      node('an').receive({ payload: bomb });
       await waitFor(() => posts.length === 1, 'the analysed post');
       const a = posts[0].payload as unknown as Analysed;
       const said = /^threat (0\.\d+) \(raised the threat score\)$/.exec(a.explanation.classifier![1]);
@@ -124,9 +131,7 @@ describe('impetus-social-analyse', function () {
     for (const [name, prepare, why] of [
       ['missing', () => undefined, /ENOENT|no such file/i],
       ['made for another tokenizer', (file: string) => {
-        const bytes = fs.readFileSync(path.join(PACKAGE_ROOT, 'models', 'social', 'social-text.onnx'));
-        bytes.write('impetus-social-hash-v0', bytes.indexOf(Buffer.from('impetus-social-hash-v1')));
-        fs.writeFileSync(file, bytes);
+        fs.writeFileSync(file, tinySocialModel({ ...TINY, tokenizer: 'impetus-social-hash-v0' }));
       }, /made for tokenizer impetus-social-hash-v0/],
     ] as const) {
       it(`a model file ${name}: red status and a clear error per message, the posts still analysed by the rules`, async () => {
@@ -200,7 +205,10 @@ describe('impetus-social-analyse', function () {
     await helper.unload();
     const state = path.join(dir(), 'impetus-state', 'social-an.json');
     assert.ok(fs.existsSync(state), 'saved when the flow stopped');
-    assert.ok(!fs.readFileSync(state, 'utf8').includes('concert'), 'no post text in the saved state');
+    // The last day's top terms are kept (words with counts); the posts are not.
+    const saved = fs.readFileSync(state, 'utf8');
+    assert.ok(!saved.includes('by the station') && !/"p\d+-\d+"/.test(saved), 'no post text, no post id in the saved state');
+    assert.ok(saved.includes('"concert"'), 'the top terms are');
 
     await load([...alertNodes, ...socialNodes, catchNode], flow({ windowMinutes: 15 }));
     seen = collect<Msg>('posts');
@@ -234,6 +242,30 @@ describe('impetus-social-analyse', function () {
     const stored = collect<Msg>('probe');
     (helper.getNode('ex-so-inject') as unknown as { receive: (m: object) => void }).receive({});
     await waitFor(() => stored.length >= 2, 'the threat alerts of the example');
+    assert.ok(stored.every((m) => (m.payload as unknown as Alert).tool === 'social'));
+  });
+
+  it('the classifier example runs as shipped: the same posts through the rules alone and with the shipped classifier, side by side', async () => {
+    const example = JSON.parse(fs.readFileSync(path.join(PACKAGE_ROOT, 'examples', 'impetus-social-classifier.json'), 'utf8')) as Array<Record<string, unknown>>;
+    // Its debug nodes become probes.
+    const flowWithProbes = example.map((n) => (n.type === 'debug' ? { id: n.id, z: n.z, type: 'helper' } : n));
+    await load([...alertNodes, ...socialNodes, require('@node-red/nodes/core/common/20-inject.js')], flowWithProbes);
+    const rules = collect<Msg>('ex-socl-rules-out');
+    const learned = collect<Msg>('ex-socl-learned-out');
+    const stored = collect<Msg>('ex-socl-stored');
+    (helper.getNode('ex-socl-inject') as unknown as { receive: (m: object) => void }).receive({});
+    await waitFor(() => rules.length === 5 && learned.length === 5 && stored.length >= 1, 'five posts from each analyse node and the threat alert').catch((err: Error) => {
+      throw new Error(`${err.message}: ${rules.length}, ${learned.length}, ${stored.length}`);
+    });
+    type Analysed = { post: { id: string }; irony: { ironic: boolean }; explanation: { classifier?: string[] } };
+    const byId = (list: Msg[]) => new Map(list.map((m) => [(m.payload as unknown as Analysed).post.id, m.payload as unknown as Analysed]));
+    const [r, l] = [byId(rules), byId(learned)];
+    for (const [id, a] of l) {
+      assert.ok(!('classifier' in r.get(id)!.explanation), `${id}: the rules-only node does not run the classifier`);
+      assert.match(a.explanation.classifier!.join('; '), /^irony [01](\.\d+)?( \(made the post ironic\))?; threat [01](\.\d+)? \(not used for the score\)$/);
+      // The classifier only adds irony to the rules' verdict, whatever its weights.
+      if (r.get(id)!.irony.ironic) assert.ok(a.irony.ironic, id);
+    }
     assert.ok(stored.every((m) => (m.payload as unknown as Alert).tool === 'social'));
   });
 });

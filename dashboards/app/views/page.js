@@ -4,11 +4,12 @@ import { api } from '../api.js';
 import { fill, h } from '../dom.js';
 import { createMap, escapeHtml, text } from '../map-util.js';
 import { chartPanel } from '../panels/chart.js';
+import { editorPanel } from '../panels/editor.js';
 import { graphPanel } from '../panels/graph.js';
 import { statusPanel } from '../panels/status.js';
 import { mayPress, tablePanel } from '../panels/table.js';
 
-const KINDS = { chart: chartPanel, status: statusPanel, table: tablePanel, graph: graphPanel };
+const KINDS = { chart: chartPanel, status: statusPanel, table: tablePanel, graph: graphPanel, editor: editorPanel };
 
 /** The layer's feature actions this feature offers and this user may press (the server checks again). */
 function offered(panel, feature, app) {

@@ -6,9 +6,10 @@ import { HttpError, allow, locals, login, logout, requireCsrf, requireSession, s
 import { addIncidentRoutes } from './incidents';
 import { consoleOf } from './runtime';
 import type { ConsoleRuntime } from './runtime';
+import type { SessionUser } from './sessions';
 import { summarize } from './summary';
 import { sightingsOf } from './sightings';
-import { PAGE_NAME } from './panels';
+import { PAGE_NAME, PanelRequestError } from './panels';
 import { TOOLS } from './tools';
 import { createVoiceRouter } from './voice-api';
 import { ActionRefusedError, canAct, canSee, hasPage, restrictQuery, seesEveryTool, seesTool } from './views';
@@ -334,6 +335,13 @@ export function createApiRouter(current: () => Platform | undefined, options: Ap
     res.status(204).end();
   });
 
+  router.post('/panels/:id/requests/:request', readsPages, (req, res, next) => {
+    panelRequest(locals(res).runtime, locals(res).view, locals(res).session.user, req).then((answer) => res.json(answer ?? {}), (err: Error) => {
+      if (err instanceof PanelRequestError) res.status(err.status).json({ ...err.fields, error: err.message });
+      else next(err);
+    });
+  });
+
   router.use('/voice', createVoiceRouter());
   addIncidentRoutes(router, withPlatform, readsAlerts, options.basePath);
 
@@ -355,6 +363,17 @@ export function createApiRouter(current: () => Platform | undefined, options: Ap
   });
 
   return router;
+}
+
+/** A request to a panel that answers some (an editor's preview, apply): the role must see the panel and be allowed by it. */
+async function panelRequest(runtime: ConsoleRuntime, view: View, user: SessionUser, req: Request): Promise<unknown> {
+  const panel = runtime.panels.get(req.params.id);
+  if (!panel || !runtime.panels.visible(panel, view)) throw new HttpError(404, 'unknown panel');
+  const form = panel.state.form;
+  if (!form || !form.requests.includes(req.params.request)) throw new HttpError(404, `this panel answers no request ${req.params.request}`);
+  if (!req.is('application/json')) throw new HttpError(415, 'send the request as application/json');
+  if (!view.actions.length || !(view.role === 'admin' || form.roles.includes(view.role))) throw new HttpError(403, `the ${view.role} role may not use this panel`);
+  return form.answer(req.params.request, req.body, user);
 }
 
 /**

@@ -18,7 +18,7 @@ import { TOOL_IDS, toolInfo } from './tools';
 import type { View } from './views';
 import { clearanceOf, seesToolPage } from './views';
 
-export type PanelKind = 'chart' | 'status' | 'table' | 'map-layer' | 'graph';
+export type PanelKind = 'chart' | 'status' | 'table' | 'map-layer' | 'graph' | 'editor';
 
 export interface PanelDef {
   id: string;
@@ -58,6 +58,29 @@ export interface PanelState {
   readonly tile?: { readonly tool: string; health(): ToolHealth | undefined };
   /** A panel with row buttons: which, who may press them, and whether a row is there to act on. */
   readonly rowActions?: RowActions;
+  /** A panel that answers requests with a result (an editor's preview and apply): which, who may send them, the answer. */
+  readonly form?: PanelForm;
+}
+
+/**
+ * Requests a panel answers (`POST api/panels/<id>/requests/<name>`, a JSON body): the console
+ * checks that the user sees the panel and that the role may send them; the panel checks the body.
+ * A refusal is thrown as a PanelRequestError (its status and fields go to the client); anything
+ * else thrown is an internal error.
+ */
+export interface PanelForm {
+  readonly requests: readonly string[];
+  /** Roles that may send them; admin always may, a read-only view never. */
+  readonly roles: readonly Role[];
+  answer(request: string, body: unknown, user: SessionUser): Promise<unknown>;
+}
+
+/** A request the panel refuses: 400 for a bad body (with fields such as the column of a syntax error), 409 for a conflict. */
+export class PanelRequestError extends Error {
+  constructor(message: string, readonly status = 400, readonly fields: Record<string, unknown> = {}) {
+    super(message);
+    this.name = 'PanelRequestError';
+  }
 }
 
 export interface RowActions {

@@ -9,7 +9,7 @@ RED.nodes.registerType('impetus-social-analyse', {
     classifierThreat: { value: false },
   },
   inputs: 1,
-  outputs: 5,
+  outputs: 6,
   icon: 'social.svg',
   paletteLabel: 'social analyse',
   label: function () {
@@ -20,6 +20,6 @@ RED.nodes.registerType('impetus-social-analyse', {
     return this.name ? 'node_label_italic' : '';
   },
   outputLabels: function (i) {
-    return this._('impetus-social-analyse.outputs.' + ['posts', 'alerts', 'volume', 'sentiment', 'notable'][i]);
+    return this._('impetus-social-analyse.outputs.' + ['posts', 'alerts', 'volume', 'sentiment', 'notable', 'terms'][i]);
   },
 });

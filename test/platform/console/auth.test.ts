@@ -24,6 +24,7 @@ const DATA_ROUTES: Array<[string, string]> = [
   ['get', '/impetus/api/pages/firearm'],
   ['post', '/impetus/api/panels/x/actions'],
   ['get', '/impetus/api/own-panels'],
+  ['post', '/impetus/api/panels/x/requests/preview'],
   ['post', '/impetus/api/logout'],
 ];
 
