@@ -5,11 +5,18 @@
  * areas whose route changes — until the operator applies it (it becomes a live change) or
  * discards it. Nothing here changes live state: that is LiveEvacuation's.
  */
-import type { WhatIf } from './live';
 import { LOS_COLOURS, nameOf } from './outputs';
 import type { Plan } from './plan';
 import { centroid } from './site';
 import type { Position, Site } from './site';
+
+/** Closures and people: a live change (LiveEvacuation.change), or what a what-if changes. */
+export interface WhatIf {
+  close?: string[];
+  open?: string[];
+  /** People to add per area id (negative removes). */
+  add?: Record<string, number>;
+}
 
 /** What an operator asks: closures and people as for a live change, and the crowd as a multiple (a scenario's size). */
 export interface WhatIfRequest extends WhatIf {
