@@ -211,6 +211,8 @@ function peerCases(): Record<string, { site: Site; occupancy: Record<string, num
     'padova-500': { site: { ...padova, premovementSeconds: 0 }, occupancy: { 'signori-west': 250, 'signori-east': 250 }, exitMap: padovaExits },
     'padova-3694': { site: { ...padova, premovementSeconds: 0 }, occupancy: { 'signori-west': 1847, 'signori-east': 1847 }, exitMap: padovaExits },
     'oslo-hall-1000': { site: osloGround, occupancy: { radhushallen: 1000 }, exitMap: Object.fromEntries(oslo.exits.map((x) => [x.id, x.id])) },
+    // JuPedSim's agents walk our calibrated plan's split there (jupedsim_cases.py).
+    'oslo-hall-1000-our-split': { site: osloGround, occupancy: { radhushallen: 1000 }, exitMap: Object.fromEntries(oslo.exits.map((x) => [x.id, x.id])) },
   };
 }
 
