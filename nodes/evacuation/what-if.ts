@@ -74,7 +74,7 @@ function mainRoutes(plan: Plan): Map<string, { exitId: string; via: string[] }> 
 }
 
 /** The request in words: "close Via Manin, east; 500 more in Piazza dei Signori, west half". */
-export function describeRequest(site: Site, w: WhatIfRequest): string {
+function describeRequest(site: Site, w: WhatIfRequest): string {
   const parts: string[] = [];
   if (w.scenarioId) parts.push(`scenario ${w.scenarioId}`);
   if (w.close?.length) parts.push(`close ${w.close.map((id) => nameOf(site, id)).join(', ')}`);
