@@ -15,7 +15,7 @@ import { guidelineText, matchGuideline, runLibrary, scenarioList } from './scena
 import type { Guideline } from './scenarios';
 import type { Site } from './site';
 import { comparePlans, whatIfMap } from './what-if';
-import type { Comparison, WhatIfRequest } from './what-if';
+import type { Comparison, WhatIf, WhatIfRequest } from './what-if';
 
 export interface LiveSettings {
   profile: Profile;
@@ -27,13 +27,6 @@ export interface LiveSettings {
   emptyAtMinute?: number;
   timeZone: string;
   sourceNode: string;
-}
-
-export interface WhatIf {
-  close?: string[];
-  open?: string[];
-  /** People to add per area id (negative removes). */
-  add?: Record<string, number>;
 }
 
 /** One operator change, for the audit trail the plan carries. */

@@ -5,11 +5,18 @@
  * areas whose route changes — until the operator applies it (it becomes a live change) or
  * discards it. Nothing here changes live state: that is LiveEvacuation's.
  */
-import type { WhatIf } from './live';
 import { LOS_COLOURS, nameOf } from './outputs';
 import type { Plan } from './plan';
 import { centroid } from './site';
 import type { Position, Site } from './site';
+
+/** Closures and people: a live change (LiveEvacuation.change), or what a what-if changes. */
+export interface WhatIf {
+  close?: string[];
+  open?: string[];
+  /** People to add per area id (negative removes). */
+  add?: Record<string, number>;
+}
 
 /** What an operator asks: closures and people as for a live change, and the crowd as a multiple (a scenario's size). */
 export interface WhatIfRequest extends WhatIf {
@@ -67,7 +74,7 @@ function mainRoutes(plan: Plan): Map<string, { exitId: string; via: string[] }> 
 }
 
 /** The request in words: "close Via Manin, east; 500 more in Piazza dei Signori, west half". */
-export function describeRequest(site: Site, w: WhatIfRequest): string {
+function describeRequest(site: Site, w: WhatIfRequest): string {
   const parts: string[] = [];
   if (w.scenarioId) parts.push(`scenario ${w.scenarioId}`);
   if (w.close?.length) parts.push(`close ${w.close.map((id) => nameOf(site, id)).join(', ')}`);

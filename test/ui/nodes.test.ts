@@ -100,6 +100,17 @@ describe('dashboard nodes', function () {
       operator.close();
       intel.close();
     });
+
+    it('an empty bar set takes its series off the chart (an evacuation what-if discarded beside the live times)', async () => {
+      await load(modules, flow);
+      const bars = async () => ((await page('operator', 'anomaly')).find((p) => p.id === 'bars')?.data as { bars: Array<{ name: string }> }).bars;
+      node('bars').receive({ topic: 'live', payload: { manin: 100 } });
+      node('bars').receive({ topic: 'what-if', payload: { manin: 0 } });
+      await waitFor(async () => (await bars()).length === 2, 'two series');
+      node('bars').receive({ topic: 'what-if', payload: {} });
+      await waitFor(async () => (await bars()).length === 1, 'the what-if series gone');
+      assert.deepEqual(await bars(), [{ name: 'live', values: { manin: 100 } }]);
+    });
   });
 
   describe('impetus-ui-status', () => {
