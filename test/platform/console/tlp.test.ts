@@ -64,10 +64,11 @@ describe('console TLP: what each role and named user sees of marked alerts', fun
   it('states the intent of the packaged views', () => {
     const clearance = (role: Role) => views.get(role)!.tlp ?? 'amber';
     assert.equal(clearance('cyber'), 'red');
-    assert.equal(clearance('intel'), 'red');
-    for (const role of ROLES.filter((r) => r !== 'cyber' && r !== 'intel')) assert.notEqual(clearance(role), 'red', `${role} is not cleared for RED`);
+    // The CTI issue: a TLP:RED item is visible only to the cyber role (and users named for it).
+    for (const role of ROLES.filter((r) => r !== 'cyber')) assert.notEqual(clearance(role), 'red', `${role} is not cleared for RED`);
+    assert.equal(clearance('intel'), 'amber+strict');
     const red = alerts.find((a) => a.tlp === 'red')!;
-    assert.deepEqual(TLP_VIEWERS.filter((v) => expectedVisible(v, red)).map((v) => v.username).sort(), ['cyber', 'intel', 'rita']);
+    assert.deepEqual(TLP_VIEWERS.filter((v) => expectedVisible(v, red)).map((v) => v.username).sort(), ['cyber', 'rita']);
   });
 
   for (const viewer of TLP_VIEWERS) {
