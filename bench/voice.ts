@@ -333,6 +333,10 @@ async function main(): Promise<void> {
     const first = runtimes.get(modes[0])!.rt;
     console.log(`machine: ${os.cpus().length} cores, load average ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}; Chromium ${browser.version()}`);
 
+    // One untimed round per mode first: a fresh runtime's first connections (the forwarder loads
+    // werift and compiles its hot paths then) are not what a channel sees later.
+    for (const [mode, r] of runtimes) await measureSize(browser, mode, r.rt, r.alertId, 2, 3, 1);
+
     const before = await bareLoopback(browser, first, count);
     const base50 = median(before.ms);
     console.log(`bare RTCPeerConnection pair in one page (no server), before: mouth-to-ear p50 ${base50.toFixed(1)} ms, p90 ${percentile(before.ms, 90).toFixed(1)} ms, ${before.missed} missed of ${count}`);
