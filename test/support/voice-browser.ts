@@ -7,8 +7,9 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import bcrypt from 'bcryptjs';
-import type { Page } from 'playwright-core';
-import { freePort, NodeRedProcess, request, runtimeSettings, settingsModule, tempDir } from './node-red-process';
+import assert from 'node:assert/strict';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { freePort, logProblems, NodeRedProcess, request, runtimeSettings, settingsModule, tempDir } from './node-red-process';
 
 export const CHROMIUM = process.env.IMPETUS_CHROMIUM ?? '/usr/bin/chromium';
 export const VOICE_PASSWORD = 'voice-test-password';
@@ -108,6 +109,59 @@ export async function startVoiceRuntime(users: Record<string, [string, string]>,
       return (JSON.parse(res.text) as { id: string }).id;
     },
   };
+}
+
+/** The people on the test alert: user name → [role, display name]; Carl's view does not hold it. */
+export const VOICE_USERS: Record<string, [string, string]> = {
+  olga: ['operator', 'Olga Berg'], fatima: ['field', 'Fatima Conte'], sven: ['supervisor', 'Sven Dahl'], carl: ['cyber', 'Carl Lund'],
+};
+
+/** The alert the browser tests talk on: a firearm at the station, which the cyber view does not see. */
+export function raiseFirearmAlert(rt: VoiceRuntime): Promise<string> {
+  return rt.raise({
+    tool: 'firearm', event: 'Firearm detected', headline: 'Person with a rifle at the station entrance', severity: 'critical', urgency: 'Immediate', certainty: 'Observed',
+    zone: 'station', source: { ref: 'cam-12' }, data: { camera: 'cam-12', frame: { width: 1920, height: 1080 }, detections: [{ className: 'rifle', score: 0.94, box: [812, 300, 990, 720] }] },
+  });
+}
+
+/** Skips the suite where Chromium is missing, unless CI requires the browser tests. */
+export function skipWithoutChromium(suite: Mocha.Context): void {
+  if (fs.existsSync(CHROMIUM)) return;
+  if (process.env.IMPETUS_REQUIRE_BROWSER) throw new Error(`${CHROMIUM} is missing (apt-get install chromium); CI requires the browser tests`);
+  console.warn(`      skipped: ${CHROMIUM} not installed (apt-get install chromium)`);
+  suite.skip();
+}
+
+/**
+ * A new browser context and page for `username` (a phone: touch screen, small viewport), whose
+ * console errors and page errors go to `errors`, prefixed with the user name.
+ */
+export async function newVoicePage(browser: Browser, contexts: BrowserContext[], errors: string[], username: string, phone: boolean, stepMs: number): Promise<Page> {
+  const context = await browser.newContext(phone ? { viewport: { width: 390, height: 844 }, hasTouch: true, isMobile: true } : { viewport: { width: 1366, height: 900 } });
+  contexts.push(context);
+  const page = await context.newPage();
+  page.setDefaultTimeout(stepMs);
+  page.on('console', (m) => {
+    if (m.type() === 'error') errors.push(`${username}: ${m.text()} (${m.location().url})`);
+  });
+  page.on('pageerror', (e) => errors.push(`${username}: ${e}`));
+  return page;
+}
+
+/** Closes the pages and the browser, stops the runtime (which must have logged no error) and removes its folder. */
+export async function closeVoiceSuite(contexts: BrowserContext[], browser: Browser | undefined, rt: VoiceRuntime | undefined, check: () => void = () => undefined): Promise<void> {
+  for (const c of contexts) await c.close().catch(() => undefined);
+  await browser?.close();
+  if (!rt) return;
+  await rt.runtime.stop();
+  assert.deepEqual(logProblems(rt.runtime.log), [], 'the runtime logged no errors');
+  check();
+  fs.rmSync(rt.dir, { recursive: true, force: true });
+}
+
+/** Browser console errors other than the 404s Carl's pages get for the alert he may not see. */
+export function unexpectedErrors(errors: string[]): string[] {
+  return errors.splice(0).filter((e) => !/^carl: .*status of 404.*\/api\/(alerts|voice)\//.test(e));
 }
 
 export async function voiceLogin(page: Page, base: string, username: string): Promise<void> {
