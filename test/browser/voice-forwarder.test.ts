@@ -6,6 +6,7 @@
  *  - a page that turns its own microphone on without the floor (a modified page) sends audio to
  *    the runtime, and nobody hears it: the forwarder passes on the floor holder only;
  *  - a role that may not join is refused, and the forwarder answers none of its offers;
+ *  - after a network drop the phone rejoins, connects to the forwarder again and hears again;
  *  - the forwarder's UDP sockets live in the configured port range on the configured address,
  *    and are all closed when the participants leave.
  * Every wait is a readiness bound, never an assertion on speed.
@@ -16,7 +17,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { chromium } from 'playwright-core';
 import type { VoiceRuntime } from '../support/voice-browser';
 import {
-  CHROMIUM, VOICE_USERS, closeVoiceSuite, newVoicePage, raiseFirearmAlert, receivedLevels, skipWithoutChromium, startVoiceRuntime, udpPortsInRange, unexpectedErrors,
+  CHROMIUM, VOICE_USERS, closeVoiceSuite, dropLive, installLiveDrop, newVoicePage, raiseFirearmAlert, receivedLevels, skipWithoutChromium, startVoiceRuntime, udpPortsInRange, unexpectedErrors,
   voiceChromiumArgs, voiceLogin, writeSpeechWav,
 } from '../support/voice-browser';
 import { waitFor } from '../support/util';
@@ -60,6 +61,7 @@ describe('push-to-talk through the forwarder (Chromium)', function () {
   async function open(username: string, phone = false): Promise<Page> {
     const page = await newVoicePage(browser!, contexts, pageErrors, username, phone, STEP_MS);
     const context = page.context();
+    await installLiveDrop(context);
     // The test's handles on the page's microphone and connections, to play a page that ignores the floor.
     await context.addInitScript(() => {
       const md = navigator.mediaDevices;
@@ -187,6 +189,26 @@ describe('push-to-talk through the forwarder (Chromium)', function () {
     }), `alert:${alertId}`);
     // The join is refused once the access rule answered; the offer, sent meanwhile, at once.
     assert.deepEqual(answers.sort(), ['error: not in this channel, or no such peer', 'refused: your role may not join this channel']);
+  });
+
+  it('reconnects after a network drop: the phone connects to the forwarder again and hears again', async () => {
+    const { olga, fatima } = pages;
+    await fatima.context().setOffline(true);
+    await dropLive(fatima);
+    await fatima.locator('.voice-status', { hasText: 'Connection lost: rejoining' }).waitFor();
+    await olga.waitForFunction(() => document.querySelectorAll('.voice-people li[data-state]').length === 1);
+    await fatima.context().setOffline(false);
+    await fatima.locator('.live-badge.live').waitFor();
+    await fatima.waitForFunction(() => {
+      const items = Array.from(document.querySelectorAll<HTMLElement>('.voice-people li[data-state]'));
+      return items.length === 2 && items.every((li) => li.dataset.state === 'connected');
+    });
+    await olga.locator('.voice-talk').hover();
+    await olga.mouse.down();
+    let level = 0;
+    await waitFor(async () => (level = await heard(fatima)) > HEARD, `Olga heard again after the drop (last level ${level})`, STEP_MS, 50);
+    await olga.mouse.up();
+    await fatima.locator('.voice-status', { hasText: 'Channel clear' }).waitFor();
   });
 
   it('closes every socket of the forwarder when the participants leave', async () => {

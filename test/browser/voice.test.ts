@@ -22,7 +22,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { chromium } from 'playwright-core';
 import type { VoiceRuntime } from '../support/voice-browser';
 import {
-  CHROMIUM, VOICE_USERS, closeVoiceSuite, newVoicePage, raiseFirearmAlert, receivedLevels, skipWithoutChromium, startVoiceRuntime, unexpectedErrors,
+  CHROMIUM, VOICE_USERS, closeVoiceSuite, dropLive, installLiveDrop, newVoicePage, raiseFirearmAlert, receivedLevels, skipWithoutChromium, startVoiceRuntime, unexpectedErrors,
   voiceChromiumArgs, voiceLogin, writeSpeechWav,
 } from '../support/voice-browser';
 import { waitFor } from '../support/util';
@@ -73,19 +73,7 @@ describe('push-to-talk voice in the browser (Chromium)', function () {
   /** A logged-in page on the alert (or at `at`); `phone`: a touch screen, where push-to-talk is a toggle. */
   async function openAlert(username: string, phone = false, visible = true, at = `alerts/${encodeURIComponent(alertId)}`): Promise<Page> {
     const page = await newVoicePage(browser!, contexts, pageErrors, username, phone, STEP_MS);
-    const context = page.context();
-    // The test's way to cut the live connection as a network drop would: every WebSocket the page opens.
-    await context.addInitScript(() => {
-      const Native = WebSocket;
-      const sockets: WebSocket[] = [];
-      (window as unknown as { WebSocket: unknown }).WebSocket = class extends Native {
-        constructor(url: string | URL, protocols?: string | string[]) {
-          super(url, protocols);
-          sockets.push(this);
-        }
-      };
-      (window as unknown as { impetusDropLive: () => void }).impetusDropLive = () => sockets.forEach((ws) => ws.close());
-    });
+    await installLiveDrop(page.context());
     await voiceLogin(page, rt!.base, username);
     await page.goto(`${rt!.base}${at}`);
     if (visible) await page.locator('.detail-head h1').waitFor();
@@ -210,7 +198,7 @@ describe('push-to-talk voice in the browser (Chromium)', function () {
     await context.setOffline(true);
     // Going off line does not end an open WebSocket at once (the server notices by its ping
     // later); the page's socket is cut here, as the drop would in the end.
-    await fatima.evaluate(() => (window as unknown as { impetusDropLive: () => void }).impetusDropLive());
+    await dropLive(fatima);
     await fatima.locator('.voice-status', { hasText: 'Connection lost: rejoining' }).waitFor();
     await waitForPeers(olga, 1);
     await context.setOffline(false);

@@ -159,6 +159,26 @@ export async function closeVoiceSuite(contexts: BrowserContext[], browser: Brows
   fs.rmSync(rt.dir, { recursive: true, force: true });
 }
 
+/** Lets the test cut the page's live connection as a network drop would: every WebSocket the page opens (`dropLive`). */
+export async function installLiveDrop(context: BrowserContext): Promise<void> {
+  await context.addInitScript(() => {
+    const Native = WebSocket;
+    const sockets: WebSocket[] = [];
+    (window as unknown as { WebSocket: unknown }).WebSocket = class extends Native {
+      constructor(url: string | URL, protocols?: string | string[]) {
+        super(url, protocols);
+        sockets.push(this);
+      }
+    };
+    (window as unknown as { impetusDropLive: () => void }).impetusDropLive = () => sockets.forEach((ws) => ws.close());
+  });
+}
+
+/** Closes every WebSocket the page opened (installLiveDrop); the console reconnects by itself. */
+export async function dropLive(page: Page): Promise<void> {
+  await page.evaluate(() => (window as unknown as { impetusDropLive: () => void }).impetusDropLive());
+}
+
 /** Browser console errors other than the 404s Carl's pages get for the alert he may not see. */
 export function unexpectedErrors(errors: string[]): string[] {
   return errors.splice(0).filter((e) => !/^carl: .*status of 404.*\/api\/(alerts|voice)\//.test(e));
