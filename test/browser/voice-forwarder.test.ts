@@ -17,16 +17,11 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { chromium } from 'playwright-core';
 import type { VoiceRuntime } from '../support/voice-browser';
 import {
-  CHROMIUM, VOICE_USERS, closeVoiceSuite, dropLive, installLiveDrop, newVoicePage, raiseFirearmAlert, receivedLevels, skipWithoutChromium, startVoiceRuntime, udpPortsInRange, unexpectedErrors,
-  voiceChromiumArgs, voiceLogin, writeSpeechWav,
+  CHROMIUM, HEARD, SILENT, VOICE_READY_MS as READY_MS, VOICE_STEP_MS as STEP_MS, VOICE_USERS, closeVoiceSuite, dropLive, installLiveDrop, joinVoice, newVoicePage,
+  raiseFirearmAlert, receivedLevels, skipWithoutChromium, startVoiceRuntime, udpPortsInRange, unexpectedErrors, voiceChromiumArgs, voiceLogin, waitForPeers, writeSpeechWav,
 } from '../support/voice-browser';
 import { waitFor } from '../support/util';
 
-const READY_MS = 90_000;
-const STEP_MS = 30_000;
-/** As in voice.test.ts: the fake microphone arrives at an RMS of about 0.1, silence at 0. */
-const HEARD = 0.01;
-const SILENT = 0.002;
 /** A port range of this run's own, so that nothing else's sockets are counted. */
 const FIRST_PORT = 42_000 + Math.floor(Math.random() * 200) * 50;
 const PORTS: [number, number] = [FIRST_PORT, FIRST_PORT + 49];
@@ -90,12 +85,7 @@ describe('push-to-talk through the forwarder (Chromium)', function () {
 
   async function join(page: Page, others: number): Promise<void> {
     await page.locator('.detail-head h1').waitFor();
-    await page.locator('.voice-join', { hasText: 'Join voice' }).click();
-    await page.locator('.voice-status', { hasText: /Channel clear|is speaking/ }).waitFor();
-    await page.waitForFunction((n) => {
-      const items = Array.from(document.querySelectorAll<HTMLElement>('.voice-people li[data-state]'));
-      return items.length === n && items.every((li) => li.dataset.state === 'connected');
-    }, others);
+    await joinVoice(page, others);
   }
 
   /** The loudest level the page plays from the forwarder over a short window. */
@@ -199,10 +189,7 @@ describe('push-to-talk through the forwarder (Chromium)', function () {
     await olga.waitForFunction(() => document.querySelectorAll('.voice-people li[data-state]').length === 1);
     await fatima.context().setOffline(false);
     await fatima.locator('.live-badge.live').waitFor();
-    await fatima.waitForFunction(() => {
-      const items = Array.from(document.querySelectorAll<HTMLElement>('.voice-people li[data-state]'));
-      return items.length === 2 && items.every((li) => li.dataset.state === 'connected');
-    });
+    await waitForPeers(fatima, 2);
     await olga.locator('.voice-talk').hover();
     await olga.mouse.down();
     let level = 0;

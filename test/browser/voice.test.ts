@@ -22,21 +22,13 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { chromium } from 'playwright-core';
 import type { VoiceRuntime } from '../support/voice-browser';
 import {
-  CHROMIUM, VOICE_USERS, closeVoiceSuite, dropLive, installLiveDrop, newVoicePage, raiseFirearmAlert, receivedLevels, skipWithoutChromium, startVoiceRuntime, unexpectedErrors,
-  voiceChromiumArgs, voiceLogin, writeSpeechWav,
+  CHROMIUM, HEARD, SILENT, VOICE_READY_MS as READY_MS, VOICE_STEP_MS as STEP_MS, VOICE_USERS, closeVoiceSuite, dropLive, installLiveDrop, newVoicePage, raiseFirearmAlert,
+  receivedLevels, skipWithoutChromium, startVoiceRuntime, unexpectedErrors, voiceChromiumArgs, voiceLogin, waitForPeers, writeSpeechWav,
 } from '../support/voice-browser';
 import { waitFor } from '../support/util';
 
-const READY_MS = 90_000;
-const STEP_MS = 30_000;
 /** Recordings are kept this long here (the setting is in hours). */
 const RETENTION_S = 25;
-/**
- * What counts as hearing someone: the fake microphone's syllables arrive at an RMS of about
- * 0.1; a muted track (no floor) arrives as digital silence, 0. Far from both.
- */
-const HEARD = 0.01;
-const SILENT = 0.002;
 
 
 describe('push-to-talk voice in the browser (Chromium)', function () {
@@ -84,14 +76,6 @@ describe('push-to-talk voice in the browser (Chromium)', function () {
   async function join(page: Page): Promise<void> {
     await page.locator('.voice-join', { hasText: 'Join voice' }).click();
     await page.locator('.voice-status', { hasText: /Channel clear|is speaking/ }).waitFor();
-  }
-
-  /** Every peer connection of the page is connected. */
-  async function waitForPeers(page: Page, peers: number): Promise<void> {
-    await page.waitForFunction((n) => {
-      const items = Array.from(document.querySelectorAll<HTMLElement>('.voice-people li[data-state]'));
-      return items.length === n && items.every((li) => li.dataset.state === 'connected');
-    }, peers);
   }
 
   /** The loudest level heard from `from` on `page`, over a short window. */

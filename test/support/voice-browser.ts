@@ -12,6 +12,16 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { freePort, logProblems, NodeRedProcess, request, runtimeSettings, settingsModule, tempDir } from './node-red-process';
 
 export const CHROMIUM = process.env.IMPETUS_CHROMIUM ?? '/usr/bin/chromium';
+/** Readiness bounds of the browser tests (never assertions on speed): a runtime's start, one step. */
+export const VOICE_READY_MS = 90_000;
+export const VOICE_STEP_MS = 30_000;
+/**
+ * What counts as hearing someone: the fake microphone's syllables arrive at an RMS of about
+ * 0.1 to 0.5; a muted track (no floor), or nothing forwarded, arrives as digital silence, 0. Far
+ * from both.
+ */
+export const HEARD = 0.01;
+export const SILENT = 0.002;
 export const VOICE_PASSWORD = 'voice-test-password';
 
 /** Headless Chromium with a fake microphone (playing `wav`, else Chromium's beeps) and a permission prompt that allows it. */
@@ -157,6 +167,21 @@ export async function closeVoiceSuite(contexts: BrowserContext[], browser: Brows
   assert.deepEqual(logProblems(rt.runtime.log), [], 'the runtime logged no errors');
   check();
   fs.rmSync(rt.dir, { recursive: true, force: true });
+}
+
+/** Clicks *Join voice* and waits until the page is in the channel and its `peers` people are listed with their audio connected. */
+export async function joinVoice(page: Page, peers: number): Promise<void> {
+  await page.locator('.voice-join', { hasText: 'Join voice' }).click();
+  await page.locator('.voice-status', { hasText: /Channel clear|is speaking/ }).waitFor();
+  await waitForPeers(page, peers);
+}
+
+/** Every other participant the page lists has its audio connected (mesh: their connection; forwarder: the page's one). */
+export async function waitForPeers(page: Page, peers: number): Promise<void> {
+  await page.waitForFunction((n) => {
+    const items = Array.from(document.querySelectorAll<HTMLElement>('.voice-people li[data-state]'));
+    return items.length === n && items.every((li) => li.dataset.state === 'connected');
+  }, peers);
 }
 
 /** Lets the test cut the page's live connection as a network drop would: every WebSocket the page opens (`dropLive`). */
