@@ -110,6 +110,8 @@ export class VoiceForwarder {
     const { address, portRange } = this.options;
     const pc = new w.RTCPeerConnection({
       codecs: { audio: [new w.RTCRtpCodecParameters({ mimeType: 'audio/opus', clockRate: 48_000, channels: 2, rtcpFeedback: [{ type: 'transport-cc' }] })] },
+      // werift's default is a public STUN server (Google's): nothing outside is contacted here.
+      iceServers: [],
       icePortRange: portRange,
       // With an address: that one only (werift would otherwise announce every interface's).
       ...(address ? { iceUseIpv4: false, iceUseIpv6: false, iceAdditionalHostAddresses: [address], iceInterfaceAddresses: { [address.includes(':') ? 'udp6' : 'udp4']: address } } : { iceUseIpv6: false }),

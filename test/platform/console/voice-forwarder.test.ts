@@ -1,12 +1,15 @@
 /**
  * The forwarder's renumbering of one listener's stream (voice-forwarder.ts ListenerNumbering):
- * speakers change, the listener's jitter buffer must see one continuous stream. The forwarding
+ * speakers change, the listener's jitter buffer must see one continuous stream; and its network
+ * (which addresses it announces, where its sockets are bound, that they close). The forwarding
  * itself (who is heard, through real WebRTC) is test/browser/voice-forwarder.test.ts.
  */
 import assert from 'node:assert/strict';
+import * as os from 'node:os';
 import type { RtpNumbers } from '../../../nodes/platform/console/voice-forwarder';
-import { ListenerNumbering } from '../../../nodes/platform/console/voice-forwarder';
+import { ListenerNumbering, VoiceForwarder } from '../../../nodes/platform/console/voice-forwarder';
 import { Rng } from '../../../bench/random';
+import { SAMPLE_OFFER, udpPortsInRange } from '../../support/voice-browser';
 
 /** A speaker's packets: 20 ms Opus frames from a random start, as a browser numbers them. */
 function speaker(rng: Rng) {
@@ -82,5 +85,43 @@ describe('voice forwarder: one listener\'s numbering', () => {
     const other = { sequenceNumber: 500, timestamp: 7, marker: false };
     n.next(other, 'b:2', 20);
     assert.deepEqual([other.sequenceNumber, other.timestamp], [1, 859 + 960]);
+  });
+});
+
+describe('voice forwarder: its network', function () {
+  this.timeout(30_000);
+  const log = { info: () => undefined, warn: () => undefined, error: () => undefined };
+  const first = 45_000 + Math.floor(Math.random() * 100) * 10;
+  const range: [number, number] = [first, first + 9];
+
+  it('without an address, announces each IPv4 address of the machine but loopback, from a socket in the port range; closes it on leave', async function () {
+    const addresses = Object.values(os.networkInterfaces()).flat().filter((a) => a && a.family === 'IPv4' && !a.internal).map((a) => a!.address);
+    if (!addresses.length) this.skip();
+    const forwarder = new VoiceForwarder({ portRange: range, log });
+    let answer = '';
+    await forwarder.offer('alert:a', 'p1', { type: 'offer', sdp: SAMPLE_OFFER }, (data) => {
+      answer = (data as { description: { sdp: string } }).description.sdp;
+    });
+    const announced = [...answer.matchAll(/a=candidate:\S+ 1 udp \d+ (\S+) (\d+) typ host/g)].map((m) => [m[1], Number(m[2])] as const);
+    assert.deepEqual(announced.map(([a]) => a).sort(), [...addresses].sort(), 'every address but loopback');
+    for (const [, port] of announced) assert.ok(port >= range[0] && port <= range[1], `port ${port} in ${range}`);
+    assert.ok(udpPortsInRange(range).every((a) => a.startsWith('0.0.0.0:')), `bound on all interfaces: ${udpPortsInRange(range)}`);
+    assert.equal(forwarder.legs('alert:a'), 1);
+    await forwarder.remove('alert:a', 'p1');
+    assert.deepEqual(udpPortsInRange(range), []);
+    await forwarder.close();
+  });
+
+  it('with an address, announces and binds that one only', async () => {
+    const forwarder = new VoiceForwarder({ address: '127.0.0.1', portRange: range, log });
+    let answer = '';
+    await forwarder.offer('alert:a', 'p1', { type: 'offer', sdp: SAMPLE_OFFER }, (data) => {
+      answer = (data as { description: { sdp: string } }).description.sdp;
+    });
+    assert.deepEqual([...answer.matchAll(/a=candidate:\S+ 1 udp \d+ (\S+) \d+ typ host/g)].map((m) => m[1]), ['127.0.0.1']);
+    assert.equal(udpPortsInRange(range).length, 1);
+    assert.match(udpPortsInRange(range)[0], /^127\.0\.0\.1:/);
+    await forwarder.close();
+    assert.deepEqual(udpPortsInRange(range), [], 'close() closes every socket');
   });
 });

@@ -13,7 +13,7 @@ import { platformFor } from '../../../nodes/platform';
 import type { Alert, Role } from '../../../nodes/platform';
 import { resolveVoiceSettings } from '../../../nodes/platform/console/voice-settings';
 import { Rng } from '../../../bench/random';
-import { udpPortsInRange } from '../../support/voice-browser';
+import { SAMPLE_OFFER as OFFER, udpPortsInRange } from '../../support/voice-browser';
 import { alertNodes, api, currentRed, load, useRuntime, waitFor } from '../../support/nodered';
 import { LiveTestClient, ROLES, consoleSettings, expectedVisible, packagedViews, raiseFixture, runtime, toolData } from '../../support/console';
 
@@ -423,13 +423,6 @@ describe('console voice: TURN credentials and recordings', function () {
   });
 });
 
-/** An offer as a browser makes it: one Opus stream, trickle ICE. */
-const OFFER = [
-  'v=0', 'o=- 4611731400430051336 2 IN IP4 127.0.0.1', 's=-', 't=0 0', 'a=group:BUNDLE 0', 'a=msid-semantic: WMS',
-  'm=audio 9 UDP/TLS/RTP/SAVPF 111', 'c=IN IP4 0.0.0.0', 'a=rtcp:9 IN IP4 0.0.0.0', 'a=ice-ufrag:fZ3q', 'a=ice-pwd:Jq8b1rS0dVxYw3kPzL7mN2cA',
-  'a=ice-options:trickle', `a=fingerprint:sha-256 ${Array.from({ length: 32 }, (_, i) => (i * 7 + 16).toString(16).toUpperCase().padStart(2, '0')).join(':')}`,
-  'a=setup:actpass', 'a=mid:0', 'a=sendrecv', 'a=msid:- 1f0c', 'a=rtcp-mux', 'a=rtpmap:111 opus/48000/2', 'a=rtcp-fb:111 transport-cc', 'a=fmtp:111 minptime=10;useinbandfec=1',
-].join('\r\n') + '\r\n';
 const PORTS: [number, number] = [47_000 + Math.floor(Math.random() * 100) * 20, 0];
 PORTS[1] = PORTS[0] + 19;
 
