@@ -6,33 +6,26 @@
  *  - a page that turns its own microphone on without the floor (a modified page) sends audio to
  *    the runtime, and nobody hears it: the forwarder passes on the floor holder only;
  *  - a role that may not join is refused, and the forwarder answers none of its offers;
+ *  - after a network drop the phone rejoins, connects to the forwarder again and hears again;
  *  - the forwarder's UDP sockets live in the configured port range on the configured address,
  *    and are all closed when the participants leave.
  * Every wait is a readiness bound, never an assertion on speed.
  */
 import assert from 'node:assert/strict';
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { chromium } from 'playwright-core';
-import { logProblems } from '../support/node-red-process';
 import type { VoiceRuntime } from '../support/voice-browser';
-import { CHROMIUM, receivedLevels, startVoiceRuntime, udpPortsInRange, voiceChromiumArgs, voiceLogin, writeSpeechWav } from '../support/voice-browser';
+import {
+  CHROMIUM, HEARD, SILENT, VOICE_READY_MS as READY_MS, VOICE_STEP_MS as STEP_MS, VOICE_USERS, closeVoiceSuite, dropLive, installLiveDrop, joinVoice, newVoicePage,
+  raiseFirearmAlert, receivedLevels, skipWithoutChromium, startVoiceRuntime, udpPortsInRange, unexpectedErrors, voiceChromiumArgs, voiceLogin, waitForPeers, writeSpeechWav,
+} from '../support/voice-browser';
 import { waitFor } from '../support/util';
 
-const READY_MS = 90_000;
-const STEP_MS = 30_000;
-/** As in voice.test.ts: the fake microphone arrives at an RMS of about 0.1, silence at 0. */
-const HEARD = 0.01;
-const SILENT = 0.002;
 /** A port range of this run's own, so that nothing else's sockets are counted. */
 const FIRST_PORT = 42_000 + Math.floor(Math.random() * 200) * 50;
 const PORTS: [number, number] = [FIRST_PORT, FIRST_PORT + 49];
 const ADDRESS = '127.0.0.1';
-
-const USERS: Record<string, [string, string]> = {
-  olga: ['operator', 'Olga Berg'], fatima: ['field', 'Fatima Conte'], sven: ['supervisor', 'Sven Dahl'], carl: ['cyber', 'Carl Lund'],
-};
 
 describe('push-to-talk through the forwarder (Chromium)', function () {
   this.timeout(300_000);
@@ -44,46 +37,26 @@ describe('push-to-talk through the forwarder (Chromium)', function () {
   const pages: Record<string, Page> = {};
 
   before(async function () {
-    if (!fs.existsSync(CHROMIUM)) {
-      if (process.env.IMPETUS_REQUIRE_BROWSER) throw new Error(`${CHROMIUM} is missing (apt-get install chromium); CI requires the browser tests`);
-      console.warn(`      skipped: ${CHROMIUM} not installed (apt-get install chromium)`);
-      this.skip();
-    }
-    rt = await startVoiceRuntime(USERS, { mode: 'forwarder', forwarder: { address: ADDRESS, portRange: PORTS } }, READY_MS);
+    skipWithoutChromium(this);
+    rt = await startVoiceRuntime(VOICE_USERS, { mode: 'forwarder', forwarder: { address: ADDRESS, portRange: PORTS } }, READY_MS);
     const wav = path.join(rt.dir, 'speech.wav');
     writeSpeechWav(wav);
     browser = await chromium.launch({ executablePath: CHROMIUM, args: voiceChromiumArgs(wav) });
-    alertId = await rt.raise({
-      tool: 'firearm', event: 'Firearm detected', headline: 'Person with a rifle at the station entrance', severity: 'critical', urgency: 'Immediate', certainty: 'Observed',
-      zone: 'station', source: { ref: 'cam-12' }, data: { camera: 'cam-12', frame: { width: 1920, height: 1080 }, detections: [{ className: 'rifle', score: 0.94, box: [812, 300, 990, 720] }] },
-    });
+    alertId = await raiseFirearmAlert(rt);
   });
 
   after(async function () {
-    for (const c of contexts) await c.close().catch(() => undefined);
-    await browser?.close();
-    if (rt) {
-      await rt.runtime.stop();
-      assert.deepEqual(logProblems(rt.runtime.log), [], 'the runtime logged no errors');
-      assert.deepEqual(udpPortsInRange(PORTS), [], 'no socket left in the port range once the runtime stopped');
-      fs.rmSync(rt.dir, { recursive: true, force: true });
-    }
+    await closeVoiceSuite(contexts, browser, rt, () => assert.deepEqual(udpPortsInRange(PORTS), [], 'no socket left in the port range once the runtime stopped'));
   });
 
   afterEach(function () {
-    const unexpected = pageErrors.splice(0).filter((e) => !/^carl: .*status of 404.*\/api\/(alerts|voice)\//.test(e));
-    assert.deepEqual(unexpected, [], 'no errors in the browser console');
+    assert.deepEqual(unexpectedErrors(pageErrors), [], 'no errors in the browser console');
   });
 
   async function open(username: string, phone = false): Promise<Page> {
-    const context = await browser!.newContext(phone ? { viewport: { width: 390, height: 844 }, hasTouch: true, isMobile: true } : { viewport: { width: 1366, height: 900 } });
-    contexts.push(context);
-    const page = await context.newPage();
-    page.setDefaultTimeout(STEP_MS);
-    page.on('console', (m) => {
-      if (m.type() === 'error') pageErrors.push(`${username}: ${m.text()} (${m.location().url})`);
-    });
-    page.on('pageerror', (e) => pageErrors.push(`${username}: ${e}`));
+    const page = await newVoicePage(browser!, contexts, pageErrors, username, phone, STEP_MS);
+    const context = page.context();
+    await installLiveDrop(context);
     // The test's handles on the page's microphone and connections, to play a page that ignores the floor.
     await context.addInitScript(() => {
       const md = navigator.mediaDevices;
@@ -112,12 +85,7 @@ describe('push-to-talk through the forwarder (Chromium)', function () {
 
   async function join(page: Page, others: number): Promise<void> {
     await page.locator('.detail-head h1').waitFor();
-    await page.locator('.voice-join', { hasText: 'Join voice' }).click();
-    await page.locator('.voice-status', { hasText: /Channel clear|is speaking/ }).waitFor();
-    await page.waitForFunction((n) => {
-      const items = Array.from(document.querySelectorAll<HTMLElement>('.voice-people li[data-state]'));
-      return items.length === n && items.every((li) => li.dataset.state === 'connected');
-    }, others);
+    await joinVoice(page, others);
   }
 
   /** The loudest level the page plays from the forwarder over a short window. */
@@ -211,6 +179,23 @@ describe('push-to-talk through the forwarder (Chromium)', function () {
     }), `alert:${alertId}`);
     // The join is refused once the access rule answered; the offer, sent meanwhile, at once.
     assert.deepEqual(answers.sort(), ['error: not in this channel, or no such peer', 'refused: your role may not join this channel']);
+  });
+
+  it('reconnects after a network drop: the phone connects to the forwarder again and hears again', async () => {
+    const { olga, fatima } = pages;
+    await fatima.context().setOffline(true);
+    await dropLive(fatima);
+    await fatima.locator('.voice-status', { hasText: 'Connection lost: rejoining' }).waitFor();
+    await olga.waitForFunction(() => document.querySelectorAll('.voice-people li[data-state]').length === 1);
+    await fatima.context().setOffline(false);
+    await fatima.locator('.live-badge.live').waitFor();
+    await waitForPeers(fatima, 2);
+    await olga.locator('.voice-talk').hover();
+    await olga.mouse.down();
+    let level = 0;
+    await waitFor(async () => (level = await heard(fatima)) > HEARD, `Olga heard again after the drop (last level ${level})`, STEP_MS, 50);
+    await olga.mouse.up();
+    await fatima.locator('.voice-status', { hasText: 'Channel clear' }).waitFor();
   });
 
   it('closes every socket of the forwarder when the participants leave', async () => {

@@ -20,25 +20,16 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { chromium } from 'playwright-core';
-import { logProblems } from '../support/node-red-process';
 import type { VoiceRuntime } from '../support/voice-browser';
-import { CHROMIUM, receivedLevels, startVoiceRuntime, voiceChromiumArgs, voiceLogin, writeSpeechWav } from '../support/voice-browser';
+import {
+  CHROMIUM, HEARD, SILENT, VOICE_READY_MS as READY_MS, VOICE_STEP_MS as STEP_MS, VOICE_USERS, closeVoiceSuite, dropLive, installLiveDrop, newVoicePage, raiseFirearmAlert,
+  receivedLevels, skipWithoutChromium, startVoiceRuntime, unexpectedErrors, voiceChromiumArgs, voiceLogin, waitForPeers, writeSpeechWav,
+} from '../support/voice-browser';
 import { waitFor } from '../support/util';
 
-const READY_MS = 90_000;
-const STEP_MS = 30_000;
 /** Recordings are kept this long here (the setting is in hours). */
 const RETENTION_S = 25;
-/**
- * What counts as hearing someone: the fake microphone's syllables arrive at an RMS of about
- * 0.1; a muted track (no floor) arrives as digital silence, 0. Far from both.
- */
-const HEARD = 0.01;
-const SILENT = 0.002;
 
-const USERS: Record<string, [string, string]> = {
-  olga: ['operator', 'Olga Berg'], fatima: ['field', 'Fatima Conte'], sven: ['supervisor', 'Sven Dahl'], carl: ['cyber', 'Carl Lund'],
-};
 
 describe('push-to-talk voice in the browser (Chromium)', function () {
   this.timeout(300_000);
@@ -51,62 +42,30 @@ describe('push-to-talk voice in the browser (Chromium)', function () {
   const pages: Record<string, Page> = {};
 
   before(async function () {
-    if (!fs.existsSync(CHROMIUM)) {
-      if (process.env.IMPETUS_REQUIRE_BROWSER) throw new Error(`${CHROMIUM} is missing (apt-get install chromium); CI requires the browser tests`);
-      console.warn(`      skipped: ${CHROMIUM} not installed (apt-get install chromium)`);
-      this.skip();
-    }
+    skipWithoutChromium(this);
     // The mesh (browser to browser); the forwarder has voice-forwarder.test.ts.
-    rt = await startVoiceRuntime(USERS, { mode: 'mesh', recording: { enabled: true, retentionHours: RETENTION_S / 3600 } }, READY_MS);
+    rt = await startVoiceRuntime(VOICE_USERS, { mode: 'mesh', recording: { enabled: true, retentionHours: RETENTION_S / 3600 } }, READY_MS);
     const wav = path.join(rt.dir, 'speech.wav');
     writeSpeechWav(wav);
     browser = await chromium.launch({ executablePath: CHROMIUM, args: voiceChromiumArgs(wav) });
     screenshots = process.env.IMPETUS_SCREENSHOTS ? path.resolve(process.env.IMPETUS_SCREENSHOTS) : path.join(rt.dir, 'screenshots');
     fs.mkdirSync(screenshots, { recursive: true });
-    alertId = await rt.raise({
-      tool: 'firearm', event: 'Firearm detected', headline: 'Person with a rifle at the station entrance', severity: 'critical', urgency: 'Immediate', certainty: 'Observed',
-      zone: 'station', source: { ref: 'cam-12' }, data: { camera: 'cam-12', frame: { width: 1920, height: 1080 }, detections: [{ className: 'rifle', score: 0.94, box: [812, 300, 990, 720] }] },
-    });
+    alertId = await raiseFirearmAlert(rt);
   });
 
   after(async function () {
-    for (const c of contexts) await c.close().catch(() => undefined);
-    await browser?.close();
-    if (rt) {
-      await rt.runtime.stop();
-      assert.deepEqual(logProblems(rt.runtime.log), [], 'the runtime logged no errors');
-      fs.rmSync(rt.dir, { recursive: true, force: true });
-    }
+    await closeVoiceSuite(contexts, browser, rt);
   });
 
   afterEach(function () {
     // The alert Carl may not see, and its channel's recordings, answer 404 as the test expects; nothing else may fail.
-    const unexpected = pageErrors.splice(0).filter((e) => !/^carl: .*status of 404.*\/api\/(alerts|voice)\//.test(e));
-    assert.deepEqual(unexpected, [], 'no errors in the browser console');
+    assert.deepEqual(unexpectedErrors(pageErrors), [], 'no errors in the browser console');
   });
 
   /** A logged-in page on the alert (or at `at`); `phone`: a touch screen, where push-to-talk is a toggle. */
   async function openAlert(username: string, phone = false, visible = true, at = `alerts/${encodeURIComponent(alertId)}`): Promise<Page> {
-    const context = await browser!.newContext(phone ? { viewport: { width: 390, height: 844 }, hasTouch: true, isMobile: true } : { viewport: { width: 1366, height: 900 } });
-    contexts.push(context);
-    const page = await context.newPage();
-    page.setDefaultTimeout(STEP_MS);
-    page.on('console', (m) => {
-      if (m.type() === 'error') pageErrors.push(`${username}: ${m.text()} (${m.location().url})`);
-    });
-    page.on('pageerror', (e) => pageErrors.push(`${username}: ${e}`));
-    // The test's way to cut the live connection as a network drop would: every WebSocket the page opens.
-    await context.addInitScript(() => {
-      const Native = WebSocket;
-      const sockets: WebSocket[] = [];
-      (window as unknown as { WebSocket: unknown }).WebSocket = class extends Native {
-        constructor(url: string | URL, protocols?: string | string[]) {
-          super(url, protocols);
-          sockets.push(this);
-        }
-      };
-      (window as unknown as { impetusDropLive: () => void }).impetusDropLive = () => sockets.forEach((ws) => ws.close());
-    });
+    const page = await newVoicePage(browser!, contexts, pageErrors, username, phone, STEP_MS);
+    await installLiveDrop(page.context());
     await voiceLogin(page, rt!.base, username);
     await page.goto(`${rt!.base}${at}`);
     if (visible) await page.locator('.detail-head h1').waitFor();
@@ -117,14 +76,6 @@ describe('push-to-talk voice in the browser (Chromium)', function () {
   async function join(page: Page): Promise<void> {
     await page.locator('.voice-join', { hasText: 'Join voice' }).click();
     await page.locator('.voice-status', { hasText: /Channel clear|is speaking/ }).waitFor();
-  }
-
-  /** Every peer connection of the page is connected. */
-  async function waitForPeers(page: Page, peers: number): Promise<void> {
-    await page.waitForFunction((n) => {
-      const items = Array.from(document.querySelectorAll<HTMLElement>('.voice-people li[data-state]'));
-      return items.length === n && items.every((li) => li.dataset.state === 'connected');
-    }, peers);
   }
 
   /** The loudest level heard from `from` on `page`, over a short window. */
@@ -231,7 +182,7 @@ describe('push-to-talk voice in the browser (Chromium)', function () {
     await context.setOffline(true);
     // Going off line does not end an open WebSocket at once (the server notices by its ping
     // later); the page's socket is cut here, as the drop would in the end.
-    await fatima.evaluate(() => (window as unknown as { impetusDropLive: () => void }).impetusDropLive());
+    await dropLive(fatima);
     await fatima.locator('.voice-status', { hasText: 'Connection lost: rejoining' }).waitFor();
     await waitForPeers(olga, 1);
     await context.setOffline(false);

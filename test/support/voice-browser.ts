@@ -7,10 +7,21 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import bcrypt from 'bcryptjs';
-import type { Page } from 'playwright-core';
-import { freePort, NodeRedProcess, request, runtimeSettings, settingsModule, tempDir } from './node-red-process';
+import assert from 'node:assert/strict';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { freePort, logProblems, NodeRedProcess, request, runtimeSettings, settingsModule, tempDir } from './node-red-process';
 
 export const CHROMIUM = process.env.IMPETUS_CHROMIUM ?? '/usr/bin/chromium';
+/** Readiness bounds of the browser tests (never assertions on speed): a runtime's start, one step. */
+export const VOICE_READY_MS = 90_000;
+export const VOICE_STEP_MS = 30_000;
+/**
+ * What counts as hearing someone: the fake microphone's syllables arrive at an RMS of about
+ * 0.1 to 0.5; a muted track (no floor), or nothing forwarded, arrives as digital silence, 0. Far
+ * from both.
+ */
+export const HEARD = 0.01;
+export const SILENT = 0.002;
 export const VOICE_PASSWORD = 'voice-test-password';
 
 /** Headless Chromium with a fake microphone (playing `wav`, else Chromium's beeps) and a permission prompt that allows it. */
@@ -110,6 +121,94 @@ export async function startVoiceRuntime(users: Record<string, [string, string]>,
   };
 }
 
+/** The people on the test alert: user name → [role, display name]; Carl's view does not hold it. */
+export const VOICE_USERS: Record<string, [string, string]> = {
+  olga: ['operator', 'Olga Berg'], fatima: ['field', 'Fatima Conte'], sven: ['supervisor', 'Sven Dahl'], carl: ['cyber', 'Carl Lund'],
+};
+
+/** The alert the browser tests talk on: a firearm at the station, which the cyber view does not see. */
+export function raiseFirearmAlert(rt: VoiceRuntime): Promise<string> {
+  return rt.raise({
+    tool: 'firearm', event: 'Firearm detected', headline: 'Person with a rifle at the station entrance', severity: 'critical', urgency: 'Immediate', certainty: 'Observed',
+    zone: 'station', source: { ref: 'cam-12' }, data: { camera: 'cam-12', frame: { width: 1920, height: 1080 }, detections: [{ className: 'rifle', score: 0.94, box: [812, 300, 990, 720] }] },
+  });
+}
+
+/** Skips the suite where Chromium is missing, unless CI requires the browser tests. */
+export function skipWithoutChromium(suite: Mocha.Context): void {
+  if (fs.existsSync(CHROMIUM)) return;
+  if (process.env.IMPETUS_REQUIRE_BROWSER) throw new Error(`${CHROMIUM} is missing (apt-get install chromium); CI requires the browser tests`);
+  console.warn(`      skipped: ${CHROMIUM} not installed (apt-get install chromium)`);
+  suite.skip();
+}
+
+/**
+ * A new browser context and page for `username` (a phone: touch screen, small viewport), whose
+ * console errors and page errors go to `errors`, prefixed with the user name.
+ */
+export async function newVoicePage(browser: Browser, contexts: BrowserContext[], errors: string[], username: string, phone: boolean, stepMs: number): Promise<Page> {
+  const context = await browser.newContext(phone ? { viewport: { width: 390, height: 844 }, hasTouch: true, isMobile: true } : { viewport: { width: 1366, height: 900 } });
+  contexts.push(context);
+  const page = await context.newPage();
+  page.setDefaultTimeout(stepMs);
+  page.on('console', (m) => {
+    if (m.type() === 'error') errors.push(`${username}: ${m.text()} (${m.location().url})`);
+  });
+  page.on('pageerror', (e) => errors.push(`${username}: ${e}`));
+  return page;
+}
+
+/** Closes the pages and the browser, stops the runtime (which must have logged no error) and removes its folder. */
+export async function closeVoiceSuite(contexts: BrowserContext[], browser: Browser | undefined, rt: VoiceRuntime | undefined, check: () => void = () => undefined): Promise<void> {
+  for (const c of contexts) await c.close().catch(() => undefined);
+  await browser?.close();
+  if (!rt) return;
+  await rt.runtime.stop();
+  assert.deepEqual(logProblems(rt.runtime.log), [], 'the runtime logged no errors');
+  check();
+  fs.rmSync(rt.dir, { recursive: true, force: true });
+}
+
+/** Clicks *Join voice* and waits until the page is in the channel and its `peers` people are listed with their audio connected. */
+export async function joinVoice(page: Page, peers: number): Promise<void> {
+  await page.locator('.voice-join', { hasText: 'Join voice' }).click();
+  await page.locator('.voice-status', { hasText: /Channel clear|is speaking/ }).waitFor();
+  await waitForPeers(page, peers);
+}
+
+/** Every other participant the page lists has its audio connected (mesh: their connection; forwarder: the page's one). */
+export async function waitForPeers(page: Page, peers: number): Promise<void> {
+  await page.waitForFunction((n) => {
+    const items = Array.from(document.querySelectorAll<HTMLElement>('.voice-people li[data-state]'));
+    return items.length === n && items.every((li) => li.dataset.state === 'connected');
+  }, peers);
+}
+
+/** Lets the test cut the page's live connection as a network drop would: every WebSocket the page opens (`dropLive`). */
+export async function installLiveDrop(context: BrowserContext): Promise<void> {
+  await context.addInitScript(() => {
+    const Native = WebSocket;
+    const sockets: WebSocket[] = [];
+    (window as unknown as { WebSocket: unknown }).WebSocket = class extends Native {
+      constructor(url: string | URL, protocols?: string | string[]) {
+        super(url, protocols);
+        sockets.push(this);
+      }
+    };
+    (window as unknown as { impetusDropLive: () => void }).impetusDropLive = () => sockets.forEach((ws) => ws.close());
+  });
+}
+
+/** Closes every WebSocket the page opened (installLiveDrop); the console reconnects by itself. */
+export async function dropLive(page: Page): Promise<void> {
+  await page.evaluate(() => (window as unknown as { impetusDropLive: () => void }).impetusDropLive());
+}
+
+/** Browser console errors other than the 404s Carl's pages get for the alert he may not see. */
+export function unexpectedErrors(errors: string[]): string[] {
+  return errors.splice(0).filter((e) => !/^carl: .*status of 404.*\/api\/(alerts|voice)\//.test(e));
+}
+
 export async function voiceLogin(page: Page, base: string, username: string): Promise<void> {
   await page.goto(base);
   await page.fill('#login-user', username);
@@ -178,5 +277,13 @@ export function udpPortsInRange(range: [number, number]): string[] {
   }
   return found;
 }
+
+/** An offer as a browser makes it: one Opus stream, trickle ICE. */
+export const SAMPLE_OFFER = [
+  'v=0', 'o=- 4611731400430051336 2 IN IP4 127.0.0.1', 's=-', 't=0 0', 'a=group:BUNDLE 0', 'a=msid-semantic: WMS',
+  'm=audio 9 UDP/TLS/RTP/SAVPF 111', 'c=IN IP4 0.0.0.0', 'a=rtcp:9 IN IP4 0.0.0.0', 'a=ice-ufrag:fZ3q', 'a=ice-pwd:Jq8b1rS0dVxYw3kPzL7mN2cA',
+  'a=ice-options:trickle', `a=fingerprint:sha-256 ${Array.from({ length: 32 }, (_, i) => (i * 7 + 16).toString(16).toUpperCase().padStart(2, '0')).join(':')}`,
+  'a=setup:actpass', 'a=mid:0', 'a=sendrecv', 'a=msid:- 1f0c', 'a=rtcp-mux', 'a=rtpmap:111 opus/48000/2', 'a=rtcp-fb:111 transport-cc', 'a=fmtp:111 minptime=10;useinbandfec=1',
+].join('\r\n') + '\r\n';
 
 export { tempDir };

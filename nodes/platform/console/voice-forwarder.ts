@@ -25,15 +25,47 @@ export interface ForwarderOptions {
   log: PlatformLog;
 }
 
-/** What a listener was last sent, to keep its stream continuous when the speaker changes. */
-interface OutState {
-  /** The source (SSRC and floor generation) the offsets below were taken for. */
-  source: string;
-  seqDelta: number;
-  tsDelta: number;
-  lastSeq: number;
-  lastTs: number;
-  lastAt: number;
+/** The RTP header fields a listener's numbering rewrites. */
+export interface RtpNumbers {
+  sequenceNumber: number;
+  timestamp: number;
+  marker: boolean;
+}
+
+/** Opus samples per millisecond (RTP clock 48 kHz). */
+const OPUS_PER_MS = 48;
+/** One Opus frame (20 ms): the least a new talk spurt's timestamp moves on. */
+const FRAME = 960;
+
+/**
+ * One listener's stream: the speakers' packets renumbered so that the listener sees one
+ * continuous stream. A new source (another speaker, or a new transmission) starts one sequence
+ * number after the last one sent, and a timestamp as far after the last as the time that passed
+ * (so the receiver plays the gap as the silence it was), with the marker bit of a new talk
+ * spurt; within a source, numbers keep their spacing (a lost packet stays a gap, a late one
+ * keeps its place).
+ */
+export class ListenerNumbering {
+  private state: { source: string; seqDelta: number; tsDelta: number; lastSeq: number; lastTs: number; lastAt: number } | undefined;
+
+  /** Rewrites `h` in place; `source` names the sender and transmission, `now` is in ms. */
+  next(h: RtpNumbers, source: string, now: number): void {
+    let s = this.state;
+    if (!s || s.source !== source) {
+      const seq = s ? (s.lastSeq + 1) & 0xffff : h.sequenceNumber;
+      const ts = s ? (s.lastTs + Math.max(FRAME, Math.round((now - s.lastAt) * OPUS_PER_MS))) >>> 0 : h.timestamp;
+      s = this.state = { source, seqDelta: seq - h.sequenceNumber, tsDelta: ts - h.timestamp, lastSeq: seq, lastTs: ts, lastAt: now };
+      h.marker = true;
+    }
+    h.sequenceNumber = (h.sequenceNumber + s.seqDelta) & 0xffff;
+    h.timestamp = (h.timestamp + s.tsDelta) >>> 0;
+    // Only a newer packet moves the reference on.
+    if (((h.sequenceNumber - s.lastSeq) & 0xffff) < 0x8000) {
+      s.lastSeq = h.sequenceNumber;
+      s.lastTs = h.timestamp;
+      s.lastAt = now;
+    }
+  }
 }
 
 interface Leg {
@@ -41,7 +73,7 @@ interface Leg {
   readonly peer: string;
   readonly pc: RTCPeerConnection;
   readonly out: MediaStreamTrack;
-  state?: OutState;
+  readonly numbering: ListenerNumbering;
 }
 
 interface ChannelState {
@@ -56,11 +88,6 @@ type Candidate = { candidate?: string; sdpMid?: string; sdpMLineIndex?: number }
 
 /** Candidates kept for a connection still being set up (a browser sends a handful). */
 const EARLY_MAX = 32;
-
-/** Opus samples per millisecond (RTP clock 48 kHz). */
-const OPUS_PER_MS = 48;
-/** One Opus frame (20 ms): the least a new talk spurt's timestamp moves on. */
-const FRAME = 960;
 
 export class VoiceForwarder {
   private werift: Werift | undefined;
@@ -83,12 +110,14 @@ export class VoiceForwarder {
     const { address, portRange } = this.options;
     const pc = new w.RTCPeerConnection({
       codecs: { audio: [new w.RTCRtpCodecParameters({ mimeType: 'audio/opus', clockRate: 48_000, channels: 2, rtcpFeedback: [{ type: 'transport-cc' }] })] },
+      // werift's default is a public STUN server (Google's): nothing outside is contacted here.
+      iceServers: [],
       icePortRange: portRange,
       // With an address: that one only (werift would otherwise announce every interface's).
       ...(address ? { iceUseIpv4: false, iceUseIpv6: false, iceAdditionalHostAddresses: [address], iceInterfaceAddresses: { [address.includes(':') ? 'udp6' : 'udp4']: address } } : { iceUseIpv6: false }),
     });
     const out = new w.MediaStreamTrack({ kind: 'audio' });
-    const leg: Leg = { channel, peer, pc, out };
+    const leg: Leg = { channel, peer, pc, out, numbering: new ListenerNumbering() };
     this.channelOf(channel).legs.set(peer, leg);
     const transceiver = pc.addTransceiver(out, { direction: 'sendrecv' });
     transceiver.onTrack.subscribe((track) => {
@@ -183,33 +212,8 @@ export class VoiceForwarder {
     for (const leg of c.legs.values()) {
       if (leg === from || leg.pc.connectionState !== 'connected') continue;
       const copy = this.werift!.RtpPacket.deSerialize(wire);
-      this.rewrite(leg, copy, source, now);
+      leg.numbering.next(copy.header, source, now);
       leg.out.writeRtp(copy);
-    }
-  }
-
-  /**
-   * Gives the packet the listener's continuous numbering: a new source starts one sequence
-   * number after the last one sent, and a timestamp as far after the last as the time that
-   * passed (so the receiver plays the gap as the silence it was), with the marker bit of a new
-   * talk spurt.
-   */
-  private rewrite(leg: Leg, rtp: RtpPacket, source: string, now: number): void {
-    const h = rtp.header;
-    let s = leg.state;
-    if (!s || s.source !== source) {
-      const seq = s ? (s.lastSeq + 1) & 0xffff : h.sequenceNumber;
-      const ts = s ? (s.lastTs + Math.max(FRAME, Math.round((now - s.lastAt) * OPUS_PER_MS))) >>> 0 : h.timestamp;
-      s = leg.state = { source, seqDelta: seq - h.sequenceNumber, tsDelta: ts - h.timestamp, lastSeq: seq, lastTs: ts, lastAt: now };
-      h.marker = true;
-    }
-    h.sequenceNumber = (h.sequenceNumber + s.seqDelta) & 0xffff;
-    h.timestamp = (h.timestamp + s.tsDelta) >>> 0;
-    // Only a newer packet moves the reference on: a late one is passed with its own numbers.
-    if (((h.sequenceNumber - s.lastSeq) & 0xffff) < 0x8000) {
-      s.lastSeq = h.sequenceNumber;
-      s.lastTs = h.timestamp;
-      s.lastAt = now;
     }
   }
 }

@@ -247,9 +247,15 @@ export class VoiceHub {
         // Only while still in the channel as the same participant.
         if (this.channels.get(key)?.participants.get(from.peer) === from) this.send(member, { op: 'signal', channel: key, from: FORWARDER, data: answer });
       };
-      // The floor may already be held: the newcomer hears the speaker from the first packet.
       void forwarder.offer(key, from.peer, { type: 'offer', sdp: d.description.sdp }, reply)
-        .then(() => forwarder.setSpeaker(key, this.channels.get(key)?.floor?.participant.peer))
+        .then(() => {
+          const channel = this.channels.get(key);
+          // Left while the forwarder set up the connection: it goes with them.
+          if (channel?.participants.get(from.peer) !== from) return forwarder.remove(key, from.peer);
+          // The floor may already be held: the newcomer hears the speaker from the first packet.
+          forwarder.setSpeaker(key, channel.floor?.participant.peer);
+          return undefined;
+        })
         .catch(failed);
     } else if (d.candidate && typeof d.candidate === 'object') {
       void forwarder.candidate(key, from.peer, d.candidate as { candidate?: string }).catch(failed);

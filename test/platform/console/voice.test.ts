@@ -13,6 +13,7 @@ import { platformFor } from '../../../nodes/platform';
 import type { Alert, Role } from '../../../nodes/platform';
 import { resolveVoiceSettings } from '../../../nodes/platform/console/voice-settings';
 import { Rng } from '../../../bench/random';
+import { SAMPLE_OFFER as OFFER, udpPortsInRange } from '../../support/voice-browser';
 import { alertNodes, api, currentRed, load, useRuntime, waitFor } from '../../support/nodered';
 import { LiveTestClient, ROLES, consoleSettings, expectedVisible, packagedViews, raiseFixture, runtime, toolData } from '../../support/console';
 
@@ -422,8 +423,11 @@ describe('console voice: TURN credentials and recordings', function () {
   });
 });
 
+const PORTS: [number, number] = [47_000 + Math.floor(Math.random() * 100) * 20, 0];
+PORTS[1] = PORTS[0] + 19;
+
 describe('console voice: through the forwarder (the default)', function () {
-  useRuntime(() => consoleSettings({ voice: { forwarder: { address: '127.0.0.1' } } }));
+  useRuntime(() => consoleSettings({ voice: { forwarder: { address: '127.0.0.1', portRange: PORTS } } }));
   const { open, channel: current } = withChannel();
   let channel = '';
   beforeEach(() => {
@@ -449,6 +453,47 @@ describe('console voice: through the forwarder (the default)', function () {
     await b.live.sync();
     assert.equal(b.voice.filter((m) => m.op === 'signal').length, 0);
     assert.equal(runtime().voice.forwarder!.legs(channel), 0, 'no connection kept for a failed offer');
+  });
+
+  it('fuzz: 150 mangled offers and candidates never break the runtime, and leave no socket behind', async () => {
+    const rng = new Rng(29);
+    const pick = <T>(xs: T[]): T => xs[Math.floor(rng.next() * xs.length)];
+    const lines = OFFER.trimEnd().split('\r\n');
+    const mangle = (): unknown => {
+      const l = [...lines];
+      switch (Math.floor(rng.next() * 7)) {
+        case 0: l.splice(Math.floor(rng.next() * l.length), 1); break;
+        case 1: l.splice(Math.floor(rng.next() * l.length), 0, pick(l)); break;
+        case 2: l.push('m=video 9 UDP/TLS/RTP/SAVPF 96', 'a=mid:1', 'a=rtpmap:96 VP8/90000'); break;
+        case 3: l.push('m=application 9 UDP/DTLS/SCTP webrtc-datachannel', 'a=mid:2', 'a=sctp-port:5000'); break;
+        case 4: return l.join('\r\n').slice(0, Math.floor(rng.next() * OFFER.length));
+        case 5: return l.join('\r\n').replace(/[0-9a-z]/g, (c) => (rng.next() < 0.05 ? String.fromCharCode(32 + Math.floor(rng.next() * 95)) : c));
+        default: return pick([undefined, 7, '', 'x'.repeat(3000), {}, []]);
+      }
+      return `${l.join('\r\n')}\r\n`;
+    };
+    const fuzzer = await open('operator', 'fuzz');
+    await fuzzer.join(channel);
+    for (let i = 0; i < 150; i += 1) {
+      const data = rng.next() < 0.75
+        ? { description: { type: pick(['offer', 'offer', 'offer', 'answer', 7]), sdp: mangle() } }
+        : { candidate: pick([{ candidate: 'candidate:1 1 udp 2122260223 127.0.0.1 5000 typ host', sdpMid: '0' }, { candidate: mangle() }, { candidate: 'candidate:x' }, null, 'x']) };
+      fuzzer.send({ op: 'signal', channel, to: 'forwarder', data });
+      if (i % 25 === 0) await fuzzer.live.sync();
+    }
+    // A good offer after all that is answered, and holds a socket in the range.
+    fuzzer.send({ op: 'signal', channel, to: 'forwarder', data: { description: { type: 'offer', sdp: OFFER } } });
+    const answer = await fuzzer.next('signal', (m) => m.from === 'forwarder' && (m.data as { description?: { type: string } }).description?.type === 'answer');
+    assert.match((answer.data as { description: { sdp: string } }).description.sdp, /a=candidate:.* 127\.0\.0\.1 \d+ typ host/);
+    assert.equal(udpPortsInRange(PORTS).length, 1);
+    // The fuzzer leaves: whatever the forwarder opened for it is closed.
+    fuzzer.close();
+    await waitFor(() => runtime().voice.forwarder!.legs(channel) === 0 && udpPortsInRange(PORTS).length === 0, 'no connection and no socket left', 30_000);
+    // The runtime and the channel still work.
+    const olga = await open('operator', 'olga');
+    assert.equal((await olga.join(channel)).op, 'joined');
+    olga.send({ op: 'talk', channel });
+    await olga.next('floor', (m) => m.speaker?.user.username === 'olga');
   });
 });
 
