@@ -17,7 +17,9 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { chromium } from 'playwright-core';
 import { logProblems } from '../support/node-red-process';
 import type { VoiceRuntime } from '../support/voice-browser';
-import { CHROMIUM, receivedLevels, startVoiceRuntime, udpPortsInRange, voiceChromiumArgs, voiceLogin, writeSpeechWav } from '../support/voice-browser';
+import {
+  CHROMIUM, receivedLevels, RIFLE_ALERT, startVoiceRuntime, udpPortsInRange, unexpectedPageErrors, voiceChromiumArgs, VOICE_USERS, voiceLogin, voicePage, waitForPeers, writeSpeechWav,
+} from '../support/voice-browser';
 import { waitFor } from '../support/util';
 
 const READY_MS = 90_000;
@@ -29,10 +31,6 @@ const SILENT = 0.002;
 const FIRST_PORT = 42_000 + Math.floor(Math.random() * 200) * 50;
 const PORTS: [number, number] = [FIRST_PORT, FIRST_PORT + 49];
 const ADDRESS = '127.0.0.1';
-
-const USERS: Record<string, [string, string]> = {
-  olga: ['operator', 'Olga Berg'], fatima: ['field', 'Fatima Conte'], sven: ['supervisor', 'Sven Dahl'], carl: ['cyber', 'Carl Lund'],
-};
 
 describe('push-to-talk through the forwarder (Chromium)', function () {
   this.timeout(300_000);
@@ -49,14 +47,11 @@ describe('push-to-talk through the forwarder (Chromium)', function () {
       console.warn(`      skipped: ${CHROMIUM} not installed (apt-get install chromium)`);
       this.skip();
     }
-    rt = await startVoiceRuntime(USERS, { mode: 'forwarder', forwarder: { address: ADDRESS, portRange: PORTS } }, READY_MS);
+    rt = await startVoiceRuntime(VOICE_USERS, { mode: 'forwarder', forwarder: { address: ADDRESS, portRange: PORTS } }, READY_MS);
     const wav = path.join(rt.dir, 'speech.wav');
     writeSpeechWav(wav);
     browser = await chromium.launch({ executablePath: CHROMIUM, args: voiceChromiumArgs(wav) });
-    alertId = await rt.raise({
-      tool: 'firearm', event: 'Firearm detected', headline: 'Person with a rifle at the station entrance', severity: 'critical', urgency: 'Immediate', certainty: 'Observed',
-      zone: 'station', source: { ref: 'cam-12' }, data: { camera: 'cam-12', frame: { width: 1920, height: 1080 }, detections: [{ className: 'rifle', score: 0.94, box: [812, 300, 990, 720] }] },
-    });
+    alertId = await rt.raise(RIFLE_ALERT);
   });
 
   after(async function () {
@@ -71,19 +66,12 @@ describe('push-to-talk through the forwarder (Chromium)', function () {
   });
 
   afterEach(function () {
-    const unexpected = pageErrors.splice(0).filter((e) => !/^carl: .*status of 404.*\/api\/(alerts|voice)\//.test(e));
-    assert.deepEqual(unexpected, [], 'no errors in the browser console');
+    assert.deepEqual(unexpectedPageErrors(pageErrors), [], 'no errors in the browser console');
   });
 
   async function open(username: string, phone = false): Promise<Page> {
-    const context = await browser!.newContext(phone ? { viewport: { width: 390, height: 844 }, hasTouch: true, isMobile: true } : { viewport: { width: 1366, height: 900 } });
+    const { context, page } = await voicePage(browser!, username, phone, STEP_MS, pageErrors);
     contexts.push(context);
-    const page = await context.newPage();
-    page.setDefaultTimeout(STEP_MS);
-    page.on('console', (m) => {
-      if (m.type() === 'error') pageErrors.push(`${username}: ${m.text()} (${m.location().url})`);
-    });
-    page.on('pageerror', (e) => pageErrors.push(`${username}: ${e}`));
     // The test's handles on the page's microphone and connections, to play a page that ignores the floor.
     await context.addInitScript(() => {
       const md = navigator.mediaDevices;
@@ -114,10 +102,7 @@ describe('push-to-talk through the forwarder (Chromium)', function () {
     await page.locator('.detail-head h1').waitFor();
     await page.locator('.voice-join', { hasText: 'Join voice' }).click();
     await page.locator('.voice-status', { hasText: /Channel clear|is speaking/ }).waitFor();
-    await page.waitForFunction((n) => {
-      const items = Array.from(document.querySelectorAll<HTMLElement>('.voice-people li[data-state]'));
-      return items.length === n && items.every((li) => li.dataset.state === 'connected');
-    }, others);
+    await waitForPeers(page, others);
   }
 
   /** The loudest level the page plays from the forwarder over a short window. */

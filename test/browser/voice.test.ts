@@ -22,7 +22,9 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { chromium } from 'playwright-core';
 import { logProblems } from '../support/node-red-process';
 import type { VoiceRuntime } from '../support/voice-browser';
-import { CHROMIUM, receivedLevels, startVoiceRuntime, voiceChromiumArgs, voiceLogin, writeSpeechWav } from '../support/voice-browser';
+import {
+  CHROMIUM, receivedLevels, RIFLE_ALERT, startVoiceRuntime, unexpectedPageErrors, voiceChromiumArgs, VOICE_USERS, voiceLogin, voicePage, waitForPeers, writeSpeechWav,
+} from '../support/voice-browser';
 import { waitFor } from '../support/util';
 
 const READY_MS = 90_000;
@@ -35,10 +37,6 @@ const RETENTION_S = 25;
  */
 const HEARD = 0.01;
 const SILENT = 0.002;
-
-const USERS: Record<string, [string, string]> = {
-  olga: ['operator', 'Olga Berg'], fatima: ['field', 'Fatima Conte'], sven: ['supervisor', 'Sven Dahl'], carl: ['cyber', 'Carl Lund'],
-};
 
 describe('push-to-talk voice in the browser (Chromium)', function () {
   this.timeout(300_000);
@@ -57,16 +55,13 @@ describe('push-to-talk voice in the browser (Chromium)', function () {
       this.skip();
     }
     // The mesh (browser to browser); the forwarder has voice-forwarder.test.ts.
-    rt = await startVoiceRuntime(USERS, { mode: 'mesh', recording: { enabled: true, retentionHours: RETENTION_S / 3600 } }, READY_MS);
+    rt = await startVoiceRuntime(VOICE_USERS, { mode: 'mesh', recording: { enabled: true, retentionHours: RETENTION_S / 3600 } }, READY_MS);
     const wav = path.join(rt.dir, 'speech.wav');
     writeSpeechWav(wav);
     browser = await chromium.launch({ executablePath: CHROMIUM, args: voiceChromiumArgs(wav) });
     screenshots = process.env.IMPETUS_SCREENSHOTS ? path.resolve(process.env.IMPETUS_SCREENSHOTS) : path.join(rt.dir, 'screenshots');
     fs.mkdirSync(screenshots, { recursive: true });
-    alertId = await rt.raise({
-      tool: 'firearm', event: 'Firearm detected', headline: 'Person with a rifle at the station entrance', severity: 'critical', urgency: 'Immediate', certainty: 'Observed',
-      zone: 'station', source: { ref: 'cam-12' }, data: { camera: 'cam-12', frame: { width: 1920, height: 1080 }, detections: [{ className: 'rifle', score: 0.94, box: [812, 300, 990, 720] }] },
-    });
+    alertId = await rt.raise(RIFLE_ALERT);
   });
 
   after(async function () {
@@ -80,21 +75,13 @@ describe('push-to-talk voice in the browser (Chromium)', function () {
   });
 
   afterEach(function () {
-    // The alert Carl may not see, and its channel's recordings, answer 404 as the test expects; nothing else may fail.
-    const unexpected = pageErrors.splice(0).filter((e) => !/^carl: .*status of 404.*\/api\/(alerts|voice)\//.test(e));
-    assert.deepEqual(unexpected, [], 'no errors in the browser console');
+    assert.deepEqual(unexpectedPageErrors(pageErrors), [], 'no errors in the browser console');
   });
 
   /** A logged-in page on the alert (or at `at`); `phone`: a touch screen, where push-to-talk is a toggle. */
   async function openAlert(username: string, phone = false, visible = true, at = `alerts/${encodeURIComponent(alertId)}`): Promise<Page> {
-    const context = await browser!.newContext(phone ? { viewport: { width: 390, height: 844 }, hasTouch: true, isMobile: true } : { viewport: { width: 1366, height: 900 } });
+    const { context, page } = await voicePage(browser!, username, phone, STEP_MS, pageErrors);
     contexts.push(context);
-    const page = await context.newPage();
-    page.setDefaultTimeout(STEP_MS);
-    page.on('console', (m) => {
-      if (m.type() === 'error') pageErrors.push(`${username}: ${m.text()} (${m.location().url})`);
-    });
-    page.on('pageerror', (e) => pageErrors.push(`${username}: ${e}`));
     // The test's way to cut the live connection as a network drop would: every WebSocket the page opens.
     await context.addInitScript(() => {
       const Native = WebSocket;
@@ -117,14 +104,6 @@ describe('push-to-talk voice in the browser (Chromium)', function () {
   async function join(page: Page): Promise<void> {
     await page.locator('.voice-join', { hasText: 'Join voice' }).click();
     await page.locator('.voice-status', { hasText: /Channel clear|is speaking/ }).waitFor();
-  }
-
-  /** Every peer connection of the page is connected. */
-  async function waitForPeers(page: Page, peers: number): Promise<void> {
-    await page.waitForFunction((n) => {
-      const items = Array.from(document.querySelectorAll<HTMLElement>('.voice-people li[data-state]'));
-      return items.length === n && items.every((li) => li.dataset.state === 'connected');
-    }, peers);
   }
 
   /** The loudest level heard from `from` on `page`, over a short window. */
