@@ -21,6 +21,7 @@ import {
   CHROMIUM, receivedLevels, RIFLE_ALERT, startVoiceRuntime, udpPortsInRange, unexpectedPageErrors, voiceChromiumArgs, VOICE_USERS, voiceLogin, voicePage, waitForPeers, writeSpeechWav,
 } from '../support/voice-browser';
 import { waitFor } from '../support/util';
+import { skipWithoutChromium } from '../support/browser';
 
 const READY_MS = 90_000;
 const STEP_MS = 30_000;
@@ -42,11 +43,7 @@ describe('push-to-talk through the forwarder (Chromium)', function () {
   const pages: Record<string, Page> = {};
 
   before(async function () {
-    if (!fs.existsSync(CHROMIUM)) {
-      if (process.env.IMPETUS_REQUIRE_BROWSER) throw new Error(`${CHROMIUM} is missing (apt-get install chromium); CI requires the browser tests`);
-      console.warn(`      skipped: ${CHROMIUM} not installed (apt-get install chromium)`);
-      this.skip();
-    }
+    skipWithoutChromium(this);
     rt = await startVoiceRuntime(VOICE_USERS, { mode: 'forwarder', forwarder: { address: ADDRESS, portRange: PORTS } }, READY_MS);
     const wav = path.join(rt.dir, 'speech.wav');
     writeSpeechWav(wav);

@@ -26,6 +26,7 @@ import {
   CHROMIUM, receivedLevels, RIFLE_ALERT, startVoiceRuntime, unexpectedPageErrors, voiceChromiumArgs, VOICE_USERS, voiceLogin, voicePage, waitForPeers, writeSpeechWav,
 } from '../support/voice-browser';
 import { waitFor } from '../support/util';
+import { skipWithoutChromium } from '../support/browser';
 
 const READY_MS = 90_000;
 const STEP_MS = 30_000;
@@ -49,11 +50,7 @@ describe('push-to-talk voice in the browser (Chromium)', function () {
   const pages: Record<string, Page> = {};
 
   before(async function () {
-    if (!fs.existsSync(CHROMIUM)) {
-      if (process.env.IMPETUS_REQUIRE_BROWSER) throw new Error(`${CHROMIUM} is missing (apt-get install chromium); CI requires the browser tests`);
-      console.warn(`      skipped: ${CHROMIUM} not installed (apt-get install chromium)`);
-      this.skip();
-    }
+    skipWithoutChromium(this);
     // The mesh (browser to browser); the forwarder has voice-forwarder.test.ts.
     rt = await startVoiceRuntime(VOICE_USERS, { mode: 'mesh', recording: { enabled: true, retentionHours: RETENTION_S / 3600 } }, READY_MS);
     const wav = path.join(rt.dir, 'speech.wav');

@@ -10,7 +10,7 @@ import bcrypt from 'bcryptjs';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { freePort, NodeRedProcess, request, runtimeSettings, settingsModule, tempDir } from './node-red-process';
 
-export const CHROMIUM = process.env.IMPETUS_CHROMIUM ?? '/usr/bin/chromium';
+export { CHROMIUM } from './browser';
 export const VOICE_PASSWORD = 'voice-test-password';
 
 /** Headless Chromium with a fake microphone (playing `wav`, else Chromium's beeps) and a permission prompt that allows it. */
