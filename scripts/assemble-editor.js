@@ -8,8 +8,10 @@
 // help texts share cannot be loaded once beside them: it is copied into each here. A line
 // `// @include <file> [name=value …]` in an editor script, or `<!-- @include <file> [name=value …] -->`
 // in an editor template or help file, becomes that file from the area's editor/shared/ (for
-// editors) or locales/<lang>/shared/ (for help). In the included text {{type}} stands for the
-// including node's type and {{name}} for a value given on the directive line.
+// editors) or locales/<lang>/shared/ (for help). A name `platform/<file>` takes the file from the
+// platform area's shared folders instead: what editors of several areas share (the TLP select of
+// CTI and CTDR) lives there, once. In the included text {{type}} stands for the including node's
+// type and {{name}} for a value given on the directive line.
 'use strict';
 const fs = require('fs');
 const path = require('path');
@@ -19,14 +21,25 @@ const src = path.join(root, 'nodes');
 const out = path.join(root, 'dist', 'nodes');
 const pkg = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8'));
 
+/** Where `@include platform/<file>` looks: the same shared folder, but in the platform area. */
+const PLATFORM = 'platform/';
+
 const INCLUDE = /^[ \t]*(?:\/\/|<!--)[ \t]*@include[ \t]+(\S+)((?:[ \t]+[\w-]+=\S+)*)[ \t]*(?:-->)?[ \t]*$/gm;
 
 const problems = [];
 
+/** nodes/<area>/editor/shared -> nodes/platform/editor/shared (likewise locales/<lang>/shared). */
+function platformShared(sharedDir) {
+  const [, ...inArea] = path.relative(src, sharedDir).split(path.sep);
+  return path.join(src, 'platform', ...inArea);
+}
+
 function expandIncludes(text, file, sharedDir, values) {
   const where = path.relative(root, file);
   const expanded = text.replace(INCLUDE, (_line, name, args) => {
-    const fragment = path.join(sharedDir, name);
+    const fragment = name.startsWith(PLATFORM)
+      ? path.join(platformShared(sharedDir), name.slice(PLATFORM.length))
+      : path.join(sharedDir, name);
     if (!fs.existsSync(fragment)) {
       problems.push(`${where}: @include ${name}: there is no ${path.relative(root, fragment)}`);
       return '';

@@ -6,9 +6,10 @@
 import type { Node, NodeAPI, NodeDef } from 'node-red';
 import { handleInput, refuseInput, StatusReporter, translator, userOrShippedFile } from '../platform/node-kit';
 import { CursorFile } from './cursor-file';
-import { openFeed, RateLimitedError, readFeed, readMispFeed } from './feed';
+import { openFeed, readFeed, readMispFeed } from './feed';
 import type { FeedFormat, MispCursor } from './feed';
 import { parseTlp } from './indicator';
+import { oneReadAtATime } from './one-read';
 
 interface FeedNodeDef extends NodeDef {
   format?: FeedFormat;
@@ -39,53 +40,41 @@ export = function (RED: NodeAPI): void {
     const cursor: MispCursor = format === 'misp' ? cursorFile.load({}, (detail) => node.warn(t('errors.cursor', { file: cursorFile.file, detail }))) : {};
     const saveCursor = (): void => cursorFile.save(cursor);
     const source = config.feedName || node.name || raw;
-    /** While the server asks us to wait, a read is refused without asking it again. */
-    let waitUntil = 0;
-    let reading = false;
+    const gate = oneReadAtATime(t);
 
-    handleInput(node, status, async (msg, send) => {
-      if (Date.now() < waitUntil) throw new Error(t('errors.waiting', { until: new Date(waitUntil).toISOString() }));
-      if (reading) throw new Error(t('errors.busy'));
-      reading = true;
+    handleInput(node, status, (msg, send) => gate(async () => {
       let indicators = 0;
       let errors = 0;
       let batch = 0;
-      try {
-        status.ok(t('status.reading'));
-        if (format === 'misp') {
-          let read: Awaited<ReturnType<typeof readMispFeed>>;
-          try {
-            read = await readMispFeed(location, cursor, { source, defaultTlp }, async (n, uuid) => {
-              indicators += n.indicators.length;
-              send({ ...msg, topic: source, batch: batch++, event: uuid, payload: n.indicators });
-              await new Promise((r) => setImmediate(r));
-            });
-          } finally {
-            // Saved even when a 429 stops the read half-way: the events sent are not sent again.
-            saveCursor();
-          }
-          const { events, errors: bad } = read;
-          status.ok(t('status.misp', { events, indicators, errors: bad.length }));
-          if (bad.length) throw new Error(t('errors.events', { count: bad.length, detail: bad.slice(0, 3).join('; ') }));
-          return;
+      status.ok(t('status.reading'));
+      if (format === 'misp') {
+        let read: Awaited<ReturnType<typeof readMispFeed>>;
+        try {
+          read = await readMispFeed(location, cursor, { source, defaultTlp }, async (n, uuid) => {
+            indicators += n.indicators.length;
+            send({ ...msg, topic: source, batch: batch++, event: uuid, payload: n.indicators });
+            await new Promise((r) => setImmediate(r));
+          });
+        } finally {
+          // Saved even when a 429 stops the read half-way: the events sent are not sent again.
+          saveCursor();
         }
-        const body = await openFeed(location);
-        const { objects } = await readFeed(body, format, { source, defaultTlp, batchSize }, async (n) => {
-          indicators += n.indicators.length;
-          errors += n.errors.length;
-          for (const e of n.errors.slice(0, 10)) node.warn(e);
-          if (n.indicators.length) send({ ...msg, topic: source, batch: batch++, payload: n.indicators });
-          // Node-RED delivers on the next turn: waiting one lets the matcher keep up, so batches do not pile up.
-          await new Promise((r) => setImmediate(r));
-        });
-        status.ok(t('status.done', { objects, indicators, errors }));
-      } catch (err) {
-        if (err instanceof RateLimitedError) waitUntil = err.until;
-        throw err;
-      } finally {
-        reading = false;
+        const { events, errors: bad } = read;
+        status.ok(t('status.misp', { events, indicators, errors: bad.length }));
+        if (bad.length) throw new Error(t('errors.events', { count: bad.length, detail: bad.slice(0, 3).join('; ') }));
+        return;
       }
-    });
+      const body = await openFeed(location);
+      const { objects } = await readFeed(body, format, { source, defaultTlp, batchSize }, async (n) => {
+        indicators += n.indicators.length;
+        errors += n.errors.length;
+        for (const e of n.errors.slice(0, 10)) node.warn(e);
+        if (n.indicators.length) send({ ...msg, topic: source, batch: batch++, payload: n.indicators });
+        // Node-RED delivers on the next turn: waiting one lets the matcher keep up, so batches do not pile up.
+        await new Promise((r) => setImmediate(r));
+      });
+      status.ok(t('status.done', { objects, indicators, errors }));
+    }));
   }
   RED.nodes.registerType('impetus-cti-feed', CtiFeedNode);
 };

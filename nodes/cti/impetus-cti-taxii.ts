@@ -7,10 +7,10 @@
 import type { Node, NodeAPI, NodeDef } from 'node-red';
 import { handleInput, refuseInput, StatusReporter, translator } from '../platform/node-kit';
 import { CursorFile } from './cursor-file';
-import { RateLimitedError } from './feed';
 import type { TaxiiServerNode } from './taxii';
 import { parseTlp } from './indicator';
 import { fromStixObjects } from './normalise';
+import { oneReadAtATime } from './one-read';
 
 interface TaxiiNodeDef extends NodeDef {
   server?: string;
@@ -49,8 +49,7 @@ export = function (RED: NodeAPI): void {
     const saved = cursorFile.load({}, (detail) => node.warn(t('errors.cursor', { file: cursorFile.file, detail })));
     let cursor: TaxiiCursor = saved.of === of ? saved : { of };
     let target: { apiRoot: string; id: string; title: string } | undefined;
-    let waitUntil = 0;
-    let reading = false;
+    const gate = oneReadAtATime(t);
     // A read waits out back-offs and Retry-After: a close must not wait for them, it stops them.
     const stop = new AbortController();
     node.on('close', (_removed: boolean, done: () => void) => {
@@ -59,41 +58,31 @@ export = function (RED: NodeAPI): void {
     });
     const client = server.client(stop.signal);
 
-    handleInput(node, status, async (msg, send) => {
-      if (Date.now() < waitUntil) throw new Error(t('errors.waiting', { until: new Date(waitUntil).toISOString() }));
-      if (reading) throw new Error(t('errors.busy'));
-      reading = true;
+    handleInput(node, status, (msg, send) => gate(async () => {
       let objects = 0;
       let indicators = 0;
       let batch = 0;
-      try {
-        status.ok(t('status.reading'));
-        if (!target) {
-          const apiRoot = await client.apiRoot(server.url, server.apiRoot);
-          const c = await client.collection(apiRoot, wanted);
-          target = { apiRoot, id: c.id, title: c.title };
-        }
-        const source = config.feedName || `TAXII ${target.title}`;
-        await client.readObjects(target.apiRoot, target.id, cursor.addedAfter, pageSize, async (page, reached) => {
-          objects += page.objects.length;
-          const n = fromStixObjects(page.objects, { source, defaultTlp });
-          indicators += n.indicators.length;
-          for (const e of n.errors.slice(0, 10)) node.warn(e);
-          if (n.indicators.length) send({ ...msg, topic: source, batch: batch++, payload: n.indicators, taxii: { collection: target!.id, addedLast: page.addedLast } });
-          // Saved once the page is handed on: a crash re-reads at most this page.
-          cursor = { ...cursor, addedAfter: reached };
-          cursorFile.save(cursor);
-          // Node-RED delivers on the next turn: waiting one lets the matcher keep up.
-          await new Promise((r) => setImmediate(r));
-        });
-        status.ok(t('status.done', { objects, indicators, since: cursor.addedAfter ?? '–' }));
-      } catch (err) {
-        if (err instanceof RateLimitedError) waitUntil = err.until;
-        throw err;
-      } finally {
-        reading = false;
+      status.ok(t('status.reading'));
+      if (!target) {
+        const apiRoot = await client.apiRoot(server.url, server.apiRoot);
+        const c = await client.collection(apiRoot, wanted);
+        target = { apiRoot, id: c.id, title: c.title };
       }
-    });
+      const source = config.feedName || `TAXII ${target.title}`;
+      await client.readObjects(target.apiRoot, target.id, cursor.addedAfter, pageSize, async (page, reached) => {
+        objects += page.objects.length;
+        const n = fromStixObjects(page.objects, { source, defaultTlp });
+        indicators += n.indicators.length;
+        for (const e of n.errors.slice(0, 10)) node.warn(e);
+        if (n.indicators.length) send({ ...msg, topic: source, batch: batch++, payload: n.indicators, taxii: { collection: target!.id, addedLast: page.addedLast } });
+        // Saved once the page is handed on: a crash re-reads at most this page.
+        cursor = { ...cursor, addedAfter: reached };
+        cursorFile.save(cursor);
+        // Node-RED delivers on the next turn: waiting one lets the matcher keep up.
+        await new Promise((r) => setImmediate(r));
+      });
+      status.ok(t('status.done', { objects, indicators, since: cursor.addedAfter ?? '–' }));
+    }));
   }
   RED.nodes.registerType('impetus-cti-taxii', CtiTaxiiNode);
 };

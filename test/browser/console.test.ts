@@ -27,8 +27,8 @@ import bcrypt from 'bcryptjs';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { chromium } from 'playwright-core';
 import { freePort, logProblems, NodeRedProcess, PACKAGE_ROOT, request, runtimeSettings, settingsModule, tempDir } from '../support/node-red-process';
+import { CHROMIUM, skipWithoutChromium } from '../support/browser';
 
-const CHROMIUM = process.env.IMPETUS_CHROMIUM ?? '/usr/bin/chromium';
 const CHROMIUM_ARGS: string[] = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 const READY_MS = 90_000;
 /** Bound for one UI step (a selector to appear); generous because CI machines are slow. */
@@ -166,11 +166,7 @@ describe('console in the browser (Chromium)', function () {
   const pageErrors: string[] = [];
 
   before(async function () {
-    if (!fs.existsSync(CHROMIUM)) {
-      if (process.env.IMPETUS_REQUIRE_BROWSER) throw new Error(`${CHROMIUM} is missing (apt-get install chromium); CI requires the browser tests`);
-      console.warn(`      skipped: ${CHROMIUM} not installed (apt-get install chromium)`);
-      this.skip();
-    }
+    skipWithoutChromium(this);
     dir = tempDir('impetus-browser-');
     const userDir = path.join(dir, 'user');
     fs.mkdirSync(userDir);

@@ -20,8 +20,8 @@ import bcrypt from 'bcryptjs';
 import type { Browser, Page } from 'playwright-core';
 import { chromium } from 'playwright-core';
 import { freePort, NodeRedProcess, PACKAGE_ROOT, request, runtimeSettings, settingsModule, SYSTEM_TEST_USER, tempDir } from '../support/node-red-process';
+import { CHROMIUM, skipWithoutChromium } from '../support/browser';
 
-const CHROMIUM = process.env.IMPETUS_CHROMIUM ?? '/usr/bin/chromium';
 const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 const READY_MS = 90_000;
 const STEP_MS = 30_000;
@@ -137,11 +137,7 @@ describe('editor dialogs of every node (Chromium)', function () {
   const unsettable: string[] = [];
 
   before(async function () {
-    if (!fs.existsSync(CHROMIUM)) {
-      if (process.env.IMPETUS_REQUIRE_BROWSER) throw new Error(`${CHROMIUM} is missing (apt-get install chromium); CI requires the browser tests`);
-      console.warn(`      skipped: ${CHROMIUM} not installed (apt-get install chromium)`);
-      this.skip();
-    }
+    skipWithoutChromium(this);
     dir = tempDir('impetus-dialogs-');
     const userDir = path.join(dir, 'user');
     fs.mkdirSync(userDir);

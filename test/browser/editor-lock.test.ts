@@ -14,8 +14,8 @@ import type { Browser, Page } from 'playwright-core';
 import { chromium } from 'playwright-core';
 import { editorToken, logProblems, request, startLocked, SYSTEM_TEST_USER, tempDir, waitFor } from '../support/node-red-process';
 import type { NodeRedProcess } from '../support/node-red-process';
+import { CHROMIUM, skipWithoutChromium } from '../support/browser';
 
-const CHROMIUM = process.env.IMPETUS_CHROMIUM ?? '/usr/bin/chromium';
 const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 const READY_MS = 90_000;
 const STEP_MS = 30_000;
@@ -52,11 +52,7 @@ describe('the locked editor in the browser (Chromium)', function () {
   let token = '';
 
   before(async function () {
-    if (!fs.existsSync(CHROMIUM)) {
-      if (process.env.IMPETUS_REQUIRE_BROWSER) throw new Error(`${CHROMIUM} is missing (apt-get install chromium); CI requires the browser tests`);
-      console.warn(`      skipped: ${CHROMIUM} not installed (apt-get install chromium)`);
-      this.skip();
-    }
+    skipWithoutChromium(this);
     dir = tempDir('impetus-browser-lock-');
     ({ runtime, port } = await startLocked(dir, READY_MS));
     token = (await editorToken(port, SYSTEM_TEST_USER.username, SYSTEM_TEST_USER.password))!;

@@ -3,8 +3,8 @@
 import { api } from '../api.js';
 import { clear, fill, h, perFrame, tlpTag } from '../dom.js';
 import { ACTION_LABEL, ago, clock, PRIORITY_LABEL, STATE_LABEL, toolName } from '../format.js';
-import { alertLayer, createMap } from '../map-util.js';
 import { mountVoice } from '../voice-panel.js';
+import { commentsSection, detailMap, frame, pageKeys, textActionForm } from './detail-parts.js';
 import { summaryOf } from './main.js';
 
 const HISTORY_LABEL = {
@@ -64,18 +64,17 @@ function historyEntry(e) {
 export function mount(container, app, id) {
   let alert = null;
   let history = [];
-  let map = null;
   /** Set once the view is left: an answer arriving later draws nothing (its map is removed). */
   let left = false;
-  let marker = null;
   /** Users and teams this role may assign to (GET assignees), once per page. */
   let assignees = null;
   const box = h('div.detail');
   // Made once and moved into each render, so the map is not rebuilt when a comment arrives.
   const mapBox = h('div.detail-map', { 'aria-label': 'Location' });
+  const map = detailMap(mapBox, app);
   /** Push-to-talk with everyone on this alert, once the alert is known to be visible; its recordings join the history. */
   let voice = null;
-  fill(container, h('p.back', h('a', { href: '.', onclick: (e) => { e.preventDefault(); app.navigate(''); } }, '← Back to the queue')), box);
+  frame(container, app, box);
 
   async function load() {
     try {
@@ -115,11 +114,7 @@ export function mount(container, app, id) {
       choice, h('button.secondary', { type: 'submit' }, ACTION_LABEL.assign));
   }
 
-  function actionForm(action, placeholder, required) {
-    const input = h('input', { type: 'text', placeholder, 'aria-label': placeholder, required, maxlength: 4000, dataset: { keep: action } });
-    return h(`form.action-form.${action}`, { onsubmit: (e) => { e.preventDefault(); if (required && !input.value.trim()) return; act(action, { text: input.value.trim() }); } },
-      input, h(`button.${action === 'resolve' ? 'danger' : 'secondary'}`, { type: 'submit' }, ACTION_LABEL[action]));
-  }
+  const actionForm = (action, placeholder, required) => textActionForm(action, placeholder, required, (text) => act(action, { text }));
 
   function actions() {
     const a = alert;
@@ -132,12 +127,7 @@ export function mount(container, app, id) {
     return items;
   }
 
-  function comments() {
-    const list = h('ol.comments', alert.comments.length ? alert.comments.map((c) => h('li', h('div.comment-head', h('b', c.by), h('span', { title: clock(c.at) }, ` · ${ago(c.at)}`)), h('p', c.text))) : h('li.muted', 'No comments yet.'));
-    if (!app.can('comment')) return list;
-    const text = h('textarea', { rows: 2, placeholder: 'Add a comment for everyone on this alert', 'aria-label': 'Comment', maxlength: 4000, dataset: { keep: 'comment' } });
-    return [list, h('form.comment-form', { onsubmit: (e) => { e.preventDefault(); if (text.value.trim()) act('comment', { text: text.value.trim() }); } }, text, h('button.secondary', { type: 'submit' }, 'Post comment'))];
-  }
+  const comments = () => commentsSection(app, alert.comments, 'Add a comment for everyone on this alert', (text) => act('comment', { text }));
 
   function images() {
     const pictures = alert.resources.filter((r) => r.digest && /^image\//.test(r.mimeType));
@@ -209,13 +199,7 @@ export function mount(container, app, id) {
               ['Resolved', a.resolved ? `${a.resolved.by}: ${a.resolved.reason}` : '—']].map(([k, v]) => h('tr', h('th', { scope: 'row' }, k), h('td', v))))))),
       ),
     );
-    if (a.location) {
-      if (!map) map = createMap(mapBox, app, { interactive: true });
-      else map.invalidateSize();
-      if (marker) marker.remove();
-      marker = alertLayer([{ ...summaryOf(a), location: a.location }], { full: true }).addTo(map);
-      map.fitBounds(marker.getBounds().pad(0.5), { maxZoom: 16 });
-    }
+    if (a.location) map.show([{ ...summaryOf(a), location: a.location }], 16);
   }
 
   // After an action the page reloads anyway; the form that was used starts empty again.
@@ -235,16 +219,13 @@ export function mount(container, app, id) {
     const next = here >= 0 && items[here + by];
     if (next) app.navigate(`alerts/${encodeURIComponent(next.id)}`);
   };
-  /** a: acknowledge; j/k: next/previous alert of the queue; Escape: back to the queue. Typing in a field is left alone. */
-  const onKey = (e) => {
-    if (e.defaultPrevented || e.ctrlKey || e.metaKey || e.altKey || /^(INPUT|TEXTAREA|SELECT)$/.test(e.target.tagName)) return;
+  /** a: acknowledge; j/k: next/previous alert of the queue (and Escape: back to the queue). */
+  const stopKeys = pageKeys(app, (e) => {
     if (e.key === 'a' && alert && alert.state === 'open' && app.can('acknowledge')) act('acknowledge');
     else if (e.key === 'j' || e.key === 'k') step(e.key === 'j' ? 1 : -1);
-    else if (e.key === 'Escape') app.navigate('');
-    else return;
-    e.preventDefault();
-  };
-  document.addEventListener('keydown', onKey);
+    else return false;
+    return true;
+  });
   if (app.can('assign')) {
     api.get('assignees').then((list) => { assignees = list; if (alert) render(); }).catch((err) => app.toast(err.message, 'error'));
   }
@@ -252,10 +233,10 @@ export function mount(container, app, id) {
   load();
   return () => {
     left = true;
-    document.removeEventListener('keydown', onKey);
+    stopKeys();
     app.alerts.removeEventListener('event', onEvent);
     app.alerts.removeEventListener('resync', reload);
-    if (map) map.remove();
+    map.remove();
     if (voice) voice.unmount();
   };
 }

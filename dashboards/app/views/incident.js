@@ -5,8 +5,8 @@ import { api } from '../api.js';
 import { clear, fill, h, perFrame } from '../dom.js';
 import { ACTION_LABEL, ago, clock, PRIORITY_LABEL, STATE_LABEL, toolName } from '../format.js';
 import { actOnIncident, incidents } from '../incident-queue.js';
-import { alertLayer, createMap } from '../map-util.js';
 import { mountVoice } from '../voice-panel.js';
+import { commentsSection, detailMap, frame, pageKeys, textActionForm } from './detail-parts.js';
 import { summaryOf } from './main.js';
 
 const INCIDENT_LABEL = {
@@ -26,14 +26,13 @@ function detailText(d = {}) {
 export function mount(container, app, id) {
   let incident = null;
   let alerts = [];
-  let map = null;
-  let layer = null;
   let left = false;
   /** Push-to-talk with everyone on this incident, once it is known to be visible; its recordings join the timeline. */
   let voice = null;
   const box = h('div.detail.incident');
   const mapBox = h('div.detail-map', { 'aria-label': 'Members on the map' });
-  fill(container, h('p.back', h('a', { href: '.', onclick: (e) => { e.preventDefault(); app.navigate(''); } }, '← Back to the queue')), box);
+  const map = detailMap(mapBox, app);
+  frame(container, app, box);
 
   async function load() {
     try {
@@ -82,11 +81,7 @@ export function mount(container, app, id) {
     }
   }
 
-  function textForm(action, placeholder, required) {
-    const input = h('input', { type: 'text', placeholder, 'aria-label': placeholder, required, maxlength: 4000 });
-    return h(`form.action-form.${action}`, { onsubmit: (e) => { e.preventDefault(); if (required && !input.value.trim()) return; act(action, { text: input.value.trim() || undefined }); } },
-      input, h(`button.${action === 'resolve' ? 'danger' : 'secondary'}`, { type: 'submit' }, ACTION_LABEL[action]));
-  }
+  const textForm = (action, placeholder, required) => textActionForm(action, placeholder, required, (text) => act(action, { text: text || undefined }));
 
   function actions() {
     const i = incident;
@@ -116,12 +111,7 @@ export function mount(container, app, id) {
     return h('ol.history.timeline', lines.sort((x, y) => Date.parse(x.at) - Date.parse(y.at)).map((l) => l.el));
   }
 
-  function comments() {
-    const list = h('ol.comments', incident.comments.length ? incident.comments.map((c) => h('li', h('div.comment-head', h('b', c.by), h('span', { title: clock(c.at) }, ` · ${ago(c.at)}`)), h('p', c.text))) : h('li.muted', 'No comments yet.'));
-    if (!app.can('comment')) return list;
-    const text = h('textarea', { rows: 2, placeholder: 'Add a comment for everyone on this incident', 'aria-label': 'Comment', maxlength: 4000 });
-    return [list, h('form.comment-form', { onsubmit: (e) => { e.preventDefault(); if (text.value.trim()) act('comment', { text: text.value.trim() }); } }, text, h('button.secondary', { type: 'submit' }, 'Post comment'))];
-  }
+  const comments = () => commentsSection(app, incident.comments, 'Add a comment for everyone on this incident', (text) => act('comment', { text }));
 
   function member(a) {
     const m = incident.members.find((x) => x.alertId === a.id) || {};
@@ -165,13 +155,7 @@ export function mount(container, app, id) {
           h('section', h('h2', 'Timeline'), timeline())),
         h('aside.detail-side', h('section', h('h2', 'Map'), alerts.some((a) => a.location) ? mapBox : h('p.muted', 'No alert of this incident has a location.')))));
     const located = alerts.filter((a) => a.location);
-    if (located.length) {
-      if (!map) map = createMap(mapBox, app, { interactive: true });
-      else map.invalidateSize();
-      if (layer) layer.remove();
-      layer = alertLayer(located.map((a) => ({ ...summaryOf(a), location: a.location })), { full: true }).addTo(map);
-      map.fitBounds(layer.getBounds().pad(0.5), { maxZoom: 17 });
-    }
+    if (located.length) map.show(located.map((a) => ({ ...summaryOf(a), location: a.location })), 17);
   }
 
   const reload = perFrame(load);
@@ -184,23 +168,17 @@ export function mount(container, app, id) {
   app.alerts.addEventListener('event', onEvent);
   app.alerts.addEventListener('resync', reload);
   incidents.addEventListener('incident', onIncident);
-  const onKey = (e) => {
-    if (e.defaultPrevented || e.ctrlKey || e.metaKey || e.altKey || /^(INPUT|TEXTAREA|SELECT)$/.test(e.target.tagName)) return;
-    if (e.key === 'Escape') app.navigate('');
-    else return;
-    e.preventDefault();
-  };
-  document.addEventListener('keydown', onKey);
+  const stopKeys = pageKeys(app);
   clear(box).append(h('p.muted', 'Loading…'));
   load();
   incidents.soon();
   return () => {
     left = true;
-    document.removeEventListener('keydown', onKey);
+    stopKeys();
     app.alerts.removeEventListener('event', onEvent);
     app.alerts.removeEventListener('resync', reload);
     incidents.removeEventListener('incident', onIncident);
-    if (map) map.remove();
+    map.remove();
     if (voice) voice.unmount();
   };
 }
