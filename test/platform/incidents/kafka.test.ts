@@ -80,6 +80,7 @@ describe('incidents across two runtimes on Kafka and a shared store (real broker
   let consoleB: ConsoleRuntime;
   let socketA: OperatorSocket;
   let socketB: OperatorSocket;
+  let cyberB: OperatorSocket;
 
   beforeEach(async function () {
     const brokers = kafkaBrokers(this);
@@ -106,6 +107,9 @@ describe('incidents across two runtimes on Kafka and a shared store (real broker
     const operator = { username: 'operator', name: 'operator', role: 'operator' } as const;
     consoleA.hub.connect(socketA, consoleA.sessions.create(operator));
     consoleB.hub.connect(socketB, consoleB.sessions.create(operator));
+    // A role that sees none of a shooting's members (docs/roles.md).
+    cyberB = new OperatorSocket();
+    consoleB.hub.connect(cyberB, consoleB.sessions.create({ username: 'cyber', name: 'cyber', role: 'cyber' }));
   });
 
   afterEach(async () => {
@@ -145,5 +149,45 @@ describe('incidents across two runtimes on Kafka and a shared store (real broker
     for (const [name, socket] of [['A', socketA], ['B', socketB]] as const) {
       await until(`console ${name} has every member's event`, () => visible.every((x) => socket.incidentOfAlerts().get(x.id) === incidentId));
     }
+  });
+
+  it('pushes a tick, a comment, a move and an action made on runtime A to runtime B\'s consoles and listeners', async function () {
+    const [cam, crowd] = await Promise.all([a.alerts.raise(draft('firearm')), b.alerts.raise(draft('anomaly'))]).then((r) => r.map((x) => x.alert));
+    const incidentId = cam.incidentId!;
+    assert.equal(crowd.incidentId, incidentId);
+    // What B's chat cards are driven by (notifier.ts listens to onChange).
+    const toldB: Incident[] = [];
+    b.incidents.onChange((incident) => void (incident.id === incidentId && toldB.push(incident)));
+    const pushedToB = (version: number) => socketB.incidents().find((i) => i.id === incidentId && i.version === version);
+    const arrives = async (what: string, written: Incident, check: (seen: Incident) => boolean) => {
+      await until(`B's console has the ${what}`, () => pushedToB(written.version) !== undefined);
+      assert.ok(check(pushedToB(written.version)!), `B's console shows the ${what}`);
+      await until(`B's listeners are told the ${what}`, () => toldB.some((i) => i.version === written.version));
+      assert.ok(check(toldB.find((i) => i.version === written.version)!));
+    };
+
+    const ticked = await a.incidents.tick({ incidentId, step: 's2', done: true, by: 'ops-a' });
+    await arrives('tick', ticked, (i) => i.playbook[1].done?.by === 'ops-a');
+
+    const commented = (await a.incidents.act({ action: 'comment', incidentId, by: 'ops-a', text: 'patrol 7 on its way' })).incident;
+    await arrives('comment', commented, (i) => i.comments.some((c) => c.text === 'patrol 7 on its way'));
+
+    const moved = (await a.incidents.move({ alertId: crowd.id, by: 'ops-a', reason: 'a concert, unrelated' })).from!;
+    await arrives('move out', moved, (i) => !i.members.some((m) => m.alertId === crowd.id));
+
+    const acked = (await a.incidents.act({ action: 'acknowledge', incidentId, by: 'ops-a' })).incident;
+    await arrives('acknowledgement', acked, (i) => i.state === 'acknowledged');
+
+    // Versions reach B in order, each once, whatever raced on the bus.
+    const versions = toldB.map((i) => i.version);
+    assert.deepEqual(versions, [...new Set(versions)].sort((x, y) => x - y));
+    // The same role rules as for B's own writes: a role that sees no member gets nothing.
+    assert.equal(cyberB.incidents().filter((i) => i.id === incidentId).length, 0, 'the cyber role is pushed nothing of the shooting');
+    // A's own writes are not told twice on A when its event comes back from the topic.
+    const toldA: number[] = [];
+    a.incidents.onChange((incident) => void (incident.id === incidentId && toldA.push(incident.version)));
+    const again = await a.incidents.tick({ incidentId, step: 's3', done: true, by: 'ops-a' });
+    await until('B has the last tick', () => toldB.some((i) => i.version === again.version));
+    assert.deepEqual(toldA, [again.version]);
   });
 });
