@@ -14,23 +14,10 @@ import type { LiveSocket } from '../../../nodes/platform/console/hub';
 import { incidentFor } from '../../../nodes/platform/console/incident-view';
 import { ConsoleRuntime } from '../../../nodes/platform/console/runtime';
 import { resolveSettings } from '../../../nodes/platform/settings';
-import { toolData } from '../../support/console';
+import { draft } from '../../support/incidents';
 import { kafkaBrokers, mongoUrl, unique } from '../../support/services';
 
 const quiet = { info: () => undefined, warn: () => undefined, error: () => undefined };
-const SQUARE: [number, number] = [11.8768, 45.4077];
-
-function draft(tool: string, extra: Partial<AlertDraft> = {}): AlertDraft {
-  const base: Record<string, AlertDraft> = {
-    firearm: { event: 'Firearm detected', headline: 'Handgun on camera 4', severity: 'critical', urgency: 'Immediate', certainty: 'Likely', zone: 'square', source: { ref: 'cam-4' }, location: { type: 'Point', coordinates: SQUARE } },
-    anomaly: { event: 'Crowd-flow anomaly', headline: 'People running out of the square', severity: 'high', urgency: 'Immediate', certainty: 'Likely', zone: 'square', source: { ref: 'counter-2' } },
-    social: { event: 'Online threat', headline: 'Threatening posts about the square', severity: 'medium', urgency: 'Expected', certainty: 'Possible', source: { ref: 'project-1' } },
-    evacuation: { event: 'Evacuation plan', headline: 'Evacuate the square by Via Manin', severity: 'high', urgency: 'Immediate', certainty: 'Likely', location: { type: 'Point', coordinates: [SQUARE[0] + 0.001, SQUARE[1]] } },
-    workload: { event: 'Operator overloaded', headline: 'Operator 2 workload high', severity: 'medium', urgency: 'Immediate', certainty: 'Observed' },
-  };
-  return { tool, data: toolData(tool), ...base[tool], ...extra };
-}
-
 interface Frame {
   type: string;
   events?: Array<{ type: string; alert: { id: string; incidentId?: string } }>;
