@@ -1,6 +1,7 @@
 import type { Consumer, KafkaClient, Producer } from './kafka-client';
 import { ensureTopic } from './kafka-client';
 import type { LifecycleEvent } from '../model/types';
+import { Handlers } from './handlers';
 import type { BusEvent, EventBus, EventHandler, IncidentEvent, IncidentEventHandler } from './types';
 
 export interface KafkaEventBusOptions {
@@ -48,8 +49,8 @@ const MAX_BATCH = 500;
  */
 export class KafkaEventBus implements EventBus {
   readonly kind = 'kafka';
-  private handlers: EventHandler[] = [];
-  private incidentHandlers: IncidentEventHandler[] = [];
+  private readonly handlers: Handlers<LifecycleEvent>;
+  private readonly incidentHandlers: Handlers<IncidentEvent>;
   private producer?: Producer;
   private consumer?: Consumer;
   private queue: Pending[] = [];
@@ -59,6 +60,8 @@ export class KafkaEventBus implements EventBus {
   constructor(private readonly options: KafkaEventBusOptions) {
     if (!options.topic) throw new TypeError('the Kafka bus needs a topic');
     if (!options.groupId) throw new TypeError('the Kafka bus needs a consumer group id');
+    this.handlers = new Handlers<LifecycleEvent>(options.onHandlerError);
+    this.incidentHandlers = new Handlers<IncidentEvent>(options.onHandlerError);
   }
 
   async open(): Promise<void> {
@@ -102,10 +105,7 @@ export class KafkaEventBus implements EventBus {
   }
 
   subscribeIncidents(handler: IncidentEventHandler): () => void {
-    this.incidentHandlers = [...this.incidentHandlers, handler];
-    return () => {
-      this.incidentHandlers = this.incidentHandlers.filter((h) => h !== handler);
-    };
+    return this.incidentHandlers.add(handler);
   }
 
   private enqueue(key: string, event: BusEvent): Promise<void> {
@@ -117,10 +117,7 @@ export class KafkaEventBus implements EventBus {
   }
 
   subscribe(handler: EventHandler): () => void {
-    this.handlers = [...this.handlers, handler];
-    return () => {
-      this.handlers = this.handlers.filter((h) => h !== handler);
-    };
+    return this.handlers.add(handler);
   }
 
   async close(): Promise<void> {
@@ -128,8 +125,8 @@ export class KafkaEventBus implements EventBus {
     this.phase = 'closed';
     // Events already accepted by publish() still go out.
     while (this.sending) await this.sending;
-    this.handlers = [];
-    this.incidentHandlers = [];
+    this.handlers.clear();
+    this.incidentHandlers.clear();
     await this.consumer?.disconnect().catch(() => undefined);
     await this.producer?.disconnect().catch(() => undefined);
   }
@@ -182,18 +179,8 @@ export class KafkaEventBus implements EventBus {
       this.options.log?.('warn', `event bus: skipped a record that is not a lifecycle or incident event (${(err as Error).message})`);
       return;
     }
-    if (event.type === 'incident-changed') this.deliver(this.incidentHandlers, event);
-    else this.deliver(this.handlers, event);
-  }
-
-  private deliver<E extends BusEvent>(handlers: Array<(event: E) => void>, event: E): void {
-    for (const handler of handlers) {
-      try {
-        handler(event);
-      } catch (err) {
-        this.options.onHandlerError?.(err, event);
-      }
-    }
+    if (event.type === 'incident-changed') this.incidentHandlers.deliver(event);
+    else this.handlers.deliver(event);
   }
 }
 

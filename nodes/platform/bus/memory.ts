@@ -1,4 +1,5 @@
 import type { LifecycleEvent } from '../model/types';
+import { Handlers } from './handlers';
 import type { BusEvent, EventBus, EventHandler, IncidentEvent, IncidentEventHandler } from './types';
 
 /**
@@ -8,52 +9,40 @@ import type { BusEvent, EventBus, EventHandler, IncidentEvent, IncidentEventHand
  */
 export class MemoryEventBus implements EventBus {
   readonly kind = 'memory';
-  private handlers: EventHandler[] = [];
-  private incidentHandlers: IncidentEventHandler[] = [];
+  private readonly handlers: Handlers<LifecycleEvent>;
+  private readonly incidentHandlers: Handlers<IncidentEvent>;
   private closed = false;
 
-  constructor(private readonly onHandlerError: (err: unknown, event: BusEvent) => void = () => undefined) {}
+  constructor(onHandlerError: (err: unknown, event: BusEvent) => void = () => undefined) {
+    this.handlers = new Handlers<LifecycleEvent>(onHandlerError);
+    this.incidentHandlers = new Handlers<IncidentEvent>(onHandlerError);
+  }
 
   async open(): Promise<void> {
     this.closed = false;
   }
 
   async publish(event: LifecycleEvent): Promise<void> {
-    this.fanOut(this.handlers, event);
+    if (this.closed) throw new Error('event bus is closed');
+    this.handlers.deliver(event);
   }
 
   subscribe(handler: EventHandler): () => void {
-    this.handlers = [...this.handlers, handler];
-    return () => {
-      this.handlers = this.handlers.filter((h) => h !== handler);
-    };
+    return this.handlers.add(handler);
   }
 
   async publishIncident(event: IncidentEvent): Promise<void> {
-    this.fanOut(this.incidentHandlers, event);
+    if (this.closed) throw new Error('event bus is closed');
+    this.incidentHandlers.deliver(event);
   }
 
   subscribeIncidents(handler: IncidentEventHandler): () => void {
-    this.incidentHandlers = [...this.incidentHandlers, handler];
-    return () => {
-      this.incidentHandlers = this.incidentHandlers.filter((h) => h !== handler);
-    };
-  }
-
-  private fanOut<E extends BusEvent>(handlers: Array<(event: E) => void>, event: E): void {
-    if (this.closed) throw new Error('event bus is closed');
-    for (const handler of handlers) {
-      try {
-        handler(event);
-      } catch (err) {
-        this.onHandlerError(err, event);
-      }
-    }
+    return this.incidentHandlers.add(handler);
   }
 
   async close(): Promise<void> {
     this.closed = true;
-    this.handlers = [];
-    this.incidentHandlers = [];
+    this.handlers.clear();
+    this.incidentHandlers.clear();
   }
 }
