@@ -6,8 +6,7 @@
 import { createKafkaClient } from './bus/kafka-client';
 import { KafkaEventBus } from './bus/kafka';
 import { MemoryEventBus } from './bus/memory';
-import type { EventBus } from './bus/types';
-import type { LifecycleEvent } from './model/types';
+import type { BusEvent, EventBus } from './bus/types';
 import type { ResolvedSettings } from './settings';
 import { MongoAlertStore } from './store/mongodb';
 import { MongoIncidentStore } from './store/mongodb-incidents';
@@ -51,7 +50,8 @@ export function createStore(settings: ResolvedSettings, log: AdapterLog): StoreA
 
 /** The event bus `settings.bus.type` names. */
 export function createBus(settings: ResolvedSettings, log: AdapterLog): EventBus {
-  const onHandlerError = (err: unknown, event: LifecycleEvent) => log.error(`lifecycle handler failed on ${event.type} ${event.alertId}: ${(err as Error).message}`);
+  const onHandlerError = (err: unknown, event: BusEvent) =>
+    log.error(`lifecycle handler failed on ${event.type} ${'alertId' in event ? event.alertId : event.incidentId}: ${(err as Error).message}`);
   const kafka = settings.bus.kafka;
   if (settings.bus.type === 'kafka' && kafka) {
     const client = createKafkaClient({

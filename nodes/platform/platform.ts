@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { AdapterLog } from './adapters';
 import { createBus, createStore } from './adapters';
 import { AlertService } from './alert-service';
@@ -33,6 +34,8 @@ export class Platform {
   private holders = 0;
   private stopping = false;
   private readonly done = deferred();
+  /** Names this runtime's incident events, so that it can tell them from other runtimes' (instances may share a name). */
+  private readonly runtimeId = randomUUID();
 
   constructor(readonly settings: ResolvedSettings, private readonly log: PlatformLog, clock?: Clock) {
     this.validators = new Validators();
@@ -51,7 +54,11 @@ export class Platform {
       clock,
       log: (message) => log.warn(message),
     });
-    this.incidents = new IncidentService(incidents, this.alerts, settings.incidents, { clock, log: (message) => log.warn(message) });
+    this.incidents = new IncidentService(incidents, this.alerts, settings.incidents, {
+      clock,
+      log: (message) => log.warn(message),
+      announce: (incident) => this.announce(incident.id, incident.version, clock ?? Date.now),
+    });
     if (settings.incidents.enabled) this.alerts.setHooks(this.incidents);
     this.ready = this.start(silences, clock ?? Date.now);
     // A failed start is reported by every node that awaits `ready`; this keeps it from being unhandled.
@@ -62,6 +69,12 @@ export class Platform {
     await this.store.open();
     await this.incidentStore.open();
     await this.bus.open();
+    // Incident-only changes made by other runtimes (a tick, a comment, a move, an action on it) reach this one's listeners.
+    const offIncidents = this.bus.subscribeIncidents((event) => {
+      if (event.origin === this.runtimeId) return;
+      this.incidents.changedElsewhere(event.incidentId, event.version).catch((err) => this.log.warn(`incident ${event.incidentId} changed elsewhere, not read: ${(err as Error).message}`));
+    });
+    this.closeHooks.push(offIncidents);
     await silences.load(clock());
     if (this.closing) return;
     this.every(this.settings.escalation.tickSeconds * 1000, () => this.alerts.escalateDue());
@@ -75,6 +88,13 @@ export class Platform {
       this.every(this.settings.retention.intervalMinutes * 60_000, purge);
       await purge();
     }
+  }
+
+  /** Publishes an incident this runtime wrote; as for alert events, the store stays the truth and a bus failure is logged. */
+  private announce(incidentId: string, version: number, clock: Clock): void {
+    this.bus
+      .publishIncident({ id: randomUUID(), type: 'incident-changed', incidentId, version, at: new Date(clock()).toISOString(), origin: this.runtimeId })
+      .catch((err) => this.log.warn(`incident event for ${incidentId} not published: ${(err as Error).message}`));
   }
 
   /** A periodic job that never overlaps itself and never keeps the process alive. */

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import type { EventBus } from '../../nodes/platform/bus/types';
+import type { EventBus, IncidentEvent } from '../../nodes/platform/bus/types';
 import { buildAlert } from '../../nodes/platform/model/draft';
 import type { LifecycleEvent, LifecycleType } from '../../nodes/platform/model/types';
 
@@ -94,9 +94,29 @@ export function eventBusContract(name: string, factory: () => Promise<BusFixture
       offGood();
     });
 
+    it('carries incident events in order per incident, to incident subscribers only', async () => {
+      const incidents: IncidentEvent[] = [];
+      const lifecycle: string[] = [];
+      const offIncidents = fx.b.subscribeIncidents((e) => void (e.incidentId === 'inc-1' && incidents.push(e)));
+      const offLifecycle = fx.b.subscribe((e) => void lifecycle.push(e.id));
+      const sent: IncidentEvent[] = [];
+      for (let version = 1; version <= 20; version += 1) {
+        sent.push({ id: randomUUID(), type: 'incident-changed', incidentId: 'inc-1', version, at: new Date().toISOString(), origin: 'contract' });
+      }
+      await Promise.all(sent.map((e) => fx.a.publishIncident(e)));
+      const marker = event('after-incidents', 'created');
+      await fx.a.publish(marker);
+      await eventually(() => incidents.length === sent.length && lifecycle.includes(marker.id), 'the incident events and the alert event after them');
+      assert.deepEqual(incidents, sent, 'intact, in publish order');
+      assert.ok(!lifecycle.some((id) => sent.some((e) => e.id === id)), 'an incident event is no lifecycle event');
+      offIncidents();
+      offLifecycle();
+    });
+
     it('refuses to publish after close', async () => {
       await fx.a.close();
       await assert.rejects(fx.a.publish(event('c', 'created')), /closed/);
+      await assert.rejects(fx.a.publishIncident({ id: randomUUID(), type: 'incident-changed', incidentId: 'c', version: 1, at: new Date().toISOString(), origin: 'contract' }), /closed/);
     });
   });
 }

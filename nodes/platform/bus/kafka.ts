@@ -1,11 +1,12 @@
 import type { Consumer, KafkaClient, Producer } from './kafka-client';
 import { ensureTopic } from './kafka-client';
 import type { LifecycleEvent } from '../model/types';
-import type { EventBus, EventHandler } from './types';
+import { Handlers } from './handlers';
+import type { BusEvent, EventBus, EventHandler, IncidentEvent, IncidentEventHandler } from './types';
 
 export interface KafkaEventBusOptions {
   client: KafkaClient;
-  /** One topic carries every lifecycle event, keyed by alert id. */
+  /** One topic carries every lifecycle event, keyed by alert id, and every incident event, keyed by incident id. */
   topic: string;
   /**
    * This runtime's consumer group. Every runtime needs its own, so that each one sees every
@@ -15,12 +16,13 @@ export interface KafkaEventBusOptions {
   groupId: string;
   /** Partitions when this bus creates the topic. Events of one alert always share a partition. */
   partitions?: number;
-  onHandlerError?: (err: unknown, event: LifecycleEvent) => void;
+  onHandlerError?: (err: unknown, event: BusEvent) => void;
   log?: (level: 'warn' | 'error', message: string) => void;
 }
 
 interface Pending {
-  event: LifecycleEvent;
+  key: string;
+  value: string;
   resolve(): void;
   reject(err: unknown): void;
 }
@@ -40,12 +42,15 @@ const MAX_BATCH = 500;
  * - Start: a group that has never committed starts at the topic's end as it was when `open()`
  *   ran (set explicitly, so nothing published after `open()` resolves is missed); a known group
  *   resumes from its committed offsets.
+ * - Incidents: incident events (`incident-changed`) share the topic, keyed by incident id, so
+ *   one incident's events keep their order too; each record is told apart by its fields.
  * - Failure: `publish` rejects when the broker does not take the event; the platform logs that
  *   and carries on, because the store, not the bus, is the source of truth.
  */
 export class KafkaEventBus implements EventBus {
   readonly kind = 'kafka';
-  private handlers: EventHandler[] = [];
+  private readonly handlers: Handlers<LifecycleEvent>;
+  private readonly incidentHandlers: Handlers<IncidentEvent>;
   private producer?: Producer;
   private consumer?: Consumer;
   private queue: Pending[] = [];
@@ -55,6 +60,8 @@ export class KafkaEventBus implements EventBus {
   constructor(private readonly options: KafkaEventBusOptions) {
     if (!options.topic) throw new TypeError('the Kafka bus needs a topic');
     if (!options.groupId) throw new TypeError('the Kafka bus needs a consumer group id');
+    this.handlers = new Handlers<LifecycleEvent>(options.onHandlerError);
+    this.incidentHandlers = new Handlers<IncidentEvent>(options.onHandlerError);
   }
 
   async open(): Promise<void> {
@@ -90,18 +97,27 @@ export class KafkaEventBus implements EventBus {
   }
 
   publish(event: LifecycleEvent): Promise<void> {
+    return this.enqueue(event.alertId, event);
+  }
+
+  publishIncident(event: IncidentEvent): Promise<void> {
+    return this.enqueue(event.incidentId, event);
+  }
+
+  subscribeIncidents(handler: IncidentEventHandler): () => void {
+    return this.incidentHandlers.add(handler);
+  }
+
+  private enqueue(key: string, event: BusEvent): Promise<void> {
     if (this.phase !== 'open') return Promise.reject(new Error(`event bus is ${this.phase === 'new' ? 'not open' : 'closed'}`));
     return new Promise((resolve, reject) => {
-      this.queue.push({ event, resolve, reject });
+      this.queue.push({ key, value: JSON.stringify(event), resolve, reject });
       this.pump();
     });
   }
 
   subscribe(handler: EventHandler): () => void {
-    this.handlers = [...this.handlers, handler];
-    return () => {
-      this.handlers = this.handlers.filter((h) => h !== handler);
-    };
+    return this.handlers.add(handler);
   }
 
   async close(): Promise<void> {
@@ -109,7 +125,8 @@ export class KafkaEventBus implements EventBus {
     this.phase = 'closed';
     // Events already accepted by publish() still go out.
     while (this.sending) await this.sending;
-    this.handlers = [];
+    this.handlers.clear();
+    this.incidentHandlers.clear();
     await this.consumer?.disconnect().catch(() => undefined);
     await this.producer?.disconnect().catch(() => undefined);
   }
@@ -137,7 +154,7 @@ export class KafkaEventBus implements EventBus {
       .send({
         topic: this.options.topic,
         acks: -1,
-        messages: batch.map((p) => ({ key: p.event.alertId, value: JSON.stringify(p.event) })),
+        messages: batch.map((p) => ({ key: p.key, value: p.value })),
       })
       .then(
         () => batch.forEach((p) => p.resolve()),
@@ -150,22 +167,20 @@ export class KafkaEventBus implements EventBus {
   }
 
   private dispatch(value: Buffer | null): void {
-    let event: LifecycleEvent;
+    let event: BusEvent;
     try {
-      event = JSON.parse(value?.toString('utf8') ?? '') as LifecycleEvent;
-      if (!event || typeof event.alertId !== 'string' || typeof event.type !== 'string') throw new Error('not a lifecycle event');
+      event = JSON.parse(value?.toString('utf8') ?? '') as BusEvent;
+      if (!event || typeof event.type !== 'string') throw new Error('not a lifecycle event');
+      if (event.type === 'incident-changed') {
+        if (typeof event.incidentId !== 'string' || typeof event.version !== 'number') throw new Error('an incident event without incident id or version');
+      } else if (typeof event.alertId !== 'string') throw new Error('not a lifecycle event');
     } catch (err) {
       // Someone else wrote to our topic; skip it rather than stall the partition.
-      this.options.log?.('warn', `event bus: skipped a record that is not a lifecycle event (${(err as Error).message})`);
+      this.options.log?.('warn', `event bus: skipped a record that is not a lifecycle or incident event (${(err as Error).message})`);
       return;
     }
-    for (const handler of this.handlers) {
-      try {
-        handler(event);
-      } catch (err) {
-        this.options.onHandlerError?.(err, event);
-      }
-    }
+    if (event.type === 'incident-changed') this.incidentHandlers.deliver(event);
+    else this.handlers.deliver(event);
   }
 }
 

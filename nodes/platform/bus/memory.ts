@@ -1,5 +1,6 @@
 import type { LifecycleEvent } from '../model/types';
-import type { EventBus, EventHandler } from './types';
+import { Handlers } from './handlers';
+import type { BusEvent, EventBus, EventHandler, IncidentEvent, IncidentEventHandler } from './types';
 
 /**
  * The embedded bus: synchronous fan-out inside one runtime. Handlers run in publish order, one
@@ -8,10 +9,14 @@ import type { EventBus, EventHandler } from './types';
  */
 export class MemoryEventBus implements EventBus {
   readonly kind = 'memory';
-  private handlers: EventHandler[] = [];
+  private readonly handlers: Handlers<LifecycleEvent>;
+  private readonly incidentHandlers: Handlers<IncidentEvent>;
   private closed = false;
 
-  constructor(private readonly onHandlerError: (err: unknown, event: LifecycleEvent) => void = () => undefined) {}
+  constructor(onHandlerError: (err: unknown, event: BusEvent) => void = () => undefined) {
+    this.handlers = new Handlers<LifecycleEvent>(onHandlerError);
+    this.incidentHandlers = new Handlers<IncidentEvent>(onHandlerError);
+  }
 
   async open(): Promise<void> {
     this.closed = false;
@@ -19,24 +24,25 @@ export class MemoryEventBus implements EventBus {
 
   async publish(event: LifecycleEvent): Promise<void> {
     if (this.closed) throw new Error('event bus is closed');
-    for (const handler of this.handlers) {
-      try {
-        handler(event);
-      } catch (err) {
-        this.onHandlerError(err, event);
-      }
-    }
+    this.handlers.deliver(event);
   }
 
   subscribe(handler: EventHandler): () => void {
-    this.handlers = [...this.handlers, handler];
-    return () => {
-      this.handlers = this.handlers.filter((h) => h !== handler);
-    };
+    return this.handlers.add(handler);
+  }
+
+  async publishIncident(event: IncidentEvent): Promise<void> {
+    if (this.closed) throw new Error('event bus is closed');
+    this.incidentHandlers.deliver(event);
+  }
+
+  subscribeIncidents(handler: IncidentEventHandler): () => void {
+    return this.incidentHandlers.add(handler);
   }
 
   async close(): Promise<void> {
     this.closed = true;
-    this.handlers = [];
+    this.handlers.clear();
+    this.incidentHandlers.clear();
   }
 }

@@ -69,7 +69,12 @@ interface Waiting {
 export interface IncidentServiceOptions {
   clock?: () => number;
   log?: (message: string) => void;
+  /** Tells the other runtimes about an incident this one wrote (the platform publishes it on the bus). */
+  announce?: (incident: Incident) => void;
 }
+
+/** Incidents whose last version told to the listeners is remembered, so an older one is never told after a newer one. */
+const REMEMBERED_VERSIONS = 10_000;
 
 export class IncidentService implements AlertHooks {
   readonly inhibitor: Inhibitor;
@@ -81,11 +86,15 @@ export class IncidentService implements AlertHooks {
   private readonly listeners = new Set<(incident: Incident) => void>();
   /** The alerts of each key waiting to be grouped. */
   private readonly waiting = new Map<string, Waiting[]>();
+  /** The latest version of each incident told to the listeners, oldest first (bounded). */
+  private readonly told = new Map<string, number>();
+  private readonly announce: (incident: Incident) => void;
 
   constructor(readonly store: IncidentStore, private readonly alerts: AlertService, readonly settings: IncidentSettings, options: IncidentServiceOptions = {}) {
     this.rules = [...settings.rules];
     this.clock = options.clock ?? Date.now;
     this.log = options.log ?? (() => undefined);
+    this.announce = options.announce ?? (() => undefined);
     this.inhibitor = new Inhibitor(settings.inhibit, store, alerts.store, this.clock);
   }
 
@@ -108,16 +117,42 @@ export class IncidentService implements AlertHooks {
 
   /**
    * Called with every incident this runtime writes (a member in or out, an action, a tick, a
-   * comment), for the chat cards and the console's live updates. Only this runtime's writes:
-   * a member's change made elsewhere still arrives as the member alert's lifecycle event.
+   * comment) and, through the bus, every incident another runtime sharing the store writes, for
+   * the chat cards and the console's live updates. Each incident's versions come in order: an
+   * older version arriving after a newer one is not told.
    */
   onChange(listener: (incident: Incident) => void): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
   }
 
-  /** Tells the listeners; a failing listener is logged and never fails the write it follows. */
+  /** A write of this runtime: told here and announced to the others. */
   private saved(incident: Incident): Incident {
+    this.tell(incident);
+    try {
+      this.announce(incident);
+    } catch (err) {
+      this.log(`incident ${incident.id} not announced: ${(err as Error).message}`);
+    }
+    return incident;
+  }
+
+  /**
+   * Another runtime wrote version `version` of an incident (its event on the bus): the listeners
+   * get the incident as the shared store holds it now, unless they already have that version.
+   */
+  async changedElsewhere(incidentId: string, version: number): Promise<void> {
+    if ((this.told.get(incidentId) ?? -1) >= version) return;
+    const incident = await this.store.getIncident(incidentId);
+    if (incident) this.tell(incident);
+  }
+
+  /** Tells the listeners; a failing listener is logged and never fails the write it follows. */
+  private tell(incident: Incident): void {
+    if ((this.told.get(incident.id) ?? -1) >= incident.version) return;
+    this.told.delete(incident.id);
+    this.told.set(incident.id, incident.version);
+    if (this.told.size > REMEMBERED_VERSIONS) this.told.delete(this.told.keys().next().value!);
     for (const listener of this.listeners) {
       try {
         listener(incident);
@@ -125,7 +160,6 @@ export class IncidentService implements AlertHooks {
         this.log(`incident listener failed: ${(err as Error).message}`);
       }
     }
-    return incident;
   }
 
   get(id: string): Promise<Incident | undefined> {
