@@ -209,6 +209,8 @@ describe('editor dialogs of every node (Chromium)', function () {
       const credentials = RED.nodes.getType(type).credentials ?? {};
       // The node's own form: not the footer's enable switch, nor the Description and Appearance tabs.
       const tray = $('.red-ui-tray').last().find('#dialog-form, #node-config-dialog-edit-form').first();
+      // No form, no fields: say so rather than return an empty form that every check would pass.
+      if (!tray.length) throw new Error(`${type}: the dialog has no form to fill`);
       const form: Record<string, string | boolean> = {};
       const missing: string[] = [];
       tray.find('input[id^="node-input-"], input[id^="node-config-input-"], select[id^="node-input-"], select[id^="node-config-input-"], textarea[id^="node-input-"], textarea[id^="node-config-input-"]').each((_i, el) => {
@@ -269,16 +271,30 @@ describe('editor dialogs of every node (Chromium)', function () {
     }, fields);
   }
 
+  /**
+   * Waits until the topmost dialog's form is built. Node-RED opens the tray with its buttons and
+   * the footer's enable switch (`node-input-node-disabled`, which matches `[id^="node-input-"]`)
+   * at once, but builds the form (fields, their values, oneditprepare) only once the node's
+   * credentials have come back from the runtime: a node with credentials (camera, Telegram bot,
+   * Kafka broker, TAXII server, ...) shows buttons without fields for as long as that request
+   * takes. The form and everything in it are put in by one synchronous step, so a field inside
+   * the form means the whole form is there.
+   */
+  async function formBuilt(config: boolean): Promise<void> {
+    const tray = page.locator('.red-ui-tray').last();
+    await tray.locator(config ? '#node-config-dialog-ok' : '#node-dialog-ok').waitFor();
+    await tray.locator(config ? '#node-config-dialog-edit-form [id^="node-config-input-"]' : '#dialog-form [id^="node-input-"]').first().waitFor({ state: 'attached' });
+  }
+
   async function openDialogOf(id: string): Promise<void> {
-    await page.evaluate((id) => {
+    const config = await page.evaluate((id) => {
       const RED = (window as unknown as { RED: { nodes: { node(id: string): unknown }; editor: { edit(n: unknown): void; editConfig(name: string, type: string, id: string): void } } }).RED;
       const n = RED.nodes.node(id) as { type: string; _def: { category: string } };
       if (n._def.category === 'config') RED.editor.editConfig('', n.type, id);
       else RED.editor.edit(n);
+      return n._def.category === 'config';
     }, id);
-    await page.locator('.red-ui-tray').last().locator('#node-dialog-ok, #node-config-dialog-ok').waitFor();
-    // The form is in once its fields are (oneditprepare has run).
-    await page.locator('.red-ui-tray').last().locator('[id^="node-input-"], [id^="node-config-input-"]').first().waitFor({ state: 'attached' });
+    await formBuilt(config);
   }
 
   async function closeDialog(save: boolean, config: boolean): Promise<void> {
@@ -360,8 +376,7 @@ describe('editor dialogs of every node (Chromium)', function () {
       for (const prop of pickers) {
         // The + next to the picker: "Add new <config type>", a stacked dialog.
         await page.locator('.red-ui-tray').last().locator(`#node-input-btn-${prop.field}-add`).click();
-        await page.locator('.red-ui-tray').last().locator('#node-config-dialog-ok').waitFor();
-        await page.locator('.red-ui-tray').last().locator('[id^="node-config-input-"]').first().waitFor({ state: 'attached' });
+        await formBuilt(true);
         const values = await fillDialog(prop.type);
         await closeDialog(true, true);
         const configId = await page.evaluate((field) => String((window as unknown as { $: JQueryStatic }).$('.red-ui-tray').last().find(`#node-input-${field}`).val()), prop.field);
