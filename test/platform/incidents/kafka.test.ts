@@ -18,6 +18,9 @@ import { draft } from '../../support/incidents';
 import { kafkaBrokers, mongoUrl, unique } from '../../support/services';
 
 const quiet = { info: () => undefined, warn: () => undefined, error: () => undefined };
+/** What the platforms logged as errors and warnings (a failed grouping is logged, not thrown): shown when an assertion fails. */
+const logged: string[] = [];
+const kept = { info: () => undefined, warn: (m: string) => void logged.push(`warn: ${m}`), error: (m: string) => void logged.push(`error: ${m}`) };
 interface Frame {
   type: string;
   events?: Array<{ type: string; alert: { id: string; incidentId?: string } }>;
@@ -70,6 +73,7 @@ describe('incidents across two runtimes on Kafka and a shared store (real broker
   let cyberB: OperatorSocket;
 
   beforeEach(async function () {
+    logged.length = 0;
     const brokers = kafkaBrokers(this);
     const url = mongoUrl(this);
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'impetus-incidents-kafka-'));
@@ -81,7 +85,7 @@ describe('incidents across two runtimes on Kafka and a shared store (real broker
         store: { type: 'mongodb', url, database },
         bus: { type: 'kafka', brokers, topic, groupId: `${topic}-${instance}`, partitions: 3 },
         retention: { resolvedDays: 0 },
-      }, path.join(dir, instance)), quiet);
+      }, path.join(dir, instance)), kept);
     a = runtime('a');
     b = runtime('b');
     await Promise.all([a.ready, b.ready]);
@@ -118,7 +122,8 @@ describe('incidents across two runtimes on Kafka and a shared store (real broker
     ]);
     const alerts = [...first, ...rest];
     const ids = new Set(alerts.map((x) => x.incidentId));
-    assert.equal(ids.size, 1, `one incident, not one per runtime: ${[...ids].join(', ')}`);
+    const seen = alerts.map((x) => `${x.tool}: ${x.incidentId ?? 'none'}${x.muted ? ' (muted)' : ''}`).join('; ');
+    assert.equal(ids.size, 1, `one incident, not one per runtime: ${seen}; logged: ${logged.filter((m) => !/CreateTopics/.test(m)).join(' | ') || 'nothing'}`);
     const incidentId = alerts[0].incidentId!;
     assert.ok(incidentId);
     assert.equal((await a.incidents.query({})).total, 1);
