@@ -87,9 +87,13 @@ interface Grant {
 class ChatQueue {
   readonly urgent: OutboxEntry[] = [];
   readonly normal: OutboxEntry[] = [];
-  busy = false;
-  /** The entry being delivered while `busy`. */
+  /** The entry being delivered, if any: one delivery per chat at a time. */
   sending: string | undefined;
+
+  get busy(): boolean {
+    return this.sending !== undefined;
+  }
+
   /** Until when the service told us to leave this chat alone (429 retry_after). */
   blockedUntil = 0;
 
@@ -268,8 +272,7 @@ export class DeliveryEngine extends EventEmitter {
 
   /** True while `entry` is being delivered (a coalesce then queues the next delivery). */
   isSending(entry: OutboxEntry): boolean {
-    const chat = this.chats.get(entry.chat);
-    return chat !== undefined && chat.busy && chat.sending === entry.id;
+    return this.chats.get(entry.chat)?.sending === entry.id;
   }
 
   /** Pending entries, for notifiers that look for what is queued about an alert. */
@@ -491,7 +494,6 @@ export class DeliveryEngine extends EventEmitter {
   // ---- one delivery ----
 
   private run(chat: ChatQueue, entry: OutboxEntry): void {
-    chat.busy = true;
     chat.sending = entry.id;
     // The transport works on a copy: a coalesce during the delivery changes the queued entry only.
     const job: OutboxEntry = { ...entry };
@@ -505,7 +507,6 @@ export class DeliveryEngine extends EventEmitter {
         this.log.error(`${this.channel}: outbox bookkeeping failed: ${(err as Error).message}`);
       })
       .finally(() => {
-        chat.busy = false;
         chat.sending = undefined;
         this.jobs.delete(work);
         this.forgetIfIdle(chat);
