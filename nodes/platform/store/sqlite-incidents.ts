@@ -86,13 +86,9 @@ export class SqliteIncidentStore implements IncidentStore {
     return this.stmts;
   }
 
-  createIncident(incident: Incident): Promise<Incident> {
-    let row: ReturnType<typeof toRow>;
-    try {
-      row = toRow(incident);
-    } catch (err) {
-      return Promise.reject(err);
-    }
+  // async: a document toRow refuses is a rejection, like every other store failure.
+  async createIncident(incident: Incident): Promise<Incident> {
+    const row = toRow(incident);
     const s = this.ready();
     return this.alerts.transact(() => {
       if (s.version.get(row.id)) throw new DuplicateIdError(row.id);
@@ -106,13 +102,8 @@ export class SqliteIncidentStore implements IncidentStore {
     });
   }
 
-  replaceIncident(incident: Incident): Promise<Incident> {
-    let row: ReturnType<typeof toRow>;
-    try {
-      row = toRow(incident);
-    } catch (err) {
-      return Promise.reject(err);
-    }
+  async replaceIncident(incident: Incident): Promise<Incident> {
+    const row = toRow(incident);
     const s = this.ready();
     return this.alerts.transact(() => {
       const current = s.version.get(row.id);
