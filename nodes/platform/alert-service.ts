@@ -14,6 +14,7 @@ import type { EscalationPolicy } from './settings';
 import type { SilenceRegistry, SilenceRequest } from './silences';
 import { matches } from './silences';
 import type { AlertStore, IngestResult } from './store/types';
+import { afterConflict } from './store/conflict';
 import { ConflictError, NotFoundError } from './store/types';
 import type { ValueLimits } from './limits';
 import { checkValue, DEFAULT_ALERT_DATA_LIMITS } from './limits';
@@ -333,6 +334,7 @@ export class AlertService {
         stored = await this.store.replace(result.alert);
       } catch (err) {
         if (!(err instanceof ConflictError) || attempt >= MAX_CAS_ATTEMPTS) throw err;
+        await afterConflict(attempt);
         continue;
       }
       if (announce) await this.announce(result.type, stored, result.actor, result.details);

@@ -99,6 +99,28 @@ export function incidentStoreContract(name: string, factory: () => Promise<Incid
       assert.equal((await store.getIncident(created.id))?.version, 2);
     });
 
+    it('loses no update when many writers read, change and retry at once', async function () {
+      // Each writer adds its own member, retrying on ConflictError as the incident service does.
+      // A writer that read an old version must never overwrite a newer one, even when its claim
+      // on the version after the one it read is free again because that version was written.
+      const created = await store.createIncident(incident());
+      const writers = Array.from({ length: 12 }, (_, i) => alert({ tool: 'anomaly', event: 'Crowd-flow anomaly', source: { ref: `counter-${i}` } }, 1));
+      await Promise.all(writers.map(async (member) => {
+        for (;;) {
+          const current = (await store.getIncident(created.id))!;
+          try {
+            return await store.replaceIncident(addMember(current, member, rule, at(1)));
+          } catch (err) {
+            if (!(err instanceof ConflictError)) throw err;
+            await new Promise((resolve) => setImmediate(resolve));
+          }
+        }
+      }));
+      const stored = (await store.getIncident(created.id))!;
+      assert.equal(stored.version, 1 + writers.length, 'one version per write');
+      assert.deepEqual(stored.members.map((m) => m.alertId).sort(), [created.members[0].alertId, ...writers.map((w) => w.id)].sort());
+    });
+
     it('queries by state, status, accepting and time, P1 first', async function () {
       const p1 = await store.createIncident(incident());
       const p3 = await store.createIncident(incident(alert({ tool: 'anomaly', zone: 'park', severity: 'medium' }, 5)));

@@ -11,6 +11,7 @@ import { TransitionError } from '../model/lifecycle';
 import { uuid7 } from '../model/uuid7';
 import type { Alert, AlertState, MuteMark } from '../model/types';
 import type { IncidentQuery, IncidentStore, Page } from '../store/types';
+import { afterConflict } from '../store/conflict';
 import { ConflictError, IncidentKeyTakenError, NotFoundError } from '../store/types';
 import { Inhibitor } from './inhibition';
 import {
@@ -18,9 +19,9 @@ import {
   resolveIncident, tickStep,
 } from './model';
 import { incidentKey, rulesFor, samePlace } from './rules';
-import type { Incident, IncidentRule, IncidentSettings } from './types';
+import type { Incident, IncidentMember, IncidentRule, IncidentSettings } from './types';
 
-const MAX_ATTEMPTS = 8;
+const MAX_ATTEMPTS = 16;
 /** A repeat moves the incident's lastSeen (which keeps it accepting) at most this often: a storm of one alert is not a storm of incident writes. */
 const LAST_SEEN_STEP_MS = 60_000;
 
@@ -256,7 +257,7 @@ export class IncidentService implements AlertHooks {
     } catch {
       return batch;
     }
-    const marked = await Promise.allSettled(taken.map((item) => this.alerts.setIncident(item.alert.id, written.id, undefined, { incidentId: written.id }, false)));
+    const marked = await Promise.allSettled(taken.map(async (item) => this.caughtUp(written, await this.alerts.setIncident(item.alert.id, written.id, undefined, { incidentId: written.id }, false))));
     this.inhibitor.joined(written);
     // The members are grouped whatever happens to muting: a failure there is the inhibitor's to report.
     await this.muteOpen(written).catch((err) => this.log(`muting the alerts under incident ${written.id} failed: ${(err as Error).message}`));
@@ -277,6 +278,7 @@ export class IncidentService implements AlertHooks {
         return alert;
       } catch (err) {
         if (!(err instanceof ConflictError || err instanceof IncidentKeyTakenError) || attempt === MAX_ATTEMPTS) throw err;
+        await afterConflict(attempt);
       }
     }
     return alert;
@@ -338,12 +340,24 @@ export class IncidentService implements AlertHooks {
     }
   }
 
+  /**
+   * The member was written from the alert as it was read; until the alert names the incident, a
+   * change to it (another runtime's inhibition muting it, an operator's acknowledgement) cannot
+   * reach the incident, so the snapshot is brought up to date here when it fell behind.
+   */
+  private async caughtUp(incident: Incident, marked: Alert): Promise<Alert> {
+    const member = incident.members.find((m) => m.alertId === marked.id);
+    if (member && !isCurrent(member, marked)) await this.changed(marked).catch((err) => this.log(`incident ${incident.id} not updated for alert ${marked.id}: ${(err as Error).message}`));
+    return marked;
+  }
+
   /** Marks the alert as the incident's member, then mutes what the incident now inhibits. */
   private async grouped(alert: Alert, incident: Incident, by: string | undefined, details: Record<string, unknown> = {}): Promise<Alert> {
     // A new alert's `created` event follows and names the incident; a move is announced as `grouped`.
-    const marked = await this.alerts.setIncident(alert.id, incident.id, by, { ...details, incidentId: incident.id }, by !== undefined);
+    const marked = await this.caughtUp(incident, await this.alerts.setIncident(alert.id, incident.id, by, { ...details, incidentId: incident.id }, by !== undefined));
     this.inhibitor.joined(incident);
-    await this.muteOpen(incident);
+    // The alert is grouped whatever happens to muting (as in joinHolder): a failure there is logged.
+    await this.muteOpen(incident).catch((err) => this.log(`muting the alerts under incident ${incident.id} failed: ${(err as Error).message}`));
     return marked;
   }
 
@@ -365,7 +379,7 @@ export class IncidentService implements AlertHooks {
     await this.update(alert.incidentId, (incident) => {
       const member = incident.members.find((m) => m.alertId === alert.id);
       if (!member) return undefined;
-      const repeatOnly = member.state === alert.state && member.priority === alert.priority && member.headline === alert.headline && member.mutedBy === alert.muted?.by;
+      const repeatOnly = isCurrent(member, alert);
       if (repeatOnly && Date.parse(alert.lastSeen) - Date.parse(incident.lastSeen) < LAST_SEEN_STEP_MS) return undefined;
       let next = refreshMember(incident, alert, this.ruleOf(incident));
       if (next && next.state !== 'resolved' && next.members.length && next.members.every((m) => m.state === 'resolved')) {
@@ -492,9 +506,15 @@ export class IncidentService implements AlertHooks {
         return this.saved(await this.store.replaceIncident(next));
       } catch (err) {
         if (!(err instanceof ConflictError) || attempt >= MAX_ATTEMPTS) throw err;
+        await afterConflict(attempt);
       }
     }
   }
+}
+
+/** Whether the member's snapshot shows the alert as it is (a repeat's count and time aside). */
+function isCurrent(member: IncidentMember, alert: Alert): boolean {
+  return member.state === alert.state && member.priority === alert.priority && member.headline === alert.headline && member.mutedBy === alert.muted?.by;
 }
 
 /** The action's own audit entry (the last one) says where it came from, as a member's `via` does. */

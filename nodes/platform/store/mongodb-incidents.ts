@@ -4,6 +4,8 @@ import { checkMongoOptions, connectBeside } from './mongodb-beside';
 import type { Incident } from '../incidents/types';
 import { priorityRank } from '../model/priority';
 import { clampInt, dateMs, DEFAULT_QUERY_LIMIT, MAX_QUERY_LIMIT, priorityArg, toMs } from './args';
+import type { ClaimRow } from './mongodb-claims';
+import { claimVersion } from './mongodb-claims';
 import { isDuplicateKey } from './mongodb-errors';
 import { ConflictError, DuplicateIdError, IncidentKeyTakenError, NotFoundError } from './types';
 import type { IncidentQuery, IncidentStore, Page } from './types';
@@ -22,15 +24,6 @@ interface Row {
   version: number;
   doc: string;
 }
-
-/** The right to write version v of an incident (`<id>@<v>`); inserting it is the compare-and-set (see mongodb.ts). */
-interface ClaimRow {
-  _id: string;
-  at: number;
-}
-
-/** A claim this old whose version never landed belongs to a writer that died; the next writer takes it over. */
-const CLAIM_LEASE_MS = 30_000;
 
 function toRow(incident: Incident): Row {
   if (typeof incident?.id !== 'string' || !incident.id) throw new TypeError('an incident needs an id');
@@ -114,35 +107,21 @@ export class MongoIncidentStore implements IncidentStore {
     const current = await this.rows.findOne({ _id: row._id }, { projection: { version: 1 } });
     if (!current) throw new NotFoundError(row._id);
     if (current.version !== incident.version) throw new ConflictError(row._id, incident.version, current.version);
-    await this.claim(row._id, row.version, incident.version);
+    // A dead writer's stale claim taken over needs no undoing: an incident has no log beside it.
+    const claim = `${row._id}@${row.version}`;
+    await claimVersion(this.claims, this.rows, claim, row._id, incident.version);
     try {
-      await this.rows.replaceOne({ _id: row._id }, row);
+      const result = await this.rows.replaceOne({ _id: row._id, version: incident.version }, row);
+      if (result.matchedCount === 0) throw new ConflictError(row._id, incident.version, incident.version + 1);
     } catch (err) {
       // The version was not written: give the claim back so the next writer is not held up.
-      await this.claims.deleteOne({ _id: `${row._id}@${row.version}` });
+      await this.claims.deleteOne({ _id: claim }).catch(() => undefined);
       if (isDuplicateKey(err)) throw new IncidentKeyTakenError(incident.key);
       throw err;
     }
-    await this.claims.deleteOne({ _id: `${row._id}@${row.version - 1}` }).catch(() => undefined);
+    // The claim has done its job once the version is in place; dropping it keeps the collection small.
+    await this.claims.deleteOne({ _id: claim }).catch(() => undefined);
     return JSON.parse(row.doc) as Incident;
-  }
-
-  private async claim(id: string, version: number, expected: number): Promise<void> {
-    const claimId = `${id}@${version}`;
-    try {
-      await this.claims.insertOne({ _id: claimId, at: Date.now() });
-      return;
-    } catch (err) {
-      if (!isDuplicateKey(err)) throw err;
-    }
-    const held = await this.claims.findOne({ _id: claimId });
-    const row = await this.rows.findOne({ _id: id }, { projection: { version: 1 } });
-    // A claim whose version never landed and is past its lease: its writer died, take it over.
-    if (held && row?.version === expected && Date.now() - held.at > CLAIM_LEASE_MS) {
-      await this.claims.deleteOne({ _id: claimId, at: held.at });
-      return this.claim(id, version, expected);
-    }
-    throw new ConflictError(id, expected, row?.version ?? expected + 1);
   }
 
   async getIncident(id: string): Promise<Incident | undefined> {

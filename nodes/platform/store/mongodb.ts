@@ -6,6 +6,8 @@ import type { Alert, HistoryEntry, Priority, Silence } from '../model/types';
 import { clampInt, dateMs, DEFAULT_ESCALATION_LIMIT, DEFAULT_HISTORY_LIMIT, DEFAULT_HISTORY_WINDOW, DEFAULT_QUERY_LIMIT, MAX_HISTORY_LIMIT, MAX_QUERY_LIMIT, priorityArg, toMs } from './args';
 import { isDuplicateKey } from './mongodb-errors';
 import { checkMongoOptions } from './mongodb-beside';
+import type { ClaimRow } from './mongodb-claims';
+import { claimVersion } from './mongodb-claims';
 import { checkTlps, ConflictError, DuplicateIdError, NotFoundError, openCount } from './types';
 import type { AlertQuery, AlertStore, HistoryPage, IngestResult, MediaRef, MergeOccurrence, OpenCount, Page, PurgeResult } from './types';
 
@@ -25,12 +27,6 @@ export interface MongoAlertStoreOptions {
 
 /** Rounds of the optimistic ingest loop before giving up; only reached under pathological contention. */
 const MAX_INGEST_ATTEMPTS = 100;
-/**
- * A claim older than this whose version never landed belongs to a writer that died between
- * its claim and its update; the next writer takes it over. Far above any real write time.
- */
-const CLAIM_LEASE_MS = 30_000;
-
 /**
  * One alert row. The alert itself is kept as JSON text (`doc`) so that what comes back is
  * byte-for-byte what went in, whatever keys a tool payload uses (MongoDB restricts `$` and `.`
@@ -65,17 +61,6 @@ interface AlertRow {
   digests: string[];
   /** Highest history seq in the document: the log holds every entry up to it. */
   seqMax: number;
-}
-
-/**
- * The right to write version `v` of an alert (`_id` = `<alertId>@<v>`). Inserting it is the
- * compare-and-set: a unique insert is atomic on every MongoDB-wire server, whereas a filtered
- * update is not on FerretDB 1.x (it reads, then writes back the whole document).
- */
-interface ClaimRow {
-  _id: string;
-  a: string;
-  at: number;
 }
 
 interface HistoryRow {
@@ -665,36 +650,8 @@ export class MongoAlertStore implements AlertStore {
   }
 
   /** Inserts the claim on a version; returns whether a dead writer's stale claim was taken over. */
-  private async claim(claim: string, alertId: string, expected: number): Promise<boolean> {
-    for (let attempt = 0; attempt < 2; attempt++) {
-      let inserted = false;
-      try {
-        await this.claims.insertOne({ _id: claim, a: alertId, at: Date.now() });
-        inserted = true;
-      } catch (err) {
-        if (!isDuplicateKey(err)) throw err;
-      }
-      if (inserted) {
-        // The previous holder deletes its claim once its version is in place, so holding the
-        // claim means nothing only while the alert is still at the expected version.
-        const now = await this.alerts.findOne({ _id: alertId }, { projection: { version: 1 } });
-        if (now?.version === expected) return attempt > 0;
-        await this.claims.deleteOne({ _id: claim });
-        if (!now) throw new NotFoundError(alertId);
-        throw new ConflictError(alertId, expected, now.version);
-      }
-      const [held, now] = await Promise.all([
-        this.claims.findOne({ _id: claim }),
-        this.alerts.findOne({ _id: alertId }, { projection: { version: 1 } }),
-      ]);
-      if (!now) throw new NotFoundError(alertId);
-      if (now.version !== expected) throw new ConflictError(alertId, expected, now.version);
-      // Someone else is writing this version right now.
-      if (!held || Date.now() - held.at < CLAIM_LEASE_MS) throw new ConflictError(alertId, expected, expected + 1);
-      // Its writer died before writing the version: remove exactly that claim (deletes count atomically) and retry.
-      await this.claims.deleteOne({ _id: claim, at: held.at });
-    }
-    throw new ConflictError(alertId, expected, expected + 1);
+  private claim(claim: string, alertId: string, expected: number): Promise<boolean> {
+    return claimVersion(this.claims, this.alerts, claim, alertId, expected);
   }
 
   /** Writes the entries above `after`; replaces (not skips) an entry a dead writer left under the same seq. */

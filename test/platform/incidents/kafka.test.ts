@@ -143,6 +143,31 @@ describe('incidents across two runtimes on Kafka and a shared store (real broker
     }
   });
 
+  it('makes one incident of a storm raised on both runtimes at once, every alert naming it and no write given up', async function () {
+    // Two dozen alerts of one shooting at once, alternating runtimes: both runtimes' grouping,
+    // inhibition (the crowd, post and plan alerts are muted by the P1 incident) and member
+    // updates all write the one incident and its alerts, and lose compare-and-sets to each other.
+    const tools = ['firearm', 'anomaly', 'social', 'evacuation'];
+    const drafts = Array.from({ length: 24 }, (_, i) => draft(tools[i % tools.length], { zone: "square", source: { ref: `${tools[i % tools.length]}-${i}` }, headline: `Shooting report ${i}` }));
+    const alerts = await Promise.all(drafts.map(async (d, i) => (await (i % 2 ? b : a).alerts.raise(d)).alert));
+    const failures = logged.filter((m) => !/CreateTopics/.test(m));
+    const ids = new Set(alerts.map((x) => x.incidentId));
+    assert.equal(ids.size, 1, `one incident: ${alerts.map((x) => `${x.tool}: ${x.incidentId ?? 'none'}`).join('; ')}; logged: ${failures.join(' | ') || 'nothing'}`);
+    assert.ok(alerts[0].incidentId);
+    assert.deepEqual(failures, [], 'no grouping, muting or member update given up');
+    const incident = (await b.incidents.get(alerts[0].incidentId!))!;
+    assert.deepEqual(incident.members.map((m) => m.alertId).sort(), alerts.map((x) => x.id).sort());
+    // Every member's snapshot caught up with its alert (a mute included).
+    let stale: string[] = [];
+    await until('every member snapshot is current', async () => {
+      const now = (await a.incidents.get(incident.id))!;
+      const stored = await Promise.all(alerts.map((x) => a.store.get(x.id)));
+      stale = stored.filter((x) => !x || x.incidentId !== incident.id || !now.members.some((m) => m.alertId === x.id && !!m.mutedBy === !!x.muted))
+        .map((x) => `${x?.tool} ${x?.priority} muted ${JSON.stringify(x?.muted)} member ${JSON.stringify(now.members.find((m) => m.alertId === x?.id)?.mutedBy)}`);
+      return stale.length === 0;
+    }, 10_000).catch((err) => assert.fail(`${(err as Error).message}: ${stale.join('; ')}`));
+  });
+
   it('pushes a tick, a comment, a move and an action made on runtime A to runtime B\'s consoles and listeners', async function () {
     const [cam, crowd] = await Promise.all([a.alerts.raise(draft('firearm')), b.alerts.raise(draft('anomaly'))]).then((r) => r.map((x) => x.alert));
     const incidentId = cam.incidentId!;
