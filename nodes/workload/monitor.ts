@@ -52,6 +52,8 @@ export interface OperatorRow {
   battery?: number;
   calibration: 'none' | 'rest' | 'rest+task' | 'recording rest' | 'recording task';
   updated?: string;
+  /** What the supervisor's team table offers for the row: an operator's own pause is theirs to lift. */
+  actions: Array<'pause' | 'resume'>;
 }
 
 export interface TeamAggregate {
@@ -284,6 +286,7 @@ export class WorkloadMonitor {
         battery: e?.signals.battery,
         calibration: cal,
         updated: h ? new Date(h.at).toISOString() : undefined,
+        actions: !this.paused.has(operator) ? ['pause'] : this.selfPaused.has(operator) ? [] : ['resume'],
       };
     });
   }

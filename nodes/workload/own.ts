@@ -41,7 +41,9 @@ export class OwnIndicators {
       }
       present.add(r.operator);
       this.shown.set(r.operator, user);
-      out.push({ user, payload: { operator: r.operator, state: r.state, index: r.index, confidence: r.confidence, minutes: r.minutes, sensor: r.sensor, updated: r.updated } });
+      // The operator may lift any pause of their own monitoring, a supervisor's too.
+      const actions = r.state === 'paused' ? ['resume'] : ['pause'];
+      out.push({ user, payload: { operator: r.operator, state: r.state, index: r.index, confidence: r.confidence, minutes: r.minutes, sensor: r.sensor, updated: r.updated, actions } });
     }
     for (const [operator, user] of this.shown) {
       if (present.has(operator)) continue;

@@ -201,6 +201,10 @@ describe('dashboard nodes', function () {
       assert.match((await post('operator', { action: 'launch', key: 'cam-1' }).expect(400)).body.error, /action must be one of dispatch/);
       await post('operator', { action: 'dispatch', key: 'cam-9' }).expect(404);
       await post('operator', { action: 'dispatch' }).expect(400);
+      // A row that names the actions it offers now (a patrol already sent) offers no other.
+      node('table').receive({ payload: { camera: 'cam-2', score: 1, actions: [] } });
+      await waitFor(async () => ((await page('operator', 'firearm'))[0].data.rows as unknown[]).length === 2, 'two rows');
+      assert.match((await post('operator', { action: 'dispatch', key: 'cam-2' }).expect(409)).body.error, /row cam-2 does not offer dispatch now/);
     });
 
     it('refuses rows without their key, leaving the table as it was', async () => {
@@ -347,6 +351,8 @@ describe('dashboard nodes', function () {
       await post('operator', { action: 'close', key: 'fountain' }).expect(404);
       await post('operator', { action: 'close', key: 'exit-sauro' }).expect(404);
       await post('operator', { action: 'demolish', key: 'exit-manin' }).expect(400);
+      // The layer offers Unblock, but this feature names Block only.
+      assert.match((await post('operator', { action: 'open', key: 'exit-manin' }).expect(409)).body.error, /does not offer open now/);
     });
 
     it('a layer without actions has none to press', async () => {

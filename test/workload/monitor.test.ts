@@ -142,7 +142,9 @@ describe('workload monitor', function () {
     assert.deepEqual(monitor.ingest(second(rng, 36), T0), []);
     assert.deepEqual(await monitor.step(), []);
     assert.equal(monitor.rows()[0].state, 'paused');
+    assert.deepEqual(monitor.rows()[0].actions, ['resume'], 'the team table offers Resume, not Pause');
     assert.equal(monitor.setPaused('op-1', false, 'sofia', T0).event, 'Operator monitoring resumed');
+    assert.deepEqual(monitor.rows()[0].actions, ['pause']);
   });
 
   it('an operator\'s own pause: marked as theirs, and lifted by them only', () => {
@@ -151,6 +153,7 @@ describe('workload monitor', function () {
     assert.match(own.headline!, /op-1: monitoring paused by Alice \(their own choice\)/);
     assert.deepEqual(own.data, { kind: 'monitoring', operator: 'op-1', paused: true, by: 'Alice', self: true });
     assert.throws(() => monitor.setPaused('op-1', false, 'sofia', T0), /op-1 paused their own monitoring; only they can resume it/);
+    assert.deepEqual(monitor.rows()[0].actions, [], 'the supervisor is offered no button that would be refused');
     monitor.setPaused('op-1', true, 'sofia', T0);
     assert.throws(() => monitor.setPaused('op-1', false, 'sofia', T0), /only they/, 'a supervisor\'s pause on top does not take it over');
     assert.equal(monitor.rows()[0].state, 'paused');
@@ -162,11 +165,13 @@ describe('workload monitor', function () {
   it('own indicators: a row per mapped operator for their user, taken down when the operator is forgotten; the unmapped warned of once', () => {
     const warned: string[] = [];
     const own = new OwnIndicators(consoleUsers('op-1:alice\nop-2:bob'), (op) => warned.push(op));
-    const row = (operator: string, state: OperatorRow['state'] = 'normal'): OperatorRow => ({ operator, device: 'd', state, index: 0.4, confidence: 0.8, minutes: 2, sensor: 'ok', battery: 50, calibration: 'none', updated: new Date(T0).toISOString() });
+    const row = (operator: string, state: OperatorRow['state'] = 'normal'): OperatorRow => ({ operator, device: 'd', state, index: 0.4, confidence: 0.8, minutes: 2, sensor: 'ok', battery: 50, calibration: 'none', updated: new Date(T0).toISOString(), actions: state === 'paused' ? ['resume'] : ['pause'] });
     const first = own.messages([row('op-1'), row('op-2', 'high'), row('op-3')]);
     assert.deepEqual(first.map((m) => [m.user, (m.payload as { operator: string }).operator, (m.payload as { state: string }).state]), [['alice', 'op-1', 'normal'], ['bob', 'op-2', 'high']]);
     assert.equal(first[0].topic, undefined);
-    assert.deepEqual(Object.keys(first[0].payload as object).sort(), ['confidence', 'index', 'minutes', 'operator', 'sensor', 'state', 'updated'], 'no device, battery or calibration');
+    assert.deepEqual(Object.keys(first[0].payload as object).sort(), ['actions', 'confidence', 'index', 'minutes', 'operator', 'sensor', 'state', 'updated'], 'no device, battery or calibration');
+    assert.deepEqual((first[0].payload as { actions: string[] }).actions, ['pause']);
+    assert.deepEqual((own.messages([row('op-1', 'paused')])[0].payload as { actions: string[] }).actions, ['resume'], 'their own button: Resume while paused');
     own.messages([row('op-1'), row('op-2'), row('op-3')]);
     assert.deepEqual(warned, ['op-3'], 'once');
     // op-2's estimates went with the retention time: bob's indicator is taken down, once.

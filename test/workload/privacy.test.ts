@@ -16,7 +16,7 @@ import path from 'node:path';
 import type { Alert } from '../../nodes/platform';
 import { consoleOf, PACKAGE_ROOT, platformFor } from '../../nodes/platform';
 import { edfChunks } from '../../nodes/workload/replay';
-import { alertNodes, api, currentRed, helper, load, nextError, node, uiNodes, useRuntime, waitFor, workloadNodes } from '../support/nodered';
+import { alertNodes, api, currentRed, helper, load, node, uiNodes, useRuntime, waitFor, workloadNodes } from '../support/nodered';
 import { LiveTestClient, ROLES, consoleSettings } from '../support/console';
 import type { Role } from '../support/console';
 
@@ -165,10 +165,12 @@ describe('workload privacy: the supervisor only', function () {
     assert.ok(told.items.some((a) => a.id === paused!.id), 'the supervisor is told');
     await api('operator', 'alice').get(`/impetus/api/alerts/${paused!.id}`).expect(404);
     await waitFor(async () => JSON.stringify((await api('operator', 'alice').get('/impetus/api/own-panels')).body).includes('paused'), 'her indicator says paused');
-    // The supervisor's Resume on the team table is refused: the pause is hers to lift.
-    const refused = nextError(node('wl'));
-    await press('supervisor', 'test-supervisor', 'resume', 'table').expect(204);
-    assert.match(await refused, /op-2 paused their own monitoring; only they can resume it/);
+    // The supervisor's team table offers no Resume on her row (the pause is hers to lift), and
+    // the console refuses one pressed anyway, before it reaches the flow.
+    const rowOf = async () => ((await api('supervisor').get('/impetus/api/pages/workload').expect(200)).body as { panels: Array<{ id: string; data: { rows: Array<{ operator: string; actions: string[] }> } }> })
+      .panels.find((p) => p.id === 'table')!.data.rows.find((r) => r.operator === 'op-2')!;
+    assert.deepEqual((await rowOf()).actions, []);
+    assert.match((await press('supervisor', 'test-supervisor', 'resume', 'table').expect(409)).body.error, /row op-2 does not offer resume now/);
     assert.equal(await find('Operator monitoring resumed'), undefined);
     await press('operator', 'alice', 'resume').expect(204);
     await waitFor(async () => Boolean(await find('Operator monitoring resumed')), 'her resume stored');

@@ -161,6 +161,11 @@ export function tablePanel(el, panel, app) {
     }
   }
 
+  /** The actions this row offers now: those it names in `actions`, else every one (the server checks again). */
+  function offered(row) {
+    return Array.isArray(row.actions) ? o.actions.filter((a) => row.actions.includes(a.name)) : o.actions;
+  }
+
   function draw() {
     const shown = bar ? rows.filter((row) => passes(row, filters, values)) : rows;
     if (bar) bar.count(shown.length, rows.length);
@@ -171,7 +176,7 @@ export function tablePanel(el, panel, app) {
           : c.type === 'time' && row[c.field] ? h('td', h('time', { dateTime: String(row[c.field]) }, clock(row[c.field])))
             : c.type === 'indicator' && row[c.field] ? h('td', indicatorLink(cell(row[c.field]), app))
             : h('td', cell(row[c.field])))),
-        mayAct ? h('td', h('div.row-buttons', o.actions.map((a) => h('button.secondary', { type: 'button', onclick: (e) => act(row, a, e.currentTarget) }, a.label)))) : null))
+        mayAct ? h('td', h('div.row-buttons', offered(row).map((a) => h('button.secondary', { type: 'button', onclick: (e) => act(row, a, e.currentTarget) }, a.label)))) : null))
       : h('tr', h('td.muted', { colspan: span }, rows.length ? 'No rows match the filters.' : 'No rows yet.')));
   }
 

@@ -396,5 +396,6 @@ function panelAction(runtime: ConsoleRuntime, view: View, req: Request): void {
   if (!view.actions.length || !(view.role === 'admin' || actionRoles.includes(view.role))) throw new HttpError(403, `the ${view.role} role may not act on this panel`);
   const key = String(body.key);
   if (!rows.hasRow(key)) throw new HttpError(404, `no row ${key}`);
+  if (!rows.offers(key, body.action)) throw new HttpError(409, `row ${key} does not offer ${body.action} now`);
   panel.onAction(body.action, key, user);
 }

@@ -88,6 +88,8 @@ export interface RowActions {
   /** Roles that may press them; admin always may, a read-only view never. */
   readonly roles: readonly Role[];
   hasRow(key: string): boolean;
+  /** Whether the row offers the action now (a paused operator offers Resume, not Pause). */
+  offers(key: string, action: string): boolean;
 }
 
 export type RowAction = (action: string, key: string, user: SessionUser) => void;

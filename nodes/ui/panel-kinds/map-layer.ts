@@ -16,7 +16,14 @@ export class MapLayerState implements PanelState {
   readonly rowActions?: RowActions;
 
   constructor(readonly options: { color: string; name: string; actions: Array<{ name: string; label: string }>; actionRoles: Role[] } & Record<string, unknown>) {
-    if (options.actions.length) this.rowActions = { actions: options.actions, roles: options.actionRoles, hasRow: (key) => this.feature(key) !== undefined };
+    if (options.actions.length) {
+      this.rowActions = {
+        actions: options.actions,
+        roles: options.actionRoles,
+        hasRow: (key) => this.feature(key) !== undefined,
+        offers: (key, action) => (this.feature(key)?.actions as unknown[] | undefined)?.includes(action) === true,
+      };
+    }
   }
 
   /** The properties of the feature with this id that offers actions. */

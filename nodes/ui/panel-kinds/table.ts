@@ -81,7 +81,16 @@ export class TableState implements PanelState {
   readonly rowActions: RowActions;
 
   constructor(readonly options: TableOptions & Record<string, unknown>) {
-    this.rowActions = { actions: options.actions, roles: options.actionRoles, hasRow: (key) => this.rows.has(key) };
+    this.rowActions = {
+      actions: options.actions,
+      roles: options.actionRoles,
+      hasRow: (key) => this.rows.has(key),
+      // A row may name the actions it offers now (`actions`, as a map feature does); without it, every one.
+      offers: (key, action) => {
+        const offered = this.rows.get(key)?.actions;
+        return !Array.isArray(offered) || offered.includes(action);
+      },
+    };
   }
 
   keyOf(row: Row): string {
