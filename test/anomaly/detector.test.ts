@@ -233,5 +233,7 @@ describe('detector configuration', () => {
     assert.throws(() => resolveConfig({ timeZone: 'Mars/Olympus' }), /unknown time zone/);
     assert.throws(() => resolveConfig([]), /JSON object/);
     assert.throws(() => resolveConfig({ tailLevel: 0.9995 }), /tailLevel/);
+    assert.throws(() => resolveConfig({ warmupRows: 2.5 }), /warmupRows/);
+    assert.throws(() => resolveConfig({ warmupRows: -1 }), /warmupRows/);
   });
 });
