@@ -17,6 +17,11 @@ export interface DetectorConfig {
   warmupSamples: number;
   /** Time each group is watched before it may alarm (a seasonal baseline needs at least a day). */
   warmupHours: number;
+  /**
+   * Rows after which the time warm-up ends even before `warmupHours` (fast data: with 5-second
+   * rows two hours are 1,440 rows); 0: `warmupHours` always holds.
+   */
+  warmupRows: number;
   /** Rows after warm-up that calibrate the extreme-value threshold. */
   calibrationSamples: number;
   /** Quantile of the calibration batch where the tail model starts. */
@@ -56,6 +61,7 @@ export const DEFAULT_CONFIG: Readonly<DetectorConfig> = Object.freeze({
   timeZone: 'UTC',
   warmupSamples: 48,
   warmupHours: 2,
+  warmupRows: 96,
   calibrationSamples: 1000,
   tailLevel: 0.98,
   maxPeaks: 1000,
@@ -118,6 +124,7 @@ const CHECKS: Record<keyof DetectorConfig, Check> = {
   timeZone: zone,
   warmupSamples: num(3, 10_000, true),
   warmupHours: num(0, 24 * 365),
+  warmupRows: num(0, 10_000_000, true),
   calibrationSamples: num(50, 100_000, true),
   tailLevel: num(0.8, 0.999),
   maxPeaks: num(20, 100_000, true),

@@ -35,6 +35,25 @@ describe('anomaly detector', () => {
     assert.ok(results.filter((r) => r.score > 0.5).length <= 1, 'at most one false alarm on clean data in the first two days');
   });
 
+  it('on 5-second rows the warm-up lasts warmupRows, not warmupHours: a change after 15 minutes is found, with no alarm before it', () => {
+    const data = generate('fast', { seed: 3, variables: 1, weeks: 3 / (7 * 24), stepMinutes: 5 / 60, cleanDays: 1000, kinds: [], spacingDays: 3 });
+    const d = new AnomalyDetector(resolveConfig());
+    const before = run(d, data, 0, 180);
+    const scoring = before.findIndex((r) => !r.warmingUp);
+    assert.equal(scoring, resolveConfig().warmupRows, 'scoring starts after warmupRows (96 rows, 8 minutes)');
+    assert.equal(before.filter((r) => r.score > 0.5).length, 0, 'no alarm when the warm-up ends early');
+    const xs = Array.from(data.values.subarray(0, 180)).sort((a, b) => a - b);
+    const spread = xs[Math.floor(0.75 * xs.length)] - xs[Math.floor(0.25 * xs.length)];
+    const after: RowResult[] = [];
+    for (let r = 180; r < 200; r++) after.push(d.step(data.ts[r], [data.values[r] + 5 * spread]));
+    assert.ok(after.slice(0, 3).some((r) => r.score > 0.5), `a shift of 5 interquartile ranges at 15 minutes: scores ${after.slice(0, 3).map((r) => r.score.toFixed(2))}`);
+    const twoMinutes = generate('slower', { seed: 3, variables: 1, weeks: 6 / (7 * 24), stepMinutes: 2, cleanDays: 1000, kinds: [], spacingDays: 3 });
+    const slower = run(new AnomalyDetector(resolveConfig()), twoMinutes, 0, 120);
+    assert.equal(slower.findIndex((r) => !r.warmingUp), 60, 'with 2-minute rows warmupHours (2) still ends the warm-up, after 60 rows');
+    const held = run(new AnomalyDetector(resolveConfig({ warmupRows: 0 })), data, 0, 300);
+    assert.ok(held.every((r) => r.warmingUp), 'warmupRows 0: warmupHours always holds');
+  });
+
   it('a restored detector gives bit-identical next scores', () => {
     const data = clean(3, 3, 7);
     const a = new AnomalyDetector(config);
@@ -214,5 +233,7 @@ describe('detector configuration', () => {
     assert.throws(() => resolveConfig({ timeZone: 'Mars/Olympus' }), /unknown time zone/);
     assert.throws(() => resolveConfig([]), /JSON object/);
     assert.throws(() => resolveConfig({ tailLevel: 0.9995 }), /tailLevel/);
+    assert.throws(() => resolveConfig({ warmupRows: 2.5 }), /warmupRows/);
+    assert.throws(() => resolveConfig({ warmupRows: -1 }), /warmupRows/);
   });
 });
