@@ -201,8 +201,9 @@ function sameDigests(a: Alert, b: Alert): boolean {
  * Writes are group-committed: every write issued before the next `setImmediate` runs, in
  * order, inside one transaction, and all their promises settle once COMMIT has returned. One
  * fsync then covers many alerts, which is what lets a single file keep up with bursts while
- * still resolving each write only when it is durable. Each write runs under its own
- * savepoint, so one that fails is rolled back alone and the rest of its batch still commits.
+ * still resolving each write only when it is durable. One write that fails is rolled back alone
+ * and the rest of its batch still commits (runBatch: the batch is run again, each write under
+ * its own savepoint).
  *
  * Reads run at once on the same connection and see every committed write; a write that has
  * not resolved yet may not be visible to them.
@@ -268,13 +269,14 @@ export class SqliteAlertStore implements AlertStore {
       // that, every insert reads index leaves back from the OS. 32 MB keeps the hot part of the
       // nine indexes in memory for a store of millions of alerts, and bounds what it costs.
       db.pragma('cache_size = -32768');
-      // Every write of a group commit runs under its own savepoint, whose statement journal holds
-      // the pages that write touched. A new alert touches a dozen (its row, nine indexes, the audit
-      // log): past 64 KB SQLite spills that journal to a temporary file, and the rest of the batch
-      // then writes every page it touches into that file; it was 20 of a new alert's ~35 µs of
-      // SQLite CPU (docs/alert-storms.md). In memory, the journal is truncated at each RELEASE, so
-      // it holds one write's pages at a time. Temporary tables and sorts of this connection's
-      // queries live in memory too; the large scans (open counts) run on the background connection.
+      // A batch with a failed write runs again, each write under its own savepoint, whose
+      // statement journal holds the pages that write touched. A new alert touches a dozen (its
+      // row, nine indexes, the audit log): past 64 KB SQLite spills that journal to a temporary
+      // file, and the rest of the batch then writes every page it touches into that file; it was
+      // 20 of a new alert's ~35 µs of SQLite CPU (docs/alert-storms.md). In memory, the journal is
+      // truncated at each RELEASE, so it holds one write's pages at a time. Temporary tables and
+      // sorts of this connection's queries live in memory too; the large scans (open counts) run
+      // on the background connection.
       db.pragma('temp_store = MEMORY');
       migrate(db, MIGRATIONS);
       this.stmts = prepareStatements(db);
@@ -316,9 +318,10 @@ export class SqliteAlertStore implements AlertStore {
   // ---- companion stores on the same file ----
 
   /**
-   * Runs `run` inside the next group commit, under its own savepoint and with the durability of
-   * the store's own writes. For stores that keep their tables in this database (the
-   * notification outbox), so that one file and one fsync serve both.
+   * Runs `run` inside the next group commit, failing alone and with the durability of the
+   * store's own writes (see runBatch: `run` may run twice, so it must keep nothing outside the
+   * database). For stores that keep their tables in this database (the notification outbox),
+   * so that one file and one fsync serve both.
    */
   transact<T>(run: (db: Database.Database) => T): Promise<T> {
     return this.write(() => run(this.db!));
@@ -587,16 +590,55 @@ export class SqliteAlertStore implements AlertStore {
     });
   }
 
+  /**
+   * One group commit. The batch first runs without savepoints: a savepoint per write costs every
+   * write a statement journal (a few µs each, docs/alert-storms.md), and writes rarely fail. If
+   * one does, the whole transaction is rolled back and the batch runs again, each write under its
+   * own savepoint, so that the failed one fails alone and the others commit. A write's `run` must
+   * therefore be safe to run twice: it does its work in the database and keeps nothing outside
+   * it that the rollback would leave stale (the cache of open alerts is dropped).
+   */
   private runBatch(batch: PendingWrite[]): void {
     const s = this.stmts!;
     const db = this.db!;
-    const settled: Settled[] = [];
     try {
       s.begin.run();
     } catch (err) {
       for (const op of batch) op.reject(err);
       return;
     }
+    const values = new Array<unknown>(batch.length);
+    let failed = false;
+    for (let i = 0; i < batch.length && !failed; i++) {
+      try {
+        values[i] = batch[i].run();
+      } catch {
+        failed = true;
+      }
+    }
+    if (failed) {
+      // What the cache holds may be a rolled-back write; the rows are re-read.
+      this.openCache.clear();
+      try {
+        if (db.inTransaction) s.rollback.run();
+        s.begin.run();
+      } catch (err) {
+        for (const op of batch) op.reject(err);
+        return;
+      }
+      const settled = this.runWithSavepoints(batch);
+      if (!settled) return;
+      if (this.commit(batch)) settled.forEach((result, i) => (result.ok ? batch[i].resolve(result.value) : batch[i].reject(result.error)));
+      return;
+    }
+    if (this.commit(batch)) for (let i = 0; i < batch.length; i++) batch[i].resolve(values[i]);
+  }
+
+  /** Runs every write under its own savepoint; undefined when SQLite gave up the whole transaction (the batch is settled then). */
+  private runWithSavepoints(batch: PendingWrite[]): Settled[] | undefined {
+    const s = this.stmts!;
+    const db = this.db!;
+    const settled: Settled[] = [];
     for (let i = 0; i < batch.length; i++) {
       s.savepoint.run();
       try {
@@ -604,7 +646,6 @@ export class SqliteAlertStore implements AlertStore {
         s.release.run();
         settled.push({ ok: true, value });
       } catch (err) {
-        // What the cache holds may be a rolled-back write; the rows are re-read.
         this.openCache.clear();
         try {
           if (!db.inTransaction) throw err;
@@ -618,19 +659,25 @@ export class SqliteAlertStore implements AlertStore {
           for (let j = 0; j <= i; j++) batch[j].reject(fatal);
           this.queue.unshift(...batch.slice(i + 1));
           if (this.phase === 'open' && this.queue.length) this.scheduleFlush();
-          return;
+          return undefined;
         }
       }
     }
+    return settled;
+  }
+
+  /** Commits the batch's transaction; false, with every write rejected, when the commit fails. */
+  private commit(batch: PendingWrite[]): boolean {
+    const s = this.stmts!;
     try {
       s.commit.run();
+      return true;
     } catch (err) {
       this.openCache.clear();
-      if (db.inTransaction) s.rollback.run();
+      if (this.db!.inTransaction) s.rollback.run();
       for (const op of batch) op.reject(err);
-      return;
+      return false;
     }
-    settled.forEach((result, i) => (result.ok ? batch[i].resolve(result.value) : batch[i].reject(result.error)));
   }
 
   /**
