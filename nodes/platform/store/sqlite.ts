@@ -11,7 +11,7 @@ import { MIGRATIONS, migrate } from './sqlite-migrations';
 import type { OpenCountRow } from './sqlite-queries';
 import { OPEN_COUNTS_SQL } from './sqlite-queries';
 import { checkTlps, ConflictError, DuplicateIdError, NotFoundError, openCount } from './types';
-import type { AlertQuery, AlertStore, HistoryPage, IngestResult, MediaRef, MergeOccurrence, OpenCount, Page, PurgeResult } from './types';
+import type { AlertQuery, AlertStore, HistoryPage, IngestItem, IngestResult, MediaRef, MergeOccurrence, OpenCount, Page, PurgeResult } from './types';
 
 export interface SqliteAlertStoreOptions {
   /** Database file, usually in the Node-RED user directory. `:memory:` works for throw-away stores. */
@@ -336,29 +336,62 @@ export class SqliteAlertStore implements AlertStore {
   // ---- writes (group-committed) ----
 
   ingest(candidate: Alert, merge: MergeOccurrence): Promise<IngestResult> {
-    return this.write(() => {
-      const s = this.stmts!;
-      // A storm repeats a few fingerprints: their open alert is kept here as last written, and
-      // the UPDATE's version condition is the check that nobody (another runtime on the same
-      // file included) wrote it since. A miss costs the read below, never a wrong write.
-      const cached = this.openCache.get(candidate.fingerprint);
-      if (cached) {
-        const repeated = this.repeat(cached.alert, cached.columns, merge);
-        if (repeated) return repeated;
-        this.openCache.delete(candidate.fingerprint);
+    return this.write(() => this.ingestNow(candidate, merge));
+  }
+
+  /**
+   * Every item is a write of its own in the queue, so the items share group commits (a list
+   * longer than MAX_BATCH spans several) and each fails alone; one promise answers for all,
+   * once the last of them is durable or refused.
+   */
+  ingestMany(items: readonly IngestItem[]): Promise<PromiseSettledResult<IngestResult>[]> {
+    const results = new Array<PromiseSettledResult<IngestResult>>(items.length);
+    if (this.phase !== 'open') {
+      const reason = this.unavailable();
+      return Promise.resolve(results.fill({ status: 'rejected', reason }));
+    }
+    if (items.length === 0) return Promise.resolve(results);
+    return new Promise((resolve) => {
+      let left = items.length;
+      const settle = (i: number, result: PromiseSettledResult<IngestResult>) => {
+        results[i] = result;
+        left -= 1;
+        if (left === 0) resolve(results);
+      };
+      for (let i = 0; i < items.length; i++) {
+        const { candidate, merge } = items[i];
+        this.queue.push({
+          run: () => this.ingestNow(candidate, merge),
+          resolve: (value) => settle(i, { status: 'fulfilled', value: value as IngestResult }),
+          reject: (reason) => settle(i, { status: 'rejected', reason }),
+        });
       }
-      const open = s.openByFingerprint.get(candidate.fingerprint);
-      if (open) {
-        const repeated = this.repeat(JSON.parse(open.doc) as Alert, open, merge);
-        // Inside this write transaction nobody else writes: the row read above is current.
-        if (!repeated) throw new Error(`the open alert of fingerprint ${String(open.fingerprint)} changed under a write transaction`);
-        return repeated;
-      }
-      if (s.getColumns.get(candidate.id)) throw new DuplicateIdError(candidate.id);
-      const previous = s.latestByFingerprint.get(candidate.fingerprint);
-      const next = previous ? { ...candidate, previousId: previous.id } : candidate;
-      return { alert: this.writeAlert(next, undefined)!, outcome: 'created' } satisfies IngestResult;
+      this.scheduleFlush();
     });
+  }
+
+  private ingestNow(candidate: Alert, merge: MergeOccurrence): IngestResult {
+    const s = this.stmts!;
+    // A storm repeats a few fingerprints: their open alert is kept here as last written, and
+    // the UPDATE's version condition is the check that nobody (another runtime on the same
+    // file included) wrote it since. A miss costs the read below, never a wrong write.
+    const cached = this.openCache.get(candidate.fingerprint);
+    if (cached) {
+      const repeated = this.repeat(cached.alert, cached.columns, merge);
+      if (repeated) return repeated;
+      this.openCache.delete(candidate.fingerprint);
+    }
+    const open = s.openByFingerprint.get(candidate.fingerprint);
+    if (open) {
+      const repeated = this.repeat(JSON.parse(open.doc) as Alert, open, merge);
+      // Inside this write transaction nobody else writes: the row read above is current.
+      if (!repeated) throw new Error(`the open alert of fingerprint ${String(open.fingerprint)} changed under a write transaction`);
+      return repeated;
+    }
+    if (s.getColumns.get(candidate.id)) throw new DuplicateIdError(candidate.id);
+    const previous = s.latestByFingerprint.get(candidate.fingerprint);
+    const next = previous ? { ...candidate, previousId: previous.id } : candidate;
+    return { alert: this.writeAlert(next, undefined)!, outcome: 'created' } satisfies IngestResult;
   }
 
   /** Merges a repeat into `existing`, stored as `columns`; undefined when the row is no longer that version. */
