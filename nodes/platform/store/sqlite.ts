@@ -82,11 +82,12 @@ function prepareStatements(db: Database.Database) {
     latestByFingerprint: db.prepare<[string], { id: string }>(
       'SELECT id FROM alerts WHERE fingerprint = ? ORDER BY rowid DESC LIMIT 1',
     ),
-    insertAlert: db.prepare(`
+    // Positional (writeAlert passes the values in this order): binding 17 values by name looks
+    // each up on an object, ~1 µs of every new alert.
+    insertAlert: db.prepare<(string | number | null)[]>(`
       INSERT INTO alerts (id, fingerprint, tool, state, priority, severity, status, zone, tlp, first_seen, last_seen,
         resolved_at, escalation_next, silence_id, version, search, doc)
-      VALUES (@id, @fingerprint, @tool, @state, @priority, @severity, @status, @zone, @tlp, @first_seen, @last_seen,
-        @resolved_at, @escalation_next, @silence_id, @version, @search, @doc)`),
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
     maxSeq: db.prepare<[string], { seq: number | null }>('SELECT max(seq) AS seq FROM history WHERE alert_id = ?'),
     insertHistory: db.prepare<[string, number, string]>('INSERT INTO history (alert_id, seq, entry) VALUES (?, ?, ?)'),
     historyPage: db.prepare<[string, number, number], { entry: string }>(
@@ -758,7 +759,11 @@ export class SqliteAlertStore implements AlertStore {
       if (this.statement(sql).run(row).changes !== 1) return undefined;
       if (!sameMedia) s.unlinkMedia.run(stored.id);
     } else {
-      s.insertAlert.run(row);
+      // In the statement's column order.
+      s.insertAlert.run(
+        row.id, row.fingerprint, row.tool, row.state, row.priority, row.severity, row.status, row.zone, row.tlp, row.first_seen, row.last_seen,
+        row.resolved_at, row.escalation_next, row.silence_id, row.version, row.search, row.doc,
+      );
     }
     if (!sameMedia) {
       for (const resource of stored.resources ?? []) {
