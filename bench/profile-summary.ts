@@ -96,4 +96,9 @@ function main(): void {
   console.log(summarise(profile, per, top, inclusive).join('\n'));
 }
 
-main();
+try {
+  main();
+} catch (err) {
+  console.error((err as Error).message);
+  process.exit(1);
+}
