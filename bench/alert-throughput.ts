@@ -28,11 +28,16 @@ import { closePlatforms, resolveSettings } from '../nodes/platform';
 import type { FlowNode } from './embedded-red';
 import { readFlags } from './cli';
 import { nodeAreas, RED, runtimeSettings, writeSinkNode } from './embedded-red';
+import { profiled } from './profiler';
 import { storeFloor } from './store-floor';
 import type { Alertmanager, PeerRate } from './alertmanager-peer';
 import { AM_BATCH, DEFAULT_ALERTMANAGER, DEFAULT_ALERTMANAGER_PORT, startAlertmanager, toAmAlert } from './alertmanager-peer';
 
 // ---- options -------------------------------------------------------------------------------
+
+/** The alert variants, one message per draft or `--batch` drafts to a message. */
+const VARIANTS = ['unique', 'dedup', 'unique-batched', 'dedup-batched'] as const;
+type Variant = (typeof VARIANTS)[number];
 
 interface Options {
   quick: boolean;
@@ -53,7 +58,7 @@ interface Options {
   /** Keep the temporary directory (to inspect the database). */
   keep: boolean;
   /** Run only this alert variant (and the change baseline), no memory run: for profiling. */
-  only?: 'unique' | 'dedup';
+  only?: Variant;
   /** The Alertmanager binary fed the same alerts in the same run; undefined skips it. */
   alertmanager?: string;
   alertmanagerPort: number;
@@ -63,6 +68,8 @@ interface Options {
   grouping: number;
   /** Drafts per message in the batched variants (an array in msg.payload); 0 skips them. */
   batch: number;
+  /** With `only`: write a CPU profile of that variant's measured run (not of start-up or warm-up) here. */
+  profile?: string;
 }
 
 const USAGE = `usage: node --expose-gc dist/bench/alert-throughput.js [options]
@@ -74,10 +81,13 @@ const USAGE = `usage: node --expose-gc dist/bench/alert-throughput.js [options]
   --window N           messages in flight (default 1000; env BENCH_WINDOW)
   --tmp DIR            parent of the temporary directory (default os.tmpdir(); env BENCH_TMP)
   --keep               keep the temporary directory and its database
-  --only unique|dedup  only that alert variant and the baseline, no memory run (for --cpu-prof)
+  --only VARIANT       unique, dedup, unique-batched or dedup-batched: only that alert variant and
+                       the baseline, no memory run (for --cpu-prof)
   --alertmanager PATH  the peer's binary (default ${DEFAULT_ALERTMANAGER}, built by
                        bench/alertmanager/setup.sh; 'none' skips it; env BENCH_ALERTMANAGER)
   --am-port N          its loopback port (default ${DEFAULT_ALERTMANAGER_PORT}; env BENCH_AM_PORT)
+  --profile FILE       with --only: a CPU profile of the variant's measured run alone, for
+                       bench/profile-summary.ts (dist/bench/profile-summary.js)
   --batch N            drafts per message in the batched variants (default 100; 0 skips them)
   --grouping N         unique alerts grouped into incidents (the default rules), measured beside the
                        ungrouped variant in the same run (default min(alerts, 20000); 0 skips it)
@@ -86,7 +96,7 @@ const USAGE = `usage: node --expose-gc dist/bench/alert-throughput.js [options]
 `;
 
 function parseOptions(argv: string[]): Options {
-  const flags = readFlags(argv, USAGE, ['quick', 'keep', 'incidents'], ['alerts', 'warmup', 'memory', 'sample-every', 'window', 'tmp', 'only', 'alertmanager', 'am-port', 'batch', 'grouping']);
+  const flags = readFlags(argv, USAGE, ['quick', 'keep', 'incidents'], ['alerts', 'warmup', 'memory', 'sample-every', 'window', 'tmp', 'only', 'alertmanager', 'am-port', 'batch', 'grouping', 'profile']);
 
   const quick = flags.get('quick') === true || process.env.BENCH_QUICK === '1';
   const count = (name: string, env: string, fallback: number, min = 1): number => {
@@ -97,7 +107,9 @@ function parseOptions(argv: string[]): Options {
     return value;
   };
   const only = flags.get('only');
-  if (only !== undefined && only !== 'unique' && only !== 'dedup') throw new Error(`--only must be unique or dedup, got ${String(only)}`);
+  if (only !== undefined && !VARIANTS.includes(only as Variant)) throw new Error(`--only must be one of ${VARIANTS.join(', ')}, got ${String(only)}`);
+  const profile = flags.get('profile') === undefined ? undefined : String(flags.get('profile'));
+  if (profile !== undefined && only === undefined) throw new Error('--profile needs --only: it profiles one variant');
   const alerts = count('alerts', 'BENCH_ALERTS', quick ? 20_000 : 200_000);
   const memory = only ? 0 : count('memory', 'BENCH_MEMORY', quick ? 100_000 : 1_000_000, 0);
   const sampleEvery = count('sample-every', 'BENCH_SAMPLE_EVERY', Math.max(1, Math.round(memory / 20)));
@@ -115,9 +127,10 @@ function parseOptions(argv: string[]): Options {
     window: count('window', 'BENCH_WINDOW', 1_000),
     tmp,
     keep: flags.get('keep') === true,
-    only,
+    only: only as Variant | undefined,
     incidents: flags.get('incidents') === true,
-    grouping: only === 'dedup' ? 0 : count('grouping', 'BENCH_GROUPING', Math.min(alerts, 20_000), 0),
+    profile,
+    grouping: profile !== undefined || (only !== undefined && only !== 'unique') ? 0 : count('grouping', 'BENCH_GROUPING', Math.min(alerts, 20_000), 0),
     batch: count('batch', 'BENCH_BATCH', 100, 0),
   };
 }
@@ -475,6 +488,7 @@ const FLAT_MAX_BYTES = 64 * MB;
 
 async function main(): Promise<void> {
   const options = parseOptions(process.argv.slice(2));
+  const runs = (variant: Variant) => (options.only === undefined || options.only === variant) && (options.batch > 0 || !variant.endsWith('-batched'));
   if (!(globalThis as { gc?: unknown }).gc) console.warn('warning: run with node --expose-gc for meaningful memory samples');
   const cpus = os.cpus();
   console.log('IMPETUS alert throughput benchmark');
@@ -500,24 +514,28 @@ async function main(): Promise<void> {
     console.log('\nwarm-up');
     if (options.warmup > 0) {
       await measure('change node', rt.change, options.warmup, changeMsgs('wc'), options);
-      if (options.only !== 'dedup') await measure('impetus-alert, unique', rt.alert, options.warmup, uniqueMsgs('wu'), options);
-      if (options.only !== 'unique') await measure('impetus-alert, dedup (10 fp)', rt.alert, options.warmup, dedupMsgs('wd'), options);
+      if (runs('unique')) await measure('impetus-alert, unique', rt.alert, options.warmup, uniqueMsgs('wu'), options);
+      if (runs('dedup')) await measure('impetus-alert, dedup (10 fp)', rt.alert, options.warmup, dedupMsgs('wd'), options);
+      // Only when a batched variant is all that runs: otherwise the single ones have warmed the path.
+      if (options.only === 'unique-batched') await measureBatched('impetus-alert, unique, batched', rt.alert, options.warmup, options.batch, uniqueMsgs('wub'), options);
+      if (options.only === 'dedup-batched') await measureBatched('impetus-alert, dedup, batched', rt.alert, options.warmup, options.batch, dedupMsgs('wdb'), options);
     }
 
     // The baseline runs before and after the alert runs, so that drift shows and is averaged.
     console.log('\nthroughput');
     const change1 = await measure('change node (before)', rt.change, options.alerts, changeMsgs('c1'), options);
-    const unique = options.only === 'dedup' ? undefined : await measure('impetus-alert, unique', rt.alert, options.alerts, uniqueMsgs('u'), options);
+    // With --profile, --only leaves one of the four: its measured run is what is profiled.
+    const profile = <T>(work: () => Promise<T>) => (options.profile ? profiled(options.profile, work) : work());
+    const unique = !runs('unique') ? undefined : await profile(() => measure('impetus-alert, unique', rt!.alert, options.alerts, uniqueMsgs('u'), options));
     // Before the dedup run, so that the last rows written are the unique run's.
     const floor = unique ? await storeFloor(rt.dbFile, rt.dir, options.alerts, options.window) : undefined;
     if (floor) {
       console.log(`  ${'SQLite floor (bare inserts)'.padEnd(30)} ${fmt(floor.alerts).padStart(9)} rows at ${fmt(floor.perSecond).padStart(8)} /s  (${floor.cpuMicros.toFixed(1).padStart(6)} µs CPU/alert)`);
     }
-    const dedup = options.only === 'unique' ? undefined : await measure('impetus-alert, dedup (10 fp)', rt.alert, options.alerts, dedupMsgs('d'), options);
+    const dedup = !runs('dedup') ? undefined : await profile(() => measure('impetus-alert, dedup (10 fp)', rt!.alert, options.alerts, dedupMsgs('d'), options));
     const batchLabel = (what: string) => `impetus-alert, ${what}, ${options.batch}/msg`;
-    const batched = options.batch > 0 && !options.only;
-    const uniqueBatched = batched ? await measureBatched(batchLabel('unique'), rt.alert, options.alerts, options.batch, uniqueMsgs('ub'), options) : undefined;
-    const dedupBatched = batched ? await measureBatched(batchLabel('dedup'), rt.alert, options.alerts, options.batch, dedupMsgs('db'), options) : undefined;
+    const uniqueBatched = runs('unique-batched') ? await profile(() => measureBatched(batchLabel('unique'), rt!.alert, options.alerts, options.batch, uniqueMsgs('ub'), options)) : undefined;
+    const dedupBatched = runs('dedup-batched') ? await profile(() => measureBatched(batchLabel('dedup'), rt!.alert, options.alerts, options.batch, dedupMsgs('db'), options)) : undefined;
     // The same unique drafts grouped into incidents, beside the ungrouped variant above.
     let grouped: Rate | undefined;
     let ungrouped: Rate | undefined;
@@ -606,8 +624,8 @@ async function main(): Promise<void> {
     const ratioTo = (ours: Rate | undefined, theirs: { perSecond: number } | undefined) => (ours && theirs ? (ours.perSecond / theirs.perSecond).toFixed(2) : 'n/a');
     console.log(`ratio ours/Alertmanager    new ${ratioTo(unique, peer?.unique)}, repeated ${ratioTo(dedup, peer?.repeated)}`);
     console.log(`ratio ours/SQLite floor    new ${ratioTo(unique, floor)}, repeated ${ratioTo(dedup, floor)}  (the floor is bare inserts of new alerts)`);
-    if (uniqueBatched && dedupBatched) {
-      const per = (r: Rate) => `${fmt(r.perSecond)}  (${r.cpuMicros.toFixed(1)} µs CPU/alert)`;
+    if (uniqueBatched || dedupBatched) {
+      const per = (r: Rate | undefined) => (r ? `${fmt(r.perSecond)}  (${r.cpuMicros.toFixed(1)} µs CPU/alert)` : 'not run');
       console.log(`batched, ${options.batch} per msg     new ${per(uniqueBatched)}; repeated ${per(dedupBatched)}`);
       console.log(`  ratio ours/Alertmanager  new ${ratioTo(uniqueBatched, peer?.unique)}, repeated ${ratioTo(dedupBatched, peer?.repeated)}; ours/floor new ${ratioTo(uniqueBatched, floor)}, repeated ${ratioTo(dedupBatched, floor)}`);
     }

@@ -1,5 +1,5 @@
 import type { Node, NodeAPI, NodeDef, NodeMessageInFlow } from 'node-red';
-import type { Alert, DraftDefaults } from '../platform';
+import type { Alert, DraftDefaults, RaiseOptions } from '../platform';
 import { DEFAULT_FINGERPRINT_KEYS, platformFor } from '../platform';
 import { handleInput, StatusReporter, translator } from '../platform/node-kit';
 
@@ -54,14 +54,14 @@ export = function (RED: NodeAPI): void {
 
     handleInput(node, status, async (msg, send) => {
       await platform.ready;
-      const raise = (draft: unknown) => platform.alerts.raise(draft, { defaults, sourceNode: node.id, fingerprintKeys });
+      const options = { defaults, sourceNode: node.id, fingerprintKeys };
       // The input message is reused rather than cloned: the payload is replaced wholesale.
       const out = msg as NodeMessageInFlow & { outcome?: string | string[]; alertId?: string; alertIds?: string[]; errors?: BatchError[] };
       if (Array.isArray(msg.payload)) {
-        await raiseBatch(msg.payload, raise, out, send);
+        await raiseBatch(msg.payload, options, out, send);
         return;
       }
-      const { alert, outcome } = await raise(msg.payload);
+      const { alert, outcome } = await platform.alerts.raise(msg.payload, options);
       stored += 1;
       showStored(alert, outcome);
       out.payload = alert;
@@ -77,19 +77,19 @@ export = function (RED: NodeAPI): void {
     }
 
     /**
-     * Every draft of the array is raised at once, so their writes share one group commit (one
-     * transaction and one fsync for up to 1,000 drafts), each under its own savepoint: a refused
-     * draft fails alone and the others are stored and sent in one message, in their order.
+     * The drafts of the array are raised together (AlertService.raiseMany), so their writes share
+     * one group commit (one transaction and one fsync for up to 1,000 drafts): a refused draft
+     * fails alone and the others are stored and sent in one message, in their order.
      */
     async function raiseBatch(
       drafts: unknown[],
-      raise: (draft: unknown) => Promise<{ alert: Alert; outcome: string }>,
+      options: RaiseOptions,
       out: NodeMessageInFlow & { outcome?: string | string[]; alertIds?: string[]; errors?: BatchError[] },
       send: (msg: NodeMessageInFlow) => void,
     ): Promise<void> {
       if (drafts.length === 0) throw new Error(t('errors.emptyBatch'));
       if (drafts.length > MAX_BATCH_DRAFTS) throw new Error(t('errors.batchTooLong', { count: drafts.length, max: MAX_BATCH_DRAFTS }));
-      const results = await Promise.allSettled(drafts.map(raise));
+      const results = await platform.alerts.raiseMany(drafts, options);
       const alerts: Alert[] = [];
       const outcomes: string[] = [];
       const errors: BatchError[] = [];

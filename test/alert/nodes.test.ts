@@ -132,6 +132,29 @@ describe('alert nodes', function () {
     assert.equal(await storedCount(), 2);
   });
 
+  it('announces the events of an array of drafts in the drafts\' order, a silenced draft\'s included', async () => {
+    const n = await loadAll();
+    const events: string[] = [];
+    // The events' alerts are as they are once grouped into an incident, by then with the batch's repeat.
+    n.ev.on('input', (m: { payload: Alert; event: { type: string } }) => events.push(`${m.event.type} ${m.payload.zone}`));
+    const created = nextMessage<{ payload: { id: string } }>(n.silenced);
+    n.silence.receive({ payload: {} });
+    await created;
+    const received = nextMessage<{ payload: Alert[]; outcome: string[] }>(n.out);
+    n.alert.receive({
+      payload: [
+        { event: 'Firearm detected', zone: 'station', source: { ref: 'cam-1' } },
+        { event: 'Firearm detected', zone: 'piazza', source: { ref: 'cam-2' } },
+        { event: 'Firearm detected', zone: 'station', source: { ref: 'cam-1' } },
+      ],
+    });
+    const msg = await received;
+    assert.deepEqual(msg.outcome, ['created', 'created', 'deduplicated']);
+    assert.deepEqual(msg.payload.map((a) => Boolean(a.silenced)), [false, true, false]);
+    await waitFor(() => events.length >= 4, 'four lifecycle events');
+    assert.deepEqual(events, ['created station', 'created piazza', 'silenced piazza', 'updated station']);
+  });
+
   it('refuses an empty array of drafts, and one too long to raise at once, storing nothing', async () => {
     const n = await loadAll();
     let error = nextError(n.alert);

@@ -118,6 +118,33 @@ export function alertStoreContract(name: string, factory: () => Promise<AlertSto
         assert.deepEqual(await store.get(c.id), result.alert);
       });
 
+      it('ingestMany: each item as ingest would take it, in order, a refused one alone, all durable in one answer', async function () {
+        const taken = (await ingest(candidate({ source: { ref: 'cam-9' } }))).alert;
+        const first = candidate({}, at(1));
+        const items = [
+          first,
+          candidate({ headline: 'Second sighting' }, at(2)),
+          candidate({ source: { ref: 'cam-2' } }, at(3)),
+          // A new alert under an id already taken: refused, alone.
+          { ...candidate({ source: { ref: 'cam-3' } }, at(4)), id: taken.id },
+          candidate({ headline: 'Third sighting' }, at(5)),
+        ];
+        const results = await store.ingestMany(items.map((c) => ({ candidate: c, merge: occurrence(c) })));
+        assert.deepEqual(results.map((r) => r.status), ['fulfilled', 'fulfilled', 'fulfilled', 'rejected', 'fulfilled']);
+        const value = (i: number) => (results[i] as PromiseFulfilledResult<IngestResult>).value;
+        assert.ok((results[3] as PromiseRejectedResult).reason instanceof DuplicateIdError);
+        assert.deepEqual([0, 1, 2, 4].map((i) => value(i).outcome), ['created', 'deduplicated', 'created', 'deduplicated']);
+        assert.deepEqual([0, 1, 4].map((i) => value(i).alert.id), [first.id, first.id, first.id]);
+        assert.deepEqual([0, 1, 4].map((i) => [value(i).alert.count, value(i).alert.version]), [[1, 1], [2, 2], [3, 3]]);
+        assert.equal(value(4).alert.headline, 'Third sighting');
+        valid(value(4).alert);
+        const reopened = await harness.reopen();
+        assert.deepEqual(await reopened.get(first.id), value(4).alert);
+        assert.deepEqual(await reopened.get(value(2).alert.id), value(2).alert);
+        assert.equal((await reopened.query({})).total, 3);
+        assert.deepEqual(await reopened.ingestMany([]), []);
+      });
+
       it('merges a repeat of an open alert: count, lastSeen, occurrences and version advance, the audit log does not', async function () {
         const first = (await ingest(candidate({}, at(0)))).alert;
         const repeat = candidate({ headline: 'Second sighting' }, at(5));
@@ -773,6 +800,12 @@ export function alertStoreContract(name: string, factory: () => Promise<AlertSto
         const calls: [string, () => Promise<unknown>][] = [
           ['get', () => store.get(created.id)],
           ['ingest', () => ingest(candidate())],
+          // Each item fails alone, with the same error.
+          ['ingestMany', async () => {
+            const c = candidate();
+            const [result] = await store.ingestMany([{ candidate: c, merge: occurrence(c) }]);
+            if (result.status === 'rejected') throw result.reason;
+          }],
           ['replace', () => store.replace(created)],
           ['query', () => store.query({})],
           ['history', () => store.history(created.id)],

@@ -16,6 +16,21 @@ describe('input limits', function () {
     assert.match(String(checkValue(deep, DEFAULT_MESSAGE_LIMITS)?.reason), /nested deeper than 64/);
   });
 
+  it('answers exactly at the limits, for plain values and for what only the full walk sizes', () => {
+    const roomy = { ...LIMITS, maxBytes: 1_000_000 };
+    assert.equal(checkValue(new Array(99).fill(0), roomy), undefined, '100 values');
+    assert.equal(checkValue(new Array(100).fill(0), roomy)?.reason, 'holds more than 100 values');
+    assert.equal(checkValue('x'.repeat(998), LIMITS), undefined, '1000 bytes');
+    assert.equal(checkValue('x'.repeat(999), LIMITS)?.reason, 'is larger than 1 KiB');
+    assert.equal(checkValue({ a: { b: { c: { d: 1 } } } }, LIMITS), undefined, 'four levels');
+    // An object met three times is walked once: 44 values, though a walk of every path meets 124.
+    const shared = new Array(40).fill(0);
+    assert.equal(checkValue({ a: shared, b: shared, c: shared }, roomy), undefined);
+    assert.equal(checkValue({ at: new Date(0), frame: Buffer.alloc(900) }, LIMITS), undefined);
+    assert.equal(checkValue({ at: new Date(0), frame: Buffer.alloc(1000) }, LIMITS)?.reason, 'is larger than 1 KiB');
+    assert.equal(checkValue({ [Symbol('s')]: 'x'.repeat(1000) }, LIMITS)?.reason, 'is larger than 1 KiB');
+  });
+
   it('walks a cycle once and reports a throwing getter or proxy instead of throwing', () => {
     const cyclic: Record<string, unknown> = { a: 1 };
     cyclic.self = cyclic;

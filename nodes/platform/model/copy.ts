@@ -39,8 +39,3 @@ export function copyOwn<T extends object>(target: T, source: object, skip?: stri
   }
   return target;
 }
-
-/** The same object as `{ ...base, ...changes }`. */
-export function withChanges<T extends object>(base: T, changes: Partial<T>): T {
-  return copyOwn(copyOwn({} as T, base), changes);
-}

@@ -9,7 +9,7 @@ import { checkMongoOptions } from './mongodb-beside';
 import type { ClaimRow } from './mongodb-claims';
 import { claimVersion } from './mongodb-claims';
 import { checkTlps, ConflictError, DuplicateIdError, NotFoundError, openCount } from './types';
-import type { AlertQuery, AlertStore, HistoryPage, IngestResult, MediaRef, MergeOccurrence, OpenCount, Page, PurgeResult } from './types';
+import type { AlertQuery, AlertStore, HistoryPage, IngestItem, IngestResult, MediaRef, MergeOccurrence, OpenCount, Page, PurgeResult } from './types';
 
 export interface MongoAlertStoreOptions {
   /** mongodb:// or mongodb+srv:// URL; a replica set in production (see docs/deployment.md). */
@@ -211,6 +211,14 @@ export class MongoAlertStore implements AlertStore {
 
   ingest(candidate: Alert, merge: MergeOccurrence): Promise<IngestResult> {
     return this.op(() => this.serialised(candidate?.fingerprint, () => transient(() => this.ingestLoop(candidate, merge))));
+  }
+
+  /**
+   * Each item through ingest, all issued at once: MongoDB has no group commit to share, and
+   * ingest already runs the items of one fingerprint one after another, in order.
+   */
+  ingestMany(items: readonly IngestItem[]): Promise<PromiseSettledResult<IngestResult>[]> {
+    return Promise.allSettled(items.map((item) => this.ingest(item.candidate, item.merge)));
   }
 
   replace(alert: Alert): Promise<Alert> {

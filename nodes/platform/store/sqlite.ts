@@ -11,7 +11,7 @@ import { MIGRATIONS, migrate } from './sqlite-migrations';
 import type { OpenCountRow } from './sqlite-queries';
 import { OPEN_COUNTS_SQL } from './sqlite-queries';
 import { checkTlps, ConflictError, DuplicateIdError, NotFoundError, openCount } from './types';
-import type { AlertQuery, AlertStore, HistoryPage, IngestResult, MediaRef, MergeOccurrence, OpenCount, Page, PurgeResult } from './types';
+import type { AlertQuery, AlertStore, HistoryPage, IngestItem, IngestResult, MediaRef, MergeOccurrence, OpenCount, Page, PurgeResult } from './types';
 
 export interface SqliteAlertStoreOptions {
   /** Database file, usually in the Node-RED user directory. `:memory:` works for throw-away stores. */
@@ -82,11 +82,12 @@ function prepareStatements(db: Database.Database) {
     latestByFingerprint: db.prepare<[string], { id: string }>(
       'SELECT id FROM alerts WHERE fingerprint = ? ORDER BY rowid DESC LIMIT 1',
     ),
-    insertAlert: db.prepare(`
+    // Positional (writeAlert passes the values in this order): binding 17 values by name looks
+    // each up on an object, ~1 µs of every new alert.
+    insertAlert: db.prepare<(string | number | null)[]>(`
       INSERT INTO alerts (id, fingerprint, tool, state, priority, severity, status, zone, tlp, first_seen, last_seen,
         resolved_at, escalation_next, silence_id, version, search, doc)
-      VALUES (@id, @fingerprint, @tool, @state, @priority, @severity, @status, @zone, @tlp, @first_seen, @last_seen,
-        @resolved_at, @escalation_next, @silence_id, @version, @search, @doc)`),
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
     maxSeq: db.prepare<[string], { seq: number | null }>('SELECT max(seq) AS seq FROM history WHERE alert_id = ?'),
     insertHistory: db.prepare<[string, number, string]>('INSERT INTO history (alert_id, seq, entry) VALUES (?, ?, ?)'),
     historyPage: db.prepare<[string, number, number], { entry: string }>(
@@ -201,8 +202,9 @@ function sameDigests(a: Alert, b: Alert): boolean {
  * Writes are group-committed: every write issued before the next `setImmediate` runs, in
  * order, inside one transaction, and all their promises settle once COMMIT has returned. One
  * fsync then covers many alerts, which is what lets a single file keep up with bursts while
- * still resolving each write only when it is durable. Each write runs under its own
- * savepoint, so one that fails is rolled back alone and the rest of its batch still commits.
+ * still resolving each write only when it is durable. One write that fails is rolled back alone
+ * and the rest of its batch still commits (runBatch: the batch is run again, each write under
+ * its own savepoint).
  *
  * Reads run at once on the same connection and see every committed write; a write that has
  * not resolved yet may not be visible to them.
@@ -268,13 +270,14 @@ export class SqliteAlertStore implements AlertStore {
       // that, every insert reads index leaves back from the OS. 32 MB keeps the hot part of the
       // nine indexes in memory for a store of millions of alerts, and bounds what it costs.
       db.pragma('cache_size = -32768');
-      // Every write of a group commit runs under its own savepoint, whose statement journal holds
-      // the pages that write touched. A new alert touches a dozen (its row, nine indexes, the audit
-      // log): past 64 KB SQLite spills that journal to a temporary file, and the rest of the batch
-      // then writes every page it touches into that file; it was 20 of a new alert's ~35 µs of
-      // SQLite CPU (docs/alert-storms.md). In memory, the journal is truncated at each RELEASE, so
-      // it holds one write's pages at a time. Temporary tables and sorts of this connection's
-      // queries live in memory too; the large scans (open counts) run on the background connection.
+      // A batch with a failed write runs again, each write under its own savepoint, whose
+      // statement journal holds the pages that write touched. A new alert touches a dozen (its
+      // row, nine indexes, the audit log): past 64 KB SQLite spills that journal to a temporary
+      // file, and the rest of the batch then writes every page it touches into that file; it was
+      // 20 of a new alert's ~35 µs of SQLite CPU (docs/alert-storms.md). In memory, the journal is
+      // truncated at each RELEASE, so it holds one write's pages at a time. Temporary tables and
+      // sorts of this connection's queries live in memory too; the large scans (open counts) run
+      // on the background connection.
       db.pragma('temp_store = MEMORY');
       migrate(db, MIGRATIONS);
       this.stmts = prepareStatements(db);
@@ -316,9 +319,10 @@ export class SqliteAlertStore implements AlertStore {
   // ---- companion stores on the same file ----
 
   /**
-   * Runs `run` inside the next group commit, under its own savepoint and with the durability of
-   * the store's own writes. For stores that keep their tables in this database (the
-   * notification outbox), so that one file and one fsync serve both.
+   * Runs `run` inside the next group commit, failing alone and with the durability of the
+   * store's own writes (see runBatch: `run` may run twice, so it must keep nothing outside the
+   * database). For stores that keep their tables in this database (the notification outbox),
+   * so that one file and one fsync serve both.
    */
   transact<T>(run: (db: Database.Database) => T): Promise<T> {
     return this.write(() => run(this.db!));
@@ -333,29 +337,62 @@ export class SqliteAlertStore implements AlertStore {
   // ---- writes (group-committed) ----
 
   ingest(candidate: Alert, merge: MergeOccurrence): Promise<IngestResult> {
-    return this.write(() => {
-      const s = this.stmts!;
-      // A storm repeats a few fingerprints: their open alert is kept here as last written, and
-      // the UPDATE's version condition is the check that nobody (another runtime on the same
-      // file included) wrote it since. A miss costs the read below, never a wrong write.
-      const cached = this.openCache.get(candidate.fingerprint);
-      if (cached) {
-        const repeated = this.repeat(cached.alert, cached.columns, merge);
-        if (repeated) return repeated;
-        this.openCache.delete(candidate.fingerprint);
+    return this.write(() => this.ingestNow(candidate, merge));
+  }
+
+  /**
+   * Every item is a write of its own in the queue, so the items share group commits (a list
+   * longer than MAX_BATCH spans several) and each fails alone; one promise answers for all,
+   * once the last of them is durable or refused.
+   */
+  ingestMany(items: readonly IngestItem[]): Promise<PromiseSettledResult<IngestResult>[]> {
+    const results = new Array<PromiseSettledResult<IngestResult>>(items.length);
+    if (this.phase !== 'open') {
+      const reason = this.unavailable();
+      return Promise.resolve(results.fill({ status: 'rejected', reason }));
+    }
+    if (items.length === 0) return Promise.resolve(results);
+    return new Promise((resolve) => {
+      let left = items.length;
+      const settle = (i: number, result: PromiseSettledResult<IngestResult>) => {
+        results[i] = result;
+        left -= 1;
+        if (left === 0) resolve(results);
+      };
+      for (let i = 0; i < items.length; i++) {
+        const { candidate, merge } = items[i];
+        this.queue.push({
+          run: () => this.ingestNow(candidate, merge),
+          resolve: (value) => settle(i, { status: 'fulfilled', value: value as IngestResult }),
+          reject: (reason) => settle(i, { status: 'rejected', reason }),
+        });
       }
-      const open = s.openByFingerprint.get(candidate.fingerprint);
-      if (open) {
-        const repeated = this.repeat(JSON.parse(open.doc) as Alert, open, merge);
-        // Inside this write transaction nobody else writes: the row read above is current.
-        if (!repeated) throw new Error(`the open alert of fingerprint ${String(open.fingerprint)} changed under a write transaction`);
-        return repeated;
-      }
-      if (s.getColumns.get(candidate.id)) throw new DuplicateIdError(candidate.id);
-      const previous = s.latestByFingerprint.get(candidate.fingerprint);
-      const next = previous ? { ...candidate, previousId: previous.id } : candidate;
-      return { alert: this.writeAlert(next, undefined)!, outcome: 'created' } satisfies IngestResult;
+      this.scheduleFlush();
     });
+  }
+
+  private ingestNow(candidate: Alert, merge: MergeOccurrence): IngestResult {
+    const s = this.stmts!;
+    // A storm repeats a few fingerprints: their open alert is kept here as last written, and
+    // the UPDATE's version condition is the check that nobody (another runtime on the same
+    // file included) wrote it since. A miss costs the read below, never a wrong write.
+    const cached = this.openCache.get(candidate.fingerprint);
+    if (cached) {
+      const repeated = this.repeat(cached.alert, cached.columns, merge);
+      if (repeated) return repeated;
+      this.openCache.delete(candidate.fingerprint);
+    }
+    const open = s.openByFingerprint.get(candidate.fingerprint);
+    if (open) {
+      const repeated = this.repeat(JSON.parse(open.doc) as Alert, open, merge);
+      // Inside this write transaction nobody else writes: the row read above is current.
+      if (!repeated) throw new Error(`the open alert of fingerprint ${String(open.fingerprint)} changed under a write transaction`);
+      return repeated;
+    }
+    if (s.getColumns.get(candidate.id)) throw new DuplicateIdError(candidate.id);
+    const previous = s.latestByFingerprint.get(candidate.fingerprint);
+    const next = previous ? { ...candidate, previousId: previous.id } : candidate;
+    return { alert: this.writeAlert(next, undefined)!, outcome: 'created' } satisfies IngestResult;
   }
 
   /** Merges a repeat into `existing`, stored as `columns`; undefined when the row is no longer that version. */
@@ -587,16 +624,55 @@ export class SqliteAlertStore implements AlertStore {
     });
   }
 
+  /**
+   * One group commit. The batch first runs without savepoints: a savepoint per write costs every
+   * write a statement journal (a few µs each, docs/alert-storms.md), and writes rarely fail. If
+   * one does, the whole transaction is rolled back and the batch runs again, each write under its
+   * own savepoint, so that the failed one fails alone and the others commit. A write's `run` must
+   * therefore be safe to run twice: it does its work in the database and keeps nothing outside
+   * it that the rollback would leave stale (the cache of open alerts is dropped).
+   */
   private runBatch(batch: PendingWrite[]): void {
     const s = this.stmts!;
     const db = this.db!;
-    const settled: Settled[] = [];
     try {
       s.begin.run();
     } catch (err) {
       for (const op of batch) op.reject(err);
       return;
     }
+    const values = new Array<unknown>(batch.length);
+    let failed = false;
+    for (let i = 0; i < batch.length && !failed; i++) {
+      try {
+        values[i] = batch[i].run();
+      } catch {
+        failed = true;
+      }
+    }
+    if (failed) {
+      // What the cache holds may be a rolled-back write; the rows are re-read.
+      this.openCache.clear();
+      try {
+        if (db.inTransaction) s.rollback.run();
+        s.begin.run();
+      } catch (err) {
+        for (const op of batch) op.reject(err);
+        return;
+      }
+      const settled = this.runWithSavepoints(batch);
+      if (!settled) return;
+      if (this.commit(batch)) settled.forEach((result, i) => (result.ok ? batch[i].resolve(result.value) : batch[i].reject(result.error)));
+      return;
+    }
+    if (this.commit(batch)) for (let i = 0; i < batch.length; i++) batch[i].resolve(values[i]);
+  }
+
+  /** Runs every write under its own savepoint; undefined when SQLite gave up the whole transaction (the batch is settled then). */
+  private runWithSavepoints(batch: PendingWrite[]): Settled[] | undefined {
+    const s = this.stmts!;
+    const db = this.db!;
+    const settled: Settled[] = [];
     for (let i = 0; i < batch.length; i++) {
       s.savepoint.run();
       try {
@@ -604,7 +680,6 @@ export class SqliteAlertStore implements AlertStore {
         s.release.run();
         settled.push({ ok: true, value });
       } catch (err) {
-        // What the cache holds may be a rolled-back write; the rows are re-read.
         this.openCache.clear();
         try {
           if (!db.inTransaction) throw err;
@@ -618,19 +693,25 @@ export class SqliteAlertStore implements AlertStore {
           for (let j = 0; j <= i; j++) batch[j].reject(fatal);
           this.queue.unshift(...batch.slice(i + 1));
           if (this.phase === 'open' && this.queue.length) this.scheduleFlush();
-          return;
+          return undefined;
         }
       }
     }
+    return settled;
+  }
+
+  /** Commits the batch's transaction; false, with every write rejected, when the commit fails. */
+  private commit(batch: PendingWrite[]): boolean {
+    const s = this.stmts!;
     try {
       s.commit.run();
+      return true;
     } catch (err) {
       this.openCache.clear();
-      if (db.inTransaction) s.rollback.run();
+      if (this.db!.inTransaction) s.rollback.run();
       for (const op of batch) op.reject(err);
-      return;
+      return false;
     }
-    settled.forEach((result, i) => (result.ok ? batch[i].resolve(result.value) : batch[i].reject(result.error)));
   }
 
   /**
@@ -678,7 +759,11 @@ export class SqliteAlertStore implements AlertStore {
       if (this.statement(sql).run(row).changes !== 1) return undefined;
       if (!sameMedia) s.unlinkMedia.run(stored.id);
     } else {
-      s.insertAlert.run(row);
+      // In the statement's column order.
+      s.insertAlert.run(
+        row.id, row.fingerprint, row.tool, row.state, row.priority, row.severity, row.status, row.zone, row.tlp, row.first_seen, row.last_seen,
+        row.resolved_at, row.escalation_next, row.silence_id, row.version, row.search, row.doc,
+      );
     }
     if (!sameMedia) {
       for (const resource of stored.resources ?? []) {

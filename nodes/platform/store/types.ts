@@ -44,6 +44,12 @@ export interface IngestResult {
  */
 export type MergeOccurrence = (open: Alert) => Alert;
 
+/** One candidate of `AlertStore.ingestMany`, with the merge for its repeat. */
+export interface IngestItem {
+  candidate: Alert;
+  merge: MergeOccurrence;
+}
+
 export interface MediaRef {
   digest: string;
   size: number;
@@ -106,6 +112,13 @@ export interface AlertStore {
    * exists, the new alert's `previousId` names the most recent one.
    */
   ingest(candidate: Alert, merge: MergeOccurrence): Promise<IngestResult>;
+
+  /**
+   * `ingest` of each item, in order, as if each were called on its own (a repeat of an alert
+   * created earlier in the list merges into it), with one promise for all: each item fails
+   * alone, and the answer settles once every item's write is durable or refused.
+   */
+  ingestMany(items: readonly IngestItem[]): Promise<PromiseSettledResult<IngestResult>[]>;
 
   get(id: string): Promise<Alert | undefined>;
 

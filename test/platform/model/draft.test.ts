@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { fullFormats } from 'ajv-formats/dist/formats';
 import { buildAlert } from '../../../nodes/platform/model/draft';
 import { Validators, ValidationError } from '../../../nodes/platform/model/validate';
 
@@ -63,6 +64,27 @@ describe('alert drafts', () => {
     ];
     for (const [draft, pattern] of cases) {
       assert.throws(() => validators.assert('alert', buildAlert(draft, ctx)), pattern);
+    }
+  });
+
+  it('takes and refuses the same date-times as ajv-formats\' RFC 3339 check', () => {
+    const full = (fullFormats['date-time'] as { validate: (s: string) => boolean }).validate;
+    const times = [
+      '2026-11-25T10:00:00.000Z', '2024-02-29T23:59:59.999Z', '2023-02-29T10:00:00.000Z', '2026-04-31T10:00:00.000Z',
+      '2026-13-01T10:00:00.000Z', '2026-00-10T10:00:00.000Z', '2026-01-00T10:00:00.000Z', '2026-01-01T24:00:00.000Z',
+      '2026-01-01T10:60:00.000Z', '2026-01-01T23:59:60.000Z', '2026-01-01T10:00:60.000Z', '2026-01-01t10:00:00.000z',
+      '2026-01-01 10:00:00.000Z', '2026-01-01T10:00:00Z', '2026-01-01T10:00:00.000+02:00', '2026-01-01T10:00:00.000',
+      '2026-1-01T10:00:00.000Z', '2026-01-01T10:00:00.00AZ', '２０２６-01-01T10:00:00.000Z', '1900-02-29T10:00:00.000Z', '2000-02-29T10:00:00.000Z',
+    ];
+    for (const occurredAt of times) {
+      const alert = buildAlert({ tool: 't', event: 'e', occurredAt }, ctx);
+      let ours = true;
+      try {
+        validators.assert('alert', alert);
+      } catch {
+        ours = false;
+      }
+      assert.equal(ours, full(occurredAt), occurredAt);
     }
   });
 });

@@ -191,6 +191,32 @@ describe('SqliteAlertStore', function () {
     assert.equal((await store.get(created.id))?.version, 1);
   });
 
+  it('undoes what a failed write did before it threw, and applies the rest of its batch once', async function () {
+    const store = await track({ file: tempFile() });
+    store.connection().exec('CREATE TABLE probe (n INTEGER)');
+    const insert = (n: number) => (db: Database.Database) => db.prepare('INSERT INTO probe (n) VALUES (?)').run(n);
+    // One tick, one transaction: the batch runs without savepoints first, then again with them.
+    const outcomes = await Promise.allSettled([
+      store.transact(insert(1)),
+      ingest(store, candidate('cam-1')),
+      store.transact((db) => {
+        insert(2)(db);
+        throw new Error('refused after writing');
+      }),
+      store.transact(insert(3)),
+      ingest(store, candidate('cam-2')),
+    ]);
+    assert.deepEqual(outcomes.map((o) => o.status), ['fulfilled', 'fulfilled', 'rejected', 'fulfilled', 'fulfilled']);
+    assert.match(String((outcomes[2] as PromiseRejectedResult).reason), /refused after writing/);
+    assert.deepEqual(store.connection().prepare('SELECT n FROM probe ORDER BY rowid').all(), [{ n: 1 }, { n: 3 }]);
+    const page = await store.query({});
+    assert.equal(page.total, 2);
+    for (const alert of page.items) {
+      assert.equal(alert.version, 1);
+      assert.equal((await store.history(alert.id)).total, 1);
+    }
+  });
+
   it('keeps 50 history entries in the document by default', async function () {
     const store = await track({ file: tempFile() });
     let alert = (await ingest(store, candidate())).alert;
