@@ -269,7 +269,8 @@ export class IncidentService implements AlertHooks {
 
   /**
    * Place rules first: the alert joins an incident of its place, or opens one. A P3 or P4 alert
-   * that would open one alone goes into its digest instead (joining, or opening it unless muted);
+   * that would open one alone, or stand alone, goes into its digest instead. A muted alert never
+   * does: it is no item in the queue (what mutes it is), and a digest gathers only what would be;
    * when it has companions at its place in a digest (the alerts of that place that went there
    * before it, within the place rule's window), it opens its place incident and takes them out
    * of the digest into it: the digest only keeps what stands alone.
@@ -282,7 +283,7 @@ export class IncidentService implements AlertHooks {
         // A muted alert joins an incident but opens none: what mutes it is the item to act on.
         const opener = alert.muted ? undefined : candidates.find((c) => c.opens);
         const companions = opener ? await this.companions(alert, opener.rule, scanned) : [];
-        if (digest && !companions.length) {
+        if (digest && !alert.muted && !companions.length) {
           const digested = await this.intoDigest(alert, digest);
           if (digested) return await this.grouped(alert, digested, undefined);
         }
@@ -335,11 +336,11 @@ export class IncidentService implements AlertHooks {
     return now - Date.parse(incident.lastSeen) > rule.windowMinutes * 60_000;
   }
 
-  /** The alert's digest (the key's accepting one, or a new one), written with it as a member; a muted alert opens none. */
+  /** The alert's digest (the key's accepting one, or a new one), written with it as a member. */
   private async intoDigest(alert: Alert, rule: IncidentRule): Promise<Incident | undefined> {
     const holder = await this.store.incidentByKey(incidentKey(alert, rule));
     if (holder && this.fits(holder, alert, rule, this.clock())) return this.saved(await this.store.replaceIncident(addMember(holder, alert, rule, this.now())));
-    return alert.muted ? undefined : this.openFor(alert, rule);
+    return this.openFor(alert, rule);
   }
 
   /**
