@@ -5,18 +5,12 @@
  * are never digested, and a member raised to P2 leaves (docs/incidents.md, Low-priority digests).
  */
 import assert from 'node:assert/strict';
-import * as fs from 'node:fs';
-import * as os from 'node:os';
-import * as path from 'node:path';
 import type { Alert, AlertDraft, Incident } from '../../../nodes/platform';
-import { checkRule, DEFAULT_RULES, Platform } from '../../../nodes/platform';
-import { resolveSettings } from '../../../nodes/platform/settings';
-import type { ImpetusSettings } from '../../../nodes/platform/settings';
-import { draft } from '../../support/incidents';
+import { checkRule, DEFAULT_RULES } from '../../../nodes/platform';
+import { useIncidentPlatform } from '../../support/incidents';
 
 const T0 = Date.parse('2025-06-01T06:00:00.000Z');
 const HOUR = 60;
-const quiet = { info: () => undefined, warn: () => undefined, error: () => undefined };
 
 /** An isolated low reading (P4: low severity, Possible) at a zone, its own sensor. */
 function traffic(zone: string, ref = `${zone}-loop`, extra: Partial<AlertDraft> = {}): Partial<AlertDraft> {
@@ -25,40 +19,18 @@ function traffic(zone: string, ref = `${zone}-loop`, extra: Partial<AlertDraft> 
 
 describe('incidents: low-priority digests', function () {
   this.timeout(20000);
-  let dir: string;
-  let now: number;
-  let platform: Platform;
-
-  async function start(extra: ImpetusSettings = {}): Promise<Platform> {
-    const p = new Platform(resolveSettings({ store: { file: path.join(dir, 'alerts.db') }, retention: { resolvedDays: 0 }, instance: 'test', ...extra }, dir), quiet, () => now);
-    await p.ready;
-    return p;
-  }
-
-  beforeEach(async function () {
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'impetus-digests-'));
-    now = T0;
-    platform = await start();
-  });
-  afterEach(async function () {
-    await platform.close();
-    fs.rmSync(dir, { recursive: true, force: true });
-  });
-
-  async function raise(tool: string, extra: Partial<AlertDraft> = {}, minutes = 0): Promise<Alert> {
-    now = T0 + minutes * 60_000;
-    return (await platform.alerts.raise(draft(tool, extra))).alert;
-  }
+  const t = useIncidentPlatform(T0, 'impetus-digests-');
+  const raise = t.raise;
 
   /** The alert as stored now (a digest member may have been taken out since it was raised). */
   async function fresh(alert: Alert): Promise<Alert> {
-    return (await platform.store.get(alert.id))!;
+    return (await t.platform.store.get(alert.id))!;
   }
 
   async function incidentOf(alert: Alert): Promise<Incident> {
     const a = await fresh(alert);
     assert.ok(a.incidentId, `alert ${a.tool} ${a.event} is in an incident`);
-    return (await platform.incidents.get(a.incidentId))!;
+    return (await t.platform.incidents.get(a.incidentId))!;
   }
 
   it('gathers isolated low alerts of one tool and event from all over the city into one digest', async function () {
@@ -81,7 +53,7 @@ describe('incidents: low-priority digests', function () {
     assert.equal(digest.playbook[0].text, 'Skim the alerts for a pattern (one place, one hour, one source)');
     assert.deepEqual(digest.history.map((h) => h.action), ['opened', 'grouped', 'grouped']);
     // Acting on the digest acts on its members, as on any incident.
-    const acked = await platform.incidents.act({ action: 'acknowledge', incidentId: digest.id, by: 'ops' });
+    const acked = await t.platform.incidents.act({ action: 'acknowledge', incidentId: digest.id, by: 'ops' });
     assert.deepEqual(acked.members.map((m) => m.status), ['done', 'done', 'done']);
   });
 
@@ -125,7 +97,7 @@ describe('incidents: low-priority digests', function () {
 
     const alone = await raise('anomaly', traffic('market'), HOUR);
     const digestId = alone.incidentId!;
-    assert.equal((await platform.incidents.get(digestId))?.digest?.labels.event, 'Traffic anomaly');
+    assert.equal((await t.platform.incidents.get(digestId))?.digest?.labels.event, 'Traffic anomaly');
     const elsewhere = await raise('anomaly', traffic('park'), HOUR + 2);
     assert.equal(elsewhere.incidentId, digestId);
     // A second alert at the market within the city rule's window: the market is an event now.
@@ -137,11 +109,11 @@ describe('incidents: low-priority digests', function () {
     assert.equal(market.priority, 'P3', 'two tools agree: one step up from P4');
     assert.equal((await fresh(alone)).incidentId, market.id);
     assert.equal(market.history.find((h) => h.details?.alertId === alone.id)?.details?.from, digestId);
-    const digest = (await platform.incidents.get(digestId))!;
+    const digest = (await t.platform.incidents.get(digestId))!;
     assert.deepEqual(digest.members.map((m) => m.alertId), [elsewhere.id]);
     assert.deepEqual(digest.history.at(-1)?.details, { alertId: alone.id, to: market.id, reason: 'an incident of its place took it' });
     assert.equal(digest.history.at(-1)?.by, undefined, 'by rule, not by an operator');
-    const audit = (await platform.store.history(alone.id)).entries.at(-1)!;
+    const audit = (await t.platform.store.history(alone.id)).entries.at(-1)!;
     assert.equal(audit.action, 'grouped');
     assert.equal(audit.details?.from, digestId);
   });
@@ -152,7 +124,7 @@ describe('incidents: low-priority digests', function () {
     assert.equal((await fresh(market)).incidentId, market.incidentId, 'a post without a place leaves the market reading where it is');
     assert.notEqual(vague.incidentId, market.incidentId);
     const park = await raise('anomaly', traffic('park', 'park-loop', { event: 'Noise level anomaly' }), 6);
-    await platform.incidents.move({ alertId: park.id, incidentId: market.incidentId, by: 'sup' });
+    await t.platform.incidents.move({ alertId: park.id, incidentId: market.incidentId, by: 'sup' });
     await raise('social', { zone: 'park', severity: 'low', urgency: 'Expected', certainty: 'Possible', source: { ref: 'post-p' } }, 8);
     assert.equal((await fresh(park)).incidentId, market.incidentId, 'moved in by an operator: it stays');
     // Past the place rule's window (20 minutes) a member is no companion either.
@@ -170,23 +142,23 @@ describe('incidents: low-priority digests', function () {
     const other = await raise('anomaly', traffic('stadium'), 2 * HOUR + 30);
     const digestId = low.incidentId!;
     assert.equal(other.incidentId, digestId);
-    await assert.rejects(platform.incidents.move({ alertId: p2.id, incidentId: digestId, by: 'sup' }), /a P2 alert cannot join a digest of P3 and P4 alerts/);
+    await assert.rejects(t.platform.incidents.move({ alertId: p2.id, incidentId: digestId, by: 'sup' }), /a P2 alert cannot join a digest of P3 and P4 alerts/);
     // The park reading repeats as P2 (same fingerprint, higher severity).
     const raised = await raise('anomaly', traffic('park', undefined, { severity: 'high', urgency: 'Immediate', certainty: 'Likely' }), 2 * HOUR + 40);
     assert.equal(raised.id, low.id);
     assert.equal(raised.priority, 'P2');
     const now2 = await fresh(low);
     assert.ok(now2.incidentId && now2.incidentId !== digestId, 'it left the digest');
-    const park = (await platform.incidents.get(now2.incidentId))!;
+    const park = (await t.platform.incidents.get(now2.incidentId))!;
     assert.equal(park.digest, undefined);
     assert.equal(park.zone, 'park');
     assert.equal(park.priority, 'P2');
-    const digest = (await platform.incidents.get(digestId))!;
+    const digest = (await t.platform.incidents.get(digestId))!;
     assert.deepEqual(digest.members.map((m) => m.alertId), [other.id]);
     assert.equal(digest.history.at(-1)?.details?.reason, 'raised to P2, above the digest\'s priorities');
     // A digest every member left resolves itself: nothing in it is left to act on.
     await raise('anomaly', traffic('stadium', undefined, { severity: 'critical', urgency: 'Immediate', certainty: 'Observed' }), 2 * HOUR + 50);
-    const empty = (await platform.incidents.get(digestId))!;
+    const empty = (await t.platform.incidents.get(digestId))!;
     assert.equal(empty.members.length, 0);
     assert.equal(empty.state, 'resolved');
     assert.equal(empty.resolved?.reason, 'every alert left the digest');
@@ -219,12 +191,12 @@ describe('incidents: low-priority digests', function () {
     assert.throws(() => checkRule({ id: 'd', tools: ['anomaly'], windowMinutes: 60, distanceMeters: 100, digest: {} }), /no distance/);
     assert.throws(() => checkRule({ id: 'd', tools: ['anomaly'], windowMinutes: 60, digest: 'yes' }), /must be an object/);
 
-    await platform.close();
-    platform = await start({ incidents: { rules: DEFAULT_RULES.filter((r) => !r.digest) } });
+    await t.platform.close();
+    t.platform = await t.start({ incidents: { rules: DEFAULT_RULES.filter((r) => !r.digest) } });
     const alone = await raise('anomaly', traffic('market'));
     assert.equal((await incidentOf(alone)).digest, undefined, 'without a digest rule a low alert opens its place incident, as before');
-    await platform.close();
-    platform = await start({ incidents: { rules: [{ id: 'p4-only', tools: ['anomaly'], windowMinutes: 60, distanceMeters: 0, digest: { priorities: ['P4'], groupBy: ['tool'] } }] } });
+    await t.platform.close();
+    t.platform = await t.start({ incidents: { rules: [{ id: 'p4-only', tools: ['anomaly'], windowMinutes: 60, distanceMeters: 0, digest: { priorities: ['P4'], groupBy: ['tool'] } }] } });
     // New sensors: the alerts of the run before are in the same store.
     const a = await raise('anomaly', traffic('market', 'market-2'));
     const b = await raise('anomaly', traffic('park', 'park-mic', { event: 'Noise level anomaly' }), 10);
@@ -233,7 +205,7 @@ describe('incidents: low-priority digests', function () {
     assert.equal((await incidentOf(a)).title, 'anomaly alerts ×2 in 2 zones');
     assert.equal(p3.priority, 'P3');
     assert.equal(p3.incidentId, undefined, 'a P3 is not this digest\'s, and no place rule takes anomaly');
-    await platform.close();
-    platform = await start();
+    await t.platform.close();
+    t.platform = await t.start();
   });
 });
