@@ -148,8 +148,10 @@ async function run(name: string, drafts: TimedDraft[], mode: Mode, dir: string):
 
 function report(name: string, before: Figures, places: Figures, after: Figures): boolean {
   const ratio = (a: number, b: number) => (b ? (a / b).toFixed(1) : '∞');
-  const row = (label: string, pick: (f: Figures) => number, note = '') =>
-    console.log(`  ${label.padEnd(31)}${String(pick(before)).padStart(9)}   ${String(pick(places)).padStart(9)} ${ratio(pick(before), pick(places)).padStart(5)}×   ${String(pick(after)).padStart(9)} ${ratio(pick(before), pick(after)).padStart(5)}×${note}`);
+  const row = (label: string, pick: (f: Figures) => number, note = '', ratios = true) => {
+    const r = (f: Figures) => (ratios ? `${ratio(pick(before), pick(f)).padStart(5)}×` : '      ');
+    console.log(`  ${label.padEnd(31)}${String(pick(before)).padStart(9)}   ${String(pick(places)).padStart(9)} ${r(places)}   ${String(pick(after)).padStart(9)} ${r(after)}${note}`);
+  };
   console.log(`\n${name}`);
   console.log(`  drafts in                      ${before.drafts}`);
   console.log(`  alerts stored (after dedup)    ${before.alerts}   (grouped runs: ${places.alerts}, ${after.alerts})`);
@@ -158,7 +160,7 @@ function report(name: string, before: Figures, places: Figures, after: Figures):
   row('queue items', (f) => f.items, `   (${after.incidents} incidents, of which ${after.digests} digests, + ${after.standalone} alerts in none; ${after.muted} muted alerts; without digests ${places.incidents} incidents + ${places.standalone})`);
   row('chat cards', (f) => f.cards, `   (grouped run with one card per alert, as before incident cards: ${after.alertCards})`);
   row('actions to clear the queue', (f) => f.actions);
-  row('alerts left unresolved', (f) => f.leftOpen);
+  row('alerts left unresolved', (f) => f.leftOpen, '', false);
   // Where the items come from: each generated event (one item each is the ideal) and the noise.
   const events = [...after.alertsByEvent.keys()].filter((e) => e !== 'noise').sort();
   if (events.length > 1) {
