@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import type { Alert, AlertDraft, Incident } from '../../../nodes/platform';
-import { checkRule, DEFAULT_RULES } from '../../../nodes/platform';
+import { checkRule, DEFAULT_RULES, restrictIncident } from '../../../nodes/platform';
 import { useIncidentPlatform } from '../../support/incidents';
 
 const T0 = Date.parse('2025-06-01T06:00:00.000Z');
@@ -52,6 +52,10 @@ describe('incidents: low-priority digests', function () {
     assert.equal(digest.center, undefined);
     assert.equal(digest.playbook[0].text, 'Skim the alerts for a pattern (one place, one hour, one source)');
     assert.deepEqual(digest.history.map((h) => h.action), ['opened', 'grouped', 'grouped']);
+    // A role that sees only some members sees a digest built from those alone.
+    const seen = restrictIncident(digest, (m) => m.zone === 'market');
+    assert.equal(seen.title, 'Traffic anomaly at market');
+    assert.match(seen.summary, /^Low-priority digest: 1 alert \(P4 ×1\) at market since /);
     // Acting on the digest acts on its members, as on any incident.
     const acked = await t.platform.incidents.act({ action: 'acknowledge', incidentId: digest.id, by: 'ops' });
     assert.deepEqual(acked.members.map((m) => m.status), ['done', 'done', 'done']);
