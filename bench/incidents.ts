@@ -1,14 +1,15 @@
 /**
  * Incidents against per-alert handling: `npm run bench:incidents [-- --seed N]`.
  *
- * Two platforms side by side in one process (each its own SQLite file, the same clock moved by
- * the replay): one with incidents off (today's per-alert behaviour), one with the default rules.
+ * Three platforms side by side in one process (each its own SQLite file, the same clock moved by
+ * the replay): one with incidents off (today's per-alert behaviour), one with the default place
+ * rules but no low-priority digests, one with the default rules, digests included.
  * Both take the same drafts in the same order, for two scenarios: the demo exercise's alert
  * drafts (flows/demo-exercise.json) and a generated 24-hour city day (bench/incidents-day.ts).
  * Printed per scenario:
  *  - drafts in, alerts stored (after deduplication);
- *  - items in the operator's queue: alerts (per-alert) against incidents plus alerts in none
- *    (grouped), muted alerts counted apart;
+ *  - items in the operator's queue: alerts (per-alert) against incidents that hold alerts plus
+ *    alerts in none (grouped), muted alerts counted apart, and how many of the incidents are digests;
  *  - cards a chat notifier sends to a group chat that every alert is routed to: which card each
  *    alert goes out on is decided by the notifier's own rule (nodes/notify/delivery/incident-cards.ts
  *    cardFor): one per alert (per-alert run, and the grouped run as the notifiers were before they
@@ -23,7 +24,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Alert, AlertDraft } from '../nodes/platform';
-import { PACKAGE_ROOT, Platform, resolveSettings } from '../nodes/platform';
+import { DEFAULT_RULES, PACKAGE_ROOT, Platform, resolveSettings } from '../nodes/platform';
 import type { ImpetusSettings } from '../nodes/platform';
 import { cardFor } from '../nodes/notify/delivery/incident-cards';
 import { readFlags } from './cli';
@@ -33,11 +34,17 @@ import { cityDay } from './incidents-day';
 const quiet = { info: () => undefined, warn: (m: string) => console.warn(`  warn: ${m}`), error: (m: string) => console.error(`  error: ${m}`) };
 const DAY0 = Date.parse('2025-12-05T00:00:00.000Z');
 
+/** Per-alert (incidents off), the place rules alone, or the default rules with their digests. */
+type Mode = 'alerts' | 'places' | 'digests';
+
 interface Figures {
   drafts: number;
   alerts: number;
   items: number;
   incidents: number;
+  digests: number;
+  /** Queue items that are digests (ids), to tell the events they hold apart from events mixed by place. */
+  digestIds: Set<string>;
   standalone: number;
   muted: number;
   cards: number;
@@ -71,13 +78,14 @@ async function allAlerts(platform: Platform): Promise<Alert[]> {
   }
 }
 
-async function run(name: string, drafts: TimedDraft[], incidents: boolean, dir: string): Promise<Figures> {
+async function run(name: string, drafts: TimedDraft[], mode: Mode, dir: string): Promise<Figures> {
   let now = DAY0;
+  const incidents = mode !== 'alerts';
   const settings: ImpetusSettings = {
     instance: `bench-${name}`,
-    store: { file: path.join(dir, `${name}-${incidents ? 'incidents' : 'alerts'}.db`), synchronous: 'normal' },
+    store: { file: path.join(dir, `${name}-${mode}.db`), synchronous: 'normal' },
     retention: { resolvedDays: 0 },
-    incidents: { enabled: incidents },
+    incidents: mode === 'places' ? { rules: DEFAULT_RULES.filter((r) => !r.digest) } : { enabled: incidents },
   };
   const platform = new Platform(resolveSettings(settings, dir), quiet, () => now);
   await platform.ready;
@@ -97,11 +105,13 @@ async function run(name: string, drafts: TimedDraft[], incidents: boolean, dir: 
       if (!a.muted || a.incidentId) itemsByEvent.get(event)!.add(incidents ? a.incidentId ?? a.id : a.id);
       alertsByEvent.get(event)!.add(a.id);
     }
-    const open = await platform.incidents.query({ limit: 1000 });
+    // An incident every alert left (a digest whose members went to incidents of their place) holds nothing to act on.
+    const open = (await platform.incidents.query({ limit: 1000 })).items.filter((i) => i.members.length);
     const standalone = alerts.filter((a) => !a.incidentId && !a.muted);
     const mutedAlone = alerts.filter((a) => !a.incidentId && a.muted);
-    const items = incidents ? open.total + standalone.length : alerts.length;
-    const byId = new Map(open.items.map((i) => [i.id, i]));
+    const items = incidents ? open.length + standalone.length : alerts.length;
+    const digestIds = new Set(open.filter((i) => i.digest).map((i) => i.id));
+    const byId = new Map(open.map((i) => [i.id, i]));
     const cards = new Set(alerts.map((a) => cardFor(a, incidents)).filter((k) => k !== undefined)).size;
     const alertCards = new Set(alerts.map((a) => cardFor(a, false)).filter((k) => k !== undefined)).size;
     const p1 = alerts.filter((a) => a.priority === 'P1');
@@ -115,7 +125,7 @@ async function run(name: string, drafts: TimedDraft[], incidents: boolean, dir: 
       await act();
     };
     if (incidents) {
-      for (const incident of open.items) {
+      for (const incident of open) {
         if (incident.state === 'open') await clear(() => platform.incidents.act({ action: 'acknowledge', incidentId: incident.id, by: 'bench' }));
         if (incident.state !== 'resolved') await clear(() => platform.incidents.act({ action: 'resolve', incidentId: incident.id, by: 'bench', text: 'handled' }));
       }
@@ -127,7 +137,8 @@ async function run(name: string, drafts: TimedDraft[], incidents: boolean, dir: 
     }
     const leftOpen = (await platform.store.query({ state: ['open', 'acknowledged'], limit: 0 })).total;
     return {
-      drafts: drafts.length, alerts: alerts.length, items, incidents: incidents ? open.total : 0, standalone: incidents ? standalone.length : alerts.length,
+      drafts: drafts.length, alerts: alerts.length, items, incidents: incidents ? open.length : 0, digests: digestIds.size, digestIds,
+      standalone: incidents ? standalone.length : alerts.length,
       muted: alerts.filter((a) => a.muted).length, cards, alertCards, actions, p1: p1.length, p1Hidden, leftOpen, itemsByEvent, alertsByEvent,
     };
   } finally {
@@ -135,34 +146,43 @@ async function run(name: string, drafts: TimedDraft[], incidents: boolean, dir: 
   }
 }
 
-function report(name: string, before: Figures, after: Figures): boolean {
+function report(name: string, before: Figures, places: Figures, after: Figures): boolean {
   const ratio = (a: number, b: number) => (b ? (a / b).toFixed(1) : '∞');
+  const row = (label: string, pick: (f: Figures) => number, note = '', ratios = true) => {
+    const r = (f: Figures) => (ratios ? `${ratio(pick(before), pick(f)).padStart(5)}×` : '      ');
+    console.log(`  ${label.padEnd(31)}${String(pick(before)).padStart(9)}   ${String(pick(places)).padStart(9)} ${r(places)}   ${String(pick(after)).padStart(9)} ${r(after)}${note}`);
+  };
   console.log(`\n${name}`);
   console.log(`  drafts in                      ${before.drafts}`);
-  console.log(`  alerts stored (after dedup)    ${before.alerts}   (grouped run: ${after.alerts})`);
-  console.log(`  P1 alerts                      ${after.p1}, hidden with incidents: ${after.p1Hidden}`);
-  console.log('                                 per-alert   incidents   ratio');
-  console.log(`  queue items                    ${String(before.items).padStart(9)}   ${String(after.items).padStart(9)}   ${ratio(before.items, after.items)}×   (${after.incidents} incidents + ${after.standalone} alerts in none; ${after.muted} muted alerts)`);
-  console.log(`  chat cards                     ${String(before.cards).padStart(9)}   ${String(after.cards).padStart(9)}   ${ratio(before.cards, after.cards)}×   (grouped run with one card per alert, as before incident cards: ${after.alertCards})`);
-  console.log(`  actions to clear the queue     ${String(before.actions).padStart(9)}   ${String(after.actions).padStart(9)}   ${ratio(before.actions, after.actions)}×`);
-  console.log(`  alerts left unresolved         ${String(before.leftOpen).padStart(9)}   ${String(after.leftOpen).padStart(9)}`);
+  console.log(`  alerts stored (after dedup)    ${before.alerts}   (grouped runs: ${places.alerts}, ${after.alerts})`);
+  console.log(`  P1 alerts                      ${after.p1}, hidden with incidents: ${places.p1Hidden} without digests, ${after.p1Hidden} with digests`);
+  console.log('                                 per-alert   no digests  ratio   digests    ratio   (incidents: place rules only / default rules with low-priority digests)');
+  row('queue items', (f) => f.items, `   (${after.incidents} incidents, of which ${after.digests} digests, + ${after.standalone} alerts in none; ${after.muted} muted alerts; without digests ${places.incidents} incidents + ${places.standalone})`);
+  row('chat cards', (f) => f.cards, `   (grouped run with one card per alert, as before incident cards: ${after.alertCards})`);
+  row('actions to clear the queue', (f) => f.actions);
+  row('alerts left unresolved', (f) => f.leftOpen, '', false);
   // Where the items come from: each generated event (one item each is the ideal) and the noise.
   const events = [...after.alertsByEvent.keys()].filter((e) => e !== 'noise').sort();
   if (events.length > 1) {
-    const split = events.filter((e) => after.itemsByEvent.get(e)!.size > 1);
-    const owner = new Map<string, string[]>();
-    for (const e of events) for (const item of after.itemsByEvent.get(e)!) owner.set(item, [...(owner.get(item) ?? []), e]);
-    const mixed = [...owner.values()].filter((es) => es.length > 1);
-    const eventAlerts = events.reduce((n, e) => n + after.alertsByEvent.get(e)!.size, 0);
-    const eventItems = new Set(events.flatMap((e) => [...after.itemsByEvent.get(e)!])).size;
-    console.log(`  real events                    ${events.length}: ${eventAlerts} alerts → ${eventItems} items (${ratio(eventAlerts, eventItems)}×); split into several items: ${split.join(', ') || 'none'}; items mixing events: ${mixed.map((m) => m.join('+')).join(', ') || 'none'}`);
-    const noise = after.alertsByEvent.get('noise')?.size ?? 0;
-    const noiseItems = after.itemsByEvent.get('noise')?.size ?? 0;
-    console.log(`  noise                          ${noise} alerts → ${noiseItems} items (isolated alerts stay one item each; noise joining an event's incident counts there)`);
+    for (const [label, f] of [['without digests', places], ['with digests', after]] as const) {
+      const split = events.filter((e) => f.itemsByEvent.get(e)!.size > 1);
+      const owner = new Map<string, string[]>();
+      for (const e of events) for (const item of f.itemsByEvent.get(e)!) owner.set(item, [...(owner.get(item) ?? []), e]);
+      // A digest holds unrelated alerts by design: the events it holds are listed apart, not as mixed.
+      const mixed = [...owner].filter(([item, es]) => es.length > 1 && !f.digestIds.has(item)).map(([, es]) => es);
+      const digested = [...owner].filter(([item]) => f.digestIds.has(item)).map(([, es]) => es);
+      const eventAlerts = events.reduce((n, e) => n + f.alertsByEvent.get(e)!.size, 0);
+      const eventItems = new Set(events.flatMap((e) => [...f.itemsByEvent.get(e)!])).size;
+      console.log(`  real events, ${label.padEnd(16)} ${events.length}: ${eventAlerts} alerts → ${eventItems} items (${ratio(eventAlerts, eventItems)}×); split into several items: ${split.join(', ') || 'none'}; ` +
+        `items mixing events: ${mixed.map((m) => m.join('+')).join(', ') || 'none'}; events with alerts in a digest: ${digested.map((m) => m.join('+')).join(', ') || 'none'}`);
+      const noise = f.alertsByEvent.get('noise')?.size ?? 0;
+      const noiseItems = f.itemsByEvent.get('noise')?.size ?? 0;
+      console.log(`  noise, ${label.padEnd(23)} ${noise} alerts → ${noiseItems} items (${[...(f.itemsByEvent.get('noise') ?? [])].filter((i) => f.digestIds.has(i)).length} of them digests; noise joining an event's incident counts there)`);
+    }
   }
   const ok = before.items / Math.max(1, after.items) >= 5 && after.p1Hidden === 0;
-  console.log(`  goal (≥5× fewer items, no P1 hidden): ${ok ? 'met' : 'NOT met'}`);
-  return before.leftOpen === 0 && after.leftOpen === 0;
+  console.log(`  goal (≥5× fewer items, no P1 hidden), with digests: ${ok ? 'met' : 'NOT met'}`);
+  return before.leftOpen === 0 && places.leftOpen === 0 && after.leftOpen === 0;
 }
 
 async function main(): Promise<void> {
@@ -174,9 +194,10 @@ async function main(): Promise<void> {
     let cleared = true;
     for (const [name, drafts] of [['demo exercise (alert drafts of flows/demo-exercise.json)', demoDrafts()], [`generated city day (seed ${seed})`, cityDay(seed)]] as const) {
       const key = name.startsWith('demo') ? 'demo' : 'day';
-      const before = await run(key, drafts, false, dir);
-      const after = await run(key, drafts, true, dir);
-      cleared = report(name, before, after) && cleared;
+      const before = await run(key, drafts, 'alerts', dir);
+      const places = await run(key, drafts, 'places', dir);
+      const after = await run(key, drafts, 'digests', dir);
+      cleared = report(name, before, places, after) && cleared;
     }
     if (!cleared) throw new Error('the queue was not cleared by the actions taken');
   } finally {

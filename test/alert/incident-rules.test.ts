@@ -19,6 +19,12 @@ describe('impetus-incident-rules', function () {
     assert.deepEqual((await out).payload.map((r) => r.id), ['night']);
     const { alert } = await platform.alerts.raise({ tool: 'firearm', event: 'Firearm detected', zone: 'z', data: { camera: 'c', frame: { width: 1, height: 1 }, detections: [{ className: 'handgun', score: 0.9, box: [1, 1, 2, 2] }] } });
     assert.equal((await platform.incidents.get(alert.incidentId!))?.rule, 'night');
+    // A digest rule from a flow: a low anomaly alone goes into it.
+    const digested = nextMessage<{ payload: Array<{ id: string; digest?: unknown }> }>(node('out'));
+    node('rules').receive({ payload: [...SQUARE, { id: 'low', tools: ['anomaly'], windowMinutes: 120, digest: { priorities: ['P4'] } }] });
+    assert.deepEqual((await digested).payload.map((r) => [r.id, r.digest]), [['square', undefined], ['low', { priorities: ['P4'], groupBy: ['tool', 'event'] }]]);
+    const low = (await platform.alerts.raise({ tool: 'anomaly', event: 'Traffic anomaly', zone: 'market', severity: 'low', urgency: 'Expected', certainty: 'Possible' })).alert;
+    assert.deepEqual((await platform.incidents.get(low.incidentId!))?.digest?.labels, { tool: 'anomaly', event: 'Traffic anomaly' });
     // A redeploy without the node closes it.
     await helper.setFlows([{ id: 'other', type: 'helper' }], 'full');
     assert.deepEqual(platform.incidents.currentRules.map((r) => r.id), DEFAULT_RULES.map((r) => r.id));
@@ -32,6 +38,7 @@ describe('impetus-incident-rules', function () {
       [[{ id: 'Bad Id', tools: ['firearm'], windowMinutes: 5 }], /id must be lower-case/],
       [[{ id: 'x', tools: [], windowMinutes: 5 }], /must name at least one tool/],
       [[{ id: 'x', tools: ['firearm'], windowMinutes: -1 }], /windowMinutes must be a number/],
+      [[{ id: 'x', tools: ['anomaly'], windowMinutes: 60, digest: { priorities: ['P1'] } }], /may hold only P3 and P4/],
       ['not a list', /Unexpected token|not valid JSON|must be a non-empty list/],
       [[], /non-empty list/],
     ] as const) {

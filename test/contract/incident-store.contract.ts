@@ -141,6 +141,27 @@ export function incidentStoreContract(name: string, factory: () => Promise<Incid
       await assert.rejects(store.queryIncidents({ priority: 'P9' as never }), /unknown priority/);
     });
 
+    it('holds a low-priority digest like any incident: its key admits one accepting digest, its digest part is kept whole', async function () {
+      const digestRule = DEFAULT_RULES.find((r) => r.id === 'digest')!;
+      const low = (zone: string, minutes: number) => alert({ tool: 'anomaly', event: 'Traffic anomaly', zone, severity: 'low', urgency: 'Expected', certainty: 'Possible' }, minutes);
+      const first = low('market', 0);
+      const digest = openIncident(digestRule, first, { id: `inc-${randomUUID()}`, key: incidentKey(first, digestRule), at: first.firstSeen });
+      assert.equal(digest.key, 'Actual|digest|["anomaly","Traffic anomaly"]');
+      const created = await store.createIncident(digest);
+      assert.deepEqual(created.digest, { labels: { tool: 'anomaly', event: 'Traffic anomaly' }, priorities: ['P3', 'P4'], until: at(480) });
+      // The same labels from another zone: the same key, held by the first digest.
+      const other = low('park', 60);
+      assert.equal(incidentKey(other, digestRule), created.key);
+      await assert.rejects(store.createIncident(openIncident(digestRule, other, { id: `inc-${randomUUID()}`, key: incidentKey(other, digestRule), at: other.firstSeen })), IncidentKeyTakenError);
+      const grown = await store.replaceIncident(addMember(created, other, digestRule, at(60)));
+      assert.deepEqual(await store.getIncident(created.id), grown);
+      assert.deepEqual(await store.incidentByKey(created.key), grown);
+      assert.equal(grown.title, 'Traffic anomaly ×2 in 2 zones');
+      assert.deepEqual((await store.queryIncidents({ accepting: true, priority: 'P4' })).items.map((i) => i.id), [created.id]);
+      store = await harness.reopen();
+      assert.deepEqual((await store.getIncident(created.id))?.digest, grown.digest);
+    });
+
     it('keeps incidents across a reopen, and purges resolved ones past the cutoff', async function () {
       const open = await store.createIncident(incident());
       const done = await store.replaceIncident(resolveIncident(await store.createIncident(incident(alert({ zone: 'gate' }))), 'handled', 'ops', at(10)));

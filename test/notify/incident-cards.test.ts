@@ -224,6 +224,28 @@ describe('incident cards: one chat card per incident', function () {
       assert.equal((await platform.incidents.get(first.incidentId!))!.state, 'acknowledged');
     });
 
+    it('edits a card whose members all left the incident to say so, without buttons, and sends no such card anew', async () => {
+      const { platform } = await start({ groupWait: 0, groupInterval: 0, rules: JSON.stringify([{ chats: ['-100', '-200'] }]) }, { amberChats: '-200' });
+      const clear = await send(platform, draft('anomaly', 'counter-2', { headline: 'Clear member' }));
+      const amber = await send(platform, draft('social', 'project-1', { tlp: 'amber', headline: 'Amber member' }));
+      await waitFor(() => cards('-100').length === 1 && cards('-200').length === 1 && /2 alerts/.test(cards('-200')[0].text ?? ''), 'both cards');
+      await platform.incidents.move({ alertId: clear.id, by: 'olga', reason: 'a concert, unrelated' });
+      await waitFor(() => /No alerts left for this chat/.test(cards('-100')[0].text ?? ''), 'the plain group\'s card edited: its only member left');
+      const emptied = cards('-100')[0];
+      assert.doesNotMatch(emptied.text!, /Clear member|Amber member|P2|P4/, 'nothing of a member, nor a priority');
+      assert.deepEqual(emptied.reply_markup?.inline_keyboard ?? [], [], 'no buttons: they would act on no alert this chat sees');
+      assert.match(emptied.html!, new RegExp(`href="https://soc.example/impetus/incidents/${clear.incidentId}"`));
+      await waitFor(() => /1 alert from 1 tool/.test(cards('-200')[0].text ?? ''), 'the AMBER group still sees its member');
+      assert.match(cards('-200')[0].text!, /Amber member/);
+      // Its card deleted, a card every member left is not sent again.
+      fake.deleteMessage('-200', cards('-200')[0].message_id);
+      await platform.incidents.move({ alertId: amber.id, by: 'olga' });
+      await waitFor(() => fake.requests.some((r) => r.method === 'editMessageText' && r.chat === '-200' && r.status === 400), 'the edit found the card gone');
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      assert.equal(cards('-200').length, 0);
+      assert.equal(fake.requests.filter((r) => r.method === 'sendMessage').length, 2, 'the two first cards only');
+    });
+
     it('keeps one card per alert for alerts outside incidents, and with incident cards off', async () => {
       const { platform } = await start({ groupWait: 0, groupInterval: 0, incidentCards: false });
       const a = await send(platform, draft('anomaly', 'counter-2'));

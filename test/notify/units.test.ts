@@ -3,7 +3,7 @@ import { AccessPolicy, parseUsers, resolveUsers } from '../../nodes/notify/deliv
 import { backoffDelay } from '../../nodes/notify/delivery/backoff';
 import { alertIdFromShort, incidentIdFromShort, shortId } from '../../nodes/notify/delivery/ids';
 import type { AlertNotice, IncidentNotice, NoticeAlert, NoticeIncident } from '../../nodes/notify/delivery/notice';
-import { assertAlert } from '../../nodes/notify/delivery/notice';
+import { assertAlert, emptiedIncident } from '../../nodes/notify/delivery/notice';
 import { formatTime } from '../../nodes/notify/delivery/present';
 import { parseRules, route } from '../../nodes/notify/delivery/routing';
 import { TokenBucket } from '../../nodes/notify/delivery/token-bucket';
@@ -252,5 +252,13 @@ describe('notifier units', function () {
     assert.match(rc.text, /\*P1\* · \*INCIDENT\* · 12 alerts from 2 tools\+/);
     assert.deepEqual(rc.attachments[0].actions!.map((a) => a.msg.trim()), [`ack ${token}`, `resolve ${token}`]);
     assert.equal(renderIncidentCard({ kind: 'incident', incident: { ...incident, state: 'resolved', resolved: { by: 'olga', at: incident.lastSeen, reason: 'done' } } }).keyboard.length, 0, 'a resolved incident loses its buttons');
+    // Every member the chat saw left: the card says so, with nothing of them and no way to act.
+    const left = emptiedIncident({ id, version: 4, status: 'Actual', state: 'open', firstSeen: incident.firstSeen, lastSeen: incident.lastSeen } as never);
+    const gone = renderIncidentCard({ kind: 'incident', incident: left }, { consoleUrl: 'https://soc.example/impetus' });
+    assert.match(parseTelegramHtml(gone.parts.join('\n')), /^⚪ INCIDENT · No alerts left for this chat\nThe alerts this chat was shown were moved out/);
+    assert.deepEqual(gone.keyboard, []);
+    const goneRc = renderIncidentMessage({ kind: 'incident', incident: left }, {});
+    assert.match(goneRc.text, /^\*INCIDENT\* · No alerts left for this chat\n/, 'in the text: chat.update changes only the text');
+    assert.equal(goneRc.attachments[0].actions, undefined);
   });
 });

@@ -3,7 +3,7 @@ import { restrictIncident } from '../../platform';
 import type { ChatConnection } from './connection';
 import type { DeliveryEngine } from './engine';
 import type { IncidentNotice } from './notice';
-import { incidentKey, isIncidentKey, noticeIncident, priorityRank } from './notice';
+import { emptiedIncident, incidentKey, isIncidentKey, noticeIncident, priorityRank } from './notice';
 
 /** How a notifier gathers an incident's members into one card (docs/notifications.md). */
 export interface GroupTiming {
@@ -36,7 +36,7 @@ export function groupSeconds(value: unknown, fallback: number, what: string): nu
 /**
  * One card per incident and chat, for one notifier node. A card shows the members that chat may
  * see (the connection's gate: TLP, and a person's console view) and never a muted one; a chat that
- * may see none gets no card. The first card waits `waitMs` for more members, later edits come at
+ * may see none gets no card, and a card whose members have all left says that it holds none. The first card waits `waitMs` for more members, later edits come at
  * most every `intervalMs`, both held in the delivery engine; a P1 member skips both, since a P1
  * is never held back. The card's key (`inc:<id>`) and ref are in the outbox like an alert card's,
  * so the card is found, edited and acted on after a restart.
@@ -89,10 +89,15 @@ export class IncidentCards {
     const engine = this.engine();
     const outbox = this.connection.outbox;
     if (!engine || !outbox) return false;
-    const notice = this.notice(incident, chat);
-    if (!notice) return false;
     const key = incidentKey(incident.id);
     const queued = this.pending(incident.id).find((e) => e.chat === chat);
+    let notice = this.notice(incident, chat);
+    if (!notice) {
+      // Every member this chat was shown left: a card it has (or one queued with those members)
+      // says so rather than listing them still. A chat without a card gets none.
+      if (!queued && !(await outbox.getRef(this.connection.channel, chat, key))) return false;
+      notice = { kind: 'incident', incident: emptiedIncident(incident) };
+    }
     const queuedVersion = (queued?.payload as unknown as IncidentNotice | undefined)?.incident?.version ?? -1;
     if (queuedVersion >= incident.version && !urgent) return false;
     const now = this.clock();

@@ -103,6 +103,11 @@ export interface NoticeIncident {
   members: NoticeMember[];
   /** Members shown in the count but not listed (beyond MAX_CARD_MEMBERS). */
   more: number;
+  /**
+   * The chat had a card, and no member it may see is left (moved out of the incident by an
+   * operator, or no longer shown to it): the card says so instead of listing them still.
+   */
+  emptied?: true;
 }
 
 /** An incident card: one per incident and chat, edited as members arrive and as it is acted on. */
@@ -216,6 +221,17 @@ export function priorityRank(priority: Priority): number {
 }
 
 const TLP_ORDER: Tlp[] = ['clear', 'green', 'amber', 'amber+strict', 'red'];
+
+/**
+ * The card for a chat that has one but may see no member any more: nothing of the incident but
+ * its id, state and times, so that no hidden member's title, place or priority shows.
+ */
+export function emptiedIncident(incident: Incident): NoticeIncident {
+  return {
+    id: incident.id, version: incident.version, title: 'No alerts left for this chat', summary: 'The alerts this chat was shown were moved out of the incident or are no longer shown here.',
+    priority: 'P4', status: incident.status, state: incident.state, firstSeen: incident.firstSeen, lastSeen: incident.lastSeen, members: [], more: 0, emptied: true,
+  };
+}
 
 /**
  * The card of `incident` built from `shown`, the members one chat may see (already filtered by

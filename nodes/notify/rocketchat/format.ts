@@ -102,6 +102,13 @@ function buttons(state: string, token: string): NonNullable<Attachment['actions'
 export function renderIncidentMessage(notice: IncidentNotice, options: RocketChatRenderOptions = {}): RenderedMessage {
   const inc = notice.incident;
   const time = (iso: string) => formatTime(iso, options.timeZone);
+  const link = consoleLink(options.consoleUrl, inc.id, 'incidents');
+  if (inc.emptied) {
+    // The text says it (chat.update changes only the text); no buttons on a message posted anew.
+    const attachment: Attachment = { color: '#cbced1', title: defuse(inc.title), fields: [], ts: inc.firstSeen };
+    if (link) attachment.title_link = link;
+    return { text: `*INCIDENT* · ${defuse(inc.title)}\n${defuse(inc.summary)}`, attachments: [attachment] };
+  }
   const head = markings(inc, 'incident');
   const tools = new Set(inc.members.map((m) => m.tool)).size;
   head.push(`*${inc.priority}* · *INCIDENT* · ${memberCount(inc.members.length + inc.more, tools)}${inc.more ? '+' : ''} · ${defuse(inc.title)}`);
@@ -119,7 +126,6 @@ export function renderIncidentMessage(notice: IncidentNotice, options: RocketCha
   }
   fields.push({ short: true, title: 'Since', value: time(inc.firstSeen) });
   const attachment: Attachment = { color: PRIORITY_COLOURS[inc.priority] ?? '#cbced1', title: defuse(inc.title), fields, ts: inc.firstSeen };
-  const link = consoleLink(options.consoleUrl, inc.id, 'incidents');
   if (link) attachment.title_link = link;
   const actions = buttons(inc.state, commandToken(inc.id));
   if (actions.length) {

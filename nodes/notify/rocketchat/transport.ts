@@ -93,8 +93,11 @@ export class RocketChatTransport implements Transport {
       // No media on an incident card; deleted from the room, it is posted again (a new member is news).
       const message = renderIncidentMessage(notice, this.options.render);
       let previous = shown;
+      // A message every member left is only ever an update: never posted, or deleted, it has nothing to take back.
+      const emptied = notice.incident.emptied === true;
+      if (emptied && !shown?.complete) return;
       if (shown?.complete) {
-        if ((await this.edit(message, notice.incident.version, shown, ctx)) !== 'gone') return;
+        if ((await this.edit(message, notice.incident.version, shown, ctx)) !== 'gone' || emptied) return;
         // Recorded before posting, so that a retry (a 429 on the way) posts rather than updates again.
         previous = { version: shown.version };
         await ctx.saveRef({ data: { ...previous } });

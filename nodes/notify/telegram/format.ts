@@ -129,6 +129,13 @@ export function renderCard(notice: AlertNotice, options: TelegramRenderOptions =
 export function renderIncidentCard(notice: IncidentNotice, options: TelegramRenderOptions = {}): RenderedCard {
   const inc = notice.incident;
   const time = (iso: string) => escapeHtml(formatTime(iso, options.timeZone));
+  const link = consoleLink(options.consoleUrl, inc.id, 'incidents');
+  if (inc.emptied) {
+    // No buttons: acting on it from here would act on no alert this chat may see.
+    const lines = [`⚪ <b>INCIDENT</b> · ${escapeHtml(inc.title)}`, escapeHtml(inc.summary)];
+    if (link) lines.push(`🔗 <a href="${escapeAttr(link)}">Open the incident in the console</a>`);
+    return { parts: pack(lines), keyboard: [] };
+  }
   const lines = markings(inc, 'incident');
   const shown = inc.members.length + inc.more;
   const tools = new Set(inc.members.map((m) => m.tool)).size;
@@ -144,7 +151,6 @@ export function renderIncidentCard(notice: IncidentNotice, options: TelegramRend
   if (inc.more) lines.push(`… and ${inc.more} more in the console`);
   const state = stateLine(inc, options.timeZone);
   if (state) lines.push(escapeHtml(state.icon) + ' ' + state.parts.map((p) => (p.strong ? `<b>${escapeHtml(p.text)}</b>` : escapeHtml(p.text))).join(''));
-  const link = consoleLink(options.consoleUrl, inc.id, 'incidents');
   if (link) lines.push(`🔗 <a href="${escapeAttr(link)}">Open the incident in the console</a>`);
   return { parts: pack(lines), keyboard: keyboardFor(inc) };
 }

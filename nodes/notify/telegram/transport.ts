@@ -100,8 +100,11 @@ export class TelegramTransport implements Transport {
       // Deleted from the chat, it is sent again: a new member is news the chat must not miss.
       const card = renderIncidentCard(notice, this.options.render);
       let previous = shown;
+      // A card every member left is only ever an edit: never sent, or deleted, it has nothing to take back.
+      const emptied = notice.incident.emptied === true;
+      if (emptied && !shown?.complete) return;
       if (shown?.complete) {
-        if ((await this.edit(entry, card, notice.incident.version, shown, ctx)) !== 'gone') return;
+        if ((await this.edit(entry, card, notice.incident.version, shown, ctx)) !== 'gone' || emptied) return;
         // Recorded before sending, so that a retry (a 429 on the way) sends rather than edits again.
         previous = { parts: [], hashes: [], version: shown.version };
         await ctx.saveRef({ data: { ...previous } });

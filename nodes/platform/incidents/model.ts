@@ -8,7 +8,7 @@ import { TransitionError } from '../model/lifecycle';
 import { priorityRank } from '../model/priority';
 import type { Alert, Priority } from '../model/types';
 import { incidentType, playbookFor } from './playbooks';
-import { pointOf } from './rules';
+import { digestLabels, pointOf } from './rules';
 import type { Incident, IncidentHistoryAction, IncidentMember, IncidentRule } from './types';
 
 export function memberOf(alert: Alert, joinedAt: string, by?: string): IncidentMember {
@@ -38,13 +38,18 @@ function audit(incident: Incident, at: string, action: IncidentHistoryAction, by
   return [...incident.history, entryOf((incident.history[incident.history.length - 1]?.seq ?? 0) + 1, at, action, by, details)];
 }
 
+/** The highest priority among the members (P4 for none). */
+function highestPriority(members: readonly IncidentMember[]): Priority {
+  return `P${Math.min(4, ...members.map((m) => priorityRank(m.priority)))}` as Priority;
+}
+
 /**
  * The incident's priority: its highest member's, one step higher when members from at least two
  * tools agree (context tools such as workload do not count), never above P1.
  */
 export function incidentPriority(members: readonly IncidentMember[], rule: Pick<IncidentRule, 'context'> | undefined): Priority {
   if (!members.length) return 'P4';
-  const best = Math.min(...members.map((m) => priorityRank(m.priority)));
+  const best = priorityRank(highestPriority(members));
   const evidence = new Set(members.filter((m) => !rule?.context?.includes(m.tool)).map((m) => m.tool));
   return `P${Math.max(1, evidence.size >= 2 ? best - 1 : best)}` as Priority;
 }
@@ -53,10 +58,26 @@ function count(n: number, one: string, many: string): string {
   return `${n} ${n === 1 ? one : many}`;
 }
 
+/** A digest's title and summary: what its alerts share, how many, and how spread over the city. */
+function describeDigest(incident: Incident, digest: NonNullable<Incident['digest']>): { title: string; summary: string } {
+  const members = incident.members;
+  const head = digest.labels.event ?? `${digest.labels.tool ?? incident.tools.join(', ')} alerts`;
+  const places = [...new Set(members.flatMap((m) => (m.zone ?? m.areaDesc) === undefined ? [] : [m.areaDesc ?? m.zone!]))];
+  const where = places.length > 1 ? ` in ${places.length} zones` : places.length ? ` at ${places[0]}` : '';
+  const who = digest.labels.source ? ` (${digest.labels.source})` : '';
+  const title = `${head}${members.length > 1 ? ` ×${members.length}` : ''}${where}${who}`;
+  const byPriority = [...new Set(members.map((m) => m.priority))].sort().map((p) => `${p} ×${members.filter((m) => m.priority === p).length}`);
+  const latest = [...members].sort((a, b) => b.occurredAt.localeCompare(a.occurredAt))[0];
+  const summary = `Low-priority digest: ${count(members.length, 'alert', 'alerts')} (${byPriority.join(', ')})${where} since ${incident.firstSeen}, taking alerts until ${digest.until}` +
+    (latest ? `; latest: ${latest.headline}` : '');
+  return { title: title.slice(0, 300), summary: summary.slice(0, 2000) };
+}
+
 /** Title and summary from the members: what the most urgent one says, where, and who else agrees. */
 function describe(incident: Incident): { title: string; summary: string } {
   const members = incident.members;
   if (!members.length) return { title: 'Empty incident', summary: 'Every alert was moved out.' };
+  if (incident.digest) return describeDigest(incident, incident.digest);
   const lead = [...members].sort((a, b) => priorityRank(a.priority) - priorityRank(b.priority) || a.occurredAt.localeCompare(b.occurredAt))[0];
   const place = incident.areaDesc ?? incident.zone ?? lead.areaDesc ?? lead.zone;
   const others = incident.tools.filter((t) => t !== lead.tool);
@@ -69,19 +90,23 @@ function describe(incident: Incident): { title: string; summary: string } {
   return { title: title.slice(0, 300), summary: summary.slice(0, 2000) };
 }
 
-/** Recomputes everything derived from the members. The playbook follows the type until a step is ticked. */
+/**
+ * Recomputes everything derived from the members. The playbook follows the type until a step is
+ * ticked. A digest is spread over the city: it has no place, and its members are unrelated, so
+ * its priority is its highest member's, never raised for tools agreeing.
+ */
 function recompute(incident: Incident, rule: IncidentRule | undefined): Incident {
   const tools = [...new Set(incident.members.map((m) => m.tool))];
-  const type = incidentType(incident.members);
+  const type = incident.digest ? 'digest' : incidentType(incident.members);
   const ticked = incident.playbook.some((s) => s.done);
   const next: Incident = {
     ...incident,
     tools,
     type,
-    priority: incidentPriority(incident.members, rule),
+    priority: incident.digest ? highestPriority(incident.members) : incidentPriority(incident.members, rule),
     playbook: type !== incident.type && !ticked ? playbookFor(type) : incident.playbook,
   };
-  if (next.zone === undefined || next.center === undefined) {
+  if (!incident.digest && (next.zone === undefined || next.center === undefined)) {
     const located = incident.members.find((m) => m.zone !== undefined || m.point);
     if (located && next.zone === undefined && located.zone !== undefined) next.zone = located.zone;
     if (located && next.areaDesc === undefined && located.areaDesc !== undefined) next.areaDesc = located.areaDesc;
@@ -99,6 +124,9 @@ export function openIncident(rule: IncidentRule, alert: Alert, ids: { id: string
     history: [{ seq: 1, at: ids.at, action: 'opened', details: { rule: rule.id, alertId: alert.id } }],
     firstSeen: alert.firstSeen, lastSeen: alert.lastSeen, version: 0,
   };
+  if (rule.digest) {
+    base.digest = { labels: digestLabels(alert, rule.digest), priorities: [...rule.digest.priorities], until: new Date(Date.parse(ids.at) + rule.windowMinutes * 60_000).toISOString() };
+  }
   return recompute(base, rule);
 }
 
@@ -111,7 +139,7 @@ export function addMember(incident: Incident, alert: Alert, rule: IncidentRule |
  * Adds several members at once, each audited as addMember would, with what is derived from the
  * members computed once: adding a storm's batch one by one costs members × batch.
  */
-export function addMembers(incident: Incident, alerts: readonly Alert[], rule: IncidentRule | undefined, at: string, by?: string): Incident {
+export function addMembers(incident: Incident, alerts: readonly Alert[], rule: IncidentRule | undefined, at: string, by?: string, details: Record<string, unknown> = {}): Incident {
   const ids = new Set(incident.members.map((m) => m.alertId));
   const members = [...incident.members];
   const history = [...incident.history];
@@ -124,7 +152,7 @@ export function addMembers(incident: Incident, alerts: readonly Alert[], rule: I
     if (removed.includes(alert.id)) removed = removed.filter((id) => id !== alert.id);
     if (alert.lastSeen > lastSeen) lastSeen = alert.lastSeen;
     if (alert.firstSeen < firstSeen) firstSeen = alert.firstSeen;
-    history.push(entryOf(++seq, at, by === undefined ? 'grouped' : 'moved-in', by, { alertId: alert.id, tool: alert.tool, priority: alert.priority }));
+    history.push(entryOf(++seq, at, by === undefined ? 'grouped' : 'moved-in', by, { alertId: alert.id, tool: alert.tool, priority: alert.priority, ...details }));
   }
   if (members.length === incident.members.length) return incident;
   return recompute({ ...incident, members, removed, lastSeen, firstSeen, history }, rule);
@@ -139,6 +167,19 @@ export function removeMember(incident: Incident, alertId: string, rule: Incident
     history: audit(incident, at, 'moved-out', by, reason ? { alertId, reason } : { alertId }),
   };
   return recompute(next, rule);
+}
+
+/**
+ * Members leave by rule, not by an operator: a digest's alerts taken by an incident of their
+ * place, or one raised above the digest's priorities. Not put in `removed`: no operator said
+ * they do not belong here.
+ */
+export function releaseMembers(incident: Incident, alertIds: readonly string[], rule: IncidentRule | undefined, at: string, details: Record<string, unknown>): Incident {
+  const leaving = new Set(alertIds.filter((id) => incident.members.some((m) => m.alertId === id)));
+  if (!leaving.size) return incident;
+  let history = incident.history;
+  for (const alertId of leaving) history = audit({ ...incident, history }, at, 'moved-out', undefined, { alertId, ...details });
+  return recompute({ ...incident, members: incident.members.filter((m) => !leaving.has(m.alertId)), history }, rule);
 }
 
 /** The member's snapshot brought up to date; undefined when nothing the incident shows changed. */

@@ -37,6 +37,12 @@ export const PLAYBOOKS: Readonly<Record<string, readonly string[]>> = {
     'Inform the CERT and the asset owners',
     'Check physical systems that depend on the assets (traffic, access control)',
   ],
+  // A low-priority digest: unrelated alerts of one kind over a shift, reviewed as a whole.
+  digest: [
+    'Skim the alerts for a pattern (one place, one hour, one source)',
+    'Move any alert that belongs to an event into that event\'s incident',
+    'Acknowledge the digest; resolve it at the end of the shift',
+  ],
   other: ['Review every member alert', 'Decide whether the event needs action', 'Inform the duty supervisor'],
 };
 

@@ -2,20 +2,35 @@
  * Grouping and inhibition rules: the defaults for the eight IMPETUS tools, what settings may
  * change (`impetus.incidents`), and where an alert is (zone, point) for both.
  */
-import type { Alert, Geometry } from '../model/types';
+import type { Alert, Geometry, Priority } from '../model/types';
 import { PRIORITIES } from '../model/types';
-import type { Incident, IncidentRule, IncidentSettings, InhibitRule } from './types';
+import type { DigestLabel, DigestSpec, Incident, IncidentMember, IncidentRule, IncidentSettings, InhibitRule } from './types';
+import { DIGEST_LABELS } from './types';
 
 /**
  * The physical tools group by place: a shooting in the square is the firearm alerts of its
  * cameras, the crowd-flow anomaly, the threatening posts, the evacuation plan and the bacteria
  * reading of the same zone within twenty minutes. The cyber tools group by time (their assets
  * rarely have a map position). Operator workload joins either, for context only.
+ *
+ * What no place incident takes and is only P3 or P4 goes into a digest for the shift (eight
+ * hours from its first alert): one per tool and event anywhere in the city ("Traffic anomaly ×7
+ * in 5 zones"), and one per operator for workload, since an overloaded operator is about a
+ * person: the supervisor relieves that person, and one operator's strain is not shown beside
+ * another's.
  */
 export const DEFAULT_RULES: readonly IncidentRule[] = [
   { id: 'city', tools: ['firearm', 'anomaly', 'social', 'evacuation', 'bacteria'], context: ['workload'], windowMinutes: 20, distanceMeters: 300 },
   { id: 'cyber', tools: ['cti', 'ctdr'], context: ['workload'], windowMinutes: 60, distanceMeters: 0 },
+  { id: 'operator-digest', tools: ['workload'], windowMinutes: 480, distanceMeters: 0, digest: { priorities: ['P3', 'P4'], groupBy: ['tool', 'event', 'source'] } },
+  {
+    id: 'digest', tools: ['firearm', 'anomaly', 'social', 'evacuation', 'bacteria', 'cti', 'ctdr'], windowMinutes: 480, distanceMeters: 0,
+    digest: { priorities: ['P3', 'P4'], groupBy: ['tool', 'event'] },
+  },
 ];
+
+/** What a digest takes when its rule does not say: the two lower priorities. */
+export const DIGEST_PRIORITIES: readonly Priority[] = ['P3', 'P4'];
 
 /**
  * Alertmanager-style inhibition: an open P1 incident with a firearm in a zone mutes the lower
@@ -73,13 +88,29 @@ export function checkRule(raw: unknown, where = 'rules'): IncidentRule {
   if (typeof r.id !== 'string' || !/^[a-z0-9][a-z0-9-]{0,63}$/.test(r.id)) fail(`${where}: id must be lower-case letters, digits and -`);
   const tools = names(r.tools, `${where}.${r.id}.tools`);
   if (!tools.length) fail(`${where}.${r.id}.tools must name at least one tool`);
-  return {
+  const rule: IncidentRule = {
     id: r.id,
     tools,
     context: r.context === undefined ? [] : names(r.context, `${where}.${r.id}.context`),
     windowMinutes: number(r.windowMinutes, `${where}.${r.id}.windowMinutes`, 1, 7 * 24 * 60),
     distanceMeters: number(r.distanceMeters ?? 0, `${where}.${r.id}.distanceMeters`, 0, 100_000),
   };
+  if (r.digest === undefined) return rule;
+  // A digest gathers alerts from anywhere: a place or context tools would mean nothing there.
+  if (rule.context!.length) fail(`${where}.${r.id}: a digest rule has no context tools`);
+  if (rule.distanceMeters !== 0) fail(`${where}.${r.id}: a digest rule has no distance (it gathers alerts anywhere in the city)`);
+  return { ...rule, digest: checkDigest(r.digest, `${where}.${r.id}.digest`) };
+}
+
+function checkDigest(raw: unknown, where: string): DigestSpec {
+  const d = raw as Partial<DigestSpec> | null;
+  if (d === null || typeof d !== 'object' || Array.isArray(d)) fail(`${where} must be an object {priorities?, groupBy?}`);
+  const priorities = d.priorities ?? [...DIGEST_PRIORITIES];
+  if (!Array.isArray(priorities) || !priorities.length || !priorities.every((p) => (PRIORITIES as readonly unknown[]).includes(p))) fail(`${where}.priorities must be a non-empty list of P3, P4`);
+  if (priorities.some((p) => p === 'P1' || p === 'P2')) fail(`${where}.priorities may hold only P3 and P4: a P1 or P2 alert is never folded into a digest`);
+  const groupBy = d.groupBy ?? ['tool', 'event'];
+  if (!Array.isArray(groupBy) || !groupBy.every((l) => (DIGEST_LABELS as readonly unknown[]).includes(l))) fail(`${where}.groupBy must be a list of ${DIGEST_LABELS.join(', ')}`);
+  return { priorities: [...new Set(priorities)], groupBy: [...new Set(groupBy)] };
 }
 
 function checkInhibit(raw: unknown): InhibitRule {
@@ -167,12 +198,42 @@ export function placeKey(alert: Placed, rule: IncidentRule): string {
   return `cell:${Math.floor(point[0] / cell)}:${Math.floor(point[1] / cell)}`;
 }
 
-export function incidentKey(alert: Pick<Alert, 'status' | 'zone' | 'location'>, rule: IncidentRule): string {
+/** What a digest's members share: the alert's values of the rule's `groupBy`. */
+export function digestLabels(alert: Pick<Alert, 'tool' | 'event' | 'source'>, digest: DigestSpec): Partial<Record<DigestLabel, string>> {
+  const value: Record<DigestLabel, string> = { tool: alert.tool, event: alert.event, source: alert.source?.ref ?? '' };
+  return Object.fromEntries(digest.groupBy.map((label) => [label, value[label]]));
+}
+
+type Keyed = Pick<Alert, 'status' | 'zone' | 'location' | 'tool' | 'event' | 'source'>;
+
+/** `<status>|<rule>|<place>`, or for a digest `<status>|<rule>|<its labels' values>`: one accepting incident per key. */
+export function incidentKey(alert: Keyed, rule: IncidentRule): string {
+  if (rule.digest) return `${alert.status}|${rule.id}|${JSON.stringify(rule.digest.groupBy.map((l) => digestLabels(alert, rule.digest!)[l]))}`;
   return `${alert.status}|${rule.id}|${placeKey(alert, rule)}`;
 }
 
-/** The rules an alert's tool takes part in, with whether it may open an incident of that rule. */
+/** The place rules an alert's tool takes part in, with whether it may open an incident of that rule. */
 export function rulesFor(tool: string, rules: readonly IncidentRule[]): Array<{ rule: IncidentRule; opens: boolean }> {
   return rules.flatMap((rule): Array<{ rule: IncidentRule; opens: boolean }> =>
-    rule.tools.includes(tool) ? [{ rule, opens: true }] : rule.context?.includes(tool) ? [{ rule, opens: false }] : []);
+    rule.digest ? [] : rule.tools.includes(tool) ? [{ rule, opens: true }] : rule.context?.includes(tool) ? [{ rule, opens: false }] : []);
+}
+
+/** The first digest rule that takes the alert (its tool, its priority), if any. */
+export function digestFor(alert: Pick<Alert, 'tool' | 'priority'>, rules: readonly IncidentRule[]): IncidentRule | undefined {
+  return rules.find((r) => r.digest && r.tools.includes(alert.tool) && r.digest.priorities.includes(alert.priority));
+}
+
+/**
+ * Whether a digest member and a new alert are at one place by a place rule, so that the alert's
+ * new incident takes the member out of the digest. Unlike joining, this needs evidence: both
+ * located, in the same zone or within the rule's distance. Two alerts without a place are at one
+ * place only for a rule without a distance (cyber), which groups by time alone; a post without a
+ * geotag does not drag an anomaly out of a digest.
+ */
+export function atOnePlace(member: Pick<IncidentMember, 'zone' | 'point'>, alert: Placed, rule: IncidentRule): boolean {
+  const alertPlaced = alert.zone !== undefined || !!pointOf(alert.location);
+  const memberPlaced = member.zone !== undefined || !!member.point;
+  if (!alertPlaced && !memberPlaced) return rule.distanceMeters === 0;
+  if (!alertPlaced || !memberPlaced) return false;
+  return samePlace({ zone: member.zone, center: member.point }, alert, rule);
 }

@@ -15,10 +15,10 @@ import { afterConflict } from '../store/conflict';
 import { ConflictError, IncidentKeyTakenError, NotFoundError } from '../store/types';
 import { Inhibitor } from './inhibition';
 import {
-  acknowledgeIncident, addMember, addMembers, assignIncident, closeToNew, commentIncident, openIncident, refreshMember, removeMember, reopenIncident,
-  resolveIncident, tickStep,
+  acknowledgeIncident, addMember, addMembers, assignIncident, closeToNew, commentIncident, openIncident, refreshMember, releaseMembers, removeMember,
+  reopenIncident, resolveIncident, tickStep,
 } from './model';
-import { incidentKey, rulesFor, samePlace } from './rules';
+import { atOnePlace, digestFor, incidentKey, rulesFor, samePlace } from './rules';
 import type { Incident, IncidentMember, IncidentRule, IncidentSettings } from './types';
 
 const MAX_ATTEMPTS = 16;
@@ -63,6 +63,8 @@ const APPLIES: Record<ActionName, AlertState[]> = {
 interface Waiting {
   alert: Alert;
   candidates: ReturnType<typeof rulesFor>;
+  /** The digest rule that takes it when no place incident does. */
+  digest?: IncidentRule;
   resolve(alert: Alert): void;
   reject(reason: unknown): void;
 }
@@ -188,12 +190,13 @@ export class IncidentService implements AlertHooks {
   created(alert: Alert): Promise<Alert> {
     if (alert.state === 'resolved' || alert.incidentId) return Promise.resolve(alert);
     const candidates = rulesFor(alert.tool, this.rules);
-    if (!candidates.length) return Promise.resolve(alert);
-    const key = incidentKey(alert, candidates[0].rule);
+    const digest = digestFor(alert, this.rules);
+    if (!candidates.length && !digest) return Promise.resolve(alert);
+    const key = incidentKey(alert, candidates[0]?.rule ?? digest!);
     return new Promise<Alert>((resolve, reject) => {
       let queue = this.waiting.get(key);
       if (!queue) this.waiting.set(key, (queue = []));
-      queue.push({ alert, candidates, resolve, reject });
+      queue.push({ alert, candidates, digest, resolve, reject });
       if (!this.grouping.has(key)) this.grouping.set(key, this.drain(key, queue));
     });
   }
@@ -215,7 +218,7 @@ export class IncidentService implements AlertHooks {
           const [first, ...rest] = batch;
           last.holder = undefined;
           batch = rest;
-          await this.group(first.alert, first.candidates).then(first.resolve, first.reject);
+          await this.group(first.alert, first.candidates, first.digest).then(first.resolve, first.reject);
         }
       }
     } catch (err) {
@@ -265,17 +268,30 @@ export class IncidentService implements AlertHooks {
     return left;
   }
 
-  private async group(alert: Alert, candidates: ReturnType<typeof rulesFor>): Promise<Alert> {
+  /**
+   * Place rules first: the alert joins an incident of its place, or opens one. A P3 or P4 alert
+   * that would open one alone, or stand alone, goes into its digest instead. A muted alert never
+   * does: it is no item in the queue (what mutes it is), and a digest gathers only what would be;
+   * when it has companions at its place in a digest (the alerts of that place that went there
+   * before it, within the place rule's window), it opens its place incident and takes them out
+   * of the digest into it: the digest only keeps what stands alone.
+   */
+  private async group(alert: Alert, candidates: ReturnType<typeof rulesFor>, digest: IncidentRule | undefined): Promise<Alert> {
     for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
       try {
-        const joined = await this.join(alert, candidates);
+        const { joined, scanned } = await this.join(alert, candidates);
         if (joined) return await this.grouped(alert, joined, undefined);
         // A muted alert joins an incident but opens none: what mutes it is the item to act on.
         const opener = alert.muted ? undefined : candidates.find((c) => c.opens);
+        const companions = opener ? await this.companions(alert, opener.rule, scanned) : [];
+        if (digest && !alert.muted && !companions.length) {
+          const digested = await this.intoDigest(alert, digest);
+          if (digested) return await this.grouped(alert, digested, undefined);
+        }
         if (!opener) return alert;
         const opened = await this.openFor(alert, opener.rule);
-        if (opened) return await this.grouped(alert, opened, undefined);
-        return alert;
+        if (!opened) return alert;
+        return await this.grouped(alert, companions.length ? await this.takeFromDigests(opened, companions, opener.rule) : opened, undefined);
       } catch (err) {
         if (!(err instanceof ConflictError || err instanceof IncidentKeyTakenError) || attempt === MAX_ATTEMPTS) throw err;
         await afterConflict(attempt);
@@ -284,31 +300,97 @@ export class IncidentService implements AlertHooks {
     return alert;
   }
 
-  /** The accepting incident the alert joins, written with it as a member; undefined when none fits. */
-  private async join(alert: Alert, candidates: ReturnType<typeof rulesFor>): Promise<Incident | undefined> {
+  /**
+   * The accepting incident the alert joins, written with it as a member (`joined`); else the
+   * accepting incidents read while looking (`scanned`), digests included.
+   */
+  private async join(alert: Alert, candidates: ReturnType<typeof rulesFor>): Promise<{ joined?: Incident; scanned: Incident[] }> {
+    if (!candidates.length) return { scanned: [] };
     const now = this.clock();
     // The incident holding the alert's own key is the one a storm joins: one indexed read instead
     // of reading every accepting incident (each up to maxMembers members) for every new alert.
     for (const c of candidates) {
       const holder = await this.store.incidentByKey(incidentKey(alert, c.rule));
-      if (holder && this.fits(holder, alert, c.rule, now)) return this.saved(await this.store.replaceIncident(addMember(holder, alert, c.rule, this.now())));
+      if (holder && this.fits(holder, alert, c.rule, now)) return { joined: this.saved(await this.store.replaceIncident(addMember(holder, alert, c.rule, this.now()))), scanned: [] };
     }
     const longest = Math.max(...candidates.map((c) => c.rule.windowMinutes));
     const open = await this.store.queryIncidents({ accepting: true, state: ['open', 'acknowledged'], status: alert.status, since: new Date(now - longest * 60_000).toISOString(), sort: 'priority', limit: 200 });
     for (const incident of open.items) {
       const c = candidates.find((x) => x.rule.id === incident.rule);
       if (!c || !this.fits(incident, alert, c.rule, now)) continue;
-      return this.saved(await this.store.replaceIncident(addMember(incident, alert, c.rule, this.now())));
+      return { joined: this.saved(await this.store.replaceIncident(addMember(incident, alert, c.rule, this.now()))), scanned: [] };
     }
-    return undefined;
+    return { scanned: open.items };
   }
 
-  /** Whether the accepting incident takes the alert by the rule: room, window and place. */
+  /** Whether the accepting incident takes the alert by the rule: room, window and place (for a digest, its priorities). */
   private fits(incident: Incident, alert: Alert, rule: IncidentRule, now: number): boolean {
     if (incident.state === 'resolved' || incident.status !== alert.status || incident.rule !== rule.id) return false;
     if (incident.removed.includes(alert.id) || incident.members.length >= this.settings.maxMembers) return false;
-    if (now - Date.parse(incident.lastSeen) > rule.windowMinutes * 60_000) return false;
+    if (this.windowPassed(incident, rule, now)) return false;
+    if (incident.digest) return incident.digest.priorities.includes(alert.priority);
     return samePlace(incident, alert, rule);
+  }
+
+  /** A place incident's window slides with its last member; a digest's is fixed from its first, like a shift. */
+  private windowPassed(incident: Incident, rule: IncidentRule, now: number): boolean {
+    if (incident.digest) return now > Date.parse(incident.digest.until);
+    return now - Date.parse(incident.lastSeen) > rule.windowMinutes * 60_000;
+  }
+
+  /** The alert's digest (the key's accepting one, or a new one), written with it as a member. */
+  private async intoDigest(alert: Alert, rule: IncidentRule): Promise<Incident | undefined> {
+    const holder = await this.store.incidentByKey(incidentKey(alert, rule));
+    if (holder && this.fits(holder, alert, rule, this.clock())) return this.saved(await this.store.replaceIncident(addMember(holder, alert, rule, this.now())));
+    return this.openFor(alert, rule);
+  }
+
+  /**
+   * The members of the scanned digests that are at the alert's place by the place rule, still
+   * unresolved and seen within its window: had they opened an incident of their place, the alert
+   * would join it. Members an operator moved into a digest stay there.
+   */
+  private async companions(alert: Alert, rule: IncidentRule, scanned: readonly Incident[]): Promise<Array<{ digest: Incident; alert: Alert }>> {
+    const now = this.clock();
+    const tools = new Set([...rule.tools, ...(rule.context ?? [])]);
+    const found: Array<{ digest: Incident; alert: Alert }> = [];
+    for (const digest of scanned) {
+      if (!digest.digest || digest.status !== alert.status || digest.state === 'resolved') continue;
+      for (const m of digest.members) {
+        if (m.by !== undefined || m.state === 'resolved' || !tools.has(m.tool) || !atOnePlace(m, alert, rule)) continue;
+        const member = await this.alerts.store.get(m.alertId);
+        if (!member || member.incidentId !== digest.id || member.state === 'resolved' || now - Date.parse(member.lastSeen) > rule.windowMinutes * 60_000) continue;
+        found.push({ digest, alert: member });
+      }
+    }
+    return found;
+  }
+
+  /** Members leave a digest by rule; a digest left empty so resolves itself: nothing in it is left to act on. */
+  private release(digest: Incident, alertIds: string[], details: Record<string, unknown>): Incident {
+    const next = releaseMembers(digest, alertIds, this.ruleOf(digest), this.now(), details);
+    return next.members.length || next.state === 'resolved' ? next : resolveIncident(next, 'every alert left the digest', 'impetus', this.now());
+  }
+
+  /** Takes the companions out of their digests into the incident just opened at their place, audited on both and on each alert. */
+  private async takeFromDigests(opened: Incident, companions: Array<{ digest: Incident; alert: Alert }>, rule: IncidentRule): Promise<Incident> {
+    let incident = opened;
+    for (const digestId of new Set(companions.map((c) => c.digest.id))) {
+      const wanted = companions.filter((c) => c.digest.id === digestId).map((c) => c.alert);
+      let leaving: Alert[] = [];
+      await this.update(digestId, (digest) => {
+        // Only those still in it as a rule put them (an operator may have moved one meanwhile).
+        leaving = wanted.filter((a) => digest.members.some((m) => m.alertId === a.id && m.by === undefined));
+        return leaving.length ? this.release(digest, leaving.map((a) => a.id), { to: opened.id, reason: 'an incident of its place took it' }) : undefined;
+      });
+      if (!leaving.length) continue;
+      incident = await this.update(opened.id, (current) => addMembers(current, leaving, rule, this.now(), undefined, { from: digestId }));
+      for (const a of leaving) {
+        await this.alerts.setIncident(a.id, opened.id, undefined, { incidentId: opened.id, from: digestId }, true)
+          .catch((err) => this.log(`alert ${a.id} left digest ${digestId} but was not marked as in incident ${opened.id}: ${(err as Error).message}`));
+      }
+    }
+    return incident;
   }
 
   /**
@@ -329,13 +411,13 @@ export class IncidentService implements AlertHooks {
       }
       const holder = await this.store.incidentByKey(key);
       if (!holder) throw new IncidentKeyTakenError(key); // released meanwhile: the caller tries again
-      const stale = this.clock() - Date.parse(holder.lastSeen) > rule.windowMinutes * 60_000 || holder.members.length >= this.settings.maxMembers;
+      const stale = this.windowPassed(holder, rule, this.clock()) || holder.members.length >= this.settings.maxMembers;
       if (stale) {
         this.saved(await this.store.replaceIncident(closeToNew(holder, at, holder.members.length >= this.settings.maxMembers ? 'member limit reached' : 'grouping window passed')));
         if (round === 1) continue;
         throw new IncidentKeyTakenError(key);
       }
-      if (holder.removed.includes(alert.id)) return undefined;
+      if (holder.removed.includes(alert.id) || (holder.digest && !holder.digest.priorities.includes(alert.priority))) return undefined;
       return this.saved(await this.store.replaceIncident(addMember(holder, alert, rule, at)));
     }
   }
@@ -373,12 +455,23 @@ export class IncidentService implements AlertHooks {
     }
   }
 
-  /** A member changed (repeat, action, mute): its snapshot follows, and an incident whose members are all resolved resolves. */
+  /**
+   * A member changed (repeat, action, mute): its snapshot follows, and an incident whose members
+   * are all resolved resolves. A digest member raised above the digest's priorities (a repeat
+   * that became P2) leaves it and is grouped again by the place rules, as a new alert would be:
+   * an urgent alert is never left in a digest.
+   */
   async changed(alert: Alert): Promise<void> {
     if (!alert.incidentId) return;
+    let raised: string | undefined;
     await this.update(alert.incidentId, (incident) => {
       const member = incident.members.find((m) => m.alertId === alert.id);
       if (!member) return undefined;
+      raised = undefined;
+      if (incident.digest && !incident.digest.priorities.includes(alert.priority)) {
+        raised = incident.id;
+        return this.release(incident, [alert.id], { reason: `raised to ${alert.priority}, above the digest's priorities` });
+      }
       const repeatOnly = isCurrent(member, alert);
       if (repeatOnly && Date.parse(alert.lastSeen) - Date.parse(incident.lastSeen) < LAST_SEEN_STEP_MS) return undefined;
       let next = refreshMember(incident, alert, this.ruleOf(incident));
@@ -387,6 +480,9 @@ export class IncidentService implements AlertHooks {
       }
       return next;
     });
+    if (raised === undefined) return;
+    const out = await this.alerts.setIncident(alert.id, undefined, undefined, { from: raised, reason: `raised to ${alert.priority}` }, true);
+    await this.created(out);
   }
 
   // ---- operator actions ----
@@ -469,6 +565,9 @@ export class IncidentService implements AlertHooks {
       if (!target) throw new NotFoundError(request.incidentId);
       if (target.state === 'resolved') throw new TransitionError(target.id, 'move an alert into', target.state);
       if (target.status !== alert.status) throw new TypeError(`a ${alert.status} alert cannot join a ${target.status} incident`);
+      if (target.digest && !target.digest.priorities.includes(alert.priority)) {
+        throw new TypeError(`a ${alert.priority} alert cannot join a digest of ${target.digest.priorities.join(' and ')} alerts: move it into its event's incident`);
+      }
     }
     let from: Incident | undefined;
     if (alert.incidentId) {

@@ -85,6 +85,28 @@ export interface Incident {
   firstSeen: string;
   lastSeen: string;
   version: number;
+  /** Present on a low-priority digest (a rule with `digest`): what its members share, and until when it takes them. */
+  digest?: IncidentDigest;
+}
+
+/** What a digest rule groups by, besides taking only its low priorities (Alertmanager's `group_by`). */
+export const DIGEST_LABELS = ['tool', 'event', 'source'] as const;
+export type DigestLabel = (typeof DIGEST_LABELS)[number];
+
+/** A rule's digest part: which priorities it collects and what its members share. */
+export interface DigestSpec {
+  /** P3 and P4 by default; P1 and P2 are refused (an urgent alert is never folded into a digest). */
+  priorities: Priority[];
+  /** `tool`, `event`, `source` (the alert's `source.ref`: for workload, the operator). */
+  groupBy: DigestLabel[];
+}
+
+export interface IncidentDigest {
+  /** The values of the rule's `groupBy` that every member has. */
+  labels: Partial<Record<DigestLabel, string>>;
+  priorities: Priority[];
+  /** The digest takes new members until then (opened + the rule's window), like a shift. */
+  until: string;
 }
 
 /** How alerts group: tools that belong together, how near, how long apart. */
@@ -101,6 +123,12 @@ export interface IncidentRule {
   windowMinutes: number;
   /** An alert in another zone (or without one) still joins when this near the incident's centre. */
   distanceMeters: number;
+  /**
+   * A digest rule: the low-priority alerts of its tools that no place incident takes are
+   * collected anywhere in the city, one incident per `groupBy` values, for `windowMinutes` from
+   * the digest's first alert (docs/incidents.md, Low-priority digests).
+   */
+  digest?: DigestSpec;
 }
 
 export interface InhibitRule {
