@@ -107,7 +107,7 @@ describe('incidents across two runtimes on Kafka and a shared store (real broker
     consoleA?.hub.close();
     consoleB?.hub.close();
     await Promise.all([a?.close(), b?.close()]);
-    fs.rmSync(dir, { recursive: true, force: true });
+    if (dir) fs.rmSync(dir, { recursive: true, force: true });
   });
 
   it('makes one incident of one event raised half on runtime A and half on B, seen alike from both consoles', async function () {
