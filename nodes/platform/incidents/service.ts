@@ -86,6 +86,12 @@ export class IncidentService implements AlertHooks {
   private readonly log: (message: string) => void;
   /** The grouping run of each key in this runtime, while alerts of that key wait; see created(). */
   private readonly grouping = new Map<string, Promise<void>>();
+  /**
+   * Digest writes of this runtime, one after another per digest key: a digest gathers alerts of
+   * every place, whose per-key queues would otherwise write it at once and lose the
+   * compare-and-set to each other (each loss a rescan of the accepting incidents).
+   */
+  private readonly digestTurns = new Map<string, Promise<unknown>>();
   private readonly listeners = new Set<(incident: Incident) => void>();
   /** The alerts of each key waiting to be grouped. */
   private readonly waiting = new Map<string, Waiting[]>();
@@ -339,10 +345,24 @@ export class IncidentService implements AlertHooks {
   }
 
   /** The alert's digest (the key's accepting one, or a new one), written with it as a member. */
-  private async intoDigest(alert: Alert, rule: IncidentRule): Promise<Incident | undefined> {
-    const holder = await this.store.incidentByKey(incidentKey(alert, rule));
-    if (holder && this.fits(holder, alert, rule, this.clock())) return this.saved(await this.store.replaceIncident(addMember(holder, alert, rule, this.now())));
-    return this.openFor(alert, rule);
+  private intoDigest(alert: Alert, rule: IncidentRule): Promise<Incident | undefined> {
+    const key = incidentKey(alert, rule);
+    return this.digestTurn(key, async () => {
+      const holder = await this.store.incidentByKey(key);
+      if (holder && this.fits(holder, alert, rule, this.clock())) return this.saved(await this.store.replaceIncident(addMember(holder, alert, rule, this.now())));
+      return this.openFor(alert, rule);
+    });
+  }
+
+  /** Runs `write` after this runtime's earlier writes of the digest with this key have settled. */
+  private digestTurn<T>(key: string, write: () => Promise<T>): Promise<T> {
+    const turn = (this.digestTurns.get(key) ?? Promise.resolve()).then(write, write);
+    const settled = turn.catch(() => undefined);
+    this.digestTurns.set(key, settled);
+    void settled.then(() => {
+      if (this.digestTurns.get(key) === settled) this.digestTurns.delete(key);
+    });
+    return turn;
   }
 
   /**
@@ -378,11 +398,12 @@ export class IncidentService implements AlertHooks {
     for (const digestId of new Set(companions.map((c) => c.digest.id))) {
       const wanted = companions.filter((c) => c.digest.id === digestId).map((c) => c.alert);
       let leaving: Alert[] = [];
-      await this.update(digestId, (digest) => {
+      const digestKey = companions.find((c) => c.digest.id === digestId)!.digest.key;
+      await this.digestTurn(digestKey, () => this.update(digestId, (digest) => {
         // Only those still in it as a rule put them (an operator may have moved one meanwhile).
         leaving = wanted.filter((a) => digest.members.some((m) => m.alertId === a.id && m.by === undefined));
         return leaving.length ? this.release(digest, leaving.map((a) => a.id), { to: opened.id, reason: 'an incident of its place took it' }) : undefined;
-      });
+      }));
       if (!leaving.length) continue;
       incident = await this.update(opened.id, (current) => addMembers(current, leaving, rule, this.now(), undefined, { from: digestId }));
       for (const a of leaving) {
