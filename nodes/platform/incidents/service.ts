@@ -292,7 +292,7 @@ export class IncidentService implements AlertHooks {
         const companions = opener ? await this.companions(alert, opener.rule, scanned) : [];
         if (digest && !alert.muted && !companions.length) {
           const digested = await this.intoDigest(alert, digest);
-          if (digested) return await this.grouped(alert, digested, undefined);
+          if (digested) return await this.grouped(alert, await this.placeAfterDigest(alert, digested, candidates), undefined);
         }
         if (!opener) return alert;
         const opened = await this.openFor(alert, opener.rule);
@@ -352,6 +352,21 @@ export class IncidentService implements AlertHooks {
       if (holder && this.fits(holder, alert, rule, this.clock())) return this.saved(await this.store.replaceIncident(addMember(holder, alert, rule, this.now())));
       return this.openFor(alert, rule);
     });
+  }
+
+  /**
+   * An incident of the alert's place may have opened while the alert went into its digest (the
+   * first alerts of an event raised at once): its opener looked for companions in the digests
+   * before this alert was there. Both write, then read, so one of them sees the other: here the
+   * alert leaves the digest for the incident of its place.
+   */
+  private async placeAfterDigest(alert: Alert, digested: Incident, candidates: ReturnType<typeof rulesFor>): Promise<Incident> {
+    const now = this.clock();
+    for (const c of candidates) {
+      const holder = await this.store.incidentByKey(incidentKey(alert, c.rule));
+      if (holder && !holder.digest && this.fits(holder, alert, c.rule, now)) return this.takeFromDigests(holder, [{ digest: digested, alert }], c.rule);
+    }
+    return digested;
   }
 
   /** Runs `write` after this runtime's earlier writes of the digest with this key have settled. */
