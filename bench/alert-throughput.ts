@@ -24,12 +24,13 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import express from 'express';
-import { closePlatforms, resolveSettings } from '../nodes/platform';
+import { closePlatforms, resolveSettings, Validators } from '../nodes/platform';
 import type { FlowNode } from './embedded-red';
 import { readFlags } from './cli';
 import { nodeAreas, RED, runtimeSettings, writeSinkNode } from './embedded-red';
 import { profiled } from './profiler';
-import { storeFloor } from './store-floor';
+import type { Floor } from './store-floor';
+import { repeatFloor, storeFloor } from './store-floor';
 import type { Alertmanager, PeerRate } from './alertmanager-peer';
 import { AM_BATCH, DEFAULT_ALERTMANAGER, DEFAULT_ALERTMANAGER_PORT, startAlertmanager, toAmAlert } from './alertmanager-peer';
 
@@ -356,9 +357,10 @@ function draft(i: number, ref: string): Record<string, unknown> {
 }
 
 const uniqueMsgs = (tag: string): MakeMsg => (i) => ({ payload: draft(i, `${tag}-${i}`) });
+const DEDUP_FINGERPRINTS = 10;
 /** Ten fingerprints: each draft repeats one of ten sensors in one zone. */
 const dedupMsgs = (tag: string): MakeMsg => (i) => {
-  const d = draft(0, `${tag}-sensor-${i % 10}`);
+  const d = draft(0, `${tag}-sensor-${i % DEDUP_FINGERPRINTS}`);
   d.data = { score: 0.9 + (i % 10) / 100, seq: i };
   return { payload: d };
 };
@@ -529,10 +531,23 @@ async function main(): Promise<void> {
     const unique = !runs('unique') ? undefined : await profile(() => measure('impetus-alert, unique', rt!.alert, options.alerts, uniqueMsgs('u'), options));
     // Before the dedup run, so that the last rows written are the unique run's.
     const floor = unique ? await storeFloor(rt.dbFile, rt.dir, options.alerts, options.window) : undefined;
-    if (floor) {
-      console.log(`  ${'SQLite floor (bare inserts)'.padEnd(30)} ${fmt(floor.alerts).padStart(9)} rows at ${fmt(floor.perSecond).padStart(8)} /s  (${floor.cpuMicros.toFixed(1).padStart(6)} µs CPU/alert)`);
+    const floorLine = (label: string, f: Floor) =>
+      console.log(`  ${label.padEnd(30)} ${fmt(f.alerts).padStart(9)} rows at ${fmt(f.perSecond).padStart(8)} /s  (${f.cpuMicros.toFixed(1).padStart(6)} µs CPU/alert)`);
+    // The same floors with the schema check and serialisation every alert needs, so the run
+    // itself shows what durability plus validation cost at the least, beside Alertmanager.
+    const validators = new Validators();
+    const floorChecked = unique ? await storeFloor(rt.dbFile, rt.dir, options.alerts, options.window, validators) : undefined;
+    if (floor && floorChecked) {
+      floorLine('SQLite floor (bare inserts)', floor);
+      floorLine('  + schema check and JSON', floorChecked);
     }
     const dedup = !runs('dedup') ? undefined : await profile(() => measure('impetus-alert, dedup (10 fp)', rt!.alert, options.alerts, dedupMsgs('d'), options));
+    const floorRepeat = dedup ? await repeatFloor(rt.dbFile, rt.dir, DEDUP_FINGERPRINTS, options.alerts, options.window) : undefined;
+    const floorRepeatChecked = dedup ? await repeatFloor(rt.dbFile, rt.dir, DEDUP_FINGERPRINTS, options.alerts, options.window, validators) : undefined;
+    if (floorRepeat && floorRepeatChecked) {
+      floorLine('repeat floor (bare updates)', floorRepeat);
+      floorLine('  + schema check', floorRepeatChecked);
+    }
     const batchLabel = (what: string) => `impetus-alert, ${what}, ${options.batch}/msg`;
     const uniqueBatched = runs('unique-batched') ? await profile(() => measureBatched(batchLabel('unique'), rt!.alert, options.alerts, options.batch, uniqueMsgs('ub'), options)) : undefined;
     const dedupBatched = runs('dedup-batched') ? await profile(() => measureBatched(batchLabel('dedup'), rt!.alert, options.alerts, options.batch, dedupMsgs('db'), options)) : undefined;
@@ -590,7 +605,14 @@ async function main(): Promise<void> {
       lines.push('  [SKIP] persisted alerts/s (unique variant not run)');
     }
     // The goal of issue 21: durable ingest at least Alertmanager's in-memory one, above half the floor.
-    const variants: [string, Rate | undefined, PeerRate | undefined][] = [['new', unique, peer?.unique], ['repeated', dedup, peer?.repeated]];
+    // Batched intake (an array of drafts in one message) is durable ingest too, so it is held to the same goal.
+    const batched = `, ${options.batch}/msg`;
+    const variants: [string, Rate | undefined, PeerRate | undefined][] = [
+      ['new', unique, peer?.unique],
+      ['repeated', dedup, peer?.repeated],
+      [`new${batched}`, uniqueBatched, peer?.unique],
+      [`repeated${batched}`, dedupBatched, peer?.repeated],
+    ];
     for (const [name, ours, theirs] of variants) {
       if (!ours) continue;
       if (theirs) target(ours.perSecond >= theirs.perSecond, `${name} alerts: ours/Alertmanager >= 1: ${(ours.perSecond / theirs.perSecond).toFixed(2)}`);
@@ -633,6 +655,22 @@ async function main(): Promise<void> {
     // alert does not, so the same ratios are printed from it (their µs ÷ ours).
     const byCpu = (ours: Rate | undefined, theirs: { cpuMicros: number } | undefined) => (ours && theirs ? (theirs.cpuMicros / ours.cpuMicros).toFixed(2) : 'n/a');
     console.log(`  the same by CPU/alert    Alertmanager: new ${byCpu(unique, peer?.unique)}, repeated ${byCpu(dedup, peer?.repeated)}; floor: new ${byCpu(unique, floor)}, repeated ${byCpu(dedup, floor)}`);
+    if (floor && floorChecked && floorRepeat && floorRepeatChecked) {
+      const us = (f: { cpuMicros: number }) => `${f.cpuMicros.toFixed(1)} µs`;
+      console.log(`floor with the guarantees  new ${us(floorChecked)} CPU/alert (bare ${us(floor)}); repeated ${us(floorRepeatChecked)} (bare ${us(floorRepeat)})  (durable rows, each document checked against its schemas and serialised)`);
+      if (peer) {
+        // What parity with Alertmanager leaves for all the rest of an alert path, beside what ours spends on it.
+        const why = (name: string, least: Floor, theirs: PeerRate, ours: (Rate | undefined)[]) => {
+          const spent = ours.filter((r): r is Rate => !!r).map((r) => (r.cpuMicros - least.cpuMicros).toFixed(1)).join(' / ');
+          if (least.cpuMicros >= theirs.cpuMicros) {
+            return `${name}: out of reach while durable and validated: the floor with the guarantees alone costs ${us(least)}, Alertmanager's whole in-memory ingest ${us(theirs)} (${(least.cpuMicros / theirs.cpuMicros).toFixed(2)}×); ours spends ${spent} µs above that floor (one a message / batched)`;
+          }
+          return `${name}: Alertmanager's ${us(theirs)} leaves ${(theirs.cpuMicros - least.cpuMicros).toFixed(1)} µs above the floor with the guarantees (${us(least)}) for the rest (draft, fingerprint, dedup, audit, events, delivery); ours spends ${spent} µs on it (one a message / batched)`;
+        };
+        console.log(`why (by CPU/alert)         ${why('new', floorChecked, peer.unique, [unique, uniqueBatched])}`);
+        console.log(`                           ${why('repeated', floorRepeatChecked, peer.repeated, [dedup, dedupBatched])}`);
+      }
+    }
     if (samples.length >= 2) {
       const warmIndex = Math.min(samples.length - 2, Math.max(0, Math.round((samples.length - 1) * options.memoryWarmupShare)));
       const base = samples[warmIndex];

@@ -13,6 +13,7 @@ import { performance } from 'node:perf_hooks';
 import Database from 'better-sqlite3';
 // eslint-disable-next-line impetus/one-door -- the floor is measured on the SQLite adapter itself, under the public API
 import { MAX_BATCH, SqliteAlertStore } from '../nodes/platform/store/sqlite';
+import type { Validators } from '../nodes/platform';
 
 export interface Floor {
   alerts: number;
@@ -30,8 +31,30 @@ function insertFor(db: Database.Database, table: string, sample: Row): Database.
   return db.prepare(`INSERT INTO ${table} (${columns.join(', ')}) VALUES (${columns.map((c) => `@${c}`).join(', ')})`);
 }
 
-/** Re-inserts the last `count` alerts of `sourceFile` (and their history) into a new store in `dir`. */
-export async function storeFloor(sourceFile: string, dir: string, count: number, group = MAX_BATCH): Promise<Floor> {
+/**
+ * What any alert path must do for each alert besides the database's work, whatever its code:
+ * check the document against the alert schema and its tool's payload schema, and serialise it
+ * (and, for a new alert, its audit entry). Alertmanager does neither; with them the floor says
+ * what durability plus validation cost at the least, in the same run as Alertmanager's ingest.
+ */
+function checkAndSerialise(validators: Validators, doc: { tool: string; data?: unknown }): string {
+  validators.assert('alert', doc);
+  validators.assertToolData(doc.tool, doc.data);
+  return JSON.stringify(doc);
+}
+
+/** The alert path being measured is warm (it had its warm-up run); so are these checks. */
+function warmUp(validators: Validators, docs: { tool: string; data?: unknown }[]): void {
+  for (let i = 0; i < WARM_UP; i++) checkAndSerialise(validators, docs[i % docs.length]);
+}
+const WARM_UP = 2_000;
+
+/**
+ * Re-inserts the last `count` alerts of `sourceFile` (and their history) into a new store in `dir`.
+ * With `validators`, each document and audit entry is parsed beforehand and, in the measured
+ * loop, checked and serialised again before its insert (`checkAndSerialise`).
+ */
+export async function storeFloor(sourceFile: string, dir: string, count: number, group = MAX_BATCH, validators?: Validators): Promise<Floor> {
   const perCommit = Math.min(group, MAX_BATCH);
   const source = new Database(sourceFile, { readonly: true });
   let alerts: Row[];
@@ -46,6 +69,11 @@ export async function storeFloor(sourceFile: string, dir: string, count: number,
     source.close();
   }
   if (alerts.length === 0) throw new Error(`no alerts in ${sourceFile} to measure the floor with`);
+  const docs = validators ? alerts.map((a) => JSON.parse(a.doc as string) as { tool: string; data?: unknown }) : [];
+  const entries = new Map<Row, unknown>();
+  if (validators) for (const list of history.values()) for (const entry of list) entries.set(entry, JSON.parse(entry.entry as string));
+
+  if (validators) warmUp(validators, docs);
 
   const file = path.join(dir, 'floor.db');
   // The store itself makes the file: the same schema, indexes and pragmas as the measured run.
@@ -62,15 +90,79 @@ export async function storeFloor(sourceFile: string, dir: string, count: number,
     const started = performance.now();
     for (let i = 0; i < alerts.length; i += perCommit) {
       begin.run();
-      for (const alert of alerts.slice(i, i + perCommit)) {
+      for (let j = i; j < Math.min(i + perCommit, alerts.length); j++) {
+        const alert = alerts[j];
+        if (validators) alert.doc = checkAndSerialise(validators, docs[j]);
         insertAlert.run(alert);
-        for (const entry of history.get(alert.id) ?? []) insertEntry!.run(entry);
+        for (const entry of history.get(alert.id) ?? []) {
+          if (validators) entry.entry = JSON.stringify(entries.get(entry));
+          insertEntry!.run(entry);
+        }
       }
       commit.run();
     }
     const ms = performance.now() - started;
     const used = process.cpuUsage(cpu);
     return { alerts: alerts.length, group: perCommit, perSecond: (alerts.length / ms) * 1000, cpuMicros: (used.user + used.system) / alerts.length };
+  } finally {
+    await store.close();
+    for (const suffix of ['', '-wal', '-shm']) fs.rmSync(file + suffix, { force: true });
+  }
+}
+
+/**
+ * The floor under a repeat: the `fingerprints` open alerts that were repeated last in
+ * `sourceFile` (the dedup run's) copied into a new store in `dir`, then `count` repeats spread
+ * over them in turn, `group` per transaction. Each repeat is what the database must be told for
+ * it to be durable: the alert's count, lastSeen and version changed, the document serialised
+ * (its text holds the count) and written by an UPDATE of lastSeen, version and the document,
+ * guarded by the version read (the two indexes a repeat touches, as the store's own UPDATE).
+ * With `validators`, the document is also checked before it is serialised.
+ */
+export async function repeatFloor(sourceFile: string, dir: string, fingerprints: number, count: number, group = MAX_BATCH, validators?: Validators): Promise<Floor> {
+  const perCommit = Math.min(group, MAX_BATCH);
+  const source = new Database(sourceFile, { readonly: true });
+  let alerts: Row[];
+  try {
+    alerts = source.prepare("SELECT * FROM alerts WHERE state <> 'resolved' AND json_extract(doc, '$.count') > 1 ORDER BY last_seen DESC, rowid DESC LIMIT ?").all(fingerprints) as Row[];
+  } finally {
+    source.close();
+  }
+  if (alerts.length === 0) throw new Error(`no repeated open alert in ${sourceFile} to measure the repeat floor with`);
+  const docs = alerts.map((a) => JSON.parse(a.doc as string) as { tool: string; data?: unknown; count: number; lastSeen: string; version: number });
+
+  if (validators) warmUp(validators, docs);
+
+  const file = path.join(dir, 'repeat-floor.db');
+  const store = new SqliteAlertStore({ file, synchronous: 'full' });
+  await store.open();
+  try {
+    const db = store.connection();
+    const insertAlert = insertFor(db, 'alerts', alerts[0]);
+    for (const alert of alerts) insertAlert.run(alert);
+    const update = db.prepare('UPDATE alerts SET last_seen = ?, version = ?, doc = ? WHERE id = ? AND version = ?');
+    const begin = db.prepare('BEGIN');
+    const commit = db.prepare('COMMIT');
+    const firstSeen = Date.now();
+    const cpu = process.cpuUsage();
+    const started = performance.now();
+    for (let i = 0; i < count; i += perCommit) {
+      begin.run();
+      for (let j = i; j < Math.min(i + perCommit, count); j++) {
+        const k = j % alerts.length;
+        const doc = docs[k];
+        const at = firstSeen + j;
+        doc.count += 1;
+        doc.lastSeen = new Date(at).toISOString();
+        doc.version += 1;
+        const text = validators ? checkAndSerialise(validators, doc) : JSON.stringify(doc);
+        if (update.run(at, doc.version, text, alerts[k].id, doc.version - 1).changes !== 1) throw new Error(`repeat floor: alert ${String(alerts[k].id)} not at version ${doc.version - 1}`);
+      }
+      commit.run();
+    }
+    const ms = performance.now() - started;
+    const used = process.cpuUsage(cpu);
+    return { alerts: count, group: perCommit, perSecond: (count / ms) * 1000, cpuMicros: (used.user + used.system) / count };
   } finally {
     await store.close();
     for (const suffix of ['', '-wal', '-shm']) fs.rmSync(file + suffix, { force: true });
