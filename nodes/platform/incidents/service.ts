@@ -292,12 +292,23 @@ export class IncidentService implements AlertHooks {
         const companions = opener ? await this.companions(alert, opener.rule, scanned) : [];
         if (digest && !alert.muted && !companions.length) {
           const digested = await this.intoDigest(alert, digest);
-          if (digested) return await this.grouped(alert, await this.placeAfterDigest(alert, digested, candidates), undefined);
+          if (digested) {
+            // Marked as in the digest first: an opener reading the digests after this counts the
+            // alert as its companion only then (companions), and this reads after that write.
+            const marked = await this.grouped(alert, digested, undefined);
+            const placed = await this.placeAfterDigest(alert, digested, candidates);
+            return placed.id === digested.id ? marked : (await this.alerts.store.get(alert.id)) ?? marked;
+          }
         }
         if (!opener) return alert;
         const opened = await this.openFor(alert, opener.rule);
         if (!opened) return alert;
-        return await this.grouped(alert, companions.length ? await this.takeFromDigests(opened, companions, opener.rule) : opened, undefined);
+        // Written, now read again: an alert of this place that went into its digest after the
+        // scan above looked for this incident before it was written (placeAfterDigest), so one
+        // of the two must look once the other has written.
+        const all = [...companions, ...(await this.companions(alert, opener.rule, await this.acceptingSince(alert, opener.rule.windowMinutes)))];
+        const taken = [...new Map(all.map((c) => [c.alert.id, c])).values()];
+        return await this.grouped(alert, taken.length ? await this.takeFromDigests(opened, taken, opener.rule) : opened, undefined);
       } catch (err) {
         if (!(err instanceof ConflictError || err instanceof IncidentKeyTakenError) || attempt === MAX_ATTEMPTS) throw err;
         await afterConflict(attempt);
@@ -319,14 +330,19 @@ export class IncidentService implements AlertHooks {
       const holder = await this.store.incidentByKey(incidentKey(alert, c.rule));
       if (holder && this.fits(holder, alert, c.rule, now)) return { joined: this.saved(await this.store.replaceIncident(addMember(holder, alert, c.rule, this.now()))), scanned: [] };
     }
-    const longest = Math.max(...candidates.map((c) => c.rule.windowMinutes));
-    const open = await this.store.queryIncidents({ accepting: true, state: ['open', 'acknowledged'], status: alert.status, since: new Date(now - longest * 60_000).toISOString(), sort: 'priority', limit: 200 });
-    for (const incident of open.items) {
+    const open = await this.acceptingSince(alert, Math.max(...candidates.map((c) => c.rule.windowMinutes)));
+    for (const incident of open) {
       const c = candidates.find((x) => x.rule.id === incident.rule);
       if (!c || !this.fits(incident, alert, c.rule, now)) continue;
       return { joined: this.saved(await this.store.replaceIncident(addMember(incident, alert, c.rule, this.now()))), scanned: [] };
     }
-    return { scanned: open.items };
+    return { scanned: open };
+  }
+
+  /** The incidents (digests included) still taking members of the alert's status, seen within the last `minutes`. */
+  private async acceptingSince(alert: Alert, minutes: number): Promise<Incident[]> {
+    const since = new Date(this.clock() - minutes * 60_000).toISOString();
+    return (await this.store.queryIncidents({ accepting: true, state: ['open', 'acknowledged'], status: alert.status, since, sort: 'priority', limit: 200 })).items;
   }
 
   /** Whether the accepting incident takes the alert by the rule: room, window and place (for a digest, its priorities). */
@@ -357,8 +373,10 @@ export class IncidentService implements AlertHooks {
   /**
    * An incident of the alert's place may have opened while the alert went into its digest (the
    * first alerts of an event raised at once): its opener looked for companions in the digests
-   * before this alert was there. Both write, then read, so one of them sees the other: here the
-   * alert leaves the digest for the incident of its place.
+   * before this alert was there. Both write, then read (the opener reads the digests again once
+   * its incident is written; this runs once the alert is marked as in the digest), so one of them
+   * sees the other: here the alert leaves the digest for the incident of its place. If both do,
+   * the second finds it gone from the digest and takes nothing.
    */
   private async placeAfterDigest(alert: Alert, digested: Incident, candidates: ReturnType<typeof rulesFor>): Promise<Incident> {
     const now = this.clock();
