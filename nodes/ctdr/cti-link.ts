@@ -1,11 +1,16 @@
 /**
  * CTI and CTDR together: the open CTI alerts (read from the store through the platform's API,
- * never from CTI's code) that name the attacked host (the asset matched) or the attacker's
- * address (the indicator). Held for a short time so that a burst of IDS events asks the store
+ * never from CTI's code) that name the attacked host (the asset matched), the attacker's
+ * address (the indicator) or a threat actor the IDS rule names (its message or metadata, e.g.
+ * ET's `threat_actor` and `malware_family`). Held for a short time so that a burst of IDS events asks the store
  * once, not once per event.
  */
 import type { Alert } from '../platform';
 import type { CtiContext } from './draft';
+import { foldName } from './eve';
+
+/** Shorter actor names ("TA", "G0") would match ordinary words of a rule's message. */
+const MIN_ACTOR_NAME = 4;
 
 interface CtiData {
   indicator?: { value?: string };
@@ -16,21 +21,30 @@ interface CtiData {
 export class CtiLink {
   private byIndicator = new Map<string, Alert[]>();
   private byAsset = new Map<string, Alert[]>();
+  /** Folded actor name, space-padded (whole words only) → the CTI alerts naming it. */
+  private byActor = new Map<string, Alert[]>();
   private loaded = -Infinity;
   private loading?: Promise<void>;
 
   /** `query` returns the open and acknowledged CTI alerts; `ttlMs` how long an answer is reused. */
   constructor(private readonly query: () => Promise<Alert[]>, private readonly ttlMs: number, private readonly now: () => number = Date.now) {}
 
-  async related(hostId: string | undefined, victimIp: string, attacker: string): Promise<CtiContext[]> {
+  /** `ruleNames`: the IDS rule's folded, space-padded words (`EveEvent.alert.names`), if the event is an alert. */
+  async related(hostId: string | undefined, victimIp: string, attacker: string, ruleNames?: string): Promise<CtiContext[]> {
     await this.refresh();
     const out = new Map<string, CtiContext>();
-    const add = (alerts: Alert[] | undefined, names: CtiContext['names']): void => {
-      for (const a of alerts ?? []) if (!out.has(a.id)) out.set(a.id, contextOf(a, names));
+    const add = (alerts: Alert[] | undefined, names: CtiContext['names'], actor?: string): void => {
+      for (const a of alerts ?? []) if (!out.has(a.id)) out.set(a.id, { ...contextOf(a, names), ...(actor ? { namedActor: actor } : {}) });
     };
     if (hostId) add(this.byAsset.get(hostId), 'host');
     add(this.byIndicator.get(victimIp), 'host');
     add(this.byIndicator.get(attacker), 'attacker');
+    if (ruleNames) {
+      for (const [actor, alerts] of this.byActor) {
+        if (!ruleNames.includes(actor)) continue;
+        for (const a of alerts) add([a], 'actor', ((a.data ?? {}) as CtiData).intel?.actors?.find((n) => ` ${foldName(n)} ` === actor));
+      }
+    }
     return [...out.values()];
   }
 
@@ -39,6 +53,7 @@ export class CtiLink {
     this.loading ??= this.query().then((alerts) => {
       const byIndicator = new Map<string, Alert[]>();
       const byAsset = new Map<string, Alert[]>();
+      const byActor = new Map<string, Alert[]>();
       const push = (m: Map<string, Alert[]>, k: string | undefined, a: Alert): void => {
         if (k) m.set(k, [...(m.get(k) ?? []), a]);
       };
@@ -46,9 +61,13 @@ export class CtiLink {
         const d = (a.data ?? {}) as CtiData;
         push(byIndicator, d.indicator?.value, a);
         push(byAsset, d.asset?.id, a);
+        for (const actor of new Set((d.intel?.actors ?? []).filter((n) => typeof n === 'string').map(foldName))) {
+          if (actor.length >= MIN_ACTOR_NAME) push(byActor, ` ${actor} `, a);
+        }
       }
       this.byIndicator = byIndicator;
       this.byAsset = byAsset;
+      this.byActor = byActor;
       this.loaded = this.now();
     }).finally(() => { this.loading = undefined; });
     await this.loading;

@@ -18,8 +18,10 @@ export interface CtiContext {
   asset?: string;
   actors?: string[];
   tlp?: Tlp;
-  /** Why it relates: it names the attacked host, or the attacker's address. */
-  names: 'host' | 'attacker';
+  /** The actor, as CTI spells it, that the IDS rule names (when `names` is 'actor'). */
+  namedActor?: string;
+  /** Why it relates: it names the attacked host, the attacker's address, or an actor the IDS rule names. */
+  names: 'host' | 'attacker' | 'actor';
 }
 
 const SEVERITIES: Severity[] = ['info', 'low', 'medium', 'high', 'critical'];
@@ -69,7 +71,7 @@ export function verdictToDraft(v: Verdict, ctx: DraftContext): AlertDraft {
     tool: 'ctdr',
     event: compromised ? 'Likely compromised' : 'Exploitation attempt',
     headline: headline.length > 160 ? `${headline.slice(0, 159)}…` : headline,
-    description: v.reason + (ctx.cti.length ? `. Threat intelligence names ${ctx.cti.map((c) => (c.names === 'host' ? 'this host' : `the attacker ${v.attacker}`)).filter((x, i, all) => all.indexOf(x) === i).join(' and ')}.` : '.'),
+    description: v.reason + (ctx.cti.length ? `. Threat intelligence names ${ctx.cti.map((c) => (c.names === 'host' ? 'this host' : c.names === 'attacker' ? `the attacker ${v.attacker}` : `the actor ${c.namedActor ?? ''} this rule names`)).filter((x, i, all) => all.indexOf(x) === i).join(' and ')}.` : '.'),
     category: 'Security',
     severity,
     urgency: compromised || ctx.cti.length ? 'Immediate' : 'Expected',

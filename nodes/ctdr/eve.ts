@@ -21,7 +21,17 @@ export interface EveEvent {
     action?: string;
     /** CVEs the rule names in its metadata (`metadata: cve CVE_2021_44228`), its message or its references. */
     cves: string[];
+    /**
+     * The words a CTI actor can be named by: the rule's message and its metadata values (ET rules
+     * carry `threat_actor`, `malware_family` and `tag`), folded (see `foldName`), space-padded.
+     */
+    names: string;
   };
+}
+
+/** A name folded for matching: lower case, runs of anything but letters and digits as one space. */
+export function foldName(text: string): string {
+  return text.toLowerCase().replace(/[^\p{L}\p{N}]+/gu, ' ').trim();
 }
 
 /** A line longer than this is refused rather than parsed: an EVE record is a few KiB. */
@@ -98,6 +108,7 @@ export function parseEve(input: unknown): EveEvent | undefined {
       severity: typeof a.severity === 'number' ? a.severity : 3,
       ...(typeof a.action === 'string' ? { action: a.action } : {}),
       cves: cvesIn([...metaTexts, a.signature]),
+      names: ` ${[a.signature, ...Object.values(meta).flat()].filter((v): v is string => typeof v === 'string').map(foldName).join(' ')} `.slice(0, 4096),
     };
   }
   return event;

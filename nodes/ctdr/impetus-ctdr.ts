@@ -150,7 +150,7 @@ export = function (RED: NodeAPI): void {
         }
         if (v.kind === 'compromised') counts.compromised++;
         else counts.attempts++;
-        const related = config.linkCti === false ? [] : await cti.related(v.host?.id, v.ip, v.attacker);
+        const related = config.linkCti === false ? [] : await cti.related(v.host?.id, v.ip, v.attacker, v.event.alert?.names);
         const draft = verdictToDraft(v, { analysis: e.analysis, graph: e.graph, cti: related, tlp, exercise, top });
         send([{ ...(exercise ? { exercise: true } : {}), topic: v.host?.id ?? v.ip, payload: draft }, null, null]);
       }

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { CtiLink } from '../../nodes/ctdr/cti-link';
+import { parseEve } from '../../nodes/ctdr/eve';
 import { scoreCvss } from '../../nodes/ctdr/cvss';
 import { CtdrEngine } from '../../nodes/ctdr/engine';
 import type { Finding } from '../../nodes/ctdr/scan';
@@ -78,5 +79,19 @@ describe('ctdr engine', () => {
     now = 20_000;
     assert.deepEqual(await link.related('db', '10.0.0.2', '5.6.7.8'), []);
     assert.equal(asked, 2);
+  });
+
+  it('links a CTI alert naming a threat actor that the IDS rule names (message or metadata), whole words only', async () => {
+    const cti = (id: string, actors: string[]): Alert => ({ id, headline: `report ${id}`, data: { indicator: { value: `ind-${id}` }, intel: { actors } }, tlp: 'amber' }) as unknown as Alert;
+    const link = new CtiLink(async () => [cti('s', ['Sandworm Team', 'ELECTRUM']), cti('a', ['APT28']), cti('t', ['TA'])], 15_000);
+    const rule = (signature: string, metadata: Record<string, string[]> = {}) =>
+      parseEve({ event_type: 'alert', timestamp: '2026-12-06T10:00:00Z', src_ip: '203.0.113.9', src_port: 4444, dest_ip: '10.0.0.1', dest_port: 443, proto: 'TCP', alert: { signature_id: 1, signature, severity: 1, metadata } })!.alert!.names;
+    const viaMeta = await link.related(undefined, '10.0.0.1', '203.0.113.9', rule('ET EXPLOIT possible RCE attempt', { threat_actor: ['Sandworm_Team'], tag: ['c2'] }));
+    assert.deepEqual(viaMeta.map((r) => [r.alertId, r.names, r.namedActor]), [['s', 'actor', 'Sandworm Team']]);
+    const viaMessage = await link.related(undefined, '10.0.0.1', '203.0.113.9', rule('ET TROJAN APT28 Zebrocy CnC checkin'));
+    assert.deepEqual(viaMessage.map((r) => [r.alertId, r.namedActor]), [['a', 'APT28']]);
+    // Part of a word is not the actor, and a name shorter than four characters never matches.
+    assert.deepEqual(await link.related(undefined, '10.0.0.1', '203.0.113.9', rule('ET POLICY APT28x user agent TA traffic')), []);
+    assert.deepEqual(await link.related(undefined, '10.0.0.1', '203.0.113.9'), [], 'a flow record names no actor');
   });
 });
