@@ -46,6 +46,24 @@ describe('the demo flow', function () {
     assert.ok(workload, 'the workload monitor raised the overloaded operator');
     const { operator, state } = workload.data as { operator: string; state: string };
     assert.deepEqual([operator, state], ['op-2', 'high']);
+    // The shooting (two camera sightings, the crowd-flow anomaly, the threatening posts) is one incident.
+    let shooting: Array<{ members: Array<{ tool: string }> }> = [];
+    await waitFor(async () => {
+      const incidents = (await api('supervisor').get('/impetus/api/incidents?limit=100').expect(200)).body.items as Array<{ members: Array<{ tool: string }> }>;
+      shooting = incidents.filter((i) => i.members.some((m) => m.tool === 'firearm'));
+      return shooting.length > 0 && ['anomaly', 'social'].every((tool) => shooting[0].members.some((m) => m.tool === tool));
+    }, 'the shooting grouped into one incident', 30_000);
+    assert.equal(shooting.length, 1, 'one incident holds the firearm sightings');
+    // The exploit attempt on the portal goes through impetus-ctdr, linked to the intelligence that names it.
+    let ctdr: Alert | undefined;
+    let seen: Alert[] = [];
+    await waitFor(async () => {
+      seen = (await api('cyber').get('/impetus/api/alerts?limit=200').expect(200)).body.items as Alert[];
+      ctdr = seen.find((a) => a.tool === 'ctdr' && a.event === 'Exploitation attempt');
+      return !!ctdr;
+    }, "CTDR's exploit attempt on the portal", 30_000).catch((err: Error) => assert.fail(`${err.message}; the cyber role sees: ${seen.map((a) => `${a.tool}/${a.event}`).join(', ')}`));
+    const links = (ctdr!.data as { cti?: Array<{ names: string }> }).cti ?? [];
+    assert.ok(links.some((l) => l.names === 'host'), `linked to the CTI alert naming the portal: ${JSON.stringify(links)}`);
     const operatorView = (await api('operator').get('/impetus/api/alerts?limit=100').expect(200)).body.items as Alert[];
     assert.ok(!operatorView.some((a) => a.tool === 'workload'), 'the operator role does not see workload alerts');
     // Olga, the demo's user "operator", is op-2: her own indicator holds her row, and nobody else gets one.
