@@ -1,5 +1,6 @@
 /**
  * Social Media Detection bench, in one run:
+ *  0. VADER's published example sentences against vaderSentiment's own compounds (±0.01);
  *  1. quality on the labelled set (bench/social-data.ts): sentiment, irony and threat in en/it/no,
  *     precision, recall and F1 per label and language, ours against a keyword-only baseline,
  *     the tuning part (template family A) and the held-out part (family B) apart;
@@ -25,6 +26,7 @@ import { words } from '../nodes/social/text';
 import { PACKAGE_ROOT } from '../nodes/platform/node-kit';
 import { readFlags } from './cli';
 import { labelledSet } from './social-data';
+import { vaderReference } from './social-vader-reference';
 import type { LabelledPost } from './social-data';
 
 const USAGE = 'usage: node --expose-gc dist/bench/social.js [--posts N (memory run, default 1000000; 0 skips)] [--speed-seconds S (default 5)]\n';
@@ -213,6 +215,7 @@ function memory(total: number): void {
 
 async function main(): Promise<void> {
   const flags = readFlags(process.argv.slice(2), USAGE, [], ['posts', 'speed-seconds']);
+  vaderReference();
   const set = labelledSet();
   quality(set, await learnedScores(set));
   const seconds = Number(flags.get('speed-seconds') ?? 5);

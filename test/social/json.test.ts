@@ -72,6 +72,19 @@ describe('social sources: JSON over HTTP', function () {
     assert.deepEqual(out[1].payload.map((p) => p.text), ['Un altro post sulla stazione centrale'], 'only the new item');
   });
 
+  it('reads an answer holding invalid UTF-8 bytes: each bad sequence becomes U+FFFD, the other posts are whole', async () => {
+    const [head, tail] = answer([{ key: 1, body: 'Corteo in citt@@ stasera' }, { key: 2, body: 'The ring road is closed near the central station' }]).split('@@');
+    const body = Buffer.concat([Buffer.from(head), Buffer.from([0xe0, 0x20, 0xff, 0xfe, 0xe2, 0x82]), Buffer.from(tail)]);
+    server.answers = [(res) => res.writeHead(200, { 'content-type': 'application/json' }).end(body)];
+    await load([...socialNodes, catchNode], flow());
+    const out = collect<Msg>('out');
+    node('json').receive({});
+    await waitFor(() => out.length === 1, 'the poll');
+    const [bad, good] = out[0].payload;
+    assert.match(bad.text, /^Corteo in citt\uFFFD \uFFFD+ stasera$/);
+    assert.equal(good.text, 'The ring road is closed near the central station');
+  });
+
   it('resends nothing after a restart (cursor file) and sends the token as a bearer', async () => {
     const auths: Array<string | undefined> = [];
     server.answers = [(res, req) => {

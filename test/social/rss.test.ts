@@ -69,6 +69,21 @@ describe('social sources: RSS/Atom', function () {
     assert.deepEqual(out[1].payload.map((p) => p.text), ['Nuovo — Un altro articolo sulla stazione'], 'only the new item');
   });
 
+  it('reads a feed holding invalid UTF-8 bytes: each bad sequence becomes U+FFFD, the good items are whole', async () => {
+    // A stray Latin-1 byte (0xe0), a lone continuation byte (0x80) and a sequence cut short (0xe2 0x82).
+    const [head, tail] = rss([{ guid: 'b1', title: 'Citt@@', body: 'Corteo in piazza alle 18' }, ITEMS[1]]).split('@@');
+    const body = Buffer.concat([Buffer.from(head), Buffer.from([0xe0, 0x20, 0x80, 0x20, 0xe2, 0x82]), Buffer.from(tail)]);
+    server.answers = [(res) => res.writeHead(200, { 'content-type': 'application/rss+xml' }).end(body)];
+    await load([...socialNodes, catchNode], flow());
+    const out = collect<Msg>('out');
+    node('rss').receive({});
+    await waitFor(() => out.length === 1, 'the poll');
+    const [bad, good] = out[0].payload;
+    assert.match(bad.text, /^Citt\uFFFD \uFFFD \uFFFD — Corteo in piazza alle 18$/);
+    assert.equal(good.text, 'Traffic update — The ring road is closed near the central station this evening');
+    assert.equal(helper.getNode('rss').type, 'impetus-social-rss', 'the node and the runtime are still there');
+  });
+
   it('resends nothing after a restart: the cursor is kept in the user directory', async () => {
     server.answers = [(res) => res.writeHead(200).end(rss(ITEMS))];
     await load([...socialNodes, catchNode], flow());
