@@ -200,6 +200,11 @@ const LABELS: Record<Kind, Pick<LabelledPost, 'sentiment' | 'ironic' | 'threat' 
 
 export const PER_KIND = 60;
 
+/** The insults the tuning family (A) of the offence kind uses, per language (family B adds its own). */
+export function tuningInsults(lang: 'en' | 'it' | 'no'): string[] {
+  return SETS[lang].slots.insult;
+}
+
 /**
  * The set: 480 posts per language, 8 kinds × 60, half from each template family (A, B held out).
  * The core kinds come first, drawn as before the offence kinds existed; then the offence kinds,
