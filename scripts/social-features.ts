@@ -18,6 +18,6 @@ for (let seed = 1; seed <= seeds; seed++) {
     x.forEach((v, i) => {
       if (v) sparse.push([i, Math.round(v * 1e6) / 1e6]);
     });
-    process.stdout.write(`${JSON.stringify({ x: sparse, irony: p.ironic ? 1 : 0, threat: p.threat ? 1 : 0 })}\n`);
+    process.stdout.write(`${JSON.stringify({ x: sparse, irony: p.ironic ? 1 : 0, threat: p.threat ? 1 : 0, offence: p.offence ? 1 : 0 })}\n`);
   }
 }

@@ -1,4 +1,4 @@
-"""Trains the social text classifier (irony, threat) and exports it to ONNX.
+"""Trains the social text classifier (irony, threat, offence) and exports it to ONNX.
 
     npm run build && python3 models/social/train.py            # writes models/social/social-text.onnx
 
@@ -10,11 +10,13 @@ Training data: the generated labelled set of bench/social-data.ts (templates wri
 project, no real posts, Apache-2.0 like the repository), tuning families (A) only, filled with 10
 seeds; the held-out families (B) are never seen here and are what bench/social.ts evaluates on.
 No licensed labelled corpus of irony or threats in Italian and Norwegian is on npm or PyPI (see
-docs/social.md), so the model learns the templates' wording: read its figures as such. There is
-no "offence" label: the set has none to learn from.
+docs/social.md), so the model learns the templates' wording: read its figures as such. The
+offence label (insults and name-calling aimed at a person or group) is learnt from the set's
+offence kind against all the others, its hard negatives included (harsh complaints at things,
+sincere negative posts, threats without insults).
 
 The model is a logistic regression per label over 4,096 hashed features: input `features`
-[N, 4096] float32, output `scores` [N, 2] (sigmoid probabilities, in the order of the `labels`
+[N, 4096] float32, output `scores` [N, 3] (sigmoid probabilities, in the order of the `labels`
 metadata). The tokenizer's name and feature count are in the metadata; the node refuses a model
 made for another.
 """
@@ -30,7 +32,7 @@ from onnx import TensorProto, helper, numpy_helper
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 FEATURES = 4096
 TOKENIZER = 'impetus-social-hash-v1'
-LABELS = ['irony', 'threat']
+LABELS = ['irony', 'threat', 'offence']
 
 
 def load(seeds):
@@ -48,7 +50,7 @@ def train(x, y, l2, epochs, lr):
     rng = np.random.default_rng(15)
     w = rng.normal(0, 0.01, (x.shape[1], y.shape[1])).astype(np.float32)
     b = np.zeros(y.shape[1], np.float32)
-    # Labels are rare (1 post in 6): weigh the positives up so both classes count alike.
+    # Labels are rare (1 post in 6 or 8): weigh the positives up so both classes count alike.
     pos = y.mean(0)
     weight = np.where(y > 0, 0.5 / pos, 0.5 / (1 - pos)).astype(np.float32)
     m_w, v_w, m_b, v_b = (np.zeros_like(w), np.zeros_like(w), np.zeros_like(b), np.zeros_like(b))

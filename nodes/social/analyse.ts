@@ -16,6 +16,8 @@ export const MAX_ANALYSED_CHARS = 20_000;
 /** VADER's customary bounds for a positive or negative text. */
 const LABEL_BOUND = 0.05;
 export const IRONY_BOUND = 0.5;
+/** The classifier's offence probability from which a post counts as offensive. */
+export const OFFENCE_BOUND = 0.5;
 
 export type SentimentLabel = 'positive' | 'neutral' | 'negative';
 export type ThreatSeverity = 'critical' | 'high' | 'medium' | 'low';
@@ -27,6 +29,12 @@ export interface Analysis {
   sentiment: { compound: number; pos: number; neu: number; neg: number; label: SentimentLabel; /** After irony: an ironic positive post counts as negative. */ adjusted: number } | null;
   irony: { score: number; ironic: boolean };
   threat: { score: number; severity: ThreatSeverity | null };
+  /**
+   * Abusive or insulting language aimed at a person or group: present only when the node runs the
+   * learned classifier and its model has the offence label. Reported, never part of the threat
+   * score, the severity or the alerts.
+   */
+  offence?: { score: number; offensive: boolean };
   explanation: {
     query: string[];
     places: string[];
@@ -124,7 +132,9 @@ export interface ClassifierUse {
 /**
  * Joins the classifier's probabilities to a rule-based analysis: an irony probability at the irony
  * bound makes the post ironic (the rules miss irony without cues); the threat probability raises
- * the threat score only when configured. Either way the explanation says what the classifier said.
+ * the threat score only when configured; an offence probability (the rules have no offence cues)
+ * becomes the analysis's `offence`, reported only: it moves neither the threat score nor the
+ * alerts. Either way the explanation says what the classifier said.
  */
 export function applyClassifier(a: Analysis, probs: Record<string, number>, use: ClassifierUse): Analysis {
   const said: string[] = [];
@@ -147,5 +157,11 @@ export function applyClassifier(a: Analysis, probs: Record<string, number>, use:
       said.push(`threat ${pThreat} (raised the threat score)`);
     } else said.push(`threat ${pThreat}${use.threat ? '' : ' (not used for the score)'}`);
   }
-  return { ...a, irony, threat, sentiment, explanation: { ...a.explanation, classifier: said } };
+  const pOffence = probs.offence;
+  let offence = a.offence;
+  if (pOffence !== undefined) {
+    offence = { score: pOffence, offensive: pOffence >= OFFENCE_BOUND };
+    said.push(`offence ${pOffence}${offence.offensive ? ' (offensive; not used for the threat score or alerts)' : ''}`);
+  }
+  return { ...a, irony, threat, sentiment, ...(offence ? { offence } : {}), explanation: { ...a.explanation, classifier: said } };
 }

@@ -25,7 +25,7 @@ import { toPost } from './post';
 
 interface AnalyseNodeDef extends NodeDef {
   project?: string;
-  /** Run the learned irony/threat classifier beside the rules. */
+  /** Run the learned irony/threat/offence classifier beside the rules. */
   classifier?: boolean;
   /** Its model file, relative to the user directory; blank: the shipped one. */
   classifierModel?: string;

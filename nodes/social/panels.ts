@@ -75,6 +75,7 @@ export function explainLine(a: Analysis): string {
   const parts: string[] = [];
   if (e.threat.length) parts.push(`threat ${a.threat.score.toFixed(2)}: ${e.threat.join('; ')}`);
   if (e.irony.length) parts.push(`irony ${a.irony.score.toFixed(2)}: ${e.irony.join('; ')}`);
+  if (a.offence?.offensive) parts.push(`offence ${a.offence.score.toFixed(2)}: the classifier`);
   if (a.sentiment) {
     const terms = e.sentiment.map((t) => `${t.term} ${t.valence > 0 ? '+' : ''}${t.valence.toFixed(1)}${t.rules.length ? ` (${t.rules.join(', ')})` : ''}`);
     parts.push(`sentiment ${a.sentiment.adjusted.toFixed(2)}${terms.length ? `: ${terms.join(', ')}` : ''}${e.sentimentRules.length ? `; ${e.sentimentRules.join(', ')}` : ''}`);

@@ -6,6 +6,7 @@ import * as path from 'node:path';
 import { analyse, applyClassifier, pseudonym, threatSeverity } from '../../nodes/social/analyse';
 import type { Analysis } from '../../nodes/social/analyse';
 import { SocialMonitor } from '../../nodes/social/monitor';
+import { explainLine } from '../../nodes/social/panels';
 import { Project } from '../../nodes/social/project';
 import type { Post } from '../../nodes/social/project';
 import { Rng } from '../../bench/random';
@@ -73,6 +74,21 @@ describe('social analysis', () => {
     assert.deepEqual(sincere.threat, { score: 0.95, severity: 'critical' });
     assert.deepEqual(sincere.explanation.classifier, ['irony 0.2', 'threat 0.95 (raised the threat score)']);
     assert.ok(!('classifier' in rules.explanation), 'the rules\' analysis is left as it was');
+  });
+
+  it('joins the classifier\'s offence probability as a reported score that moves neither the threat nor the alerts', () => {
+    const rules = analyse(project, post('The councillors at the station are pathetic clowns', 'en'), {})!;
+    assert.ok(!('offence' in rules), 'the rules give no offence score');
+    const offensive = applyClassifier(rules, { irony: 0.1, threat: 0, offence: 0.9 }, { threat: true });
+    assert.deepEqual(offensive.offence, { score: 0.9, offensive: true });
+    assert.deepEqual(offensive.threat, rules.threat);
+    assert.equal(offensive.threat.severity, null);
+    assert.deepEqual(offensive.explanation.classifier, ['irony 0.1', 'threat 0', 'offence 0.9 (offensive; not used for the threat score or alerts)']);
+    assert.match(explainLine(offensive), /offence 0\.90: the classifier/);
+    const civil = applyClassifier(rules, { irony: 0.1, threat: 0.2, offence: 0.3 }, { threat: false });
+    assert.deepEqual(civil.offence, { score: 0.3, offensive: false });
+    assert.deepEqual(civil.explanation.classifier, ['irony 0.1', 'threat 0.2 (not used for the score)', 'offence 0.3']);
+    assert.ok(!('offence' in applyClassifier(rules, { irony: 0.1, threat: 0.2 }, { threat: false })), 'a model without the label gives none');
   });
 
   it('finds threats in Italian and Norwegian, and not in everyday talk about the same places', () => {

@@ -58,8 +58,28 @@ describe('social text classifier', () => {
     const meta = readOnnxMetadata(fs.readFileSync(SHIPPED));
     assert.equal(meta.tokenizer, TOKENIZER);
     assert.equal(Number(meta.features), FEATURES);
-    assert.equal(meta.labels, 'irony,threat');
+    assert.equal(meta.labels, 'irony,threat,offence');
     assert.match(meta.trained_on, /families \(A\)/);
+  });
+
+  it('ships a model whose offence score is higher for an insult than for a neutral post, in en, it and no', async () => {
+    const c = await TextClassifier.load(SHIPPED);
+    try {
+      assert.deepEqual(c.labels, ['irony', 'threat', 'offence']);
+      // Written for this test, in none of the training templates' wording.
+      const pairs: Array<[string, string, string]> = [
+        ['en', 'The bus drivers on line 5 are total idiots and pathetic clowns', 'The bus drivers on line 5 start a new timetable on Monday'],
+        ['it', 'Quelli della giunta sono solo feccia e pagliacci', 'Quelli della giunta presentano il bilancio lunedì'],
+        ['no', 'Vekterne på senteret er noen idioter og klovner', 'Vekterne på senteret begynner med nye vakter mandag'],
+      ];
+      const scores = await c.classify(pairs.flatMap(([lang, insult, neutral]) => [{ text: insult, lang }, { text: neutral, lang }]));
+      pairs.forEach(([lang, insult, neutral], i) => {
+        const [a, b] = [scores[2 * i].offence, scores[2 * i + 1].offence];
+        assert.ok(a > b, `${lang}: "${insult}" ${a} vs "${neutral}" ${b}`);
+      });
+    } finally {
+      await c.close();
+    }
   });
 
   it('refuses a model made for another tokenizer, and a file that is not a model', async () => {

@@ -257,12 +257,15 @@ describe('impetus-social-analyse', function () {
     await waitFor(() => rules.length === 5 && learned.length === 5 && stored.length >= 1, 'five posts from each analyse node and the threat alert').catch((err: Error) => {
       throw new Error(`${err.message}: ${rules.length}, ${learned.length}, ${stored.length}`);
     });
-    type Analysed = { post: { id: string }; irony: { ironic: boolean }; explanation: { classifier?: string[] } };
+    type Analysed = { post: { id: string }; irony: { ironic: boolean }; offence?: { score: number }; explanation: { classifier?: string[] } };
     const byId = (list: Msg[]) => new Map(list.map((m) => [(m.payload as unknown as Analysed).post.id, m.payload as unknown as Analysed]));
     const [r, l] = [byId(rules), byId(learned)];
     for (const [id, a] of l) {
       assert.ok(!('classifier' in r.get(id)!.explanation), `${id}: the rules-only node does not run the classifier`);
-      assert.match(a.explanation.classifier!.join('; '), /^irony [01](\.\d+)?( \(made the post ironic\))?; threat [01](\.\d+)? \(not used for the score\)$/);
+      // The shipped model's three labels: irony, threat and offence.
+      assert.match(a.explanation.classifier!.join('; '), /^irony [01](\.\d+)?( \(made the post ironic\))?; threat [01](\.\d+)? \(not used for the score\); offence [01](\.\d+)?( \(offensive; not used for the threat score or alerts\))?$/);
+      assert.equal(typeof a.offence?.score, 'number', id);
+      assert.ok(!('offence' in r.get(id)!), `${id}: no offence score without the classifier`);
       // The classifier only adds irony to the rules' verdict, whatever its weights.
       if (r.get(id)!.irony.ironic) assert.ok(a.irony.ironic, id);
     }
