@@ -21,8 +21,8 @@ interface CtiData {
 export class CtiLink {
   private byIndicator = new Map<string, Alert[]>();
   private byAsset = new Map<string, Alert[]>();
-  /** Folded actor name, space-padded (whole words only) → the CTI alerts naming it. */
-  private byActor = new Map<string, Alert[]>();
+  /** Folded actor name, space-padded (whole words only) → the CTI alerts naming it, with the name as each spells it. */
+  private byActor = new Map<string, Array<{ alert: Alert; spelled: string }>>();
   private loaded = -Infinity;
   private loading?: Promise<void>;
 
@@ -40,9 +40,8 @@ export class CtiLink {
     add(this.byIndicator.get(victimIp), 'host');
     add(this.byIndicator.get(attacker), 'attacker');
     if (ruleNames) {
-      for (const [actor, alerts] of this.byActor) {
-        if (!ruleNames.includes(actor)) continue;
-        for (const a of alerts) add([a], 'actor', ((a.data ?? {}) as CtiData).intel?.actors?.find((n) => ` ${foldName(n)} ` === actor));
+      for (const [actor, named] of this.byActor) {
+        if (ruleNames.includes(actor)) for (const { alert, spelled } of named) add([alert], 'actor', spelled);
       }
     }
     return [...out.values()];
@@ -53,17 +52,20 @@ export class CtiLink {
     this.loading ??= this.query().then((alerts) => {
       const byIndicator = new Map<string, Alert[]>();
       const byAsset = new Map<string, Alert[]>();
-      const byActor = new Map<string, Alert[]>();
-      const push = (m: Map<string, Alert[]>, k: string | undefined, a: Alert): void => {
-        if (k) m.set(k, [...(m.get(k) ?? []), a]);
+      const byActor = new Map<string, Array<{ alert: Alert; spelled: string }>>();
+      const push = <T>(m: Map<string, T[]>, k: string | undefined, item: T): void => {
+        if (k) m.set(k, [...(m.get(k) ?? []), item]);
       };
       for (const a of alerts) {
         const d = (a.data ?? {}) as CtiData;
         push(byIndicator, d.indicator?.value, a);
         push(byAsset, d.asset?.id, a);
-        for (const actor of new Set((d.intel?.actors ?? []).filter((n) => typeof n === 'string').map(foldName))) {
-          if (actor.length >= MIN_ACTOR_NAME) push(byActor, ` ${actor} `, a);
+        const actors = new Map<string, string>();
+        for (const spelled of d.intel?.actors ?? []) {
+          const folded = typeof spelled === 'string' ? foldName(spelled) : '';
+          if (folded.length >= MIN_ACTOR_NAME && !actors.has(folded)) actors.set(folded, spelled);
         }
+        for (const [folded, spelled] of actors) push(byActor, ` ${folded} `, { alert: a, spelled });
       }
       this.byIndicator = byIndicator;
       this.byAsset = byAsset;
