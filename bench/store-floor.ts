@@ -32,6 +32,37 @@ function insertFor(db: Database.Database, table: string, sample: Row): Database.
 }
 
 /**
+ * Times `count` writes on a new store file in `dir` (the store itself makes it: the same schema,
+ * indexes and pragmas as the measured run), in transactions of `perCommit`. `prepare` readies the
+ * file and returns the write of item `j`; only the writes and their commits are timed. The file
+ * is removed after.
+ */
+async function timedWrites(dir: string, name: string, count: number, perCommit: number, prepare: (db: Database.Database) => (j: number) => void): Promise<Floor> {
+  const file = path.join(dir, name);
+  const store = new SqliteAlertStore({ file, synchronous: 'full' });
+  await store.open();
+  try {
+    const db = store.connection();
+    const write = prepare(db);
+    const begin = db.prepare('BEGIN');
+    const commit = db.prepare('COMMIT');
+    const cpu = process.cpuUsage();
+    const started = performance.now();
+    for (let i = 0; i < count; i += perCommit) {
+      begin.run();
+      for (let j = i; j < Math.min(i + perCommit, count); j++) write(j);
+      commit.run();
+    }
+    const ms = performance.now() - started;
+    const used = process.cpuUsage(cpu);
+    return { alerts: count, group: perCommit, perSecond: (count / ms) * 1000, cpuMicros: (used.user + used.system) / count };
+  } finally {
+    await store.close();
+    for (const suffix of ['', '-wal', '-shm']) fs.rmSync(file + suffix, { force: true });
+  }
+}
+
+/**
  * What any alert path must do for each alert besides the database's work, whatever its code:
  * check the document against the alert schema and its tool's payload schema, and serialise it
  * (and, for a new alert, its audit entry). Alertmanager does neither; with them the floor says
@@ -75,39 +106,20 @@ export async function storeFloor(sourceFile: string, dir: string, count: number,
 
   if (validators) warmUp(validators, docs);
 
-  const file = path.join(dir, 'floor.db');
-  // The store itself makes the file: the same schema, indexes and pragmas as the measured run.
-  const store = new SqliteAlertStore({ file, synchronous: 'full' });
-  await store.open();
-  try {
-    const db = store.connection();
+  return timedWrites(dir, 'floor.db', alerts.length, perCommit, (db) => {
     const insertAlert = insertFor(db, 'alerts', alerts[0]);
     const firstEntry = [...history.values()].find((list) => list.length)?.[0];
     const insertEntry = firstEntry ? insertFor(db, 'history', firstEntry) : undefined;
-    const begin = db.prepare('BEGIN');
-    const commit = db.prepare('COMMIT');
-    const cpu = process.cpuUsage();
-    const started = performance.now();
-    for (let i = 0; i < alerts.length; i += perCommit) {
-      begin.run();
-      for (let j = i; j < Math.min(i + perCommit, alerts.length); j++) {
-        const alert = alerts[j];
-        if (validators) alert.doc = checkAndSerialise(validators, docs[j]);
-        insertAlert.run(alert);
-        for (const entry of history.get(alert.id) ?? []) {
-          if (validators) entry.entry = JSON.stringify(entries.get(entry));
-          insertEntry!.run(entry);
-        }
+    return (j) => {
+      const alert = alerts[j];
+      if (validators) alert.doc = checkAndSerialise(validators, docs[j]);
+      insertAlert.run(alert);
+      for (const entry of history.get(alert.id) ?? []) {
+        if (validators) entry.entry = JSON.stringify(entries.get(entry));
+        insertEntry!.run(entry);
       }
-      commit.run();
-    }
-    const ms = performance.now() - started;
-    const used = process.cpuUsage(cpu);
-    return { alerts: alerts.length, group: perCommit, perSecond: (alerts.length / ms) * 1000, cpuMicros: (used.user + used.system) / alerts.length };
-  } finally {
-    await store.close();
-    for (const suffix of ['', '-wal', '-shm']) fs.rmSync(file + suffix, { force: true });
-  }
+    };
+  });
 }
 
 /**
@@ -133,38 +145,20 @@ export async function repeatFloor(sourceFile: string, dir: string, fingerprints:
 
   if (validators) warmUp(validators, docs);
 
-  const file = path.join(dir, 'repeat-floor.db');
-  const store = new SqliteAlertStore({ file, synchronous: 'full' });
-  await store.open();
-  try {
-    const db = store.connection();
+  return timedWrites(dir, 'repeat-floor.db', count, perCommit, (db) => {
     const insertAlert = insertFor(db, 'alerts', alerts[0]);
     for (const alert of alerts) insertAlert.run(alert);
     const update = db.prepare('UPDATE alerts SET last_seen = ?, version = ?, doc = ? WHERE id = ? AND version = ?');
-    const begin = db.prepare('BEGIN');
-    const commit = db.prepare('COMMIT');
     const firstSeen = Date.now();
-    const cpu = process.cpuUsage();
-    const started = performance.now();
-    for (let i = 0; i < count; i += perCommit) {
-      begin.run();
-      for (let j = i; j < Math.min(i + perCommit, count); j++) {
-        const k = j % alerts.length;
-        const doc = docs[k];
-        const at = firstSeen + j;
-        doc.count += 1;
-        doc.lastSeen = new Date(at).toISOString();
-        doc.version += 1;
-        const text = validators ? checkAndSerialise(validators, doc) : JSON.stringify(doc);
-        if (update.run(at, doc.version, text, alerts[k].id, doc.version - 1).changes !== 1) throw new Error(`repeat floor: alert ${String(alerts[k].id)} not at version ${doc.version - 1}`);
-      }
-      commit.run();
-    }
-    const ms = performance.now() - started;
-    const used = process.cpuUsage(cpu);
-    return { alerts: count, group: perCommit, perSecond: (count / ms) * 1000, cpuMicros: (used.user + used.system) / count };
-  } finally {
-    await store.close();
-    for (const suffix of ['', '-wal', '-shm']) fs.rmSync(file + suffix, { force: true });
-  }
+    return (j) => {
+      const k = j % alerts.length;
+      const doc = docs[k];
+      const at = firstSeen + j;
+      doc.count += 1;
+      doc.lastSeen = new Date(at).toISOString();
+      doc.version += 1;
+      const text = validators ? checkAndSerialise(validators, doc) : JSON.stringify(doc);
+      if (update.run(at, doc.version, text, alerts[k].id, doc.version - 1).changes !== 1) throw new Error(`repeat floor: alert ${String(alerts[k].id)} not at version ${doc.version - 1}`);
+    };
+  });
 }
