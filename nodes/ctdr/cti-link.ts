@@ -25,6 +25,8 @@ export class CtiLink {
   private byActor = new Map<string, Array<{ alert: Alert; spelled: string }>>();
   private loaded = -Infinity;
   private loading?: Promise<void>;
+  /** Counts the CTI changes announced (`changed`): a read begun before one is not kept as fresh. */
+  private generation = 0;
 
   /** `query` returns the open and acknowledged CTI alerts; `ttlMs` how long an answer is reused. */
   constructor(private readonly query: () => Promise<Alert[]>, private readonly ttlMs: number, private readonly now: () => number = Date.now) {}
@@ -47,32 +49,53 @@ export class CtiLink {
     return [...out.values()];
   }
 
+  /**
+   * A CTI alert was raised or changed: the next question reads the store again, so intelligence
+   * that arrives moments before an attack is never up to `ttlMs` late (the period only spares the
+   * store a burst of IDS events between changes).
+   */
+  changed(): void {
+    this.generation++;
+    this.loaded = -Infinity;
+    this.loading = undefined;
+  }
+
   private async refresh(): Promise<void> {
     if (this.now() - this.loaded < this.ttlMs) return;
-    this.loading ??= this.query().then((alerts) => {
-      const byIndicator = new Map<string, Alert[]>();
-      const byAsset = new Map<string, Alert[]>();
-      const byActor = new Map<string, Array<{ alert: Alert; spelled: string }>>();
-      const push = <T>(m: Map<string, T[]>, k: string | undefined, item: T): void => {
-        if (k) m.set(k, [...(m.get(k) ?? []), item]);
-      };
-      for (const a of alerts) {
-        const d = (a.data ?? {}) as CtiData;
-        push(byIndicator, d.indicator?.value, a);
-        push(byAsset, d.asset?.id, a);
-        const actors = new Map<string, string>();
-        for (const spelled of d.intel?.actors ?? []) {
-          const folded = typeof spelled === 'string' ? foldName(spelled) : '';
-          if (folded.length >= MIN_ACTOR_NAME && !actors.has(folded)) actors.set(folded, spelled);
-        }
-        for (const [folded, spelled] of actors) push(byActor, ` ${folded} `, { alert: a, spelled });
-      }
-      this.byIndicator = byIndicator;
-      this.byAsset = byAsset;
-      this.byActor = byActor;
-      this.loaded = this.now();
-    }).finally(() => { this.loading = undefined; });
+    if (!this.loading) {
+      const generation = this.generation;
+      const loading: Promise<void> = this.query().then((alerts) => {
+        if (generation === this.generation) this.index(alerts);
+      }).finally(() => {
+        if (this.loading === loading) this.loading = undefined;
+      });
+      this.loading = loading;
+    }
     await this.loading;
+  }
+
+  private index(alerts: Alert[]): void {
+    const byIndicator = new Map<string, Alert[]>();
+    const byAsset = new Map<string, Alert[]>();
+    const byActor = new Map<string, Array<{ alert: Alert; spelled: string }>>();
+    const push = <T>(m: Map<string, T[]>, k: string | undefined, item: T): void => {
+      if (k) m.set(k, [...(m.get(k) ?? []), item]);
+    };
+    for (const a of alerts) {
+      const d = (a.data ?? {}) as CtiData;
+      push(byIndicator, d.indicator?.value, a);
+      push(byAsset, d.asset?.id, a);
+      const actors = new Map<string, string>();
+      for (const spelled of d.intel?.actors ?? []) {
+        const folded = typeof spelled === 'string' ? foldName(spelled) : '';
+        if (folded.length >= MIN_ACTOR_NAME && !actors.has(folded)) actors.set(folded, spelled);
+      }
+      for (const [folded, spelled] of actors) push(byActor, ` ${folded} `, { alert: a, spelled });
+    }
+    this.byIndicator = byIndicator;
+    this.byAsset = byAsset;
+    this.byActor = byActor;
+    this.loaded = this.now();
   }
 }
 

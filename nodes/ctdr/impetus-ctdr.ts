@@ -90,6 +90,11 @@ export = function (RED: NodeAPI): void {
       await platform.ready;
       return (await platform.store.query({ tool: 'cti', state: ['open', 'acknowledged'], limit: 500, sort: 'recent' })).items;
     }, CTI_TTL_MS);
+    // Fresh intelligence counts at once: any CTI alert raised or changed drops the held answer.
+    const offBus = platform.bus.subscribe((event) => {
+      if (event.alert?.tool === 'cti') cti.changed();
+    });
+    node.on('close', offBus);
     let engine: CtdrEngine | undefined;
     // Enrichment files are read once, in the background; the first message waits for them.
     const ready: Promise<void> = (async () => {

@@ -81,6 +81,37 @@ describe('ctdr engine', () => {
     assert.equal(asked, 2);
   });
 
+  it('reads the store again as soon as a CTI alert changed, and never keeps a read begun before the change', async () => {
+    const cti = (id: string, value: string): Alert => ({ id, headline: id, data: { indicator: { value } }, tlp: 'green' }) as unknown as Alert;
+    let held: Alert[] = [];
+    let gate: Promise<void> | undefined;
+    let asked = 0;
+    const link = new CtiLink(async () => {
+      asked++;
+      const answer = held;
+      await gate;
+      return answer;
+    }, 15_000, () => 0);
+    const ids = async () => (await link.related(undefined, '10.0.0.1', '1.2.3.4')).map((r) => r.alertId);
+    assert.deepEqual(await ids(), []);
+    held = [cti('fresh', '1.2.3.4')];
+    assert.deepEqual(await ids(), [], 'within the period, the held answer');
+    link.changed();
+    assert.deepEqual(await ids(), ['fresh'], 'a change: read again at once');
+    assert.equal(asked, 2);
+    // A read in flight when a change comes is not kept: the next question reads again.
+    link.changed();
+    let open!: () => void;
+    gate = new Promise<void>((resolve) => (open = resolve));
+    const inFlight = ids();
+    held = [cti('fresh', '1.2.3.4'), cti('newer', '1.2.3.4')];
+    link.changed();
+    open();
+    await inFlight;
+    gate = undefined;
+    assert.deepEqual(await ids(), ['fresh', 'newer']);
+  });
+
   it('links a CTI alert naming a threat actor that the IDS rule names (message or metadata), whole words only', async () => {
     const cti = (id: string, actors: string[]): Alert => ({ id, headline: `report ${id}`, data: { indicator: { value: `ind-${id}` }, intel: { actors } }, tlp: 'amber' }) as unknown as Alert;
     const link = new CtiLink(async () => [cti('s', ['Sandworm Team', 'ELECTRUM']), cti('a', ['APT28']), cti('t', ['TA'])], 15_000);
