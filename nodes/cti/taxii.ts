@@ -17,6 +17,7 @@
  */
 import type { Node } from 'node-red';
 import { RateLimitedError, retryAfter } from './feed';
+import { readBounded } from './http-body';
 
 export const TAXII_MEDIA_TYPE = 'application/taxii+json;version=2.1';
 
@@ -259,22 +260,9 @@ export class TaxiiClient {
 
   /** The body, refused beyond maxBytes without reading the rest. */
   private async text(res: Response, url: string): Promise<string> {
-    const declared = Number(res.headers.get('content-length'));
-    if (declared > this.options.maxBytes) {
-      await res.body?.cancel();
-      throw new TaxiiError(200, `${url}: the answer (${declared} bytes) is larger than ${this.options.maxBytes} bytes; ask for fewer objects a page`);
-    }
-    const chunks: Buffer[] = [];
-    let size = 0;
-    for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
-      size += chunk.length;
-      if (size > this.options.maxBytes) {
-        await res.body?.cancel().catch(() => undefined);
-        throw new TaxiiError(200, `${url}: the answer is larger than ${this.options.maxBytes} bytes; ask for fewer objects a page`);
-      }
-      chunks.push(Buffer.from(chunk));
-    }
-    return Buffer.concat(chunks).toString('utf8');
+    const text = await readBounded(res, this.options.maxBytes);
+    if (text === undefined) throw new TaxiiError(200, `${url}: the answer is larger than ${this.options.maxBytes} bytes; ask for fewer objects a page`);
+    return text;
   }
 
   /** The TAXII error message's title and description, when the server sent one. */

@@ -81,6 +81,7 @@ const VALUES: Record<string, string> = {
   'impetus-cti-match.allowList': JSON.stringify([{ value: 'dialog-city.eu.example', reason: 'a partner test portal' }]),
   'impetus-cti-match.minLookalikeScore': '0.8',
   'impetus-cti-taxii-server.url': `${NOWHERE}/taxii2/`,
+  'impetus-cti-feed.filters': JSON.stringify({ tags: ['tlp:green'], published: true }),
   'impetus-workload.eegRate': '250',
   'impetus-workload.ppgRate': '128',
   'impetus-workload.consoleUsers': 'op-7:dialog-operator',

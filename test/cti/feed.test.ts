@@ -1,12 +1,15 @@
 import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import * as path from 'node:path';
 import { Readable } from 'node:stream';
 import * as v8 from 'node:v8';
 import * as vm from 'node:vm';
-import { openFeed, RateLimitedError, readFeed, retryAfter } from '../../nodes/cti/feed';
+import { openFeed, RateLimitedError, readFeed, readFeedFrom, retryAfter } from '../../nodes/cti/feed';
+import type { FeedCursor } from '../../nodes/cti/feed';
 import type { Indicator } from '../../nodes/cti/indicator';
-import { collect, ctiNodes, helper, load, nextError, node, useRuntime, waitFor } from '../support/nodered';
+import { collect, ctiNodes, helper, load, nextError, node, tempDir, useRuntime, waitFor } from '../support/nodered';
 
 const catchNode = require('@node-red/nodes/core/common/25-catch.js');
 
@@ -89,6 +92,21 @@ describe('CTI feeds: STIX bundles and lists streamed from files and HTTP', funct
     assert.deepEqual(errors.map((e) => e.split(':').slice(0, 2).join(':')), ['bl:3', 'bl:5']);
   });
 
+  it('reads a file again only when its time or size changed', async () => {
+    const file = path.join(tempDir(), 'list.txt');
+    fs.writeFileSync(file, 'one.example.com\n');
+    const cursor: FeedCursor = { of: 'test', done: 0, complete: false };
+    const values: string[] = [];
+    const readOnce = () => readFeedFrom(file, 'list', cursor, { source: 'bl', batchSize: 10 }, async (n) => { values.push(...n.indicators.map((i) => i.value)); }, () => undefined);
+    assert.equal((await readOnce()).unchanged, false);
+    assert.equal((await readOnce()).unchanged, true, 'the same time and size: not read');
+    fs.writeFileSync(file, 'one.example.com\ntwo.example.com\n');
+    assert.deepEqual(await readOnce(), { objects: 2, unchanged: false, resumedAt: 0 });
+    assert.deepEqual(values, ['one.example.com', 'one.example.com', 'two.example.com']);
+    assert.deepEqual(cursor, { of: 'test', version: cursor.version, done: 2, complete: true });
+    assert.match(String(cursor.version), /^file:/);
+  });
+
   it('reads Retry-After in seconds and as a date', () => {
     assert.equal(retryAfter('120', 1000), 121_000);
     assert.equal(retryAfter(new Date(50_000).toUTCString(), 1000), 50_000);
@@ -110,6 +128,29 @@ describe('CTI feeds: STIX bundles and lists streamed from files and HTTP', funct
           if (name === 'manifest.json') res.end(JSON.stringify(Object.fromEntries(Object.entries(misp).map(([u, e]) => [u, { info: 'x', timestamp: e.stamp }]))));
           else if (misp[name.replace(/\.json$/, '')]) res.end(misp[name.replace(/\.json$/, '')].body);
           else res.writeHead(404).end();
+        } else if (req.url === '/versioned.json' || req.url === '/dated.txt') {
+          const etag = req.url === '/versioned.json';
+          const validator = etag ? `"v${version}"` : new Date(Date.UTC(2026, 11, version)).toUTCString();
+          conditional.push(String(req.headers[etag ? 'if-none-match' : 'if-modified-since'] ?? ''));
+          if (req.headers[etag ? 'if-none-match' : 'if-modified-since'] === validator) return res.writeHead(304).end();
+          res.setHeader(etag ? 'etag' : 'last-modified', validator);
+          if (etag) {
+            const objects = range(version * 10, 5);
+            // `cut`: the body breaks off after three objects, as a dropped connection leaves it.
+            if (cut) {
+              res.write(bundle(objects).slice(0, bundle(objects).indexOf(JSON.stringify(objects[3])) - 1));
+              return setTimeout(() => res.end(' garbage'), 100);
+            }
+            return res.end(bundle(objects));
+          }
+          res.end(['a.example.com', 'b.example.com', `v${version}.example.com`].join('\n'));
+        } else if (req.url === '/private.json') {
+          auths.push(req.headers.authorization ?? '');
+          const ok = req.headers.authorization === `Basic ${Buffer.from('cert:s3cret').toString('base64')}` || req.headers.authorization === 'Bearer t0ken';
+          if (!ok) return res.writeHead(401, { 'www-authenticate': 'Basic realm="feed"' }).end();
+          res.end(bundle([indicator(7)]));
+        } else if (req.url === '/misp-limited/manifest.json') {
+          res.writeHead(429, { 'retry-after': '600' }).end();
         } else if (req.url === '/limited') {
           res.writeHead(429, { 'retry-after': '3600' }).end();
         } else if (req.url === '/down') {
@@ -127,6 +168,11 @@ describe('CTI feeds: STIX bundles and lists streamed from files and HTTP', funct
       });
     });
     after((done) => { server.close(() => done()); });
+    let version = 1;
+    let cut = false;
+    const conditional: string[] = [];
+    const auths: string[] = [];
+    const range = (from: number, n: number) => Array.from({ length: n }, (_, k) => indicator(from + k));
 
     const U1 = '11111111-1111-4111-8111-111111111111';
     const U2 = '22222222-2222-4222-8222-222222222222';
@@ -209,6 +255,76 @@ describe('CTI feeds: STIX bundles and lists streamed from files and HTTP', funct
       assert.equal(out.length, 2);
     });
 
+    it('asks whether a bundle changed (ETag) and a list (Last-Modified), and reads them only when they did', async () => {
+      for (const [path, format] of [['/versioned.json', 'stix'], ['/dated.txt', 'list']] as const) {
+        version = 1;
+        conditional.length = 0;
+        await load([...ctiNodes, catchNode], flow(`${base}${path}`, { format, batchSize: 100 }));
+        const out = collect<{ payload: Indicator[] }>('out');
+        node('feed').receive({});
+        await waitFor(() => out.length === 1, `${path}: the first read`);
+        node('feed').receive({});
+        await waitFor(() => conditional.length === 2, `${path}: the second read`);
+        assert.notEqual(conditional[1], '', `${path}: the second read was conditional`);
+        await new Promise((r) => setTimeout(r, 100));
+        assert.equal(out.length, 1, `${path}: unchanged, nothing sent`);
+        version = 2;
+        await helper.unload();
+        await load([...ctiNodes, catchNode], flow(`${base}${path}`, { format, batchSize: 100 }));
+        const after = collect<{ payload: Indicator[] }>('out');
+        node('feed').receive({});
+        await waitFor(() => after.length === 1, `${path}: changed after a restart, read again`);
+        assert.ok(after[0].payload.some((i) => /2/.test(i.value)), `${path}: the new version`);
+        await helper.unload();
+      }
+    });
+
+    it('goes on after the batches already sent when a read of the same version broke off, across a restart', async () => {
+      version = 3;
+      cut = true;
+      await load([...ctiNodes, catchNode], flow(`${base}/versioned.json`));
+      let out = collect<{ payload: Indicator[] }>('out');
+      const broken = nextError(node('feed'));
+      node('feed').receive({});
+      assert.match(await broken, /not valid JSON after 3 objects/);
+      assert.deepEqual(out.map((m) => m.payload[0].value), ['host-30.example.com', 'host-31.example.com', 'host-32.example.com']);
+      cut = false;
+      await helper.unload();
+      await load([...ctiNodes, catchNode], flow(`${base}/versioned.json`));
+      out = collect('out');
+      node('feed').receive({});
+      await waitFor(() => out.length === 2, 'the rest of the bundle');
+      assert.deepEqual(out.map((m) => m.payload[0].value), ['host-33.example.com', 'host-34.example.com'], 'only what the broken read did not send');
+      node('feed').receive({ reset: true });
+      await waitFor(() => out.length === 7, 'msg.reset reads the whole bundle again');
+    });
+
+    it('sends Basic or bearer credentials from the node\'s credentials, and names a refusal', async () => {
+      for (const creds of [{ username: 'cert', password: 's3cret' }, { token: 't0ken' }]) {
+        await helper.load([...ctiNodes, catchNode] as never, flow(`${base}/private.json`) as never, { feed: creds } as never);
+        const out = collect<{ payload: Indicator[] }>('out');
+        node('feed').receive({});
+        await waitFor(() => out.length === 1, 'the private feed');
+        await helper.unload();
+      }
+      await helper.load([...ctiNodes, catchNode] as never, flow(`${base}/private.json`) as never, { feed: { username: 'cert', password: 'wrong' } } as never);
+      const error = nextError(node('feed'));
+      node('feed').receive({});
+      assert.match(await error, /answered 401 Unauthorized: authentication failed \(check the feed's credentials\)/);
+    });
+
+    it('holds a MISP feed that answered 429, without asking again', async () => {
+      await load([...ctiNodes, catchNode], flow(`${base}/misp-limited/`, { format: 'misp' }));
+      let error = nextError(node('feed'));
+      node('feed').receive({});
+      assert.match(await error, /answered 429: rate limited until/);
+      const asked = hits.length;
+      error = nextError(node('feed'));
+      node('feed').receive({});
+      assert.match(await error, /asked us to wait until/);
+      assert.equal(hits.length, asked);
+    });
+
     it('refuses a missing file with a clear error', async () => {
       await load([...ctiNodes, catchNode], flow('no-such-feed.json'));
       const error = nextError(node('feed'));
@@ -221,7 +337,7 @@ describe('CTI feeds: STIX bundles and lists streamed from files and HTTP', funct
     const server = http.createServer((_q, res) => res.writeHead(429, { 'retry-after': '5' }).end());
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     try {
-      await assert.rejects(openFeed(`http://127.0.0.1:${(server.address() as AddressInfo).port}/`, () => 0), (e) => e instanceof RateLimitedError && e.until === 5000);
+      await assert.rejects(openFeed(`http://127.0.0.1:${(server.address() as AddressInfo).port}/`, { now: () => 0 }), (e) => e instanceof RateLimitedError && e.until === 5000);
     } finally {
       await new Promise((r) => server.close(r));
     }

@@ -8,6 +8,20 @@ RED.nodes.registerType('impetus-cti-feed', {
     defaultTlp: { value: 'amber' },
     batchSize: { value: 1000, validate: RED.validators.number() },
     feedName: { value: '' },
+    filters: { value: '', validate: function (v) {
+      if (!v || !String(v).trim()) return true;
+      try {
+        var o = JSON.parse(v);
+        return typeof o === 'object' && o !== null && !Array.isArray(o);
+      } catch {
+        return false;
+      }
+    } },
+  },
+  credentials: {
+    username: { type: 'text' },
+    password: { type: 'password' },
+    token: { type: 'password' },
   },
   inputs: 1,
   outputs: 1,
@@ -18,6 +32,12 @@ RED.nodes.registerType('impetus-cti-feed', {
   },
   labelStyle: function () {
     return this.name ? 'node_label_italic' : '';
+  },
+  oneditprepare: function () {
+    // The search filters only mean something to a MISP server's REST API.
+    $('#node-input-format').on('change', function () {
+      $('.impetus-cti-feed-filters').toggle($(this).val() === 'misp-api');
+    }).trigger('change');
   },
   outputLabels: function () {
     return this._('impetus-cti-feed.outputs.indicators');

@@ -1,0 +1,22 @@
+/**
+ * An HTTP answer's body as text, read no further than `maxBytes`: the TAXII and MISP clients
+ * refuse an answer that would not fit rather than hold it whole. A declared Content-Length above
+ * the limit is refused before anything is read.
+ */
+export async function readBounded(res: Response, maxBytes: number): Promise<string | undefined> {
+  if (Number(res.headers.get('content-length')) > maxBytes) {
+    await res.body?.cancel();
+    return undefined;
+  }
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of (res.body ?? []) as unknown as AsyncIterable<Uint8Array>) {
+    size += chunk.length;
+    if (size > maxBytes) {
+      await res.body?.cancel().catch(() => undefined);
+      return undefined;
+    }
+    chunks.push(Buffer.from(chunk));
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
