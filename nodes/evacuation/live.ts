@@ -6,6 +6,7 @@
  */
 import type { AlertDraft } from '../platform';
 import { OccupancyTracker } from './occupancy';
+import { OccupancyHistory } from './occupancy-history';
 import type { AreaOccupancy, CounterReading } from './occupancy';
 import { planDrafts, planMap } from './outputs';
 import { planEvacuation } from './plan';
@@ -73,6 +74,8 @@ const MAX_FACTOR = 10;
 
 export class LiveEvacuation {
   private tracker: OccupancyTracker;
+  /** Counted people over the last days, for the library's time-of-day slots without people of their own. */
+  private history: OccupancyHistory;
   private readonly closed = new Set<string>();
   private readonly added = new Map<string, number>();
   private timer: NodeJS.Timeout | undefined;
@@ -94,6 +97,7 @@ export class LiveEvacuation {
     private readonly onError: (err: Error) => void,
   ) {
     this.tracker = this.newTracker();
+    this.history = new OccupancyHistory({ timeZone: settings.timeZone });
   }
 
   private newTracker(): OccupancyTracker {
@@ -113,6 +117,7 @@ export class LiveEvacuation {
   replaceSite(site: Site): void {
     this.site = site;
     this.tracker = this.newTracker();
+    this.history = new OccupancyHistory({ timeZone: this.settings.timeZone });
     this.closed.clear();
     this.added.clear();
     this.library = [];
@@ -133,7 +138,10 @@ export class LiveEvacuation {
         errors.push(`[${index}] ${(err as Error).message}`);
       }
     }
-    if (taken) this.schedule();
+    if (taken) {
+      if (this.history.wants(now)) this.history.record(now, this.tracker.snapshot(now));
+      this.schedule();
+    }
     return errors;
   }
 
