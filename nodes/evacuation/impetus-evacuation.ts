@@ -26,7 +26,7 @@ import { isObject } from '../sensors/reading';
 import { LiveEvacuation } from './live';
 import type { PlanOutput, WhatIfOutput } from './live';
 import type { WhatIfRequest } from './what-if';
-import { clearTimes, routeRows } from './outputs';
+import { clearTimes, progressBar, routeRows } from './outputs';
 import type { CounterReading } from './occupancy';
 import { loadSiteFile, parseSite } from './site';
 import type { Site } from './site';
@@ -166,7 +166,9 @@ export = function (RED: NodeAPI): void {
       showStatus(out);
       const degraded = p.noExit.length > 0 || p.occupancy.some((a) => a.silent);
       const progress = p.progress ? ` ${t('status.progress', { inside: p.progress.peopleInside, start: p.progress.peopleAtStart, out: Math.round(p.progress.out * 100), minutes: Math.floor(p.progress.elapsedSeconds / 60) })}` : '';
-      send(on(4, { topic: 'evacuation', payload: { state: degraded ? 'degraded' : 'ok', text: `${p.guideline ?? ''}${progress}`.trim(), ...(p.progress ? { progress: p.progress } : {}) } }));
+      // A library scenario that matches is what the console shows: it was planned ahead for this situation.
+      const guideline = p.scenarioGuideline ? t('status.scenario', { text: p.scenarioGuideline.text }) : (p.guideline ?? '');
+      send(on(4, { topic: 'evacuation', payload: { state: degraded ? 'degraded' : 'ok', text: `${guideline}${progress}`.trim(), ...(p.scenarioGuideline ? { scenarioId: p.scenarioGuideline.scenarioId } : {}), ...(p.progress ? { progress: p.progress } : {}) } }));
       const whatIf = live.whatIfNow(p);
       if (whatIf) publishWhatIf(whatIf, send);
     }
@@ -196,10 +198,18 @@ export = function (RED: NodeAPI): void {
     function presimulate(): void {
       live
         .presimulate((done, total) => {
-          status.warn(t('status.presimulating', { done, total }));
-          node.send(on(4, { topic: 'evacuation/progress', payload: { state: 'ok', text: t('status.presimulating', { done, total }), done, total } }));
+          const text = t('status.presimulating', { bar: progressBar(done, total), done, total });
+          status.warn(text);
+          node.send(on(4, { topic: 'evacuation/progress', payload: { state: 'ok', text, done, total } }));
         })
-        .then((library) => status.ok(t('status.library', { count: library.length })))
+        .then((library) => {
+          const skipped = library.skipped.map((x) => x.timeOfDay);
+          const text = skipped.length ? t('status.librarySkipped', { count: library.guidelines.length, skipped: skipped.join(', ') }) : t('status.library', { count: library.guidelines.length });
+          for (const x of library.skipped) node.warn(t('errors.slotSkipped', { slot: x.timeOfDay, reason: x.reason }));
+          status.ok(text);
+          // Without done and total: the console takes its progress bar off.
+          node.send(on(4, { topic: 'evacuation/progress', payload: { state: 'ok', text, scenarios: library.guidelines.length, skipped: library.skipped } }));
+        })
         .catch((err: Error) => {
           status.error(err.message);
           node.error(err.message);

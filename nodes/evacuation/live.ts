@@ -5,15 +5,17 @@
  * (sent again only when the situation has changed, so impetus-alert updates one alert).
  */
 import type { AlertDraft } from '../platform';
-import { OccupancyTracker } from './occupancy';
+import { localClock, OccupancyTracker } from './occupancy';
+import { OccupancyHistory } from './occupancy-history';
 import type { AreaOccupancy, CounterReading } from './occupancy';
 import { planDrafts, planMap } from './outputs';
 import { planEvacuation } from './plan';
 import type { Plan } from './plan';
 import type { Profile } from './flow-model';
 import { guidelineText, matchGuideline, runLibrary, scenarioList } from './scenarios';
-import type { Guideline } from './scenarios';
+import type { Guideline, Library } from './scenarios';
 import type { Site } from './site';
+import { slotAt } from './times-of-day';
 import { comparePlans, whatIfMap } from './what-if';
 import type { Comparison, WhatIf, WhatIfRequest } from './what-if';
 
@@ -51,7 +53,7 @@ export interface Progress {
 }
 
 export interface PlanOutput {
-  plan: Plan & { whatIf?: WhatIfRequest; occupancy: AreaOccupancy[]; confidence: number; guideline?: string; scenarioGuideline?: Guideline; changes: ChangeRecord[]; progress?: Progress };
+  plan: Plan & { whatIf?: WhatIfRequest; occupancy: AreaOccupancy[]; confidence: number; guideline?: string; scenarioGuideline?: Guideline; changes: ChangeRecord[]; progress?: Progress; timeOfDay?: string };
   drafts: AlertDraft[];
   /** The evacuation time or risk is above the limits, or someone has no way out. */
   overLimits: boolean;
@@ -73,6 +75,8 @@ const MAX_FACTOR = 10;
 
 export class LiveEvacuation {
   private tracker: OccupancyTracker;
+  /** Counted people over the last days, for the library's time-of-day slots without people of their own. */
+  private history: OccupancyHistory;
   private readonly closed = new Set<string>();
   private readonly added = new Map<string, number>();
   private timer: NodeJS.Timeout | undefined;
@@ -94,6 +98,7 @@ export class LiveEvacuation {
     private readonly onError: (err: Error) => void,
   ) {
     this.tracker = this.newTracker();
+    this.history = new OccupancyHistory({ timeZone: settings.timeZone });
   }
 
   private newTracker(): OccupancyTracker {
@@ -113,6 +118,7 @@ export class LiveEvacuation {
   replaceSite(site: Site): void {
     this.site = site;
     this.tracker = this.newTracker();
+    this.history = new OccupancyHistory({ timeZone: this.settings.timeZone });
     this.closed.clear();
     this.added.clear();
     this.library = [];
@@ -133,7 +139,10 @@ export class LiveEvacuation {
         errors.push(`[${index}] ${(err as Error).message}`);
       }
     }
-    if (taken) this.schedule();
+    if (taken) {
+      if (this.history.wants(now)) this.history.record(now, this.tracker.snapshot(now));
+      this.schedule();
+    }
     return errors;
   }
 
@@ -178,6 +187,8 @@ export class LiveEvacuation {
   scenarioWhatIf(scenarioId: string, by?: string): WhatIfOutput {
     const s = scenarioList(this.site).find((x) => x.scenarioId === scenarioId);
     if (!s) throw new Error(`no scenario "${scenarioId}" for site "${this.site.siteId}" (ids look like all-open@1x or close:<exit>@1.5x)`);
+    // A what-if follows the counts as a multiple of them; a time of day's crowd is no multiple.
+    if (s.factor === undefined) throw new Error(`scenario "${scenarioId}" plans for a time of day's crowd, which a what-if cannot show yet: ask for its closures with a crowd factor instead`);
     const open = [...this.closed].filter((id) => !s.closed.includes(id));
     return this.whatIf({ scenarioId, close: s.closed, ...(open.length ? { open } : {}), factor: s.factor }, by);
   }
@@ -270,9 +281,10 @@ export class LiveEvacuation {
   private plan(closed: Set<string>, extra: Record<string, number>, opts: { whatIf?: WhatIfRequest; exercise: boolean; draft: boolean; factor?: number }): PlanOutput {
     const occ = this.occupancy(extra, opts.factor);
     const plan = planEvacuation(this.site, { profile: this.settings.profile, occupancy: occ.people, closed });
-    const scenario = matchGuideline(this.library, closed, plan.people);
+    const timeOfDay = this.site.timesOfDay?.length ? slotAt(this.site.timesOfDay, localClock(Date.now(), this.settings.timeZone).minute)?.name : undefined;
+    const scenario = matchGuideline(this.library, closed, plan.people, timeOfDay);
     const guideline = guidelineText(this.site, plan);
-    const out: PlanOutput['plan'] = { ...plan, occupancy: occ.areas, confidence: occ.confidence, guideline, changes: this.changes, ...(scenario ? { scenarioGuideline: scenario } : {}), ...(opts.whatIf ? { whatIf: opts.whatIf } : {}) };
+    const out: PlanOutput['plan'] = { ...plan, occupancy: occ.areas, confidence: occ.confidence, guideline, changes: this.changes, ...(timeOfDay ? { timeOfDay } : {}), ...(scenario ? { scenarioGuideline: scenario } : {}), ...(opts.whatIf ? { whatIf: opts.whatIf } : {}) };
     if (this.started) {
       const s = this.started;
       out.progress = { startedAt: new Date(s.at).toISOString(), elapsedSeconds: Math.round((Date.now() - s.at) / 1000), peopleAtStart: s.people, peopleInside: plan.people, out: s.people ? Math.round(Math.max(0, Math.min(1, 1 - plan.people / s.people)) * 1000) / 1000 : 1, ...(s.plannedSeconds !== undefined ? { plannedSeconds: s.plannedSeconds } : {}) };
@@ -290,16 +302,20 @@ export class LiveEvacuation {
     return { plan: out, drafts, overLimits, map: planMap(this.site, plan) };
   }
 
-  /** Runs the scenario library on the current crowd (or 0.5 p/m² where nobody is counted yet). */
-  async presimulate(progress: (done: number, total: number) => void): Promise<Guideline[]> {
+  /**
+   * Runs the scenario library on the current crowd (or 0.5 p/m² where nobody is counted yet),
+   * and on each time of day's crowd (its own people, else the one learnt from the history).
+   */
+  async presimulate(progress: (done: number, total: number) => void): Promise<Library> {
     if (this.presimulating) throw new Error('the scenario library is already running');
     this.presimulating = true;
     try {
       const occ = this.occupancy({});
       const total = [...occ.people.values()].reduce((s, n) => s + n, 0);
       const base = total > 0 ? occ.people : new Map(this.site.areas.map((a) => [a.id, Math.round(a.areaM2 * 0.5)]));
-      this.library = await runLibrary(this.site, base, { profile: this.settings.profile }, progress, () => this.stopped);
-      return this.library;
+      const library = await runLibrary(this.site, base, { profile: this.settings.profile }, progress, () => this.stopped, (from, to) => this.history.typical(from, to));
+      this.library = library.guidelines;
+      return library;
     } finally {
       this.presimulating = false;
     }

@@ -178,12 +178,26 @@ export class OccupancyTracker {
   }
 }
 
+const clocks = new Map<string, Intl.DateTimeFormat>();
+
+/**
+ * Local wall-clock time in `timeZone`: the local date as a day number (days since 1970-01-01)
+ * and the minute of that day (with seconds as a fraction). The formatter is built once per zone.
+ */
+export function localClock(ts: number, timeZone: string): { day: number; minute: number } {
+  let format = clocks.get(timeZone);
+  if (!format) {
+    format = new Intl.DateTimeFormat('en-GB', { timeZone, hourCycle: 'h23', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit' });
+    clocks.set(timeZone, format);
+  }
+  const parts = format.formatToParts(new Date(ts));
+  const get = (type: string) => Number(parts.find((p) => p.type === type)?.value ?? 0);
+  return { day: Date.UTC(get('year'), get('month') - 1, get('day')) / DAY_MS, minute: get('hour') * 60 + get('minute') + get('second') / 60 + (((ts % 1000) + 1000) % 1000) / 60_000 };
+}
+
 /** The first moment at or after `ts` when local time in `timeZone` is `minute` minutes after midnight. */
 export function nextEmptyTime(ts: number, minute: number, timeZone: string): number {
-  const parts = new Intl.DateTimeFormat('en-GB', { timeZone, hourCycle: 'h23', hour: '2-digit', minute: '2-digit', second: '2-digit' }).formatToParts(new Date(ts));
-  const get = (type: string) => Number(parts.find((p) => p.type === type)?.value ?? 0);
-  const nowMinute = get('hour') * 60 + get('minute') + get('second') / 60 + (ts % 1000) / 60_000;
-  let ahead = minute - nowMinute;
+  let ahead = minute - localClock(ts, timeZone).minute;
   if (ahead <= 0) ahead += 1440;
   return ts + Math.round(ahead * 60_000);
 }

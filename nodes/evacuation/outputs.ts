@@ -147,3 +147,12 @@ export function routeRows(site: Site, plan: Plan): Array<{ area: string; exit: s
   for (const n of plan.noExit) rows.set(n.areaId, { area: nameOf(site, n.areaId), exit: 'NO WAY OUT', via: '', people: n.people, clearSeconds: null });
   return [...rows.values()];
 }
+
+/**
+ * A text progress bar for a node status (▰▰▰▱▱▱▱▱▱▱): a node's status is one short line of text,
+ * so the bar is drawn in characters; `width` marks, rounded down so it is full only when done.
+ */
+export function progressBar(done: number, total: number, width = 10): string {
+  const full = total > 0 ? Math.max(0, Math.min(width, Math.floor((done / total) * width))) : 0;
+  return '▰'.repeat(full) + '▱'.repeat(width - full);
+}

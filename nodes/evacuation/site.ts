@@ -2,7 +2,8 @@
  * The site model of the Evacuation Optimiser: areas and exits joined by links, checked first
  * against schemas/site.schema.json (shapes and ranges) and then here for what a schema cannot
  * say: ids that are unknown or repeated, a door wider than its wall, stairs without their
- * geometry, and areas from which no exit can be reached. Every problem is listed, with the
+ * geometry, areas from which no exit can be reached, and times of day that are no times, overlap
+ * or name unknown areas. Every problem is listed, with the
  * element it concerns, so an integrator fixes a site file in one pass.
  */
 import * as fs from 'node:fs';
@@ -10,6 +11,9 @@ import * as path from 'node:path';
 import Ajv2020 from 'ajv/dist/2020';
 import type { ErrorObject, ValidateFunction } from 'ajv';
 import { SCHEMA_DIR } from '../platform/node-kit';
+import { MAX_DENSITY } from './occupancy';
+import { timesOfDayProblems } from './times-of-day';
+import type { TimeOfDay } from './times-of-day';
 
 export type LinkKind = 'door' | 'corridor' | 'stairs' | 'ramp' | 'street' | 'opening';
 export type Position = number[];
@@ -54,6 +58,8 @@ export interface Site {
   premovementSeconds?: number;
   criticalDensity?: number;
   limits?: { evacuationSeconds?: number; risk?: number };
+  /** Named times of day the scenario library plans for (times-of-day.ts). */
+  timesOfDay?: TimeOfDay[];
   areas: Area[];
   exits: Exit[];
   links: Link[];
@@ -147,6 +153,7 @@ export function validateSite(input: unknown): Site {
     if (!site.links.some((l) => l.to === e.id)) problems.push(`exit "${e.id}" has no link leading to it`);
   }
   if (!site.exits.length) problems.push('the site has no exit');
+  if (site.timesOfDay) problems.push(...timesOfDayProblems(site.timesOfDay, new Map(site.areas.map((a) => [a.id, a.areaM2])), MAX_DENSITY));
   if (!problems.length) {
     const stranded = areasWithoutExit(site);
     if (stranded.length) problems.push(`no way out from area${stranded.length > 1 ? 's' : ''} ${stranded.slice(0, 10).map((a) => `"${a}"`).join(', ')}${stranded.length > 10 ? ` and ${stranded.length - 10} more` : ''}`);

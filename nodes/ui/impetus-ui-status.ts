@@ -14,8 +14,20 @@ const OK = new Set(['ok', 'up', 'online', 'healthy', 'true']);
 // 'silent' stays accepted: flows written before the word was 'quiet' send it.
 const DEGRADED = new Set(['degraded', 'down', 'offline', 'failed', 'failure', 'error', 'false', 'quiet', 'silent']);
 
-/** 'ok' | 'degraded' (and common synonyms), a boolean, or { state, text }. */
-function healthOf(payload: unknown): { state: 'ok' | 'degraded'; text?: string } {
+type Health = { state: 'ok' | 'degraded'; text?: string; progress?: { done: number; total: number } };
+
+/** `done` of `total` steps (both or neither), for the bar the page draws while work is under way. */
+function progressOf(o: { done?: unknown; total?: unknown }): Health['progress'] {
+  if (o.done === undefined && o.total === undefined) return undefined;
+  const { done, total } = o;
+  if (typeof done !== 'number' || typeof total !== 'number' || !Number.isInteger(done) || !Number.isInteger(total) || total < 1 || done < 0 || done > total) {
+    throw new TypeError(`msg.payload.done and total must be whole numbers with 0 ≤ done ≤ total and total ≥ 1; got ${JSON.stringify({ done, total })}`);
+  }
+  return { done, total };
+}
+
+/** 'ok' | 'degraded' (and common synonyms), a boolean, or { state, text, done?, total? }. */
+function healthOf(payload: unknown): Health {
   if (typeof payload === 'boolean') return { state: payload ? 'ok' : 'degraded' };
   if (typeof payload === 'string') {
     const s = payload.trim().toLowerCase();
@@ -23,10 +35,11 @@ function healthOf(payload: unknown): { state: 'ok' | 'degraded'; text?: string }
     if (DEGRADED.has(s)) return { state: 'degraded' };
   }
   if (payload && typeof payload === 'object' && !Array.isArray(payload)) {
-    const o = payload as { state?: unknown; text?: unknown };
+    const o = payload as { state?: unknown; text?: unknown; done?: unknown; total?: unknown };
     const inner = healthOf(o.state);
     if (o.text !== undefined && typeof o.text !== 'string') throw new TypeError('msg.payload.text must be a string');
-    return { ...inner, ...(o.text ? { text: o.text as string } : {}) };
+    const progress = progressOf(o);
+    return { ...inner, ...(o.text ? { text: o.text as string } : {}), ...(progress ? { progress } : {}) };
   }
   throw new TypeError(`msg.payload must be ok, degraded, a boolean or { state, text }; got ${JSON.stringify(payload)?.slice(0, 60)}`);
 }
@@ -67,7 +80,7 @@ export = function (RED: NodeAPI): void {
 
     handleInput(node, status, async (msg: NodeMessageInFlow) => {
       const health = healthOf(msg.payload);
-      state.set(health.state, health.text, new Date());
+      state.set(health.state, health.text, new Date(), health.progress);
       panel.touch();
       watch();
       if (health.state === 'ok') status.ok(health.text ?? 'ok');

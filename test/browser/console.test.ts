@@ -126,6 +126,9 @@ function testFlow(): object[] {
     ...evacuation,
     // The demo's workload monitor with Olga's own indicator (op-2 is hers); its alerts go nowhere,
     // the test sends one heart-rate sample over HTTP.
+    // What the evacuation node says on its status output while it pre-simulates, straight to the
+    // page's status panel: the library itself is done too fast on this site to be caught half-way.
+    { id: 'bt-evac-status-in', type: 'http in', z: 'bt', name: '', url: '/test/evacuation-status', method: 'post', upload: false, swaggerDoc: '', x: 100, y: 300, wires: [['demo-evac-plan-status', 'bt-ok']] },
     { id: 'bt-wl-in', type: 'http in', z: 'bt', name: '', url: '/test/workload', method: 'post', upload: false, swaggerDoc: '', x: 100, y: 240, wires: [['demo-wl', 'bt-ok']] },
     ...demo.filter((n) => n.id === 'demo-wl' || n.id === 'demo-wl-mine').map((n) => ({
       ...n,
@@ -576,6 +579,18 @@ describe('console in the browser (Chromium)', function () {
     await manin.click();
     await operator.locator('.map-actions button[data-action="open"]', { hasText: 'Unblock' }).click();
     await operator.locator('.map-action-dot[data-feature="exit-manin"][data-state="open"]').waitFor();
+
+    // Pre-simulating the scenario library: a progress bar in the plan's status, gone when the library is ready.
+    const port = Number(new URL(base).port);
+    await operator.locator('section.panel.status p', { hasText: /evacuate via/ }).first().waitFor();
+    await request(port, 'POST', '/test/evacuation-status', { body: { state: 'ok', text: 'pre-simulating ▰▰▰▱▱▱▱▱▱▱ 12/40', done: 12, total: 40 } });
+    const bar = operator.locator('section.panel.status .status-progress progress');
+    await bar.waitFor();
+    assert.deepEqual(await bar.evaluate((el) => [(el as unknown as { value: number }).value, (el as unknown as { max: number }).max]), [12, 40]);
+    await operator.locator('section.panel.status .status-progress', { hasText: '12/40' }).waitFor();
+    await request(port, 'POST', '/test/evacuation-status', { body: { state: 'ok', text: '40 scenarios ready' } });
+    await operator.locator('section.panel.status p', { hasText: '40 scenarios ready' }).waitFor();
+    assert.equal(await bar.count(), 0, 'the bar is gone once the library is ready');
 
     // The city manager sees the plan but has no exit to click (read-only view), nor through the API.
     const manager = await open();

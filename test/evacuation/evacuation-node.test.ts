@@ -1,5 +1,8 @@
 import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import type { Alert } from '../../nodes/platform';
+import { PACKAGE_ROOT } from '../../nodes/platform/node-kit';
 import { alertNodes, collect as collectFrom, load, nextError, node, useRuntime, waitFor } from '../support/nodered';
 import { assertFinite } from './finite';
 
@@ -174,6 +177,36 @@ describe('impetus-evacuation', function () {
     const plan = plans[1].payload as unknown as PlanPayload;
     assert.match(plan.scenarioGuideline?.text ?? '', /^Via Manin, east closed, 1000 people: evacuate via /);
     assert.ok(plan.planMs < 1000, `re-plan took ${plan.planMs} ms`);
+  });
+
+  it('pre-simulates the times of day too: within the live time\'s slot its scenario is matched and shown, with a progress bar', async () => {
+    // The demo square with a slot around now (Rome time) of 700 + 300 people.
+    const site = JSON.parse(fs.readFileSync(path.join(PACKAGE_ROOT, 'flows', 'sites', 'padova-piazza-dei-signori.geojson'), 'utf8')) as { properties: Record<string, unknown> };
+    const hhmm = (ms: number) => new Intl.DateTimeFormat('en-GB', { timeZone: 'Europe/Rome', hourCycle: 'h23', hour: '2-digit', minute: '2-digit' }).format(new Date(ms));
+    site.properties.timesOfDay = [{ name: 'now', from: hhmm(Date.now() - 3_600_000), to: hhmm(Date.now() + 3_600_000), people: { 'signori-west': 700, 'signori-east': 300 } }];
+    await load(nodes, flow({ siteFile: '', siteJson: JSON.stringify(site) }));
+    const plans = collect('plans');
+    const state = collect('state');
+    node('ev').receive(counts(650, 300));
+    await waitFor(() => plans.length === 1, 'the plan');
+    node('ev').receive({ payload: { action: 'presimulate' } });
+    // 6 closures × (4 crowd sizes + 1 time of day); the last word has no progress, so the bar goes.
+    await waitFor(() => state.some((m) => m.topic === 'evacuation/progress' && m.payload.done === undefined), 'the library', 60_000);
+    const progress = state.filter((m) => m.topic === 'evacuation/progress');
+    assert.equal(progress.at(-2)?.payload.total, 30);
+    assert.equal(progress.at(-2)?.payload.text, 'pre-simulating ▰▰▰▰▰▰▰▰▰▰ 30/30');
+    assert.equal(progress[11].payload.text, 'pre-simulating ▰▰▰▰▱▱▱▱▱▱ 12/30');
+    assert.deepEqual(progress.at(-1)?.payload, { state: 'ok', text: '30 scenarios ready', scenarios: 30, skipped: [] });
+    node('ev').receive({ payload: { action: 'close', ids: ['exit-manin'] } });
+    await waitFor(() => plans.length === 2, 'the plan with closure');
+    const plan = plans[1].payload as unknown as PlanPayload & { scenarioGuideline: { scenarioId: string; text: string }; timeOfDay: string };
+    assert.equal(plan.timeOfDay, 'now');
+    assert.equal(plan.scenarioGuideline.scenarioId, 'close:exit-manin@now');
+    assert.match(plan.scenarioGuideline.text, /^now \(\d\d:\d\d–\d\d:\d\d\): Via Manin, east closed, 1000 people: evacuate via /);
+    // The console's evacuation status shows the guideline planned ahead for this time of day.
+    const shown = state.filter((m) => m.topic === 'evacuation').at(-1)?.payload;
+    assert.equal(shown?.text, `Pre-planned: ${plan.scenarioGuideline.text}`);
+    assert.equal(shown?.scenarioId, 'close:exit-manin@now');
   });
 
   it('an exit clicked on the console map closes at once, audited; time to clear per exit and where each area goes', async () => {

@@ -69,6 +69,32 @@ describe('evacuation site model', function () {
     assert.ok(p.includes('corridor "c" needs lengthM'));
   });
 
+  it('accepts named times of day, one past midnight, and refuses bad times, overlaps and unknown areas', function () {
+    const ok = validateSite(room({ timesOfDay: [{ name: 'evening', from: '18:00', to: '23:00', people: { room: 300 } }, { name: 'night', from: '23:00', to: '06:00' }] }));
+    assert.equal(ok.timesOfDay?.length, 2);
+    const p = problems(
+      room({
+        timesOfDay: [
+          { name: 'morning', from: '8:00', to: '12:60' },
+          { name: 'evening', from: '18:00', to: '23:00', people: { hall: 10, room: 901 } },
+          { name: 'late', from: '22:30', to: '01:00' },
+          { name: 'noon', from: '12:00', to: '12:00' },
+          { name: 'evening', from: '02:00', to: '03:00' },
+        ],
+      }),
+    );
+    assert.deepEqual(p, [
+      'time of day "morning": from "8:00" is not a time HH:MM (00:00–23:59)',
+      'time of day "morning": to "12:60" is not a time HH:MM (00:00–23:59)',
+      'time of day "evening": people in "hall", which is no area of the site',
+      'time of day "evening": 901 people in 100 m² of "room" is more than 9 per m²',
+      'time of day "noon": from and to are both 12:00: the slot is empty',
+      'time of day "evening": name already used by another time of day',
+      'times of day "evening" and "late" overlap',
+    ]);
+    assert.ok(problems(room({ timesOfDay: [{ name: '2x', from: '01:00', to: '02:00' }] })).some((x) => x.startsWith('/timesOfDay/0/name must match pattern')));
+  });
+
   it('measures GeoJSON polygons and lines in metres', function () {
     // 0.001° of latitude is 111.2 m; of longitude at 45° N, 78.7 m.
     const square = [[[11, 45], [11.001, 45], [11.001, 45.001], [11, 45.001], [11, 45]]];

@@ -139,6 +139,20 @@ describe('dashboard nodes', function () {
       assert.equal(await pageState(), 'ok');
     });
 
+    it('carries work under way (done of total) to its page, and takes it off with the next message without it', async () => {
+      await load(modules, [{ id: 'st', type: 'impetus-ui-status', tool: 'evacuation', roles: 'operator', wires: [] }, ...catchAll(['st'])]);
+      const health = async () => (await page('operator', 'evacuation')).find((p) => p.kind === 'status')!.data as { text?: string; progress?: { done: number; total: number } } | null;
+      node('st').receive({ topic: 'evacuation/progress', payload: { state: 'ok', text: 'pre-simulating ▰▰▰▱▱▱▱▱▱▱ 12/40', done: 12, total: 40 } });
+      await waitFor(async () => (await health())?.progress?.done === 12, 'the progress on the page');
+      assert.deepEqual((await health())?.progress, { done: 12, total: 40 });
+      node('st').receive({ payload: { state: 'ok', text: '40 scenarios ready' } });
+      await waitFor(async () => (await health())?.text === '40 scenarios ready', 'the library ready');
+      assert.equal((await health())?.progress, undefined);
+      const caught = nextMessage<{ error: { message: string } }>(node('caught'));
+      node('st').receive({ payload: { state: 'ok', done: 41, total: 40 } });
+      assert.match((await caught).error.message, /done and total must be whole numbers with 0 ≤ done ≤ total/);
+    });
+
     it('feeds the tool tile: degraded with its reason, and degraded when the source goes quiet', async () => {
       await load(modules, [
         { id: 'st', type: 'impetus-ui-status', tool: 'bacteria', roles: 'operator', silentAfter: 1, wires: [] },

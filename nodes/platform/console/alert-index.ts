@@ -26,6 +26,8 @@ export interface ToolHealth {
   state: 'ok' | 'degraded';
   text?: string;
   at: string;
+  /** Work under way (an evacuation library being pre-simulated): the page draws a bar until done. */
+  progress?: { done: number; total: number };
 }
 
 export interface Tile extends ToolInfo {

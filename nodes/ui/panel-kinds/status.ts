@@ -11,8 +11,8 @@ export class StatusState implements PanelState {
     this.tile = { tool: options.tool, health: () => this.health };
   }
 
-  set(state: 'ok' | 'degraded', text: string | undefined, at: Date): void {
-    this.health = { state, at: at.toISOString(), ...(text ? { text: text.slice(0, 200) } : {}) };
+  set(state: 'ok' | 'degraded', text: string | undefined, at: Date, progress?: ToolHealth['progress']): void {
+    this.health = { state, at: at.toISOString(), ...(text ? { text: text.slice(0, 200) } : {}), ...(progress ? { progress } : {}) };
     this.changed = true;
   }
 
