@@ -148,6 +148,9 @@ async function post(url: string, body: unknown, options: MispApiOptions): Promis
       method: 'POST',
       headers: { authorization: options.apiKey, accept: 'application/json', 'content-type': 'application/json' },
       body: JSON.stringify(body),
+      // Not followed: the API key must not go where the node was not pointed, and a POST is not
+      // repeated on another address without the user saying so.
+      redirect: 'manual',
       signal: options.signal ? AbortSignal.any([timeout, options.signal]) : timeout,
     });
   } catch (err) {
@@ -158,6 +161,10 @@ async function post(url: string, body: unknown, options: MispApiOptions): Promis
   if (res.status === 429 || (res.status === 503 && res.headers.get('retry-after'))) {
     await res.body?.cancel();
     throw new RateLimitedError(retryAfter(res.headers.get('retry-after') ?? undefined, (options.now ?? Date.now)()), res.status);
+  }
+  if (res.status >= 300 && res.status < 400) {
+    await res.body?.cancel();
+    throw new Error(`${url}: MISP answered ${res.status}, a redirect to ${res.headers.get('location') ?? 'nowhere'}: give the server's URL as it answers (the API key is not sent on)`);
   }
   const text = await readBounded(res, maxBytes);
   if (text === undefined) throw new Error(`${url}: the answer is larger than ${maxBytes} bytes; ask for fewer events a page`);

@@ -79,6 +79,7 @@ describe('CTI from a MISP server\'s REST API (events/restSearch)', function () {
     misp.events.push(event(1, 1));
     misp.breakNext();
     await assert.rejects(read(fresh()), /the answer is not JSON/);
+    await assert.rejects(readMispApi(`${misp.url}moved/`, fresh(), { apiKey: KEY, source: 'x' }, async () => undefined), /answered 301, a redirect to https:\/\/elsewhere\.example\/events\/restSearch: .*API key is not sent on/);
     assert.throws(() => restSearchEvents({ name: 'Invalid filter', message: 'The filter foo is not valid' }), /not a MISP restSearch answer .*The filter foo is not valid/);
     assert.deepEqual(restSearchEvents([{ Event: {} }]), [{ Event: {} }], 'a bare list, as some versions answer');
   });

@@ -45,6 +45,7 @@ export async function startMispServer(apiKey: string): Promise<MispServer> {
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
       const json = (status: number, body: unknown) => res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+      if (req.url === '/moved/events/restSearch') return res.writeHead(301, { location: 'https://elsewhere.example/events/restSearch' }).end();
       if (req.method !== 'POST' || req.url !== '/events/restSearch') return json(404, { name: 'Not Found', message: 'Not Found', url: req.url });
       if (req.headers.authorization !== apiKey) return json(403, { name: MISP_AUTH_FAILED, message: MISP_AUTH_FAILED, url: req.url });
       let filters: Record<string, unknown>;
