@@ -16,11 +16,9 @@
  * on output 7 (and a second series on the chart) while outputs 3 and 6 keep the live plan;
  * apply (from the what-if layer) makes it live, discard takes it off.
  */
-import * as fs from 'node:fs';
-import * as path from 'node:path';
 import type { Node, NodeAPI, NodeDef, NodeMessage } from 'node-red';
 import type { Send } from '../platform/node-kit';
-import { handleInput, PACKAGE_ROOT, refuseInput, StatusReporter, translator } from '../platform/node-kit';
+import { handleInput, refuseInput, StatusReporter, translator } from '../platform/node-kit';
 import { integerSetting, isExercise } from '../sensors/node-support';
 import { isObject } from '../sensors/reading';
 import { LiveEvacuation } from './live';
@@ -28,8 +26,9 @@ import type { PlanOutput, WhatIfOutput } from './live';
 import type { WhatIfRequest } from './what-if';
 import { clearTimes, progressBar, routeRows } from './outputs';
 import type { CounterReading } from './occupancy';
-import { loadSiteFile, parseSite } from './site';
-import type { Site } from './site';
+import { parseSite } from './site';
+import { addSiteCheckRoute } from './site-admin';
+import { siteFrom } from './site-source';
 
 interface EvacuationNodeDef extends NodeDef {
   siteFile?: string;
@@ -43,26 +42,6 @@ interface EvacuationNodeDef extends NodeDef {
   emptyAt?: string;
   timeZone?: string;
   presimulate?: boolean;
-}
-
-/** Site files name the shipped demo sites, or a file in (or below) the user directory, or an absolute path. */
-function siteFrom(RED: NodeAPI, config: EvacuationNodeDef): Site {
-  if (config.siteJson?.trim()) {
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(config.siteJson);
-    } catch (err) {
-      throw new Error(`the site JSON does not parse: ${(err as Error).message}`);
-    }
-    return parseSite(parsed);
-  }
-  const file = config.siteFile?.trim();
-  if (!file) throw new Error('no site: choose a site file or paste the site JSON');
-  const userDir = RED.settings.userDir as string | undefined;
-  const candidates = path.isAbsolute(file) ? [file] : [...(userDir ? [path.join(userDir, file)] : []), path.join(PACKAGE_ROOT, 'flows', 'sites', file)];
-  const found = candidates.find((f) => fs.existsSync(f));
-  if (!found) throw new Error(`no site file ${file} (looked in ${candidates.join(', ')})`);
-  return loadSiteFile(found);
 }
 
 function optionalNumber(value: unknown, name: string, min: number, max: number): number | undefined {
@@ -108,6 +87,8 @@ function userOf(msg: { user?: unknown }): string | undefined {
 }
 
 export = function (RED: NodeAPI): void {
+  addSiteCheckRoute(RED);
+
   function ImpetusEvacuationNode(this: Node, config: EvacuationNodeDef) {
     RED.nodes.createNode(this, config);
     const node = this;
@@ -115,7 +96,7 @@ export = function (RED: NodeAPI): void {
     const t = translator(RED, 'impetus-evacuation', __dirname);
     let live: LiveEvacuation;
     try {
-      const site = siteFrom(RED, config);
+      const site = siteFrom(config, RED.settings.userDir as string | undefined);
       const timeZone = config.timeZone?.trim() || 'UTC';
       new Intl.DateTimeFormat('en', { timeZone });
       live = new LiveEvacuation(

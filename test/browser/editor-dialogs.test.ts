@@ -479,4 +479,25 @@ describe('editor dialogs of every node (Chromium)', function () {
     await closeDialog(false, false);
     assert.deepEqual(consoleProblems, [], 'no console warnings or errors in the editor');
   });
+
+  it('impetus-evacuation: the dialog checks the site as the runtime would, while it is typed; the check needs Node-RED\'s permissions', async () => {
+    const route = '/impetus-evacuation/check-site';
+    const body = { siteFile: 'padova-piazza-dei-signori.geojson' };
+    assert.equal((await request(port, 'POST', route, { body })).status, 401);
+    const auth = await request(port, 'POST', '/auth/token', { body: { client_id: 'node-red-editor', grant_type: 'password', scope: 'read', ...READER } });
+    const reader = { Authorization: `Bearer ${(JSON.parse(auth.text) as { access_token: string }).access_token}` };
+    assert.equal((await request(port, 'POST', route, { body, headers: reader })).status, 401, 'a reader may not check (it needs impetus-evacuation.write)');
+
+    await openEditor();
+    const id = await dragIn('impetus-evacuation', 100, 30);
+    await openDialogOf(id);
+    const check = page.locator('#impetus-evacuation-site-check');
+    await page.waitForFunction(() => /✓ .*areas, .*exits/.test(document.getElementById('impetus-evacuation-site-check')?.textContent ?? ''));
+    const site = { siteId: 's', name: 's', areas: [{ id: 'a', areaM2: 10 }], exits: [{ id: 'x' }], links: [{ id: 'd', kind: 'door', from: 'a', to: 'x', widthM: 2, wallWidthM: 1 }] };
+    await page.locator('#node-input-siteJson').fill(JSON.stringify(site));
+    await page.waitForFunction(() => /wider than its wall/.test(document.getElementById('impetus-evacuation-site-check')?.textContent ?? ''));
+    assert.match(await check.getAttribute('class') ?? '', /impetus-evacuation-site-bad/);
+    await closeDialog(false, false);
+    assert.deepEqual(consoleProblems, [], 'no console warnings or errors in the editor');
+  });
 });

@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Alert } from '../../nodes/platform';
 import { PACKAGE_ROOT } from '../../nodes/platform/node-kit';
-import { alertNodes, collect as collectFrom, load, nextError, node, useRuntime, waitFor } from '../support/nodered';
+import { alertNodes, collect as collectFrom, helper, load, nextError, node, useRuntime, waitFor } from '../support/nodered';
 import { assertFinite } from './finite';
 
 const evacuationNode = require('../../nodes/evacuation/impetus-evacuation');
@@ -161,6 +161,26 @@ describe('impetus-evacuation', function () {
     node('ev').receive(counts(1, 1));
     const err = await error;
     assert.match(err, /door "d" is 2 m wide, wider than its wall \(1 m\)/);
+  });
+
+  it('the edit dialog\'s check answers every problem a deploy would refuse the site for, or what the site holds', async () => {
+    await load(nodes, flow());
+    const check = async (body: object) => (await helper.request().post('/impetus-evacuation/check-site').send(body).expect(200)).body as { ok: boolean; problems?: string[]; summary?: Record<string, unknown> };
+    const shipped = await check({ siteFile: 'padova-piazza-dei-signori.geojson' });
+    assert.equal(shipped.ok, true);
+    assert.equal(shipped.summary?.siteId, 'padova-piazza-dei-signori');
+    assert.ok(Number(shipped.summary?.areas) > 1 && Number(shipped.summary?.exits) > 1 && Number(shipped.summary?.areaM2) > 1000, JSON.stringify(shipped.summary));
+    // As the node names them: a door wider than its wall; with the door fixed, the area it leaves cut off.
+    const site = { siteId: 's', name: 's', areas: [{ id: 'a', areaM2: 10 }, { id: 'b', areaM2: 10 }], exits: [{ id: 'x' }], links: [{ id: 'd', kind: 'door', from: 'a', to: 'x', widthM: 2, wallWidthM: 1 }] };
+    const bad = await check({ siteJson: JSON.stringify(site), siteFile: 'padova-piazza-dei-signori.geojson' });
+    assert.equal(bad.ok, false, 'the pasted JSON wins over the file, as in the node');
+    assert.deepEqual(bad.problems, ['door "d" is 2 m wide, wider than its wall (1 m)']);
+    site.links[0].wallWidthM = 3;
+    assert.deepEqual((await check({ siteJson: JSON.stringify(site) })).problems, ['no way out from area "b"']);
+    assert.match((await check({ siteJson: '{"areas": [' })).problems?.[0] ?? '', /the site JSON does not parse/);
+    assert.match((await check({ siteFile: 'no-such-site.geojson' })).problems?.[0] ?? '', /no site file no-such-site\.geojson/);
+    assert.match((await check({})).problems?.[0] ?? '', /no site: choose a site file or paste the site JSON/);
+    await helper.request().post('/impetus-evacuation/check-site').send({ siteJson: { areas: [] } }).expect(400);
   });
 
   it('pre-simulates the scenario library with progress, and the live plan shows the matching guideline', async () => {

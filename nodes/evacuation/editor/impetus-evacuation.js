@@ -29,18 +29,37 @@ RED.nodes.registerType('impetus-evacuation', {
     return this._('impetus-evacuation.outputs.' + ['plan', 'alerts', 'map', 'state', 'clear', 'routes', 'whatIf'][i]);
   },
   oneditprepare: function () {
-    $('#node-input-siteJson').on('input', function () {
-      const text = $(this).val().trim();
-      let error = '';
-      if (text) {
-        try {
-          const site = JSON.parse(text);
-          if (!site || (site.type !== 'FeatureCollection' && !Array.isArray(site.areas))) error = 'not a site (areas, exits, links) nor a GeoJSON FeatureCollection';
-        } catch (err) {
-          error = err.message;
+    // Every problem the node would refuse the site for at deploy, asked of the runtime (the same
+    // checks, site-admin.ts) a moment after the integrator stops typing or picks another file.
+    var node = this;
+    var out = $('#impetus-evacuation-site-check');
+    var timer;
+    var asked = 0;
+    function check() {
+      var mine = ++asked;
+      $.ajax({
+        url: 'impetus-evacuation/check-site',
+        type: 'POST',
+        contentType: 'application/json',
+        data: JSON.stringify({ siteJson: $('#node-input-siteJson').val(), siteFile: $('#node-input-siteFile').val() }),
+      }).done(function (r) {
+        if (mine !== asked) return;
+        out.empty().removeClass('impetus-evacuation-site-ok impetus-evacuation-site-bad');
+        if (r.ok) {
+          out.addClass('impetus-evacuation-site-ok').text(node._('impetus-evacuation.check.ok', r.summary));
+        } else {
+          out.addClass('impetus-evacuation-site-bad').append($('<ul>').append(r.problems.slice(0, 20).map(function (p) { return $('<li>').text(p); })));
+          if (r.problems.length > 20) out.append($('<div>').text(node._('impetus-evacuation.check.more', { count: r.problems.length - 20 })));
         }
-      }
-      $('#impetus-evacuation-json-error').text(error);
+      }).fail(function (xhr) {
+        if (mine !== asked) return;
+        out.removeClass('impetus-evacuation-site-ok').addClass('impetus-evacuation-site-bad').text(node._('impetus-evacuation.check.failed', { status: xhr.status }));
+      });
+    }
+    $('#node-input-siteJson, #node-input-siteFile').on('input change', function () {
+      window.clearTimeout(timer);
+      timer = window.setTimeout(check, 400);
     });
+    check();
   },
 });
