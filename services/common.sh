@@ -16,6 +16,13 @@ port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 # pid_alive FILE: true when FILE names a running process.
 pid_alive() { [ -f "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null; }
 
+# already_up NAME PIDFILE PORT: true, and says so, when our instance of NAME is up on PORT; the
+# start scripts are idempotent with it (`already_up kafka "$PIDFILE" "$PORT" && exit 0`).
+already_up() {
+  pid_alive "$2" && port_open "$3" || return 1
+  log "$1 already running on 127.0.0.1:$3 (pid $(cat "$2"))"
+}
+
 # stop_pid FILE [GRACE_SECONDS]: SIGTERM, then SIGKILL after the grace period; removes FILE.
 stop_pid() {
   local file="$1" grace="${2:-20}" pid

@@ -17,10 +17,7 @@ DIR="${IMPETUS_FERRETDB_DIR:-$IMPETUS_SERVICES_DIR/ferretdb-$PORT}"
 BIN="$IMPETUS_SERVICES_CACHE/ferretdb-$VERSION/ferretdb"
 PIDFILE="$DIR/ferretdb.pid"
 
-if pid_alive "$PIDFILE" && port_open "$PORT"; then
-  log "ferretdb already running on 127.0.0.1:$PORT (pid $(cat "$PIDFILE"))"
-  exit 0
-fi
+already_up ferretdb "$PIDFILE" "$PORT" && exit 0
 
 if [ ! -x "$BIN" ]; then
   # The Go toolchain is often installed outside the default PATH.

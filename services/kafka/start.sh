@@ -24,10 +24,7 @@ PIDFILE="$DIR/kafka.pid"
 
 command -v java >/dev/null || { log "java not found (Java 17 is required)"; exit 1; }
 
-if pid_alive "$PIDFILE" && port_open "$PORT"; then
-  log "kafka already running on 127.0.0.1:$PORT (pid $(cat "$PIDFILE"))"
-  exit 0
-fi
+already_up kafka "$PIDFILE" "$PORT" && exit 0
 
 # 1. The broker's classpath, resolved once per pom version (jars cached in ~/.m2 as well).
 if [ ! -f "$LIB/.complete" ]; then

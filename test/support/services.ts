@@ -1,8 +1,8 @@
 /**
  * Where the real services are (services/up.sh writes the variables; .ci/run sources them).
  * In CI a missing service (or program, such as ffmpeg) fails the suite: a green run must mean the
- * tests ran against real Kafka, a real MongoDB-wire server and the real binaries. Locally the
- * suites skip, saying how to start or install them.
+ * tests ran against real Kafka, a real MongoDB-wire server, a real MQTT broker and the real
+ * binaries. Locally the suites skip, saying how to start or install them.
  */
 import { randomUUID } from 'node:crypto';
 import * as path from 'node:path';
@@ -25,6 +25,8 @@ export const kafkaBrokers = (ctx: Mocha.Context): string[] => service('IMPETUS_K
 /** The SASL_PLAINTEXT listener (PLAIN and SCRAM users impetus / impetus-secret). */
 export const kafkaSaslBrokers = (ctx: Mocha.Context): string[] => service('IMPETUS_KAFKA_SASL_BROKERS', 'Kafka (SASL listener)')(ctx).split(',');
 export const mongoUrl = service('IMPETUS_MONGO_URL', 'A MongoDB-wire server');
+/** mqtt://host:port of Mosquitto, anonymous, loopback only (services/mosquitto). */
+export const mqttUrl = service('IMPETUS_MQTT_URL', 'An MQTT broker (Mosquitto)');
 
 /** A name no other test (or earlier run against the same broker) uses. */
 export function unique(prefix: string): string {
