@@ -1,8 +1,9 @@
 /**
  * What a plan becomes for the rest of the platform: alert drafts for impetus-alert (a P1
  * "no exit" when people are cut off; a limit alert when the evacuation time or the risk is
- * above the site's limits) and a GeoJSON map of areas coloured by level of service, routes,
- * exits open or closed and the emergency gateway, for impetus-ui-map-layer.
+ * above the site's limits; an over-capacity alert when an area holds more than its permitted
+ * load) and a GeoJSON map of areas coloured by level of service, routes with arrows towards
+ * their exits, exits open or closed and the emergency gateway, for impetus-ui-map-layer.
  */
 import type { AlertDraft } from '../platform';
 import type { LevelOfService } from './flow-model';
@@ -41,7 +42,7 @@ function location(site: Site): { type: 'Point'; coordinates: [number, number] } 
   return { type: 'Point', coordinates: [c[0], c[1]] };
 }
 
-function data(plan: Plan, ctx: DraftContext, kind: 'no-exit' | 'limit'): Record<string, unknown> {
+function data(plan: Plan, ctx: DraftContext, kind: 'no-exit' | 'limit' | 'over-capacity'): Record<string, unknown> {
   return {
     kind,
     siteId: plan.siteId,
@@ -53,12 +54,41 @@ function data(plan: Plan, ctx: DraftContext, kind: 'no-exit' | 'limit'): Record<
     peakDensity: plan.peakDensity,
     peakLos: plan.peakLos,
     noExit: plan.noExit,
+    overCapacity: plan.overCapacity,
     ...(plan.gateway ? { gateway: plan.gateway.exitId } : {}),
   };
 }
 
 /** The drafts this plan calls for: none while within limits. */
 export function planDrafts(site: Site, plan: Plan, ctx: DraftContext): AlertDraft[] {
+  const over = overCapacityDraft(site, plan, ctx);
+  return [...evacuationDrafts(site, plan, ctx), ...(over ? [over] : [])];
+}
+
+/**
+ * Areas counted above their capacity: one alert for the site (its fingerprint is the site and
+ * the event), updated as counts change, naming each area with its people and capacity. It
+ * stands beside the evacuation's own alerts: a crowd above the permitted load is a reason to
+ * stop people coming in even while the evacuation would be within limits. Urgency Expected, so
+ * P2: the harm is what may follow, and a high, Immediate, Observed alert would be a P1 beside
+ * "No exit".
+ */
+function overCapacityDraft(site: Site, plan: Plan, ctx: DraftContext): AlertDraft | undefined {
+  if (!plan.overCapacity.length) return undefined;
+  const each = plan.overCapacity.map((o) => `${nameOf(site, o.areaId)} holds ${o.people} people, capacity ${o.capacity}`);
+  return {
+    ...base(site, ctx),
+    event: 'Area over capacity',
+    category: 'Safety',
+    severity: 'high',
+    urgency: 'Expected',
+    certainty: 'Observed',
+    headline: `Over capacity: ${each.slice(0, 3).join('; ')}${each.length > 3 ? `; and ${each.length - 3} more areas` : ''}`,
+    data: data(plan, ctx, 'over-capacity'),
+  } as AlertDraft;
+}
+
+function evacuationDrafts(site: Site, plan: Plan, ctx: DraftContext): AlertDraft[] {
   if (plan.noExit.length) {
     const people = plan.noExit.reduce((s, n) => s + n.people, 0);
     const where = plan.noExit.map((n) => nameOf(site, n.areaId)).join(', ');
