@@ -82,7 +82,7 @@ describe('impetus-evacuation', function () {
     assertFinite(plan, 'plan');
     const fc = maps[0].payload as { type: string; features: Array<{ properties: { kind: string; color?: string } }> };
     assert.equal(fc.type, 'FeatureCollection');
-    assert.deepEqual([...new Set(fc.features.map((f) => f.properties.kind))].sort(), ['approach', 'area', 'exit', 'route']);
+    assert.deepEqual([...new Set(fc.features.map((f) => f.properties.kind))].sort(), ['approach', 'area', 'exit', 'route', 'route-arrow']);
     assert.equal(state.at(-1)?.payload.state, 'ok');
   });
 
