@@ -55,7 +55,7 @@ export interface Progress {
 export interface PlanOutput {
   plan: Plan & { whatIf?: WhatIfRequest; occupancy: AreaOccupancy[]; confidence: number; guideline?: string; scenarioGuideline?: Guideline; changes: ChangeRecord[]; progress?: Progress; timeOfDay?: string };
   drafts: AlertDraft[];
-  /** The evacuation time or risk is above the limits, or someone has no way out. */
+  /** The evacuation time or risk is above the limits, someone has no way out, or an area holds more than its capacity. */
   overLimits: boolean;
   map: ReturnType<typeof planMap>;
 }
@@ -292,7 +292,7 @@ export class LiveEvacuation {
     let drafts: AlertDraft[] = [];
     const limitSeconds = this.settings.limitSeconds ?? this.site.limits?.evacuationSeconds ?? 600;
     const maxRisk = this.settings.maxRisk ?? this.site.limits?.risk ?? 60;
-    const overLimits = !plan.rset || plan.rset.totalSeconds > limitSeconds || plan.risk.score > maxRisk;
+    const overLimits = !plan.rset || plan.rset.totalSeconds > limitSeconds || plan.risk.score > maxRisk || plan.overCapacity.length > 0;
     if (opts.draft) {
       drafts = planDrafts(this.site, plan, { sourceNode: this.settings.sourceNode, exercise: opts.exercise, limitSeconds, maxRisk, guideline });
       const key = alertKey(plan, drafts);
@@ -328,10 +328,14 @@ export class LiveEvacuation {
   }
 }
 
-/** What must change before the same situation is drafted again: the kind, closures, and time and risk in 10 % steps. */
+/**
+ * What must change before the same situation is drafted again: the kind, closures, time and
+ * risk in 10 % steps, who has no way out, and which areas are over capacity with their people
+ * in 10 % steps (so the over-capacity alert follows a growing crowd without a draft per count).
+ */
 function alertKey(plan: Plan, drafts: AlertDraft[]): string {
   if (!drafts.length) return '';
   const rset = plan.rset ? Math.round(Math.log(plan.rset.totalSeconds) / Math.log(1.1)) : 'none';
-  return [drafts.map((d) => d.event).join(','), [...plan.closed].sort().join('+'), rset, Math.round(plan.risk.score / 10), plan.noExit.map((n) => `${n.areaId}:${n.people}`).join(',')].join('|');
+  return [drafts.map((d) => d.event).join(','), [...plan.closed].sort().join('+'), rset, Math.round(plan.risk.score / 10), plan.noExit.map((n) => `${n.areaId}:${n.people}`).join(','), plan.overCapacity.map((o) => `${o.areaId}:${Math.round(Math.log(o.people) / Math.log(1.1))}`).join(',')].join('|');
 }
 

@@ -1,8 +1,9 @@
 /**
  * What a plan becomes for the rest of the platform: alert drafts for impetus-alert (a P1
  * "no exit" when people are cut off; a limit alert when the evacuation time or the risk is
- * above the site's limits) and a GeoJSON map of areas coloured by level of service, routes,
- * exits open or closed and the emergency gateway, for impetus-ui-map-layer.
+ * above the site's limits; an over-capacity alert when an area holds more than its permitted
+ * load) and a GeoJSON map of areas coloured by level of service, routes with arrows towards
+ * their exits, exits open or closed and the emergency gateway, for impetus-ui-map-layer.
  */
 import type { AlertDraft } from '../platform';
 import type { LevelOfService } from './flow-model';
@@ -41,7 +42,7 @@ function location(site: Site): { type: 'Point'; coordinates: [number, number] } 
   return { type: 'Point', coordinates: [c[0], c[1]] };
 }
 
-function data(plan: Plan, ctx: DraftContext, kind: 'no-exit' | 'limit'): Record<string, unknown> {
+function data(plan: Plan, ctx: DraftContext, kind: 'no-exit' | 'limit' | 'over-capacity'): Record<string, unknown> {
   return {
     kind,
     siteId: plan.siteId,
@@ -53,12 +54,41 @@ function data(plan: Plan, ctx: DraftContext, kind: 'no-exit' | 'limit'): Record<
     peakDensity: plan.peakDensity,
     peakLos: plan.peakLos,
     noExit: plan.noExit,
+    overCapacity: plan.overCapacity,
     ...(plan.gateway ? { gateway: plan.gateway.exitId } : {}),
   };
 }
 
 /** The drafts this plan calls for: none while within limits. */
 export function planDrafts(site: Site, plan: Plan, ctx: DraftContext): AlertDraft[] {
+  const over = overCapacityDraft(site, plan, ctx);
+  return [...evacuationDrafts(site, plan, ctx), ...(over ? [over] : [])];
+}
+
+/**
+ * Areas counted above their capacity: one alert for the site (its fingerprint is the site and
+ * the event), updated as counts change, naming each area with its people and capacity. It
+ * stands beside the evacuation's own alerts: a crowd above the permitted load is a reason to
+ * stop people coming in even while the evacuation would be within limits. Urgency Expected, so
+ * P2: the harm is what may follow, and a high, Immediate, Observed alert would be a P1 beside
+ * "No exit".
+ */
+function overCapacityDraft(site: Site, plan: Plan, ctx: DraftContext): AlertDraft | undefined {
+  if (!plan.overCapacity.length) return undefined;
+  const each = plan.overCapacity.map((o) => `${nameOf(site, o.areaId)} holds ${o.people} people, capacity ${o.capacity}`);
+  return {
+    ...base(site, ctx),
+    event: 'Area over capacity',
+    category: 'Safety',
+    severity: 'high',
+    urgency: 'Expected',
+    certainty: 'Observed',
+    headline: `Over capacity: ${each.slice(0, 3).join('; ')}${each.length > 3 ? `; and ${each.length - 3} more areas` : ''}`,
+    data: data(plan, ctx, 'over-capacity'),
+  } as AlertDraft;
+}
+
+function evacuationDrafts(site: Site, plan: Plan, ctx: DraftContext): AlertDraft[] {
   if (plan.noExit.length) {
     const people = plan.noExit.reduce((s, n) => s + n.people, 0);
     const where = plan.noExit.map((n) => nameOf(site, n.areaId)).join(', ');
@@ -87,9 +117,38 @@ export function planDrafts(site: Site, plan: Plan, ctx: DraftContext): AlertDraf
   }];
 }
 
+const ROUTE_COLOUR = '#2166ac';
 export const LOS_COLOURS: Record<LevelOfService, string> = { A: '#1a9850', B: '#91cf60', C: '#d9ef8b', D: '#fee08b', E: '#fc8d59', F: '#d73027' };
 
 type Feature = { type: 'Feature'; geometry: { type: string; coordinates: unknown }; properties: Record<string, unknown> };
+
+/** Compass bearing from a to b in degrees (0 north, 90 east), on the local projection site.ts measures with. */
+export function bearing(a: Position, b: Position): number {
+  const east = (b[0] - a[0]) * Math.cos((((a[1] + b[1]) / 2) * Math.PI) / 180);
+  const north = b[1] - a[1];
+  return Math.round((((Math.atan2(east, north) * 180) / Math.PI + 360) % 360) * 10) / 10;
+}
+
+/**
+ * Arrowheads along a route, one in the middle of each segment pointing along it (so the last
+ * one points at the exit), as points with `bearing` that the console draws as rotated
+ * triangles. Routes share segments: an arrow already in `seen` at the same place and bearing is
+ * not drawn again. Zero-length segments (two elements at one point) have no direction.
+ */
+export function routeArrows(coords: Position[], color: string, seen: Set<string> = new Set()): Feature[] {
+  const arrows: Feature[] = [];
+  for (let i = 1; i < coords.length; i++) {
+    const [a, b] = [coords[i - 1], coords[i]];
+    if (a[0] === b[0] && a[1] === b[1]) continue;
+    const at = [(a[0] + b[0]) / 2, (a[1] + b[1]) / 2];
+    const heading = bearing(a, b);
+    const key = `${at[0].toFixed(7)},${at[1].toFixed(7)},${heading}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    arrows.push({ type: 'Feature', geometry: { type: 'Point', coordinates: at }, properties: { kind: 'route-arrow', bearing: heading, color } });
+  }
+  return arrows;
+}
 
 /** The plan on a map; elements without geometry are left out. At most `maxRoutes` routes, the busiest. */
 export function planMap(site: Site, plan: Plan, maxRoutes = 20): { type: 'FeatureCollection'; features: Feature[] } {
@@ -104,11 +163,16 @@ export function planMap(site: Site, plan: Plan, maxRoutes = 20): { type: 'Featur
     if (!a.geometry || !r) continue;
     features.push({ type: 'Feature', geometry: a.geometry, properties: { name: `${a.name ?? a.id}: ${r.people} people, peak ${r.peakDensity} p/m² (LoS ${r.los}), clear ${r.clearSeconds === null ? 'never' : `${r.clearSeconds} s`}`, kind: 'area', id: a.id, los: r.los, color: LOS_COLOURS[r.los] } });
   }
+  const arrows: Feature[] = [];
+  const seen = new Set<string>();
   for (const route of plan.routes.slice(0, maxRoutes)) {
     const coords = route.via.map((id) => where.get(id)).filter((p): p is Position => p !== undefined);
     if (coords.length < 2) continue;
-    features.push({ type: 'Feature', geometry: { type: 'LineString', coordinates: coords }, properties: { name: `${route.people} people from ${nameOf(site, route.from)} to ${nameOf(site, route.exitId)}`, kind: 'route', color: '#2166ac' } });
+    features.push({ type: 'Feature', geometry: { type: 'LineString', coordinates: coords }, properties: { name: `${route.people} people from ${nameOf(site, route.from)} to ${nameOf(site, route.exitId)}`, kind: 'route', color: ROUTE_COLOUR } });
+    arrows.push(...routeArrows(coords, ROUTE_COLOUR, seen));
   }
+  // After every line, so no route is drawn over another's arrows.
+  features.push(...arrows);
   // The way in for emergency services, from the gateway to the incident area.
   const approach = (plan.gateway?.approach ?? []).map((id) => where.get(id)).filter((p): p is Position => p !== undefined);
   if (plan.gateway && approach.length >= 2) {

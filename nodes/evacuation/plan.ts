@@ -3,8 +3,8 @@
  * (flow-model.ts gives each link its walking time and capacity), CCRP routes everyone
  * (ccrp.ts), and the routes are read back as what operators need: the RSET split, time to
  * clear each area, per-exit load, peak density and Fruin level of service per element, time
- * above critical density, a risk score, the routes, and the gateway to keep free for
- * emergency services. People with no way out are counted and named, never turned into an
+ * above critical density, the areas counted above their permitted capacity, a risk score, the
+ * routes, and the gateway to keep free for emergency services. People with no way out are counted and named, never turned into an
  * infinite time.
  */
 import { buildGraph, ccrp, lowerBound } from './ccrp';
@@ -87,6 +87,8 @@ export interface Plan {
   rset?: { totalSeconds: number; premovementSeconds: number; travelSeconds: number; queuingSeconds: number };
   /** People who cannot reach any open exit, by area. */
   noExit: Array<{ areaId: string; people: number }>;
+  /** Areas counted above their capacity (the site's permitted occupant load), most over first. */
+  overCapacity: Array<{ areaId: string; people: number; capacity: number }>;
   areas: AreaResult[];
   links: LinkResult[];
   exits: ExitResult[];
@@ -159,11 +161,16 @@ export function buildNetwork(site: Site, people: Map<string, number>, profile: P
   };
 }
 
-/** risk = 100 × (0.5·time + 0.3·density + 0.2·exposure), each part in [0, 1]; 100 when someone has no way out. */
-export function riskScore(rsetSeconds: number | undefined, limitSeconds: number, peakDensity: number, criticalDensity: number, secondsAboveCritical: number): Plan['risk'] {
+/**
+ * risk = 100 × (0.5·time + 0.3·density + 0.2·exposure), each part in [0, 1]; 100 when someone has
+ * no way out. An area counted above its capacity makes the density part full: the site's own
+ * permitted load is passed, whatever the density says (a fire certificate's load is often well
+ * below the critical density).
+ */
+export function riskScore(rsetSeconds: number | undefined, limitSeconds: number, peakDensity: number, criticalDensity: number, secondsAboveCritical: number, overCapacity = false): Plan['risk'] {
   if (rsetSeconds === undefined) return { score: 100, time: 1, density: 1, exposure: 1 };
   const time = Math.min(1, rsetSeconds / (1.5 * limitSeconds));
-  const density = Math.min(1, peakDensity / criticalDensity);
+  const density = overCapacity ? 1 : Math.min(1, peakDensity / criticalDensity);
   const exposure = Math.min(1, secondsAboveCritical / EXPOSURE_FULL_S);
   return { score: Math.round(100 * (0.5 * time + 0.3 * density + 0.2 * exposure)), time, density, exposure };
 }
@@ -316,6 +323,10 @@ function describePlan(site: Site, net: Network, routing: RoutingResult, profile:
     rset = { totalSeconds: premovement + movement, premovementSeconds: premovement, travelSeconds: travel, queuingSeconds: movement - travel };
   }
   const limit = site.limits?.evacuationSeconds ?? 600;
+  const overCapacity = site.areas
+    .filter((a) => a.capacity !== undefined && (people.get(a.id) ?? 0) > a.capacity)
+    .map((a) => ({ areaId: a.id, people: round(people.get(a.id) ?? 0, 0), capacity: a.capacity as number }))
+    .sort((a, b) => b.people / b.capacity - a.people / a.capacity);
   return {
     siteId: site.siteId,
     profile,
@@ -324,6 +335,7 @@ function describePlan(site: Site, net: Network, routing: RoutingResult, profile:
     closed: [...closed],
     rset,
     noExit,
+    overCapacity,
     areas,
     links,
     exits,
@@ -332,7 +344,7 @@ function describePlan(site: Site, net: Network, routing: RoutingResult, profile:
     peakLos: fruinLevel(peakDensity),
     secondsAboveCritical: aboveCritical,
     criticalDensity: critical,
-    risk: riskScore(rset?.totalSeconds, limit, peakDensity, critical, aboveCritical),
+    risk: riskScore(rset?.totalSeconds, limit, peakDensity, critical, aboveCritical, overCapacity.length > 0),
     bound: { lowerSeconds: 0, gap: 0 },
     planMs: 0,
   };

@@ -2,8 +2,9 @@
  * The site model of the Evacuation Optimiser: areas and exits joined by links, checked first
  * against schemas/site.schema.json (shapes and ranges) and then here for what a schema cannot
  * say: ids that are unknown or repeated, a door wider than its wall, stairs without their
- * geometry, areas from which no exit can be reached, and times of day that are no times, overlap
- * or name unknown areas. Every problem is listed, with the
+ * geometry, areas from which no exit can be reached, capacities on elements that hold nobody or
+ * above what their floor can hold, and times of day that are no times, overlap or name unknown
+ * areas. Every problem is listed, with the
  * element it concerns, so an integrator fixes a site file in one pass.
  */
 import * as fs from 'node:fs';
@@ -24,6 +25,8 @@ export interface Area {
   kind?: 'room' | 'hall' | 'square' | 'street' | 'landing' | 'corridor';
   areaM2: number;
   travelM?: number;
+  /** Permitted occupant load (e.g. the fire certificate's): the plan reports an area counted above it. */
+  capacity?: number;
   level?: number;
   geometry?: { type: 'Polygon'; coordinates: Position[][] };
 }
@@ -48,6 +51,8 @@ export interface Link {
   treadM?: number;
   handrails?: boolean;
   oneWay?: boolean;
+  /** Permitted occupant load of a corridor, stairs or ramp; checked, not yet used by the plan. */
+  capacity?: number;
   geometry?: { type: 'LineString'; coordinates: Position[] };
 }
 
@@ -77,12 +82,28 @@ let compiled: ValidateFunction | undefined;
 function schemaCheck(): ValidateFunction {
   if (!compiled) {
     const schema = JSON.parse(fs.readFileSync(path.join(SCHEMA_DIR, 'site.schema.json'), 'utf8')) as object;
-    compiled = new Ajv2020({ allErrors: true, strict: true, allowUnionTypes: true }).compile(schema);
+    compiled = new Ajv2020({ allErrors: true, strict: true, allowUnionTypes: true, verbose: true }).compile(schema);
   }
   return compiled;
 }
 
-function describe(e: ErrorObject): string {
+/** Link kinds with a floor people stand on, so a capacity means something; doors and openings are passed through. */
+const HOLDS_PEOPLE: ReadonlySet<LinkKind> = new Set(['corridor', 'stairs', 'ramp']);
+
+/** "/areas/3/capacity" → `area "hall"`: the element an error is about, by its id where it has one. */
+function elementAt(input: unknown, instancePath: string): string | undefined {
+  const m = /^\/(areas|exits|links)\/(\d+)(?:\/|$)/.exec(instancePath);
+  if (!m) return undefined;
+  const el = (input as Record<string, Array<{ id?: unknown; kind?: unknown }> | undefined>)[m[1]]?.[Number(m[2])];
+  const what = m[1] === 'links' ? (typeof el?.kind === 'string' ? el.kind : 'link') : m[1].slice(0, -1);
+  return typeof el?.id === 'string' ? `${what} "${el.id}"` : undefined;
+}
+
+function describe(e: ErrorObject, input: unknown): string {
+  const element = elementAt(input, e.instancePath);
+  if (element && /\/capacity$/.test(e.instancePath) && (e.keyword === 'type' || e.keyword === 'minimum')) {
+    return `${element}: capacity must be a positive whole number of people, got ${JSON.stringify(e.data)}`;
+  }
   const where = e.instancePath || '(site)';
   if (e.keyword === 'additionalProperties') return `${where}: unknown property "${(e.params as { additionalProperty: string }).additionalProperty}"`;
   if (e.keyword === 'enum') return `${where} must be one of ${(e.params as { allowedValues: unknown[] }).allowedValues.join(', ')}`;
@@ -124,7 +145,7 @@ export function areasWithoutExit(site: Pick<Site, 'areas' | 'exits' | 'links'>, 
 /** Checks a parsed site file (or object): returns it typed, or throws SiteError with every problem. */
 export function validateSite(input: unknown): Site {
   const check = schemaCheck();
-  if (!check(input)) throw new SiteError((check.errors ?? []).slice(0, 20).map(describe));
+  if (!check(input)) throw new SiteError((check.errors ?? []).slice(0, 20).map((e) => describe(e, input)));
   const site = input as Site;
   const problems: string[] = [];
   const kinds = new Map<string, string>();
@@ -148,7 +169,12 @@ export function validateSite(input: unknown): Site {
     if (l.kind === 'stairs' && (l.riserM === undefined || l.treadM === undefined)) problems.push(`stairs "${l.id}" need riserM and treadM`);
     if (l.kind === 'stairs' && !l.lengthM) problems.push(`stairs "${l.id}" need lengthM (the horizontal run)`);
     if ((l.kind === 'corridor' || l.kind === 'street' || l.kind === 'ramp') && l.lengthM === undefined) problems.push(`${l.kind} "${l.id}" needs lengthM`);
+    if (l.capacity !== undefined) {
+      if (!HOLDS_PEOPLE.has(l.kind)) problems.push(`${l.kind} "${l.id}": a capacity is for areas, corridors, stairs and ramps, not a ${l.kind}`);
+      else if (l.lengthM) problems.push(...capacityProblem(`${l.kind} "${l.id}"`, l.capacity, l.widthM * l.lengthM, `${l.widthM} m × ${l.lengthM} m`));
+    }
   }
+  for (const a of site.areas) if (a.capacity !== undefined) problems.push(...capacityProblem(`area "${a.id}"`, a.capacity, a.areaM2, `${a.areaM2} m²`));
   for (const e of site.exits) {
     if (!site.links.some((l) => l.to === e.id)) problems.push(`exit "${e.id}" has no link leading to it`);
   }
@@ -160,6 +186,15 @@ export function validateSite(input: unknown): Site {
   }
   if (problems.length) throw new SiteError(problems);
   return site;
+}
+
+/**
+ * A capacity the floor cannot hold is a typing error (a zero too many), not a generous
+ * certificate: above MAX_DENSITY, the densest crowd the counters accept, it is refused.
+ */
+function capacityProblem(element: string, capacity: number, floorM2: number, floor: string): string[] {
+  const most = Math.floor(floorM2 * MAX_DENSITY);
+  return capacity > most ? [`${element}: capacity ${capacity} is more than its ${floor} can hold at ${MAX_DENSITY} people per m² (${most})`] : [];
 }
 
 /** Reads and checks a site from a file (a site JSON or a GeoJSON FeatureCollection). */

@@ -5,7 +5,7 @@
  * areas whose route changes — until the operator applies it (it becomes a live change) or
  * discards it. Nothing here changes live state: that is LiveEvacuation's.
  */
-import { LOS_COLOURS, nameOf } from './outputs';
+import { LOS_COLOURS, nameOf, routeArrows } from './outputs';
 import type { Plan } from './plan';
 import { centroid } from './site';
 import type { Position, Site } from './site';
@@ -133,7 +133,7 @@ type Feature = { type: 'Feature'; geometry: { type: string; coordinates: unknown
 
 /**
  * The what-if as a second map layer: a marker with the summary that offers apply and discard
- * (impetus-ui-map-layer with actions apply/discard), the routes that change, the areas whose
+ * (impetus-ui-map-layer with actions apply/discard), the routes that change (with arrows), the areas whose
  * level of service changes, the exits whose state or load changes, and the way in for emergency
  * services if it moves. What stays the same is left to the live layer underneath.
  */
@@ -149,11 +149,13 @@ export function whatIfMap(site: Site, live: Plan, whatIf: Plan, cmp: Comparison)
     if (!geometry || liveLos.get(a.areaId) === a.los) continue;
     features.push({ type: 'Feature', geometry, properties: { name: `What-if: ${nameOf(site, a.areaId)} level of service ${liveLos.get(a.areaId)} → ${a.los}, peak ${a.peakDensity} p/m²`, kind: 'area', id: `what-if:${a.areaId}`, los: a.los, color: LOS_COLOURS[a.los] } });
   }
+  const seen = new Set<string>();
   for (const change of cmp.routes) {
     const coords = (change.whatIf?.via ?? []).map((id) => where.get(id)).filter((p): p is Position => p !== undefined);
     if (coords.length < 2 || !change.whatIf) continue;
     const people = whatIf.routes.find((r) => r.from === change.areaId)?.people ?? 0;
     features.push({ type: 'Feature', geometry: { type: 'LineString', coordinates: coords }, properties: { name: `What-if: ${people} people from ${change.area} to ${nameOf(site, change.whatIf.exitId)}${change.live ? ` (live plan: ${nameOf(site, change.live.exitId)})` : ''}`, kind: 'route', color: WHAT_IF_COLOUR } });
+    features.push(...routeArrows(coords, WHAT_IF_COLOUR, seen));
   }
   if (whatIf.gateway && whatIf.gateway.exitId !== live.gateway?.exitId) {
     const approach = whatIf.gateway.approach.map((id) => where.get(id)).filter((p): p is Position => p !== undefined);

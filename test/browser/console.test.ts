@@ -9,7 +9,7 @@
  *  - the firearm page with the square camera's last detection and its snapshot;
  *  - the intelligence analyst's social page: volume and sentiment per window with the anomaly
  *    and the shift marked, the threat and ironic posts with why, authors pseudonymised.
- *  - the evacuation page: an operator blocks an exit on the map and the new plan appears; a
+ *  - the evacuation page: routes drawn with arrows; an operator blocks an exit on the map and the new plan appears; a
  *    what-if beside the live plan, discarded, then applied.
  *  - the CTDR page: the attack graph of the city's scan drawn, the cut edge marked, zoomed and
  *    panned from the keyboard, on a phone too; a role that may not see it gets nothing.
@@ -533,6 +533,16 @@ describe('console in the browser (Chromium)', function () {
     const manin = operator.locator('.map-action-dot[data-feature="exit-manin"]');
     await operator.locator('.map-action-dot[data-feature="exit-manin"][data-state="open"]').waitFor();
     await operator.locator('section.panel.chart canvas').waitFor();
+    // Every route carries arrowheads turned towards its exit: the plan's compass bearing, drawn rotated.
+    const arrows = operator.locator('.panel-map svg.map-arrow');
+    await arrows.first().waitFor();
+    const drawn = await arrows.evaluateAll((els) => els.map((e) => ({ bearing: (e as SVGElement).dataset.bearing, transform: (e as SVGElement).style.transform })));
+    assert.ok(drawn.length >= 2, `arrows on the routes: ${JSON.stringify(drawn)}`);
+    for (const a of drawn) {
+      const b = Number(a.bearing);
+      assert.ok(b >= 0 && b < 360, JSON.stringify(a));
+      assert.equal(a.transform, `rotate(${b}deg)`);
+    }
     const table = operator.locator('section.panel.table', { has: operator.locator('h3', { hasText: 'Which way out' }) });
     await table.locator('td', { hasText: 'Via Manin' }).first().waitFor();
     await picture(operator, 'tool-page.png');
@@ -654,6 +664,7 @@ describe('console in the browser (Chromium)', function () {
     const wayOut = field.locator('section.panel.table', { has: field.locator('h3', { hasText: 'Which way out' }) });
     await wayOut.locator('td', { hasText: 'Piazza dei Signori' }).first().waitFor();
     await field.locator('.panel-map').waitFor();
+    await field.locator('.panel-map svg.map-arrow').first().waitFor();
     assert.equal(await field.locator('.map-action-dot').count(), 0, 'a field responder sees the exits but cannot block them');
     const evacWide = await field.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
     assert.ok(evacWide <= 0, `the evacuation page fits a phone (${evacWide}px too wide)`);

@@ -50,6 +50,16 @@ const counts = (west: number, east: number) => ({
   ],
 });
 
+/** The node with `config`, these counts, and the first alert they raise. */
+async function firstAlert(config: Record<string, unknown>, west: number, east: number) {
+  await load(nodes, flow(config));
+  const plans = collect('plans');
+  const stored = collect('stored');
+  node('ev').receive(counts(west, east));
+  await waitFor(() => stored.length === 1, 'the alert');
+  return { plans, stored, alert: stored[0].payload as unknown as Alert };
+}
+
 describe('impetus-evacuation', function () {
   useRuntime();
 
@@ -72,7 +82,7 @@ describe('impetus-evacuation', function () {
     assertFinite(plan, 'plan');
     const fc = maps[0].payload as { type: string; features: Array<{ properties: { kind: string; color?: string } }> };
     assert.equal(fc.type, 'FeatureCollection');
-    assert.deepEqual([...new Set(fc.features.map((f) => f.properties.kind))].sort(), ['approach', 'area', 'exit', 'route']);
+    assert.deepEqual([...new Set(fc.features.map((f) => f.properties.kind))].sort(), ['approach', 'area', 'exit', 'route', 'route-arrow']);
     assert.equal(state.at(-1)?.payload.state, 'ok');
   });
 
@@ -100,12 +110,7 @@ describe('impetus-evacuation', function () {
   });
 
   it('crossing the time limit drafts a P2 once; a what-if changes nothing and alerts nobody', async () => {
-    await load(nodes, flow({ limitSeconds: 90 }));
-    const plans = collect('plans');
-    const stored = collect('stored');
-    node('ev').receive(counts(1800, 1200));
-    await waitFor(() => stored.length === 1, 'the alert');
-    const alert = stored[0].payload as unknown as Alert;
+    const { plans, stored, alert } = await firstAlert({ limitSeconds: 90 }, 1800, 1200);
     assert.equal(alert.priority, 'P2');
     assert.equal(alert.event, 'Evacuation above limits');
     assert.equal((alert.data as { kind: string }).kind, 'limit');
@@ -124,6 +129,23 @@ describe('impetus-evacuation', function () {
     assert.deepEqual((plans[2].payload as unknown as PlanPayload).closed, []);
     assert.equal(plans[3].topic, 'evacuation/what-if');
     assert.equal(stored.length, 1);
+  });
+
+  it('an area counted above its capacity raises an alert naming it, updated as the crowd grows', async () => {
+    // Within the time and risk limits, so the capacity alert is the only one.
+    const { plans, stored, alert } = await firstAlert({ limitSeconds: 86_400, maxRisk: 100 }, 5000, 100);
+    assert.equal(alert.event, 'Area over capacity');
+    assert.equal(alert.priority, 'P2');
+    assert.equal(alert.headline, 'Over capacity: Piazza dei Signori, west half (clock tower side) holds 5000 people, capacity 4618');
+    assert.deepEqual((plans.at(-1)?.payload as { overCapacity: unknown }).overCapacity, [{ areaId: 'signori-west', people: 5000, capacity: 4618 }]);
+    // The same crowd again drafts nothing; one 10 % larger updates the same alert.
+    node('ev').receive(counts(5050, 100));
+    await waitFor(() => plans.length === 2, 'the second plan');
+    node('ev').receive(counts(5600, 100));
+    await waitFor(() => stored.length === 2, 'the update');
+    const updated = stored[1].payload as unknown as Alert;
+    assert.equal(updated.id, alert.id);
+    assert.match(updated.headline, /holds 5600 people, capacity 4618$/);
   });
 
   it('refuses negative, absurd and unplaced counts with done(err), keeping the good ones', async () => {

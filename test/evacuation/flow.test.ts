@@ -97,6 +97,8 @@ describe('evacuation flow model (SFPE worked examples)', function () {
   it('risk score follows its formula and is 100 when someone has no way out', function () {
     assert.deepEqual(riskScore(450, 300, 2, 4, 60), { score: Math.round(100 * (0.5 * 1 + 0.3 * 0.5 + 0.2 * 0.5)), time: 1, density: 0.5, exposure: 0.5 });
     assert.equal(riskScore(undefined, 300, 0, 4, 0).score, 100);
+    // An area above its capacity fills the density part, however low the density.
+    assert.deepEqual(riskScore(150, 300, 1, 4, 0, true), { score: Math.round(100 * (0.5 * (1 / 3) + 0.3 * 1)), time: 1 / 3, density: 1, exposure: 0 });
   });
 });
 

@@ -62,6 +62,21 @@ describe('evacuation site model', function () {
     assert.ok(p.some((x) => x.startsWith('/areas/0/areaM2')), p.join('\n'));
   });
 
+  it('accepts capacities on areas, corridors, stairs and ramps, and refuses bad ones naming the element', function () {
+    const corridor = { id: 'hallway', kind: 'corridor' as const, from: 'room', to: 'out', widthM: 2, lengthM: 10 };
+    assert.equal(validateSite(room({ areas: [{ id: 'room', areaM2: 100, capacity: 200 }], links: [{ ...corridor, capacity: 40 }] })).areas[0].capacity, 200);
+    for (const bad of [12.5, 0, -3, '50']) {
+      const p = problems(room({ areas: [{ id: 'room', areaM2: 100, capacity: bad as number }] }));
+      assert.ok(p.includes(`area "room": capacity must be a positive whole number of people, got ${JSON.stringify(bad)}`), p.join('\n'));
+    }
+    // 9 people per m² is the most the counters accept: 100 m² hold at most 900.
+    assert.deepEqual(problems(room({ areas: [{ id: 'room', areaM2: 100, capacity: 901 }] })), ['area "room": capacity 901 is more than its 100 m² can hold at 9 people per m² (900)']);
+    assert.deepEqual(problems(room({ links: [{ ...corridor, capacity: 181 }] })), ['corridor "hallway": capacity 181 is more than its 2 m × 10 m can hold at 9 people per m² (180)']);
+    assert.deepEqual(problems(room({ links: [{ id: 'door', kind: 'door', from: 'room', to: 'out', widthM: 1, capacity: 5 }] })), ['door "door": a capacity is for areas, corridors, stairs and ramps, not a door']);
+    const p = problems(room({ links: [{ ...corridor, capacity: 2.5 }] }));
+    assert.ok(p.includes('corridor "hallway": capacity must be a positive whole number of people, got 2.5'), p.join('\n'));
+  });
+
   it('needs riser, tread and run for stairs, and a length for corridors', function () {
     const p = problems(room({ links: [{ id: 'door', kind: 'stairs', from: 'room', to: 'out', widthM: 1 }, { id: 'c', kind: 'corridor', from: 'room', to: 'out', widthM: 1 }] }));
     assert.ok(p.includes('stairs "door" need riserM and treadM'));
@@ -131,6 +146,15 @@ describe('evacuation site model', function () {
   });
 
   // The JuPedSim comparison walks the drawn geometry and our plan uses the numbers: they must agree.
+  it('gives the demo sites capacities at 0.5 m² per person, as their sources say', function () {
+    for (const file of ['padova-piazza-dei-signori.geojson', 'oslo-city-hall.json']) {
+      const site = loadSiteFile(path.join(SITES, file));
+      assert.ok(site.sources?.some((x) => x.startsWith('Capacities: RULE')), file);
+      for (const a of site.areas) assert.equal(a.capacity, Math.floor(a.areaM2 * 2), `${file} ${a.id}`);
+      for (const l of site.links.filter((x) => x.kind === 'stairs')) assert.equal(l.capacity, Math.floor(l.widthM * (l.lengthM as number) * 2), `${file} ${l.id}`);
+    }
+  });
+
   it("keeps the demo sites' numbers and geometry consistent", function () {
     for (const file of ['padova-piazza-dei-signori.geojson', 'oslo-city-hall.json']) {
       const site = loadSiteFile(path.join(SITES, file));

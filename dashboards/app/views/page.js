@@ -29,6 +29,24 @@ function actionMarker(latlng, colour, feature, label) {
   return L.marker(latlng, { icon: L.divIcon({ className: 'map-action', html: dot, iconSize: [20, 20] }), keyboard: true, title: String(label || feature.properties.id), alt: String(label || feature.properties.id) });
 }
 
+/**
+ * A point with a compass `bearing` (an evacuation route's arrowhead) as a small triangle turned
+ * to it: an inline SVG in a Leaflet div icon, so no marker library is needed. It takes no clicks,
+ * so the route and the exits under it stay easy to hit.
+ */
+function arrowMarker(latlng, colour, bearing) {
+  const svg = document.createElementNS('http://www.w3.org/2000/svg', 'svg');
+  svg.setAttribute('viewBox', '-8 -8 16 16');
+  svg.setAttribute('class', 'map-arrow');
+  svg.dataset.bearing = String(bearing);
+  svg.style.transform = `rotate(${bearing}deg)`;
+  const head = document.createElementNS('http://www.w3.org/2000/svg', 'polygon');
+  head.setAttribute('points', '0,-7 6,6 0,3 -6,6');
+  head.setAttribute('fill', colour);
+  svg.append(head);
+  return L.marker(latlng, { icon: L.divIcon({ className: 'map-arrow-icon', html: svg, iconSize: [16, 16] }), interactive: false, keyboard: false });
+}
+
 /** Every map-layer panel of a page goes on one map, with a switch per layer. */
 function mapPanel(el, layers, app) {
   const box = h('div.panel-map');
@@ -52,6 +70,7 @@ function mapPanel(el, layers, app) {
     const layer = L.geoJSON(data, {
       style: (f) => ({ color: colourOf(f), weight: 4, opacity: 0.9, fillOpacity: 0.2 }),
       pointToLayer: (f, latlng) => (offered(panel, f, app).length ? actionMarker(latlng, colourOf(f), f, labelOf(f))
+        : typeof (f.properties || {}).bearing === 'number' ? arrowMarker(latlng, colourOf(f), f.properties.bearing)
         : L.circleMarker(latlng, { radius: 7, color: '#fff', weight: 2, fillColor: colourOf(f), fillOpacity: 0.95 })),
       onEachFeature: (f, l) => {
         const label = labelOf(f);
