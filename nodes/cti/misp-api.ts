@@ -106,10 +106,16 @@ export async function readMispApi(
   let newest = cursor.since ?? 0;
   // An event left out for an error stays unseen, and `since` must not pass it.
   let oldestFailed = Infinity;
+  let previous = '';
   for (let page = 1; ; page++) {
     if (page > MAX_PAGES) throw new Error(`${url}: more than ${MAX_PAGES} pages of ${limit} events; narrow the filters`);
     const body = { ...options.filters, returnFormat: 'json', page, limit, ...(cursor.since !== undefined ? { timestamp: cursor.since } : {}) };
     const list = restSearchEvents(await post(url, body, options));
+    // A server that ignores `page` answers the first page again and again: stop at once rather
+    // than ask 10,000 times.
+    const signature = list.map(uuidOf).join(',');
+    if (page > 1 && list.length && signature === previous) throw new Error(`${url}: page ${page} is the same as page ${page - 1}: the server ignores paging (an old MISP or a proxy?); set a larger limit or narrow the filters`);
+    previous = signature;
     for (const event of list) {
       const uuid = uuidOf(event);
       const stamp = stampOf(event);

@@ -56,6 +56,15 @@ describe('CTI from a MISP server\'s REST API (events/restSearch)', function () {
     assert.equal(cursor.since, 2_000);
   });
 
+  it('stops with a clear error when the server ignores paging, instead of asking again and again', async () => {
+    for (let i = 1; i <= 150; i++) misp.events.push(event(i, 500));
+    misp.ignorePaging(true);
+    const cursor = fresh();
+    await assert.rejects(read(cursor), /page 2 is the same as page 1: the server ignores paging/);
+    assert.equal(misp.searches.length, 2);
+    assert.equal(Object.keys(cursor.seen).length, 100, 'what was sent is remembered');
+  });
+
   it('a read stopped by a 429 half-way goes on without sending an event twice', async () => {
     for (let i = 1; i <= 150; i++) misp.events.push(event(i, 500));
     const cursor = fresh();

@@ -28,6 +28,8 @@ export interface MispServer {
   breakNext(): void;
   /** The next search answers this text with a 200, whatever it is (fuzzing). */
   answerNext(text: string): void;
+  /** Answer every page as page 1, as a server that ignores paging does. */
+  ignorePaging(on: boolean): void;
   close(): Promise<void>;
 }
 
@@ -40,6 +42,7 @@ export async function startMispServer(apiKey: string): Promise<MispServer> {
   let retry = 0;
   let broken = false;
   let answer: string | undefined;
+  let noPaging = false;
   const server = http.createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
@@ -70,7 +73,7 @@ export async function startMispServer(apiKey: string): Promise<MispServer> {
         .filter((e) => e.timestamp >= since && (!tags || (e.Tag ?? []).some((t) => tags.includes(t.name))))
         .sort((a, b) => a.id - b.id);
       const limit = Number(filters.limit ?? found.length);
-      const page = Number(filters.page ?? 1);
+      const page = noPaging ? 1 : Number(filters.page ?? 1);
       const body = JSON.stringify({ response: found.slice((page - 1) * limit, page * limit).map((e) => ({ Event: { ...e, id: String(e.id), timestamp: String(e.timestamp) } })) });
       if (broken) {
         broken = false;
@@ -87,6 +90,7 @@ export async function startMispServer(apiKey: string): Promise<MispServer> {
     limitNext: (n, seconds) => { limited = n; retry = seconds; },
     breakNext: () => { broken = true; },
     answerNext: (text) => { answer = text; },
+    ignorePaging: (on) => { noPaging = on; },
     close: () => new Promise((r) => { server.closeAllConnections(); server.close(() => r()); }),
   };
 }
