@@ -29,6 +29,10 @@ import type { CounterReading } from './occupancy';
 import { parseSite } from './site';
 import { addSiteCheckRoute } from './site-admin';
 import { siteFrom } from './site-source';
+import { nodeStateFile, SavedState } from '../anomaly/persist';
+
+/** The saved state's shape: a file of another version is moved aside, not read. */
+const HISTORY_VERSION = 1;
 
 interface EvacuationNodeDef extends NodeDef {
   siteFile?: string;
@@ -122,6 +126,24 @@ export = function (RED: NodeAPI): void {
       refuseInput(node, status, err);
       return;
     }
+    // The occupancy history (what the time-of-day scenarios learn from) outlives a restart or a
+    // redeploy: it is saved as the anomaly and bacteria nodes save their learning, a minute after
+    // a sample is taken and on close; one of another site or shape is moved aside.
+    const saved = new SavedState(
+      nodeStateFile(RED.settings.userDir as string | undefined, 'evacuation', node.id),
+      HISTORY_VERSION,
+      { warn: (m) => node.warn(m), log: (m) => node.log(m) },
+      (state) => {
+        try {
+          live.restoreHistory(state);
+        } catch (err) {
+          node.warn(t('errors.history', { detail: (err as Error).message }));
+        }
+      },
+      () => live.historyState(),
+      60_000,
+    );
+    let sampled = live.historySampled;
 
     function showStatus(out: PlanOutput): void {
       const p = out.plan;
@@ -197,12 +219,14 @@ export = function (RED: NodeAPI): void {
         });
     }
 
-    if (config.presimulate) presimulate();
+    // After the saved history is back: its times of day are planned at the crowd learnt before.
+    if (config.presimulate) void saved.loaded.then(presimulate);
 
     handleInput(
       node,
       status,
       async (raw, send) => {
+        await saved.loaded;
         const msg = raw as NodeMessage & { site?: unknown; exercise?: boolean; status?: unknown; action?: unknown; key?: unknown; user?: unknown };
         const exercise = isExercise(msg);
         // An exit clicked on the console map (impetus-ui-map-layer with actions close/open).
@@ -223,6 +247,8 @@ export = function (RED: NodeAPI): void {
         }
         if (msg.site !== undefined) {
           live.replaceSite(parseSite(msg.site));
+          // The history of the old site is not this one's: the saved one is replaced too.
+          saved.changed();
           // A new site takes the what-if on show with it.
           clearWhatIf(send);
           publish(live.planNow(exercise), send, exercise);
@@ -261,9 +287,16 @@ export = function (RED: NodeAPI): void {
           else readings.push({ index: i, reading: { ts: typeof r.ts === 'number' ? r.ts : Date.now(), sensorId: r.sensorId, variable: r.variable, value: r.value, zone: typeof r.zone === 'string' ? r.zone : undefined } });
         });
         errors.push(...live.readings(readings, Date.now(), exercise));
+        if (live.historySampled !== sampled) {
+          sampled = live.historySampled;
+          saved.changed();
+        }
         if (errors.length) throw new Error(t('errors.rejected', { count: errors.length, total: items.length, detail: errors.slice(0, 3).join('; ') }));
       },
-      () => live.stop(),
+      () => {
+        live.stop();
+        return saved.close();
+      },
     );
   }
   RED.nodes.registerType('impetus-evacuation', ImpetusEvacuationNode);

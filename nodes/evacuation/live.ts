@@ -7,6 +7,7 @@
 import type { AlertDraft } from '../platform';
 import { localClock, OccupancyTracker } from './occupancy';
 import { OccupancyHistory } from './occupancy-history';
+import type { SavedHistory } from './occupancy-history';
 import type { AreaOccupancy, CounterReading } from './occupancy';
 import { planDrafts, planMap } from './outputs';
 import { planEvacuation } from './plan';
@@ -112,6 +113,22 @@ export class LiveEvacuation {
 
   get currentSite(): Site {
     return this.site;
+  }
+
+  /** The occupancy history to save, with the site it was counted on. */
+  historyState(): { siteId: string; history: SavedHistory } {
+    return { siteId: this.site.siteId, history: this.history.toJSON() };
+  }
+
+  /** A saved history back; one counted on another site is refused (throws). */
+  restoreHistory(saved: { siteId?: unknown; history?: unknown }): void {
+    if (saved.siteId !== this.site.siteId) throw new Error(`the saved occupancy history is of site "${String(saved.siteId)}", not "${this.site.siteId}"`);
+    this.history.restore(saved.history, new Set(this.site.areas.map((a) => a.id)));
+  }
+
+  /** Changes when the history takes a sample: the node saves then. */
+  get historySampled(): number {
+    return this.history.lastSampled;
   }
 
   /** A new site: counts, closures and the library start afresh. */

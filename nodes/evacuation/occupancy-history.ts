@@ -34,6 +34,33 @@ export interface SlotProfile {
   days: number;
 }
 
+/**
+ * A history as saved (persist: SavedState from the anomaly area, as bacteria and social keep
+ * theirs): the ring's typed arrays as base64, about 12 KB an area, so the learnt crowd outlives a
+ * restart or a redeploy. The interval and retention are kept to refuse a history made with others.
+ */
+export interface SavedHistory {
+  intervalMs: number;
+  retentionMs: number;
+  head: number;
+  latest: number;
+  interval: string;
+  day: string;
+  minute: string;
+  columns: Record<string, string>;
+}
+
+const base64 = (a: Float64Array | Float32Array | Int32Array | Int16Array): string => Buffer.from(a.buffer, a.byteOffset, a.byteLength).toString('base64');
+
+/** Fills `into` from base64, refusing text of another length. */
+function fromBase64<T extends Float64Array | Float32Array | Int32Array | Int16Array>(text: unknown, into: T, what: string): T {
+  if (typeof text !== 'string') throw new Error(`saved occupancy history: ${what} is not base64 text`);
+  const bytes = Buffer.from(text, 'base64');
+  if (bytes.length !== into.byteLength) throw new Error(`saved occupancy history: ${what} holds ${bytes.length} bytes, not ${into.byteLength}`);
+  new Uint8Array(into.buffer, into.byteOffset, into.byteLength).set(bytes);
+  return into;
+}
+
 export class OccupancyHistory {
   readonly intervalMs: number;
   readonly retentionMs: number;
@@ -98,6 +125,51 @@ export class OccupancyHistory {
       column[slot] = a.people;
     }
     return true;
+  }
+
+  toJSON(): SavedHistory {
+    return {
+      intervalMs: this.intervalMs,
+      retentionMs: this.retentionMs,
+      head: this.head,
+      latest: Number.isFinite(this.latest) ? this.latest : -1,
+      interval: base64(this.interval),
+      day: base64(this.day),
+      minute: base64(this.minute),
+      columns: Object.fromEntries([...this.columns].map(([area, column]) => [area, base64(column)])),
+    };
+  }
+
+  /**
+   * Takes a saved history back; throws (leaving this one as it was) when it was made with another
+   * interval or retention, or does not fit. Areas the site no longer has are dropped.
+   */
+  restore(saved: unknown, areas: ReadonlySet<string>): void {
+    const s = saved as Partial<SavedHistory> | null;
+    if (!s || typeof s !== 'object') throw new Error('saved occupancy history: not an object');
+    if (s.intervalMs !== this.intervalMs || s.retentionMs !== this.retentionMs) throw new Error(`saved occupancy history: made with ${String(s.intervalMs)} ms samples kept ${String(s.retentionMs)} ms, not ${this.intervalMs} / ${this.retentionMs}`);
+    const n = this.interval.length;
+    if (!Number.isInteger(s.head) || (s.head as number) < 0 || (s.head as number) >= n || typeof s.latest !== 'number') throw new Error('saved occupancy history: bad ring position');
+    if (!s.columns || typeof s.columns !== 'object') throw new Error('saved occupancy history: no columns');
+    const interval = fromBase64(s.interval, new Float64Array(n), 'interval');
+    const day = fromBase64(s.day, new Int32Array(n), 'day');
+    const minute = fromBase64(s.minute, new Int16Array(n), 'minute');
+    const columns = new Map<string, Float32Array>();
+    for (const [area, text] of Object.entries(s.columns)) {
+      if (areas.has(area) && columns.size < MAX_HISTORY_AREAS) columns.set(area, fromBase64(text, new Float32Array(n), `area ${area}`));
+    }
+    this.interval.set(interval);
+    this.day.set(day);
+    this.minute.set(minute);
+    this.columns.clear();
+    for (const [area, column] of columns) this.columns.set(area, column);
+    this.head = s.head as number;
+    this.latest = s.latest < 0 ? -Infinity : s.latest;
+  }
+
+  /** The last interval sampled: it changes when a sample is taken (what a saver watches). */
+  get lastSampled(): number {
+    return this.latest;
   }
 
   /**

@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Alert } from '../../nodes/platform';
 import { PACKAGE_ROOT } from '../../nodes/platform/node-kit';
-import { alertNodes, collect as collectFrom, helper, load, nextError, node, useRuntime, waitFor } from '../support/nodered';
+import { alertNodes, collect as collectFrom, helper, load, logLines, nextError, node, useRuntime, waitFor } from '../support/nodered';
 import { assertFinite } from './finite';
 
 const evacuationNode = require('../../nodes/evacuation/impetus-evacuation');
@@ -61,7 +61,7 @@ async function firstAlert(config: Record<string, unknown>, west: number, east: n
 }
 
 describe('impetus-evacuation', function () {
-  useRuntime();
+  const userDir = useRuntime();
 
   it('plans from camera counts after the debounce: RSET split, exits, gateway, map and state', async () => {
     await load(nodes, flow());
@@ -249,6 +249,42 @@ describe('impetus-evacuation', function () {
     const shown = state.filter((m) => m.topic === 'evacuation').at(-1)?.payload;
     assert.equal(shown?.text, `Pre-planned: ${plan.scenarioGuideline.text}`);
     assert.equal(shown?.scenarioId, 'close:exit-manin@now');
+  });
+
+  it('keeps the occupancy history it learnt across a restart, so a time of day without people of its own is still planned', async () => {
+    // A slot around now (Rome time) with no people of its own: only the learnt crowd can plan it.
+    const site = JSON.parse(fs.readFileSync(path.join(PACKAGE_ROOT, 'flows', 'sites', 'padova-piazza-dei-signori.geojson'), 'utf8')) as { properties: Record<string, unknown> };
+    const hhmm = (ms: number) => new Intl.DateTimeFormat('en-GB', { timeZone: 'Europe/Rome', hourCycle: 'h23', hour: '2-digit', minute: '2-digit' }).format(new Date(ms));
+    site.properties.timesOfDay = [{ name: 'now', from: hhmm(Date.now() - 3_600_000), to: hhmm(Date.now() + 3_600_000) }];
+    const config = { siteFile: '', siteJson: JSON.stringify(site) };
+    const library = async () => {
+      const state = collect('state');
+      node('ev').receive({ payload: { action: 'presimulate' } });
+      await waitFor(() => state.some((m) => m.topic === 'evacuation/progress' && m.payload.done === undefined), 'the library', 60_000);
+      return state.filter((m) => m.topic === 'evacuation/progress').at(-1)?.payload as { scenarios: number; skipped: Array<{ timeOfDay: string }> };
+    };
+    await load(nodes, flow(config));
+    assert.deepEqual((await library()).skipped.map((x) => x.timeOfDay), ['now'], 'nothing counted yet: the slot is skipped');
+    const plans = collect('plans');
+    node('ev').receive(counts(650, 300));
+    await waitFor(() => plans.length === 1, 'the plan');
+    await helper.unload();
+    const file = path.join(userDir(), 'impetus-state', 'evacuation-ev.json');
+    const savedState = JSON.parse(fs.readFileSync(file, 'utf8')) as { version: number; siteId: string; history: { columns: Record<string, string> } };
+    assert.equal(savedState.siteId, 'padova-piazza-dei-signori');
+    assert.deepEqual(Object.keys(savedState.history.columns).sort(), ['signori-east', 'signori-west']);
+
+    await load(nodes, flow(config));
+    const after = await library();
+    assert.deepEqual(after.skipped, [], 'the restored history plans the slot');
+    assert.equal(after.scenarios, 30);
+
+    // A history of another site is not used (and said so).
+    await helper.unload();
+    fs.writeFileSync(file, JSON.stringify({ ...savedState, siteId: 'elsewhere' }));
+    await load(nodes, flow(config));
+    assert.deepEqual((await library()).skipped.map((x) => x.timeOfDay), ['now']);
+    assert.ok(logLines().some((l) => /saved occupancy history was not used.*of site "elsewhere"/.test(l)), 'and said so');
   });
 
   it('an exit clicked on the console map closes at once, audited; time to clear per exit and where each area goes', async () => {

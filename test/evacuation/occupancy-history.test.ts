@@ -73,4 +73,25 @@ describe('evacuation occupancy history', function () {
     assert.equal(h.typical(16 * 60, 18 * 60)?.people.get('square'), 50);
     assert.deepEqual(localClock(Date.UTC(2025, 2, 30, 16), 'Europe/Rome'), { day: Date.UTC(2025, 2, 30) / DAY, minute: 18 * 60 });
   });
+  it('is saved and taken back whole, and refuses a history of another shape, keeping its own', function () {
+    const h = new OccupancyHistory({ timeZone: 'Europe/Rome' });
+    for (let t = T0; t < T0 + 3 * DAY; t += 5 * MINUTE) {
+      const hour = ((t - T0) % DAY) / HOUR;
+      h.record(t, counted({ square: hour >= 17 && hour < 22 ? 800 + (t % 7) : 100, gone: 5 }));
+    }
+    const saved = JSON.parse(JSON.stringify(h.toJSON()));
+    const back = new OccupancyHistory({ timeZone: 'Europe/Rome' });
+    back.restore(saved, new Set(['square']));
+    assert.deepEqual(back.typical(18 * 60, 23 * 60)?.people, new Map([['square', h.typical(18 * 60, 23 * 60)?.people.get('square')]]), 'the same crowd learnt; an area the site lost is dropped');
+    assert.equal(back.size, h.size);
+    assert.equal(back.lastSampled, h.lastSampled);
+    assert.equal(back.wants(T0 + 3 * DAY - MINUTE), false, 'the interval sampled last is not sampled again');
+
+    const other = new OccupancyHistory({ intervalMs: 10 * MINUTE });
+    assert.throws(() => other.restore(saved, new Set(['square'])), /made with 300000 ms samples/);
+    const fresh = new OccupancyHistory();
+    assert.throws(() => fresh.restore({ ...saved, day: 'AAAA' }, new Set(['square'])), /day holds 3 bytes/);
+    assert.equal(fresh.size, 0, 'a refused history leaves the one there was');
+    assert.throws(() => fresh.restore(null, new Set()), /not an object/);
+  });
 });
