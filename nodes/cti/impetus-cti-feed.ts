@@ -58,6 +58,32 @@ async function handOn(ctx: ReadContext, topic: string, n: Normalised, extra: Rec
   await new Promise((r) => setImmediate(r));
 }
 
+/**
+ * A MISP read (a feed or a server): one message per event; the cursor saved even when the read
+ * stops half-way (a 429), so the events sent are not sent again; then the status, and the events
+ * that could not be read as the message's error (they are asked for again next time).
+ */
+async function readEvents(
+  c: ReadContext,
+  source: string,
+  run: (onEvent: (n: Normalised, uuid: string) => Promise<void>) => Promise<{ events: number; errors: string[] }>,
+  save: () => void,
+): Promise<void> {
+  let indicators = 0;
+  let batch = 0;
+  let result: { events: number; errors: string[] };
+  try {
+    result = await run(async (n, uuid) => {
+      indicators += n.indicators.length;
+      await handOn(c, source, n, { batch: batch++, event: uuid });
+    });
+  } finally {
+    save();
+  }
+  c.status.ok(c.t('status.misp', { events: result.events, indicators, errors: result.errors.length }));
+  if (result.errors.length) throw new Error(c.t('errors.events', { count: result.errors.length, detail: result.errors.slice(0, 3).join('; ') }));
+}
+
 export = function (RED: NodeAPI): void {
   function CtiFeedNode(this: Node, config: FeedNodeDef) {
     RED.nodes.createNode(this, config);
@@ -100,40 +126,18 @@ export = function (RED: NodeAPI): void {
     let read: (c: ReadContext, reset: boolean) => Promise<void>;
     if (format === 'misp') {
       let cursor = (loaded && typeof loaded === 'object' && !('of' in loaded) ? loaded : {}) as MispCursor;
-      read = async (c, reset) => {
+      read = (c, reset) => {
         if (reset) cursor = {};
-        let indicators = 0;
-        let batch = 0;
-        let result: Awaited<ReturnType<typeof readMispFeed>>;
-        try {
-          result = await readMispFeed(location, cursor, { source, defaultTlp, auth }, async (n, uuid) => {
-            indicators += n.indicators.length;
-            await handOn(c, source, n, { batch: batch++, event: uuid });
-          });
-        } finally {
-          // Saved even when a 429 stops the read half-way: the events sent are not sent again.
-          cursorFile.save(cursor);
-        }
-        reportEvents(c, result, indicators);
+        return readEvents(c, source, (onEvent) => readMispFeed(location, cursor, { source, defaultTlp, auth }, onEvent), () => cursorFile.save(cursor));
       };
     } else if (format === 'misp-api') {
       const of = mispSearchKey(raw, filters);
       const fresh = (): MispApiCursor => ({ of, seen: {} });
       let cursor = (loaded as MispApiCursor | undefined)?.of === of ? loaded as MispApiCursor : fresh();
-      read = async (c, reset) => {
+      read = (c, reset) => {
         if (reset) cursor = fresh();
-        let indicators = 0;
-        let batch = 0;
-        let result: Awaited<ReturnType<typeof readMispApi>>;
-        try {
-          result = await readMispApi(raw, cursor, { apiKey: auth.token ?? '', filters, source, defaultTlp, signal: stop.signal }, async (n, uuid) => {
-            indicators += n.indicators.length;
-            await handOn(c, source, n, { batch: batch++, event: uuid });
-          }, () => cursorFile.save(cursor));
-        } finally {
-          cursorFile.save(cursor);
-        }
-        reportEvents(c, result, indicators);
+        const save = () => cursorFile.save(cursor);
+        return readEvents(c, source, (onEvent) => readMispApi(raw, cursor, { apiKey: auth.token ?? '', filters, source, defaultTlp, signal: stop.signal }, onEvent, save), save);
       };
     } else {
       const of = `${format}|${location}`;
@@ -159,12 +163,6 @@ export = function (RED: NodeAPI): void {
       status.ok(t('status.reading'));
       await read(ctx(msg, send), (msg as { reset?: unknown }).reset === true);
     }));
-  }
-
-  /** A MISP read's status, and its unreadable events as the message's error. */
-  function reportEvents(c: ReadContext, result: { events: number; errors: string[] }, indicators: number): void {
-    c.status.ok(c.t('status.misp', { events: result.events, indicators, errors: result.errors.length }));
-    if (result.errors.length) throw new Error(c.t('errors.events', { count: result.errors.length, detail: result.errors.slice(0, 3).join('; ') }));
   }
 
   RED.nodes.registerType('impetus-cti-feed', CtiFeedNode as never, {
