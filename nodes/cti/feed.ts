@@ -35,11 +35,20 @@ export function retryAfter(header: string | undefined, now: number): number {
 
 const MAX_REDIRECTS = 3;
 
-/** Credentials for a feed behind HTTP authentication, from the node's credentials. */
+/** Credentials for a feed or a TAXII server behind HTTP authentication, from a node's credentials. */
 export interface FeedAuth {
   username?: string;
   password?: string;
   token?: string;
+}
+
+/** How the nodes that log in (the feed, the TAXII server) declare these credentials to Node-RED. */
+export const AUTH_CREDENTIALS = { username: { type: 'text' }, password: { type: 'password' }, token: { type: 'password' } } as const;
+
+/** A node's credentials as FeedAuth: blank fields are absent, names and tokens trimmed. */
+export function authFrom(credentials: FeedAuth | undefined): FeedAuth {
+  const c = credentials ?? {};
+  return { username: c.username?.trim() || undefined, password: c.password, token: c.token?.trim() || undefined };
 }
 
 export interface OpenOptions {
@@ -58,7 +67,8 @@ export interface OpenedFeed {
   version?: string;
 }
 
-function authHeader(auth: FeedAuth | undefined): Record<string, string> {
+/** The Authorization header: a bearer token when there is one, else Basic from user and password. */
+export function authHeader(auth: FeedAuth | undefined): Record<string, string> {
   if (auth?.token) return { authorization: `Bearer ${auth.token}` };
   if (auth?.username) return { authorization: `Basic ${Buffer.from(`${auth.username}:${auth.password ?? ''}`).toString('base64')}` };
   return {};

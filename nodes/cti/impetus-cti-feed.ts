@@ -13,7 +13,7 @@ import type { Node, NodeAPI, NodeDef, NodeMessageInFlow } from 'node-red';
 import { handleInput, refuseInput, StatusReporter, translator, userOrShippedFile } from '../platform/node-kit';
 import type { Translate } from '../platform/node-kit';
 import { CursorFile } from './cursor-file';
-import { readFeedFrom, readMispFeed } from './feed';
+import { AUTH_CREDENTIALS, authFrom, readFeedFrom, readMispFeed } from './feed';
 import type { FeedAuth, FeedCursor, FeedFormat, MispCursor } from './feed';
 import { parseTlp } from './indicator';
 import type { Tlp } from './indicator';
@@ -34,13 +34,6 @@ interface FeedNodeDef extends NodeDef {
   feedName?: string;
   /** `misp-api`: further restSearch filters as JSON. */
   filters?: string;
-}
-
-interface FeedCredentials {
-  username?: string;
-  password?: string;
-  /** A bearer token; MISP's API key for `misp-api`. */
-  token?: string;
 }
 
 /** What one read needs besides its cursor. */
@@ -94,8 +87,8 @@ export = function (RED: NodeAPI): void {
     const batchSize = Number(config.batchSize || 1000);
     const defaultTlp = parseTlp(config.defaultTlp || (format === 'list' ? 'clear' : 'amber'));
     const raw = (config.location ?? '').trim();
-    const credentials = (this.credentials ?? {}) as FeedCredentials;
-    const auth: FeedAuth = { username: credentials.username?.trim() || undefined, password: credentials.password, token: credentials.token?.trim() || undefined };
+    // User and password, or a token: a bearer token, or a MISP server's API key for `misp-api`.
+    const auth = authFrom(this.credentials as FeedAuth | undefined);
     const isUrl = /^https?:\/\//i.test(raw);
     if (!raw) return refuseInput(node, status, new Error(t('errors.noLocation')));
     if (!defaultTlp) return refuseInput(node, status, new Error(t('errors.tlp', { tlp: String(config.defaultTlp) })));
@@ -166,6 +159,6 @@ export = function (RED: NodeAPI): void {
   }
 
   RED.nodes.registerType('impetus-cti-feed', CtiFeedNode as never, {
-    credentials: { username: { type: 'text' }, password: { type: 'password' }, token: { type: 'password' } },
+    credentials: AUTH_CREDENTIALS,
   } as never);
 };

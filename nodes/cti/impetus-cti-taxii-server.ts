@@ -3,6 +3,8 @@
  * It owns the client the impetus-cti-taxii nodes share; the secrets stay in its credentials.
  */
 import type { NodeAPI, NodeDef } from 'node-red';
+import { AUTH_CREDENTIALS, authFrom } from './feed';
+import type { FeedAuth } from './feed';
 import { TaxiiClient } from './taxii';
 import type { TaxiiServerNode } from './taxii';
 
@@ -14,26 +16,19 @@ interface ServerDef extends NodeDef {
   timeout?: number | string;
 }
 
-interface ServerCredentials {
-  username?: string;
-  password?: string;
-  token?: string;
-}
-
 export = function (RED: NodeAPI): void {
   function TaxiiServerNode(this: TaxiiServerNode, config: ServerDef) {
     RED.nodes.createNode(this, config);
-    const credentials = (this.credentials ?? {}) as ServerCredentials;
     this.url = (config.url ?? '').trim();
     this.apiRoot = (config.apiRoot ?? '').trim() || undefined;
     const seconds = Number(config.timeout || 30);
-    const auth = { username: credentials.username?.trim() || undefined, password: credentials.password, token: credentials.token?.trim() || undefined };
+    const auth = authFrom(this.credentials as FeedAuth | undefined);
     const timeoutMs = (Number.isFinite(seconds) && seconds > 0 ? seconds : 30) * 1000;
     // Plain HTTP requests (fetch pools the connections): nothing to open or count, so each read
     // gets its own client, stopped by the reading node's close.
     this.client = (signal) => new TaxiiClient({ auth, timeoutMs, signal });
   }
   RED.nodes.registerType('impetus-cti-taxii-server', TaxiiServerNode as never, {
-    credentials: { username: { type: 'text' }, password: { type: 'password' }, token: { type: 'password' } },
+    credentials: AUTH_CREDENTIALS,
   } as never);
 };

@@ -16,19 +16,14 @@
  *   resumes where it stopped.
  */
 import type { Node } from 'node-red';
-import { RateLimitedError, retryAfter } from './feed';
+import { authHeader, RateLimitedError, retryAfter } from './feed';
+import type { FeedAuth } from './feed';
 import { readBounded } from './http-body';
 
 export const TAXII_MEDIA_TYPE = 'application/taxii+json;version=2.1';
 
-export interface TaxiiAuth {
-  username?: string;
-  password?: string;
-  token?: string;
-}
-
 export interface TaxiiClientOptions {
-  auth?: TaxiiAuth;
+  auth?: FeedAuth;
   /** Per request. Default 30 s. */
   timeoutMs?: number;
   /** Retries of a 5xx or a network failure. Default 4 (1, 2, 4, 8 s with the default base). */
@@ -195,11 +190,7 @@ export class TaxiiClient {
   }
 
   private headers(): Record<string, string> {
-    const h: Record<string, string> = { accept: TAXII_MEDIA_TYPE };
-    const a = this.options.auth;
-    if (a?.token) h.authorization = `Bearer ${a.token}`;
-    else if (a?.username) h.authorization = `Basic ${Buffer.from(`${a.username}:${a.password ?? ''}`).toString('base64')}`;
-    return h;
+    return { accept: TAXII_MEDIA_TYPE, ...authHeader(this.options.auth) };
   }
 
   /** GET with the retry policy; the JSON body and the headers of a 200. */

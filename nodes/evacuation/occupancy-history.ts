@@ -14,6 +14,7 @@
  */
 import { localClock } from './occupancy';
 import type { AreaOccupancy } from './occupancy';
+import { inSlot } from './times-of-day';
 
 export interface HistoryOptions {
   /** One sample per area per this many ms (default 5 minutes). */
@@ -185,8 +186,7 @@ export class OccupancyHistory {
     for (let i = 0; i < this.interval.length; i++) {
       if (this.interval[i] < 0 || this.interval[i] <= this.latest - this.interval.length) continue;
       const m = this.minute[i];
-      const inSlot = wraps ? m >= from || m < to : m >= from && m < to;
-      if (!inSlot) continue;
+      if (!inSlot(m, from, to)) continue;
       const day = wraps && m < to ? this.day[i] - 1 : this.day[i];
       days.add(day);
       for (const [area, column] of this.columns) {
