@@ -16,7 +16,7 @@
  *   on from the cursor, which is saved after each page.
  */
 import { RateLimitedError, retryAfter } from './feed';
-import { readBounded } from './http-body';
+import { fetchFailure, readBounded } from './http-body';
 import { fromMispEvent } from './normalise';
 import type { Normalised, SourceOptions } from './normalise';
 
@@ -160,9 +160,7 @@ async function post(url: string, body: unknown, options: MispApiOptions): Promis
       signal: options.signal ? AbortSignal.any([timeout, options.signal]) : timeout,
     });
   } catch (err) {
-    if (options.signal?.aborted) throw new Error(`${url}: the read was stopped (the node is closing)`);
-    const cause = (err as { cause?: { message?: string } }).cause?.message;
-    throw new Error(`cannot reach ${url}: ${(err as Error).name === 'TimeoutError' ? `no answer in ${timeoutMs / 1000} s` : cause ?? (err as Error).message}`);
+    throw fetchFailure(url, err, timeoutMs, options.signal);
   }
   if (res.status === 429 || (res.status === 503 && res.headers.get('retry-after'))) {
     await res.body?.cancel();

@@ -18,7 +18,7 @@
 import type { Node } from 'node-red';
 import { authHeader, RateLimitedError, retryAfter } from './feed';
 import type { FeedAuth } from './feed';
-import { readBounded } from './http-body';
+import { fetchFailure, readBounded } from './http-body';
 
 export const TAXII_MEDIA_TYPE = 'application/taxii+json;version=2.1';
 
@@ -205,9 +205,9 @@ export class TaxiiClient {
         const timeout = AbortSignal.timeout(o.timeoutMs);
         res = await fetch(url, { headers: this.headers(), signal: o.signal ? AbortSignal.any([timeout, o.signal]) : timeout, redirect: 'follow' });
       } catch (err) {
-        if (o.signal?.aborted) throw new Error(`${url}: the read was stopped (the node is closing)`);
-        const cause = (err as { cause?: { message?: string } }).cause?.message;
-        lastError = new Error(`cannot reach ${url}: ${(err as Error).name === 'TimeoutError' ? `no answer in ${o.timeoutMs / 1000} s` : cause ?? (err as Error).message}`);
+        lastError = fetchFailure(url, err, o.timeoutMs, o.signal);
+        // A close ends the read; a network failure is retried.
+        if (o.signal?.aborted) throw lastError;
         continue;
       }
       const status = res.status;
