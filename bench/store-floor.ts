@@ -126,10 +126,11 @@ export async function storeFloor(sourceFile: string, dir: string, count: number,
  * The floor under a repeat: the `fingerprints` open alerts that were repeated last in
  * `sourceFile` (the dedup run's) copied into a new store in `dir`, then `count` repeats spread
  * over them in turn, `group` per transaction. Each repeat is what the database must be told for
- * it to be durable: the alert's count, lastSeen and version changed, the document serialised
- * (its text holds the count) and written by an UPDATE of lastSeen, version and the document,
- * guarded by the version read (the two indexes a repeat touches, as the store's own UPDATE).
- * With `validators`, the document is also checked before it is serialised.
+ * it to be durable: the alert's count, lastSeen and version changed, and, once a fingerprint a
+ * transaction as the store does it (its last repeat there; see docs/alert-storms.md), the
+ * document serialised (its text holds the count) and written by an UPDATE of lastSeen, version
+ * and the document, guarded by the version written before (the two indexes a repeat touches, as
+ * the store's own UPDATE). With `validators`, every repeat's document is also checked.
  */
 export async function repeatFloor(sourceFile: string, dir: string, fingerprints: number, count: number, group = MAX_BATCH, validators?: Validators): Promise<Floor> {
   const perCommit = Math.min(group, MAX_BATCH);
@@ -142,6 +143,7 @@ export async function repeatFloor(sourceFile: string, dir: string, fingerprints:
   }
   if (alerts.length === 0) throw new Error(`no repeated open alert in ${sourceFile} to measure the repeat floor with`);
   const docs = alerts.map((a) => JSON.parse(a.doc as string) as { tool: string; data?: unknown; count: number; lastSeen: string; version: number });
+  const written = docs.map((d) => d.version);
 
   if (validators) warmUp(validators, docs);
 
@@ -157,8 +159,14 @@ export async function repeatFloor(sourceFile: string, dir: string, fingerprints:
       doc.count += 1;
       doc.lastSeen = new Date(at).toISOString();
       doc.version += 1;
-      const text = validators ? checkAndSerialise(validators, doc) : JSON.stringify(doc);
-      if (update.run(at, doc.version, text, alerts[k].id, doc.version - 1).changes !== 1) throw new Error(`repeat floor: alert ${String(alerts[k].id)} not at version ${doc.version - 1}`);
+      if (validators) {
+        validators.assert('alert', doc);
+        validators.assertToolData(doc.tool, doc.data);
+      }
+      const commitEnd = Math.min((Math.floor(j / perCommit) + 1) * perCommit, count);
+      if (j + alerts.length < commitEnd) return;
+      if (update.run(at, doc.version, JSON.stringify(doc), alerts[k].id, written[k]).changes !== 1) throw new Error(`repeat floor: alert ${String(alerts[k].id)} not at version ${written[k]}`);
+      written[k] = doc.version;
     };
   });
 }

@@ -42,6 +42,8 @@ const SEARCH_SEPARATOR = '\u001f';
 
 interface PendingWrite {
   run(): unknown;
+  /** An ingest: its repeat may stay unwritten until the end of the batch (see repeatLater). */
+  ingest?: true;
   resolve(value: unknown): void;
   reject(reason: unknown): void;
 }
@@ -50,10 +52,15 @@ type Settled = { ok: true; value: unknown } | { ok: false; error: unknown };
 
 type Statements = ReturnType<typeof prepareStatements>;
 
-/** An open alert as this store last wrote it: a private copy nobody else holds, and its row's columns. */
+/**
+ * An open alert as this store last merged it: a private copy nobody else holds, and the columns
+ * of its row as last written (a repeat merged later in the running batch is not written yet).
+ */
 interface CachedOpen {
   alert: Alert;
   columns: AlertColumns;
+  /** The batch (batchSerial) in which the row was last written or found at `columns.version`. */
+  checkedIn: number;
 }
 /** Fingerprints whose open alert is cached; a storm has a few, so the oldest entry simply goes. */
 const OPEN_CACHE_SIZE = 4096;
@@ -76,6 +83,7 @@ function prepareStatements(db: Database.Database) {
 
     getAlert: db.prepare<[string], { doc: string }>('SELECT doc FROM alerts WHERE id = ?'),
     getColumns: db.prepare<[string], AlertColumns>(`SELECT ${ALERT_COLUMNS.join(', ')} FROM alerts WHERE id = ?`),
+    getVersion: db.prepare<[string], { version: number }>('SELECT version FROM alerts WHERE id = ?'),
     openByFingerprint: db.prepare<[string], AlertColumns & { doc: string }>(
       `SELECT ${ALERT_COLUMNS.join(', ')}, doc FROM alerts WHERE fingerprint = ? AND state <> 'resolved' ORDER BY rowid DESC LIMIT 1`,
     ),
@@ -227,6 +235,12 @@ export class SqliteAlertStore implements AlertStore {
   private readonly queryCache = new Map<string, Database.Statement>();
   /** Open alerts of recent repeats by fingerprint, as last written by this store: see ingest(). */
   private readonly openCache = new Map<string, CachedOpen>();
+  /** Cached alerts with repeats merged in the running batch and not written yet: see repeatLater(). */
+  private readonly unwritten = new Map<string, CachedOpen>();
+  /** Numbers the batches, so that a cached row checked in this one is not checked again. */
+  private batchSerial = 0;
+  /** True while a batch runs without savepoints, the only time a repeat may wait to be written. */
+  private deferring = false;
 
   constructor(options: SqliteAlertStoreOptions) {
     if (typeof options?.file !== 'string' || options.file.trim() === '') throw new TypeError('SqliteAlertStore needs a file path');
@@ -310,6 +324,7 @@ export class SqliteAlertStore implements AlertStore {
     while (this.queue.length) this.runBatch(this.queue.splice(0, MAX_BATCH));
     this.queryCache.clear();
     this.openCache.clear();
+    this.unwritten.clear();
     this.db?.close();
     this.db = undefined;
     this.stmts = undefined;
@@ -337,7 +352,7 @@ export class SqliteAlertStore implements AlertStore {
   // ---- writes (group-committed) ----
 
   ingest(candidate: Alert, merge: MergeOccurrence): Promise<IngestResult> {
-    return this.write(() => this.ingestNow(candidate, merge));
+    return this.write(() => this.ingestNow(candidate, merge), true);
   }
 
   /**
@@ -363,6 +378,7 @@ export class SqliteAlertStore implements AlertStore {
         const { candidate, merge } = items[i];
         this.queue.push({
           run: () => this.ingestNow(candidate, merge),
+          ingest: true,
           resolve: (value) => settle(i, { status: 'fulfilled', value: value as IngestResult }),
           reject: (reason) => settle(i, { status: 'rejected', reason }),
         });
@@ -376,7 +392,14 @@ export class SqliteAlertStore implements AlertStore {
     // A storm repeats a few fingerprints: their open alert is kept here as last written, and
     // the UPDATE's version condition is the check that nobody (another runtime on the same
     // file included) wrote it since. A miss costs the read below, never a wrong write.
-    const cached = this.openCache.get(candidate.fingerprint);
+    let cached = this.openCache.get(candidate.fingerprint);
+    if (cached && this.deferring) {
+      const later = this.repeatLater(cached, merge);
+      if (later) return later;
+      // Written the usual way: what the batch merged so far goes to the row first.
+      this.writeUnwritten(candidate.fingerprint);
+      cached = this.openCache.get(candidate.fingerprint);
+    }
     if (cached) {
       const repeated = this.repeat(cached.alert, cached.columns, merge);
       if (repeated) return repeated;
@@ -401,9 +424,55 @@ export class SqliteAlertStore implements AlertStore {
     if (merged?.id !== existing.id) throw new Error(`merge must keep the alert id ${existing.id}`);
     // The document holds the log's most recent entries, so its last seq is the stored maximum:
     // a repeat, which adds no audit entry, then costs no lookup of the log.
-    const storedMax = existing.history?.[existing.history.length - 1]?.seq ?? 0;
+    const storedMax = lastSeq(existing);
     const alert = this.writeAlert({ ...merged, version: existing.version }, columns, storedMax, true, sameDigests(existing, merged));
     return alert && { alert, outcome: 'deduplicated' };
+  }
+
+  /**
+   * A storm repeats a few fingerprints many times a batch: each repeat is merged into the cached
+   * alert and answered at once, and the row is written once, with the batch's last merge, before
+   * the COMMIT (writeUnwritten). Every caller still gets its own version, exactly what get()
+   * would have returned had each repeat been written, and nothing is acknowledged before the
+   * COMMIT that holds it; only the intermediate versions never reach the file, as a reader
+   * between two repeats of one transaction could not have seen them anyway. The row's version
+   * is checked once a batch (another runtime may have written it since), and a repeat that
+   * writes more than the row (an audit entry, media links) or whose copy is not plain JSON is
+   * written the usual way. Undefined when this repeat cannot wait; the entry is dropped when
+   * the row was no longer that version.
+   */
+  private repeatLater(cached: CachedOpen, merge: MergeOccurrence): IngestResult | undefined {
+    const existing = cached.alert;
+    if (cached.checkedIn !== this.batchSerial) {
+      if (this.stmts!.getVersion.get(existing.id)?.version !== cached.columns.version) {
+        this.openCache.delete(existing.fingerprint);
+        return undefined;
+      }
+      cached.checkedIn = this.batchSerial;
+    }
+    const merged = merge(existing);
+    if (merged?.id !== existing.id) throw new Error(`merge must keep the alert id ${existing.id}`);
+    if (lastSeq(merged) !== lastSeq(existing) || !sameDigests(existing, merged)) return undefined;
+    const stored: Alert = { ...merged, version: existing.version + 1 };
+    const copy = jsonClean(stored, true) as Alert | undefined;
+    if (!copy) return undefined;
+    cached.alert = copy;
+    this.unwritten.set(existing.fingerprint, cached);
+    return { alert: stored, outcome: 'deduplicated' };
+  }
+
+  /** Writes the merges repeatLater() kept, of one fingerprint or of all. */
+  private writeUnwritten(fingerprint?: string): void {
+    if (this.unwritten.size === 0) return;
+    const entries = fingerprint === undefined ? [...this.unwritten.values()] : [this.unwritten.get(fingerprint)].filter((e) => e !== undefined);
+    for (const entry of entries) {
+      this.unwritten.delete(entry.alert.fingerprint);
+      const row = this.rowOf(entry.alert, entry.columns.version as number);
+      // This transaction checked the row's version and nobody else writes inside it.
+      if (!this.updateRow(row, entry.columns)) throw new Error(`alert ${entry.alert.id} changed under a write transaction`);
+      row.doc = '';
+      entry.columns = row;
+    }
   }
 
   replace(alert: Alert): Promise<Alert> {
@@ -604,10 +673,10 @@ export class SqliteAlertStore implements AlertStore {
     return stmt;
   }
 
-  private write<T>(run: () => T): Promise<T> {
+  private write<T>(run: () => T, ingest = false): Promise<T> {
     if (this.phase !== 'open') return Promise.reject(this.unavailable());
     return new Promise<T>((resolve, reject) => {
-      this.queue.push({ run, resolve: resolve as (value: unknown) => void, reject });
+      this.queue.push(ingest ? { run, ingest, resolve: resolve as (value: unknown) => void, reject } : { run, resolve: resolve as (value: unknown) => void, reject });
       this.scheduleFlush();
     });
   }
@@ -643,16 +712,29 @@ export class SqliteAlertStore implements AlertStore {
     }
     const values = new Array<unknown>(batch.length);
     let failed = false;
+    this.batchSerial += 1;
+    this.deferring = true;
     for (let i = 0; i < batch.length && !failed; i++) {
       try {
+        // Any other write sees the rows as the batch left them (replace() reads its row).
+        if (!batch[i].ingest) this.writeUnwritten();
         values[i] = batch[i].run();
       } catch {
         failed = true;
       }
     }
+    this.deferring = false;
+    if (!failed) {
+      try {
+        this.writeUnwritten();
+      } catch {
+        failed = true;
+      }
+    }
     if (failed) {
-      // What the cache holds may be a rolled-back write; the rows are re-read.
+      // What the cache holds may be a rolled-back write or an unwritten merge; the rows are re-read.
       this.openCache.clear();
+      this.unwritten.clear();
       try {
         if (db.inTransaction) s.rollback.run();
         s.begin.run();
@@ -729,34 +811,9 @@ export class SqliteAlertStore implements AlertStore {
       version: alert.version + 1,
       history: history.length > this.historyWindow ? history.slice(-this.historyWindow) : history,
     };
-    const doc = JSON.stringify(stored);
-    const row: AlertColumns & { id: string; doc: string; expected: number } = {
-      id: stored.id,
-      expected: alert.version,
-      fingerprint: stored.fingerprint,
-      tool: stored.tool,
-      state: stored.state,
-      priority: priorityRank(stored.priority),
-      severity: stored.severity,
-      status: stored.status,
-      zone: stored.zone ?? null,
-      tlp: stored.tlp ?? null,
-      first_seen: toMs(stored.firstSeen, `alert ${stored.id} firstSeen`),
-      last_seen: toMs(stored.lastSeen, `alert ${stored.id} lastSeen`),
-      resolved_at: stored.state === 'resolved' && stored.resolved ? toMs(stored.resolved.at, `alert ${stored.id} resolved.at`) : null,
-      escalation_next: stored.escalation?.nextAt !== undefined ? toMs(stored.escalation.nextAt, `alert ${stored.id} escalation.nextAt`) : null,
-      silence_id: stored.silenced?.silenceId ?? null,
-      version: stored.version,
-      search: searchText(stored),
-      doc,
-    };
-    if (!Number.isInteger(row.priority)) throw new TypeError(`alert ${stored.id} has an unknown priority ${String(stored.priority)}`);
+    const row = this.rowOf(stored, alert.version);
     if (current) {
-      // SQLite rewrites every index that covers a column named in SET, changed or not; naming
-      // only the changed columns keeps a repeat (new lastSeen, version and doc) to two indexes.
-      const changed = ALERT_COLUMNS.filter((c) => row[c] !== current[c]);
-      const sql = `UPDATE alerts SET ${changed.map((c) => `${c} = @${c}`).join(', ')}, doc = @doc WHERE id = @id AND version = @expected`;
-      if (this.statement(sql).run(row).changes !== 1) return undefined;
+      if (!this.updateRow(row, current)) return undefined;
       if (!sameMedia) s.unlinkMedia.run(stored.id);
     } else {
       // In the statement's column order.
@@ -780,13 +837,57 @@ export class SqliteAlertStore implements AlertStore {
     // but doubles the JSON work of a repeat, the hot path; a walk proves it is not needed in the
     // usual case, where the alert holds nothing JSON would drop or change. A repeat's walk also
     // copies, for the cache: callers may change what they get, the cache must not change.
-    if (!repeat) return jsonClean(stored, false) ? stored : (JSON.parse(doc) as Alert);
+    if (!repeat) return jsonClean(stored, false) ? stored : (JSON.parse(row.doc) as Alert);
     const copy = jsonClean(stored, true) as Alert | undefined;
-    if (!copy) return JSON.parse(doc) as Alert;
+    if (!copy) return JSON.parse(row.doc) as Alert;
     row.doc = '';
     this.openCache.delete(stored.fingerprint);
-    if (this.openCache.size >= OPEN_CACHE_SIZE) this.openCache.delete(this.openCache.keys().next().value!);
-    this.openCache.set(stored.fingerprint, { alert: copy, columns: row });
+    if (this.openCache.size >= OPEN_CACHE_SIZE) {
+      const oldest = this.openCache.keys().next().value!;
+      // A merge still to be written is written before its entry goes.
+      this.writeUnwritten(oldest);
+      this.openCache.delete(oldest);
+    }
+    this.openCache.set(stored.fingerprint, { alert: copy, columns: row, checkedIn: this.batchSerial });
     return stored;
   }
+
+  /** The row of `stored`, to be written over version `expected`. */
+  private rowOf(stored: Alert, expected: number): AlertColumns & { id: string; doc: string; expected: number } {
+    const row = {
+      id: stored.id,
+      expected,
+      fingerprint: stored.fingerprint,
+      tool: stored.tool,
+      state: stored.state,
+      priority: priorityRank(stored.priority),
+      severity: stored.severity,
+      status: stored.status,
+      zone: stored.zone ?? null,
+      tlp: stored.tlp ?? null,
+      first_seen: toMs(stored.firstSeen, `alert ${stored.id} firstSeen`),
+      last_seen: toMs(stored.lastSeen, `alert ${stored.id} lastSeen`),
+      resolved_at: stored.state === 'resolved' && stored.resolved ? toMs(stored.resolved.at, `alert ${stored.id} resolved.at`) : null,
+      escalation_next: stored.escalation?.nextAt !== undefined ? toMs(stored.escalation.nextAt, `alert ${stored.id} escalation.nextAt`) : null,
+      silence_id: stored.silenced?.silenceId ?? null,
+      version: stored.version,
+      search: searchText(stored),
+      doc: JSON.stringify(stored),
+    };
+    if (!Number.isInteger(row.priority)) throw new TypeError(`alert ${stored.id} has an unknown priority ${String(stored.priority)}`);
+    return row;
+  }
+
+  /** Updates the row `current` to `row` if it is still at `row.expected`; false when it is not. */
+  private updateRow(row: AlertColumns & { id: string; doc: string; expected: number }, current: AlertColumns): boolean {
+    // SQLite rewrites every index that covers a column named in SET, changed or not; naming
+    // only the changed columns keeps a repeat (new lastSeen, version and doc) to two indexes.
+    const changed = ALERT_COLUMNS.filter((c) => row[c] !== current[c]);
+    const sql = `UPDATE alerts SET ${changed.map((c) => `${c} = @${c}`).join(', ')}, doc = @doc WHERE id = @id AND version = @expected`;
+    return this.statement(sql).run(row).changes === 1;
+  }
+}
+
+function lastSeq(alert: Alert): number {
+  return alert.history?.[alert.history.length - 1]?.seq ?? 0;
 }

@@ -163,6 +163,84 @@ describe('SqliteAlertStore', function () {
       assert.deepEqual(next, await store.get(next.id));
     });
 
+    /** Counts the UPDATEs of alert rows from here on. */
+    function countUpdates(store: SqliteAlertStore): () => number {
+      const db = store.connection();
+      db.exec('CREATE TABLE IF NOT EXISTS probe_updates (id TEXT)');
+      db.exec('CREATE TRIGGER IF NOT EXISTS probe_updates AFTER UPDATE ON alerts BEGIN INSERT INTO probe_updates VALUES (new.id); END');
+      db.exec('DELETE FROM probe_updates');
+      return () => (db.prepare('SELECT count(*) AS n FROM probe_updates').get() as { n: number }).n;
+    }
+
+    it('writes the repeats of one batch once a fingerprint, and each caller still gets its own version', async function () {
+      const store = await track({ file: tempFile() });
+      const a = (await ingest(store, candidate('cam-a'))).alert;
+      const b = (await ingest(store, candidate('cam-b'))).alert;
+      // Their first repeats read the rows and fill the cache.
+      await Promise.all([ingest(store, candidate('cam-a')), ingest(store, candidate('cam-b'))]);
+      const updates = countUpdates(store);
+      // One tick, one transaction: 300 repeats over two fingerprints.
+      const results = await Promise.all(Array.from({ length: 300 }, (_, i) => ingest(store, candidate(i % 3 ? 'cam-a' : 'cam-b'))));
+      assert.equal(updates(), 2, 'one UPDATE per fingerprint');
+      const ofA = results.filter((r) => r.alert.id === a.id).map((r) => r.alert);
+      assert.deepEqual(ofA.map((x) => x.version), Array.from({ length: 200 }, (_, i) => i + 3));
+      assert.deepEqual(ofA.map((x) => x.count), Array.from({ length: 200 }, (_, i) => i + 3));
+      assert.deepEqual(ofA[ofA.length - 1], await store.get(a.id));
+      const lastB = results.filter((r) => r.alert.id === b.id).pop()!.alert;
+      assert.equal(lastB.count, 102);
+      assert.deepEqual(lastB, await store.get(b.id));
+      // Each answer is a version of its own, not the cache's object.
+      assert.notEqual(ofA[0].occurrences, ofA[1].occurrences);
+      assert.deepEqual(ofA[0].occurrences!.first.map((o) => o.n), [1, 2, 3]);
+      const next = (await ingest(store, candidate('cam-a'))).alert;
+      assert.equal(next.count, 203);
+      assert.deepEqual(next, await store.get(a.id));
+    });
+
+    it('writes the batch’s repeats before any other write of the batch reads the row', async function () {
+      const store = await track({ file: tempFile() });
+      const created = (await ingest(store, candidate())).alert;
+      await ingest(store, candidate());
+      const read = (db: Database.Database) => db.prepare('SELECT version, doc FROM alerts WHERE id = ?').get(created.id) as { version: number; doc: string };
+      const [, second, seen, after] = await Promise.all([ingest(store, candidate()), ingest(store, candidate()), store.transact(read), ingest(store, candidate())]);
+      assert.equal(seen.version, second.alert.version);
+      assert.deepEqual(JSON.parse(seen.doc), second.alert);
+      assert.equal(after.alert.count, 5);
+      assert.deepEqual(after.alert, await store.get(created.id));
+    });
+
+    it('repeats a batch that failed after its repeats were merged exactly once', async function () {
+      const store = await track({ file: tempFile() });
+      const created = (await ingest(store, candidate())).alert;
+      await ingest(store, candidate());
+      const outcomes = await Promise.allSettled([
+        ingest(store, candidate()),
+        ingest(store, candidate()),
+        store.transact(() => {
+          throw new Error('refused');
+        }),
+      ]);
+      assert.deepEqual(outcomes.map((o) => o.status), ['fulfilled', 'fulfilled', 'rejected']);
+      const stored = await store.get(created.id);
+      assert.equal(stored?.count, 4);
+      assert.deepEqual((outcomes[1] as PromiseFulfilledResult<{ alert: Alert }>).value.alert, stored);
+    });
+
+    it('writes a merge that waits for the end of its batch when its cache entry is pushed out', async function () {
+      this.timeout(60_000);
+      const store = await track({ file: tempFile() });
+      // 4,097 open alerts; the first 4,096 repeated once, which fills the cache (the first is the oldest entry).
+      const refs = Array.from({ length: 4097 }, (_, i) => `cam-${i}`);
+      await Promise.all(refs.map((ref) => ingest(store, candidate(ref))));
+      await Promise.all(refs.slice(0, 4096).map((ref) => ingest(store, candidate(ref))));
+      // One batch: the oldest entry's repeat waits; the last alert's first repeat then takes its
+      // place, and the next repeat of the first reads its row again.
+      const [oldest, , again] = await Promise.all([ingest(store, candidate('cam-0')), ingest(store, candidate('cam-4096')), ingest(store, candidate('cam-0'))]);
+      assert.deepEqual([oldest.alert.count, again.alert.count], [3, 4]);
+      assert.deepEqual(await store.get(oldest.alert.id), again.alert);
+      assert.equal((await ingest(store, candidate('cam-0'))).alert.count, 5);
+    });
+
     it('drops the cache when a write in the batch fails, and repeats stay exact', async function () {
       const store = await track({ file: tempFile() });
       const created = (await ingest(store, candidate())).alert;
