@@ -257,6 +257,11 @@ export function alertStoreContract(name: string, factory: () => Promise<AlertSto
         const storm = async (from: number, to: number) => {
           const results = await Promise.all(Array.from({ length: to - from }, (_, i) => ingest(candidate({ source: { ref: 'cam-1', node: `n${from + i}` } }, at(from + i)))));
           assert.ok(results.every((r) => r.outcome === 'deduplicated' && r.alert.id === first.id));
+          // Each caller gets its own version, whether or not the store wrote each one to disk.
+          const expected = Array.from({ length: to - from }, (_, i) => from + i + 1);
+          assert.deepEqual(results.map((r) => r.alert.version), expected);
+          assert.deepEqual(results.map((r) => r.alert.count), expected);
+          assert.deepEqual(results.at(-1)!.alert, await store.get(first.id));
         };
         await storm(1, 100);
         const early = (await store.get(first.id))!;
