@@ -43,7 +43,7 @@ const SEARCH_SEPARATOR = '\u001f';
 interface PendingWrite {
   run(): unknown;
   /** An ingest: its repeat may stay unwritten until the end of the batch (see repeatLater). */
-  ingest?: true;
+  ingest: boolean;
   resolve(value: unknown): void;
   reject(reason: unknown): void;
 }
@@ -233,7 +233,7 @@ export class SqliteAlertStore implements AlertStore {
   private queue: PendingWrite[] = [];
   private flushScheduled = false;
   private readonly queryCache = new Map<string, Database.Statement>();
-  /** Open alerts of recent repeats by fingerprint, as last written by this store: see ingest(). */
+  /** Open alerts of recent repeats by fingerprint, as last merged by this store: see ingestNow(). */
   private readonly openCache = new Map<string, CachedOpen>();
   /** Cached alerts with repeats merged in the running batch and not written yet: see repeatLater(). */
   private readonly unwritten = new Map<string, CachedOpen>();
@@ -389,9 +389,10 @@ export class SqliteAlertStore implements AlertStore {
 
   private ingestNow(candidate: Alert, merge: MergeOccurrence): IngestResult {
     const s = this.stmts!;
-    // A storm repeats a few fingerprints: their open alert is kept here as last written, and
-    // the UPDATE's version condition is the check that nobody (another runtime on the same
-    // file included) wrote it since. A miss costs the read below, never a wrong write.
+    // A storm repeats a few fingerprints: their open alert is kept here as last merged, and the
+    // row's version (checked once a batch by repeatLater, or by the UPDATE's condition) is the
+    // check that nobody (another runtime on the same file included) wrote it since. A miss
+    // costs the read below, never a wrong write.
     let cached = this.openCache.get(candidate.fingerprint);
     if (cached && this.deferring) {
       const later = this.repeatLater(cached, merge);
@@ -676,7 +677,7 @@ export class SqliteAlertStore implements AlertStore {
   private write<T>(run: () => T, ingest = false): Promise<T> {
     if (this.phase !== 'open') return Promise.reject(this.unavailable());
     return new Promise<T>((resolve, reject) => {
-      this.queue.push(ingest ? { run, ingest, resolve: resolve as (value: unknown) => void, reject } : { run, resolve: resolve as (value: unknown) => void, reject });
+      this.queue.push({ run, ingest, resolve: resolve as (value: unknown) => void, reject });
       this.scheduleFlush();
     });
   }
