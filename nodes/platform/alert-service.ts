@@ -13,7 +13,7 @@ import type { EscalationPolicy } from './settings';
 import type { SilenceRegistry, SilenceRequest } from './silences';
 import { matches } from './silences';
 import type { AlertStore, IngestResult } from './store/types';
-import { afterConflict } from './store/conflict';
+import { afterConflict, MAX_CAS_ATTEMPTS } from './store/conflict';
 import { ConflictError, NotFoundError } from './store/types';
 import type { ValueLimits } from './limits';
 import { checkValue, DEFAULT_ALERT_DATA_LIMITS } from './limits';
@@ -64,8 +64,6 @@ export interface AlertHooks {
   /** An alert changed (a repeat, an action not taken through its incident): its incident follows. */
   changed(alert: Alert): Promise<void>;
 }
-
-const MAX_CAS_ATTEMPTS = 5;
 
 /** One draft of raiseMany on its way to the store. */
 interface Raised {

@@ -11,7 +11,7 @@ import { TransitionError } from '../model/lifecycle';
 import { uuid7 } from '../model/uuid7';
 import type { Alert, AlertState, MuteMark } from '../model/types';
 import type { IncidentQuery, IncidentStore, Page } from '../store/types';
-import { afterConflict } from '../store/conflict';
+import { afterConflict, MAX_CAS_ATTEMPTS } from '../store/conflict';
 import { ConflictError, IncidentKeyTakenError, NotFoundError } from '../store/types';
 import { Inhibitor } from './inhibition';
 import {
@@ -21,7 +21,6 @@ import {
 import { atOnePlace, digestFor, incidentKey, rulesFor, samePlace } from './rules';
 import type { Incident, IncidentMember, IncidentRule, IncidentSettings } from './types';
 
-const MAX_ATTEMPTS = 16;
 /** A repeat moves the incident's lastSeen (which keeps it accepting) at most this often: a storm of one alert is not a storm of incident writes. */
 const LAST_SEEN_STEP_MS = 60_000;
 
@@ -283,7 +282,7 @@ export class IncidentService implements AlertHooks {
    * of the digest into it: the digest only keeps what stands alone.
    */
   private async group(alert: Alert, candidates: ReturnType<typeof rulesFor>, digest: IncidentRule | undefined): Promise<Alert> {
-    for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
+    for (let attempt = 1; attempt <= MAX_CAS_ATTEMPTS; attempt++) {
       try {
         const { joined, scanned } = await this.join(alert, candidates);
         if (joined) return await this.grouped(alert, joined, undefined);
@@ -310,7 +309,7 @@ export class IncidentService implements AlertHooks {
         const taken = [...new Map(all.map((c) => [c.alert.id, c])).values()];
         return await this.grouped(alert, taken.length ? await this.takeFromDigests(opened, taken, opener.rule) : opened, undefined);
       } catch (err) {
-        if (!(err instanceof ConflictError || err instanceof IncidentKeyTakenError) || attempt === MAX_ATTEMPTS) throw err;
+        if (!(err instanceof ConflictError || err instanceof IncidentKeyTakenError) || attempt === MAX_CAS_ATTEMPTS) throw err;
         await afterConflict(attempt);
       }
     }
@@ -658,7 +657,7 @@ export class IncidentService implements AlertHooks {
       try {
         return this.saved(await this.store.replaceIncident(next));
       } catch (err) {
-        if (!(err instanceof ConflictError) || attempt >= MAX_ATTEMPTS) throw err;
+        if (!(err instanceof ConflictError) || attempt >= MAX_CAS_ATTEMPTS) throw err;
         await afterConflict(attempt);
       }
     }
