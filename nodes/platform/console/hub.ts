@@ -5,6 +5,8 @@
  *   ring, so a client that reconnects with `since` gets what it missed.
  * - Events are batched: every `flushMs` one frame per role, built from the same strings, goes to
  *   each client of that role. Fan-out cost is one send per client per flush, not per event.
+ * - A storm's repeats fold: an alert's repeats within one flush go out as one `updated` event
+ *   with its newest state (count, lastSeen), unless another event of the alert came between.
  * - A role sees an event only when its view may see the alert (views.canSee), and a panel only
  *   when it may see the panel: the same rules as the HTTP API. A personal panel's update is for
  *   one user: it goes in a frame of its own to that user's clients, never in a shared one.
@@ -25,6 +27,7 @@ import type { AlertIndex, ToolHealth } from './alert-index';
 import type { PanelRegistry, PanelUpdate } from './panels';
 import type { Session } from './sessions';
 import type { Role } from './settings';
+import type { AlertSummary } from './summary';
 import { summarize } from './summary';
 import type { View, Visible } from './views';
 import { canSee, seesTool } from './views';
@@ -79,7 +82,14 @@ function encode(message: object): Buffer {
 class RingItem {
   private text: string | undefined;
 
-  constructor(readonly seq: number, readonly vis: Visible, private message: Record<string, unknown> | undefined) {}
+  constructor(readonly seq: number, public vis: Visible, private message: Record<string, unknown> | undefined) {}
+
+  /** Takes a newer state of the same alert, while nothing has been sent of this item yet. */
+  fold(vis: Visible, message: Record<string, unknown>): void {
+    this.vis = vis;
+    this.message = message;
+    this.text = undefined;
+  }
 
   get json(): string {
     if (this.text === undefined) {
@@ -123,6 +133,8 @@ export class LiveHub {
   private flushedSeq = 0;
   private readonly ring: Array<RingItem | undefined>;
   private pending: RingItem[] = [];
+  /** Per alert, its pending `updated` item that the alert's next repeat may fold into (see publish). */
+  private readonly foldable = new Map<string, RingItem>();
   /** Incidents changed since the last flush, the latest version of each. */
   private pendingIncidents = new Map<string, Incident>();
   private readonly clients = new Set<LiveClient>();
@@ -157,14 +169,23 @@ export class LiveHub {
     if (this.closed) return;
     const alert = summarize(event.alert);
     this.deps.index.apply(alert);
+    this.summaryDirty = true;
+    // A storm's repeats (an `updated` without an actor) of an alert whose last pending event is
+    // such a repeat fold into it: each flush sends the alert's newest state once, not a
+    // thousand times a second to every console. Only while it may be seen by the same roles, and
+    // never past another event of the alert, so the order of what clients get is kept.
+    const repeat = event.type === 'updated' && event.actor === undefined;
+    const waiting = repeat ? this.foldable.get(alert.id) : undefined;
+    if (waiting && sameVisibility(waiting.vis, alert)) {
+      waiting.fold(alert, eventMessage(waiting.seq, event, alert));
+      return;
+    }
     const seq = ++this.seq;
-    const message: Record<string, unknown> = { seq, type: event.type, at: event.at, alert };
-    if (event.actor !== undefined) message.actor = event.actor;
-    if (event.details !== undefined) message.details = event.details;
-    const item = new RingItem(seq, alert, message);
+    const item = new RingItem(seq, alert, eventMessage(seq, event, alert));
     this.ring[seq % this.options.ringSize] = item;
     this.pending.push(item);
-    this.summaryDirty = true;
+    if (repeat) this.foldable.set(alert.id, item);
+    else this.foldable.delete(alert.id);
     this.schedule();
   }
 
@@ -252,6 +273,7 @@ export class LiveHub {
   flush(): void {
     const items = this.pending;
     this.pending = [];
+    this.foldable.clear();
     const incidents = [...this.pendingIncidents.values()];
     this.pendingIncidents = new Map();
     this.flushedSeq = this.seq;
@@ -402,4 +424,15 @@ export class LiveHub {
     for (const client of this.clients) client.socket.close(1001, 'console shutting down');
     this.clients.clear();
   }
+}
+
+function eventMessage(seq: number, event: LifecycleEvent, alert: AlertSummary): Record<string, unknown> {
+  const message: Record<string, unknown> = { seq, type: event.type, at: event.at, alert };
+  if (event.actor !== undefined) message.actor = event.actor;
+  if (event.details !== undefined) message.details = event.details;
+  return message;
+}
+
+function sameVisibility(a: Visible, b: Visible): boolean {
+  return a.tool === b.tool && a.priority === b.priority && a.status === b.status && a.zone === b.zone && a.tlp === b.tlp;
 }

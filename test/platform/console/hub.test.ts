@@ -101,6 +101,34 @@ describe('live hub', function () {
     assert.equal(client.stats.resyncs, 1);
   });
 
+  it('folds an alert\'s repeats within one flush into one event with its newest state, keeping the order of its other events', () => {
+    const client = new FakeSocket();
+    hub.connect(client, session('operator'));
+    const created = event(1);
+    const repeat = (count: number, extra: Partial<LifecycleEvent> = {}): LifecycleEvent => ({
+      ...created, id: `r${count}`, type: 'updated', alert: { ...created.alert, count, version: count }, details: { count }, ...extra,
+    });
+    hub.publish(created);
+    for (let count = 2; count <= 50; count += 1) hub.publish(repeat(count));
+    hub.publish(repeat(51, { type: 'acknowledged', actor: 'olga' }));
+    for (let count = 52; count <= 60; count += 1) hub.publish(repeat(count));
+    hub.publish(event(2));
+    hub.flush();
+    const batch = client.messages().filter((m) => m.type === 'batch').pop() as unknown as { events: Array<{ seq: number; type: string; alert: { id: string; count: number }; details?: { count: number } }> };
+    assert.deepEqual(batch.events.map((e) => [e.type, e.alert.id, e.alert.count]), [
+      ['created', 'a1', 1], ['updated', 'a1', 50], ['acknowledged', 'a1', 51], ['updated', 'a1', 60], ['created', 'a2', 1],
+    ]);
+    assert.deepEqual(batch.events.map((e) => e.seq), [1, 2, 3, 4, 5], 'one number per event sent');
+    assert.equal(batch.events[3].details?.count, 60);
+    // The next flush starts afresh; a reconnecting client replays the folded events.
+    hub.publish(repeat(61));
+    hub.flush();
+    const late = new FakeSocket();
+    hub.connect(late, session('operator'), { epoch: (client.messages()[0] as unknown as { epoch: string }).epoch, seq: 3 });
+    const replay = late.messages().find((m) => m.type === 'batch') as unknown as { events: Array<{ seq: number; alert: { count: number } }> };
+    assert.deepEqual(replay.events.map((e) => [e.seq, e.alert.count]), [[4, 60], [5, 1], [6, 61]]);
+  });
+
   it('a fast client is not held back by a slow one', () => {
     const slow = new FakeSocket();
     const fast = new FakeSocket();
