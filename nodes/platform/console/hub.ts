@@ -133,8 +133,8 @@ export class LiveHub {
   private flushedSeq = 0;
   private readonly ring: Array<RingItem | undefined>;
   private pending: RingItem[] = [];
-  /** Per alert, its pending `updated` item that the alert's next repeat may fold into (see publish). */
-  private readonly foldable = new Map<string, RingItem>();
+  /** Per alert, its pending `updated` item that the alert's next repeat may fold into (see publish), and its version. */
+  private readonly foldable = new Map<string, { item: RingItem; version: number }>();
   /** Incidents changed since the last flush, the latest version of each. */
   private pendingIncidents = new Map<string, Incident>();
   private readonly clients = new Set<LiveClient>();
@@ -173,18 +173,22 @@ export class LiveHub {
     // A storm's repeats (an `updated` without an actor) of an alert whose last pending event is
     // such a repeat fold into it: each flush sends the alert's newest state once, not a
     // thousand times a second to every console. Only while it may be seen by the same roles, and
-    // never past another event of the alert, so the order of what clients get is kept.
+    // never past another event of the alert, so the order of what clients get is kept. A repeat
+    // older than the one waiting (another runtime's, late on the bus) is one a console ignores.
     const repeat = event.type === 'updated' && event.actor === undefined;
     const waiting = repeat ? this.foldable.get(alert.id) : undefined;
-    if (waiting && sameVisibility(waiting.vis, alert)) {
-      waiting.fold(alert, eventMessage(waiting.seq, event, alert));
+    if (waiting && sameVisibility(waiting.item.vis, alert)) {
+      if (alert.version >= waiting.version) {
+        waiting.item.fold(alert, eventMessage(waiting.item.seq, event, alert));
+        waiting.version = alert.version;
+      }
       return;
     }
     const seq = ++this.seq;
     const item = new RingItem(seq, alert, eventMessage(seq, event, alert));
     this.ring[seq % this.options.ringSize] = item;
     this.pending.push(item);
-    if (repeat) this.foldable.set(alert.id, item);
+    if (repeat) this.foldable.set(alert.id, { item, version: alert.version });
     else this.foldable.delete(alert.id);
     this.schedule();
   }

@@ -112,6 +112,8 @@ describe('live hub', function () {
     for (let count = 2; count <= 50; count += 1) hub.publish(repeat(count));
     hub.publish(repeat(51, { type: 'acknowledged', actor: 'olga' }));
     for (let count = 52; count <= 60; count += 1) hub.publish(repeat(count));
+    // Another runtime's older repeat, late on the bus, does not take the newer one's place.
+    hub.publish(repeat(55));
     hub.publish(event(2));
     hub.flush();
     const batch = client.messages().filter((m) => m.type === 'batch').pop() as unknown as { events: Array<{ seq: number; type: string; alert: { id: string; count: number }; details?: { count: number } }> };
