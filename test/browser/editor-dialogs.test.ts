@@ -285,6 +285,14 @@ describe('editor dialogs of every node (Chromium)', function () {
     const tray = page.locator('.red-ui-tray').last();
     await tray.locator(config ? '#node-config-dialog-ok' : '#node-dialog-ok').waitFor();
     await tray.locator(config ? '#node-config-dialog-edit-form [id^="node-config-input-"]' : '#dialog-form [id^="node-input-"]').first().waitFor({ state: 'attached' });
+    // The tray slides in from off-screen (RED.tray: right from minus its width to 0 over 0.25 s,
+    // after two timers); a click before it has arrived can miss its button, as happened once to
+    // a stacked config dialog's Add on a loaded machine. A user clicks what has arrived.
+    await page.waitForFunction(() => {
+      const trays = document.querySelectorAll('.red-ui-tray');
+      const last = trays[trays.length - 1];
+      return last !== undefined && getComputedStyle(last).right === '0px';
+    });
   }
 
   async function openDialogOf(id: string): Promise<void> {
