@@ -209,7 +209,7 @@ describe('SqliteAlertStore', function () {
       assert.deepEqual(after.alert, await store.get(created.id));
     });
 
-    it('repeats a batch that failed after its repeats were merged exactly once', async function () {
+    it('counts each repeat once when its batch fails after the repeats were merged', async function () {
       const store = await track({ file: tempFile() });
       const created = (await ingest(store, candidate())).alert;
       await ingest(store, candidate());
