@@ -69,9 +69,14 @@ async function timedWrites(dir: string, name: string, count: number, perCommit: 
  * what durability plus validation cost at the least, in the same run as Alertmanager's ingest.
  */
 function checkAndSerialise(validators: Validators, doc: { tool: string; data?: unknown }): string {
+  check(validators, doc);
+  return JSON.stringify(doc);
+}
+
+/** The schema half of checkAndSerialise: a repeat is checked each time, serialised once a transaction. */
+function check(validators: Validators, doc: { tool: string; data?: unknown }): void {
   validators.assert('alert', doc);
   validators.assertToolData(doc.tool, doc.data);
-  return JSON.stringify(doc);
 }
 
 /** The alert path being measured is warm (it had its warm-up run); so are these checks. */
@@ -159,10 +164,7 @@ export async function repeatFloor(sourceFile: string, dir: string, fingerprints:
       doc.count += 1;
       doc.lastSeen = new Date(at).toISOString();
       doc.version += 1;
-      if (validators) {
-        validators.assert('alert', doc);
-        validators.assertToolData(doc.tool, doc.data);
-      }
+      if (validators) check(validators, doc);
       const commitEnd = Math.min((Math.floor(j / perCommit) + 1) * perCommit, count);
       if (j + alerts.length < commitEnd) return;
       if (update.run(at, doc.version, JSON.stringify(doc), alerts[k].id, written[k]).changes !== 1) throw new Error(`repeat floor: alert ${String(alerts[k].id)} not at version ${written[k]}`);
