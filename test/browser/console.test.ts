@@ -842,8 +842,12 @@ describe('console in the browser (Chromium)', function () {
     // What people talk about: the last window's top terms, each with its change against the last day.
     const terms = await analyst.locator('section.panel.table[data-panel="demo-social-terms"] tbody tr').evaluateAll((trs) => trs.map((tr) => Array.from(tr.querySelectorAll('td'), (td) => td.textContent ?? '')));
     // Columns: #, term, posts, share, usual share, change, window.
-    assert.ok(terms.length >= 3, `top terms: ${JSON.stringify(terms)}`);
-    assert.equal(terms[0][0], '1', 'the most frequent term first');
+    // The demo's nights have one to three posts a window, so a night run may see two terms: the
+    // table is checked for order and form, the counting itself in terms.test.ts.
+    assert.ok(terms.length >= 1, `top terms: ${JSON.stringify(terms)}`);
+    assert.deepEqual(terms.map((r) => r[0]), terms.map((_, i) => String(i + 1)), 'ranked from 1, the most frequent term first');
+    assert.ok(terms.every((r, i) => i === 0 || Number(r[2]) <= Number(terms[i - 1][2])), `most posts first: ${JSON.stringify(terms)}`);
+    assert.equal(new Set(terms.map((r) => r[6])).size, 1, 'all of one window');
     assert.ok(terms.every((r) => /^\d+$/.test(r[2]) && /^\d+(\.\d)? %$/.test(r[3]) && /^(\d+\.\d×|new)$/.test(r[5]) && SITE_TIME.test(r[6])), JSON.stringify(terms));
     assert.ok(!terms.some((r) => ['di', 'the', 'og', 'piazza'].includes(r[1])), 'no stop word, no word of the query');
     // The project's query, edited by the analyst: a malformed one is refused with its column, a
