@@ -158,9 +158,35 @@ function searchText(alert: Alert): string {
 }
 
 /**
+ * Occurrence records (and the full list of an alert's first occurrences) the store has checked
+ * and frozen: plain JSON that never changes, shared by every later version of their alert rather
+ * than copied with each repeat. A storm's repeat otherwise copies 20 such records for the cache
+ * and keeps another 20 in each answer it holds until the COMMIT (docs/alert-storms.md).
+ */
+const SHARED = new WeakSet<object>();
+
+function freezeShared(value: object): void {
+  if (SHARED.has(value)) return;
+  for (const item of Object.values(value)) if (typeof item === 'object' && item !== null) freezeShared(item as object);
+  Object.freeze(value);
+  SHARED.add(value);
+}
+
+/** Freezes and shares the occurrence records of the cache's own copy `alert` (see SHARED). */
+function shareOccurrences(alert: Alert): void {
+  const o = alert.occurrences;
+  if (!o) return;
+  // Lists are never changed in place (lifecycle.ts builds a new one), and the first list stops
+  // growing at OCCURRENCE_SAMPLES: from then on every version holds this very array.
+  freezeShared(o.first);
+  for (const entry of o.last) freezeShared(entry);
+}
+
+/**
  * `value` itself (or, with `copy`, a deep copy of it) when `JSON.parse(JSON.stringify(value))`
  * would deep-equal it: only plain objects, arrays, strings, booleans, null and finite numbers,
  * no undefined properties. Undefined otherwise. The copy is cheaper than parsing the stored text.
+ * What SHARED holds is clean and immutable: returned as it is, not walked.
  */
 export function jsonClean(value: unknown, copy: boolean): unknown {
   if (value === null) return null;
@@ -171,6 +197,7 @@ export function jsonClean(value: unknown, copy: boolean): unknown {
     case 'number':
       return Number.isFinite(value) && !Object.is(value, -0) ? value : undefined;
     case 'object': {
+      if (SHARED.has(value)) return value;
       if (Array.isArray(value)) {
         const out = copy ? new Array<unknown>(value.length) : value;
         for (let i = 0; i < value.length; i++) {
@@ -457,6 +484,7 @@ export class SqliteAlertStore implements AlertStore {
     const stored: Alert = { ...merged, version: existing.version + 1 };
     const copy = jsonClean(stored, true) as Alert | undefined;
     if (!copy) return undefined;
+    shareOccurrences(copy);
     cached.alert = copy;
     this.unwritten.set(existing.fingerprint, cached);
     return { alert: stored, outcome: 'deduplicated' };
@@ -841,6 +869,7 @@ export class SqliteAlertStore implements AlertStore {
     if (!repeat) return jsonClean(stored, false) ? stored : (JSON.parse(row.doc) as Alert);
     const copy = jsonClean(stored, true) as Alert | undefined;
     if (!copy) return JSON.parse(row.doc) as Alert;
+    shareOccurrences(copy);
     row.doc = '';
     this.openCache.delete(stored.fingerprint);
     if (this.openCache.size >= OPEN_CACHE_SIZE) {

@@ -163,6 +163,37 @@ describe('SqliteAlertStore', function () {
       assert.deepEqual(next, await store.get(next.id));
     });
 
+    it('shares the occurrence records between versions, frozen; the rest of each answer is its own', async function () {
+      const store = await track({ file: tempFile() });
+      await ingest(store, candidate());
+      const answers: Alert[] = [];
+      for (let i = 0; i < 14; i++) answers.push((await ingest(store, candidate())).alert);
+      const [x, y] = answers.slice(-2);
+      assert.deepEqual([x.count, y.count], [14, 15]);
+      const first = y.occurrences!.first;
+      assert.equal(x.occurrences!.first, first, 'the full list of the first occurrences is one array');
+      assert.equal(x.occurrences!.last[0], y.occurrences!.last[0], 'a record of the last occurrences is one object');
+      assert.ok(Object.isFrozen(first) && first.every((o) => Object.isFrozen(o)));
+      assert.throws(() => { first[0].n = 0; }, TypeError);
+      assert.throws(() => first.push({ n: 0, at: now }), TypeError);
+      // The newest record, the lists and everything else are each answer's own.
+      assert.ok(!Object.isFrozen(y.occurrences!.last[4]) && !Object.isFrozen(y.occurrences!.last));
+      assert.notEqual(x.occurrences, y.occurrences);
+      assert.notEqual(x.occurrences!.last, y.occurrences!.last);
+      assert.notEqual(x.history, y.history);
+      assert.notEqual(x.source, y.source);
+      x.history.push({ seq: 99, at: now, action: 'commented' });
+      y.occurrences!.last.length = 0;
+      y.occurrences!.last.push({ n: 0, at: now });
+      (y.source as { ref: string }).ref = 'changed by a flow';
+      const next = (await ingest(store, candidate())).alert;
+      assert.deepEqual(next, await store.get(next.id));
+      assert.equal(next.history.length, 1);
+      assert.equal(next.source.ref, 'cam-1');
+      assert.deepEqual(next.occurrences!.last.map((o) => o.n), [11, 12, 13, 14, 15, 16]);
+      assert.deepEqual(next.occurrences!.first.map((o) => o.n), [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+    });
+
     /** Counts the UPDATEs of alert rows from here on. */
     function countUpdates(store: SqliteAlertStore): () => number {
       const db = store.connection();
