@@ -644,17 +644,20 @@ async function main(): Promise<void> {
       console.log(`Alertmanager ${peer.version.padEnd(14)}new ${both(peer.unique)}; repeated ${both(peer.repeated)}  (v2 API, batches of ${fmt(AM_BATCH)}, in memory)`);
     }
     const ratioTo = (ours: Rate | undefined, theirs: { perSecond: number } | undefined) => (ours && theirs ? (ours.perSecond / theirs.perSecond).toFixed(2) : 'n/a');
+    // On a busy machine wall-clock rates follow the share of the cores each process got; CPU per
+    // alert does not, so the same ratios are printed from it (their µs ÷ ours).
+    const byCpu = (ours: Rate | undefined, theirs: { cpuMicros: number } | undefined) => (ours && theirs ? (theirs.cpuMicros / ours.cpuMicros).toFixed(2) : 'n/a');
+    const sameByCpu = (newer: Rate | undefined, repeated: Rate | undefined) =>
+      `  the same by CPU/alert    Alertmanager: new ${byCpu(newer, peer?.unique)}, repeated ${byCpu(repeated, peer?.repeated)}; floor: new ${byCpu(newer, floor)}, repeated ${byCpu(repeated, floor)}`;
     console.log(`ratio ours/Alertmanager    new ${ratioTo(unique, peer?.unique)}, repeated ${ratioTo(dedup, peer?.repeated)}`);
     console.log(`ratio ours/SQLite floor    new ${ratioTo(unique, floor)}, repeated ${ratioTo(dedup, floor)}  (the floor is bare inserts of new alerts)`);
+    console.log(sameByCpu(unique, dedup));
     if (uniqueBatched || dedupBatched) {
       const per = (r: Rate | undefined) => (r ? `${fmt(r.perSecond)}  (${r.cpuMicros.toFixed(1)} µs CPU/alert)` : 'not run');
       console.log(`batched, ${options.batch} per msg     new ${per(uniqueBatched)}; repeated ${per(dedupBatched)}`);
       console.log(`  ratio ours/Alertmanager  new ${ratioTo(uniqueBatched, peer?.unique)}, repeated ${ratioTo(dedupBatched, peer?.repeated)}; ours/floor new ${ratioTo(uniqueBatched, floor)}, repeated ${ratioTo(dedupBatched, floor)}`);
+      console.log(sameByCpu(uniqueBatched, dedupBatched));
     }
-    // On a busy machine wall-clock rates follow the share of the cores each process got; CPU per
-    // alert does not, so the same ratios are printed from it (their µs ÷ ours).
-    const byCpu = (ours: Rate | undefined, theirs: { cpuMicros: number } | undefined) => (ours && theirs ? (theirs.cpuMicros / ours.cpuMicros).toFixed(2) : 'n/a');
-    console.log(`  the same by CPU/alert    Alertmanager: new ${byCpu(unique, peer?.unique)}, repeated ${byCpu(dedup, peer?.repeated)}; floor: new ${byCpu(unique, floor)}, repeated ${byCpu(dedup, floor)}`);
     if (floor && floorChecked && floorRepeat && floorRepeatChecked) {
       const us = (f: { cpuMicros: number }) => `${f.cpuMicros.toFixed(1)} µs`;
       console.log(`floor with the guarantees  new ${us(floorChecked)} CPU/alert (bare ${us(floor)}); repeated ${us(floorRepeatChecked)} (bare ${us(floorRepeat)})  (durable rows, each document checked against its schemas and serialised)`);
