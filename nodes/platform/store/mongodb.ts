@@ -8,7 +8,7 @@ import { isDuplicateKey } from './mongodb-errors';
 import { checkMongoOptions } from './mongodb-beside';
 import type { ClaimRow } from './mongodb-claims';
 import { claimVersion } from './mongodb-claims';
-import { checkTlps, ConflictError, DuplicateIdError, NotFoundError, openCount } from './types';
+import { checkTlps, ConflictError, DuplicateIdError, lastSeq, NotFoundError, openCount } from './types';
 import type { AlertQuery, AlertStore, HistoryPage, IngestItem, IngestResult, MediaRef, MergeOccurrence, OpenCount, Page, PurgeResult } from './types';
 
 export interface MongoAlertStoreOptions {
@@ -27,6 +27,8 @@ export interface MongoAlertStoreOptions {
 
 /** Rounds of the optimistic ingest loop before giving up; only reached under pathological contention. */
 const MAX_INGEST_ATTEMPTS = 100;
+/** Repeats of one fingerprint written as one update at most (as many as one SQLite group commit). */
+const MAX_WRITTEN_TOGETHER = 1_000;
 /**
  * One alert row. The alert itself is kept as JSON text (`doc`) so that what comes back is
  * byte-for-byte what went in, whatever keys a tool payload uses (MongoDB restricts `$` and `.`
@@ -110,6 +112,12 @@ async function transient<T>(run: () => Promise<T>): Promise<T> {
   }
 }
 
+/** A draft waiting for its fingerprint's turn, with its caller's promise. */
+interface WaitingIngest extends IngestItem {
+  resolve: (result: IngestResult) => void;
+  reject: (err: unknown) => void;
+}
+
 function historyId(alertId: string, seq: number): string {
   // Zero-padded so the _id order is the seq order as well.
   return `${alertId}#${String(seq).padStart(12, '0')}`;
@@ -144,6 +152,8 @@ export class MongoAlertStore implements AlertStore {
   private phase: 'new' | 'open' | 'closing' | 'closed' = 'new';
   private readonly inflight = new Set<Promise<unknown>>();
   private readonly fingerprintQueues = new Map<string, Promise<unknown>>();
+  /** Per fingerprint, the drafts waiting for the write before them (see ingest). */
+  private readonly waitingRepeats = new Map<string, WaitingIngest[]>();
   /**
    * The row of each recently repeated fingerprint's open alert, as this store last wrote it: a
    * repeat merges into it without reading it back. The version is the arbiter, as on SQLite: the
@@ -209,8 +219,101 @@ export class MongoAlertStore implements AlertStore {
 
   // ---- alerts ----
 
+  /**
+   * The drafts of one fingerprint are stored one after another, in order. Those that arrive while
+   * the one before them is being written wait together and are then written together when they
+   * all repeat the open alert (repeatTogether): in a storm the queue behind each write becomes
+   * one write, not one write each.
+   */
   ingest(candidate: Alert, merge: MergeOccurrence): Promise<IngestResult> {
-    return this.op(() => this.serialised(candidate?.fingerprint, () => transient(() => this.ingestLoop(candidate, merge))));
+    return this.op(() => {
+      const fp = candidate?.fingerprint;
+      if (typeof fp !== 'string' || fp === '') return this.ingestLoop(candidate, merge);
+      return new Promise<IngestResult>((resolve, reject) => {
+        const waiting = this.waitingRepeats.get(fp);
+        if (waiting && waiting.length < MAX_WRITTEN_TOGETHER) {
+          waiting.push({ candidate, merge, resolve, reject });
+          return;
+        }
+        const items: WaitingIngest[] = [{ candidate, merge, resolve, reject }];
+        this.waitingRepeats.set(fp, items);
+        void this.serialised(fp, () => {
+          // From here on, new arrivals wait for this write as the next group.
+          if (this.waitingRepeats.get(fp) === items) this.waitingRepeats.delete(fp);
+          return this.ingestGroup(items);
+        });
+      });
+    });
+  }
+
+  private async ingestGroup(items: WaitingIngest[]): Promise<void> {
+    if (items.length > 1) {
+      let together: IngestResult[] | undefined;
+      try {
+        together = await transient(() => this.repeatTogether(items));
+      } catch (err) {
+        for (const item of items) item.reject(err);
+        return;
+      }
+      if (together) {
+        items.forEach((item, i) => item.resolve(together[i]));
+        return;
+      }
+    }
+    for (const item of items) {
+      try {
+        item.resolve(await transient(() => this.ingestLoop(item.candidate, item.merge)));
+      } catch (err) {
+        item.reject(err);
+      }
+    }
+  }
+
+  /**
+   * Repeats of the open alert holding the fingerprint's slot, merged in order and written as one
+   * update from the stored version v to v + n (one claim on v + 1, as any writer of v claims):
+   * each caller still gets its own version, what get() would have returned had each been
+   * written. Undefined, and nothing written, when they are not all plain repeats of such an
+   * alert (no open alert yet, a merge that adds an audit entry or fails): those go one at a time.
+   */
+  private async repeatTogether(items: WaitingIngest[]): Promise<IngestResult[] | undefined> {
+    const fp = items[0].candidate.fingerprint;
+    for (let attempt = 0; attempt < MAX_INGEST_ATTEMPTS; attempt++) {
+      const cached = this.openCache.get(fp);
+      this.openCache.delete(fp);
+      const open = cached ?? (await this.alerts.findOne({ openKey: fp }));
+      if (!open) return undefined;
+      const stored = JSON.parse(open.doc) as Alert;
+      const versions: Alert[] = [];
+      let current = stored;
+      for (const item of items) {
+        let merged: Alert;
+        try {
+          merged = item.merge(current);
+        } catch {
+          return undefined;
+        }
+        if (merged?.id !== stored.id || lastSeq(merged) !== lastSeq(stored)) return undefined;
+        current = { ...merged, version: current.version + 1 };
+        versions.push(current);
+      }
+      try {
+        const { row } = await this.updateRow({ ...current, version: current.version - 1 }, open, 'keep', stored.version);
+        this.cacheOpen(fp, row);
+        const last = versions.length - 1;
+        return versions.map((alert, i) => ({ alert: i === last ? (JSON.parse(row.doc) as Alert) : (JSON.parse(JSON.stringify(alert)) as Alert), outcome: 'deduplicated' }));
+      } catch (err) {
+        if ((cached && open === cached && err instanceof NotFoundError) || err instanceof ConflictError || isDuplicateKey(err)) continue;
+        throw err;
+      }
+    }
+    throw new Error(`ingest of fingerprint ${fp} did not settle after ${MAX_INGEST_ATTEMPTS} attempts (too much contention)`);
+  }
+
+  private cacheOpen(fp: string, row: AlertRow): void {
+    if (row.openKey !== fp || row.state === 'resolved') return;
+    if (this.openCache.size >= OPEN_CACHE_SIZE) this.openCache.delete(this.openCache.keys().next().value!);
+    this.openCache.set(fp, row);
   }
 
   /**
@@ -545,10 +648,7 @@ export class MongoAlertStore implements AlertStore {
           const merged = merge(existing);
           if (merged?.id !== existing.id) throw new Error(`merge must keep the alert id ${existing.id}`);
           const { alert, row } = await this.updateRow({ ...merged, version: existing.version }, open, open.openKey === fp ? 'keep' : 'claim');
-          if (row.openKey === fp && row.state !== 'resolved') {
-            if (this.openCache.size >= OPEN_CACHE_SIZE) this.openCache.delete(this.openCache.keys().next().value!);
-            this.openCache.set(fp, row);
-          }
+          this.cacheOpen(fp, row);
           return { alert, outcome: 'deduplicated' };
         }
         const previous = await this.alerts.findOne({ fp }, { sort: { ins: -1 }, projection: { _id: 1 } });
@@ -632,19 +732,23 @@ export class MongoAlertStore implements AlertStore {
     return (await this.updateRow(alert, current, slot)).alert;
   }
 
-  /** update(), also answering the row as now stored. */
-  private async updateRow(alert: Alert, current: AlertRow, slot: 'keep' | 'claim' | 'release'): Promise<{ alert: Alert; row: AlertRow }> {
+  /**
+   * update(), also answering the row as now stored. `base`: the stored version it replaces, when
+   * that is older than `alert.version` (repeats written together); the claim is always on
+   * base + 1, the one every writer of that version contends for.
+   */
+  private async updateRow(alert: Alert, current: AlertRow, slot: 'keep' | 'claim' | 'release', base = alert.version): Promise<{ alert: Alert; row: AlertRow }> {
     const resolved = alert.state === 'resolved';
     const openKey = resolved || slot === 'release' ? `~${alert.id}` : slot === 'claim' ? alert.fingerprint : current.openKey;
     const { _id, ...fields } = this.row(alert, openKey, current.ins) as Partial<AlertRow> & Pick<AlertRow, '_id' | 'doc' | 'version'>;
     delete fields.ins;
-    const claim = `${_id}@${fields.version}`;
-    const tookOver = await this.claim(claim, _id, alert.version);
+    const claim = `${_id}@${base + 1}`;
+    const tookOver = await this.claim(claim, _id, base);
     // Entries a dead writer logged beyond the stored document are not part of the history.
     try {
       if (tookOver) await this.historyLog.deleteMany({ a: _id, s: { $gt: current.seqMax ?? 0 } });
       await this.writeLog(_id, alert.history ?? [], current.seqMax ?? 0);
-      const result = await this.alerts.updateOne({ _id, version: alert.version }, { $set: fields });
+      const result = await this.alerts.updateOne({ _id, version: base }, { $set: fields });
       if (result.matchedCount === 0) throw new NotFoundError(_id);
     } catch (err) {
       // Withdraw what this write did, so the next writer does not wait out the claim's lease.

@@ -10,7 +10,7 @@ import { BackgroundConnection } from './sqlite-background';
 import { MIGRATIONS, migrate } from './sqlite-migrations';
 import type { OpenCountRow } from './sqlite-queries';
 import { OPEN_COUNTS_SQL } from './sqlite-queries';
-import { checkTlps, ConflictError, DuplicateIdError, NotFoundError, openCount } from './types';
+import { checkTlps, ConflictError, DuplicateIdError, lastSeq, NotFoundError, openCount } from './types';
 import type { AlertQuery, AlertStore, HistoryPage, IngestItem, IngestResult, MediaRef, MergeOccurrence, OpenCount, Page, PurgeResult } from './types';
 
 export interface SqliteAlertStoreOptions {
@@ -916,8 +916,4 @@ export class SqliteAlertStore implements AlertStore {
     const sql = `UPDATE alerts SET ${changed.map((c) => `${c} = @${c}`).join(', ')}, doc = @doc WHERE id = @id AND version = @expected`;
     return this.statement(sql).run(row).changes === 1;
   }
-}
-
-function lastSeq(alert: Alert): number {
-  return alert.history?.[alert.history.length - 1]?.seq ?? 0;
 }

@@ -64,6 +64,59 @@ describe('MongoDB alert store (real server)', function () {
       await repeatsSeeTheOtherRuntime(await open(), await open(), () => candidate(), now);
     });
 
+    it('writes the repeats waiting behind a write together, and each caller still gets its own version', async function () {
+      const store = await open();
+      const a = (await ingest(store, candidate('cam-a'))).alert;
+      const b = (await ingest(store, candidate('cam-b'))).alert;
+      // Counts the updates of alert documents from here on.
+      const alerts = (store as unknown as { alerts: { updateOne: (...args: unknown[]) => Promise<unknown> } }).alerts;
+      const updateOne = alerts.updateOne.bind(alerts);
+      let updates = 0;
+      alerts.updateOne = (...args: unknown[]) => {
+        updates++;
+        return updateOne(...args);
+      };
+      const results = await Promise.all(Array.from({ length: 300 }, (_, i) => ingest(store, candidate(i % 3 ? 'cam-a' : 'cam-b'))));
+      assert.ok(updates <= 4, `300 repeats over two fingerprints, issued at once: ${updates} updates`);
+      const ofA = results.filter((r) => r.alert.id === a.id).map((r) => r.alert);
+      assert.deepEqual(ofA.map((x) => x.version), Array.from({ length: 200 }, (_, i) => i + 2));
+      assert.deepEqual(ofA.map((x) => x.count), Array.from({ length: 200 }, (_, i) => i + 2));
+      assert.ok(results.every((r) => r.outcome === 'deduplicated'));
+      assert.deepEqual(ofA[ofA.length - 1], await store.get(a.id));
+      assert.deepEqual(ofA[5].occurrences!.first.map((o) => o.n), [1, 2, 3, 4, 5, 6, 7]);
+      assert.notEqual(ofA[0].occurrences, ofA[1].occurrences, 'each answer is an object of its own');
+      const lastB = results.filter((r) => r.alert.id === b.id).pop()!.alert;
+      assert.equal(lastB.count, 101);
+      assert.deepEqual(lastB, await store.get(b.id));
+      // The next one alone, and another runtime's repeat in between, still count exactly.
+      const other = await open();
+      assert.equal((await ingest(other, candidate('cam-a'))).alert.count, 202);
+      const [x, y] = await Promise.all([ingest(store, candidate('cam-a')), ingest(store, candidate('cam-a'))]);
+      assert.deepEqual([x.alert.count, y.alert.count, x.alert.version, y.alert.version], [203, 204, 203, 204]);
+      assert.deepEqual(y.alert, await other.get(a.id));
+      // Two runtimes' groups contending for the same versions: every repeat counted once.
+      const both = await Promise.all(Array.from({ length: 200 }, (_, i) => ingest(i % 2 ? store : other, candidate('cam-a'))));
+      const versions = both.map((r) => r.alert.version).sort((p, q) => p - q);
+      assert.deepEqual(versions, Array.from({ length: 200 }, (_, i) => i + 205), 'each version answered once');
+      assert.equal((await store.get(a.id))?.count, 404);
+      // At most 1,000 repeats a write: 2,100 at once are three writes.
+      updates = 0;
+      const many = await Promise.all(Array.from({ length: 2_100 }, () => ingest(store, candidate('cam-b'))));
+      assert.equal(updates, 3);
+      assert.equal(many[2_099].alert.count, 2_201);
+    });
+
+    it('writes a waiting repeat that adds an audit entry on its own, after the ones before it', async function () {
+      const store = await open();
+      const created = (await ingest(store, candidate())).alert;
+      const stricter: Alert = { ...candidate(), tlp: 'amber' };
+      const results = await Promise.all([ingest(store, candidate()), ingest(store, candidate()), ingest(store, stricter), ingest(store, candidate())]);
+      assert.deepEqual(results.map((r) => r.alert.count), [2, 3, 4, 5]);
+      assert.equal(results[3].alert.tlp, 'amber');
+      assert.deepEqual((await store.history(created.id)).entries.map((e) => e.action), ['created', 'marked']);
+      assert.deepEqual(results[3].alert, await store.get(created.id));
+    });
+
     it('keeps a reopened alert open next to a newer one and merges into the newer first', async function () {
       const store = await open();
       const first = (await ingest(store, candidate())).alert;
