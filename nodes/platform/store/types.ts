@@ -322,12 +322,12 @@ export interface OutboxStore {
   setCursor(name: string, value: string, now: number): Promise<void>;
 }
 
-/** An OpenCount from a store's grouped row; the zone and a TLP:CLEAR marking are left out. */
 /** The seq of an alert's newest audit entry (0 without one): a merge that leaves it adds no audit entry. */
 export function lastSeq(alert: Alert): number {
   return alert.history?.[alert.history.length - 1]?.seq ?? 0;
 }
 
+/** An OpenCount from a store's grouped row; the zone and a TLP:CLEAR marking are left out. */
 export function openCount(tool: string, priority: Priority, status: string, zone: string | null | undefined, state: string, silenced: boolean, n: number, tlp?: string | null): OpenCount {
   const count: OpenCount = { tool, priority, status: status as OpenCount['status'], state: state as OpenCount['state'], silenced, n };
   if (zone !== null && zone !== undefined) count.zone = zone;
