@@ -756,8 +756,11 @@ export class MongoAlertStore implements AlertStore {
       await this.claims.deleteOne({ _id: claim }).catch(() => undefined);
       throw err;
     }
-    // The claim has done its job once the version is in place; dropping it keeps the collection small.
-    await this.claims.deleteOne({ _id: claim });
+    // The claim has done its job once the version is in place; dropping it keeps the collection
+    // small. A failure here must not fail the write, which is stored: an error would have the
+    // caller (or transient()) write the repeats again and count them twice. A claim left behind
+    // is on a version already passed, which nobody can take any more; the purge removes it.
+    await this.claims.deleteOne({ _id: claim }).catch(() => undefined);
     return { alert: JSON.parse(fields.doc) as Alert, row: { ...current, ...fields, _id } as AlertRow };
   }
 

@@ -106,6 +106,24 @@ describe('MongoDB alert store (real server)', function () {
       assert.equal(many[2_099].alert.count, 2_201);
     });
 
+    it('counts a write once when removing its claim fails after the update', async function () {
+      const store = await open();
+      const created = (await ingest(store, candidate())).alert;
+      const claims = (store as unknown as { claims: { deleteOne: (...args: unknown[]) => Promise<unknown> } }).claims;
+      const deleteOne = claims.deleteOne.bind(claims);
+      let failed = 0;
+      claims.deleteOne = (...args: unknown[]) => {
+        if (failed++ < 2) return Promise.reject(new Error('database is locked'));
+        return deleteOne(...args);
+      };
+      // One alone and a group of three, each write's claim removal failing once.
+      assert.equal((await ingest(store, candidate())).alert.count, 2);
+      const group = await Promise.all([ingest(store, candidate()), ingest(store, candidate()), ingest(store, candidate())]);
+      assert.deepEqual(group.map((r) => r.alert.count), [3, 4, 5]);
+      assert.equal((await store.get(created.id))?.count, 5);
+      assert.equal(failed, 2);
+    });
+
     it('writes a waiting repeat that adds an audit entry on its own, after the ones before it', async function () {
       const store = await open();
       const created = (await ingest(store, candidate())).alert;
