@@ -172,14 +172,20 @@ function freezeShared(value: object): void {
   SHARED.add(value);
 }
 
-/** Freezes and shares the occurrence records of the cache's own copy `alert` (see SHARED). */
-function shareOccurrences(alert: Alert): void {
-  const o = alert.occurrences;
-  if (!o) return;
-  // Lists are never changed in place (lifecycle.ts builds a new one), and the first list stops
-  // growing at OCCURRENCE_SAMPLES: from then on every version holds this very array.
-  freezeShared(o.first);
-  for (const entry of o.last) freezeShared(entry);
+/**
+ * The cache's own copy of `stored` (undefined when it is not plain JSON), its occurrence records
+ * frozen and shared (see SHARED).
+ */
+function cacheCopy(stored: Alert): Alert | undefined {
+  const copy = jsonClean(stored, true) as Alert | undefined;
+  const o = copy?.occurrences;
+  if (o) {
+    // Lists are never changed in place (lifecycle.ts builds a new one), and the first list stops
+    // growing at OCCURRENCE_SAMPLES: from then on every version holds this very array.
+    freezeShared(o.first);
+    for (const entry of o.last) freezeShared(entry);
+  }
+  return copy;
 }
 
 /**
@@ -482,9 +488,8 @@ export class SqliteAlertStore implements AlertStore {
     if (merged?.id !== existing.id) throw new Error(`merge must keep the alert id ${existing.id}`);
     if (lastSeq(merged) !== lastSeq(existing) || !sameDigests(existing, merged)) return undefined;
     const stored: Alert = { ...merged, version: existing.version + 1 };
-    const copy = jsonClean(stored, true) as Alert | undefined;
+    const copy = cacheCopy(stored);
     if (!copy) return undefined;
-    shareOccurrences(copy);
     cached.alert = copy;
     this.unwritten.set(existing.fingerprint, cached);
     return { alert: stored, outcome: 'deduplicated' };
@@ -867,9 +872,8 @@ export class SqliteAlertStore implements AlertStore {
     // usual case, where the alert holds nothing JSON would drop or change. A repeat's walk also
     // copies, for the cache: callers may change what they get, the cache must not change.
     if (!repeat) return jsonClean(stored, false) ? stored : (JSON.parse(row.doc) as Alert);
-    const copy = jsonClean(stored, true) as Alert | undefined;
+    const copy = cacheCopy(stored);
     if (!copy) return JSON.parse(row.doc) as Alert;
-    shareOccurrences(copy);
     row.doc = '';
     this.openCache.delete(stored.fingerprint);
     if (this.openCache.size >= OPEN_CACHE_SIZE) {
