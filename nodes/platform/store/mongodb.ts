@@ -112,6 +112,11 @@ async function transient<T>(run: () => Promise<T>): Promise<T> {
   }
 }
 
+/** An ingest that lost every round of MAX_INGEST_ATTEMPTS to other writers. */
+function unsettled(fp: string): Error {
+  return new Error(`ingest of fingerprint ${fp} did not settle after ${MAX_INGEST_ATTEMPTS} attempts (too much contention)`);
+}
+
 /** A draft waiting for its fingerprint's turn, with its caller's promise. */
 interface WaitingIngest extends IngestItem {
   resolve: (result: IngestResult) => void;
@@ -307,7 +312,7 @@ export class MongoAlertStore implements AlertStore {
         throw err;
       }
     }
-    throw new Error(`ingest of fingerprint ${fp} did not settle after ${MAX_INGEST_ATTEMPTS} attempts (too much contention)`);
+    throw unsettled(fp);
   }
 
   private cacheOpen(fp: string, row: AlertRow): void {
@@ -667,7 +672,7 @@ export class MongoAlertStore implements AlertStore {
         throw err;
       }
     }
-    throw new Error(`ingest of fingerprint ${fp} did not settle after ${MAX_INGEST_ATTEMPTS} attempts (too much contention)`);
+    throw unsettled(fp);
   }
 
   /** The row for `alert` stored as version `alert.version + 1`. */
