@@ -660,11 +660,13 @@ async function main(): Promise<void> {
     }
     if (floor && floorChecked && floorRepeat && floorRepeatChecked) {
       const us = (f: { cpuMicros: number }) => `${f.cpuMicros.toFixed(1)} µs`;
+      /** CPU µs each variant of ours spends above a floor, "one a message / batched". */
+      const spentAbove = (least: Floor, ours: (Rate | undefined)[]) => ours.filter((r): r is Rate => !!r).map((r) => (r.cpuMicros - least.cpuMicros).toFixed(1)).join(' / ');
       console.log(`floor with the guarantees  new ${us(floorChecked)} CPU/alert (bare ${us(floor)}); repeated ${us(floorRepeatChecked)} (bare ${us(floorRepeat)})  (durable rows, each document checked against its schemas and serialised)`);
       if (peer) {
         // What parity with Alertmanager leaves for all the rest of an alert path, beside what ours spends on it.
         const why = (name: string, least: Floor, theirs: PeerRate, ours: (Rate | undefined)[]) => {
-          const spent = ours.filter((r): r is Rate => !!r).map((r) => (r.cpuMicros - least.cpuMicros).toFixed(1)).join(' / ');
+          const spent = spentAbove(least, ours);
           if (least.cpuMicros >= theirs.cpuMicros) {
             return `${name}: out of reach while durable and validated: the floor with the guarantees alone costs ${us(least)}, Alertmanager's whole in-memory ingest ${us(theirs)} (${(least.cpuMicros / theirs.cpuMicros).toFixed(2)}×); ours spends ${spent} µs above that floor (one a message / batched)`;
           }
@@ -678,7 +680,7 @@ async function main(): Promise<void> {
       // everything else an alert path does.
       const budget = 2 * floor.cpuMicros;
       const half = (name: string, least: Floor, ours: (Rate | undefined)[]) => {
-        const spent = ours.filter((r): r is Rate => !!r).map((r) => (r.cpuMicros - least.cpuMicros).toFixed(1)).join(' / ');
+        const spent = spentAbove(least, ours);
         return `${name}: allows ${budget.toFixed(1)} µs; the floor with the guarantees takes ${us(least)}, leaving ${(budget - least.cpuMicros).toFixed(1)} µs for the rest (ours spends ${spent} µs on it, one a message / batched)`;
       };
       console.log(`half the floor (by CPU)    ${half('new', floorChecked, [unique, uniqueBatched])}`);
