@@ -12,21 +12,19 @@
  *   the data, keeps its share. (An additive "daily + weekly correction" learns weekday
  *   differences an order of magnitude slower, because the pooled profile keeps absorbing them
  *   first; a blend by visit counts leaves a bias of a quarter of the weekday difference for weeks.)
- *   The errors are running means over a bin's weeks before they forget (half-life one week),
- *   and the first week's own error, before the weekday knew anything, is a guess that the
- *   second week replaces: as a fixed-rate average the guess kept half the weight in week 2 and
- *   a quarter in week 3, and a weekday that differs by 17 spreads from the others was still
- *   predicted half from the pooled profile in its third week.
  * - The spread is kept per time of day, pooled over all days: night traffic is both lower and
  *   quieter than rush hour, so one global spread would hide a night-time event. It is learnt
  *   from the residuals of the blended prediction, so it is the spread of what is actually
- *   predicted. Each weekday bin also learns the spread of its own profile's errors, from its
- *   second week on, and the two are blended with the same λ as the profiles: where a weekday
- *   predicts, its own spread holds. Pooled alone, a city's 08:00 spread held the weekend
- *   mornings the blend was still learning (pedestrian counts of 700 on weekdays, 150–300 at
- *   weekends: a pooled spread of 390 where a weekday's was about 40, so a public holiday's 55
- *   passed as a 1.7σ dip). A weekday's spread rests on a few weeks, so it is shrunk towards the
- *   pooled one by `WEEKDAY_SCALE_PRIOR` weeks.
+ *   predicted. Each weekday bin also keeps the spread of those residuals on its own day, and
+ *   the two are blended with the same λ as the profiles: where a weekday's profile predicts, its
+ *   own spread holds. Pooled alone, a city's 08:00 spread held the weekend mornings the blend was
+ *   still learning (pedestrian counts of 700 on weekdays, 150–300 at weekends: a pooled spread of
+ *   390 where a weekday's was about 40, so a public holiday's 55 passed as a 1.7σ dip). A
+ *   weekday's spread rests on a few weeks, so it is shrunk towards the pooled one by
+ *   `SCALE_PRIOR` weeks. (The spread of the weekday profile's own errors instead, from its
+ *   second week, cost half the multivariate detections on generated data, 12 → 6 of 24: those
+ *   errors also hold what the profile learnt wrong from a few weeks of noise, and the spreads
+ *   grew where they should shrink.)
  * - The week is cut into bins of `binMinutes` (30 by default: with hourly bins the top of a
  *   rush-hour peak is missed by about 1σ every day, which inflates the rush-hour spread), and
  *   the prediction interpolates linearly between bin centres, so a smooth curve shows no steps.
@@ -73,18 +71,20 @@ const SHIFT_MEMORY = 16;
 /** √(π/2): the mean absolute deviation of a Gaussian is σ·√(2/π). */
 const ABS_TO_SIGMA = 1.2533141373155003;
 const MAD_TO_SIGMA = 1.4826;
-/** A never-visited weekly bin is assumed this many times worse than the pooled profile. */
-const UNSEEN_PENALTY = 2;
+/**
+ * A never-visited weekly bin is assumed as good as the pooled profile: the blend starts at an
+ * even weight and follows whichever predicts better. (Twice as bad, the value before the
+ * weekdays kept their own spreads, held the weekday profiles and their spreads back for weeks.)
+ */
+const UNSEEN_PENALTY = 1;
 /** Cycles (weeks) after which an old error's weight in the blend has halved: the blend must
  * follow the weekly profile as it learns, not remember how bad it was in its first weeks. */
 const BLEND_HALF_LIFE = 1;
-/** Pseudo-samples that keep a new bin's scale near the warm-up scale at first. */
+/**
+ * Pseudo-samples that keep a new bin's scale near the warm-up scale at first; for a weekday's
+ * own spread, the weeks of the pooled spread it is shrunk towards.
+ */
 const SCALE_PRIOR = 4;
-/** Weeks of the pooled spread a weekday's own spread is shrunk towards. */
-const WEEKDAY_SCALE_PRIOR = 2;
-
-/** A weekly bin's weeks after its first, in which its own profile could not predict yet. */
-const ownWeeks = (cycles: number): number => (cycles > 1 ? cycles - 1 : 0);
 
 /**
  * One seasonal profile: a value, a spread and a visit weight per bin; the weekly profile also
@@ -223,11 +223,11 @@ export class SeasonalBaseline {
     this.expectedScale = Math.max(scale, this.floorScale(expected));
   }
 
-  /** A weekday bin's own spread, shrunk towards the pooled one by WEEKDAY_SCALE_PRIOR weeks. */
+  /** A weekday bin's own spread, shrunk towards the pooled one by SCALE_PRIOR weeks. */
   private weekdayScale(bin: number, pooled: number): number {
     const w = this.weekly!;
-    const weeks = Math.min(ownWeeks(w.cycles[bin]), this.weekdayScaleWeeks);
-    return (weeks * w.scale[bin] + WEEKDAY_SCALE_PRIOR * pooled) / (weeks + WEEKDAY_SCALE_PRIOR);
+    const weeks = Math.min(w.cycles[bin], this.weekdayScaleWeeks);
+    return (weeks * w.scale[bin] + SCALE_PRIOR * pooled) / (weeks + SCALE_PRIOR);
   }
 
   /** The least spread at this expected value: `minScale`, half the data's resolution, a relative epsilon. */
@@ -293,13 +293,13 @@ export class SeasonalBaseline {
     p.value[b1] += a1 * c;
     p.visits[b0] += w0;
     p.visits[b1] += w1;
-    if (p.cycles.length) {
-      this.learnWeekdayScale(p, b0, w0, e, bound, dt, halfLifeCycles / 2);
-      this.learnWeekdayScale(p, b1, w1, e, bound, dt, halfLifeCycles / 2);
-      return;
-    }
     // The spread forgets twice as fast as the profile: warm-up residuals, taken before the
     // profile was known, overstate it.
+    if (p.cycles.length) {
+      this.learnWeekdayScale(p, b0, w0, target, dt, halfLifeCycles / 2);
+      this.learnWeekdayScale(p, b1, w1, target, dt, halfLifeCycles / 2);
+      return;
+    }
     const s0 = this.binRate(p.visits[b0], w0, dt, halfLifeCycles / 2, SCALE_PRIOR);
     const s1 = this.binRate(p.visits[b1], w1, dt, halfLifeCycles / 2, SCALE_PRIOR);
     p.scale[b0] += s0 * (target - p.scale[b0]);
@@ -307,21 +307,18 @@ export class SeasonalBaseline {
   }
 
   /**
-   * A weekday bin's spread: of its own profile's errors (e, measured before it learnt), from the
-   * bin's second week on (in its first it knew nothing), as a running mean over its weeks that
-   * forgets like the pooled spread.
+   * A weekday bin's spread: a running mean of the residuals on its own day over the weeks it has
+   * seen (`weekdayScale` shrinks it towards the pooled one), forgetting like the pooled spread.
+   * Weeks rather than rows: a bin's rows of one day share that day's noise.
    */
-  private learnWeekdayScale(p: Profile, bin: number, w: number, e: number, bound: number, dt: number, halfLifeCycles: number): void {
-    if (w === 0) return;
+  private learnWeekdayScale(p: Profile, bin: number, w: number, target: number, dt: number, halfLifeCycles: number): void {
     const active = this.activeTime(dt, w);
     const cycles = active / this.binMs;
-    const weeks = ownWeeks(p.cycles[bin]);
-    p.cycles[bin] += cycles;
-    if (p.cycles[bin] <= 1) return;
+    if (!(cycles > 0)) return;
     const byTime = decay(active, halfLifeCycles * this.binMs);
-    const byCount = cycles / (weeks + cycles);
-    const abs = e < 0 ? -e : e;
-    p.scale[bin] += (byTime > byCount ? byTime : byCount) * (ABS_TO_SIGMA * (abs < bound ? abs : bound) - p.scale[bin]);
+    const byCount = cycles / (p.cycles[bin] + cycles);
+    p.scale[bin] += (byTime > byCount ? byTime : byCount) * (target - p.scale[bin]);
+    p.cycles[bin] += cycles;
   }
 
   /** Updates the squared errors of both predictions at this time of the week (before either learns). */
@@ -334,12 +331,9 @@ export class SeasonalBaseline {
     const eOwn = Math.min(ownError * ownError, cap);
     for (const [bin, weight] of [[this.j0, 1 - this.w1], [this.j1, this.w1]] as const) {
       if (weight === 0) continue;
-      const active = this.activeTime(dt, weight);
-      const byTime = decay(active, BLEND_HALF_LIFE * this.binMs);
-      const byCount = active / this.binMs / (ownWeeks(w.cycles[bin]) + active / this.binMs);
-      const a = byTime > byCount ? byTime : byCount;
+      const a = decay(this.activeTime(dt, weight), BLEND_HALF_LIFE * this.binMs);
       if (w.visits[bin] === 0) {
-        // First visit: start from the pooled error, with the unseen bin assumed worse.
+        // First visit: start from the pooled error (UNSEEN_PENALTY times it for the unseen bin).
         w.errPooled[bin] = ePooled;
         w.errOwn[bin] = UNSEEN_PENALTY * ePooled + 1e-300;
       } else {
