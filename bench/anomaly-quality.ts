@@ -32,7 +32,7 @@ import { resolveConfig } from '../nodes/anomaly/config';
 import { AnomalyDetector } from '../nodes/anomaly/detector';
 import { generate } from './anomaly-data';
 import type { AnomalyKind, Dataset } from './anomaly-data';
-import { detections, loadReal, rankNormalise, evaluate, summarise, tuneThreshold } from './anomaly-real';
+import { bootstrapLead, detections, loadReal, rankNormalise, evaluate, summarise, tuneThreshold } from './anomaly-real';
 import type { RealSeries, Summary } from './anomaly-real';
 import { Bocpd } from './bocpd';
 import { EwmaZScore } from './ewma';
@@ -268,6 +268,13 @@ function realReport(lines: string[], showHeldout: boolean): void {
   lines.push('| detector | threshold | tuning | held-out | all | held-out windows | held-out FP per 1000 rows |');
   lines.push('|---|---|---|---|---|---|---|');
   for (const r of rows) lines.push(`| ${r.d.name} | ${r.threshold.toPrecision(3)} | ${r.tuning.score.toFixed(1)} | **${r.heldout.score.toFixed(1)}** | ${r.all.score.toFixed(1)} | ${windows(r.heldout)} | ${fp(r.heldout)} |`);
+  lines.push('');
+  // How sure the held-out lead of ours as shipped is, against each peer's best form.
+  const shipped = evaluate(heldout, part(heldout, rows[0].d.scores), rows[0].threshold);
+  for (const r of rows.slice(2)) {
+    const b = bootstrapLead(shipped, evaluate(heldout, part(heldout, r.d.scores), r.threshold));
+    lines.push(`- held-out lead of ours as shipped over ${r.d.name}: ${b.lead >= 0 ? '+' : ''}${b.lead.toFixed(1)} (95 % bootstrap interval over the ${heldout.length} files: ${b.low.toFixed(1)} to ${b.high.toFixed(1)})`);
+  }
   lines.push('');
   lines.push(`| source (series, held out) | ${rows.map((r) => r.d.name).join(' | ')} |`);
   lines.push(`|---|${rows.map(() => '---').join('|')}|`);

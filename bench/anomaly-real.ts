@@ -17,6 +17,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseTime } from '../nodes/sensors/time';
 import { corpusScore, nabScore } from './nab';
+import { Rng } from './random';
 import type { NabResult, Window } from './nab';
 
 export interface RealSeries {
@@ -129,6 +130,29 @@ export function tuneThreshold(series: RealSeries[], scores: Float64Array[]): num
     if (score > best.score) best = { threshold: c, score };
   }
   return best.threshold;
+}
+
+/**
+ * How sure a lead is: the corpus-score difference `ours − peer` on files drawn with replacement
+ * from the same part (the percentile bootstrap over files, `resamples` draws, seeded), so that a
+ * lead carried by one or two files shows as an interval reaching down to zero or below.
+ */
+export function bootstrapLead(ours: NabResult[], peer: NabResult[], resamples = 2000, seed = 1): { lead: number; low: number; high: number } {
+  const rng = new Rng(seed);
+  const n = ours.length;
+  const leads: number[] = [];
+  const a: NabResult[] = new Array(n);
+  const b: NabResult[] = new Array(n);
+  for (let k = 0; k < resamples; k++) {
+    for (let i = 0; i < n; i++) {
+      const f = rng.int(n);
+      a[i] = ours[f];
+      b[i] = peer[f];
+    }
+    leads.push(corpusScore(a) - corpusScore(b));
+  }
+  leads.sort((x, y) => x - y);
+  return { lead: corpusScore(ours) - corpusScore(peer), low: leads[Math.floor(0.025 * resamples)], high: leads[Math.ceil(0.975 * resamples) - 1] };
 }
 
 export interface Summary {
