@@ -157,6 +157,29 @@ describe('seasonal baseline', () => {
     }
     assert.throws(() => SeasonalBaseline.fromJSON(JSON.parse(JSON.stringify(a)), { ...OPTIONS, seasonality: 'day' }, new LocalTime()), /weekly/);
   });
+
+  it('loads a state saved before the weekdays kept their own spreads, and goes on from the pooled one', () => {
+    const a = new SeasonalBaseline(OPTIONS, new LocalTime('UTC'));
+    const ts = train(a, new Rng(8), 3 * 7 * 144);
+    const saved = JSON.parse(JSON.stringify(a));
+    // That format: no weeks per weekly bin, and no spread in the weekly profile.
+    delete saved.weekly.cycles;
+    delete saved.daily.cycles;
+    saved.weekly.scale = [];
+    const b = SeasonalBaseline.fromJSON(saved, OPTIONS, new LocalTime('UTC'));
+    const rush = ts + 17.5 * HOUR;
+    b.predict(rush);
+    a.predict(rush);
+    assert.equal(b.expected, a.expected, 'the profiles are kept');
+    assert.ok(Number.isFinite(b.expectedScale) && b.expectedScale > 0, `spread ${b.expectedScale}`);
+    // It learns the weekdays' spreads from there and scores every row.
+    let t = ts;
+    for (let i = 0; i < 3 * 7 * 144; i++, t += STEP) {
+      const x = mean(t) + sd(t) * Math.sin(i);
+      assert.ok(Number.isFinite(b.step(t, x)), `row ${i} scored`);
+    }
+    assert.ok(JSON.parse(JSON.stringify(b)).weekly.cycles.some((c: number) => c > 2), 'the weekdays count their weeks again');
+  });
 });
 
 describe('stuck detector', () => {
