@@ -316,9 +316,7 @@ export class SeasonalBaseline {
     const active = this.activeTime(dt, w);
     const cycles = active / this.binMs;
     if (!(cycles > 0)) return;
-    const byTime = decay(active, halfLifeCycles * this.binMs);
-    const byCount = cycles / (p.cycles[bin] + cycles);
-    p.scale[bin] += (byTime > byCount ? byTime : byCount) * (target - p.scale[bin]);
+    p.scale[bin] += this.rate(active, halfLifeCycles, cycles / (p.cycles[bin] + cycles)) * (target - p.scale[bin]);
     p.cycles[bin] += cycles;
   }
 
@@ -351,8 +349,12 @@ export class SeasonalBaseline {
    */
   private binRate(visits: number, w: number, dt: number, halfLifeCycles: number, prior: number): number {
     if (w === 0) return 0;
-    const byTime = decay(this.activeTime(dt, w), halfLifeCycles * this.binMs);
-    const byCount = w / (visits + w + prior);
+    return this.rate(this.activeTime(dt, w), halfLifeCycles, w / (visits + w + prior));
+  }
+
+  /** The larger of the rate for `active` time of a bin's activity (half-life in cycles) and a running mean's `byCount`. */
+  private rate(active: number, halfLifeCycles: number, byCount: number): number {
+    const byTime = decay(active, halfLifeCycles * this.binMs);
     return byTime > byCount ? byTime : byCount;
   }
 
