@@ -8,7 +8,8 @@
  *     distance (missing variables imputed from the others), with correlations learnt per part
  *     of the day (`correlationSegments`: by day a city's variables move together with demand,
  *     at night each sensor's own noise dominates):
- *     - *slow*: the deviations from the references, with their correlations. It holds while a
+ *     - *slow*: the recent deviations from the references (averaged over the last few rows, so
+ *       what lasts adds up), with their correlations. It holds while a
  *       change lasts (a level shift, a broken day, two variables that part although they move
  *       together), until the baseline accepts it as the new level. A stuck-sensor run's
  *       surprise joins it (the larger counts);

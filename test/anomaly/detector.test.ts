@@ -142,6 +142,26 @@ describe('anomaly detector', () => {
     assert.ok(flagged >= 3, `${flagged} of 18 rows flagged`);
   });
 
+  it('flags two variables that part by one spread each for three hours, on every seed, and nothing without it', () => {
+    // One spread per row is ordinary; row after row, against the relation, it is not. The
+    // slow statistic averages the last rows' deviations, so it adds up what lasts.
+    for (const seed of [1, 2, 3, 6]) {
+      const data = clean(2, 3, seed);
+      const at = 20 * 144 + 60;
+      const parted = new AnomalyDetector(config);
+      run(parted, data, 0, at);
+      let flagged = 0;
+      for (let r = at; r < at + 18; r++) {
+        const v = data.values[r * 2];
+        const w = data.values[r * 2 + 1];
+        if (parted.step(data.ts[r], [v + Math.sqrt(v + 3600), w - 26]).alarm) flagged += 1;
+      }
+      const control = run(new AnomalyDetector(config), data, 0, at + 18).slice(at);
+      assert.ok(flagged >= 8, `seed ${seed}: ${flagged} of 18 rows flagged`);
+      assert.equal(control.filter((r) => r.alarm).length, 0, `seed ${seed}: the same rows unchanged raise nothing`);
+    }
+  });
+
   it('adds variables as they appear, treats missing values as missing, and caps the count', () => {
     const d = new AnomalyDetector(resolveConfig({ maxVariables: 2, warmupHours: 0, warmupSamples: 3 }));
     for (let i = 0; i < 10; i++) d.stepRecord(START + i * 10 * MINUTE, { a: i % 3, b: i % 2 ? 1 : null });
