@@ -24,7 +24,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import bcrypt from 'bcryptjs';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page, Route } from 'playwright-core';
 import { chromium } from 'playwright-core';
 import { freePort, logProblems, NodeRedProcess, PACKAGE_ROOT, request, runtimeSettings, settingsModule, tempDir } from '../support/node-red-process';
 import { CHROMIUM, skipWithoutChromium } from '../support/browser';
@@ -566,9 +566,28 @@ describe('console in the browser (Chromium)', function () {
     // popup compares it with the live plan and offers Apply and Discard; the live plan stays.
     const whatIf = operator.locator('.map-action-dot[data-feature="what-if"]');
     const sendsToManin = () => operator.evaluate(() => Array.from(document.querySelectorAll('section.panel.table td') as unknown as ArrayLike<{ textContent: string | null }>).some((td) => /Via Manin/.test(td.textContent ?? '')));
+    // The press is held in flight while the operator opens another exit's popup: its answer
+    // closes the pressed feature's popup only, not the one now open (whose next click it would swallow).
+    let hold!: (route: Route) => void;
+    const held = new Promise<Route>((resolve) => (hold = resolve));
+    await operator.route('**/api/panels/*/actions', (route) => hold(route));
     await manin.click();
     await operator.locator('.map-actions button[data-action="whatIfClose"]', { hasText: 'What if blocked?' }).click();
+    const press = await held;
+    // The pressed button waits, disabled, for the answer; the operator closes its popup meanwhile.
+    await operator.locator('.leaflet-popup', { has: operator.locator('button[data-action="whatIfClose"]:disabled') }).locator('.leaflet-popup-close-button').click();
+    await operator.locator('.map-action-dot[data-feature="exit-sauro"]').click();
+    const sauroPopup = operator.locator('.leaflet-popup .map-actions', { hasText: 'Sauro' });
+    await sauroPopup.waitFor();
+    await press.continue();
+    await operator.unroute('**/api/panels/*/actions');
+    await operator.locator('.toast', { hasText: 'What if blocked?: sent' }).waitFor();
     await whatIf.waitFor();
+    // (A popup being closed fades out: still there, at opacity 0, when the toast appears.)
+    assert.equal(await operator.locator('.leaflet-popup', { hasText: 'Sauro' }).evaluate((el) => (el as HTMLElement).style.opacity), '1', "the answer to the what-if press left the other exit's popup open");
+    // Its close button may lie under the layer switch: the click goes to the button itself.
+    await operator.locator('.leaflet-popup', { hasText: 'Sauro' }).locator('.leaflet-popup-close-button').dispatchEvent('click');
+    await sauroPopup.waitFor({ state: 'detached' });
     await operator.locator('.leaflet-control-layers-overlays', { hasText: 'What-if (not applied)' }).waitFor();
     await operator.locator('.map-action-dot[data-feature="exit-manin"][data-state="open"]').waitFor();
     assert.ok(await sendsToManin(), 'the live rows still send people to Via Manin');

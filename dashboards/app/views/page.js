@@ -78,7 +78,7 @@ function mapPanel(el, layers, app) {
         const actions = offered(panel, f, app);
         // A click opens the feature's buttons (an evacuation exit: Block or Unblock); what the node
         // does with the press comes back as a new layer.
-        if (actions.length) l.bindPopup(() => h('div.map-actions', h('p', label ? text(label) : String(f.properties.id)), h('div.row-buttons', actions.map((a) => h('button', { type: 'button', dataset: { action: a.name }, onclick: (e) => act(panel, f, a, e.currentTarget) }, a.label)))));
+        if (actions.length) l.bindPopup(() => h('div.map-actions', h('p', label ? text(label) : String(f.properties.id)), h('div.row-buttons', actions.map((a) => h('button', { type: 'button', dataset: { action: a.name }, onclick: (e) => act(panel, f, a, e.currentTarget, l) }, a.label)))));
       },
     }).addTo(map);
     byId.set(panel.id, layer);
@@ -86,11 +86,13 @@ function mapPanel(el, layers, app) {
     control.addOverlay(layer, escapeHtml(panel.title));
     fit();
   }
-  async function act(panel, feature, action, button) {
+  async function act(panel, feature, action, button, marker) {
     button.disabled = true;
     try {
       await api.post(`panels/${encodeURIComponent(panel.id)}/actions`, { action: action.name, key: String(feature.properties.id) });
-      map.closePopup();
+      // Only this feature's popup: by the time the press is answered the operator may have opened
+      // another one (the what-if the press just drew), and closing that would swallow its next click.
+      marker.closePopup();
       app.toast(`${action.label}: sent`);
     } catch (err) {
       app.toast(err.message, 'error');
