@@ -580,8 +580,9 @@ describe('console in the browser (Chromium)', function () {
     const sauroPopup = operator.locator('.leaflet-popup .map-actions', { hasText: 'Sauro' });
     await sauroPopup.waitFor();
     await press.continue();
-    await operator.unroute('**/api/panels/*/actions');
+    // (The toast shows for 4 s: waited for before anything else.)
     await operator.locator('.toast', { hasText: 'What if blocked?: sent' }).waitFor();
+    await operator.unroute('**/api/panels/*/actions');
     await whatIf.waitFor();
     // (A popup being closed fades out: still there, at opacity 0, when the toast appears.)
     assert.equal(await operator.locator('.leaflet-popup', { hasText: 'Sauro' }).evaluate((el) => (el as HTMLElement).style.opacity), '1', "the answer to the what-if press left the other exit's popup open");
