@@ -88,6 +88,22 @@ describe('robust covariance', () => {
     assert.ok(Math.abs(d2 - direct) < 1e-9, `${d2} vs ${direct}`);
   });
 
+  it('keeps a quantised variable its spread: z mostly 0 and one row in ten ±1 reads a ±1 as ordinary', () => {
+    const cov = new RobustCovariance({ halfLifeRows: 2000, minShrinkage: 0.05 });
+    cov.addDimension();
+    const rng = new Rng(3);
+    const one = new Uint8Array([1]);
+    for (let r = 0; r < 6000; r++) {
+      const u = rng.next();
+      cov.update(cov.distance(Float64Array.of(u < 0.05 ? 1 : u < 0.1 ? -1 : 0), one, 0));
+    }
+    // Without the floor Huber's weight took the ±1 rows for outliers and drove this towards zero.
+    assert.ok(cov.s[0] > 0.07 && cov.s[0] < 0.13, `second moment ${cov.s[0].toFixed(3)}, the share of ±1 rows`);
+    const d2 = cov.distance(Float64Array.of(1), one, 0);
+    assert.ok(d2 <= 4 + 1e-9, `a one-step z of 1 has d² = ${d2.toFixed(2)}`);
+    assert.ok(cov.distance(Float64Array.of(6), one, 0) > 100, 'six steps off is still far');
+  });
+
   it('an outlier barely moves the estimate (Huber weight), and growing it keeps what was learnt', () => {
     const { cov } = trained(2, 0.8, 2000, 5);
     const before = Array.from(cov.s);

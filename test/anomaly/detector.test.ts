@@ -7,6 +7,7 @@ import type { RowResult } from '../../nodes/anomaly/detector';
 import { StateError } from '../../nodes/anomaly/state-codec';
 import { generate, HOUR, MINUTE, START } from '../../bench/anomaly-data';
 import type { Dataset } from '../../bench/anomaly-data';
+import { Rng } from '../../bench/random';
 
 const config = resolveConfig({ calibrationSamples: 500 });
 
@@ -201,6 +202,29 @@ describe('anomaly detector', () => {
     }
     assert.ok(stuck, 'a series that varied and freezes is flagged');
     assert.equal(stuck.contributors![0].direction, 'stuck');
+  });
+
+  it('takes a near-flat integer reading that steps up for good as the new normal, without false alarms for days after', () => {
+    // round(50 + 0.3·N(0, 1)) every 5 minutes: nine readings in ten are 50, one in ten 49 or 51.
+    for (const seed of [11, 12, 13]) {
+      const rng = new Rng(seed);
+      const d = new AnomalyDetector(resolveConfig());
+      const at = 3500;
+      let before = 0;
+      let after = 0;
+      let onset = false;
+      for (let r = 0; r < 6000; r++) {
+        const score = d.stepRecord(START + r * 5 * MINUTE, { reading: Math.round(50 + 0.3 * rng.normal()) + (r >= at ? 4 : 0) }).score;
+        if (r >= 600 && r < at && score > 0.5) before += 1;
+        if (r >= at && r < at + 3 && score > 0.5) onset = true;
+        // The shift is accepted after 24 hours (288 rows); from then on it is the normal.
+        if (r >= at + 300 && score > 0.5) after += 1;
+      }
+      assert.ok(onset, `seed ${seed}: the step is flagged`);
+      assert.ok(before <= 3, `seed ${seed}: ${before} alarm rows in 2,900 before the step`);
+      // 20–61 on these seeds before the covariance kept a floor (6–10 with it).
+      assert.ok(after <= 12, `seed ${seed}: ${after} alarm rows in the 2,200 after the shift was accepted`);
+    }
   });
 
   it('learns which series have a rhythm: the seasonal profile for a city count, the level for a wandering machine temperature', () => {
