@@ -19,16 +19,16 @@
  *
  * Windows as NAB lays them out: 10 % of the file, centred on the onset; NAB's 15 % probation.
  */
+import { MINUTE, START } from './anomaly-data';
+import { PROBATION } from './anomaly-real';
 import type { RealSeries } from './anomaly-real';
 import { Rng } from './random';
 
 export const MACHINE_KINDS = ['cpu', 'temperature', 'latency', 'requests', 'integer'] as const;
 export type MachineKind = (typeof MACHINE_KINDS)[number];
 
-const STEP_MS = 5 * 60_000;
+const STEP_MS = 5 * MINUTE;
 const ROWS = 21 * 288;
-const START = Date.UTC(2025, 2, 3);
-const PROBATION = 0.15;
 const HOUR_ROWS = 12;
 
 /** One series of `kind`: values, the anomaly's onset and its window. */

@@ -47,7 +47,8 @@ interface ManifestEntry {
 }
 
 export const REAL_DIR = path.resolve(__dirname, '..', '..', '.bench', 'data', 'anomaly-real');
-const PROBATION = 0.15;
+/** NAB's probation: the share of each series at its start that is not scored. */
+export const PROBATION = 0.15;
 
 function readColumns(file: string): { header: string[]; rows: string[][] } {
   const lines = fs.readFileSync(file, 'utf8').trimEnd().split('\n');

@@ -577,7 +577,7 @@ describe('console in the browser (Chromium)', function () {
     // The pressed button waits, disabled, for the answer; the operator closes its popup meanwhile.
     await operator.locator('.leaflet-popup', { has: operator.locator('button[data-action="whatIfClose"]:disabled') }).locator('.leaflet-popup-close-button').click();
     await operator.locator('.map-action-dot[data-feature="exit-sauro"]').click();
-    const sauroPopup = operator.locator('.leaflet-popup .map-actions', { hasText: 'Sauro' });
+    const sauroPopup = operator.locator('.leaflet-popup', { hasText: 'Sauro' });
     await sauroPopup.waitFor();
     await press.continue();
     // (The toast shows for 4 s: waited for before anything else.)
@@ -585,9 +585,9 @@ describe('console in the browser (Chromium)', function () {
     await operator.unroute('**/api/panels/*/actions');
     await whatIf.waitFor();
     // (A popup being closed fades out: still there, at opacity 0, when the toast appears.)
-    assert.equal(await operator.locator('.leaflet-popup', { hasText: 'Sauro' }).evaluate((el) => (el as HTMLElement).style.opacity), '1', "the answer to the what-if press left the other exit's popup open");
+    assert.equal(await sauroPopup.evaluate((el) => (el as HTMLElement).style.opacity), '1', "the answer to the what-if press left the other exit's popup open");
     // Its close button may lie under the layer switch: the click goes to the button itself.
-    await operator.locator('.leaflet-popup', { hasText: 'Sauro' }).locator('.leaflet-popup-close-button').dispatchEvent('click');
+    await sauroPopup.locator('.leaflet-popup-close-button').dispatchEvent('click');
     await sauroPopup.waitFor({ state: 'detached' });
     await operator.locator('.leaflet-control-layers-overlays', { hasText: 'What-if (not applied)' }).waitFor();
     await operator.locator('.map-action-dot[data-feature="exit-manin"][data-state="open"]').waitFor();
