@@ -145,6 +145,8 @@ export class AnomalyDetector {
   /** The episode's highest surprise, and rows since it was reached. */
   private episodePeak = 0;
   private sincePeak = 0;
+  /** Rows since the fast statistic last exceeded its threshold (at least EPISODE_GAP: quiet). */
+  private fastQuiet = EPISODE_GAP;
   /** Rows that came with a time before an earlier row's (scored in arrival order). */
   outOfOrder = 0;
 
@@ -308,7 +310,13 @@ export class AnomalyDetector {
       // 1, halving every SCORE_HALF_LIFE_ROWS rows, so the rows of one anomaly do not all look
       // equally alarming; outside episodes, the ratio.
       let moment = ratio;
-      if (result.onset || (inEpisode && exceeded && ratio > ESCALATION * this.episodePeak)) {
+      // A new change inside an episode: the fast statistic, quiet for EPISODE_GAP rows while the
+      // slow one held the episode open (a level not yet accepted, a day unlike its profile),
+      // exceeds again. The light switched off in a room whose first days are still being learnt
+      // is a moment of its own, whatever state the room was already in.
+      const fresh = inEpisode && fastExceeded && this.fastQuiet >= EPISODE_GAP;
+      if (fresh) moment = fastRatio;
+      if (result.onset || fresh || (inEpisode && exceeded && ratio > ESCALATION * this.episodePeak)) {
         this.episodePeak = ratio;
         this.sincePeak = 0;
       } else if (inEpisode) {
@@ -317,6 +325,7 @@ export class AnomalyDetector {
         moment = Math.min(ratio, 1) * Math.pow(0.5, this.sincePeak / SCORE_HALF_LIFE_ROWS);
       }
       result.score = moment / (moment + 1);
+      this.fastQuiet = fastExceeded ? 0 : Math.min(this.fastQuiet + 1, EPISODE_GAP);
     }
     if (exceeded) this.episodeQuiet = 0;
     else if (inEpisode) this.episodeQuiet = this.episodeQuiet + 1 >= EPISODE_GAP ? -1 : this.episodeQuiet + 1;
@@ -396,6 +405,7 @@ export class AnomalyDetector {
       episodeQuiet: this.episodeQuiet,
       episodePeak: this.episodePeak,
       sincePeak: this.sincePeak,
+      fastQuiet: this.fastQuiet,
       outOfOrder: this.outOfOrder,
       firstTs: enc(this.firstTs),
       lastTs: enc(this.lastTs),
@@ -455,6 +465,8 @@ export class AnomalyDetector {
       // Version 2 kept the episode's peak as a surprise, version 3 as a multiple of its threshold.
       d.episodePeak = dec(s.episodePeak, 'episodePeak') / (s.version === 2 ? d.fastSpot.threshold : 1);
       d.sincePeak = dec(s.sincePeak, 'sincePeak');
+      // Saved before fresh changes were scored: as after a quiet stretch.
+      if (s.fastQuiet !== undefined) d.fastQuiet = dec(s.fastQuiet, 'fastQuiet');
       d.outOfOrder = dec(s.outOfOrder, 'outOfOrder');
     }
     d.firstTs = dec(s.firstTs, 'firstTs');

@@ -188,6 +188,24 @@ describe('anomaly detector', () => {
     assert.ok(scores[3] < scores[0] && scores[8] <= scores[3], 'the score decays within the episode');
   });
 
+  it('scores a second change inside an episode as a moment of its own, above the rows around it, on every seed', () => {
+    for (const seed of [9, 10, 11]) {
+      const data = clean(1, 3, seed);
+      const d = new AnomalyDetector(config);
+      const at = 20 * 144 + 60;
+      run(d, data, 0, at);
+      // A lasting step of about six spreads, and three hours later (the first not yet accepted:
+      // the episode holds) a second one no bigger, as a room's light going off in a day already
+      // unusual. Before fresh changes were scored, the second scored about 0.01 on these seeds.
+      const scores: number[] = [];
+      for (let r = at; r < at + 36; r++) scores.push(d.step(data.ts[r], [data.values[r] + (r >= at + 18 ? 600 : 300)]).score);
+      assert.ok(scores[0] > 0.5 && scores[18] > 0.5, `seed ${seed}: onset ${scores[0].toFixed(2)}, second change ${scores[18].toFixed(2)}`);
+      const between = Math.max(...scores.slice(1, 18));
+      assert.ok(between < scores[18], `seed ${seed}: a row between the changes scored ${between.toFixed(2)}`);
+      assert.ok(scores.slice(19).every((s) => s < 0.5), `seed ${seed}: rows after the second change ${scores.slice(19, 25).map((s) => s.toFixed(2))}`);
+    }
+  });
+
   it('takes an always-flat series as normal, and flags it once it has varied and then freezes', () => {
     const d = new AnomalyDetector(resolveConfig({ calibrationSamples: 200, seasonality: 'none' }));
     const flat = Array.from({ length: 2000 }, (_, i) => d.stepRecord(START + i * 10 * MINUTE, { valve: 3 }));
