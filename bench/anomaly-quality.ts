@@ -67,7 +67,7 @@ function runImpetus(data: Dataset): Run {
   for (let r = 0; r < data.ts.length; r++) {
     for (let j = 0; j < data.p; j++) row[index[j]] = data.values[r * data.p + j];
     const res = d.step(data.ts[r], row);
-    // Detections are the rows whose score passes 0.5 (onsets and escalations), as when the
+    // Detections are the rows whose score passes 0.5 (onsets, escalations and new changes inside an episode), as when the
     // score column is thresholded; every row above the tail threshold is explained.
     if (res.score > 0.5) alarms.push(r);
     if (res.contributors) top.set(r, data.names.indexOf(res.contributors[0].variable));

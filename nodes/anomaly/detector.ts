@@ -64,8 +64,9 @@ export interface RowResult {
   ts: number;
   /**
    * How anomalous this moment is, 0…1, comparable across series: 0.5 is the automatic
-   * threshold. Above it only where behaviour changes: the onset of an episode, or a row more
-   * than twice as surprising as anything earlier in it; the other rows of an episode decay
+   * threshold. Above it only where behaviour changes: the onset of an episode, a row ESCALATION
+   * times as far past its threshold as the episode's peak, or a new change inside it (the fast
+   * statistic exceeding again after EPISODE_GAP quiet rows); the other rows of an episode decay
    * below 0.5. 0 while warming up.
    */
   score: number;
