@@ -21,7 +21,8 @@
  *     threshold, and the score ratio / (ratio + 1), so 0.5 is the threshold. Alarms within a
  *     few rows of each other form one episode; nothing inside an episode is learnt by the
  *     thresholds or the correlations (an anomaly must not teach what is normal; the baselines,
- *     being robust, keep learning so that a lasting change is eventually accepted);
+ *     being robust, keep learning so that a lasting change is eventually accepted), except an
+ *     episode of one alarm row when such rows come more often than chance (ordinary bursts);
  *  4. an alarm is explained by its top contributors: leave-one-out shares of d², the
  *     direction, the seasonal expectation and (with several variables) the value the other
  *     variables imply.
@@ -148,6 +149,10 @@ export class AnomalyDetector {
   private sincePeak = 0;
   /** Rows since the fast statistic last exceeded its threshold (at least EPISODE_GAP: quiet). */
   private fastQuiet = EPISODE_GAP;
+  /** Rows of the current episode that exceeded a threshold, and its onset's two statistics. */
+  private episodeAlarms = 0;
+  private onsetSlow = 0;
+  private onsetFast = 0;
   /** Rows that came with a time before an earlier row's (scored in arrival order). */
   outOfOrder = 0;
 
@@ -328,8 +333,23 @@ export class AnomalyDetector {
       result.score = moment / (moment + 1);
       this.fastQuiet = fastExceeded ? 0 : Math.min(this.fastQuiet + 1, EPISODE_GAP);
     }
-    if (exceeded) this.episodeQuiet = 0;
-    else if (inEpisode) this.episodeQuiet = this.episodeQuiet + 1 >= EPISODE_GAP ? -1 : this.episodeQuiet + 1;
+    if (result.onset) {
+      this.episodeAlarms = 0;
+      this.onsetSlow = slow;
+      this.onsetFast = fast;
+    }
+    if (exceeded) {
+      this.episodeQuiet = 0;
+      this.episodeAlarms += 1;
+    } else if (inEpisode) {
+      this.episodeQuiet = this.episodeQuiet + 1 >= EPISODE_GAP ? -1 : this.episodeQuiet + 1;
+      // An episode of one alarm row: the thresholds learn it if it came more often than chance
+      // (ordinary bursts), see Spot.learnIsolated.
+      if (this.episodeQuiet < 0 && this.episodeAlarms === 1) {
+        this.slowSpot.learnIsolated(this.onsetSlow);
+        this.fastSpot.learnIsolated(this.onsetFast);
+      }
+    }
     result.alarm = this.episodeQuiet >= 0;
     if (observed > 0 && !exceeded && !inEpisode) {
       this.covariance.update(d2);
@@ -407,6 +427,9 @@ export class AnomalyDetector {
       episodePeak: this.episodePeak,
       sincePeak: this.sincePeak,
       fastQuiet: this.fastQuiet,
+      episodeAlarms: this.episodeAlarms,
+      onsetSlow: this.onsetSlow,
+      onsetFast: this.onsetFast,
       outOfOrder: this.outOfOrder,
       firstTs: enc(this.firstTs),
       lastTs: enc(this.lastTs),
@@ -468,8 +491,16 @@ export class AnomalyDetector {
       d.sincePeak = dec(s.sincePeak, 'sincePeak');
       // Saved before fresh changes were scored: as after a quiet stretch.
       if (s.fastQuiet !== undefined) d.fastQuiet = dec(s.fastQuiet, 'fastQuiet');
+      if (s.episodeAlarms !== undefined) {
+        d.episodeAlarms = dec(s.episodeAlarms, 'episodeAlarms');
+        d.onsetSlow = dec(s.onsetSlow, 'onsetSlow');
+        d.onsetFast = dec(s.onsetFast, 'onsetFast');
+      }
       d.outOfOrder = dec(s.outOfOrder, 'outOfOrder');
     }
+    // Saved before alarms standing alone were learnt: an open episode counts as a lasting one
+    // (more than one alarm row), so nothing is learnt from it.
+    if (s.episodeAlarms === undefined && d.episodeQuiet >= 0) d.episodeAlarms = 2;
     d.firstTs = dec(s.firstTs, 'firstTs');
     d.lastTs = dec(s.lastTs, 'lastTs');
     d.grow();

@@ -63,6 +63,9 @@ function exponentialFit(e: { y: Float64Array; censored: Uint8Array; n: number })
 
 /** Values at or below t that end a cluster of exceedances. */
 const DECLUSTER_GAP = 3;
+/** `heldBack` values: nothing held back, or an alarm held back once calibrated (else its batch index). */
+const NONE_HELD = -1;
+const HELD_PAST_CALIBRATION = -2;
 
 export class Spot {
   private init: number[] | undefined = [];
@@ -88,6 +91,8 @@ export class Spot {
   private calibrationThreshold: number;
   /** Alarms among the calibration values. */
   private initCensored = 0;
+  /** The last value stepped was an alarm beyond what chance explains, not learnt (see `learnIsolated`). */
+  private heldBack = NONE_HELD;
   threshold: number;
 
   constructor(readonly options: SpotOptions) {
@@ -113,11 +118,16 @@ export class Spot {
   step(x: number, learn = true): boolean {
     const alarm = x > this.threshold;
     if (!learn) return alarm;
+    this.heldBack = NONE_HELD;
     if (this.init) {
       // An alarm is kept as "at least the threshold" (censored), so an anomaly in the batch
       // cannot set the tail and dropping it does not thin the tail either.
       this.init.push(alarm ? this.threshold : x);
-      if (alarm) this.initCensored += 1;
+      if (alarm) {
+        this.initCensored += 1;
+        const chance = this.options.q * this.init.length;
+        if (this.initCensored > chance + Math.sqrt(chance)) this.heldBack = this.init.length - 1;
+      }
       if (this.init.length >= this.options.initSamples) this.calibrate();
       else if (this.init.length % INTERIM_EVERY === 0) this.interim();
       return alarm;
@@ -132,7 +142,10 @@ export class Spot {
       // anomalies, when more frequent than q, were no longer flagged.
       if (alarm) {
         const chance = this.options.q * this.n;
-        if (this.alarmsLearnt >= chance + Math.sqrt(chance)) return alarm;
+        if (this.alarmsLearnt >= chance + Math.sqrt(chance)) {
+          this.heldBack = HELD_PAST_CALIBRATION;
+          return alarm;
+        }
         this.alarmsLearnt += 1;
       }
       this.exceed(alarm ? this.threshold - this.t : x - this.t, alarm);
@@ -144,6 +157,30 @@ export class Spot {
       if (this.sinceFit >= Math.max(1, Math.floor(this.peakCount / 20))) this.fit();
     }
     return alarm;
+  }
+
+  /**
+   * The alarm of the last learning step stood alone: the caller saw no other in the rows after
+   * it. An alarm beyond what chance explains at rate q was not learnt (it may start a lasting
+   * anomaly); one that stands alone, that often, is the stream's ordinary behaviour (a CPU's
+   * short bursts on 1 % of rows), and is learnt with its value, so the threshold rises to where
+   * such bursts are as rare as q. Unlearnt, they kept alarming at their own rate, tens of times q
+   * on the generated CPU loads. An alarm within chance was already learnt (censored): nothing more.
+   */
+  learnIsolated(x: number): void {
+    const at = this.heldBack;
+    this.heldBack = NONE_HELD;
+    if (this.init) {
+      if (at >= 0 && at < this.init.length) {
+        this.init[at] = x;
+        this.initCensored -= 1;
+      }
+      return;
+    }
+    if (at !== HELD_PAST_CALIBRATION || !(x > this.t)) return;
+    this.nt += 1;
+    this.addPeak(x - this.t, false);
+    this.fit();
   }
 
   /**
@@ -263,6 +300,7 @@ export class Spot {
       fitted: enc(this.fitted),
       calibrationThreshold: enc(this.calibrationThreshold),
       initCensored: this.initCensored,
+      heldBack: this.heldBack,
       threshold: enc(this.threshold),
     };
   }
@@ -297,6 +335,7 @@ export class Spot {
     spot.fitted = s.fitted === undefined ? (spot.init ? NaN : spot.threshold) : dec(s.fitted, `${what}.fitted`);
     spot.calibrationThreshold = s.calibrationThreshold === undefined ? options.prior : dec(s.calibrationThreshold, `${what}.calibrationThreshold`);
     spot.initCensored = s.initCensored === undefined ? 0 : dec(s.initCensored, `${what}.initCensored`);
+    spot.heldBack = s.heldBack === undefined ? NONE_HELD : dec(s.heldBack, `${what}.heldBack`);
     return spot;
   }
 }

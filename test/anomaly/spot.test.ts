@@ -145,6 +145,58 @@ describe('SPOT', () => {
     assert.equal(a.threshold, b.threshold, 'the size of an alarm does not matter');
   });
 
+  /**
+   * Exponential surprises with ordinary bursts on 1 % of values (8 times as large on average),
+   * q = 1e-3: the bursts pass the threshold far more often than q. Told that each alarm stood
+   * alone, SPOT learns them as values of the tail and flags about the target share again
+   * (0.96–1.09 of it on these seeds); untold, it keeps them unlearnt and flags 1.4–3.3 times it.
+   */
+  it('learns alarms that stand alone when they come more often than chance, and flags about the target share again', () => {
+    const q = 1e-3;
+    let told = 0;
+    let untold = 0;
+    for (const seed of [1, 2, 3, 4]) {
+      const rng = new Rng(seed);
+      const a = new Spot(options(q));
+      const b = new Spot(options(q));
+      let alarms = 0;
+      for (let i = 0; i < 200_000; i++) {
+        const x = rng.exponential() + (rng.next() < 0.01 ? 8 * rng.exponential() : 0);
+        const alarm = a.step(x);
+        if (alarm) a.learnIsolated(x);
+        const plain = b.step(x);
+        if (i >= 100_000) {
+          alarms += alarm ? 1 : 0;
+          untold += plain ? 1 : 0;
+        }
+      }
+      const ratio = alarms / (q * 100_000);
+      assert.ok(ratio > 0.7 && ratio < 1.4, `seed ${seed}: ${alarms} alarms for ${q * 100_000} expected`);
+      told += alarms;
+    }
+    assert.ok(untold > 1.5 * told, `untold ${untold} alarms, told ${told}`);
+  });
+
+  it('learns nothing more of a standing-alone alarm that chance explains, and keeps a held-back one across a restart', () => {
+    const rng = new Rng(5);
+    const a = new Spot(options(1e-3));
+    for (let i = 0; i < 5000; i++) a.step(rng.exponential());
+    assert.equal(a.step(1e3), true);
+    const learnt = JSON.stringify(a);
+    a.learnIsolated(1e3);
+    assert.equal(JSON.stringify(a), learnt, 'the first alarm was learnt (censored) already');
+    // Beyond chance: alarms in a row of learning steps until one is held back.
+    const held = (s: Spot) => (s.toJSON() as { heldBack: number }).heldBack === -2;
+    for (let k = 0; k < 100 && !held(a); k++) assert.equal(a.step(1e3), true);
+    assert.ok(held(a), 'an alarm beyond chance is held back');
+    const b = Spot.fromJSON(JSON.parse(JSON.stringify(a)), options(1e-3));
+    const before = a.threshold;
+    a.learnIsolated(50);
+    b.learnIsolated(50);
+    assert.notEqual(a.threshold, before, 'the held-back alarm, standing alone, is learnt with its value');
+    assert.equal(b.threshold, a.threshold, 'a restored SPOT learns it alike');
+  });
+
   it('keeps at most maxPeaks excesses', () => {
     const spot = new Spot({ ...options(1e-3), maxPeaks: 50, initSamples: 100 });
     const rng = new Rng(8);
