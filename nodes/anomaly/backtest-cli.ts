@@ -20,10 +20,11 @@ Scores every row of a CSV (header: timestamp, then one column per variable) with
 Urban Anomaly Detector, using only earlier rows for each score, and writes one row per input row:
 timestamp,anomaly_score,alert,contributors. anomaly_score is how anomalous that moment is, 0..1,
 comparable across files: 0.5 is the automatic threshold, reached at the onset of an anomaly (or
-at a new change inside it, or when it gets much worse), lower on the rest of it. alert is 1 on every row of an anomalous episode
-(from its onset until 6 quiet rows); contributors, on the rows that exceed the threshold, lists
-variable:share with + above and - below the expected value (~ stuck). Times: ISO 8601 (UTC
-unless an offset is given) or epoch seconds / milliseconds. Empty, NA and NaN cells are missing.
+at a new change inside it, or when it gets much worse), lower on the rest of it. alert is 1 on
+every row of an anomalous episode (from its onset until 6 quiet rows); contributors, on the rows
+that exceed the threshold, lists variable:share with + above and - below the expected value
+(~ stuck). Times: ISO 8601 (UTC unless an offset is given) or epoch seconds / milliseconds.
+Empty, NA and NaN cells are missing.
 
 Real data is scored through: rows whose time goes back (scored in arrival order), repeated
 times, unreadable times (scored at the previous row's time), values that are not numbers

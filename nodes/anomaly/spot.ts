@@ -124,9 +124,8 @@ export class Spot {
       // cannot set the tail and dropping it does not thin the tail either.
       this.init.push(alarm ? this.threshold : x);
       if (alarm) {
+        if (this.pastChance(this.initCensored, this.init.length)) this.heldBack = this.init.length - 1;
         this.initCensored += 1;
-        const chance = this.options.q * this.init.length;
-        if (this.initCensored > chance + Math.sqrt(chance)) this.heldBack = this.init.length - 1;
       }
       if (this.init.length >= this.options.initSamples) this.calibrate();
       else if (this.init.length % INTERIM_EVERY === 0) this.interim();
@@ -141,8 +140,7 @@ export class Spot {
       // beyond that they are anomalies, and learning them raised the threshold until real
       // anomalies, when more frequent than q, were no longer flagged.
       if (alarm) {
-        const chance = this.options.q * this.n;
-        if (this.alarmsLearnt >= chance + Math.sqrt(chance)) {
+        if (this.pastChance(this.alarmsLearnt, this.n)) {
           this.heldBack = HELD_PAST_CALIBRATION;
           return alarm;
         }
@@ -157,6 +155,12 @@ export class Spot {
       if (this.sinceFit >= Math.max(1, Math.floor(this.peakCount / 20))) this.fit();
     }
     return alarm;
+  }
+
+  /** `alarms` earlier alarms among `values` are already more than chance explains at rate q (its Poisson mean plus one deviation). */
+  private pastChance(alarms: number, values: number): boolean {
+    const chance = this.options.q * values;
+    return alarms >= chance + Math.sqrt(chance);
   }
 
   /**
