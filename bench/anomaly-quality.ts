@@ -67,8 +67,9 @@ function runImpetus(data: Dataset): Run {
   for (let r = 0; r < data.ts.length; r++) {
     for (let j = 0; j < data.p; j++) row[index[j]] = data.values[r * data.p + j];
     const res = d.step(data.ts[r], row);
-    // Detections are the rows whose score passes 0.5 (onsets, escalations and new changes inside an episode), as when the
-    // score column is thresholded; every row above the tail threshold is explained.
+    // Detections are the rows whose score passes 0.5 (onsets, escalations and new changes inside
+    // an episode), as when the score column is thresholded; every row above the tail threshold is
+    // explained.
     if (res.score > 0.5) alarms.push(r);
     if (res.contributors) top.set(r, data.names.indexOf(res.contributors[0].variable));
   }
@@ -198,6 +199,22 @@ function ewmaScores(s: RealSeries, halfLifeRows: number): Float64Array {
   return Float64Array.from(s.ts, (_, r) => e.score(s.values.subarray(r * s.p, (r + 1) * s.p)));
 }
 
+/**
+ * The EWMA z-score at the half-life and threshold that score best on `tuneOn` (some or all of
+ * `series`), with its scores on every series.
+ */
+function bestEwma(series: RealSeries[], tuneOn: RealSeries[]): { halfLife: number; scores: Float64Array[]; threshold: number } {
+  let best: { halfLife: number; scores: Float64Array[]; threshold: number; score: number } | undefined;
+  for (const h of EWMA_HALF_LIVES_ROWS) {
+    const scores = series.map((s) => ewmaScores(s, h));
+    const part = tuneOn.map((s) => scores[series.indexOf(s)]);
+    const threshold = tuneThreshold(tuneOn, part);
+    const score = summarise(tuneOn, evaluate(tuneOn, part, threshold)).score;
+    if (!best || score > best.score) best = { halfLife: h, scores, threshold, score };
+  }
+  return best!;
+}
+
 function bocpdScores(s: RealSeries): Float64Array {
   const b = new Bocpd(s.p);
   return Float64Array.from(s.ts, (_, r) => b.score(s.values.subarray(r * s.p, (r + 1) * s.p)));
@@ -206,7 +223,7 @@ function bocpdScores(s: RealSeries): Float64Array {
 interface RealDetector {
   name: string;
   scores: Float64Array[];
-  /** Fixed threshold (the detector's own alarm), or undefined: tuned on the tuning part. */
+  /** Fixed threshold (the detector's own alarm, or one already tuned), or undefined: tuned on the tuning part. */
   threshold?: number;
 }
 
@@ -221,17 +238,11 @@ function realReport(lines: string[], showHeldout: boolean): void {
   const part = (list: RealSeries[], scores: Float64Array[]) => list.map((s) => scores[all.indexOf(s)]);
   const runs = all.map(impetusRun);
   const ours = runs.map((r) => r.scores);
-  let ewma: RealDetector | undefined;
-  for (const h of EWMA_HALF_LIVES_ROWS) {
-    const scores = all.map((s) => ewmaScores(s, h));
-    const t = tuneThreshold(tuning, part(tuning, scores));
-    const score = summarise(tuning, evaluate(tuning, part(tuning, scores), t)).score;
-    if (!ewma || score > (ewma as RealDetector & { tuned: number }).tuned) ewma = Object.assign({ name: `EWMA z-score (half-life ${h} rows)`, scores }, { tuned: score });
-  }
+  const ewma = bestEwma(all, tuning);
   const detectors: RealDetector[] = [
     { name: 'impetus, score > 0.5 (as shipped)', scores: ours, threshold: 0.5 },
     { name: 'impetus, tuned threshold', scores: ours },
-    ewma!,
+    { name: `EWMA z-score (half-life ${ewma.halfLife} rows)`, scores: ewma.scores, threshold: ewma.threshold },
   ];
   if (all.every((s) => s.peers.rcf && s.peers.trcf)) {
     detectors.push({ name: 'RCF, thresholded (as shipped)', scores: all.map((s) => s.peers.trcf), threshold: 0 });
@@ -301,18 +312,12 @@ const MACHINE_SEEDS = 6;
 function machineReport(lines: string[]): void {
   const set = machineSet(MACHINE_SEEDS);
   const ours = set.map((s) => impetusRun(s).scores);
-  let ewma: { scores: Float64Array[]; threshold: number; h: number; score: number } | undefined;
-  for (const h of EWMA_HALF_LIVES_ROWS) {
-    const scores = set.map((s) => ewmaScores(s, h));
-    const threshold = tuneThreshold(set, scores);
-    const score = summarise(set, evaluate(set, scores, threshold)).score;
-    if (!ewma || score > ewma.score) ewma = { scores, threshold, h, score };
-  }
+  const ewma = bestEwma(set, set);
   const bocpd = set.map(bocpdScores);
   const rows: Array<{ name: string; scores: Float64Array[]; threshold: number }> = [
     { name: 'impetus, score > 0.5 (as shipped)', scores: ours, threshold: 0.5 },
     { name: 'impetus, best threshold', scores: ours, threshold: tuneThreshold(set, ours) },
-    { name: `EWMA z-score (half-life ${ewma!.h} rows), best threshold`, scores: ewma!.scores, threshold: ewma!.threshold },
+    { name: `EWMA z-score (half-life ${ewma.halfLife} rows), best threshold`, scores: ewma.scores, threshold: ewma.threshold },
     { name: 'BOCPD, best threshold', scores: bocpd, threshold: tuneThreshold(set, bocpd) },
   ];
   lines.push('');
